@@ -1,0 +1,91 @@
+// swift-tools-version: 6.0
+// StreamHub: a real-time market-data hub on libwebsockets (see docs/architecture.md).
+import PackageDescription
+
+let package = Package(
+    name: "StreamHub",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "streamhub", targets: ["streamhub"]),
+        .executable(name: "venue-sim", targets: ["venue-sim"]),
+        .executable(name: "streamhub-bench", targets: ["streamhub-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries from Debian packages, imported through a module map and a tiny shim header.
+        .systemLibrary(name: "CWebSockets", pkgConfig: "libwebsockets"),
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis"),
+        // simdjson (C++) behind a small generic C API, so venue decoders stay in Swift.
+        .target(
+            name: "CSimdJSON",
+            cxxSettings: [.unsafeFlags(["-O3"])],
+            linkerSettings: [.linkedLibrary("simdjson")]
+        ),
+
+        // Swift view of CSimdJSON: a reusable parser and typed, non-allocating element access.
+        .target(name: "SimdJSON", dependencies: ["CSimdJSON"]),
+
+        // Pure core: model, pipeline stages, channels, views, fan-out rings. No I/O.
+        .target(
+            name: "HubCore",
+            dependencies: [
+                "SimdJSON",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        // Venue wire codecs, session rules and simulator message builders.
+        .target(name: "Venues", dependencies: ["HubCore", "SimdJSON"]),
+        // The libwebsockets event loop as Swift types: contexts, server and client connections, timers.
+        .target(name: "WebSocketLoop", dependencies: ["CWebSockets"]),
+        // Simulators speaking each venue's protocol over WebSocket (used by venue-sim, the demo and tests).
+        .target(
+            name: "VenueSimulators",
+            dependencies: ["Venues", "HubCore", "SimdJSON", "WebSocketLoop", .product(name: "DequeModule", package: "swift-collections")]
+        ),
+        // The hub: sessions, protocol, HTTP, feed connections on the loop thread.
+        .target(
+            name: "HubServer",
+            dependencies: [
+                "HubCore", "Venues", "WebSocketLoop", "VenueSimulators",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+
+        .executableTarget(
+            name: "streamhub",
+            dependencies: ["HubServer", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "venue-sim",
+            dependencies: ["VenueSimulators", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "streamhub-bench",
+            dependencies: [
+                "HubServer", "HubCore", "Venues", "WebSocketLoop",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+
+        // Test support: a real WebSocket client (libwebsockets) with blocking, time-bounded waits.
+        .target(name: "HubTesting", dependencies: ["WebSocketLoop", "HubServer"], path: "Tests/HubTesting"),
+        .testTarget(name: "SimdJSONTests", dependencies: ["SimdJSON"]),
+        .testTarget(name: "HubCoreTests", dependencies: ["HubCore"]),
+        .testTarget(name: "VenuesTests", dependencies: ["Venues", "VenueSimulators", "HubTesting"]),
+        .testTarget(name: "WebSocketLoopTests", dependencies: ["WebSocketLoop", "HubTesting"]),
+        .testTarget(name: "HubServerTests", dependencies: ["HubServer", "HubTesting"]),
+        .testTarget(name: "StreamhubCLITests", dependencies: ["HubTesting"]),
+    ],
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,65 @@
+/// One channel: its ring of publications, its latest merged state and its subscribers' cursors.
+///
+/// Threading: loop-confined.
+public final class Channel: @unchecked Sendable {
+    public let key: ChannelKey
+    public let name: String
+    public let delivery: StreamKind.Delivery
+    /// Changes whenever continuity is lost (a new channel instance); offsets are only comparable
+    /// within one epoch.
+    public let epoch: String
+    public let ring: PublicationRing
+    /// For state channels: the latest value of every property seen, merged tick by tick.
+    public private(set) var state: Tick?
+    /// `{"ch":"<name>","off":` — the constant head of every publication.
+    let publicationHead: [UInt8]
+    /// Cursors of the sessions subscribed here (each knows its index for O(1) removal).
+    var cursors: [Cursor] = []
+
+    init(key: ChannelKey, ringCapacity: Int, epoch: String) {
+        self.key = key
+        name = key.name
+        delivery = key.stream.delivery
+        self.epoch = epoch
+        ring = PublicationRing(capacity: ringCapacity)
+        var head: [UInt8] = []
+        JSONWriter.appendLiteral("{\"ch\":", to: &head)
+        JSONWriter.appendString(name, to: &head)
+        JSONWriter.appendLiteral(",\"off\":", to: &head)
+        publicationHead = head
+    }
+
+    public var subscriberCount: Int { cursors.count }
+
+    /// The tick to publish: for state channels the tick merged into the latest state (so every
+    /// publication is the whole state and skipping older ones loses nothing).
+    func absorb(_ tick: Tick) -> Tick {
+        guard delivery == .state else { return tick }
+        guard var merged = state else {
+            state = tick
+            return tick
+        }
+        merged.exchangeTime = tick.exchangeTime
+        merged.receiveTime = tick.receiveTime
+        merged.sequence = tick.sequence
+        for f in tick.fields { merged.set(f.id, f.value) }
+        state = merged
+        return merged
+    }
+
+    func attach(_ cursor: Cursor) {
+        cursor.channelSlot = cursors.count
+        cursors.append(cursor)
+    }
+
+    func detach(_ cursor: Cursor) {
+        let i = cursor.channelSlot
+        guard i < cursors.count, cursors[i] === cursor else { return }
+        let last = cursors.removeLast()
+        if i < cursors.count {
+            cursors[i] = last
+            last.channelSlot = i
+        }
+        cursor.channelSlot = -1
+    }
+}

@@ -1,0 +1,80 @@
+/// A channel's recent publications: offset → tick, plus the serialised bytes per view, made on
+/// first use and shared by every subscriber holding that view. Together with the subscribers'
+/// cursors this is the per-connection queue, the conflation point and the recent history.
+///
+/// Offsets start at 1 and rise by one per publication. Threading: loop-confined.
+public final class PublicationRing: @unchecked Sendable {
+    public struct Slot {
+        public var offset: UInt64
+        public var tick: Tick
+        /// Bytes of the full-view encoding of every publication before this one (running total),
+        /// so a cursor's backlog in bytes is one subtraction.
+        var bytesBefore: UInt64
+        var size: UInt64
+        var encodings: [(ViewID, [UInt8])]
+    }
+
+    public let capacity: Int
+    private var slots: [Slot?]
+    /// Offset of the newest publication; 0 when there is none.
+    public private(set) var lastOffset: UInt64 = 0
+    /// Running total of full-view bytes published.
+    public private(set) var totalBytes: UInt64 = 0
+
+    public init(capacity: Int) {
+        precondition(capacity > 0, "ring capacity must be positive")  // config validation guarantees it
+        self.capacity = capacity
+        slots = Array(repeating: nil, count: capacity)
+    }
+
+    /// The oldest offset still held (lastOffset + 1 when empty).
+    public var firstOffset: UInt64 {
+        lastOffset >= UInt64(capacity) ? lastOffset - UInt64(capacity) + 1 : 1
+    }
+
+    public var isEmpty: Bool { lastOffset == 0 }
+
+    /// Appends a publication. `fullEncoding` (when subscribers exist) is cached as the all-view
+    /// bytes and counted in `totalBytes`.
+    @discardableResult
+    public func append(_ tick: Tick, fullEncoding: [UInt8]?) -> UInt64 {
+        lastOffset += 1
+        let size = UInt64(fullEncoding?.count ?? 0)
+        slots[index(lastOffset)] = Slot(
+            offset: lastOffset, tick: tick, bytesBefore: totalBytes, size: size,
+            encodings: fullEncoding.map { [(ViewID.all, $0)] } ?? [])
+        totalBytes += size
+        return lastOffset
+    }
+
+    /// Continues numbering after `offset` (restart with restored history).
+    public func resume(after offset: UInt64) {
+        precondition(lastOffset == 0, "resume only an empty ring")
+        lastOffset = offset
+    }
+
+    @inline(__always)
+    private func index(_ offset: UInt64) -> Int { Int(offset % UInt64(capacity)) }
+
+    public func contains(_ offset: UInt64) -> Bool { offset >= firstOffset && offset <= lastOffset && offset > 0 }
+
+    public func tick(at offset: UInt64) -> Tick? {
+        contains(offset) ? slots[index(offset)]?.tick : nil
+    }
+
+    /// Bytes still to deliver to a cursor whose next offset is `next` (full-view sizes).
+    public func backlogBytes(from next: UInt64) -> UInt64 {
+        guard next <= lastOffset, contains(next), let slot = slots[index(next)] else { return 0 }
+        return totalBytes - slot.bytesBefore
+    }
+
+    /// The publication's bytes for `view`, encoded by `encode` on first use and cached.
+    public func encoding(at offset: UInt64, view: ViewID, encode: (Tick, UInt64) -> [UInt8]) -> [UInt8]? {
+        let i = index(offset)
+        guard contains(offset), let slot = slots[i] else { return nil }
+        for (v, bytes) in slot.encodings where v == view { return bytes }
+        let bytes = encode(slot.tick, offset)
+        slots[i]!.encodings.append((view, bytes))
+        return bytes
+    }
+}

@@ -1,0 +1,45 @@
+/// One normalised update for one instrument of one source, after transformation.
+public struct Tick: Sendable {
+    /// Venue identifier as used in channel names (`deribit`).
+    public var source: String
+    /// Venue instrument in the hub's naming (`BTC-PERPETUAL`, `BTC/USDT`).
+    public var instrument: String
+    public var stream: StreamKind
+    /// Venue timestamp, milliseconds since the Unix epoch (0 when the venue gives none).
+    public var exchangeTime: Int64
+    /// When the hub received the frame, microseconds since the Unix epoch.
+    public var receiveTime: Int64
+    /// Venue sequence where one exists (change_id, trade_seq), else 0.
+    public var sequence: UInt64
+    public var fields: [Field]
+
+    public init(
+        source: String, instrument: String, stream: StreamKind, exchangeTime: Int64, receiveTime: Int64,
+        sequence: UInt64 = 0, fields: [Field] = []
+    ) {
+        self.source = source
+        self.instrument = instrument
+        self.stream = stream
+        self.exchangeTime = exchangeTime
+        self.receiveTime = receiveTime
+        self.sequence = sequence
+        self.fields = fields
+    }
+
+    public func value(_ id: PropertyID) -> PropertyValue? {
+        for f in fields where f.id == id { return f.value }
+        return nil
+    }
+
+    /// Sets `id` to `value`, replacing an earlier value of the same property.
+    public mutating func set(_ id: PropertyID, _ value: PropertyValue) {
+        if let i = fields.firstIndex(where: { $0.id == id }) {
+            fields[i].value = value
+        } else {
+            fields.append(Field(id, value))
+        }
+    }
+
+    /// `<stream>.<source>.<instrument>`
+    public var channelName: String { "\(stream.rawValue).\(source).\(instrument)" }
+}

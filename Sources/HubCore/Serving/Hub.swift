@@ -1,0 +1,419 @@
+import SimdJSON
+
+/// The serving stage: routes ticks to channels, keeps each channel's ring and state, and runs
+/// the client protocol for every session (subscribe, unsubscribe, ping, frames to write).
+///
+/// Threading: loop-confined — every method runs on the loop thread that owns the sockets.
+public final class Hub: @unchecked Sendable {
+    public let properties: PropertyTable
+    public let views = ViewTable()
+    public let config: ServeConfig
+    public private(set) var counters = ServeCounters()
+
+    private let encoder: PublicationEncoder
+    private let parser: JSONParser
+    private let now: () -> Int64
+    private let makeEpoch: () -> String
+    private var channels: [ChannelKey: Channel] = [:]
+    private var channelOrder: [Channel] = []
+    /// Every live subscription, so channels created later join the ones whose pattern matches.
+    private var watchers: [ObjectIdentifier: Subscription] = [:]
+    private var sessions: [UInt64: Session] = [:]
+    private var nextSessionID: UInt64 = 1
+
+    /// - Parameters:
+    ///   - now: wall clock in microseconds since the epoch (ping replies).
+    ///   - makeEpoch: a fresh epoch for each new channel.
+    public init(
+        properties: PropertyTable, config: ServeConfig = ServeConfig(),
+        now: @escaping () -> Int64 = WallClock.microseconds,
+        makeEpoch: @escaping () -> String = Hub.randomEpoch
+    ) {
+        self.properties = properties
+        self.config = config
+        self.now = now
+        self.makeEpoch = makeEpoch
+        encoder = PublicationEncoder(properties: properties)
+        parser = JSONParser(maxDocumentBytes: config.maxMessageBytes)
+    }
+
+    public static func randomEpoch() -> String {
+        String(UInt32.random(in: 0...UInt32.max), radix: 16)
+    }
+
+    // MARK: Channels
+
+    public var channelCount: Int { channelOrder.count }
+    public var allChannels: [Channel] { channelOrder }
+    public func channel(named name: String) -> Channel? {
+        guard let p = try? ChannelPattern(parsing: name, allowWildcards: false),
+            let stream = StreamKind(rawValue: p.stream!)
+        else { return nil }
+        return channels[ChannelKey(stream: stream, source: p.venue!, instrument: p.instrument!)]
+    }
+
+    private func channel(for key: ChannelKey) -> Channel {
+        if let c = channels[key] { return c }
+        let size = key.stream.delivery == .state ? config.stateRingSize : config.eventRingSize
+        let c = Channel(key: key, ringCapacity: size, epoch: makeEpoch())
+        channels[key] = c
+        channelOrder.append(c)
+        counters.channels = channelOrder.count
+        for sub in watchers.values where sub.pattern.matches(key) && sub.session.cursors[ObjectIdentifier(c)] == nil {
+            enqueue(ServerMessage.channelJoined(c, subscription: sub.key), to: sub.session)
+            attach(sub, to: c, next: 1)
+        }
+        return c
+    }
+
+    // MARK: Serve stage
+
+    /// Publishes a tick on its channel and wakes the subscribers. O(subscribers) with no
+    /// per-subscriber copies: bytes are made once per view when first written.
+    @discardableResult
+    public func publish(_ tick: Tick) -> UInt64 {
+        let channel = channel(for: ChannelKey(stream: tick.stream, source: tick.source, instrument: tick.instrument))
+        let stored = channel.absorb(tick)
+        let ring = channel.ring
+        let full = channel.cursors.isEmpty
+            ? nil : encoder.encode(channel: channel, offset: ring.lastOffset + 1, tick: stored, mask: .all)
+        let offset = ring.append(stored, fullEncoding: full)
+        counters.publications += 1
+        let event = channel.delivery == .event
+        for cursor in channel.cursors {
+            let s = cursor.session
+            guard s.closeReason == nil else { continue }
+            if event && (cursor.next < ring.firstOffset || ring.backlogBytes(from: cursor.next) > UInt64(config.maxPendingBytes)) {
+                close(s, .slowConsumer)
+                continue
+            }
+            if !cursor.isReady {
+                cursor.isReady = true
+                s.ready.append(cursor)
+            }
+            schedule(s)
+        }
+        return offset
+    }
+
+    // MARK: Sessions
+
+    public var sessionCount: Int { sessions.count }
+
+    public func open(transport: SessionTransport, remoteAddress: String) -> Session {
+        let s = Session(id: nextSessionID, remoteAddress: remoteAddress, transport: transport)
+        nextSessionID += 1
+        sessions[s.id] = s
+        counters.sessions = sessions.count
+        return s
+    }
+
+    /// The connection is gone: drop its cursors and subscriptions.
+    public func disconnect(_ s: Session) {
+        for c in s.cursors.values {
+            c.channel.detach(c)
+            c.isDetached = true
+        }
+        s.cursors.removeAll()
+        s.ready.removeAll()
+        for sub in s.subscriptions.values { watchers[ObjectIdentifier(sub)] = nil }
+        s.subscriptions.removeAll()
+        s.control.removeAll()
+        sessions[s.id] = nil
+        counters.sessions = sessions.count
+    }
+
+    /// Starts closing every session with 1001 (graceful shutdown).
+    public func closeAll(_ reason: CloseReason = .goingAway) {
+        for s in sessions.values where s.closeReason == nil { close(s, reason) }
+    }
+
+    public func close(_ s: Session, _ reason: CloseReason) {
+        guard s.closeReason == nil else { return }
+        s.closeReason = reason
+        s.ready.removeAll()
+        if reason == .slowConsumer {
+            counters.slowConsumers += 1
+            s.control.removeAll()
+            s.controlBytes = 0
+        }
+        s.writeScheduled = true
+        s.transport.requestClose(reason)
+    }
+
+    /// A complete text message from the client.
+    public func receive(_ s: Session, message: UnsafeRawBufferPointer) {
+        guard s.closeReason == nil else { return }
+        counters.requests += 1
+        if message.count > config.maxMessageBytes {
+            close(s, .messageTooBig)
+            return
+        }
+        do {
+            let command = try parser.parse(message) { root throws(ProtocolError) in try ClientCommand(parsing: root) }
+            try handle(command, s)
+        } catch let e as ProtocolError {
+            fail(s, e)
+        } catch {
+            fail(s, ProtocolError(.badRequest, "malformed JSON: \(error)"))
+        }
+    }
+
+    /// A binary frame: not part of protocol v1.
+    public func receiveBinary(_ s: Session) {
+        close(s, .binaryFrame)
+    }
+
+    private func fail(_ s: Session, _ e: ProtocolError) {
+        counters.protocolErrors += 1
+        s.protocolErrors += 1
+        if s.protocolErrors > config.maxProtocolErrors {
+            close(s, .badRequest)
+            return
+        }
+        enqueue(ServerMessage.error(e), to: s)
+    }
+
+    private func handle(_ command: ClientCommand, _ s: Session) throws(ProtocolError) {
+        switch command.op {
+        case .ping:
+            var result: [UInt8] = []
+            JSONWriter.appendLiteral("{\"ts\":", to: &result)
+            JSONWriter.appendInt(now(), to: &result)
+            result.append(UInt8(ascii: "}"))
+            enqueue(ServerMessage.reply(id: command.id, result: result), to: s)
+        case .subscribe(let sub):
+            try subscribe(sub, id: command.id, s)
+        case .unsubscribe(let channel):
+            guard let sub = s.subscriptions[channel] else {
+                throw ProtocolError(.notSubscribed, "not subscribed to '\(channel.prefix(200))'", id: command.id)
+            }
+            unsubscribe(sub, s)
+            enqueue(ServerMessage.reply(id: command.id, result: Array("{}".utf8)), to: s)
+        }
+    }
+
+    private func subscribe(_ request: ClientCommand.Subscribe, id: Int64, _ s: Session) throws(ProtocolError) {
+        let pattern: ChannelPattern
+        do {
+            pattern = try ChannelPattern(parsing: request.channel)
+        } catch {
+            throw ProtocolError(.invalidChannel, "invalid channel '\(request.channel.prefix(200))': \(error)", id: id)
+        }
+        if let stream = pattern.stream, StreamKind(rawValue: stream) == nil {
+            throw ProtocolError(.invalidChannel, "unknown stream '\(stream)'", id: id)
+        }
+        guard s.subscriptions[request.channel] == nil else {
+            throw ProtocolError(.alreadySubscribed, "already subscribed to '\(request.channel)'", id: id)
+        }
+        guard s.subscriptions.count < config.maxSubscriptions else {
+            throw ProtocolError(.tooManySubscriptions, "at most \(config.maxSubscriptions) subscriptions per connection", id: id)
+        }
+        if request.since != nil && !pattern.isExact {
+            throw ProtocolError(.badRequest, "since needs an exact channel, not a pattern", id: id)
+        }
+        var view = ViewID.all
+        if let fields = request.fields {
+            var mask = PropertyMask([])
+            for name in fields {
+                guard let pid = properties.id(name) else {
+                    throw ProtocolError(.unknownProperty, "unknown property '\(name.prefix(64))' in fields", id: id)
+                }
+                mask.insert(pid)
+            }
+            view = views.intern(mask)
+        }
+
+        let sub = Subscription(pattern: pattern, key: request.channel, view: view, session: s)
+        s.subscriptions[request.channel] = sub
+        watchers[ObjectIdentifier(sub)] = sub
+
+        var result: [UInt8] = []
+        JSONWriter.appendLiteral("{\"channels\":[", to: &result)
+        var snapshots: [[UInt8]] = []
+        var recovered: Bool?
+        var first = true
+        for channel in matching(pattern) where s.cursors[ObjectIdentifier(channel)] == nil {
+            let ring = channel.ring
+            var next = ring.lastOffset + 1
+            if let since = request.since {
+                let ok = since.epoch == channel.epoch && since.offset <= ring.lastOffset
+                    && (since.offset + 1 >= ring.firstOffset || since.offset == ring.lastOffset)
+                recovered = ok
+                if ok { next = since.offset + 1 }
+            }
+            if recovered != true, let tick = ring.tick(at: ring.lastOffset) {
+                snapshots.append(encoder.encode(channel: channel, offset: ring.lastOffset, tick: tick, mask: views.mask(view), snapshot: true))
+            }
+            attach(sub, to: channel, next: next)
+            if !first { result.append(UInt8(ascii: ",")) }
+            first = false
+            JSONWriter.appendLiteral("{\"ch\":", to: &result)
+            JSONWriter.appendString(channel.name, to: &result)
+            JSONWriter.appendLiteral(",\"epoch\":", to: &result)
+            JSONWriter.appendString(channel.epoch, to: &result)
+            JSONWriter.appendLiteral(",\"off\":", to: &result)
+            JSONWriter.appendUInt(ring.lastOffset, to: &result)
+            result.append(UInt8(ascii: "}"))
+        }
+        result.append(UInt8(ascii: "]"))
+        if request.since != nil {
+            JSONWriter.appendLiteral(",\"recovered\":", to: &result)
+            JSONWriter.appendBool(recovered ?? false, to: &result)
+        }
+        result.append(UInt8(ascii: "}"))
+        enqueue(ServerMessage.reply(id: id, result: result), to: s)
+        for snap in snapshots { enqueue(snap, to: s) }
+    }
+
+    private func matching(_ pattern: ChannelPattern) -> [Channel] {
+        if pattern.isExact {
+            guard let stream = StreamKind(rawValue: pattern.stream!) else { return [] }
+            return channels[ChannelKey(stream: stream, source: pattern.venue!, instrument: pattern.instrument!)].map { [$0] } ?? []
+        }
+        return channelOrder.filter { pattern.matches($0.key) }
+    }
+
+    private func attach(_ sub: Subscription, to channel: Channel, next: UInt64) {
+        let s = sub.session
+        let cursor = Cursor(session: s, channel: channel, next: next, subscription: sub)
+        s.cursors[ObjectIdentifier(channel)] = cursor
+        channel.attach(cursor)
+        if cursor.hasPending {
+            cursor.isReady = true
+            s.ready.append(cursor)
+            schedule(s)
+        }
+    }
+
+    private func unsubscribe(_ sub: Subscription, _ s: Session) {
+        s.subscriptions[sub.key] = nil
+        watchers[ObjectIdentifier(sub)] = nil
+        for (key, cursor) in s.cursors where cursor.subscription === sub {
+            // Another subscription of this session that matches keeps the channel flowing.
+            if let other = s.subscriptions.values.first(where: { $0.pattern.matches(cursor.channel.key) }) {
+                cursor.subscription = other
+                continue
+            }
+            cursor.channel.detach(cursor)
+            cursor.isDetached = true
+            s.cursors[key] = nil
+        }
+    }
+
+    // MARK: Writing
+
+    /// What the loop should do with a writable connection.
+    public enum WriteOutcome: Equatable, Sendable {
+        /// Nothing to send.
+        case idle
+        /// `out` holds one frame to write; `more` asks for another writable callback.
+        case frame(more: Bool)
+        /// Send a close frame with this code and drop the connection.
+        case close(CloseReason)
+    }
+
+    /// Fills one frame for `s`: pending replies first, then publications from ready cursors
+    /// (round-robin), joined by `\n`, up to `frameBytes`. Applies the queue policy: state cursors
+    /// too far behind jump to the newest publication; event cursors too far behind close the
+    /// session as a slow consumer.
+    public func fillFrame(_ s: Session, into out: inout [UInt8]) -> WriteOutcome {
+        s.writeScheduled = false
+        let start = out.count
+        if let reason = s.closeReason {
+            // Replies already queued (the errors that led here) go out before the close frame,
+            // except to a slow consumer, which is not reading anyway.
+            guard reason != .slowConsumer, !s.control.isEmpty else { return .close(reason) }
+            var n = 0
+            while let msg = s.control.first, n == 0 || out.count - start + msg.count < config.frameBytes {
+                if n > 0 { out.append(UInt8(ascii: "\n")) }
+                out.append(contentsOf: msg)
+                s.control.removeFirst()
+                s.controlBytes -= msg.count
+                n += 1
+            }
+            s.writeScheduled = true
+            return .frame(more: true)
+        }
+        let budget = config.frameBytes
+        var messages = 0
+
+        func add(_ bytes: [UInt8]) -> Bool {
+            let used = out.count - start
+            if messages > 0 && used + 1 + bytes.count > budget { return false }
+            if messages > 0 { out.append(UInt8(ascii: "\n")) }
+            out.append(contentsOf: bytes)
+            messages += 1
+            return true
+        }
+
+        while let msg = s.control.first, add(msg) {
+            s.control.removeFirst()
+            s.controlBytes -= msg.count
+        }
+
+        var full = out.count - start >= budget || !s.control.isEmpty
+        var rounds = s.ready.count
+        while !full, rounds > 0, let cursor = s.ready.popFirst() {
+            rounds -= 1
+            cursor.isReady = false
+            if cursor.isDetached || !cursor.hasPending { continue }
+            let ring = cursor.channel.ring
+            if cursor.channel.delivery == .event {
+                if cursor.next < ring.firstOffset {
+                    close(s, .slowConsumer)
+                    out.removeSubrange(start...)
+                    return .close(.slowConsumer)
+                }
+            } else if cursor.next < ring.firstOffset || ring.backlogBytes(from: cursor.next) > UInt64(config.conflateBytes) {
+                cursor.next = ring.lastOffset  // conflation: the newest state replaces the backlog
+                s.conflations += 1
+                counters.conflations += 1
+            }
+            let mask = views.mask(cursor.view)
+            while cursor.hasPending {
+                guard let bytes = ring.encoding(at: cursor.next, view: cursor.view, encode: { tick, off in
+                    encoder.encode(channel: cursor.channel, offset: off, tick: tick, mask: mask)
+                }) else { break }
+                guard add(bytes) else {
+                    full = true
+                    break
+                }
+                cursor.next += 1
+            }
+            if cursor.hasPending {
+                cursor.isReady = true
+                s.ready.append(cursor)
+            }
+        }
+
+        guard messages > 0 else { return .idle }
+        s.messagesSent += UInt64(messages)
+        s.framesSent += 1
+        counters.framesOut += 1
+        counters.messagesOut += UInt64(messages)
+        counters.bytesOut += UInt64(out.count - start)
+        let more = !s.control.isEmpty || !s.ready.isEmpty
+        if more { s.writeScheduled = true }
+        return .frame(more: more)
+    }
+
+    private func enqueue(_ message: [UInt8], to s: Session) {
+        guard s.closeReason == nil else { return }
+        s.controlBytes += message.count
+        s.control.append(message)
+        if s.controlBytes > config.maxControlBytes {
+            close(s, .slowConsumer)
+            return
+        }
+        schedule(s)
+    }
+
+    @inline(__always)
+    private func schedule(_ s: Session) {
+        if !s.writeScheduled {
+            s.writeScheduled = true
+            s.transport.requestWritable()
+        }
+    }
+}

@@ -1,0 +1,24 @@
+/// Limits of the serving stage. Defaults are sized for thousands of connections on one core.
+public struct ServeConfig: Sendable, Equatable {
+    /// Publications kept per state channel (ticker, book…): recent history for recovery.
+    public var stateRingSize = 64
+    /// Publications kept per event channel (trades…): a subscriber further behind is closed.
+    public var eventRingSize = 1024
+    /// Most bytes one WebSocket frame carries when a client has a backlog (messages joined by \n).
+    /// 64 KiB matches the C reference broadcaster's frame buffer.
+    public var frameBytes = 64 * 1024
+    /// A subscriber whose backlog on an event channel exceeds this is closed as a slow consumer.
+    public var maxPendingBytes = 4 * 1024 * 1024
+    /// A state-channel cursor further behind than this jumps to the newest publication.
+    public var conflateBytes = 256 * 1024
+    /// Replies and pushes waiting for a client that does not read; beyond it, slow consumer.
+    public var maxControlBytes = 1024 * 1024
+    /// Largest client message accepted; larger ones close the connection with 4009.
+    public var maxMessageBytes = 64 * 1024
+    /// Subscriptions per connection.
+    public var maxSubscriptions = 1024
+    /// Bad requests answered on one connection before it is closed with 4000.
+    public var maxProtocolErrors = 100
+
+    public init() {}
+}

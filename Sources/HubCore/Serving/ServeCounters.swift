@@ -1,0 +1,14 @@
+/// Serving-stage counters, read by `/healthz` and the benchmarks.
+public struct ServeCounters: Sendable, Equatable {
+    public var publications: UInt64 = 0
+    public var channels = 0
+    public var sessions = 0
+    public var framesOut: UInt64 = 0
+    public var messagesOut: UInt64 = 0
+    public var bytesOut: UInt64 = 0
+    public var requests: UInt64 = 0
+    public var protocolErrors: UInt64 = 0
+    public var slowConsumers: UInt64 = 0
+    public var conflations: UInt64 = 0
+    public init() {}
+}

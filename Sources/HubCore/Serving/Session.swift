@@ -1,0 +1,36 @@
+import DequeModule
+
+/// One client connection as the serving stage sees it: subscriptions, cursors and the replies
+/// waiting to be written. Per-connection memory is this object, its cursors and its pending
+/// replies; publication bytes live in the channel rings and are shared.
+///
+/// Threading: loop-confined.
+public final class Session: @unchecked Sendable {
+    public let id: UInt64
+    public let remoteAddress: String
+    let transport: SessionTransport
+
+    var subscriptions: [String: Subscription] = [:]
+    var cursors: [ObjectIdentifier: Cursor] = [:]
+    /// Cursors with publications to deliver, in the order they became ready (fairness).
+    var ready: Deque<Cursor> = []
+    /// Replies, snapshots and pushes, delivered before publications.
+    var control: Deque<[UInt8]> = []
+    var controlBytes = 0
+    var writeScheduled = false
+    public internal(set) var closeReason: CloseReason?
+    var protocolErrors = 0
+
+    public internal(set) var messagesSent: UInt64 = 0
+    public internal(set) var framesSent: UInt64 = 0
+    public internal(set) var conflations: UInt64 = 0
+
+    init(id: UInt64, remoteAddress: String, transport: SessionTransport) {
+        self.id = id
+        self.remoteAddress = remoteAddress
+        self.transport = transport
+    }
+
+    public var subscriptionCount: Int { subscriptions.count }
+    public var channelCount: Int { cursors.count }
+}

@@ -1,0 +1,39 @@
+/// One `subscribe` of a session: a pattern and the view its publications are projected through.
+final class Subscription {
+    let pattern: ChannelPattern
+    /// The pattern as the client wrote it; `unsubscribe` names it.
+    let key: String
+    let view: ViewID
+    unowned let session: Session
+
+    init(pattern: ChannelPattern, key: String, view: ViewID, session: Session) {
+        self.pattern = pattern
+        self.key = key
+        self.view = view
+        self.session = session
+    }
+}
+
+/// A session's position in one channel: the next offset to deliver. One per (session, channel),
+/// owned by the first of the session's subscriptions that matched the channel.
+final class Cursor {
+    unowned let session: Session
+    let channel: Channel
+    var next: UInt64
+    var subscription: Subscription
+    /// Index in `channel.cursors` (O(1) detach).
+    var channelSlot = -1
+    /// Queued in `session.ready`.
+    var isReady = false
+    var isDetached = false
+
+    init(session: Session, channel: Channel, next: UInt64, subscription: Subscription) {
+        self.session = session
+        self.channel = channel
+        self.next = next
+        self.subscription = subscription
+    }
+
+    var view: ViewID { subscription.view }
+    var hasPending: Bool { next <= channel.ring.lastOffset }
+}

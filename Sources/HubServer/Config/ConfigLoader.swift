@@ -1,0 +1,166 @@
+import Foundation
+import HubCore
+import Yams
+
+/// Reads, expands, decodes and validates a YAML configuration file.
+///
+/// `${VAR}` in any value is replaced by the environment variable (an error when unset);
+/// `${VAR:-default}` falls back to `default`. Secrets never need to be written in the file.
+public enum ConfigLoader {
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> HubConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(key: "", "cannot read the file", file: path)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(key: "", "the file is not UTF-8", file: path)
+        }
+        do {
+            return try parse(text, environment: environment)
+        } catch var e {
+            e.file = path
+            throw e
+        }
+    }
+
+    public static func parse(_ text: String, environment: [String: String] = [:]) throws(ConfigError) -> HubConfig {
+        let node: Node
+        do {
+            guard let n = try Yams.compose(yaml: text) else { return HubConfig() }
+            node = n
+        } catch {
+            throw ConfigError(key: "", "not valid YAML: \(error)")
+        }
+        let expanded = try expand(node, path: [], environment)
+        let config: HubConfig
+        do {
+            config = try YAMLDecoder().decode(HubConfig.self, from: expanded)
+        } catch let e as DecodingError {
+            throw describe(e)
+        } catch {
+            throw ConfigError(key: "", "\(error)")
+        }
+        try validate(config)
+        return config
+    }
+
+    private static func expand(_ node: Node, path: [String], _ env: [String: String]) throws(ConfigError) -> Node {
+        switch node {
+        case .scalar(var s):
+            guard s.string.contains("${") else { return node }
+            s.string = try substitute(s.string, key: path.joined(separator: "."), env)
+            return .scalar(s)
+        case .mapping(var m):
+            var pairs: [(Node, Node)] = []
+            for (k, v) in m {
+                pairs.append((k, try expand(v, path: path + [k.string ?? "?"], env)))
+            }
+            m = Node.Mapping(pairs, m.tag, m.style, m.mark)
+            return .mapping(m)
+        case .sequence(var s):
+            var items: [Node] = []
+            for (i, v) in s.enumerated() { items.append(try expand(v, path: path + ["\(i)"], env)) }
+            s = Node.Sequence(items, s.tag, s.style, s.mark)
+            return .sequence(s)
+        default:
+            return node
+        }
+    }
+
+    static func substitute(_ s: String, key: String, _ env: [String: String]) throws(ConfigError) -> String {
+        var out = ""
+        var rest = Substring(s)
+        while let start = rest.range(of: "${") {
+            out += rest[..<start.lowerBound]
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
+                throw ConfigError(key: key, "unterminated ${ in value")
+            }
+            let expr = rest[start.upperBound..<end]
+            let name: Substring, fallback: Substring?
+            if let sep = expr.range(of: ":-") {
+                name = expr[..<sep.lowerBound]
+                fallback = expr[sep.upperBound...]
+            } else {
+                name = expr
+                fallback = nil
+            }
+            if let v = env[String(name)], !v.isEmpty {
+                out += v
+            } else if let fallback {
+                out += fallback
+            } else {
+                throw ConfigError(key: key, "environment variable \(name) is not set")
+            }
+            rest = rest[rest.index(after: end)...]
+        }
+        return out + rest
+    }
+
+    static func describe(_ e: DecodingError) -> ConfigError {
+        func path(_ p: [CodingKey]) -> String { p.map(\.stringValue).joined(separator: ".") }
+        switch e {
+        case .typeMismatch(let type, let ctx):
+            return ConfigError(key: path(ctx.codingPath), "expected \(typeName(type))")
+        case .valueNotFound(let type, let ctx):
+            return ConfigError(key: path(ctx.codingPath), "expected \(typeName(type)), found null")
+        case .keyNotFound(let k, let ctx):
+            return ConfigError(key: path(ctx.codingPath + [k]), "missing")
+        case .dataCorrupted(let ctx):
+            return ConfigError(key: path(ctx.codingPath), ctx.debugDescription)
+        @unknown default:
+            return ConfigError(key: "", "\(e)")
+        }
+    }
+
+    private static func typeName(_ t: Any.Type) -> String {
+        switch t {
+        case is Int.Type: return "an integer"
+        case is Double.Type: return "a number"
+        case is Bool.Type: return "true or false"
+        case is String.Type: return "a string"
+        case is [String].Type: return "a list of strings"
+        default: return "\(t)"
+        }
+    }
+
+    /// Ranges and relations the types cannot express.
+    static func validate(_ c: HubConfig) throws(ConfigError) {
+        func check(_ ok: Bool, _ key: String, _ message: String) throws(ConfigError) {
+            if !ok { throw ConfigError(key: key, message) }
+        }
+        try check(!c.server.host.isEmpty, "server.host", "must not be empty")
+        try check((0...65535).contains(c.server.port), "server.port", "must be between 0 and 65535")
+        try check(!c.server.dataDir.isEmpty, "server.dataDir", "must not be empty")
+        try check(c.server.maxConnections >= 16, "server.maxConnections", "must be at least 16")
+        try check(c.server.shutdownGraceSeconds >= 0, "server.shutdownGraceSeconds", "must not be negative")
+        let s = c.serve
+        try check((1...1_000_000).contains(s.stateRingSize), "serve.stateRingSize", "must be between 1 and 1000000")
+        try check((1...1_000_000).contains(s.eventRingSize), "serve.eventRingSize", "must be between 1 and 1000000")
+        try check((1024...(16 << 20)).contains(s.frameBytes), "serve.frameBytes", "must be between 1024 and 16777216")
+        try check(s.maxPendingBytes >= s.frameBytes, "serve.maxPendingBytes", "must be at least serve.frameBytes")
+        try check(s.conflateBytes >= 1024, "serve.conflateBytes", "must be at least 1024")
+        try check(s.maxControlBytes >= 1024, "serve.maxControlBytes", "must be at least 1024")
+        try check((256...(16 << 20)).contains(s.maxMessageBytes), "serve.maxMessageBytes", "must be between 256 and 16777216")
+        try check(s.maxSubscriptions >= 1, "serve.maxSubscriptions", "must be at least 1")
+        try check(s.maxProtocolErrors >= 0, "serve.maxProtocolErrors", "must not be negative")
+        let d = c.feeds.deribit
+        if d.enabled {
+            if !d.simulate {
+                try check(d.url.hasPrefix("wss://") || d.url.hasPrefix("ws://"), "feeds.deribit.url", "must be a ws:// or wss:// URL")
+            }
+            try check(!d.feed.instruments.isEmpty || !d.feed.optionCurrencies.isEmpty, "feeds.deribit.instruments", "subscribe to at least one instrument or option currency")
+            try check(["raw", "100ms", "agg2"].contains(d.feed.interval), "feeds.deribit.interval", "must be raw, 100ms or agg2")
+            try check(d.feed.interval != "raw" || d.feed.clientID != nil, "feeds.deribit.interval", "raw needs clientId and clientSecret")
+            try check((1...1000).contains(d.feed.bookDepth), "feeds.deribit.bookDepth", "must be between 1 and 1000")
+            try check((1...3600).contains(d.feed.heartbeatSeconds), "feeds.deribit.heartbeatSeconds", "must be between 1 and 3600")
+            try check(d.feed.staleAfter > Double(d.feed.heartbeatSeconds), "feeds.deribit.staleAfterSeconds", "must exceed heartbeatSeconds")
+            try check((d.feed.clientID == nil) == (d.feed.clientSecret == nil), "feeds.deribit.clientSecret", "clientId and clientSecret go together")
+            try check((0...100).contains(d.feed.maxOptionsPerCurrency), "feeds.deribit.maxOptionsPerCurrency", "must be between 0 and 100")
+            try check((10...60_000).contains(d.simulatorStepMilliseconds), "feeds.deribit.simulatorStepMilliseconds", "must be between 10 and 60000")
+        }
+        let y = c.feeds.synthetic
+        if y.enabled {
+            try check(y.rate > 0 && y.rate <= 10_000_000, "feeds.synthetic.rate", "must be between 0 and 10000000")
+            try check((1...1_000_000).contains(y.channels), "feeds.synthetic.channels", "must be between 1 and 1000000")
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import HubCore
+import Venues
+
+// Strict decoding: absent keys take defaults, unknown keys are errors naming their path.
+
+struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int?
+    init(stringValue: String) { self.stringValue = stringValue }
+    init(intValue: Int) {
+        stringValue = "\(intValue)"
+        self.intValue = intValue
+    }
+}
+
+extension Decoder {
+    func strictContainer<K: CodingKey & CaseIterable>(_: K.Type) throws -> KeyedDecodingContainer<K> {
+        let all = try container(keyedBy: AnyKey.self)
+        let known = Set(K.allCases.map(\.stringValue))
+        for key in all.allKeys where !known.contains(key.stringValue) {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: codingPath + [key], debugDescription: "unknown key (known: \(known.sorted().joined(separator: ", ")))"))
+        }
+        return try container(keyedBy: K.self)
+    }
+}
+
+extension KeyedDecodingContainer {
+    func value<T: Decodable>(_ key: Key, _ fallback: T) throws -> T {
+        try decodeIfPresent(T.self, forKey: key) ?? fallback
+    }
+}
+
+extension HubConfig: Decodable {
+    enum Keys: String, CodingKey, CaseIterable { case server, serve, feeds }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.strictContainer(Keys.self)
+        self.init()
+        server = try c.value(.server, server)
+        serve = try c.decodeIfPresent(ServeSection.self, forKey: .serve)?.config ?? serve
+        feeds = try c.value(.feeds, feeds)
+    }
+}
+
+extension HubConfig.Server: Decodable {
+    enum Keys: String, CodingKey, CaseIterable {
+        case host, port, dataDir, publicDir, permessageDeflate, maxConnections, shutdownGraceSeconds
+    }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.strictContainer(Keys.self)
+        self.init()
+        host = try c.value(.host, host)
+        port = try c.value(.port, port)
+        dataDir = try c.value(.dataDir, dataDir)
+        publicDir = try c.value(.publicDir, publicDir)
+        permessageDeflate = try c.value(.permessageDeflate, permessageDeflate)
+        maxConnections = try c.value(.maxConnections, maxConnections)
+        shutdownGraceSeconds = try c.value(.shutdownGraceSeconds, shutdownGraceSeconds)
+    }
+}
+
+/// `serve:` maps onto HubCore's `ServeConfig`.
+struct ServeSection: Decodable {
+    var config = ServeConfig()
+    enum Keys: String, CodingKey, CaseIterable {
+        case stateRingSize, eventRingSize, frameBytes, maxPendingBytes, conflateBytes, maxControlBytes
+        case maxMessageBytes, maxSubscriptions, maxProtocolErrors
+    }
+    init(from decoder: Decoder) throws {
+        let c = try decoder.strictContainer(Keys.self)
+        config.stateRingSize = try c.value(.stateRingSize, config.stateRingSize)
+        config.eventRingSize = try c.value(.eventRingSize, config.eventRingSize)
+        config.frameBytes = try c.value(.frameBytes, config.frameBytes)
+        config.maxPendingBytes = try c.value(.maxPendingBytes, config.maxPendingBytes)
+        config.conflateBytes = try c.value(.conflateBytes, config.conflateBytes)
+        config.maxControlBytes = try c.value(.maxControlBytes, config.maxControlBytes)
+        config.maxMessageBytes = try c.value(.maxMessageBytes, config.maxMessageBytes)
+        config.maxSubscriptions = try c.value(.maxSubscriptions, config.maxSubscriptions)
+        config.maxProtocolErrors = try c.value(.maxProtocolErrors, config.maxProtocolErrors)
+    }
+}
+
+extension HubConfig.Feeds: Decodable {
+    enum Keys: String, CodingKey, CaseIterable { case deribit, synthetic }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.strictContainer(Keys.self)
+        self.init()
+        deribit = try c.value(.deribit, deribit)
+        synthetic = try c.value(.synthetic, synthetic)
+    }
+}
+
+extension HubConfig.Deribit: Decodable {
+    enum Keys: String, CodingKey, CaseIterable {
+        case enabled, simulate, url, instruments, optionCurrencies, maxOptionsPerCurrency, interval, bookDepth
+        case heartbeatSeconds, staleAfterSeconds, clientId, clientSecret, simulatorStepMilliseconds
+    }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.strictContainer(Keys.self)
+        self.init()
+        enabled = try c.value(.enabled, enabled)
+        simulate = try c.value(.simulate, simulate)
+        url = try c.value(.url, url)
+        simulatorStepMilliseconds = try c.value(.simulatorStepMilliseconds, simulatorStepMilliseconds)
+        feed.instruments = try c.value(.instruments, feed.instruments)
+        feed.optionCurrencies = try c.value(.optionCurrencies, feed.optionCurrencies)
+        feed.maxOptionsPerCurrency = try c.value(.maxOptionsPerCurrency, feed.maxOptionsPerCurrency)
+        feed.interval = try c.value(.interval, feed.interval)
+        feed.bookDepth = try c.value(.bookDepth, feed.bookDepth)
+        feed.heartbeatSeconds = try c.value(.heartbeatSeconds, feed.heartbeatSeconds)
+        feed.staleAfterSeconds = try c.decodeIfPresent(Double.self, forKey: .staleAfterSeconds)
+        // Empty strings (an unset `${VAR:-}`) mean "no credentials".
+        feed.clientID = try c.decodeIfPresent(String.self, forKey: .clientId).flatMap { $0.isEmpty ? nil : $0 }
+        feed.clientSecret = try c.decodeIfPresent(String.self, forKey: .clientSecret).flatMap { $0.isEmpty ? nil : $0 }
+    }
+}
+
+extension HubConfig.Synthetic: Decodable {
+    enum Keys: String, CodingKey, CaseIterable { case enabled, rate, channels }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.strictContainer(Keys.self)
+        self.init()
+        enabled = try c.value(.enabled, enabled)
+        rate = try c.value(.rate, rate)
+        channels = try c.value(.channels, channels)
+    }
+}

@@ -1,0 +1,128 @@
+import DequeModule
+import Foundation
+import HubCore
+import Logging
+import Venues
+import WebSocketLoop
+
+/// One upstream venue connection on the loop: connects, feeds frames through the adapter into
+/// the pipeline, performs the adapter's actions, and reconnects with exponential backoff and
+/// jitter when the socket drops or the adapter asks (stale feed, protocol violation).
+///
+/// Threading: loop-confined.
+final class FeedConnection: WebSocketHandler {
+    let adapter: FeedAdapter
+    let url: WebSocketURL
+    private let pipeline: Pipeline
+    private unowned let loop: EventLoop
+    private let logger: Logger
+    private var connection: WebSocketConnection?
+    private var outbox: Deque<String> = []
+    private var backoff = Backoff()
+    private var housekeeping: LoopTimer?
+    private var reconnectTimer: LoopTimer?
+    private var stopped = false
+    private(set) var reconnects: UInt64 = 0
+    private(set) var connectedAt: UInt64 = 0
+
+    init(adapter: FeedAdapter, url: WebSocketURL, pipeline: Pipeline, loop: EventLoop, logger: Logger) {
+        self.adapter = adapter
+        self.url = url
+        self.pipeline = pipeline
+        self.loop = loop
+        self.logger = logger
+    }
+
+    func start() {
+        connect()
+        housekeeping = loop.every(1) { [weak self] in self?.tick() }
+    }
+
+    func stop() {
+        stopped = true
+        housekeeping?.cancel()
+        reconnectTimer?.cancel()
+        connection?.close(code: 1001, reason: "hub shutting down")
+    }
+
+    private func connect() {
+        guard !stopped else { return }
+        logger.info("connecting", metadata: ["source": "\(adapter.source)", "url": "\(url.host):\(url.port)\(url.path)"])
+        outbox.removeAll()
+        connection = loop.connect(to: url, handler: self)
+    }
+
+    private func scheduleReconnect(_ reason: String) {
+        guard !stopped, reconnectTimer == nil else { return }
+        let delay = backoff.next()
+        reconnects += 1
+        logger.warning("reconnecting", metadata: ["source": "\(adapter.source)", "reason": "\(reason)", "delay_s": "\(String(format: "%.2f", delay))"])
+        reconnectTimer = loop.schedule(after: delay) { [weak self] in
+            self?.reconnectTimer = nil
+            self?.connect()
+        }
+    }
+
+    private func tick() {
+        perform(adapter.timer(now: MonotonicClock.nanoseconds()))
+        if adapter.status.state == .live { backoff.reset() }
+    }
+
+    private func perform(_ actions: [FeedAction]) {
+        for action in actions {
+            switch action {
+            case .send(let text):
+                outbox.append(text)
+                connection?.requestWritable()
+            case .reconnect(let reason):
+                adapter.disconnected(now: MonotonicClock.nanoseconds(), reason: reason)
+                connection?.kill()
+                connection = nil
+                scheduleReconnect(reason)
+            }
+        }
+    }
+
+    // MARK: WebSocketHandler
+
+    func webSocketOpened(_ c: WebSocketConnection) {
+        guard c === connection else { return }
+        connectedAt = MonotonicClock.nanoseconds()
+        logger.info("connected", metadata: ["source": "\(adapter.source)"])
+        perform(adapter.connected(now: connectedAt))
+    }
+
+    func webSocketReceived(_ c: WebSocketConnection, _ message: IncomingMessage) {
+        guard c === connection else { return }
+        switch message {
+        case .text(let bytes):
+            let start = MonotonicClock.nanoseconds()
+            var downstream: UInt64 = 0
+            let actions = adapter.received(bytes, now: start, wallMicros: WallClock.microseconds()) { event in
+                let t = MonotonicClock.nanoseconds()
+                pipeline.process(event)
+                downstream &+= MonotonicClock.nanoseconds() - t
+            }
+            pipeline.recordIngest(nanoseconds: MonotonicClock.nanoseconds() - start - downstream)
+            if !actions.isEmpty { perform(actions) }
+        case .binary:
+            perform([.reconnect(reason: "unexpected binary frame")])
+        case .tooBig(let size):
+            perform([.reconnect(reason: "frame of \(size) bytes exceeds the limit")])
+        }
+    }
+
+    func webSocketWritable(_ c: WebSocketConnection, frame: inout FrameBuffer) -> WritableResult {
+        guard c === connection, let next = outbox.popFirst() else { return .idle }
+        frame.append(string: next)
+        return .text(more: !outbox.isEmpty)
+    }
+
+    func webSocketClosed(_ c: WebSocketConnection, error: String?) {
+        guard c === connection else { return }
+        connection = nil
+        let reason = error ?? "closed by venue\(c.peerCloseCode.map { " (\($0))" } ?? "")"
+        adapter.disconnected(now: MonotonicClock.nanoseconds(), reason: reason)
+        scheduleReconnect(reason)
+    }
+}

@@ -1,0 +1,55 @@
+import HubCore
+import WebSocketLoop
+
+/// A generated ticker source publishing at a fixed rate through the full pipeline, for
+/// benchmarks and load tests (channels `ticker.synthetic.S<n>`). Like the C reference
+/// broadcaster, a 1 ms timer publishes whatever is due.
+///
+/// Threading: loop-confined.
+final class SyntheticFeed {
+    static let schema = VenueSchema(
+        source: "synthetic",
+        fields: [.init("bid", "bid"), .init("ask", "ask"), .init("bidSize", "bidVolume"), .init("askSize", "askVolume"), .init("last", "last")])
+
+    private let rate: Double
+    private let instruments: [String]
+    private let pipeline: Pipeline
+    private unowned let loop: EventLoop
+    private var timer: LoopTimer?
+    private var started: UInt64 = 0
+    private(set) var published: UInt64 = 0
+    private var next = 0
+
+    init(rate: Double, channels: Int, pipeline: Pipeline, loop: EventLoop) {
+        self.rate = rate
+        instruments = (0..<channels).map { "S\($0)" }
+        self.pipeline = pipeline
+        self.loop = loop
+    }
+
+    func start() {
+        started = MonotonicClock.nanoseconds()
+        timer = loop.every(0.001) { [weak self] in self?.publishDue() }
+    }
+
+    func stop() { timer?.cancel() }
+
+    private func publishDue() {
+        let elapsed = Double(MonotonicClock.nanoseconds() - started) / 1e9
+        let due = UInt64(elapsed * rate)
+        while published < due {
+            let n = Double(published % 7)
+            let now = WallClock.microseconds()
+            let event = RawEvent(
+                source: "synthetic", instrument: instruments[next], stream: .ticker, exchangeTime: now / 1000, receiveTime: now,
+                sequence: published,
+                fields: [
+                    RawField(0, .number(100 + n)), RawField(1, .number(100.5 + n)), RawField(2, .number(12)),
+                    RawField(3, .number(7)), RawField(4, .number(100.25 + n)),
+                ])
+            pipeline.process(event)
+            published += 1
+            next = next + 1 == instruments.count ? 0 : next + 1
+        }
+    }
+}

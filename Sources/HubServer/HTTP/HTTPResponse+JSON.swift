@@ -1,0 +1,27 @@
+import Foundation
+import HubCore
+import WebSocketLoop
+
+extension HTTPResponse {
+    /// `{"error":{"code":"…","message":"…"}}` with `status`.
+    static func error(_ status: Int, code: String, message: String) -> HTTPResponse {
+        var body: [UInt8] = []
+        JSONWriter.appendLiteral("{\"error\":{\"code\":", to: &body)
+        JSONWriter.appendString(code, to: &body)
+        JSONWriter.appendLiteral(",\"message\":", to: &body)
+        JSONWriter.appendString(message, to: &body)
+        JSONWriter.appendLiteral("}}", to: &body)
+        return HTTPResponse(status: status, body: body)
+    }
+
+    /// A Codable value as JSON (REST responses are not on the hot path: Foundation's encoder).
+    static func json<T: Encodable>(_ value: T, status: Int = 200) -> HTTPResponse {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        do {
+            return HTTPResponse(status: status, body: Array(try encoder.encode(value)))
+        } catch {
+            return .error(500, code: "internal", message: "response encoding failed")
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import HubCore
+import Venues
+
+/// The `GET /healthz` body: overall status, uptime, connections and each source's state.
+struct HealthReport: Encodable {
+    /// `ok` when every source is live; `degraded` when any is connecting, resynchronising or down.
+    let status: String
+    let uptimeSeconds: Double
+    let connections: Int
+    let channels: Int
+    let sources: [Source]
+    let pipeline: [String: Stage]
+    let serve: Serve
+
+    struct Source: Encodable {
+        let name: String
+        let state: String
+        let url: String
+        let messages: UInt64
+        let events: UInt64
+        let gaps: UInt64
+        let resyncs: UInt64
+        let reconnects: UInt64
+        let decodeErrors: UInt64
+        let heartbeats: UInt64
+        /// Milliseconds since the last frame (nil before the first).
+        let lastMessageAgeMs: Double?
+        let lastError: String?
+    }
+
+    struct Stage: Encodable {
+        let count: UInt64
+        let p50Ns: UInt64
+        let p99Ns: UInt64
+        let maxNs: UInt64
+    }
+
+    struct Serve: Encodable {
+        let publications: UInt64
+        let messagesOut: UInt64
+        let framesOut: UInt64
+        let bytesOut: UInt64
+        let requests: UInt64
+        let protocolErrors: UInt64
+        let slowConsumers: UInt64
+        let conflations: UInt64
+        let quarantined: UInt64
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import HubCore
+import Logging
+import Synchronization
+import VenueSimulators
+import Venues
+import WebSocketLoop
+
+/// The running hub: one libwebsockets context serving `/ws` (subscribers), `/healthz`, static
+/// files, and the upstream venue connections, with the pipeline inline on the loop thread.
+///
+/// Threading: construct anywhere; `start`/`run`, `shutdown`, `onLoop` and `port` are
+/// thread-safe. Everything else runs on the loop thread.
+public final class HubServer: @unchecked Sendable {
+    public let config: HubConfig
+    public let pipeline: Pipeline
+    public var hub: Hub { pipeline.hub }
+    public let logger: Logger
+
+    private let loop: EventLoop
+    private let sockets: ClientSockets
+    private let router = HTTPRouter()
+    private var feeds: [FeedConnection] = []
+    private var synthetic: SyntheticFeed?
+    private var simulators: [DeribitSimulator] = []
+    private let startedAt = MonotonicClock.nanoseconds()
+    private let stopped = Mutex(false)
+    private let stoppedCondition = NSCondition()
+    private var shuttingDown = false
+
+    public init(config: HubConfig, logger: Logger = Logger(label: "streamhub")) throws {
+        self.config = config
+        self.logger = logger
+        let properties = PropertyTable()
+        let hub = Hub(properties: properties, config: config.serve)
+        let transform = Transform(properties: properties, schemas: [DeribitField.schema, SyntheticFeed.schema])
+        pipeline = Pipeline(transform: transform, enrich: Enrich(properties: properties), hub: hub)
+        sockets = ClientSockets(hub: hub)
+
+        var lc = LoopConfiguration(listen: .init(host: config.server.host, port: config.server.port))
+        lc.dynamicPrefixes = ["/healthz", "/api"]
+        if let dir = config.server.publicDir {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue {
+                lc.staticRoot = URL(fileURLWithPath: dir).standardizedFileURL.path
+            } else {
+                logger.warning("public directory not found; static files are not served", metadata: ["publicDir": "\(dir)"])
+            }
+        }
+        lc.maxMessageBytes = config.serve.maxMessageBytes
+        lc.permessageDeflate = config.server.permessageDeflate
+        lc.maxConnections = UInt32(config.server.maxConnections)
+        loop = try EventLoop(configuration: lc, webSocketHandler: sockets, httpHandler: router)
+        routes()
+    }
+
+    /// The listening port (the OS-chosen one when configured with 0).
+    public var port: Int { loop.port }
+
+    // MARK: Lifecycle
+
+    /// Starts feeds and serves on a new thread; returns once the loop runs.
+    public func start() throws {
+        try startSimulators()
+        loop.start(name: "streamhub-loop")
+        loop.execute { [self] in startFeeds() }
+    }
+
+    /// Starts feeds and serves on the calling thread until shut down.
+    public func run() throws {
+        try startSimulators()
+        loop.execute { [self] in startFeeds() }
+        loop.run()
+        finish()
+    }
+
+    private func startSimulators() throws {
+        let d = config.feeds.deribit
+        guard d.enabled, d.simulate else { return }
+        var sc = DeribitSimulatorConfig()
+        sc.stepMilliseconds = d.simulatorStepMilliseconds
+        sc.minHeartbeatSeconds = 1
+        if let id = d.feed.clientID, let secret = d.feed.clientSecret {
+            sc.clientID = id
+            sc.clientSecret = secret
+        }
+        let sim = try DeribitSimulator(config: sc)
+        sim.start()
+        simulators.append(sim)
+        logger.info("deribit simulator listening", metadata: ["url": "\(sim.url)"])
+    }
+
+    private func startFeeds() {
+        let d = config.feeds.deribit
+        if d.enabled {
+            let urlText = d.simulate ? simulators[0].url : d.url
+            do {
+                let feed = FeedConnection(
+                    adapter: DeribitFeed(config: d.feed), url: try WebSocketURL(parsing: urlText), pipeline: pipeline, loop: loop,
+                    logger: logger)
+                feeds.append(feed)
+                feed.start()
+            } catch {
+                logger.error("deribit feed not started", metadata: ["error": "\(error)"])
+            }
+        }
+        let s = config.feeds.synthetic
+        if s.enabled {
+            let feed = SyntheticFeed(rate: s.rate, channels: s.channels, pipeline: pipeline, loop: loop)
+            synthetic = feed
+            feed.start()
+        }
+    }
+
+    /// Graceful shutdown (thread-safe): feeds stop, every subscriber gets a 1001 close frame,
+    /// and the loop ends when they are gone or after `server.shutdownGraceSeconds`.
+    public func shutdown() {
+        loop.execute { [self] in
+            guard !shuttingDown else { return }
+            shuttingDown = true
+            logger.info("shutting down", metadata: ["connections": "\(hub.sessionCount)"])
+            for f in feeds { f.stop() }
+            synthetic?.stop()
+            hub.closeAll(.goingAway)
+            let deadline = MonotonicClock.nanoseconds() + UInt64(config.server.shutdownGraceSeconds * 1e9)
+            loop.every(0.01) { [self] in
+                if hub.sessionCount == 0 || MonotonicClock.nanoseconds() >= deadline { loop.stop() }
+            }
+        }
+    }
+
+    /// Blocks until the loop has ended (after `shutdown`).
+    public func waitUntilStopped() {
+        stoppedCondition.lock()
+        while !stopped.withLock({ $0 }) { stoppedCondition.wait() }
+        stoppedCondition.unlock()
+    }
+
+    /// Stops the loop thread started by `start()` and waits for it.
+    public func stopAndWait() {
+        shutdown()
+        while !loop.isFinished { usleep(1000) }
+        finish()
+    }
+
+    private func finish() {
+        for s in simulators { s.stop() }
+        stoppedCondition.lock()
+        stopped.withLock { $0 = true }
+        stoppedCondition.broadcast()
+        stoppedCondition.unlock()
+    }
+
+    /// Runs `body` on the loop thread (tests and tools reach loop-confined state this way).
+    public func onLoop(_ body: @escaping @Sendable (HubServer) -> Void) {
+        loop.execute { [self] in body(self) }
+    }
+
+    /// The in-process simulators (tests drive their faults).
+    public var deribitSimulator: DeribitSimulator? { simulators.first }
+
+    // MARK: HTTP
+
+    private func routes() {
+        router.add("GET", "/healthz") { [unowned self] _, _, respond in respond(.json(health())) }
+    }
+
+    /// Source states, pipeline latency and serving counters. Loop thread.
+    func health() -> HealthReport {
+        let now = MonotonicClock.nanoseconds()
+        let sources = feeds.map { f -> HealthReport.Source in
+            let s = f.adapter.status
+            return HealthReport.Source(
+                name: f.adapter.source, state: s.state.rawValue, url: "\(f.url.secure ? "wss" : "ws")://\(f.url.host):\(f.url.port)\(f.url.path)",
+                messages: s.messages, events: s.events, gaps: s.gaps, resyncs: s.resyncs, reconnects: f.reconnects,
+                decodeErrors: s.decodeErrors, heartbeats: s.heartbeats,
+                lastMessageAgeMs: s.lastMessageAt == 0 ? nil : Double(now &- s.lastMessageAt) / 1e6, lastError: s.lastError)
+        }
+        var stages: [String: HealthReport.Stage] = [:]
+        for stage in StageLatency.Stage.allCases {
+            let x = pipeline.latency.summary(stage)
+            stages[stage.rawValue] = .init(count: x.count, p50Ns: x.p50, p99Ns: x.p99, maxNs: x.max)
+        }
+        let c = hub.counters
+        return HealthReport(
+            status: sources.allSatisfy { $0.state == FeedStatus.State.live.rawValue } ? "ok" : "degraded",
+            uptimeSeconds: Double(now - startedAt) / 1e9, connections: hub.sessionCount, channels: hub.channelCount,
+            sources: sources, pipeline: stages,
+            serve: .init(
+                publications: c.publications, messagesOut: c.messagesOut, framesOut: c.framesOut, bytesOut: c.bytesOut,
+                requests: c.requests, protocolErrors: c.protocolErrors, slowConsumers: c.slowConsumers,
+                conflations: c.conflations, quarantined: pipeline.transform.quarantinedCount))
+    }
+}

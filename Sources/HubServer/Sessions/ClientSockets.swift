@@ -1,0 +1,42 @@
+import HubCore
+import WebSocketLoop
+
+/// Bridges subscriber WebSockets (`/ws`) to the hub's sessions.
+///
+/// Threading: loop-confined.
+final class ClientSockets: WebSocketHandler {
+    let hub: Hub
+
+    init(hub: Hub) {
+        self.hub = hub
+    }
+
+    func webSocketOpened(_ connection: WebSocketConnection) {
+        connection.context = hub.open(transport: SocketTransport(connection), remoteAddress: connection.remoteAddress)
+    }
+
+    func webSocketReceived(_ connection: WebSocketConnection, _ message: IncomingMessage) {
+        guard let session = connection.context as? Session else { return }
+        switch message {
+        case .text(let bytes): hub.receive(session, message: bytes)
+        case .binary: hub.receiveBinary(session)
+        case .tooBig: hub.close(session, .messageTooBig)
+        }
+    }
+
+    func webSocketWritable(_ connection: WebSocketConnection, frame: inout FrameBuffer) -> WritableResult {
+        guard let session = connection.context as? Session else { return .idle }
+        let outcome = frame.appending { hub.fillFrame(session, into: &$0) }
+        switch outcome {
+        case .idle: return .idle
+        case .frame(let more): return .text(more: more)
+        case .close(let reason): return .close(code: reason.code, reason: reason.message)
+        }
+    }
+
+    func webSocketClosed(_ connection: WebSocketConnection, error: String?) {
+        guard let session = connection.context as? Session else { return }
+        hub.disconnect(session)
+        connection.context = nil
+    }
+}

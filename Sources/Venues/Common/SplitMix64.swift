@@ -1,0 +1,20 @@
+/// A small seeded generator (SplitMix64) so simulators and tests replay exactly.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A standard normal draw (Box–Muller).
+    public mutating func gaussian() -> Double {
+        let u1 = max(Double.leastNonzeroMagnitude, Double.random(in: 0..<1, using: &self))
+        let u2 = Double.random(in: 0..<1, using: &self)
+        return (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2)
+    }
+}

@@ -1,0 +1,226 @@
+import HubCore
+import SimdJSON
+
+/// Decodes Deribit JSON-RPC 2.0 frames (docs.deribit.com; shapes in ../shared/venues/EXAMPLES.md)
+/// with simdjson. A pure function of the bytes, apart from a cache of parsed instrument names.
+///
+/// Threading: one codec per connection, used on the loop thread.
+public final class DeribitCodec {
+    private let parser = JSONParser(maxDocumentBytes: 32 << 20)
+    private var instruments: [String: DeribitInstrument?] = [:]
+
+    public init() {}
+
+    /// Decodes one frame and hands each message to `handle` (a trades frame yields several).
+    public func decode(_ bytes: UnsafeRawBufferPointer, receiveTime: Int64, _ handle: (DeribitMessage) -> Void) throws {
+        do {
+            try parser.parse(bytes) { root in try decode(root, receiveTime, handle) }
+        } catch let e as DeribitDecodeError {
+            throw e
+        } catch {
+            throw DeribitDecodeError(reason: "\(error)")
+        }
+    }
+
+    private func decode(_ root: JSONElement, _ receiveTime: Int64, _ handle: (DeribitMessage) -> Void) throws {
+        guard root.kind == .object else { throw DeribitDecodeError(reason: "frame is not a JSON object") }
+        if let method = root["method"] {
+            guard let params = root["params"] else {
+                throw DeribitDecodeError(reason: "notification without params")
+            }
+            if method.stringEquals("subscription") {
+                try subscription(params, receiveTime, handle)
+            } else if method.stringEquals("heartbeat") {
+                handle(.heartbeat(testRequest: params["type"]?.stringEquals("test_request") ?? false))
+            } else {
+                handle(.ignored)
+            }
+            return
+        }
+        let id = root["id"]?.int64
+        if let error = root["error"] {
+            handle(.error(id: id, code: error["code"]?.int64 ?? 0, message: error["message"]?.string ?? "unknown error"))
+            return
+        }
+        guard let id, let result = root["result"] else {
+            throw DeribitDecodeError(reason: "neither a notification nor a response")
+        }
+        handle(.result(id: id, Self.result(result)))
+    }
+
+    private static func result(_ r: JSONElement) -> DeribitResult {
+        switch r.kind {
+        case .string: return .text(r.string ?? "")
+        case .array:
+            var channels: [String] = []
+            var infos: [DeribitInstrumentInfo] = []
+            for item in r.array! {
+                if let s = item.string {
+                    channels.append(s)
+                } else if let name = item["instrument_name"]?.string {
+                    infos.append(
+                        DeribitInstrumentInfo(
+                            name: name, kind: item["kind"]?.string ?? "", isActive: item["is_active"]?.bool ?? true,
+                            expirationTimestamp: item["expiration_timestamp"]?.int64 ?? 0, strike: item["strike"]?.double,
+                            optionType: item["option_type"]?.string))
+                }
+            }
+            if !infos.isEmpty { return .instruments(infos) }
+            return .channels(channels)
+        case .object:
+            if let v = r["version"]?.string { return .text(v) }
+            if r["access_token"] != nil { return .auth(expiresIn: r["expires_in"]?.int64 ?? 0) }
+            return .other
+        default: return .other
+        }
+    }
+
+    private func subscription(_ params: JSONElement, _ receiveTime: Int64, _ handle: (DeribitMessage) -> Void) throws {
+        guard let channelValue = params["channel"], let data = params["data"] else {
+            throw DeribitDecodeError(reason: "subscription without channel or data")
+        }
+        // Channel names: ticker.{instrument}.{interval}, book.{instrument}.{interval}, trades.{instrument}.{interval}
+        let kind: Int? = channelValue.withStringBytes { b -> Int in
+            if b.starts(with: "ticker.".utf8) { return 1 }
+            if b.starts(with: "book.".utf8) { return 2 }
+            if b.starts(with: "trades.".utf8) { return 3 }
+            return 0
+        }
+        guard let kind else { throw DeribitDecodeError(reason: "channel is not a string") }
+        switch kind {
+        case 1: handle(.event(try ticker(data, receiveTime)))
+        case 2: handle(.book(try book(data, receiveTime)))
+        case 3:
+            guard let trades = data.array else { throw DeribitDecodeError(reason: "trades data is not an array") }
+            for t in trades { handle(.event(try trade(t, receiveTime))) }
+        default: handle(.ignored)
+        }
+    }
+
+    private func instrument(_ name: String) -> DeribitInstrument? {
+        if let cached = instruments[name] { return cached }
+        let parsed = DeribitInstrument(name: name)
+        if instruments.count > 100_000 { instruments.removeAll() }  // bound the cache against junk names
+        instruments[name] = parsed
+        return parsed
+    }
+
+    private func ticker(_ d: JSONElement, _ receiveTime: Int64) throws -> RawEvent {
+        guard let name = d["instrument_name"]?.string, !name.isEmpty else {
+            throw DeribitDecodeError(reason: "ticker without instrument_name")
+        }
+        guard let ts = d["timestamp"]?.int64 else { throw DeribitDecodeError(reason: "ticker without timestamp") }
+        let info = instrument(name)
+        var fields: [RawField] = []
+        fields.reserveCapacity(32)
+        func num(_ f: DeribitField, _ v: JSONElement?) {
+            if let v, let x = v.double { fields.append(RawField(f, .number(x))) }
+        }
+        num(.bestBidPrice, d["best_bid_price"])
+        num(.bestAskPrice, d["best_ask_price"])
+        num(.bestBidAmount, d["best_bid_amount"])
+        num(.bestAskAmount, d["best_ask_amount"])
+        num(.lastPrice, d["last_price"])
+        num(.markPrice, d["mark_price"])
+        num(.indexPrice, d["index_price"])
+        num(.openInterest, d["open_interest"])
+        num(.settlementPrice, d["settlement_price"])
+        num(.estimatedDeliveryPrice, d["estimated_delivery_price"])
+        num(.currentFunding, d["current_funding"])
+        num(.funding8h, d["funding_8h"])
+        if let stats = d["stats"] {
+            num(.statsVolume, stats["volume"])
+            num(.statsVolumeUsd, stats["volume_usd"])
+            num(.statsHigh, stats["high"])
+            num(.statsLow, stats["low"])
+            num(.statsPriceChange, stats["price_change"])
+        }
+        if let s = d["state"]?.string { fields.append(RawField(.state, .string(s))) }
+        var stream = StreamKind.ticker
+        if let info, info.kind == .option {
+            stream = .options
+            num(.underlyingPrice, d["underlying_price"])
+            if let u = d["underlying_index"]?.string { fields.append(RawField(.underlyingIndex, .string(u))) }
+            num(.markIv, d["mark_iv"])
+            num(.bidIv, d["bid_iv"])
+            num(.askIv, d["ask_iv"])
+            num(.interestRate, d["interest_rate"])
+            if let g = d["greeks"] {
+                num(.delta, g["delta"])
+                num(.gamma, g["gamma"])
+                num(.vega, g["vega"])
+                num(.theta, g["theta"])
+                num(.rho, g["rho"])
+            }
+            if let k = info.strike { fields.append(RawField(.strike, .number(k))) }
+            if let e = info.expiry { fields.append(RawField(.expiry, .integer(e))) }
+            if let t = info.optionType { fields.append(RawField(.optionType, .string(t))) }
+            fields.append(RawField(.baseCurrency, .string(info.currency)))
+        }
+        return RawEvent(
+            source: "deribit", instrument: name, stream: stream, exchangeTime: ts, receiveTime: receiveTime, fields: fields)
+    }
+
+    private func trade(_ t: JSONElement, _ receiveTime: Int64) throws -> RawEvent {
+        guard let name = t["instrument_name"]?.string, !name.isEmpty else {
+            throw DeribitDecodeError(reason: "trade without instrument_name")
+        }
+        guard let price = t["price"]?.double, let amount = t["amount"]?.double else {
+            throw DeribitDecodeError(reason: "trade without price or amount")
+        }
+        let ts = t["timestamp"]?.int64 ?? 0
+        let seq = t["trade_seq"]?.uint64 ?? 0
+        var fields: [RawField] = [RawField(.price, .number(price)), RawField(.amount, .number(amount))]
+        fields.reserveCapacity(10)
+        if let side = t["direction"]?.string { fields.append(RawField(.direction, .string(side))) }
+        if let id = t["trade_id"]?.string { fields.append(RawField(.tradeId, .string(id))) }
+        if seq > 0 { fields.append(RawField(.tradeSeq, .integer(Int64(seq)))) }
+        if let m = t["mark_price"]?.double { fields.append(RawField(.markPrice, .number(m))) }
+        if let i = t["index_price"]?.double { fields.append(RawField(.indexPrice, .number(i))) }
+        if let td = t["tick_direction"]?.int64 { fields.append(RawField(.tickDirection, .integer(td))) }
+        if let iv = t["iv"]?.double { fields.append(RawField(.tradeIv, .number(iv))) }
+        return RawEvent(
+            source: "deribit", instrument: name, stream: .trades, exchangeTime: ts, receiveTime: receiveTime, sequence: seq,
+            fields: fields)
+    }
+
+    private func book(_ d: JSONElement, _ receiveTime: Int64) throws -> DeribitBookUpdate {
+        guard let name = d["instrument_name"]?.string, !name.isEmpty else {
+            throw DeribitDecodeError(reason: "book without instrument_name")
+        }
+        guard let changeID = d["change_id"]?.int64 else { throw DeribitDecodeError(reason: "book without change_id") }
+        let prev = d["prev_change_id"]?.int64
+        // The snapshot is the notification without prev_change_id (`type` is not always sent).
+        let isSnapshot = d["type"].map { $0.stringEquals("snapshot") } ?? (prev == nil)
+        return DeribitBookUpdate(
+            instrument: name, timestamp: d["timestamp"]?.int64 ?? 0, isSnapshot: isSnapshot, changeID: changeID,
+            prevChangeID: prev, bids: try levels(d["bids"], "bids"), asks: try levels(d["asks"], "asks"),
+            receiveTime: receiveTime)
+    }
+
+    /// `[["new", 5042.34, 30], ["delete", 5041.94, 0]]` (the 3-element form of book.*.{interval}).
+    private func levels(_ v: JSONElement?, _ side: String) throws -> [DeribitBookUpdate.Level] {
+        guard let v else { return [] }
+        guard let arr = v.array else { throw DeribitDecodeError(reason: "\(side) is not an array") }
+        var out: [DeribitBookUpdate.Level] = []
+        out.reserveCapacity(arr.count)
+        for entry in arr {
+            guard var it = entry.array else { throw DeribitDecodeError(reason: "\(side) entry is not an array") }
+            guard let a = it.next(), let p = it.next()?.double, let q = it.next()?.double else {
+                throw DeribitDecodeError(reason: "\(side) entry is not [action, price, amount]")
+            }
+            let action: DeribitBookUpdate.Action
+            if a.stringEquals("new") {
+                action = .new
+            } else if a.stringEquals("change") {
+                action = .change
+            } else if a.stringEquals("delete") {
+                action = .delete
+            } else {
+                throw DeribitDecodeError(reason: "\(side) entry has an unknown action")
+            }
+            out.append(.init(action: action, price: p, amount: action == .delete ? 0 : q))
+        }
+        return out
+    }
+}

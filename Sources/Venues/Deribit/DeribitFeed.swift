@@ -1,0 +1,208 @@
+import HubCore
+
+/// The Deribit adapter's session rules: heartbeats (`public/set_heartbeat`, answering
+/// `test_request` with `public/test`), subscriptions, option discovery, and the book's
+/// `change_id`/`prev_change_id` chain — a break is a gap: counted, and the book channel is
+/// resubscribed so a fresh snapshot rebuilds it.
+///
+/// Threading: loop-confined; time comes in as arguments (monotonic nanoseconds).
+public final class DeribitFeed: FeedAdapter {
+    public let source = "deribit"
+    public let config: DeribitFeedConfig
+    public private(set) var status = FeedStatus()
+
+    private let codec = DeribitCodec()
+    private var nextID: Int64 = 1
+    private var pending: [Int64: Request] = [:]
+    private var books: [String: BookState] = [:]
+    private var subscribed: Set<String> = []
+    private var connectedAt: UInt64 = 0
+
+    private enum Request {
+        case auth, heartbeat, test
+        case instruments(currency: String)
+        case subscribe([String]), unsubscribe([String])
+    }
+
+    private struct BookState {
+        var book = OrderBook()
+        var lastChangeID: Int64 = 0
+        var synced = false
+    }
+
+    public init(config: DeribitFeedConfig) {
+        self.config = config
+    }
+
+    /// Instruments whose book is being resynchronised after a gap.
+    public var resyncing: [String] { books.filter { !$0.value.synced }.map(\.key).sorted() }
+    public var subscribedChannels: Set<String> { subscribed }
+
+    public func connected(now: UInt64) -> [FeedAction] {
+        status.state = .connecting
+        status.lastMessageAt = now
+        connectedAt = now
+        pending.removeAll()
+        books.removeAll()
+        subscribed.removeAll()
+        var out: [FeedAction] = []
+        if let id = config.clientID, let secret = config.clientSecret, !id.isEmpty {
+            out.append(.send(DeribitRequest.auth(id: request(.auth), clientID: id, clientSecret: secret)))
+        }
+        out.append(.send(DeribitRequest.setHeartbeat(id: request(.heartbeat), interval: config.heartbeatSeconds)))
+        for currency in config.optionCurrencies {
+            out.append(.send(DeribitRequest.getInstruments(id: request(.instruments(currency: currency)), currency: currency, kind: "option")))
+        }
+        if !config.instruments.isEmpty {
+            out.append(subscribe(channels(for: config.instruments)))
+        }
+        return out
+    }
+
+    public func disconnected(now: UInt64, reason: String) {
+        status.state = .down
+        status.lastError = reason
+        pending.removeAll()
+    }
+
+    public func timer(now: UInt64) -> [FeedAction] {
+        guard status.state != .down else { return [] }
+        let silent = Double(now &- status.lastMessageAt) / 1e9
+        if silent > config.staleAfter {
+            return [.reconnect(reason: "stale: no message for \(Int(silent)) s")]
+        }
+        if status.state == .connecting && Double(now &- connectedAt) / 1e9 > 15 {
+            return [.reconnect(reason: "subscriptions not acknowledged within 15 s")]
+        }
+        return []
+    }
+
+    public func received(_ frame: UnsafeRawBufferPointer, now: UInt64, wallMicros: Int64, emit: (RawEvent) -> Void) -> [FeedAction] {
+        status.messages += 1
+        status.lastMessageAt = now
+        var actions: [FeedAction] = []
+        do {
+            try codec.decode(frame, receiveTime: wallMicros) { message in
+                handle(message, emit: emit, actions: &actions)
+            }
+        } catch {
+            status.decodeErrors += 1
+            status.lastError = "decode: \(error)"
+        }
+        return actions
+    }
+
+    private func handle(_ message: DeribitMessage, emit: (RawEvent) -> Void, actions: inout [FeedAction]) {
+        switch message {
+        case .event(let e):
+            status.events += 1
+            emit(e)
+        case .book(let update):
+            applyBook(update, emit: emit, actions: &actions)
+        case .heartbeat(let testRequest):
+            status.heartbeats += 1
+            if testRequest { actions.append(.send(DeribitRequest.test(id: request(.test)))) }
+        case .result(let id, let result):
+            guard let req = pending.removeValue(forKey: id) else { return }
+            switch (req, result) {
+            case (.subscribe(let asked), .channels(let got)):
+                subscribed.formUnion(got)
+                let missing = Set(asked).subtracting(got)
+                if !missing.isEmpty { status.lastError = "not subscribed: \(missing.sorted().joined(separator: ","))" }
+                refreshState()
+            case (.unsubscribe, .channels(let got)):
+                subscribed.subtract(got)
+            case (.instruments, .instruments(let infos)):
+                let chosen = Self.chooseOptions(infos, max: config.maxOptionsPerCurrency)
+                if !chosen.isEmpty { actions.append(subscribe(channels(for: chosen))) }
+            default:
+                break
+            }
+        case .error(let id, let code, let text):
+            if let id { pending[id] = nil }
+            status.lastError = "deribit error \(code): \(text)"
+        case .ignored:
+            break
+        }
+    }
+
+    private func applyBook(_ u: DeribitBookUpdate, emit: (RawEvent) -> Void, actions: inout [FeedAction]) {
+        var st = books[u.instrument] ?? BookState()
+        if u.isSnapshot {
+            st.book.clear()
+            st.synced = true
+        } else {
+            guard st.synced else { return }  // waiting for the snapshot of a resubscription
+            if u.prevChangeID != st.lastChangeID {
+                status.gaps += 1
+                status.resyncs += 1
+                status.lastError = "book gap on \(u.instrument): prev_change_id \(u.prevChangeID.map(String.init) ?? "none") after \(st.lastChangeID)"
+                st.synced = false
+                books[u.instrument] = st
+                let channel = "book.\(u.instrument).\(config.interval)"
+                actions.append(.send(DeribitRequest.unsubscribe(id: request(.unsubscribe([channel])), channels: [channel])))
+                actions.append(subscribe([channel]))
+                refreshState()
+                return
+            }
+        }
+        for l in u.bids { st.book.set(.bid, price: l.price, amount: l.amount) }
+        for l in u.asks { st.book.set(.ask, price: l.price, amount: l.amount) }
+        st.lastChangeID = u.changeID
+        books[u.instrument] = st
+        if u.isSnapshot { refreshState() }
+
+        let bids = st.book.top(.bid, config.bookDepth), asks = st.book.top(.ask, config.bookDepth)
+        var fields: [RawField] = [RawField(.bids, .levels(bids)), RawField(.asks, .levels(asks))]
+        if let b = bids.first {
+            fields.append(RawField(.bestBidPrice, .number(b.price)))
+            fields.append(RawField(.bestBidAmount, .number(b.amount)))
+        }
+        if let a = asks.first {
+            fields.append(RawField(.bestAskPrice, .number(a.price)))
+            fields.append(RawField(.bestAskAmount, .number(a.amount)))
+        }
+        status.events += 1
+        emit(
+            RawEvent(
+                source: source, instrument: u.instrument, stream: .book, exchangeTime: u.timestamp, receiveTime: u.receiveTime,
+                sequence: UInt64(max(0, u.changeID)), fields: fields))
+    }
+
+    private func refreshState() {
+        guard status.state != .down else { return }
+        if subscribed.isEmpty {
+            status.state = .connecting
+        } else {
+            status.state = books.values.contains(where: { !$0.synced }) ? .degraded : .live
+        }
+    }
+
+    private func request(_ r: Request) -> Int64 {
+        let id = nextID
+        nextID += 1
+        pending[id] = r
+        return id
+    }
+
+    private func subscribe(_ channels: [String]) -> FeedAction {
+        .send(DeribitRequest.subscribe(id: request(.subscribe(channels)), channels: channels))
+    }
+
+    private func channels(for instruments: [String]) -> [String] {
+        instruments.flatMap { ["ticker.\($0).\(config.interval)", "book.\($0).\(config.interval)", "trades.\($0).\(config.interval)"] }
+    }
+
+    /// The nearest expiry's options, strikes around the middle of the chain, calls and puts.
+    static func chooseOptions(_ infos: [DeribitInstrumentInfo], max: Int) -> [String] {
+        let options = infos.filter { $0.kind == "option" && $0.isActive && $0.strike != nil }
+        guard let nearest = options.map(\.expirationTimestamp).min(), max > 0 else { return [] }
+        let chain = options.filter { $0.expirationTimestamp == nearest }
+        let strikes = Array(Set(chain.compactMap(\.strike))).sorted()
+        let perStrike = 2
+        let wanted = Swift.max(1, (max + perStrike - 1) / perStrike)
+        let start = Swift.max(0, strikes.count / 2 - wanted / 2)
+        let picked = Set(strikes[start..<Swift.min(strikes.count, start + wanted)])
+        return Array(chain.filter { picked.contains($0.strike!) }.map(\.name).sorted().prefix(max))
+    }
+}

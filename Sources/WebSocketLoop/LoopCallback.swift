@@ -1,0 +1,215 @@
+import CWebSockets
+
+/// The one C callback of every protocol: finds the Swift objects behind the wsi and dispatches.
+/// Returning -1 closes the connection (lws convention).
+func lwsCallback(
+    _ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
+    _ input: UnsafeMutableRawPointer?, _ len: Int
+) -> Int32 {
+    guard let wsi, let ctx = lws_get_context(wsi), let loopPtr = lws_context_user(ctx) else {
+        return 0
+    }
+    let loop = Unmanaged<EventLoop>.fromOpaque(loopPtr).takeUnretainedValue()
+    // Per-session storage of the server protocol holds one retained object pointer.
+    let slot = user?.assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
+
+    switch reason {
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        loop.drainQueue()
+
+    // MARK: Server WebSocket
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        return loop.acceptsUpgrade(wsi) ? 0 : 1
+    case LWS_CALLBACK_ESTABLISHED:
+        guard let slot, let handler = loop.webSocketHandler else { return -1 }
+        if let old = slot.pointee { Unmanaged<AnyObject>.fromOpaque(old).release() }
+        let c = WebSocketConnection(loop: loop, handler: handler, isClient: false)
+        c.wsi = wsi
+        c.remoteAddress = peerAddress(wsi)
+        loop.readHandshake(wsi, into: c)
+        slot.pointee = Unmanaged.passRetained(c as AnyObject).toOpaque()
+        handler.webSocketOpened(c)
+    case LWS_CALLBACK_RECEIVE:
+        guard let c = connection(slot) else { return -1 }
+        return loop.receive(c, wsi, input, len)
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        guard let c = connection(slot) else { return 0 }
+        return loop.writable(c, wsi)
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        if let c = connection(slot) ?? clientConnection(wsi) { c.peerClose(input, len) }
+    case LWS_CALLBACK_CLOSED:
+        guard let slot, let p = slot.pointee else { return 0 }
+        slot.pointee = nil
+        let obj = Unmanaged<AnyObject>.fromOpaque(p).takeRetainedValue()
+        if let c = obj as? WebSocketConnection, !c.finished {
+            c.finished = true
+            c.wsi = nil
+            c.handler.webSocketClosed(c, error: nil)
+        }
+
+    // MARK: HTTP
+    case LWS_CALLBACK_HTTP:
+        guard let slot else { return -1 }
+        let exchange: HTTPExchange
+        if let p = slot.pointee, let e = Unmanaged<AnyObject>.fromOpaque(p).takeUnretainedValue() as? HTTPExchange {
+            exchange = e
+        } else {
+            exchange = HTTPExchange(loop: loop, wsi: wsi)
+            slot.pointee = Unmanaged.passRetained(exchange as AnyObject).toOpaque()
+        }
+        exchange.begin()
+    case LWS_CALLBACK_HTTP_BODY:
+        if let e = exchange(slot), let input { e.appendBody(UnsafeRawBufferPointer(start: input, count: len)) }
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        exchange(slot)?.bodyComplete()
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        return exchange(slot)?.writable() ?? 0
+    case LWS_CALLBACK_CLOSED_HTTP:
+        guard let slot, let p = slot.pointee else { return 0 }
+        let obj = Unmanaged<AnyObject>.fromOpaque(p).takeUnretainedValue()
+        if let e = obj as? HTTPExchange {
+            e.wsi = nil
+            slot.pointee = nil
+            Unmanaged<AnyObject>.fromOpaque(p).release()
+        }
+
+    // MARK: Client WebSocket
+    case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+        guard let c = clientConnection(wsi), let input else { return 0 }
+        return c.appendHeaders(wsi, input, len)
+    case LWS_CALLBACK_CLIENT_ESTABLISHED:
+        guard let c = clientConnection(wsi) else { return -1 }
+        c.wsi = wsi
+        c.handler.webSocketOpened(c)
+    case LWS_CALLBACK_CLIENT_RECEIVE:
+        guard let c = clientConnection(wsi) else { return -1 }
+        return loop.receive(c, wsi, input, len)
+    case LWS_CALLBACK_CLIENT_WRITEABLE:
+        guard let c = clientConnection(wsi) else { return 0 }
+        return loop.writable(c, wsi)
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+        guard let c = clientConnection(wsi) else { return 0 }
+        let why = input.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) } ?? "connection error"
+        loop.finishClient(c, error: why)
+    case LWS_CALLBACK_CLIENT_CLOSED:
+        guard let c = clientConnection(wsi) else { return 0 }
+        loop.finishClient(c, error: nil)
+
+    default:
+        break
+    }
+    return 0
+}
+
+@inline(__always)
+private func connection(_ slot: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> WebSocketConnection? {
+    guard let p = slot?.pointee else { return nil }
+    return Unmanaged<AnyObject>.fromOpaque(p).takeUnretainedValue() as? WebSocketConnection
+}
+
+@inline(__always)
+private func exchange(_ slot: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> HTTPExchange? {
+    guard let p = slot?.pointee else { return nil }
+    return Unmanaged<AnyObject>.fromOpaque(p).takeUnretainedValue() as? HTTPExchange
+}
+
+@inline(__always)
+private func clientConnection(_ wsi: OpaquePointer) -> WebSocketConnection? {
+    guard let p = lws_get_opaque_user_data(wsi) else { return nil }
+    return Unmanaged<WebSocketConnection>.fromOpaque(p).takeUnretainedValue()
+}
+
+extension EventLoop {
+    /// WebSocket upgrades are accepted on `webSocketPath` only.
+    func acceptsUpgrade(_ wsi: OpaquePointer) -> Bool {
+        let len = Int(lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI))
+        guard len > 0 else { return false }
+        var buf = [CChar](repeating: 0, count: len + 1)
+        guard lws_hdr_copy(wsi, &buf, Int32(len + 1), WSI_TOKEN_GET_URI) >= 0 else { return false }
+        return string(fromC: buf) == configuration.webSocketPath
+    }
+
+    func readHandshake(_ wsi: OpaquePointer, into c: WebSocketConnection) {
+        var buf = [CChar](repeating: 0, count: 4096)
+        if lws_hdr_copy(wsi, &buf, Int32(buf.count), WSI_TOKEN_GET_URI) > 0 { c.path = string(fromC: buf) }
+        if lws_hdr_copy(wsi, &buf, Int32(buf.count), WSI_TOKEN_HTTP_AUTHORIZATION) > 0 { c.authorization = string(fromC: buf) }
+        var parts: [String] = []
+        var idx: Int32 = 0
+        while lws_hdr_copy_fragment(wsi, &buf, Int32(buf.count), WSI_TOKEN_HTTP_URI_ARGS, idx) > 0 {
+            parts.append(string(fromC: buf))
+            idx += 1
+        }
+        c.query = parts.joined(separator: "&")
+    }
+
+    /// Joins fragments into whole messages (bounded by `maxMessageBytes`) and hands them over.
+    func receive(_ c: WebSocketConnection, _ wsi: OpaquePointer, _ input: UnsafeMutableRawPointer?, _ len: Int) -> Int32 {
+        guard !c.finished else { return 0 }
+        let final = lws_is_final_fragment(wsi) != 0
+        let binary = lws_frame_is_binary(wsi) != 0
+        let chunk = UnsafeRawBufferPointer(start: input, count: input == nil ? 0 : len)
+        let limit = c.isClient ? 64 << 20 : configuration.maxMessageBytes
+        if c.assemblyOverflow {
+            if final { c.assemblyOverflow = false }
+            return 0
+        }
+        if c.assembly.count + chunk.count > limit {
+            let size = c.assembly.count + chunk.count
+            c.assembly.removeAll(keepingCapacity: false)
+            c.assemblyOverflow = !final
+            c.handler.webSocketReceived(c, .tooBig(size))
+            return 0
+        }
+        if final && c.assembly.isEmpty {
+            c.handler.webSocketReceived(c, binary ? .binary(chunk) : .text(chunk))
+            return 0
+        }
+        c.assembly.append(contentsOf: chunk)
+        if final {
+            c.assembly.withUnsafeBytes { c.handler.webSocketReceived(c, binary ? .binary($0) : .text($0)) }
+            c.assembly.removeAll(keepingCapacity: c.assembly.capacity <= 1 << 20)
+        }
+        return 0
+    }
+
+    /// One frame per writable callback, from the shared frame buffer.
+    func writable(_ c: WebSocketConnection, _ wsi: OpaquePointer) -> Int32 {
+        if let close = c.pendingClose {
+            sendClose(wsi, close.code, close.reason)
+            return -1
+        }
+        frame.reset()
+        let result = c.handler.webSocketWritable(c, frame: &frame)
+        switch result {
+        case .idle:
+            return 0
+        case .text(let more), .binary(let more):
+            let count = frame.payloadCount
+            let headroom = frame.headroom
+            let kind = result == .text(more: more) ? LWS_WRITE_TEXT : LWS_WRITE_BINARY
+            let n = frame.bytes.withUnsafeMutableBufferPointer { b in
+                lws_write(wsi, b.baseAddress! + headroom, count, kind)
+            }
+            if n < count { return -1 }
+            if more { lws_callback_on_writable(wsi) }
+            return 0
+        case .close(let code, let reason):
+            sendClose(wsi, code, reason)
+            return -1
+        }
+    }
+
+    private func sendClose(_ wsi: OpaquePointer, _ code: UInt16, _ reason: String) {
+        var r = Array(reason.utf8.prefix(120))
+        lws_close_reason(wsi, lws_close_status(rawValue: UInt32(code)), &r, r.count)
+    }
+
+    func finishClient(_ c: WebSocketConnection, error: String?) {
+        guard !c.finished else { return }
+        c.finished = true
+        c.wsi = nil
+        clients[ObjectIdentifier(c)] = nil
+        c.handler.webSocketClosed(c, error: error)
+        c.releaseConnectStrings()
+    }
+}

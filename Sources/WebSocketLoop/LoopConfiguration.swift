@@ -1,0 +1,37 @@
+/// How an `EventLoop`'s libwebsockets context is set up.
+public struct LoopConfiguration: Sendable {
+    /// Listening socket; nil for a client-only context (venue feeds, load generators).
+    public var listen: Listen?
+    /// Directory served at `/` (static files); nil serves none.
+    public var staticRoot: String?
+    /// Path prefixes answered by the `HTTPHandler` (`/healthz`, `/api`).
+    public var dynamicPrefixes: [String] = []
+    /// The only path on which WebSocket upgrades are accepted.
+    public var webSocketPath = "/ws"
+    /// Largest WebSocket message received from a peer; larger ones are reported as `.tooBig`.
+    public var maxMessageBytes = 64 * 1024
+    /// Largest HTTP request body; larger ones are answered 413.
+    public var maxBodyBytes = 1 << 20
+    /// Offer permessage-deflate (RFC 7692) to clients that ask for it.
+    public var permessageDeflate = true
+    /// Seconds a closing connection may take to read its close frame before it is dropped.
+    public var closeTimeoutSeconds: Int32 = 5
+    /// File descriptors the context may use (connections + listeners + pipes).
+    public var maxConnections: UInt32 = 70_000
+    /// Verify TLS certificates of client connections against the system's CA store.
+    public var clientTLS = true
+
+    public struct Listen: Sendable {
+        public var host: String
+        /// 0 lets the OS choose; `EventLoop.port` tells which.
+        public var port: Int
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+    }
+
+    public init(listen: Listen? = nil) {
+        self.listen = listen
+    }
+}

@@ -1,0 +1,71 @@
+import CWebSockets
+
+/// One WebSocket connection (accepted by the server or opened as a client).
+///
+/// Threading: loop-confined; every method must be called on the loop thread.
+public final class WebSocketConnection: @unchecked Sendable {
+    public let isClient: Bool
+    /// What the owner keeps per connection (a hub session, a feed).
+    public var context: AnyObject?
+    public internal(set) var remoteAddress = ""
+    /// The request path and query of the handshake (server side).
+    public internal(set) var path = ""
+    public internal(set) var query = ""
+    /// The `Authorization` header of the handshake (server side), if any.
+    public internal(set) var authorization: String?
+
+    unowned let loop: EventLoop
+    let handler: WebSocketHandler
+    var wsi: OpaquePointer?
+    var assembly: [UInt8] = []
+    var assemblyOverflow = false
+    var pendingClose: (code: UInt16, reason: String)?
+    var finished = false
+    var extraHeaders: [(String, String)] = []
+    var connectStrings: [UnsafeMutablePointer<CChar>] = []
+    /// The close code and reason the peer sent, if it closed first.
+    public internal(set) var peerCloseCode: UInt16?
+    public internal(set) var peerCloseReason: String?
+
+    init(loop: EventLoop, handler: WebSocketHandler, isClient: Bool) {
+        self.loop = loop
+        self.handler = handler
+        self.isClient = isClient
+    }
+
+    public var isOpen: Bool { wsi != nil && !finished }
+
+    /// Ask for a writable callback.
+    public func requestWritable() {
+        guard let wsi, !finished else { return }
+        lws_callback_on_writable(wsi)
+    }
+
+    /// Close with `code` at the next writable callback; drop the socket if the peer does not
+    /// take the close frame within the configured timeout.
+    public func close(code: UInt16, reason: String) {
+        guard let wsi, !finished, pendingClose == nil else { return }
+        pendingClose = (code, reason)
+        lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, loop.configuration.closeTimeoutSeconds)
+        lws_callback_on_writable(wsi)
+    }
+
+    /// The owner will close through `WritableResult.close`; drop the socket if that has not
+    /// happened within the configured timeout (a peer that does not read).
+    public func setCloseDeadline() {
+        guard let wsi, !finished else { return }
+        lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, loop.configuration.closeTimeoutSeconds)
+    }
+
+    /// Drop the connection without a close frame.
+    public func kill() {
+        guard let wsi, !finished else { return }
+        _ = shim_kill_async(wsi)
+    }
+
+    /// Stop (or resume) reading from the socket: backpressure towards the peer.
+    public func setReceiving(_ on: Bool) {
+        guard let wsi, !finished else { return }
+        lws_rx_flow_control(wsi, on ? 1 : 0)
+    }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import HubServer
+import Logging
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the hub: feeds, pipeline, WebSocket and HTTP on one port.")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() throws {
+        let config = try options.resolve()
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = options.logLevel.level
+            return h
+        }
+        let logger = Logger(label: "streamhub")
+        let server: HubServer
+        do {
+            server = try HubServer(config: config, logger: logger)
+        } catch {
+            throw CLIError(message: "\(error) (server.host/server.port, or --host/--port)", code: 2)
+        }
+        ShutdownSignals.install { sig in
+            logger.info("signal received", metadata: ["signal": "\(sig)"])
+            server.shutdown()
+        }
+        logger.info("listening", metadata: ["url": "http://\(config.server.host):\(server.port)", "ws": "ws://\(config.server.host):\(server.port)/ws"])
+        do {
+            try server.run()
+        } catch {
+            throw CLIError(message: "\(error)", code: 1)
+        }
+        logger.info("stopped")
+    }
+}
+
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "check-config", abstract: "Validate a configuration file and exit.")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() throws {
+        let config = try options.resolve()
+        print("ok: \(options.config) (server \(config.server.host):\(config.server.port), deribit \(config.feeds.deribit.enabled ? "on" : "off"))")
+    }
+}

@@ -1,0 +1,116 @@
+import HubCore
+import HubTesting
+import VenueSimulators
+import XCTest
+
+/// The real Deribit adapter against the in-process simulator, through the whole hub.
+final class DeribitFeedTests: XCTestCase {
+    var hub: TestHub!
+
+    override func setUpWithError() throws {
+        hub = try TestHub {
+            $0.feeds.deribit.enabled = true
+            $0.feeds.deribit.simulate = true
+            $0.feeds.deribit.simulatorStepMilliseconds = 50
+            $0.feeds.deribit.feed.heartbeatSeconds = 1
+            $0.feeds.deribit.feed.staleAfterSeconds = 2
+            $0.feeds.deribit.feed.optionCurrencies = ["BTC"]
+            $0.feeds.deribit.feed.maxOptionsPerCurrency = 4
+        }
+        try waitForSource { $0["state"] as? String == "live" }
+    }
+
+    override func tearDown() { hub.stop() }
+
+    private func source() throws -> [String: Any] {
+        (try hub.health()["sources"] as? [[String: Any]])?.first ?? [:]
+    }
+
+    private func waitForSource(timeout: Double = 10, _ what: String = "deribit live", _ condition: @escaping ([String: Any]) -> Bool) throws {
+        try eventually(timeout: timeout, what) { condition(try source()) }
+    }
+
+    func testTickersBooksTradesAndOptionsFlowWithHealthReportingLive() throws {
+        let c = try TestClient.connect(hub.wsURL)
+        c.send(#"{"id":1,"op":"subscribe","channel":"ticker.deribit.BTC-PERPETUAL"}"#)
+        c.send(#"{"id":2,"op":"subscribe","channel":"book.deribit.ETH-PERPETUAL"}"#)
+        c.send(#"{"id":3,"op":"subscribe","channel":"options.deribit.*"}"#)
+        let ticker = try c.waitFor { $0["ch"] as? String == "ticker.deribit.BTC-PERPETUAL" && $0["data"] != nil }
+        let t = try XCTUnwrap(ticker["data"] as? [String: Any])
+        for key in ["bid", "ask", "bidVolume", "askVolume", "last", "markPrice", "indexPrice", "mid", "spread", "spreadBps", "microprice"] {
+            XCTAssertNotNil(t[key], key)
+        }
+        XCTAssertLessThan(t["bid"] as! Double, t["ask"] as! Double)
+
+        let book = try c.waitFor { $0["ch"] as? String == "book.deribit.ETH-PERPETUAL" && $0["data"] != nil }
+        let b = try XCTUnwrap(book["data"] as? [String: Any])
+        let bids = try XCTUnwrap(b["bids"] as? [[Double]]), asks = try XCTUnwrap(b["asks"] as? [[Double]])
+        XCTAssertEqual(bids.count, 10)
+        XCTAssertEqual(bids.map { $0[0] }, bids.map { $0[0] }.sorted(by: >))
+        XCTAssertEqual(asks.map { $0[0] }, asks.map { $0[0] }.sorted())
+        XCTAssertLessThan(bids[0][0], asks[0][0])
+
+        let option = try c.waitFor { ($0["ch"] as? String)?.hasPrefix("options.deribit.BTC-") == true && $0["data"] != nil }
+        let o = try XCTUnwrap(option["data"] as? [String: Any])
+        for key in ["markIv", "bidIv", "askIv", "delta", "gamma", "vega", "theta", "rho", "underlyingPrice", "strike", "expiry", "optionType"] {
+            XCTAssertNotNil(o[key], key)
+        }
+
+        let health = try hub.health()
+        XCTAssertEqual(health["status"] as? String, "ok")
+        let pipeline = try XCTUnwrap(health["pipeline"] as? [String: [String: Any]])
+        for stage in ["ingest", "transform", "enrich", "serve"] {
+            XCTAssertGreaterThan(pipeline[stage]?["count"] as? Int ?? 0, 0, stage)
+        }
+    }
+
+    func testForcedGapIsDetectedAndTheBookResynchronised() throws {
+        let c = try TestClient.connect(hub.wsURL)
+        c.send(#"{"id":1,"op":"subscribe","channel":"book.deribit.BTC-PERPETUAL"}"#)
+        _ = try c.waitFor { $0["ch"] as? String == "book.deribit.BTC-PERPETUAL" && $0["data"] != nil }
+        let sim = try XCTUnwrap(hub.server.deribitSimulator)
+        sim.inject(.gap(instrument: "BTC-PERPETUAL"))
+        try waitForSource("gap counted and resynchronised") {
+            ($0["gaps"] as? Int ?? 0) >= 1 && ($0["resyncs"] as? Int ?? 0) >= 1 && $0["state"] as? String == "live"
+        }
+        XCTAssertEqual(sim.currentStats.gapsInjected, 1)
+        let s = try source()
+        XCTAssertTrue((s["lastError"] as? String ?? "").contains("book gap on BTC-PERPETUAL"))
+        XCTAssertEqual(s["reconnects"] as? Int, 0, "a gap resubscribes; it does not reconnect")
+        // The rebuilt book keeps publishing, uncrossed.
+        _ = c.drain()
+        let after = try c.waitFor { $0["ch"] as? String == "book.deribit.BTC-PERPETUAL" && $0["data"] != nil }
+        let d = try XCTUnwrap(after["data"] as? [String: Any])
+        let bid = try XCTUnwrap((d["bids"] as? [[Double]])?.first?[0]), ask = try XCTUnwrap((d["asks"] as? [[Double]])?.first?[0])
+        XCTAssertLessThan(bid, ask)
+    }
+
+    func testHeartbeatsAreAnsweredSoTheVenueKeepsTheConnection() throws {
+        try waitForSource(timeout: 8, "three heartbeats") { ($0["heartbeats"] as? Int ?? 0) >= 3 }
+        XCTAssertEqual(try source()["reconnects"] as? Int, 0)
+        XCTAssertEqual(hub.server.deribitSimulator?.currentStats.accepted, 1)
+    }
+
+    func testStaleFeedReconnectsAndDroppedConnectionRecovers() throws {
+        let sim = try XCTUnwrap(hub.server.deribitSimulator)
+        sim.inject(.silence(seconds: 4))
+        try waitForSource(timeout: 10, "stale detected") { ($0["reconnects"] as? Int ?? 0) >= 1 }
+        XCTAssertTrue((try source()["lastError"] as? String ?? "").contains("stale"))
+        try waitForSource(timeout: 15, "live again after silence") { $0["state"] as? String == "live" }
+
+        let before = try source()["reconnects"] as? Int ?? 0
+        sim.inject(.dropConnections)
+        try waitForSource(timeout: 10, "reconnected after drop") {
+            ($0["reconnects"] as? Int ?? 0) > before && $0["state"] as? String == "live"
+        }
+    }
+
+    func testMalformedAndOversizedVenueFramesAreCountedNotFatal() throws {
+        let sim = try XCTUnwrap(hub.server.deribitSimulator)
+        sim.inject(.malformedFrame)
+        try waitForSource("decode error counted") { ($0["decodeErrors"] as? Int ?? 0) >= 1 }
+        XCTAssertEqual(try source()["state"] as? String, "live")
+        let events = try source()["events"] as? Int ?? 0
+        try waitForSource("still flowing") { ($0["events"] as? Int ?? 0) > events + 10 }
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+
+/// A minimal blocking HTTP/1.1 client over a POSIX socket (loopback only), for REST tests.
+public enum HTTPTestClient {
+    public struct Response {
+        public let status: Int
+        public let headers: [String: String]
+        public let body: Data
+        public var json: Any? { try? JSONSerialization.jsonObject(with: body) }
+        public var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    public enum Failure: Error { case connect(String), malformed(String) }
+
+    public static func request(
+        _ method: String, port: Int, path: String, headers: [String: String] = [:], body: Data? = nil, timeout: Double = 5
+    ) throws -> Response {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure.connect("socket") }
+        defer { Foundation.close(fd) }
+        var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard rc == 0 else { throw Failure.connect("connect to 127.0.0.1:\(port)") }
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+        for (k, v) in headers { head += "\(k): \(v)\r\n" }
+        if let body { head += "Content-Length: \(body.count)\r\n" }
+        head += "\r\n"
+        var out = Data(head.utf8)
+        if let body { out.append(body) }
+        _ = out.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        var received = Data()
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = recv(fd, &buf, buf.count, 0)
+            if n <= 0 { break }
+            received.append(contentsOf: buf[0..<n])
+        }
+        guard let split = received.range(of: Data("\r\n\r\n".utf8)) else { throw Failure.malformed("no header end") }
+        let headText = String(decoding: received[..<split.lowerBound], as: UTF8.self)
+        let lines = headText.components(separatedBy: "\r\n")
+        let statusParts = lines[0].split(separator: " ")
+        guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw Failure.malformed(lines[0]) }
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() {
+            if let c = line.firstIndex(of: ":") {
+                headers[line[..<c].lowercased()] = line[line.index(after: c)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        var body = Data(received[split.upperBound...])
+        if headers["transfer-encoding"]?.lowercased() == "chunked" { body = dechunk(body) }
+        return Response(status: status, headers: headers, body: body)
+    }
+
+    public static func get(port: Int, path: String) throws -> Response { try request("GET", port: port, path: path) }
+
+    private static func dechunk(_ data: Data) -> Data {
+        var out = Data()
+        var rest = data[...]
+        while let lineEnd = rest.range(of: Data("\r\n".utf8)) {
+            let sizeText = String(decoding: rest[..<lineEnd.lowerBound], as: UTF8.self)
+            guard let size = Int(sizeText, radix: 16), size > 0 else { break }
+            let start = lineEnd.upperBound
+            out.append(rest[start..<(start + size)])
+            rest = rest[(start + size + 2)...]
+        }
+        return out
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import HubCore
+import HubServer
+import Logging
+
+/// A hub on a free loopback port for one test, stopped by `stop()`.
+public final class TestHub: @unchecked Sendable {
+    public let server: HubServer
+    public var port: Int { server.port }
+    public var wsURL: String { "ws://127.0.0.1:\(port)/ws" }
+
+    /// - Parameter configure: adjust the default test configuration (no feeds, port 0).
+    public init(_ configure: (inout HubConfig) -> Void = { _ in }) throws {
+        var config = HubConfig()
+        config.server.port = 0
+        config.server.publicDir = nil
+        config.server.shutdownGraceSeconds = 1
+        configure(&config)
+        var logger = Logger(label: "test-hub")
+        logger.logLevel = .error
+        server = try HubServer(config: config, logger: logger)
+        try server.start()
+    }
+
+    public func stop() { server.stopAndWait() }
+
+    /// Runs `body` on the hub's loop thread and waits for its result.
+    @discardableResult
+    public func sync<T: Sendable>(_ body: @escaping @Sendable (HubServer) -> T) -> T {
+        let done = DispatchSemaphore(value: 0)
+        let box = Box<T>()
+        server.onLoop { s in
+            box.value = body(s)
+            done.signal()
+        }
+        done.wait()
+        return box.value!
+    }
+
+    /// Pushes raw events through the pipeline (transform → enrich → serve) on the loop thread.
+    public func inject(_ events: [RawEvent]) {
+        sync { s in
+            for e in events { s.pipeline.process(e) }
+            return true
+        }
+    }
+
+    /// `GET /healthz` decoded.
+    public func health() throws -> [String: Any] {
+        let r = try HTTPTestClient.get(port: port, path: "/healthz")
+        return r.json as? [String: Any] ?? [:]
+    }
+}
+
+private final class Box<T>: @unchecked Sendable { var value: T? }
+
+/// Polls `condition` every 10 ms until it holds or `timeout` passes (for state that has no
+/// event to wait on, such as a counter behind an HTTP endpoint).
+public func eventually(timeout: Double = 5, _ what: String, _ condition: () throws -> Bool) throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while true {
+        if try condition() { return }
+        if Date() >= deadline { throw TestClient.Failure.timeout(what) }
+        usleep(10_000)
+    }
+}
