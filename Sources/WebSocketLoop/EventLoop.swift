@@ -67,11 +67,15 @@ public final class EventLoop: @unchecked Sendable {
         server.callback = lwsCallback
         server.per_session_data_size = MemoryLayout<UnsafeMutableRawPointer?>.size
         server.rx_buffer_size = 4096
+        // lws caps each send() at tx_packet_size (else rx_buffer_size, 4 KiB) and buffers the
+        // rest by copy: let a whole frame go to the kernel in one call.
+        server.tx_packet_size = 16 << 20
         var client = shim_protocol_terminator()
         client.name = UnsafePointer(strings.make("streamhub-client"))
         client.callback = lwsCallback
         client.per_session_data_size = 0
         client.rx_buffer_size = 64 * 1024
+        client.tx_packet_size = 1 << 20
         protocols!.initialize(to: server)
         (protocols! + 1).initialize(to: client)
         (protocols! + 2).initialize(to: shim_protocol_terminator())
@@ -156,11 +160,12 @@ public final class EventLoop: @unchecked Sendable {
             if lws_service(ctx, 0) < 0 { break }
         }
         running.store(false, ordering: .sequentiallyConsistent)
-        // Destroying the context closes every connection (their closed callbacks run here).
-        lws_context_destroy(ctx)
-        context = nil
+        // Timers are cancelled while their lists still exist; destroying the context then
+        // closes every connection (their closed callbacks run here).
         for t in timerRefs.values { t.cancel() }
         timerRefs.removeAll()
+        lws_context_destroy(ctx)
+        context = nil
         clients.removeAll()
         finished.withLock { $0 = true }
     }

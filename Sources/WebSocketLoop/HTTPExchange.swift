@@ -29,17 +29,13 @@ final class HTTPExchange {
         bodyOffset = 0
         bodyTooLarge = false
         responder = HTTPResponder(exchange: self)
-        let methods: [(lws_token_indexes, String)] = [
-            (WSI_TOKEN_GET_URI, "GET"), (WSI_TOKEN_POST_URI, "POST"), (WSI_TOKEN_PUT_URI, "PUT"),
-            (WSI_TOKEN_DELETE_URI, "DELETE"), (WSI_TOKEN_PATCH_URI, "PATCH"), (WSI_TOKEN_OPTIONS_URI, "OPTIONS"),
-            (WSI_TOKEN_HEAD_URI, "HEAD"),
-        ]
-        var method = "GET", path = "/"
-        for (token, name) in methods where lws_hdr_total_length(wsi, token) > 0 {
-            method = name
-            path = header(token) ?? "/"
-            break
-        }
+        // The full path without the query, whatever the mount (`in` is relative for some methods).
+        var uri: UnsafeMutablePointer<CChar>?
+        var uriLength: Int32 = 0
+        let methodIndex = lws_http_get_uri_and_method(wsi, &uri, &uriLength)
+        let names = ["GET", "POST", "OPTIONS", "PUT", "PATCH", "DELETE", "CONNECT", "HEAD"]
+        let method = methodIndex >= 0 && Int(methodIndex) < names.count ? names[Int(methodIndex)] : "UNKNOWN"
+        let path = uri.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: Int(max(0, uriLength))), as: UTF8.self) } ?? "/"
         var headers: [String: String] = [:]
         for (token, name) in [
             (WSI_TOKEN_HTTP_AUTHORIZATION, "authorization"), (WSI_TOKEN_HTTP_CONTENT_TYPE, "content-type"),
@@ -48,9 +44,14 @@ final class HTTPExchange {
         ] {
             if let v = header(token) { headers[name] = v }
         }
+        let arguments = queryArguments()
         request = HTTPRequest(
-            method: method, path: path, query: queryString(), headers: headers, body: [],
+            method: method, path: path, query: arguments.joined(separator: "&"), headers: headers, body: [],
             remoteAddress: peerAddress(wsi))
+        for a in arguments {
+            let kv = a.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            request.queryItems[String(kv[0])] = kv.count > 1 ? String(kv[1]) : ""
+        }
         let length = Int(headers["content-length"] ?? "0") ?? 0
         expectingBody = ["POST", "PUT", "PATCH", "DELETE"].contains(method) && length > 0
         if length > loop.configuration.maxBodyBytes {
@@ -146,9 +147,9 @@ final class HTTPExchange {
         return string(fromC: buf)
     }
 
-    /// lws keeps each query argument as a fragment; join them back with `&`.
-    private func queryString() -> String {
-        guard let wsi else { return "" }
+    /// lws keeps each query argument as a decoded fragment (`name=value`).
+    private func queryArguments() -> [String] {
+        guard let wsi else { return [] }
         var parts: [String] = []
         var buf = [CChar](repeating: 0, count: 4096)
         var idx: Int32 = 0
@@ -156,7 +157,7 @@ final class HTTPExchange {
             parts.append(string(fromC: buf))
             idx += 1
         }
-        return parts.joined(separator: "&")
+        return parts
     }
 }
 

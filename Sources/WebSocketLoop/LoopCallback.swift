@@ -27,6 +27,7 @@ func lwsCallback(
         c.wsi = wsi
         c.remoteAddress = peerAddress(wsi)
         loop.readHandshake(wsi, into: c)
+        c.usesDeflate = loop.configuration.permessageDeflate && loop.offersDeflate(wsi)
         slot.pointee = Unmanaged.passRetained(c as AnyObject).toOpaque()
         handler.webSocketOpened(c)
     case LWS_CALLBACK_RECEIVE:
@@ -80,6 +81,7 @@ func lwsCallback(
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
         guard let c = clientConnection(wsi) else { return -1 }
         c.wsi = wsi
+        c.usesDeflate = loop.configuration.permessageDeflate
         c.handler.webSocketOpened(c)
     case LWS_CALLBACK_CLIENT_RECEIVE:
         guard let c = clientConnection(wsi) else { return -1 }
@@ -96,7 +98,8 @@ func lwsCallback(
         loop.finishClient(c, error: nil)
 
     default:
-        break
+        // lws' own HTTP housekeeping for this protocol (static-file completion, keep-alive).
+        return lws_callback_http_dummy(wsi, reason, user, input, len)
     }
     return 0
 }
@@ -178,25 +181,48 @@ extension EventLoop {
             sendClose(wsi, close.code, close.reason)
             return -1
         }
-        frame.reset()
-        let result = c.handler.webSocketWritable(c, frame: &frame)
+        // Without compression lws copies whatever the socket does not take, so one shared buffer
+        // serves every connection. With permessage-deflate zlib keeps reading the caller's buffer
+        // until the frame is out, so such a connection writes from its own buffer, untouched until
+        // its next writable callback.
+        var own = c.usesDeflate ? (c.ownFrame ?? FrameBuffer(headroom: frame.headroom, capacity: 4096)) : nil
+        c.ownFrame = nil
+        var result = WritableResult.idle
+        if own != nil {
+            own!.reset()
+            result = c.handler.webSocketWritable(c, frame: &own!)
+        } else {
+            frame.reset()
+            result = c.handler.webSocketWritable(c, frame: &frame)
+        }
+        defer { if own != nil { c.ownFrame = own } }
         switch result {
         case .idle:
             return 0
         case .text(let more), .binary(let more):
-            let count = frame.payloadCount
-            let headroom = frame.headroom
             let kind = result == .text(more: more) ? LWS_WRITE_TEXT : LWS_WRITE_BINARY
-            let n = frame.bytes.withUnsafeMutableBufferPointer { b in
-                lws_write(wsi, b.baseAddress! + headroom, count, kind)
-            }
-            if n < count { return -1 }
+            let n = own != nil ? Self.write(wsi, &own!, kind) : Self.write(wsi, &frame, kind)
+            if n < 0 { return -1 }
             if more { lws_callback_on_writable(wsi) }
             return 0
         case .close(let code, let reason):
             sendClose(wsi, code, reason)
             return -1
         }
+    }
+
+    private static func write(_ wsi: OpaquePointer, _ f: inout FrameBuffer, _ kind: lws_write_protocol) -> Int32 {
+        let count = f.payloadCount
+        let headroom = f.headroom
+        let n = f.bytes.withUnsafeMutableBufferPointer { b in lws_write(wsi, b.baseAddress! + headroom, count, kind) }
+        return n < count ? -1 : n
+    }
+
+    /// The client offered permessage-deflate (we accept whenever offered and enabled).
+    func offersDeflate(_ wsi: OpaquePointer) -> Bool {
+        var buf = [CChar](repeating: 0, count: 512)
+        guard lws_hdr_copy(wsi, &buf, Int32(buf.count), WSI_TOKEN_EXTENSIONS) > 0 else { return false }
+        return string(fromC: buf).contains("permessage-deflate")
     }
 
     private func sendClose(_ wsi: OpaquePointer, _ code: UInt16, _ reason: String) {

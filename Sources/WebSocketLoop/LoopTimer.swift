@@ -4,7 +4,7 @@ import CWebSockets
 ///
 /// Threading: create, schedule and cancel on the loop thread.
 public final class LoopTimer: @unchecked Sendable {
-    unowned let loop: EventLoop
+    weak var loop: EventLoop?
     let node: UnsafeMutablePointer<shim_timer>
     let body: () -> Void
     let repeatSeconds: Double?
@@ -20,12 +20,13 @@ public final class LoopTimer: @unchecked Sendable {
     }
 
     deinit {
-        lws_sul_cancel(&node.pointee.sul)
+        // After the context is gone its timer lists are freed: nothing to unlink then.
+        if isScheduled, loop?.context != nil { lws_sul_cancel(&node.pointee.sul) }
         node.deallocate()
     }
 
     func schedule(after seconds: Double) {
-        guard let ctx = loop.context else { return }
+        guard let loop, let ctx = loop.context else { return }
         isScheduled = true
         loop.timerRefs[ObjectIdentifier(self)] = self
         lws_sul_schedule(ctx, 0, &node.pointee.sul, timerFired, lws_usec_t(max(0, seconds) * 1_000_000))
@@ -33,7 +34,8 @@ public final class LoopTimer: @unchecked Sendable {
 
     /// Stops the timer; its body will not run again.
     public func cancel() {
-        lws_sul_cancel(&node.pointee.sul)
+        guard let loop else { return }
+        if isScheduled, loop.context != nil { lws_sul_cancel(&node.pointee.sul) }
         isScheduled = false
         loop.timerRefs[ObjectIdentifier(self)] = nil
     }
@@ -43,8 +45,8 @@ public final class LoopTimer: @unchecked Sendable {
         if let r = repeatSeconds {
             schedule(after: r)
         } else {
-            loop.timerRefs[ObjectIdentifier(self)] = nil
-            }
+            loop?.timerRefs[ObjectIdentifier(self)] = nil
+        }
         body()
     }
 }

@@ -22,6 +22,9 @@ public final class WebSocketConnection: @unchecked Sendable {
     var pendingClose: (code: UInt16, reason: String)?
     var finished = false
     var extraHeaders: [(String, String)] = []
+    /// permessage-deflate is active: frames are written from `ownFrame` (see `EventLoop.writable`).
+    var usesDeflate = false
+    var ownFrame: FrameBuffer?
     var connectStrings: [UnsafeMutablePointer<CChar>] = []
     /// The close code and reason the peer sent, if it closed first.
     public internal(set) var peerCloseCode: UInt16?

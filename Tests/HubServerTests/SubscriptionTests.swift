@@ -1,5 +1,7 @@
+import Foundation
 import HubCore
 import HubTesting
+import Venues
 import XCTest
 
 /// The client protocol end to end: a real server on a free port, real WebSocket clients.
@@ -143,5 +145,46 @@ final class SubscriptionTests: XCTestCase {
         let snap = try d.nextJSON()
         XCTAssertEqual(snap["snap"] as? Bool, true)
         XCTAssertEqual(snap["off"] as? Int, 5)
+    }
+
+    func testCompressedConnectionsReceiveEveryByteIntact() throws {
+        // Frames large enough that zlib's output outgrows its buffer and spans writable callbacks,
+        // while a plain client on another channel writes from the shared frame buffer in between.
+        hub.stop()
+        hub = try TestHub { $0.serve.frameBytes = 1 << 20 }
+        let c = try TestClient.connect(hub.wsURL, deflate: true)
+        let plain = try TestClient.connect(hub.wsURL)
+        c.send(#"{"id":1,"op":"subscribe","channel":"trades.deribit.Z"}"#)
+        plain.send(#"{"id":1,"op":"subscribe","channel":"trades.deribit.Y"}"#)
+        for client in [c, plain] { _ = try client.nextJSON() }
+        var rng = SystemRandomNumberGenerator()
+        let pads = (0..<600).map { _ in String((0..<1000).map { _ in "abcdefghijklmnopqrstuvwxyz0123456789".randomElement(using: &rng)! }) }
+        hub.inject(pads.enumerated().flatMap { i, pad in
+            var e = TickFactory.trade("Z", seq: UInt64(i + 1))
+            e.fields.append(RawField(DeribitField.tradeId.rawValue, .string(pad)))
+            return [e, TickFactory.trade("Y", seq: UInt64(i + 1), padding: 1000)]
+        })
+        _ = try c.nextJSON()  // channel joined
+        for (i, pad) in pads.enumerated() {
+            let m = try c.nextJSON()
+            XCTAssertEqual(m["off"] as? Int, i + 1)
+            XCTAssertTrue((m["data"] as? [String: Any])?["tradeId"] as? String == pad, "payload \(i + 1) intact")
+        }
+        XCTAssertEqual(plain.drain().count, 601)
+    }
+
+    func testStaticFilesAndAPIShareOneKeepAliveConnection() throws {
+        hub.stop()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pub-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "<h1>hub</h1>".write(to: dir.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
+        hub = try TestHub { $0.server.publicDir = dir.path }
+        let r = try HTTPTestClient.keepAlive(port: hub.port, paths: ["/", "/healthz", "/index.html", "/healthz"])
+        XCTAssertEqual(r.map(\.status), [200, 200, 200, 200])
+        XCTAssertEqual(r[0].text, "<h1>hub</h1>")
+        XCTAssertEqual(r[0].headers["content-type"], "text/html")
+        XCTAssertEqual((r[1].json as? [String: Any])?["status"] as? String, "ok")
+        XCTAssertEqual(try HTTPTestClient.get(port: hub.port, path: "/missing.html").status, 404)
     }
 }

@@ -15,19 +15,8 @@ public enum HTTPTestClient {
     public static func request(
         _ method: String, port: Int, path: String, headers: [String: String] = [:], body: Data? = nil, timeout: Double = 5
     ) throws -> Response {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure.connect("socket") }
+        let fd = try open(port: port, timeout: timeout)
         defer { Foundation.close(fd) }
-        var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard rc == 0 else { throw Failure.connect("connect to 127.0.0.1:\(port)") }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         for (k, v) in headers { head += "\(k): \(v)\r\n" }
         if let body { head += "Content-Length: \(body.count)\r\n" }
@@ -43,8 +32,64 @@ public enum HTTPTestClient {
             received.append(contentsOf: buf[0..<n])
         }
         guard let split = received.range(of: Data("\r\n\r\n".utf8)) else { throw Failure.malformed("no header end") }
-        let headText = String(decoding: received[..<split.lowerBound], as: UTF8.self)
-        let lines = headText.components(separatedBy: "\r\n")
+        let (status, headers) = try parseHead(received[..<split.lowerBound])
+        var body = Data(received[split.upperBound...])
+        if headers["transfer-encoding"]?.lowercased() == "chunked" { body = dechunk(body) }
+        return Response(status: status, headers: headers, body: body)
+    }
+
+    public static func get(port: Int, path: String) throws -> Response { try request("GET", port: port, path: path) }
+
+    /// GETs each path in turn on one keep-alive connection (responses need content-length).
+    public static func keepAlive(port: Int, paths: [String], timeout: Double = 5) throws -> [Response] {
+        let fd = try open(port: port, timeout: timeout)
+        defer { Foundation.close(fd) }
+        var responses: [Response] = []
+        var pending = Data()
+        var buf = [UInt8](repeating: 0, count: 65536)
+        for path in paths {
+            let head = Data("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\r\n".utf8)
+            _ = head.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+            while true {
+                if let split = pending.range(of: Data("\r\n\r\n".utf8)) {
+                    let (status, headers) = try parseHead(pending[..<split.lowerBound])
+                    let length = Int(headers["content-length"] ?? "") ?? 0
+                    if pending.count - split.upperBound >= length {
+                        let bodyEnd = split.upperBound + length
+                        responses.append(Response(status: status, headers: headers, body: Data(pending[split.upperBound..<bodyEnd])))
+                        pending = Data(pending[bodyEnd...])
+                        break
+                    }
+                }
+                let n = recv(fd, &buf, buf.count, 0)
+                guard n > 0 else { throw Failure.malformed("connection closed after \(responses.count) responses") }
+                pending.append(contentsOf: buf[0..<n])
+            }
+        }
+        return responses
+    }
+
+    private static func open(port: Int, timeout: Double) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure.connect("socket") }
+        var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard rc == 0 else {
+            Foundation.close(fd)
+            throw Failure.connect("connect to 127.0.0.1:\(port)")
+        }
+        return fd
+    }
+
+    private static func parseHead(_ data: Data) throws -> (Int, [String: String]) {
+        let lines = String(decoding: data, as: UTF8.self).components(separatedBy: "\r\n")
         let statusParts = lines[0].split(separator: " ")
         guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw Failure.malformed(lines[0]) }
         var headers: [String: String] = [:]
@@ -53,12 +98,8 @@ public enum HTTPTestClient {
                 headers[line[..<c].lowercased()] = line[line.index(after: c)...].trimmingCharacters(in: .whitespaces)
             }
         }
-        var body = Data(received[split.upperBound...])
-        if headers["transfer-encoding"]?.lowercased() == "chunked" { body = dechunk(body) }
-        return Response(status: status, headers: headers, body: body)
+        return (status, headers)
     }
-
-    public static func get(port: Int, path: String) throws -> Response { try request("GET", port: port, path: path) }
 
     private static func dechunk(_ data: Data) -> Data {
         var out = Data()

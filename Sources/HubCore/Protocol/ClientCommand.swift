@@ -21,6 +21,10 @@ public struct ClientCommand: Equatable, Sendable {
     public struct Position: Equatable, Sendable {
         public var epoch: String
         public var offset: UInt64
+        public init(epoch: String, offset: UInt64) {
+            self.epoch = epoch
+            self.offset = offset
+        }
     }
 
     /// Parses one client message. Throws `ProtocolError` naming the offending field.

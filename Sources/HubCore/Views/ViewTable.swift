@@ -2,6 +2,7 @@
 /// per distinct view and the bytes are shared by every session holding it.
 public struct ViewID: Hashable, Sendable {
     public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
     public static let all = ViewID(rawValue: 0)
 }
 

@@ -28,7 +28,9 @@ public enum ConfigLoader {
             guard let n = try Yams.compose(yaml: text) else { return HubConfig() }
             node = n
         } catch {
-            throw ConfigError(key: "", "not valid YAML: \(error)")
+            // Yams' messages span lines (with a caret drawing); keep the first, which has the position.
+            let first = "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
+            throw ConfigError(key: "", "not valid YAML: \(first)")
         }
         let expanded = try expand(node, path: [], environment)
         let config: HubConfig
@@ -118,7 +120,12 @@ public enum ConfigLoader {
         case is Bool.Type: return "true or false"
         case is String.Type: return "a string"
         case is [String].Type: return "a list of strings"
-        default: return "\(t)"
+        default:
+            let name = "\(t)"  // Yams reports node kinds
+            if name.hasSuffix("Scalar") { return "a single value" }
+            if name.hasSuffix("Mapping") { return "a mapping (key: value)" }
+            if name.hasSuffix("Sequence") { return "a list" }
+            return name
         }
     }
 

@@ -43,7 +43,7 @@ final class HTTPRouter: HTTPHandler {
         var params: [String: String] = [:]
         for (p, v) in zip(pattern, parts) {
             if p.hasPrefix(":") {
-                params[String(p.dropFirst())] = String(v).removingPercentEncoding ?? String(v)
+                params[String(p.dropFirst())] = String(v)  // lws has URL-decoded the path already
             } else if p != v {
                 return nil
             }

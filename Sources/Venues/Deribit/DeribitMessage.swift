@@ -43,6 +43,11 @@ public struct DeribitBookUpdate: Sendable, Equatable {
         public let action: Action
         public let price: Double
         public let amount: Double
+        public init(action: Action, price: Double, amount: Double) {
+            self.action = action
+            self.price = price
+            self.amount = amount
+        }
     }
 
     public let instrument: String

@@ -1,0 +1,48 @@
+import HubCore
+import XCTest
+
+final class PublicationRingTests: XCTestCase {
+    private func tick(_ n: Int) -> Tick {
+        Tick(source: "s", instrument: "i", stream: .trades, exchangeTime: Int64(n), receiveTime: 0)
+    }
+
+    func testOffsetsRiseByOneAndOldestAreOverwritten() {
+        let ring = PublicationRing(capacity: 4)
+        XCTAssertTrue(ring.isEmpty)
+        XCTAssertEqual(ring.firstOffset, 1)
+        for n in 1...6 { XCTAssertEqual(ring.append(tick(n), fullEncoding: [UInt8](repeating: 0, count: 10)), UInt64(n)) }
+        XCTAssertEqual(ring.lastOffset, 6)
+        XCTAssertEqual(ring.firstOffset, 3)
+        XCTAssertFalse(ring.contains(2))
+        XCTAssertTrue(ring.contains(3))
+        XCTAssertEqual(ring.tick(at: 5)?.exchangeTime, 5)
+        XCTAssertNil(ring.tick(at: 2))
+        XCTAssertNil(ring.tick(at: 7))
+    }
+
+    func testBacklogBytesAndPerViewEncodingCache() {
+        let ring = PublicationRing(capacity: 8)
+        for n in 1...3 { ring.append(tick(n), fullEncoding: [UInt8](repeating: 1, count: n * 10)) }
+        XCTAssertEqual(ring.backlogBytes(from: 1), 60)
+        XCTAssertEqual(ring.backlogBytes(from: 3), 30)
+        XCTAssertEqual(ring.backlogBytes(from: 4), 0)
+        var encodes = 0
+        let view = ViewID(rawValue: 5)
+        for _ in 0..<3 {
+            let bytes = ring.encoding(at: 2, view: view) { t, off in
+                encodes += 1
+                return [UInt8(off), UInt8(t.exchangeTime)]
+            }
+            XCTAssertEqual(bytes, [2, 2])
+        }
+        XCTAssertEqual(encodes, 1, "serialised once per view, then shared")
+        XCTAssertEqual(ring.encoding(at: 2, view: .all) { _, _ in [] }, [UInt8](repeating: 1, count: 20))
+        XCTAssertNil(ring.encoding(at: 9, view: .all) { _, _ in [] })
+    }
+
+    func testResumeContinuesNumbering() {
+        let ring = PublicationRing(capacity: 2)
+        ring.resume(after: 41)
+        XCTAssertEqual(ring.append(tick(1), fullEncoding: nil), 42)
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import HubTesting
+import XCTest
+
+/// The `streamhub` executable as an operator runs it: exit codes, messages, signals.
+final class ServeCommandTests: XCTestCase {
+    var tmp: URL!
+
+    override func setUpWithError() throws {
+        tmp = FileManager.default.temporaryDirectory.appendingPathComponent("streamhub-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(at: tmp) }
+
+    private var binary: URL {
+        get throws {
+            let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            let url = dir.appendingPathComponent("streamhub")
+            guard FileManager.default.isExecutableFile(atPath: url.path) else {
+                throw XCTSkip("\(url.path) not built (scripts/test builds every product first)")
+            }
+            return url
+        }
+    }
+
+    private func config(_ yaml: String) throws -> String {
+        let path = tmp.appendingPathComponent("c.yaml").path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// Runs to completion; returns exit code and standard error.
+    private func run(_ args: [String], env: [String: String] = [:]) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = try binary
+        p.arguments = args
+        p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = Pipe()
+        try p.run()
+        let data = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func testBadConfigurationExitsWithCode2NamingTheKey() throws {
+        let cases: [(String, String)] = [
+            ("server:\n  port: 99999\n", "server.port"),
+            ("server:\n  port: eighty\n", "server.port"),
+            ("server:\n  prot: 80\n", "server.prot"),
+            ("feeds:\n  deribit:\n    enabled: true\n    interval: 5s\n", "feeds.deribit.interval"),
+            ("feeds:\n  deribit:\n    enabled: true\n    clientSecret: ${STREAMHUB_TEST_UNSET_SECRET}\n", "feeds.deribit.clientSecret"),
+            ("serve:\n  frameBytes: 10\n", "serve.frameBytes"),
+            ("server: [unclosed\n", "not valid YAML"),
+        ]
+        for (yaml, key) in cases {
+            let (code, err) = try run(["serve", "--config", try config(yaml), "--data-dir", tmp.path])
+            XCTAssertEqual(code, 2, yaml)
+            XCTAssertTrue(err.contains(key), "\(err) should name \(key)")
+            XCTAssertEqual(err.split(separator: "\n").count, 1, "one clear line: \(err)")
+        }
+    }
+
+    func testBadArgumentsExitWithCode2() throws {
+        let (code, err) = try run(["serve", "--port", "70000", "--config", try config("")])
+        XCTAssertEqual(code, 2)
+        XCTAssertTrue(err.contains("--port"))
+        let (code2, err2) = try run(["serve", "--frobnicate"])
+        XCTAssertEqual(code2, 2)
+        XCTAssertTrue(err2.contains("frobnicate"))
+        let (code3, _) = try run(["serve", "--config", tmp.appendingPathComponent("missing.yaml").path])
+        XCTAssertEqual(code3, 2)
+    }
+
+    func testCheckConfigAcceptsTheShippedConfigurationsAndSecretsFromTheEnvironment() throws {
+        for file in ["config/streamhub.yaml", "config/live.yaml"] {
+            let (code, err) = try run(["check-config", "--config", file, "--data-dir", tmp.path])
+            XCTAssertEqual(code, 0, "\(file): \(err)")
+        }
+        let yaml = "feeds:\n  deribit:\n    enabled: true\n    clientId: ${SH_ID}\n    clientSecret: ${SH_SECRET:-fallback}\n"
+        XCTAssertEqual(try run(["check-config", "--config", try config(yaml)], env: ["SH_ID": "me"]).0, 0)
+    }
+
+    func testSIGTERMClosesClientsWithGoingAwayAndExitsZero() throws {
+        let path = try config("server:\n  port: 0\n  publicDir: null\n")
+        let p = Process()
+        p.executableURL = try binary
+        p.arguments = ["serve", "--config", path, "--data-dir", tmp.appendingPathComponent("data").path, "--log-level", "info"]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = Pipe()
+        try p.run()
+        // The log line announcing the listening URL tells which port the OS chose.
+        var port = 0
+        var log = ""
+        let deadline = Date().addingTimeInterval(10)
+        while port == 0 && Date() < deadline {
+            let chunk = err.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            log += String(decoding: chunk, as: UTF8.self)
+            if let r = log.range(of: #"url=http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                port = Int(log[r].split(separator: ":").last!) ?? 0
+            }
+        }
+        XCTAssertGreaterThan(port, 0, log)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: tmp.appendingPathComponent("data").path), "data dir created")
+        let client = try TestClient.connect("ws://127.0.0.1:\(port)/ws")
+        client.send(#"{"id":1,"op":"ping"}"#)
+        _ = try client.nextJSON()
+        p.terminate()  // SIGTERM
+        XCTAssertEqual(try client.waitClosed().code, 1001)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+import HubTesting
+import Synchronization
+import WebSocketLoop
+import XCTest
+
+/// An echo server on the loop: every text message is sent back; HTTP answers from a handler.
+final class EchoServer: WebSocketHandler, HTTPHandler, @unchecked Sendable {
+    var loop: EventLoop!
+    var pending: [ObjectIdentifier: [[UInt8]]] = [:]
+    let tooBig = Mutex(0)
+
+    func webSocketOpened(_ c: WebSocketConnection) {}
+    func webSocketReceived(_ c: WebSocketConnection, _ m: IncomingMessage) {
+        switch m {
+        case .text(let b):
+            if String(decoding: b, as: UTF8.self) == "close-me" {
+                c.close(code: 4321, reason: "asked")
+                return
+            }
+            pending[ObjectIdentifier(c), default: []].append(Array(b))
+            c.requestWritable()
+        case .binary: c.close(code: 4010, reason: "binary")
+        case .tooBig: tooBig.withLock { $0 += 1 }
+        }
+    }
+    func webSocketWritable(_ c: WebSocketConnection, frame: inout FrameBuffer) -> WritableResult {
+        guard var q = pending[ObjectIdentifier(c)], !q.isEmpty else { return .idle }
+        frame.append(q.removeFirst())
+        pending[ObjectIdentifier(c)] = q
+        return .text(more: !q.isEmpty)
+    }
+    func webSocketClosed(_ c: WebSocketConnection, error: String?) { pending[ObjectIdentifier(c)] = nil }
+
+    func handle(_ request: HTTPRequest, respond: HTTPResponder) {
+        if request.path == "/api/later" {
+            loop.schedule(after: 0.05) { respond(HTTPResponse(status: 202, body: Array("late".utf8))) }
+            return
+        }
+        if request.path == "/api/big" {
+            respond(HTTPResponse(status: 200, contentType: "text/plain", body: [UInt8](repeating: 65, count: 300_000)))
+            return
+        }
+        let body = "\(request.method) \(request.path) q=\(request.queryItems.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&")) body=\(request.body.count) auth=\(request.headers["authorization"] ?? "-")"
+        respond(HTTPResponse(status: 200, contentType: "text/plain", headers: [("X-Echo", "1")], body: Array(body.utf8)))
+    }
+}
+
+final class EventLoopTests: XCTestCase {
+    var echo: EchoServer!
+    var loop: EventLoop!
+
+    override func setUpWithError() throws {
+        echo = EchoServer()
+        var c = LoopConfiguration(listen: .init(host: "127.0.0.1", port: 0))
+        c.dynamicPrefixes = ["/api"]
+        c.maxMessageBytes = 64 * 1024
+        c.maxBodyBytes = 1024
+        loop = try EventLoop(configuration: c, webSocketHandler: echo, httpHandler: echo)
+        echo.loop = loop
+        loop.start()
+    }
+
+    override func tearDown() {
+        loop.stop()
+        while !loop.isFinished { usleep(1000) }
+    }
+
+    func testBindsAnOSChosenPortAndRejectsABusyOne() throws {
+        XCTAssertGreaterThan(loop.port, 1024)
+        XCTAssertThrowsError(try EventLoop(configuration: LoopConfiguration(listen: .init(host: "127.0.0.1", port: loop.port))))
+    }
+
+    func testEchoesMessagesIncludingOnesLargerThanTheReceiveBuffer() throws {
+        let c = try TestClient.connect("ws://127.0.0.1:\(loop.port)/ws")
+        c.send("hello")
+        XCTAssertEqual(try c.next(), "hello")
+        let big = String(repeating: "abcdefgh", count: 6000)  // 48 KiB: arrives in several fragments
+        c.send(big)
+        XCTAssertEqual(try c.next(), big)
+    }
+
+    func testMessagesOverTheLimitAreReportedNotDelivered() throws {
+        let c = try TestClient.connect("ws://127.0.0.1:\(loop.port)/ws")
+        c.send(String(repeating: "x", count: 70_000))
+        c.send("after")
+        XCTAssertEqual(try c.next(), "after")
+        XCTAssertEqual(echo.tooBig.withLock { $0 }, 1)
+    }
+
+    func testPermessageDeflateIsNegotiatedWhenTheClientOffersIt() throws {
+        let c = try TestClient.connect("ws://127.0.0.1:\(loop.port)/ws", deflate: true)
+        let text = String(repeating: "compressible ", count: 1000)
+        c.send(text)
+        XCTAssertEqual(try c.next(), text)
+    }
+
+    func testServerCloseCodesReachTheClient() throws {
+        let c = try TestClient.connect("ws://127.0.0.1:\(loop.port)/ws")
+        c.send("close-me")
+        let closed = try c.waitClosed()
+        XCTAssertEqual(closed.code, 4321)
+        XCTAssertEqual(closed.reason, "asked")
+    }
+
+    func testConnectFailureIsReported() throws {
+        XCTAssertThrowsError(try TestClient.connect("ws://127.0.0.1:1/ws", timeout: 5))
+    }
+
+    func testHTTPRequestsWithQueryHeadersBodyAndDeferredResponses() throws {
+        let r = try HTTPTestClient.request("POST", port: loop.port, path: "/api/x?b=2&a=h%20i", headers: ["Authorization": "Bearer t"], body: Data("12345".utf8))
+        XCTAssertEqual(r.status, 200)
+        XCTAssertEqual(r.text, "POST /api/x q=a=h i&b=2 body=5 auth=Bearer t")
+        XCTAssertEqual(r.headers["x-echo"], "1")
+        XCTAssertEqual(r.headers["content-type"], "text/plain")
+        XCTAssertEqual(try HTTPTestClient.get(port: loop.port, path: "/api/later").status, 202)
+        let big = try HTTPTestClient.get(port: loop.port, path: "/api/big")
+        XCTAssertEqual(big.body.count, 300_000)
+        let tooBig = try HTTPTestClient.request("POST", port: loop.port, path: "/api/x", body: Data(count: 5000))
+        XCTAssertEqual(tooBig.status, 413)
+    }
+
+    func testTimersFireOnTheLoopAndCanBeCancelled() throws {
+        let fired = Mutex<[String]>([])
+        let done = DispatchSemaphore(value: 0)
+        loop.execute { [loop] in
+            XCTAssertTrue(loop!.isLoopThread)
+            let cancelled = loop!.schedule(after: 0.02) { fired.withLock { $0.append("cancelled") } }
+            cancelled.cancel()
+            var ticks = 0
+            var repeating: LoopTimer?
+            repeating = loop!.every(0.01) {
+                ticks += 1
+                fired.withLock { $0.append("tick") }
+                if ticks == 3 {
+                    repeating?.cancel()
+                    loop!.schedule(after: 0.05) { done.signal() }
+                }
+            }
+        }
+        XCTAssertEqual(done.wait(timeout: .now() + 5), .success)
+        XCTAssertEqual(fired.withLock { $0 }, ["tick", "tick", "tick"])
+        XCTAssertFalse(loop.isLoopThread)
+    }
+
+    func testWebSocketURLParsing() throws {
+        let u = try WebSocketURL(parsing: "wss://www.deribit.com/ws/api/v2")
+        XCTAssertEqual(u, try WebSocketURL(parsing: "wss://www.deribit.com:443/ws/api/v2"))
+        XCTAssertTrue(u.secure)
+        XCTAssertEqual(u.port, 443)
+        XCTAssertEqual(u.path, "/ws/api/v2")
+        let plain = try WebSocketURL(parsing: "ws://127.0.0.1:9000")
+        XCTAssertEqual(plain.port, 9000)
+        XCTAssertEqual(plain.path, "/")
+        for bad in ["http://x/", "ws://", "ws://:80/", "ws://h:0/", "ws://h:99999/", "ws://h:x/"] {
+            XCTAssertThrowsError(try WebSocketURL(parsing: bad), bad)
+        }
+    }
+}
