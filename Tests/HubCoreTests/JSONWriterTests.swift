@@ -46,3 +46,45 @@ final class JSONWriterTests: XCTestCase {
         XCTAssertEqual(text { JSONWriter.appendValue(.levels([]), to: &$0) }, "[]")
     }
 }
+
+final class JSONWriterDecimalTests: XCTestCase {
+    /// Whatever path prints a double, the text reads back as the same double and is never longer
+    /// than Swift's shortest round-trip form (or 15 significant digits for computed noise).
+    func testEveryPrintedDoubleRoundTrips() {
+        var rng = SystemRandomNumberGenerator()
+        var samples: [Double] = [0.0015, 36442.5, 0.00090376, 2.11e-05, 1e-9, 123.456, 65000.25, 0.1, 7, -3.25, 1e14 + 0.5, 4.35e-7]
+        for _ in 0..<20_000 {
+            let decimals = Int.random(in: 0...8, using: &rng)
+            let n = Double(Int.random(in: -10_000_000...10_000_000, using: &rng))
+            samples.append(n / pow10(decimals))
+            samples.append(Double.random(in: -1e6...1e6, using: &rng))
+        }
+        for d in samples {
+            var out: [UInt8] = []
+            JSONWriter.appendDouble(d, to: &out)
+            let text = String(decoding: out, as: UTF8.self)
+            guard let back = Double(text) else { return XCTFail("not a number: \(text)") }
+            let shortest = d.description
+            let digits = shortest.prefix { $0 != "e" }.filter(\.isNumber).drop { $0 == "0" }.count
+            if digits <= 15 {
+                XCTAssertEqual(back, d, text)
+                XCTAssertLessThanOrEqual(text.count, shortest.count + 4, "\(text) vs \(shortest)")  // plain vs e-notation
+            } else {
+                XCTAssertEqual(back, d, accuracy: abs(d) * 1e-14, "15 significant digits: \(text)")
+            }
+        }
+    }
+
+    private func pow10(_ k: Int) -> Double { (0..<k).reduce(1.0) { x, _ in x * 10 } }
+}
+
+extension JSONWriterDecimalTests {
+    func testPowersOfTenAndBoundaries() {
+        for (d, text) in [(1000.0, "1000"), (0.001, "0.001"), (1e-4, "0.0001"), (9.5e-5, "9.5e-05"), (999999999999999.0, "999999999999999"),
+                          (1e15, "1000000000000000.0"), (0.1 + 0.7, "0.8"), (100.0 / 3, "33.3333333333333")] {
+            var out: [UInt8] = []
+            JSONWriter.appendDouble(d, to: &out)
+            XCTAssertEqual(String(decoding: out, as: UTF8.self), text, "\(d)")
+        }
+    }
+}

@@ -42,9 +42,19 @@ public final class Channel: @unchecked Sendable {
         merged.exchangeTime = tick.exchangeTime
         merged.receiveTime = tick.receiveTime
         merged.sequence = tick.sequence
-        for f in tick.fields { merged.set(f.id, f.value) }
+        if Self.sameProperties(merged.fields, tick.fields) {
+            merged.fields = tick.fields  // a full update (the usual case): nothing to merge
+        } else {
+            for f in tick.fields { merged.set(f.id, f.value) }
+        }
         state = merged
         return merged
+    }
+
+    private static func sameProperties(_ a: [Field], _ b: [Field]) -> Bool {
+        guard a.count == b.count else { return false }
+        for i in a.indices where a[i].id != b[i].id { return false }
+        return true
     }
 
     func attach(_ cursor: Cursor) {

@@ -76,43 +76,81 @@ public enum JSONWriter {
             out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])  // null
             return
         }
-        if d == d.rounded(.towardZero), abs(d) < 1e15 {
-            if d == 0 && d.sign == .minus {
-                out.append(0x30)  // -0.0 reads back as 0 in every JSON consumer
-            } else {
-                appendInt(Int64(d), to: &out)
-            }
+        if d == 0 {
+            out.append(0x30)  // -0.0 reads back as 0 in every JSON consumer
             return
         }
-        var s = d.description  // Swift's shortest round-trip form; fits the small-string buffer
-        s.withUTF8 { text in
-            if significantDigits(text) <= 15 {
-                out.append(contentsOf: text)
+        if appendDecimal(d, to: &out) { return }
+        var s = d.description  // very small or large: Swift's shortest round-trip form (e-notation)
+        s.withUTF8 { out.append(contentsOf: $0) }
+    }
+
+    /// Market values are short decimals (36442.5, 0.0015). Find the fewest decimals k for which
+    /// n = round(d × 10^k) divides back to d exactly; "n with k decimals" then reads back as d (n
+    /// and 10^k are exact doubles and IEEE division rounds correctly), and no shorter decimal
+    /// does. When more than 15 significant digits would be needed — computed values such as
+    /// (0.0175 + 0.0185) / 2 = 0.018000000000000002 carry binary noise — print 15, the precision
+    /// a double holds exactly in decimal. Several times faster than `description`.
+    @inline(__always)
+    private static func appendDecimal(_ d: Double, to out: inout [UInt8]) -> Bool {
+        let a = abs(d)
+        guard a >= 1e-4, a < 1e15 else { return false }  // smaller ones print shorter in e-notation
+        var k = 0
+        while k < powersOfTen.count {
+            let scale = powersOfTen[k]
+            let product = a * scale
+            let m = product.rounded(.toNearestOrEven)
+            if m >= 1e15 { break }  // a 16th significant digit would be needed
+            // The compare skips the division for most k; a k it misses because the product
+            // rounded off an integer ends in the 15-digit path below, which prints the same text.
+            if product == m && m / scale == a {
+                if d < 0 { out.append(UInt8(ascii: "-")) }
+                appendScaled(UInt64(m), decimals: k, to: &out)
+                return true
+            }
+            k += 1
+        }
+        k -= 1
+        guard k >= 0 else { return false }
+        if d < 0 { out.append(UInt8(ascii: "-")) }
+        appendScaled(UInt64((a * powersOfTen[k]).rounded(.toNearestOrEven)), decimals: k, to: &out)
+        return true
+    }
+
+    private static let powersOfTen: [Double] = (0...22).map { k in (0..<k).reduce(1.0) { x, _ in x * 10 } }
+
+    /// n / 10^decimals in plain decimal notation without trailing zeros (0.0015, 36442.5, 7).
+    private static func appendScaled(_ n: UInt64, decimals: Int, to out: inout [UInt8]) {
+        var n = n, k = decimals
+        while k > 0 && n % 10 == 0 {
+            n /= 10
+            k -= 1
+        }
+        if k == 0 {
+            appendUInt(n, to: &out)
+            return
+        }
+        var digits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { buf in
+            var x = n
+            var len = 0
+            repeat {
+                buf[31 - len] = UInt8(truncatingIfNeeded: x % 10) &+ 0x30
+                x /= 10
+                len += 1
+            } while x > 0
+            let digitsStart = 32 - len
+            if len <= k {
+                out.append(0x30)
+                out.append(UInt8(ascii: "."))
+                for _ in 0..<(k - len) { out.append(0x30) }
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[digitsStart...]))
             } else {
-                appendFifteenDigits(d, to: &out)
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[digitsStart..<(32 - k)]))
+                out.append(UInt8(ascii: "."))
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[(32 - k)...]))
             }
         }
-    }
-
-    /// Computed values (0.0175 + 0.0185) / 2 carry binary noise (0.018000000000000002); 15
-    /// significant digits is the precision a double holds exactly in decimal, so print that.
-    private static func appendFifteenDigits(_ d: Double, to out: inout [UInt8]) {
-        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 32) { buf in
-            let n = withVaList([d]) { vsnprintf(buf.baseAddress!, 32, "%.15g", $0) }
-            for i in 0..<Int(min(n, 31)) { out.append(UInt8(bitPattern: buf[i])) }
-        }
-    }
-
-    private static func significantDigits(_ text: UnsafeBufferPointer<UInt8>) -> Int {
-        var count = 0, leading = true
-        for b in text {
-            if b == UInt8(ascii: "e") || b == UInt8(ascii: "E") { break }
-            guard b >= 0x30 && b <= 0x39 else { continue }
-            if leading && b == 0x30 { continue }
-            leading = false
-            count += 1
-        }
-        return count
     }
 
     @inline(__always)

@@ -21,11 +21,14 @@ public struct PublicationEncoder: Sendable {
         JSONWriter.appendInt(tick.receiveTime, to: &out)
         JSONWriter.appendLiteral(",\"data\":{", to: &out)
         var first = true
-        for f in tick.fields where mask.contains(f.id) {
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            out.append(contentsOf: properties.keyBytes(f.id))
-            JSONWriter.appendValue(f.value, to: &out)
+        let ranges = properties.keyRanges
+        properties.keyBlob.withUnsafeBufferPointer { keys in
+            for f in tick.fields where mask.contains(f.id) {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: keys[ranges[f.id.index]]))
+                JSONWriter.appendValue(f.value, to: &out)
+            }
         }
         JSONWriter.appendLiteral("}}", to: &out)
         return out

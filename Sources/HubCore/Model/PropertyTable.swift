@@ -5,7 +5,10 @@
 public final class PropertyTable: @unchecked Sendable {
     private var ids: [String: PropertyID] = [:]
     private(set) public var names: [String] = []
-    private var keys: [[UInt8]] = []
+    /// Every `"name":` back to back, and each one's range: one buffer, so the encoder borrows it
+    /// once per publication instead of retaining an array per field.
+    private(set) var keyBlob: [UInt8] = []
+    private(set) var keyRanges: [Range<Int>] = []
 
     public init(_ names: [String] = []) {
         for n in names { _ = intern(n) }
@@ -21,15 +24,15 @@ public final class PropertyTable: @unchecked Sendable {
         let id = PropertyID(UInt16(names.count))
         ids[name] = id
         names.append(name)
-        var key: [UInt8] = []
-        JSONWriter.appendString(name, to: &key)
-        key.append(UInt8(ascii: ":"))
-        keys.append(key)
+        let start = keyBlob.count
+        JSONWriter.appendString(name, to: &keyBlob)
+        keyBlob.append(UInt8(ascii: ":"))
+        keyRanges.append(start..<keyBlob.count)
         return id
     }
 
     public func id(_ name: String) -> PropertyID? { ids[name] }
     public func name(_ id: PropertyID) -> String { names[id.index] }
     /// `"name":` as JSON bytes.
-    public func keyBytes(_ id: PropertyID) -> [UInt8] { keys[id.index] }
+    public func keyBytes(_ id: PropertyID) -> ArraySlice<UInt8> { keyBlob[keyRanges[id.index]] }
 }

@@ -1,0 +1,51 @@
+import Foundation
+
+/// The benchmark hub as a child process (`streamhub-bench hub …`), with its memory readable.
+final class ChildHub {
+    let process = Process()
+    let port: Int
+
+    init(rate: Double, channels: Int) throws {
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        process.arguments = ["hub", "--rate", "\(rate)", "--channels", "\(channels)"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        var line = ""
+        while !line.contains("\n") {
+            let d = out.fileHandleForReading.availableData
+            if d.isEmpty { break }
+            line += String(decoding: d, as: UTF8.self)
+        }
+        guard line.hasPrefix("ready "), let p = Int(line.dropFirst(6).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw BenchError("the hub did not start: \(line)")
+        }
+        port = p
+    }
+
+    /// Resident and peak resident memory in KiB (from /proc).
+    var memory: (rss: Int, peak: Int) { ProcessMemory.read(pid: process.processIdentifier) }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+enum ProcessMemory {
+    static func read(pid: Int32) -> (rss: Int, peak: Int) {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return (0, 0) }
+        func value(_ key: String) -> Int {
+            for line in text.split(separator: "\n") where line.hasPrefix(key) {
+                return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "0") ?? 0
+            }
+            return 0
+        }
+        return (value("VmRSS:"), value("VmHWM:"))
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}

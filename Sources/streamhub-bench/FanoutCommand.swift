@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import Histogram
+
+/// N WebSocket subscribers (libwebsockets, this process) against the hub (a child process)
+/// publishing synthetic ticks through the whole pipeline at a target rate.
+struct FanoutCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "fanout", abstract: "Fan-out throughput and end-to-end latency.")
+
+    @Option(help: "Subscriber connections.") var clients = 1000
+    @Option(help: "Channels; subscriber i takes channel i % channels.") var channels = 1
+    @Option(help: "Ticks per second published across all channels.") var rate = 1000.0
+    @Option(help: "Seconds measured (after warm-up).") var duration = 10.0
+    @Option(help: "Warm-up seconds.") var warmup = 2.0
+    @Option(help: "Measure an already running server at this URL instead of starting one.") var url: String?
+    @Option(help: "Channel name prefix subscribed to (with --url).") var channelPrefix = "ticker.synthetic.S"
+
+    func run() throws {
+        let hub = url == nil ? try ChildHub(rate: rate, channels: channels) : nil
+        defer { hub?.stop() }
+        let target = url ?? "ws://127.0.0.1:\(hub!.port)/ws"
+        let prefix = channelPrefix, channels = channels
+        let load = try LoadClient(url: target) { i in #"{"id":1,"op":"subscribe","channel":"\#(prefix)\#(i % channels)"}"# }
+        let connected = load.open(clients)
+        let r = load.measure(warmup: warmup, seconds: duration)
+        let mem = hub?.memory ?? (rss: 0, peak: 0)
+        load.stop()
+        let perSecond = Double(r.messages) / duration
+        let h = r.latency
+        let report: [String: Any] = [
+            "clients": clients, "connected": connected, "closed": r.closed, "channels": channels, "rate": rate,
+            "seconds": duration, "msgs": r.messages, "msgs_per_s": Int(perSecond), "bytes_per_s": Int(Double(r.bytes) / duration),
+            "expected_msgs_per_s": Int(rate * Double(clients) / Double(channels)),
+            "p50_us": h.valueAtPercentile(50), "p99_us": h.valueAtPercentile(99), "p999_us": h.valueAtPercentile(99.9),
+            "max_us": h.max, "hub_rss_kib": mem.rss, "hub_peak_rss_kib": mem.peak,
+        ]
+        let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// Memory per idle connection: the hub's resident memory before and after N connections that
+/// subscribe to a quiet channel.
+struct IdleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "idle", abstract: "Hub memory per idle connection.")
+
+    @Option(help: "Idle connections.") var connections = 10_000
+
+    func run() throws {
+        let hub = try ChildHub(rate: 0, channels: 1)
+        defer { hub.stop() }
+        Thread.sleep(forTimeInterval: 1)
+        let before = hub.memory.rss
+        let load = try LoadClient(url: "ws://127.0.0.1:\(hub.port)/ws") { _ in #"{"id":1,"op":"subscribe","channel":"ticker.synthetic.S0"}"# }
+        let connected = load.open(connections)
+        Thread.sleep(forTimeInterval: 2)
+        let after = hub.memory.rss
+        load.stop()
+        let per = connected > 0 ? Double(after - before) * 1024 / Double(connected) : 0
+        print(#"{"connections":\#(connected),"hub_rss_before_kib":\#(before),"hub_rss_after_kib":\#(after),"bytes_per_connection":\#(Int(per))}"#)
+    }
+}

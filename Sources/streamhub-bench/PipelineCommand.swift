@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import HubCore
+import Venues
+
+/// Decode → transform → enrich → serve on one thread over a recorded Deribit session
+/// (cryptofeed's capture in ../shared/venues/captures/), replayed in a loop. Serving includes
+/// serialising per view and filling subscriber frames, everything but the socket write.
+struct PipelineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "pipeline", abstract: "Pipeline throughput on one core over a recorded capture.")
+
+    @Option(help: "Capture file (cryptofeed line format).") var capture = "../shared/venues/captures/DERIBIT.ws.1.0"
+    @Option(help: "Seconds per measurement.") var seconds = 3.0
+    @Option(help: "Subscribers, each with its own view (distinct field projection); 0 for none.") var views = 1
+    @Flag(help: "Skip the decode-only measurement.") var skipDecode = false
+
+    final class Sink: SessionTransport {
+        func requestWritable() {}
+        func requestClose(_ reason: CloseReason) {}
+    }
+
+    func run() throws {
+        guard let text = try? String(contentsOfFile: capture, encoding: .utf8) else {
+            throw ValidationError("cannot read --capture \(capture)")
+        }
+        let frames: [[UInt8]] = text.split(separator: "\n").compactMap { line in
+            guard !line.contains(" <- "), !line.contains(" <-> "), let colon = line.firstIndex(of: ":") else { return nil }
+            return Array(line[line.index(after: colon)...].drop { $0 == " " }.utf8)
+        }
+        let bytes = frames.reduce(0) { $0 + $1.count }
+        print("capture: \(frames.count) frames, \(bytes / max(frames.count, 1)) bytes on average")
+
+        // 1. Decoding alone (simdjson through the Deribit codec).
+        let codec = DeribitCodec()
+        var decoded = 0
+        let decodeRate = skipDecode ? 0 : Self.loop(seconds) {
+            for f in frames {
+                f.withUnsafeBytes { b in try? codec.decode(b, receiveTime: 0) { _ in decoded += 1 } }
+            }
+            return frames.count
+        }
+        print(String(format: "decode:   %10.0f frames/s  (%.0f MB/s)", decodeRate, decodeRate * Double(bytes) / Double(frames.count) / 1e6))
+
+        // 2. The whole pipeline with subscribers draining frames.
+        let props = PropertyTable()
+        let hub = Hub(properties: props)
+        let pipeline = Pipeline(transform: Transform(properties: props, schemas: [DeribitField.schema]), enrich: Enrich(properties: props), hub: hub)
+        let feed = DeribitFeed(config: DeribitFeedConfig())
+        let fieldSets = Self.projections(props, count: views)
+        var sessions: [Session] = []
+        for fields in fieldSets {
+            let s = hub.open(transport: Sink(), remoteAddress: "bench")
+            let list = fields.map { "\"\($0)\"" }.joined(separator: ",")
+            let request = fields.isEmpty
+                ? #"{"id":1,"op":"subscribe","channel":"*.deribit.*"}"#
+                : #"{"id":1,"op":"subscribe","channel":"*.deribit.*","fields":[\#(list)]}"#
+            var r = Array(request.utf8)
+            r.withUnsafeMutableBytes { hub.receive(s, message: UnsafeRawBufferPointer($0)) }
+            sessions.append(s)
+        }
+        var frame: [UInt8] = []
+        frame.reserveCapacity(1 << 20)
+        var ticks = 0
+        var messagesOut: UInt64 = 0
+        let rate = Self.loop(seconds) {
+            _ = feed.connected(now: 0)  // each pass replays the session from its snapshots
+            let before = pipeline.transform.ticks
+            for f in frames {
+                _ = f.withUnsafeBytes { b in feed.received(b, now: 1, wallMicros: 0) { pipeline.process($0) } }
+                for s in sessions {
+                    frame.removeAll(keepingCapacity: true)
+                    while case .frame(let more) = hub.fillFrame(s, into: &frame), more { frame.removeAll(keepingCapacity: true) }
+                }
+            }
+            let n = Int(pipeline.transform.ticks - before)
+            ticks += n
+            return n
+        }
+        messagesOut = hub.counters.messagesOut
+        print(String(format: "pipeline: %10.0f ticks/s on one core, %d view(s), %llu messages serialised and framed", rate, sessions.count, messagesOut))
+        for stage in StageLatency.Stage.allCases {
+            let s = pipeline.latency.summary(stage)
+            print(String(format: "  %-9@ p50 %6.2f µs  p99 %6.2f µs  (n=%llu)", stage.rawValue as NSString, Double(s.p50) / 1000, Double(s.p99) / 1000, s.count))
+        }
+        print("  feed: gaps \(feed.status.gaps), decode errors \(feed.status.decodeErrors), quarantined \(pipeline.transform.quarantinedCount)")
+    }
+
+    /// Runs `body` repeatedly for `seconds`; returns units per second (`body` returns units done).
+    static func loop(_ seconds: Double, _ body: () -> Int) -> Double {
+        let start = MonotonicClock.nanoseconds()
+        var units = 0
+        while Double(MonotonicClock.nanoseconds() - start) / 1e9 < seconds { units += body() }
+        return Double(units) / (Double(MonotonicClock.nanoseconds() - start) / 1e9)
+    }
+
+    /// `count` distinct field projections (the first is the full view).
+    static func projections(_ props: PropertyTable, count: Int) -> [[String]] {
+        guard count > 0 else { return [] }
+        let names = DeribitField.allCases.map(\.mapping.property) + ["mid", "spread", "spreadBps", "microprice"]
+        _ = names.map { props.intern($0) }
+        var out: [[String]] = [[]]
+        var i = 0
+        while out.count < count {
+            // Drop a different pair of fields for each view.
+            let a = i % names.count, b = (i * 7 + 3) % names.count
+            out.append(names.enumerated().filter { $0.offset != a && $0.offset != b }.map(\.element))
+            i += 1
+        }
+        return out
+    }
+}
