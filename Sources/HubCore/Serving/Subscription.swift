@@ -4,7 +4,9 @@ final class Subscription {
     /// The pattern as the client wrote it; `unsubscribe` names it.
     let key: String
     let view: ViewID
-    unowned let session: Session
+    /// unowned(unsafe): a session outlives its subscriptions (`Hub.disconnect` drops them first),
+    /// and the checked form costs a strong retain per access on the fan-out path.
+    unowned(unsafe) let session: Session
 
     init(pattern: ChannelPattern, key: String, view: ViewID, session: Session) {
         self.pattern = pattern
@@ -17,7 +19,8 @@ final class Subscription {
 /// A session's position in one channel: the next offset to deliver. One per (session, channel),
 /// owned by the first of the session's subscriptions that matched the channel.
 final class Cursor {
-    unowned let session: Session
+    /// unowned(unsafe): see `Subscription.session`; cursors are detached before their session goes.
+    unowned(unsafe) let session: Session
     let channel: Channel
     var next: UInt64
     var subscription: Subscription
