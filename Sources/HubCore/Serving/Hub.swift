@@ -14,10 +14,7 @@ public final class Hub: @unchecked Sendable {
     private let parser: JSONParser
     private let now: () -> Int64
     private let makeEpoch: () -> String
-    private var channels: [ChannelKey: Channel] = [:]
-    private var channelOrder: [Channel] = []
-    /// Every live subscription, so channels created later join the ones whose pattern matches.
-    private var watchers: [ObjectIdentifier: Subscription] = [:]
+    private let registry: ChannelRegistry
     private var sessions: [UInt64: Session] = [:]
     private var nextSessionID: UInt64 = 1
 
@@ -35,6 +32,7 @@ public final class Hub: @unchecked Sendable {
         self.makeEpoch = makeEpoch
         encoder = PublicationEncoder(properties: properties)
         parser = JSONParser(maxDocumentBytes: config.maxMessageBytes)
+        registry = ChannelRegistry(config: config, makeEpoch: makeEpoch)
     }
 
     public static func randomEpoch() -> String {
@@ -43,23 +41,15 @@ public final class Hub: @unchecked Sendable {
 
     // MARK: Channels
 
-    public var channelCount: Int { channelOrder.count }
-    public var allChannels: [Channel] { channelOrder }
-    public func channel(named name: String) -> Channel? {
-        guard let p = try? ChannelPattern(parsing: name, allowWildcards: false),
-            let stream = StreamKind(rawValue: p.stream!)
-        else { return nil }
-        return channels[ChannelKey(stream: stream, source: p.venue!, instrument: p.instrument!)]
-    }
+    public var channelCount: Int { registry.count }
+    public var allChannels: [Channel] { registry.all }
+    public func channel(named name: String) -> Channel? { registry.channel(named: name) }
 
     private func channel(for key: ChannelKey) -> Channel {
-        if let c = channels[key] { return c }
-        let size = key.stream.delivery == .state ? config.stateRingSize : config.eventRingSize
-        let c = Channel(key: key, ringCapacity: size, epoch: makeEpoch())
-        channels[key] = c
-        channelOrder.append(c)
-        counters.channels = channelOrder.count
-        for sub in watchers.values where sub.pattern.matches(key) && sub.session.cursors[ObjectIdentifier(c)] == nil {
+        if let c = registry.channel(key) { return c }
+        let c = registry.create(key)
+        counters.channels = registry.count
+        for sub in registry.watchers(of: key) where sub.session.cursors[ObjectIdentifier(c)] == nil {
             enqueue(ServerMessage.channelJoined(c, subscription: sub.key), to: sub.session)
             attach(sub, to: c, next: 1)
         }
@@ -116,7 +106,7 @@ public final class Hub: @unchecked Sendable {
         }
         s.cursors.removeAll()
         s.ready.removeAll()
-        for sub in s.subscriptions.values { watchers[ObjectIdentifier(sub)] = nil }
+        for sub in s.subscriptions.values { registry.unwatch(sub) }
         s.subscriptions.removeAll()
         s.control.removeAll()
         sessions[s.id] = nil
@@ -226,14 +216,14 @@ public final class Hub: @unchecked Sendable {
 
         let sub = Subscription(pattern: pattern, key: request.channel, view: view, session: s)
         s.subscriptions[request.channel] = sub
-        watchers[ObjectIdentifier(sub)] = sub
+        registry.watch(sub)
 
         var result: [UInt8] = []
         JSONWriter.appendLiteral("{\"channels\":[", to: &result)
         var snapshots: [[UInt8]] = []
         var recovered: Bool?
         var first = true
-        for channel in matching(pattern) where s.cursors[ObjectIdentifier(channel)] == nil {
+        for channel in registry.matching(pattern) where s.cursors[ObjectIdentifier(channel)] == nil {
             let ring = channel.ring
             var next = ring.lastOffset + 1
             if let since = request.since {
@@ -266,14 +256,6 @@ public final class Hub: @unchecked Sendable {
         for snap in snapshots { enqueue(snap, to: s) }
     }
 
-    private func matching(_ pattern: ChannelPattern) -> [Channel] {
-        if pattern.isExact {
-            guard let stream = StreamKind(rawValue: pattern.stream!) else { return [] }
-            return channels[ChannelKey(stream: stream, source: pattern.venue!, instrument: pattern.instrument!)].map { [$0] } ?? []
-        }
-        return channelOrder.filter { pattern.matches($0.key) }
-    }
-
     private func attach(_ sub: Subscription, to channel: Channel, next: UInt64) {
         let s = sub.session
         let cursor = Cursor(session: s, channel: channel, next: next, subscription: sub)
@@ -288,7 +270,7 @@ public final class Hub: @unchecked Sendable {
 
     private func unsubscribe(_ sub: Subscription, _ s: Session) {
         s.subscriptions[sub.key] = nil
-        watchers[ObjectIdentifier(sub)] = nil
+        registry.unwatch(sub)
         for (key, cursor) in s.cursors where cursor.subscription === sub {
             // Another subscription of this session that matches keeps the channel flowing.
             if let other = s.subscriptions.values.first(where: { $0.pattern.matches(cursor.channel.key) }) {

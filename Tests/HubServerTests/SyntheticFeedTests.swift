@@ -1,0 +1,25 @@
+import HubTesting
+import XCTest
+
+final class SyntheticFeedTests: XCTestCase {
+    func testPublishesAtItsRateThroughThePipelineAcrossChannels() throws {
+        let hub = try TestHub {
+            $0.feeds.synthetic.enabled = true
+            $0.feeds.synthetic.rate = 2000
+            $0.feeds.synthetic.channels = 2
+        }
+        defer { hub.stop() }
+        let c = try TestClient.connect(hub.wsURL)
+        c.send(#"{"id":1,"op":"subscribe","channel":"ticker.synthetic.*"}"#)
+        _ = try c.waitFor { $0["id"] as? Int == 1 }
+        var seen: [String: Int] = [:]
+        while seen.count < 2 || seen.values.contains(where: { $0 < 20 }) {
+            let m = try c.nextJSON()
+            guard let ch = m["ch"] as? String, let off = m["off"] as? Int, m["snap"] == nil, let data = m["data"] as? [String: Any] else { continue }
+            if let last = seen[ch] { XCTAssertEqual(off, last + 1, ch) }
+            seen[ch] = off
+            XCTAssertEqual(Set(data.keys), ["bid", "ask", "mid", "spread", "spreadBps"])
+        }
+        XCTAssertEqual(Set(seen.keys), ["ticker.synthetic.S0", "ticker.synthetic.S1"])
+    }
+}
