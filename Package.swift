@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // C libraries from Debian packages, imported through a module map and a tiny shim header.
@@ -47,6 +48,8 @@ let package = Package(
         ),
         // Venue wire codecs, session rules and simulator message builders.
         .target(name: "Venues", dependencies: ["HubCore", "SimdJSON"], swiftSettings: hotPath),
+        // Control-plane persistence: SQLite through GRDB, versioned migrations with rollback.
+        .target(name: "HubStore", dependencies: ["HubCore", .product(name: "GRDB", package: "GRDB.swift")]),
         // The libwebsockets event loop as Swift types: contexts, server and client connections, timers.
         .target(name: "WebSocketLoop", dependencies: ["CWebSockets"], swiftSettings: hotPath),
         // Simulators speaking each venue's protocol over WebSocket (used by venue-sim, the demo and tests).
@@ -58,7 +61,7 @@ let package = Package(
         .target(
             name: "HubServer",
             dependencies: [
-                "HubCore", "Venues", "WebSocketLoop", "VenueSimulators",
+                "HubCore", "HubStore", "Venues", "WebSocketLoop", "VenueSimulators",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -86,6 +89,7 @@ let package = Package(
         .target(name: "HubTesting", dependencies: ["WebSocketLoop", "HubServer"], path: "Tests/HubTesting"),
         .testTarget(name: "SimdJSONTests", dependencies: ["SimdJSON"]),
         .testTarget(name: "HubCoreTests", dependencies: ["HubCore"]),
+        .testTarget(name: "HubStoreTests", dependencies: ["HubStore", "HubCore"]),
         .testTarget(name: "VenuesTests", dependencies: ["Venues", "VenueSimulators", "HubTesting"]),
         .testTarget(name: "WebSocketLoopTests", dependencies: ["WebSocketLoop", "HubTesting"]),
         .testTarget(name: "HubServerTests", dependencies: ["HubServer", "HubTesting"]),

@@ -1,5 +1,6 @@
 import Foundation
 import HubCore
+import HubStore
 import Logging
 import Synchronization
 import VenueSimulators
@@ -15,7 +16,12 @@ public final class HubServer: @unchecked Sendable {
     public let config: HubConfig
     public let pipeline: Pipeline
     public var hub: Hub { pipeline.hub }
+    public var registry: PropertyRegistry { pipeline.transform.registry }
+    public let store: HubStore
     public let logger: Logger
+    /// Control-plane writes (SQLite) run here, never on the loop thread.
+    let storeQueue = DispatchQueue(label: "streamhub.store")
+    private var apis: [AnyObject] = []
 
     private let loop: EventLoop
     private let sockets: ClientSockets
@@ -31,10 +37,15 @@ public final class HubServer: @unchecked Sendable {
     public init(config: HubConfig, logger: Logger = Logger(label: "streamhub")) throws {
         self.config = config
         self.logger = logger
-        let properties = PropertyTable()
-        let hub = Hub(properties: properties, config: config.serve)
-        let transform = Transform(properties: properties, schemas: [DeribitField.schema, SyntheticFeed.schema])
-        pipeline = Pipeline(transform: transform, enrich: Enrich(properties: properties), hub: hub)
+        store = try HubStore(dataDirectory: config.server.dataDir)
+        try store.migrate()
+        let registry = try Self.loadRegistry(store: store, seedDirectory: config.properties.seedDirectory, logger: logger)
+        let hub = Hub(properties: registry.table, config: config.serve, projectable: { [registry] in registry.id($0) })
+        let transform = Transform(registry: registry, schemas: [DeribitField.schema, SyntheticFeed.schema])
+        for missing in transform.unregisteredMappings {
+            logger.warning("venue field maps to an unregistered property; its values are quarantined", metadata: ["mapping": "\(missing)"])
+        }
+        pipeline = Pipeline(transform: transform, enrich: Enrich(properties: registry.table), hub: hub)
         sockets = ClientSockets(hub: hub)
 
         var lc = LoopConfiguration(listen: .init(host: config.server.host, port: config.server.port))
@@ -52,6 +63,22 @@ public final class HubServer: @unchecked Sendable {
         lc.maxConnections = UInt32(config.server.maxConnections)
         loop = try EventLoop(configuration: lc, webSocketHandler: sockets, httpHandler: router)
         routes()
+    }
+
+    /// The store is the source of truth; an empty property table is seeded from the directory.
+    static func loadRegistry(store: HubStore, seedDirectory: String, logger: Logger) throws -> PropertyRegistry {
+        if try store.propertyCount() == 0 {
+            let seed = try PropertySeedLoader.load(directory: seedDirectory)
+            try store.insertProperties(seed)
+            logger.info("property registry seeded", metadata: ["properties": "\(seed.count)", "from": "\(seedDirectory)"])
+        }
+        let registry = PropertyRegistry()
+        do {
+            try registry.load(try store.properties())
+        } catch let e as DefinitionError {
+            throw DefinitionError(e.kind, field: e.field, e.message, file: store.path)
+        }
+        return registry
     }
 
     /// The listening port (the OS-chosen one when configured with 0).
@@ -163,6 +190,9 @@ public final class HubServer: @unchecked Sendable {
 
     private func routes() {
         router.add("GET", "/healthz") { [unowned self] _, _, respond in respond(.json(health())) }
+        let properties = PropertiesAPI(registry: registry, transform: pipeline.transform, store: store, storeQueue: storeQueue, loop: loop)
+        properties.routes(router)
+        apis.append(properties)
     }
 
     /// Source states, pipeline latency and serving counters. Loop thread.

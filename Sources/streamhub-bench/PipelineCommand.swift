@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HubCore
+import HubServer
 import Venues
 
 /// Decode → transform → enrich → serve on one thread over a recorded Deribit session
@@ -13,6 +14,7 @@ struct PipelineCommand: ParsableCommand {
     @Option(help: "Seconds per measurement.") var seconds = 3.0
     @Option(help: "Subscribers, each with its own view (distinct field projection); 0 for none.") var views = 1
     @Flag(help: "Skip the decode-only measurement.") var skipDecode = false
+    @Option(help: "Property definitions (the registry transformation validates against).") var properties = "config/properties"
 
     final class Sink: SessionTransport {
         func requestWritable() {}
@@ -42,9 +44,11 @@ struct PipelineCommand: ParsableCommand {
         print(String(format: "decode:   %10.0f frames/s  (%.0f MB/s)", decodeRate, decodeRate * Double(bytes) / Double(frames.count) / 1e6))
 
         // 2. The whole pipeline with subscribers draining frames.
-        let props = PropertyTable()
-        let hub = Hub(properties: props)
-        let pipeline = Pipeline(transform: Transform(properties: props, schemas: [DeribitField.schema]), enrich: Enrich(properties: props), hub: hub)
+        let registry = PropertyRegistry()
+        try registry.load(try PropertySeedLoader.load(directory: properties))
+        let props = registry.table
+        let hub = Hub(properties: props, projectable: { registry.id($0) })
+        let pipeline = Pipeline(transform: Transform(registry: registry, schemas: [DeribitField.schema]), enrich: Enrich(properties: props), hub: hub)
         let feed = DeribitFeed(config: DeribitFeedConfig())
         let fieldSets = Self.projections(props, count: views)
         var sessions: [Session] = []

@@ -4,13 +4,27 @@ import XCTest
 final class PipelineStageTests: XCTestCase {
     let schema = VenueSchema(source: "v", fields: [.init("b", "bid"), .init("a", "ask"), .init("bv", "bidVolume"), .init("av", "askVolume"), .init("n", "name")])
 
+    /// A registry with the properties the schema maps to.
+    private func registry() throws -> PropertyRegistry {
+        let r = PropertyRegistry()
+        try r.load([
+            PropertyDefinition(name: "bid", type: .decimal, description: "b", tier: .public, sources: ["v"], rules: ValidationRules(min: 0)),
+            PropertyDefinition(name: "ask", type: .decimal, description: "a", tier: .public, sources: ["v"], rules: ValidationRules(min: 0)),
+            PropertyDefinition(name: "bidVolume", type: .decimal, description: "bv", tier: .public, sources: ["v"], rules: ValidationRules(min: 0)),
+            PropertyDefinition(name: "askVolume", type: .decimal, description: "av", tier: .public, sources: ["v"]),
+            PropertyDefinition(name: "name", type: .string, description: "n", tier: .public, sources: ["v"], rules: ValidationRules(maxLength: 1024)),
+        ])
+        return r
+    }
+
     private func event(_ fields: [RawField], source: String = "v") -> RawEvent {
         RawEvent(source: source, instrument: "X", stream: .ticker, exchangeTime: 1, receiveTime: 2, sequence: 3, fields: fields)
     }
 
     func testTransformMapsVenueFieldsToInternedProperties() throws {
-        let props = PropertyTable()
-        let t = Transform(properties: props, schemas: [schema])
+        let r = try registry()
+        let props = r.table
+        let t = Transform(registry: r, schemas: [schema])
         let tick = try XCTUnwrap(t.transform(event([RawField(0, .number(10)), RawField(4, .string("x"))])))
         XCTAssertEqual(tick.fields.count, 2)
         XCTAssertEqual(tick.value(props.id("bid")!), .number(10))
@@ -21,7 +35,7 @@ final class PipelineStageTests: XCTestCase {
     }
 
     func testTransformQuarantinesInvalidValuesWithTheirReason() throws {
-        let t = Transform(properties: PropertyTable(), schemas: [schema], quarantineKeep: 2)
+        let t = Transform(registry: try registry(), schemas: [schema], quarantineKeep: 2)
         let tick = try XCTUnwrap(
             t.transform(
                 event([
@@ -32,7 +46,8 @@ final class PipelineStageTests: XCTestCase {
         XCTAssertEqual(t.quarantinedCount, 4)
         XCTAssertEqual(t.recentQuarantine.count, 2, "bounded")
         XCTAssertEqual(t.recentQuarantine.last?.venueField, "n")
-        XCTAssertEqual(t.recentQuarantine.last?.reason, "string longer than 1024 bytes")
+        XCTAssertEqual(t.recentQuarantine.last?.reason, "longer than 1024 bytes")
+        XCTAssertEqual(t.quarantinedBy["v"]?["bid"], 1)
         XCTAssertNil(t.transform(event([], source: "unknown")))
         XCTAssertEqual(t.unknownSource, 1)
     }
@@ -61,9 +76,10 @@ final class PipelineStageTests: XCTestCase {
     }
 
     func testPipelineRunsStagesInOrderAndMeasuresEach() throws {
-        let props = PropertyTable()
+        let r = try registry()
+        let props = r.table
         let hub = Hub(properties: props)
-        let p = Pipeline(transform: Transform(properties: props, schemas: [schema]), enrich: Enrich(properties: props), hub: hub)
+        let p = Pipeline(transform: Transform(registry: r, schemas: [schema]), enrich: Enrich(properties: props), hub: hub)
         p.process(event([RawField(0, .number(1)), RawField(1, .number(3))]))
         p.recordIngest(nanoseconds: 1500)
         let channel = try XCTUnwrap(hub.channel(named: "ticker.v.X"))

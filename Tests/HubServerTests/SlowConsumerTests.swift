@@ -73,9 +73,9 @@ final class SlowConsumerTests: XCTestCase {
                 return TickFactory.ticker("C", bid: Double(n))
             })
         }
-        hub.inject([TickFactory.ticker("C", bid: -1)])
+        hub.inject([TickFactory.ticker("C", bid: 0.125)])
         c.resumeReading()
-        let last = try c.waitFor(timeout: 20, "the newest state") { ($0["data"] as? [String: Any])?["bid"] as? Double == -1 }
+        let last = try c.waitFor(timeout: 20, "the newest state") { ($0["data"] as? [String: Any])?["bid"] as? Double == 0.125 }
         XCTAssertEqual(last["off"] as? Int, n + 1)
         XCTAssertFalse(c.isClosed)
         XCTAssertEqual(hub.sync { $0.hub.counters.slowConsumers }, 0)

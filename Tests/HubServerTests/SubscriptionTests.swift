@@ -157,18 +157,20 @@ final class SubscriptionTests: XCTestCase {
         c.send(#"{"id":1,"op":"subscribe","channel":"trades.deribit.Z"}"#)
         plain.send(#"{"id":1,"op":"subscribe","channel":"trades.deribit.Y"}"#)
         for client in [c, plain] { _ = try client.nextJSON() }
+        // Random prices are incompressible enough for zlib's output to outgrow its buffer.
         var rng = SystemRandomNumberGenerator()
-        let pads = (0..<600).map { _ in String((0..<1000).map { _ in "abcdefghijklmnopqrstuvwxyz0123456789".randomElement(using: &rng)! }) }
-        hub.inject(pads.enumerated().flatMap { i, pad in
+        let books = (0..<600).map { _ in (0..<40).map { _ in PriceLevel(price: Double(Int.random(in: 0..<1_000_000_000, using: &rng)) / 1000, amount: Double(Int.random(in: 0..<1_000_000, using: &rng)) / 100) } }
+        hub.inject(books.enumerated().flatMap { i, levels in
             var e = TickFactory.trade("Z", seq: UInt64(i + 1))
-            e.fields.append(RawField(DeribitField.tradeId.rawValue, .string(pad)))
-            return [e, TickFactory.trade("Y", seq: UInt64(i + 1), padding: 1000)]
+            e.fields.append(RawField(DeribitField.bids.rawValue, .levels(levels)))
+            return [e, TickFactory.trade("Y", seq: UInt64(i + 1), padding: 100)]
         })
         _ = try c.nextJSON()  // channel joined
-        for (i, pad) in pads.enumerated() {
+        for (i, levels) in books.enumerated() {
             let m = try c.nextJSON()
             XCTAssertEqual(m["off"] as? Int, i + 1)
-            XCTAssertTrue((m["data"] as? [String: Any])?["tradeId"] as? String == pad, "payload \(i + 1) intact")
+            let got = ((m["data"] as? [String: Any])?["bids"] as? [[Double]]) ?? []
+            XCTAssertTrue(got == levels.map { [$0.price, $0.amount] }, "payload \(i + 1) intact")
         }
         XCTAssertEqual(plain.drain().count, 601)
     }

@@ -20,7 +20,10 @@ enum TickFactory {
             RawField(DeribitField.direction.rawValue, .string("buy")),
             RawField(DeribitField.tradeSeq.rawValue, .integer(Int64(seq))),
         ]
-        if padding > 0 { fields.append(RawField(DeribitField.tradeId.rawValue, .string(String(repeating: "x", count: padding)))) }
+        // Padding as book levels (~10 bytes each when serialised): a registered array property.
+        if padding > 0 {
+            fields.append(RawField(DeribitField.bids.rawValue, .levels((0..<max(1, padding / 10)).map { PriceLevel(price: 100 + Double($0), amount: 1) })))
+        }
         return RawEvent(
             source: "deribit", instrument: instrument, stream: .trades, exchangeTime: 1_700_000_000_000,
             receiveTime: WallClock.microseconds(), sequence: seq, fields: fields)

@@ -9,12 +9,28 @@ public final class TestHub: @unchecked Sendable {
     public var port: Int { server.port }
     public var wsURL: String { "ws://127.0.0.1:\(port)/ws" }
 
-    /// - Parameter configure: adjust the default test configuration (no feeds, port 0).
-    public init(_ configure: (inout HubConfig) -> Void = { _ in }) throws {
+    public let dataDirectory: String
+    /// A temporary directory this hub created (removed on stop); a passed-in one is kept.
+    private let ownsDataDirectory: Bool
+
+    /// The repository's `config/properties` (the shipped property definitions).
+    public static let propertiesDirectory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("config/properties").path
+
+    /// - Parameters:
+    ///   - dataDirectory: reuse a data directory (a restart); by default a fresh temporary one.
+    ///   - configure: adjust the default test configuration (no feeds, port 0).
+    public init(dataDirectory: String? = nil, _ configure: (inout HubConfig) -> Void = { _ in }) throws {
         var config = HubConfig()
         config.server.port = 0
         config.server.publicDir = nil
         config.server.shutdownGraceSeconds = 1
+        ownsDataDirectory = dataDirectory == nil
+        self.dataDirectory = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("streamhub-test-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: self.dataDirectory, withIntermediateDirectories: true)
+        config.server.dataDir = self.dataDirectory
+        config.properties.seedDirectory = Self.propertiesDirectory
         configure(&config)
         var logger = Logger(label: "test-hub")
         logger.logLevel = .error
@@ -22,7 +38,11 @@ public final class TestHub: @unchecked Sendable {
         try server.start()
     }
 
-    public func stop() { server.stopAndWait() }
+    /// Stops the hub (and removes the data directory it created).
+    public func stop() {
+        server.stopAndWait()
+        if ownsDataDirectory { try? FileManager.default.removeItem(atPath: dataDirectory) }
+    }
 
     /// Runs `body` on the hub's loop thread and waits for its result.
     @discardableResult

@@ -1,34 +1,62 @@
-/// Transformation: maps a venue's fields to registered properties and validates every value.
-/// Invalid values are quarantined (kept out of the tick, counted, the latest ones retained with
-/// their reason) — never silently dropped.
+/// Transformation: maps a venue's fields to registered properties and validates every value
+/// against the property registry. Invalid values are quarantined — kept out of the tick,
+/// counted per source and property, the latest ones retained with their reason — never
+/// silently dropped. A tick missing a property its stream requires is quarantined whole.
 ///
 /// Threading: loop-confined.
 public final class Transform: @unchecked Sendable {
-    public struct Quarantined: Sendable, Equatable {
+    public struct Quarantined: Sendable, Equatable, Encodable {
         public let source: String
         public let instrument: String
+        public let stream: String
+        public let property: String
         public let venueField: String
         public let reason: String
+        /// Hub receive time, µs since the epoch.
         public let receiveTime: Int64
     }
 
-    private var maps: [String: (schema: VenueSchema, ids: [PropertyID])] = [:]
+    private struct SourceMap {
+        let schema: VenueSchema
+        var ids: [PropertyID?]
+    }
+
+    public let registry: PropertyRegistry
+    private var maps: [String: SourceMap] = [:]
+    private var generation = -1
     public private(set) var ticks: UInt64 = 0
     public private(set) var quarantinedCount: UInt64 = 0
     public private(set) var unknownSource: UInt64 = 0
+    /// Quarantined values per source and property.
+    public private(set) var quarantinedBy: [String: [String: UInt64]] = [:]
     /// The most recent quarantined values, oldest first.
     public private(set) var recentQuarantine: [Quarantined] = []
     public let quarantineKeep: Int
 
-    public init(properties: PropertyTable, schemas: [VenueSchema], quarantineKeep: Int = 100) {
+    public init(registry: PropertyRegistry, schemas: [VenueSchema], quarantineKeep: Int = 100) {
+        self.registry = registry
         self.quarantineKeep = quarantineKeep
-        for schema in schemas {
-            maps[schema.source] = (schema, schema.fields.map { properties.intern($0.property) })
-        }
+        for schema in schemas { maps[schema.source] = SourceMap(schema: schema, ids: []) }
+        refresh()
     }
 
-    /// The tick for `event`, or nil when its source has no schema (counted).
+    /// Venue fields whose property is not registered (they are quarantined when they arrive).
+    public var unregisteredMappings: [String] {
+        maps.values.flatMap { m in zip(m.schema.fields, m.ids).filter { $0.1 == nil }.map { "\(m.schema.source).\($0.0.venueName) → \($0.0.property)" } }.sorted()
+    }
+
+    /// Re-resolves property names after the registry changed (a property added at run time
+    /// starts flowing without a restart).
+    private func refresh() {
+        for (source, m) in maps {
+            maps[source]!.ids = m.schema.fields.map { registry.id($0.property) }
+        }
+        generation = registry.generation
+    }
+
+    /// The tick for `event`, or nil when its source has no schema or it was quarantined whole.
     public func transform(_ event: RawEvent) -> Tick? {
+        if generation != registry.generation { refresh() }
         guard let map = maps[event.source] else {
             unknownSource += 1
             return nil
@@ -38,14 +66,25 @@ public final class Transform: @unchecked Sendable {
         for raw in event.fields {
             let k = Int(raw.key)
             guard k < map.ids.count else {
-                quarantine(event, venueField: "#\(k)", reason: "field index outside the venue schema")
+                quarantine(event, property: "?", venueField: "#\(k)", reason: "field index outside the venue schema")
                 continue
             }
-            if let problem = Self.problem(raw.value) {
-                quarantine(event, venueField: map.schema.fields[k].venueName, reason: problem)
+            guard let id = map.ids[k] else {
+                let f = map.schema.fields[k]
+                quarantine(event, property: f.property, venueField: f.venueName, reason: "property '\(f.property)' is not registered")
                 continue
             }
-            fields.append(Field(map.ids[k], raw.value))
+            if let problem = registry.problem(id, raw.value) {
+                let f = map.schema.fields[k]
+                quarantine(event, property: f.property, venueField: f.venueName, reason: problem)
+                continue
+            }
+            fields.append(Field(id, raw.value))
+        }
+        for required in registry.required(in: event.stream) where !fields.contains(where: { $0.id == required }) {
+            let name = registry.table.name(required)
+            quarantine(event, property: name, venueField: "", reason: "missing required property '\(name)' for \(event.stream.rawValue)")
+            return nil
         }
         ticks += 1
         return Tick(
@@ -53,26 +92,13 @@ public final class Transform: @unchecked Sendable {
             exchangeTime: event.exchangeTime, receiveTime: event.receiveTime, sequence: event.sequence, fields: fields)
     }
 
-    /// Value rules every property obeys (the registry adds per-property rules).
-    static func problem(_ value: PropertyValue) -> String? {
-        switch value {
-        case .number(let d): return d.isFinite ? nil : "number is not finite"
-        case .levels(let levels):
-            for l in levels where !l.price.isFinite || !l.amount.isFinite || l.amount < 0 {
-                return "book level is not a finite price with a non-negative amount"
-            }
-            return nil
-        case .string(let s): return s.utf8.count > 1024 ? "string longer than 1024 bytes" : nil
-        case .integer, .bool: return nil
-        }
-    }
-
-    private func quarantine(_ event: RawEvent, venueField: String, reason: String) {
+    private func quarantine(_ event: RawEvent, property: String, venueField: String, reason: String) {
         quarantinedCount += 1
+        quarantinedBy[event.source, default: [:]][property, default: 0] += 1
         if recentQuarantine.count >= quarantineKeep { recentQuarantine.removeFirst() }
         recentQuarantine.append(
             Quarantined(
-                source: event.source, instrument: event.instrument, venueField: venueField, reason: reason,
-                receiveTime: event.receiveTime))
+                source: event.source, instrument: event.instrument, stream: event.stream.rawValue, property: property,
+                venueField: venueField, reason: reason, receiveTime: event.receiveTime))
     }
 }

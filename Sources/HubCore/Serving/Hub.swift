@@ -6,6 +6,8 @@ import SimdJSON
 /// Threading: loop-confined — every method runs on the loop thread that owns the sockets.
 public final class Hub: @unchecked Sendable {
     public let properties: PropertyTable
+    /// Names a subscription may project onto (`fields`): registered properties.
+    private let projectable: (String) -> PropertyID?
     public let views = ViewTable()
     public let config: ServeConfig
     public private(set) var counters = ServeCounters()
@@ -19,14 +21,16 @@ public final class Hub: @unchecked Sendable {
     private var nextSessionID: UInt64 = 1
 
     /// - Parameters:
+    ///   - projectable: resolves a `fields` name to a property (default: any interned name).
     ///   - now: wall clock in microseconds since the epoch (ping replies).
     ///   - makeEpoch: a fresh epoch for each new channel.
     public init(
-        properties: PropertyTable, config: ServeConfig = ServeConfig(),
+        properties: PropertyTable, config: ServeConfig = ServeConfig(), projectable: ((String) -> PropertyID?)? = nil,
         now: @escaping () -> Int64 = WallClock.microseconds,
         makeEpoch: @escaping () -> String = Hub.randomEpoch
     ) {
         self.properties = properties
+        self.projectable = projectable ?? { [properties] in properties.id($0) }
         self.config = config
         self.now = now
         self.makeEpoch = makeEpoch
@@ -206,7 +210,7 @@ public final class Hub: @unchecked Sendable {
         if let fields = request.fields {
             var mask = PropertyMask([])
             for name in fields {
-                guard let pid = properties.id(name) else {
+                guard let pid = projectable(name) else {
                     throw ProtocolError(.unknownProperty, "unknown property '\(name.prefix(64))' in fields", id: id)
                 }
                 mask.insert(pid)

@@ -98,35 +98,8 @@ public enum ConfigLoader {
     }
 
     static func describe(_ e: DecodingError) -> ConfigError {
-        func path(_ p: [CodingKey]) -> String { p.map(\.stringValue).joined(separator: ".") }
-        switch e {
-        case .typeMismatch(let type, let ctx):
-            return ConfigError(key: path(ctx.codingPath), "expected \(typeName(type))")
-        case .valueNotFound(let type, let ctx):
-            return ConfigError(key: path(ctx.codingPath), "expected \(typeName(type)), found null")
-        case .keyNotFound(let k, let ctx):
-            return ConfigError(key: path(ctx.codingPath + [k]), "missing")
-        case .dataCorrupted(let ctx):
-            return ConfigError(key: path(ctx.codingPath), ctx.debugDescription)
-        @unknown default:
-            return ConfigError(key: "", "\(e)")
-        }
-    }
-
-    private static func typeName(_ t: Any.Type) -> String {
-        switch t {
-        case is Int.Type: return "an integer"
-        case is Double.Type: return "a number"
-        case is Bool.Type: return "true or false"
-        case is String.Type: return "a string"
-        case is [String].Type: return "a list of strings"
-        default:
-            let name = "\(t)"  // Yams reports node kinds
-            if name.hasSuffix("Scalar") { return "a single value" }
-            if name.hasSuffix("Mapping") { return "a mapping (key: value)" }
-            if name.hasSuffix("Sequence") { return "a list" }
-            return name
-        }
+        let (key, reason) = e.keyPathAndReason
+        return ConfigError(key: key, reason)
     }
 
     /// Ranges and relations the types cannot express.
@@ -137,6 +110,7 @@ public enum ConfigLoader {
         try check(!c.server.host.isEmpty, "server.host", "must not be empty")
         try check((0...65535).contains(c.server.port), "server.port", "must be between 0 and 65535")
         try check(!c.server.dataDir.isEmpty, "server.dataDir", "must not be empty")
+        try check(!c.properties.seedDirectory.isEmpty, "properties.seedDirectory", "must not be empty")
         try check(c.server.maxConnections >= 16, "server.maxConnections", "must be at least 16")
         try check(c.server.shutdownGraceSeconds >= 0, "server.shutdownGraceSeconds", "must not be negative")
         let s = c.serve

@@ -3,42 +3,24 @@ import Venues
 
 // Strict decoding: absent keys take defaults, unknown keys are errors naming their path.
 
-struct AnyKey: CodingKey {
-    var stringValue: String
-    var intValue: Int?
-    init(stringValue: String) { self.stringValue = stringValue }
-    init(intValue: Int) {
-        stringValue = "\(intValue)"
-        self.intValue = intValue
-    }
-}
-
-extension Decoder {
-    func strictContainer<K: CodingKey & CaseIterable>(_: K.Type) throws -> KeyedDecodingContainer<K> {
-        let all = try container(keyedBy: AnyKey.self)
-        let known = Set(K.allCases.map(\.stringValue))
-        for key in all.allKeys where !known.contains(key.stringValue) {
-            throw DecodingError.dataCorrupted(
-                .init(codingPath: codingPath + [key], debugDescription: "unknown key (known: \(known.sorted().joined(separator: ", ")))"))
-        }
-        return try container(keyedBy: K.self)
-    }
-}
-
-extension KeyedDecodingContainer {
-    func value<T: Decodable>(_ key: Key, _ fallback: T) throws -> T {
-        try decodeIfPresent(T.self, forKey: key) ?? fallback
-    }
-}
-
 extension HubConfig: Decodable {
-    enum Keys: String, CodingKey, CaseIterable { case server, serve, feeds }
+    enum Keys: String, CodingKey, CaseIterable { case server, serve, feeds, properties }
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
         self.init()
         server = try c.value(.server, server)
         serve = try c.decodeIfPresent(ServeSection.self, forKey: .serve)?.config ?? serve
         feeds = try c.value(.feeds, feeds)
+        properties = try c.value(.properties, properties)
+    }
+}
+
+extension HubConfig.Properties: Decodable {
+    enum Keys: String, CodingKey, CaseIterable { case seedDirectory }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.strictContainer(Keys.self)
+        self.init()
+        seedDirectory = try c.value(.seedDirectory, seedDirectory)
     }
 }
 

@@ -7,6 +7,7 @@ public struct HubConfig: Sendable, Equatable {
     public var server = Server()
     public var serve = ServeConfig()
     public var feeds = Feeds()
+    public var properties = Properties()
 
     public init() {}
 
@@ -24,6 +25,13 @@ public struct HubConfig: Sendable, Equatable {
         public var maxConnections = 70_000
         /// Seconds to wait for clients to take their close frames on shutdown.
         public var shutdownGraceSeconds = 2.0
+        public init() {}
+    }
+
+    public struct Properties: Sendable, Equatable {
+        /// Property definitions loaded into the store on first start (an empty property table);
+        /// the store is the source of truth afterwards.
+        public var seedDirectory = "config/properties"
         public init() {}
     }
 

@@ -3,13 +3,18 @@ import HubCore
 import WebSocketLoop
 
 extension HTTPResponse {
-    /// `{"error":{"code":"…","message":"…"}}` with `status`.
-    static func error(_ status: Int, code: String, message: String) -> HTTPResponse {
+    /// `{"error":{"code":"…","message":"…","field":"…"}}` with `status` (`field` names the
+    /// offending part of a request body when there is one).
+    static func error(_ status: Int, code: String, message: String, field: String? = nil) -> HTTPResponse {
         var body: [UInt8] = []
         JSONWriter.appendLiteral("{\"error\":{\"code\":", to: &body)
         JSONWriter.appendString(code, to: &body)
         JSONWriter.appendLiteral(",\"message\":", to: &body)
         JSONWriter.appendString(message, to: &body)
+        if let field {
+            JSONWriter.appendLiteral(",\"field\":", to: &body)
+            JSONWriter.appendString(field, to: &body)
+        }
         JSONWriter.appendLiteral("}}", to: &body)
         return HTTPResponse(status: status, body: body)
     }

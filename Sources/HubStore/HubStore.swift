@@ -1,0 +1,91 @@
+import Foundation
+import GRDB
+
+/// The control-plane store: one SQLite file (WAL) in the data directory, opened through GRDB.
+/// Later issues add their tables as migrations (`Migrations.all`).
+///
+/// Threading: every method may be called from any thread (GRDB serialises writes and runs
+/// reads concurrently); the hub calls it from a worker queue, never from the loop thread.
+public final class HubStore: @unchecked Sendable {
+    public let path: String
+    let pool: DatabasePool
+
+    /// Opens (creating when missing) `streamhub.sqlite` in `dataDirectory`. Does not migrate.
+    public convenience init(dataDirectory: String) throws(StoreError) {
+        try self.init(path: URL(fileURLWithPath: dataDirectory).appendingPathComponent("streamhub.sqlite").path)
+    }
+
+    public init(path: String) throws(StoreError) {
+        self.path = path
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(5)
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+        } catch {
+            throw StoreError.open("\(path): \(error)")
+        }
+    }
+
+    // MARK: Migrations
+
+    /// Applies every pending migration in order.
+    public func migrate() throws(StoreError) {
+        do {
+            try Migrations.migrator.migrate(pool)
+        } catch {
+            throw StoreError.migration("\(error)")
+        }
+    }
+
+    /// Each known migration and whether it is applied, in order.
+    public func migrationStatus() throws(StoreError) -> [(id: String, applied: Bool)] {
+        do {
+            let applied = try pool.read { try Migrations.migrator.appliedIdentifiers($0) }
+            return Migrations.all.map { ($0.id, applied.contains($0.id)) }
+        } catch {
+            throw StoreError.migration("\(error)")
+        }
+    }
+
+    /// Rolls back the most recent applied migration; returns its id (nil when none is applied).
+    @discardableResult
+    public func rollbackLast() throws(StoreError) -> String? {
+        do {
+            return try pool.write { db -> String? in
+                let applied = try Migrations.migrator.appliedIdentifiers(db)
+                guard let last = Migrations.all.last(where: { applied.contains($0.id) }) else { return nil }
+                try last.down(db)
+                try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = ?", arguments: [last.id])
+                return last.id
+            }
+        } catch {
+            throw StoreError.migration("\(error)")
+        }
+    }
+
+    /// Fails unless every migration is applied (the hub starts only on a current schema).
+    public func requireCurrentSchema() throws(StoreError) {
+        let pending = try migrationStatus().filter { !$0.applied }.map(\.id)
+        if !pending.isEmpty { throw StoreError.migration("pending migrations: \(pending.joined(separator: ", "))") }
+    }
+}
+
+/// Why a store operation failed.
+public enum StoreError: Error, Equatable, CustomStringConvertible {
+    case open(String)
+    case migration(String)
+    case duplicate(String)
+    case notFound(String)
+    case io(String)
+
+    public var description: String {
+        switch self {
+        case .open(let s): return "cannot open the store: \(s)"
+        case .migration(let s): return "migration failed: \(s)"
+        case .duplicate(let s): return "already exists: \(s)"
+        case .notFound(let s): return "not found: \(s)"
+        case .io(let s): return "store error: \(s)"
+        }
+    }
+}
