@@ -18,7 +18,8 @@ enum Main {
                 print(StreamHub.fullMessage(for: error))
                 exit(0)
             }
-            FileHandle.standardError.write(Data("streamhub: \(StreamHub.fullMessage(for: error))\n".utf8))
+            // One line naming the argument; `--help` has the usage.
+            FileHandle.standardError.write(Data("streamhub: \(StreamHub.message(for: error)) (see --help)\n".utf8))
             exit(2)
         }
     }
@@ -28,7 +29,7 @@ struct StreamHub: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "streamhub",
         abstract: "A real-time market-data hub: venue feeds in, filtered WebSocket channels out.",
-        subcommands: [Serve.self, CheckConfig.self],
+        subcommands: [Serve.self, CheckConfig.self, Migrate.self],
         defaultSubcommand: Serve.self)
 }
 

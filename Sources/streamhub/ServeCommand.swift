@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import HubCore
 import HubServer
 import Logging
+import WebSocketLoop
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the hub: feeds, pipeline, WebSocket and HTTP on one port.")
@@ -19,8 +21,12 @@ struct Serve: ParsableCommand {
         let server: HubServer
         do {
             server = try HubServer(config: config, logger: logger)
+        } catch let e as LoopError {
+            throw CLIError(message: "\(e) (server.host/server.port, or --host/--port)", code: 2)
+        } catch let e as DefinitionError {
+            throw CLIError(message: "property definitions: \(e)", code: 2)
         } catch {
-            throw CLIError(message: "\(error) (server.host/server.port, or --host/--port)", code: 2)
+            throw CLIError(message: "\(error)", code: 1)
         }
         ShutdownSignals.install { sig in
             logger.info("signal received", metadata: ["signal": "\(sig)"])

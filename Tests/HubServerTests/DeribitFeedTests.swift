@@ -114,3 +114,31 @@ final class DeribitFeedTests: XCTestCase {
         try waitForSource("still flowing") { ($0["events"] as? Int ?? 0) > events + 10 }
     }
 }
+
+extension DeribitFeedTests {
+    /// Values that decode but break the registry's rules are quarantined with their reason and
+    /// never reach subscribers; the rest of the tick flows.
+    func testOutOfRangeVenueValuesAreQuarantined() throws {
+        let c = try TestClient.connect(hub.wsURL)
+        c.send(#"{"id":1,"op":"subscribe","channel":"options.deribit.*"}"#)
+        _ = try c.waitFor { $0["id"] as? Int == 1 }
+        let option = try XCTUnwrap(hub.server.deribitSimulator?.instrumentNames.first { $0.hasSuffix("-C") })
+        hub.server.deribitSimulator?.inject(.outOfRange(instrument: option))
+        try eventually("quarantine counted") {
+            let q = try HTTPTestClient.get(port: hub.port, path: "/api/properties/quarantine").json as? [String: Any]
+            let deribit = (q?["bySource"] as? [String: Any])?["deribit"] as? [String: Int]
+            return (deribit?["bid"] ?? 0) >= 1 && (deribit?["markIv"] ?? 0) >= 1
+        }
+        let q = try XCTUnwrap(try HTTPTestClient.get(port: hub.port, path: "/api/properties/quarantine").json as? [String: Any])
+        let reasons = (q["recent"] as? [[String: Any]] ?? []).compactMap { $0["reason"] as? String }
+        XCTAssertTrue(reasons.contains("-1.0 is below the minimum 0.0"), "\(reasons)")
+        XCTAssertTrue(reasons.contains("20000.0 is above the maximum 10000.0"), "\(reasons)")
+        // No publication ever carried the impossible values.
+        for line in c.drain() {
+            XCTAssertFalse(line.contains("\"markIv\":20000"), line)
+            XCTAssertFalse(line.contains("\"bid\":-1"), line)
+        }
+        let health = try hub.health()
+        XCTAssertGreaterThanOrEqual((health["serve"] as? [String: Any])?["quarantined"] as? Int ?? 0, 2)
+    }
+}

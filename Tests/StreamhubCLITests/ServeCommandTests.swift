@@ -13,7 +13,7 @@ final class ServeCommandTests: XCTestCase {
 
     override func tearDown() { try? FileManager.default.removeItem(at: tmp) }
 
-    private var binary: URL {
+    var binary: URL {
         get throws {
             let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
             let url = dir.appendingPathComponent("streamhub")
@@ -24,14 +24,14 @@ final class ServeCommandTests: XCTestCase {
         }
     }
 
-    private func config(_ yaml: String) throws -> String {
+    func config(_ yaml: String) throws -> String {
         let path = tmp.appendingPathComponent("c.yaml").path
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
     /// Runs to completion; returns exit code and standard error.
-    private func run(_ args: [String], env: [String: String] = [:]) throws -> (Int32, String) {
+    func run(_ args: [String], env: [String: String] = [:]) throws -> (Int32, String) {
         let p = Process()
         p.executableURL = try binary
         p.arguments = args
@@ -113,5 +113,44 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertEqual(try client.waitClosed().code, 1001)
         p.waitUntilExit()
         XCTAssertEqual(p.terminationStatus, 0)
+    }
+}
+
+extension ServeCommandTests {
+    func testMigrateUpDownAndStatusOnTheDataDirectory() throws {
+        let data = tmp.appendingPathComponent("data").path
+        let cfg = try config("")
+        func run(_ action: String) throws -> (Int32, String) {
+            let p = Process()
+            p.executableURL = try binary
+            p.arguments = ["migrate", action, "--config", cfg, "--data-dir", data]
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardError = out
+            try p.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            return (p.terminationStatus, text)
+        }
+        XCTAssertEqual(try run("status").1, "pending  v1-properties\n")
+        XCTAssertEqual(try run("up").1, "applied: v1-properties\n")
+        XCTAssertTrue(try run("up").1.hasPrefix("up to date"))
+        XCTAssertEqual(try run("status").1, "applied  v1-properties\n")
+        XCTAssertEqual(try run("down").1, "rolled back: v1-properties\n")
+        XCTAssertEqual(try run("down").1, "nothing to roll back\n")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: data + "/streamhub.sqlite"))
+        let (code, err) = try run("sideways")
+        XCTAssertEqual(code, 2)
+        XCTAssertTrue(err.contains("sideways"))
+    }
+
+    func testBrokenPropertyDefinitionsStopTheServerWithCode2() throws {
+        let props = tmp.appendingPathComponent("props")
+        try FileManager.default.createDirectory(at: props, withIntermediateDirectories: true)
+        try "properties:\n  - {name: p, type: decimal, tier: public}\n".write(to: props.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
+        let cfg = try config("properties:\n  seedDirectory: \(props.path)\nserver:\n  port: 0\n")
+        let (code, err) = try run(["serve", "--config", cfg, "--data-dir", tmp.appendingPathComponent("d").path])
+        XCTAssertEqual(code, 2)
+        XCTAssertTrue(err.contains("bad.yaml: properties[0].description: is required"), err)
     }
 }

@@ -150,6 +150,11 @@ public final class PropertyRegistry: @unchecked Sendable {
         public let source: String
         public let property: String
         public let type: PropertyType
+        public init(source: String, property: String, type: PropertyType) {
+            self.source = source
+            self.property = property
+            self.type = type
+        }
     }
 
     /// Source × property × type for every source-provided property (derived ones under `derived`).

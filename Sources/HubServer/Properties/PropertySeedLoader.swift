@@ -58,6 +58,10 @@ public enum PropertySeedLoader {
         do {
             defs = try YAMLDecoder().decode(File.self, from: text).properties
         } catch let e as DecodingError {
+            if case .dataCorrupted(let ctx) = e, ctx.codingPath.isEmpty, let underlying = ctx.underlyingError {
+                let first = "\(underlying)".split(separator: "\n").first.map(String.init) ?? "\(underlying)"
+                throw DefinitionError(field: "", "not valid YAML: \(first)", file: file)
+            }
             let (key, reason) = e.keyPathAndReason
             throw DefinitionError(field: key, reason, file: file)
         } catch {

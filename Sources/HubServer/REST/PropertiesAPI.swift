@@ -139,8 +139,8 @@ final class PropertiesAPI: @unchecked Sendable {
         // Check against a registry with this definition swapped in (cycles, unknown inputs).
         let trial = PropertyRegistry()
         do throws(DefinitionError) {
-            try trial.load(registry.all.filter { $0.name != name })
-            try trial.add(def)
+            try trial.load(registry.all)
+            try trial.replace(def)
         } catch {
             return respond(Self.response(error))
         }

@@ -95,7 +95,24 @@ public final class DeribitSimulator: WebSocketHandler, @unchecked Sendable {
             frame.append(contentsOf: repeatElement(UInt8(ascii: "x"), count: max(0, bytes - frame.count - 4)))
             frame.append(contentsOf: "\"}}".utf8)
             broadcast(frame)
+        case .outOfRange(let instrument):
+            guard let inst = market.instruments[instrument] else { return }
+            var data = DeribitFrames.tickerData(inst, market: market)
+            // Rewrite two values in place of the real ones: still well-formed Deribit JSON.
+            data = Self.replacing(data, key: "best_bid_price", with: "-1")
+            data = Self.replacing(data, key: "mark_iv", with: "20000")
+            fanout(instrument, "ticker", data)
         }
+    }
+
+    /// `data` with the number after `"key":` replaced by `value`.
+    static func replacing(_ data: [UInt8], key: String, with value: String) -> [UInt8] {
+        let needle = Array("\"\(key)\":".utf8)
+        guard let start = data.indices.first(where: { data[$0...].starts(with: needle) }) else { return data }
+        let from = start + needle.count
+        var to = from
+        while to < data.count, data[to] != UInt8(ascii: ","), data[to] != UInt8(ascii: "}") { to += 1 }
+        return Array(data[..<from]) + Array(value.utf8) + Array(data[to...])
     }
 
     private var isSilent: Bool { WallClock.milliseconds() < silentUntil }

@@ -10,4 +10,7 @@ public enum SimulatorFault: Sendable, Equatable {
     case silence(seconds: Double)
     /// Send one text frame of this many bytes to every client.
     case oversizedFrame(bytes: Int)
+    /// Send one ticker of the instrument with impossible values (a negative best bid, an IV of
+    /// 20000 %) to subscribers of its ticker channel: data that decodes but must not validate.
+    case outOfRange(instrument: String)
 }

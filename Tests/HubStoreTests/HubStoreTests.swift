@@ -1,0 +1,65 @@
+import Foundation
+import HubCore
+import HubStore
+import XCTest
+
+/// The store on a real SQLite file in a temporary directory.
+final class HubStoreTests: XCTestCase {
+    var dir: String!
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("hubstore-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+
+    private let bid = PropertyDefinition(name: "bid", type: .decimal, unit: "USD", description: "Best bid.", tier: .public, sources: ["deribit"], rules: ValidationRules(min: 0))
+    private let mid = PropertyDefinition(name: "mid", type: .decimal, description: "Mid.", tier: .public, derivedFrom: ["bid"], formula: "bid", formulaVersion: 2)
+
+    func testMigrationsGoUpAndDownOnARealFile() throws {
+        let store = try HubStore(dataDirectory: dir)
+        XCTAssertTrue(store.path.hasSuffix("/streamhub.sqlite"))
+        XCTAssertEqual(try store.migrationStatus().map(\.applied), [false])
+        XCTAssertThrowsError(try store.requireCurrentSchema())
+        try store.migrate()
+        XCTAssertEqual(try store.migrationStatus().map(\.id), ["v1-properties"])
+        XCTAssertEqual(try store.migrationStatus().map(\.applied), [true])
+        try store.requireCurrentSchema()
+        try store.insertProperties([bid])
+        XCTAssertEqual(try store.propertyCount(), 1)
+
+        XCTAssertEqual(try store.rollbackLast(), "v1-properties")
+        XCTAssertEqual(try store.migrationStatus().map(\.applied), [false])
+        XCTAssertThrowsError(try store.propertyCount(), "the table is gone")
+        XCTAssertNil(try store.rollbackLast())
+
+        try store.migrate()  // up again: an empty table
+        XCTAssertEqual(try store.propertyCount(), 0)
+        // The file is WAL.
+        let reopened = try HubStore(path: store.path)
+        XCTAssertEqual(try reopened.migrationStatus().map(\.applied), [true])
+    }
+
+    func testPropertiesRoundTripWithTheirListsAndRules() throws {
+        let store = try HubStore(dataDirectory: dir)
+        try store.migrate()
+        try store.insertProperties([bid, mid], now: Date(timeIntervalSince1970: 1000))
+        XCTAssertEqual(try store.properties(), [bid, mid])
+        XCTAssertThrowsError(try store.insertProperties([bid])) { XCTAssertEqual($0 as? StoreError, .duplicate("property 'bid'")) }
+        var changed = bid
+        changed.rules.max = 1e9
+        changed.description = "The best bid."
+        try store.updateProperty(changed)
+        XCTAssertEqual(try store.properties().first, changed)
+        var ghost = bid
+        ghost.name = "ghost"
+        XCTAssertThrowsError(try store.updateProperty(ghost)) { XCTAssertEqual($0 as? StoreError, .notFound("property 'ghost'")) }
+    }
+
+    func testUnwritableLocationIsAnOpenError() {
+        XCTAssertThrowsError(try HubStore(path: "/proc/nope/streamhub.sqlite")) {
+            guard case .open = $0 as? StoreError else { return XCTFail("\($0)") }
+        }
+    }
+}
