@@ -6,11 +6,15 @@ final class PublicationRingTests: XCTestCase {
         Tick(source: "s", instrument: "i", stream: .trades, exchangeTime: Int64(n), receiveTime: 0)
     }
 
+    private func full(_ n: Int) -> EncodedPublication {
+        EncodedPublication(bytes: [UInt8](repeating: 1, count: n), dataStart: 0, spans: [])
+    }
+
     func testOffsetsRiseByOneAndOldestAreOverwritten() {
         let ring = PublicationRing(capacity: 4)
         XCTAssertTrue(ring.isEmpty)
         XCTAssertEqual(ring.firstOffset, 1)
-        for n in 1...6 { XCTAssertEqual(ring.append(tick(n), fullEncoding: [UInt8](repeating: 0, count: 10)), UInt64(n)) }
+        for n in 1...6 { XCTAssertEqual(ring.append(tick(n), full: full(10)), UInt64(n)) }
         XCTAssertEqual(ring.lastOffset, 6)
         XCTAssertEqual(ring.firstOffset, 3)
         XCTAssertFalse(ring.contains(2))
@@ -22,27 +26,28 @@ final class PublicationRingTests: XCTestCase {
 
     func testBacklogBytesAndPerViewEncodingCache() {
         let ring = PublicationRing(capacity: 8)
-        for n in 1...3 { ring.append(tick(n), fullEncoding: [UInt8](repeating: 1, count: n * 10)) }
+        for n in 1...3 { ring.append(tick(n), full: full(n * 10)) }
         XCTAssertEqual(ring.backlogBytes(from: 1), 60)
         XCTAssertEqual(ring.backlogBytes(from: 3), 30)
         XCTAssertEqual(ring.backlogBytes(from: 4), 0)
         var encodes = 0
         let view = ViewID(rawValue: 5)
         for _ in 0..<3 {
-            let bytes = ring.encoding(at: 2, view: view) { t, off in
+            let bytes = ring.encoding(at: 2, view: view) { t, full, off in
                 encodes += 1
+                XCTAssertEqual(full?.bytes.count, 20)
                 return [UInt8(off), UInt8(t.exchangeTime)]
             }
             XCTAssertEqual(bytes, [2, 2])
         }
         XCTAssertEqual(encodes, 1, "serialised once per view, then shared")
-        XCTAssertEqual(ring.encoding(at: 2, view: .all) { _, _ in [] }, [UInt8](repeating: 1, count: 20))
-        XCTAssertNil(ring.encoding(at: 9, view: .all) { _, _ in [] })
+        XCTAssertEqual(ring.encoding(at: 2, view: .all) { _, _, _ in [] }, [UInt8](repeating: 1, count: 20))
+        XCTAssertNil(ring.encoding(at: 9, view: .all) { _, _, _ in [] })
     }
 
     func testResumeContinuesNumbering() {
         let ring = PublicationRing(capacity: 2)
         ring.resume(after: 41)
-        XCTAssertEqual(ring.append(tick(1), fullEncoding: nil), 42)
+        XCTAssertEqual(ring.append(tick(1), full: nil), 42)
     }
 }

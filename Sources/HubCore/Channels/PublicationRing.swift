@@ -11,6 +11,9 @@ public final class PublicationRing: @unchecked Sendable {
         /// so a cursor's backlog in bytes is one subtraction.
         var bytesBefore: UInt64
         var size: UInt64
+        /// The full-view encoding with property spans (made at publish when anyone listens).
+        var full: EncodedPublication?
+        /// Other views' bytes, made on first use.
         var encodings: [(ViewID, [UInt8])]
     }
 
@@ -34,15 +37,13 @@ public final class PublicationRing: @unchecked Sendable {
 
     public var isEmpty: Bool { lastOffset == 0 }
 
-    /// Appends a publication. `fullEncoding` (when subscribers exist) is cached as the all-view
-    /// bytes and counted in `totalBytes`.
+    /// Appends a publication. `full` (made when subscribers exist) serves the all-view bytes,
+    /// is the source of projections and is counted in `totalBytes`.
     @discardableResult
-    public func append(_ tick: Tick, fullEncoding: [UInt8]?) -> UInt64 {
+    public func append(_ tick: Tick, full: EncodedPublication?) -> UInt64 {
         lastOffset += 1
-        let size = UInt64(fullEncoding?.count ?? 0)
-        slots[index(lastOffset)] = Slot(
-            offset: lastOffset, tick: tick, bytesBefore: totalBytes, size: size,
-            encodings: fullEncoding.map { [(ViewID.all, $0)] } ?? [])
+        let size = UInt64(full?.bytes.count ?? 0)
+        slots[index(lastOffset)] = Slot(offset: lastOffset, tick: tick, bytesBefore: totalBytes, size: size, full: full, encodings: [])
         totalBytes += size
         return lastOffset
     }
@@ -68,12 +69,14 @@ public final class PublicationRing: @unchecked Sendable {
         return totalBytes - slot.bytesBefore
     }
 
-    /// The publication's bytes for `view`, encoded by `encode` on first use and cached.
-    public func encoding(at offset: UInt64, view: ViewID, encode: (Tick, UInt64) -> [UInt8]) -> [UInt8]? {
+    /// The publication's bytes for `view`: the full encoding for the all-view, else made by
+    /// `make` (from the slot's full encoding when there is one) on first use and cached.
+    public func encoding(at offset: UInt64, view: ViewID, make: (Tick, EncodedPublication?, UInt64) -> [UInt8]) -> [UInt8]? {
         let i = index(offset)
         guard contains(offset), let slot = slots[i] else { return nil }
+        if view == .all, let full = slot.full { return full.bytes }
         for (v, bytes) in slot.encodings where v == view { return bytes }
-        let bytes = encode(slot.tick, offset)
+        let bytes = make(slot.tick, slot.full, offset)
         slots[i]!.encodings.append((view, bytes))
         return bytes
     }

@@ -9,9 +9,47 @@ public struct PublicationEncoder: Sendable {
         self.properties = properties
     }
 
-    public func encode(channel: Channel, offset: UInt64, tick: Tick, mask: PropertyMask, snapshot: Bool = false) -> [UInt8] {
+    /// The full-view bytes and where each property sits in them, so any projection is spliced
+    /// from them (a memcpy per field) instead of formatting every number again per view.
+    public func encodeFull(channel: Channel, offset: UInt64, tick: Tick) -> EncodedPublication {
         var out: [UInt8] = []
         out.reserveCapacity(channel.publicationHead.count + 48 + tick.fields.count * 24)
+        var spans: [EncodedPublication.Span] = []
+        spans.reserveCapacity(tick.fields.count)
+        appendHead(channel: channel, offset: offset, tick: tick, snapshot: false, to: &out)
+        let dataStart = out.count
+        let ranges = properties.keyRanges
+        properties.keyBlob.withUnsafeBufferPointer { keys in
+            for (i, f) in tick.fields.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                let start = out.count
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: keys[ranges[f.id.index]]))
+                JSONWriter.appendValue(f.value, to: &out)
+                spans.append(.init(id: f.id, start: UInt32(start), end: UInt32(out.count)))
+            }
+        }
+        JSONWriter.appendLiteral("}}", to: &out)
+        return EncodedPublication(bytes: out, dataStart: dataStart, spans: spans)
+    }
+
+    /// A projection of a full encoding: the head, then the spans the mask keeps.
+    public func project(_ full: EncodedPublication, mask: PropertyMask) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(full.bytes.count)
+        full.bytes.withUnsafeBufferPointer { b in
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[..<full.dataStart]))
+            var first = true
+            for span in full.spans where mask.contains(span.id) {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[Int(span.start)..<Int(span.end)]))
+            }
+        }
+        JSONWriter.appendLiteral("}}", to: &out)
+        return out
+    }
+
+    private func appendHead(channel: Channel, offset: UInt64, tick: Tick, snapshot: Bool, to out: inout [UInt8]) {
         out.append(contentsOf: channel.publicationHead)
         JSONWriter.appendUInt(offset, to: &out)
         if snapshot { JSONWriter.appendLiteral(",\"snap\":true", to: &out) }
@@ -20,6 +58,12 @@ public struct PublicationEncoder: Sendable {
         JSONWriter.appendLiteral(",\"rt\":", to: &out)
         JSONWriter.appendInt(tick.receiveTime, to: &out)
         JSONWriter.appendLiteral(",\"data\":{", to: &out)
+    }
+
+    public func encode(channel: Channel, offset: UInt64, tick: Tick, mask: PropertyMask, snapshot: Bool = false) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(channel.publicationHead.count + 48 + tick.fields.count * 24)
+        appendHead(channel: channel, offset: offset, tick: tick, snapshot: snapshot, to: &out)
         var first = true
         let ranges = properties.keyRanges
         properties.keyBlob.withUnsafeBufferPointer { keys in
@@ -32,5 +76,25 @@ public struct PublicationEncoder: Sendable {
         }
         JSONWriter.appendLiteral("}}", to: &out)
         return out
+    }
+}
+
+/// A publication serialised for the full view, with each property's `"key":value` span.
+public struct EncodedPublication: Sendable {
+    public struct Span: Sendable {
+        public let id: PropertyID
+        public let start: UInt32
+        public let end: UInt32
+    }
+
+    public let bytes: [UInt8]
+    /// Index just past `"data":{`.
+    public let dataStart: Int
+    public let spans: [Span]
+
+    public init(bytes: [UInt8], dataStart: Int, spans: [Span]) {
+        self.bytes = bytes
+        self.dataStart = dataStart
+        self.spans = spans
     }
 }

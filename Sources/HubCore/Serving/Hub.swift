@@ -69,9 +69,9 @@ public final class Hub: @unchecked Sendable {
         let channel = channel(for: ChannelKey(stream: tick.stream, source: tick.source, instrument: tick.instrument))
         let stored = channel.absorb(tick)
         let ring = channel.ring
-        let full = channel.cursors.isEmpty
-            ? nil : encoder.encode(channel: channel, offset: ring.lastOffset + 1, tick: stored, mask: .all)
-        let offset = ring.append(stored, fullEncoding: full)
+        // Serialised once, at publish, only when someone listens; projections splice from it.
+        let full = channel.cursors.isEmpty ? nil : encoder.encodeFull(channel: channel, offset: ring.lastOffset + 1, tick: stored)
+        let offset = ring.append(stored, full: full)
         counters.publications += 1
         let event = channel.delivery == .event
         for cursor in channel.cursors {
@@ -358,8 +358,8 @@ public final class Hub: @unchecked Sendable {
             }
             let mask = views.mask(cursor.view)
             while cursor.hasPending {
-                guard let bytes = ring.encoding(at: cursor.next, view: cursor.view, encode: { tick, off in
-                    encoder.encode(channel: cursor.channel, offset: off, tick: tick, mask: mask)
+                guard let bytes = ring.encoding(at: cursor.next, view: cursor.view, make: { tick, full, off in
+                    full.map { encoder.project($0, mask: mask) } ?? encoder.encode(channel: cursor.channel, offset: off, tick: tick, mask: mask)
                 }) else { break }
                 guard add(bytes) else {
                     full = true
