@@ -20,7 +20,9 @@ final class PublicationEncoderTests: XCTestCase {
         let ids = (0..<props.count).map { PropertyID(UInt16($0)) }
         for bits in 0..<(1 << ids.count) {
             let mask = PropertyMask(ids.enumerated().filter { bits & (1 << $0.offset) != 0 }.map(\.element))
-            XCTAssertEqual(encoder.project(full, mask: mask), encoder.encode(channel: channel, offset: 9, tick: tick, mask: mask), "mask \(bits)")
+            let direct = encoder.encode(channel: channel, offset: 9, tick: tick, mask: mask)
+            XCTAssertEqual(encoder.project(full, mask: mask), direct, "mask \(bits)")
+            XCTAssertEqual(encoder.projectedSize(full, mask: mask), direct.count, "mask \(bits)")
         }
         XCTAssertEqual(String(decoding: encoder.project(full, mask: PropertyMask([])), as: UTF8.self), #"{"ch":"ticker.v.I","off":9,"ts":11,"rt":22,"data":{}}"#)
     }

@@ -69,6 +69,12 @@ public final class PublicationRing: @unchecked Sendable {
         return totalBytes - slot.bytesBefore
     }
 
+    /// The full-view encoding of a publication, when it was made at publish.
+    @inline(__always)
+    public func full(at offset: UInt64) -> EncodedPublication? {
+        contains(offset) ? slots[index(offset)]?.full : nil
+    }
+
     /// The publication's bytes for `view`: the full encoding for the all-view, else made by
     /// `make` (from the slot's full encoding when there is one) on first use and cached.
     public func encoding(at offset: UInt64, view: ViewID, make: (Tick, EncodedPublication?, UInt64) -> [UInt8]) -> [UInt8]? {

@@ -36,6 +36,12 @@ public struct PublicationEncoder: Sendable {
     public func project(_ full: EncodedPublication, mask: PropertyMask) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(full.bytes.count)
+        project(full, mask: mask, into: &out)
+        return out
+    }
+
+    /// Appends the projection to `out`.
+    public func project(_ full: EncodedPublication, mask: PropertyMask, into out: inout [UInt8]) {
         full.bytes.withUnsafeBufferPointer { b in
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[..<full.dataStart]))
             var first = true
@@ -46,7 +52,17 @@ public struct PublicationEncoder: Sendable {
             }
         }
         JSONWriter.appendLiteral("}}", to: &out)
-        return out
+    }
+
+    /// The byte length `project` would produce.
+    public func projectedSize(_ full: EncodedPublication, mask: PropertyMask) -> Int {
+        var size = full.dataStart + 2
+        var kept = 0
+        for span in full.spans where mask.contains(span.id) {
+            size += Int(span.end - span.start)
+            kept += 1
+        }
+        return size + max(0, kept - 1)
     }
 
     private func appendHead(channel: Channel, offset: UInt64, tick: Tick, snapshot: Bool, to out: inout [UInt8]) {

@@ -324,12 +324,18 @@ public final class Hub: @unchecked Sendable {
         let budget = config.frameBytes
         var messages = 0
 
-        func add(_ bytes: [UInt8]) -> Bool {
+        /// Room for one more message of `size` bytes (always for the first): adds the separator.
+        func reserve(_ size: Int) -> Bool {
             let used = out.count - start
-            if messages > 0 && used + 1 + bytes.count > budget { return false }
+            if messages > 0 && used + 1 + size > budget { return false }
             if messages > 0 { out.append(UInt8(ascii: "\n")) }
-            out.append(contentsOf: bytes)
             messages += 1
+            return true
+        }
+
+        func add(_ bytes: [UInt8]) -> Bool {
+            guard reserve(bytes.count) else { return false }
+            out.append(contentsOf: bytes)
             return true
         }
 
@@ -356,14 +362,32 @@ public final class Hub: @unchecked Sendable {
                 s.conflations += 1
                 counters.conflations += 1
             }
-            let mask = views.mask(cursor.view)
+            let view = cursor.view
+            let mask = views.mask(view)
             while cursor.hasPending {
-                guard let bytes = ring.encoding(at: cursor.next, view: cursor.view, make: { tick, full, off in
-                    full.map { encoder.project($0, mask: mask) } ?? encoder.encode(channel: cursor.channel, offset: off, tick: tick, mask: mask)
-                }) else { break }
-                guard add(bytes) else {
-                    full = true
-                    break
+                // Projections are spliced from the full encoding straight into the frame: no
+                // per-view allocation to make, cache and free (the full bytes are shared).
+                if let fullEncoding = ring.full(at: cursor.next) {
+                    if view == .all {
+                        guard add(fullEncoding.bytes) else {
+                            full = true
+                            break
+                        }
+                    } else {
+                        guard reserve(encoder.projectedSize(fullEncoding, mask: mask)) else {
+                            full = true
+                            break
+                        }
+                        encoder.project(fullEncoding, mask: mask, into: &out)
+                    }
+                } else {
+                    guard let bytes = ring.encoding(at: cursor.next, view: view, make: { tick, _, off in
+                        encoder.encode(channel: cursor.channel, offset: off, tick: tick, mask: mask)
+                    }) else { break }
+                    guard add(bytes) else {
+                        full = true
+                        break
+                    }
                 }
                 cursor.next += 1
             }
