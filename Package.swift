@@ -50,6 +50,11 @@ let package = Package(
         .target(name: "Venues", dependencies: ["HubCore", "SimdJSON"], swiftSettings: hotPath),
         // Control-plane persistence: SQLite through GRDB, versioned migrations with rollback.
         .target(name: "HubStore", dependencies: ["HubCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Latest state and history beyond the rings: in memory by default, Redis (hiredis) when configured.
+        .target(
+            name: "HubCache",
+            dependencies: ["HubCore", "CHiredis", .product(name: "DequeModule", package: "swift-collections")]
+        ),
         // The libwebsockets event loop as Swift types: contexts, server and client connections, timers.
         .target(name: "WebSocketLoop", dependencies: ["CWebSockets"], swiftSettings: hotPath),
         // Simulators speaking each venue's protocol over WebSocket (used by venue-sim, the demo and tests).
@@ -61,7 +66,7 @@ let package = Package(
         .target(
             name: "HubServer",
             dependencies: [
-                "HubCore", "HubStore", "Venues", "WebSocketLoop", "VenueSimulators",
+                "HubCore", "HubStore", "HubCache", "Venues", "WebSocketLoop", "VenueSimulators",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -90,6 +95,7 @@ let package = Package(
         .testTarget(name: "SimdJSONTests", dependencies: ["SimdJSON"]),
         .testTarget(name: "HubCoreTests", dependencies: ["HubCore"]),
         .testTarget(name: "HubStoreTests", dependencies: ["HubStore", "HubCore"]),
+        .testTarget(name: "HubCacheTests", dependencies: ["HubCache", "HubCore", "HubTesting"]),
         .testTarget(name: "VenuesTests", dependencies: ["Venues", "VenueSimulators", "HubTesting"]),
         .testTarget(name: "WebSocketLoopTests", dependencies: ["WebSocketLoop", "HubTesting"]),
         .testTarget(name: "HubServerTests", dependencies: ["HubServer", "HubTesting"]),

@@ -1,4 +1,5 @@
 import Foundation
+import HubCache
 import HubCore
 import HubStore
 import Logging
@@ -22,6 +23,9 @@ public final class HubServer: @unchecked Sendable {
     /// Control-plane writes (SQLite) run here, never on the loop thread.
     let storeQueue = DispatchQueue(label: "streamhub.store")
     private var apis: [AnyObject] = []
+    /// Latest state and history beyond the rings (Redis when `redis.url` is set).
+    public let history: HistoryStore
+    private let loopRef = LoopReference()
 
     private let loop: EventLoop
     private let sockets: ClientSockets
@@ -40,7 +44,26 @@ public final class HubServer: @unchecked Sendable {
         store = try HubStore(dataDirectory: config.server.dataDir)
         try store.migrate()
         let registry = try Self.loadRegistry(store: store, seedDirectory: config.properties.seedDirectory, logger: logger)
-        let hub = Hub(properties: registry.table, config: config.serve, projectable: { [registry] in registry.id($0) })
+        if config.redis.url.isEmpty {
+            history = MemoryHistoryStore()
+        } else {
+            var rc = RedisHistoryStoreConfig()
+            rc.keyPrefix = config.redis.keyPrefix
+            rc.historyLength = config.redis.historyLength
+            rc.maxPendingHistory = config.redis.maxPendingHistory
+            rc.timeoutSeconds = config.redis.timeoutSeconds
+            history = try RedisHistoryStore(url: config.redis.url, config: rc)
+        }
+        let loopRef = self.loopRef
+        let hub = Hub(
+            properties: registry.table, config: config.serve, projectable: { [registry] in registry.id($0) },
+            history: history, runOnLoop: { work in loopRef.loop?.execute(work) })
+        // Channels persisted by an earlier run continue their epochs and offsets.
+        let restored = hub.restore(history.restore(), decoder: StoredValueDecoder(registry: registry))
+        if restored.channels > 0 || history is RedisHistoryStore {
+            logger.info("channels restored", metadata: ["channels": "\(restored.channels)", "skippedValues": "\(restored.skipped)", "store": "\(history.health.backend)"])
+        }
+        (history as? RedisHistoryStore)?.start()
         let transform = Transform(registry: registry, schemas: [DeribitField.schema, SyntheticFeed.schema])
         for missing in transform.unregisteredMappings {
             logger.warning("venue field maps to an unregistered property; its values are quarantined", metadata: ["mapping": "\(missing)"])
@@ -62,6 +85,7 @@ public final class HubServer: @unchecked Sendable {
         lc.permessageDeflate = config.server.permessageDeflate
         lc.maxConnections = UInt32(config.server.maxConnections)
         loop = try EventLoop(configuration: lc, webSocketHandler: sockets, httpHandler: router)
+        loopRef.loop = loop
         routes()
     }
 
@@ -172,6 +196,7 @@ public final class HubServer: @unchecked Sendable {
 
     private func finish() {
         for s in simulators { s.stop() }
+        (history as? RedisHistoryStore)?.stop()
         stoppedCondition.lock()
         stopped.withLock { $0 = true }
         stoppedCondition.broadcast()
@@ -193,6 +218,9 @@ public final class HubServer: @unchecked Sendable {
         let properties = PropertiesAPI(registry: registry, transform: pipeline.transform, store: store, storeQueue: storeQueue, loop: loop)
         properties.routes(router)
         apis.append(properties)
+        let state = StateAPI(hub: hub)
+        state.routes(router)
+        apis.append(state)
     }
 
     /// Source states, pipeline latency and serving counters. Loop thread.
@@ -212,13 +240,19 @@ public final class HubServer: @unchecked Sendable {
             stages[stage.rawValue] = .init(count: x.count, p50Ns: x.p50, p99Ns: x.p99, maxNs: x.max)
         }
         let c = hub.counters
+        let store = history.health
         return HealthReport(
-            status: sources.allSatisfy { $0.state == FeedStatus.State.live.rawValue } ? "ok" : "degraded",
+            status: sources.allSatisfy { $0.state == FeedStatus.State.live.rawValue } && store.state == .ok ? "ok" : "degraded",
             uptimeSeconds: Double(now - startedAt) / 1e9, connections: hub.sessionCount, channels: hub.channelCount,
-            sources: sources, pipeline: stages,
+            sources: sources, pipeline: stages, history: store,
             serve: .init(
                 publications: c.publications, messagesOut: c.messagesOut, framesOut: c.framesOut, bytesOut: c.bytesOut,
                 requests: c.requests, protocolErrors: c.protocolErrors, slowConsumers: c.slowConsumers,
                 conflations: c.conflations, quarantined: pipeline.transform.quarantinedCount))
     }
+}
+
+/// The loop, once created (the hub is built before it and reaches it through this).
+final class LoopReference: @unchecked Sendable {
+    var loop: EventLoop?
 }

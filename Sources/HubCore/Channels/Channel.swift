@@ -10,11 +10,15 @@ public final class Channel: @unchecked Sendable {
     public let epoch: String
     public let ring: PublicationRing
     /// For state channels: the latest value of every property seen, merged tick by tick.
-    public private(set) var state: Tick?
+    public internal(set) var state: Tick?
     /// `{"ch":"<name>","off":` — the constant head of every publication.
     let publicationHead: [UInt8]
     /// Cursors of the sessions subscribed here (each knows its index for O(1) removal).
     var cursors: [Cursor] = []
+
+    /// The channel's last publication, when it is still in memory, else (after a restart) the
+    /// restored state: what a new subscriber gets as its snapshot.
+    var latest: Tick? { ring.tick(at: ring.lastOffset) ?? state }
 
     init(key: ChannelKey, ringCapacity: Int, epoch: String) {
         self.key = key

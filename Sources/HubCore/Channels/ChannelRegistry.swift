@@ -27,10 +27,10 @@ final class ChannelRegistry {
         return channels[ChannelKey(stream: stream, source: p.venue!, instrument: p.instrument!)]
     }
 
-    /// A new channel with a fresh epoch and the ring size of its delivery kind.
-    func create(_ key: ChannelKey) -> Channel {
+    /// A new channel with a fresh epoch (or a restored one) and the ring size of its delivery kind.
+    func create(_ key: ChannelKey, epoch: String? = nil) -> Channel {
         let size = key.stream.delivery == .state ? config.stateRingSize : config.eventRingSize
-        let c = Channel(key: key, ringCapacity: size, epoch: makeEpoch())
+        let c = Channel(key: key, ringCapacity: size, epoch: epoch ?? makeEpoch())
         channels[key] = c
         all.append(c)
         return c

@@ -23,6 +23,8 @@ public final class PublicationRing: @unchecked Sendable {
     public private(set) var lastOffset: UInt64 = 0
     /// Running total of full-view bytes published.
     public private(set) var totalBytes: UInt64 = 0
+    /// Offsets up to here were published before a restart and are not held in memory.
+    private var resumedAfter: UInt64 = 0
 
     public init(capacity: Int) {
         precondition(capacity > 0, "ring capacity must be positive")  // config validation guarantees it
@@ -32,7 +34,7 @@ public final class PublicationRing: @unchecked Sendable {
 
     /// The oldest offset still held (lastOffset + 1 when empty).
     public var firstOffset: UInt64 {
-        lastOffset >= UInt64(capacity) ? lastOffset - UInt64(capacity) + 1 : 1
+        Swift.max(lastOffset >= UInt64(capacity) ? lastOffset - UInt64(capacity) + 1 : 1, resumedAfter + 1)
     }
 
     public var isEmpty: Bool { lastOffset == 0 }
@@ -52,6 +54,7 @@ public final class PublicationRing: @unchecked Sendable {
     public func resume(after offset: UInt64) {
         precondition(lastOffset == 0, "resume only an empty ring")
         lastOffset = offset
+        resumedAfter = offset
     }
 
     @inline(__always)

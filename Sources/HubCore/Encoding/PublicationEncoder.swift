@@ -65,9 +65,13 @@ public struct PublicationEncoder: Sendable {
         return size + max(0, kept - 1)
     }
 
-    private func appendHead(channel: Channel, offset: UInt64, tick: Tick, snapshot: Bool, to out: inout [UInt8]) {
+    private func appendHead(channel: Channel, offset: UInt64, tick: Tick, snapshot: Bool, epoch: String? = nil, to out: inout [UInt8]) {
         out.append(contentsOf: channel.publicationHead)
         JSONWriter.appendUInt(offset, to: &out)
+        if let epoch {
+            JSONWriter.appendLiteral(",\"epoch\":", to: &out)
+            JSONWriter.appendString(epoch, to: &out)
+        }
         if snapshot { JSONWriter.appendLiteral(",\"snap\":true", to: &out) }
         JSONWriter.appendLiteral(",\"ts\":", to: &out)
         JSONWriter.appendInt(tick.exchangeTime, to: &out)
@@ -76,10 +80,10 @@ public struct PublicationEncoder: Sendable {
         JSONWriter.appendLiteral(",\"data\":{", to: &out)
     }
 
-    public func encode(channel: Channel, offset: UInt64, tick: Tick, mask: PropertyMask, snapshot: Bool = false) -> [UInt8] {
+    public func encode(channel: Channel, offset: UInt64, tick: Tick, mask: PropertyMask, snapshot: Bool = false, epoch: String? = nil) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(channel.publicationHead.count + 48 + tick.fields.count * 24)
-        appendHead(channel: channel, offset: offset, tick: tick, snapshot: snapshot, to: &out)
+        appendHead(channel: channel, offset: offset, tick: tick, snapshot: snapshot, epoch: epoch, to: &out)
         var first = true
         let ranges = properties.keyRanges
         properties.keyBlob.withUnsafeBufferPointer { keys in

@@ -17,6 +17,10 @@ public final class Hub: @unchecked Sendable {
     private let now: () -> Int64
     private let makeEpoch: () -> String
     private let registry: ChannelRegistry
+    /// Persistence beyond the rings (Redis), when configured.
+    public let history: HistoryStore?
+    /// Hands work from other threads (history replies) back to the loop.
+    private let runOnLoop: @Sendable (@escaping @Sendable () -> Void) -> Void
     private var sessions: [UInt64: Session] = [:]
     private var nextSessionID: UInt64 = 1
 
@@ -24,11 +28,17 @@ public final class Hub: @unchecked Sendable {
     ///   - projectable: resolves a `fields` name to a property (default: any interned name).
     ///   - now: wall clock in microseconds since the epoch (ping replies).
     ///   - makeEpoch: a fresh epoch for each new channel.
+    ///   - history: where publications persist beyond the rings, if anywhere.
+    ///   - runOnLoop: runs a closure on the loop thread (history replies arrive elsewhere).
     public init(
         properties: PropertyTable, config: ServeConfig = ServeConfig(), projectable: ((String) -> PropertyID?)? = nil,
         now: @escaping () -> Int64 = WallClock.microseconds,
-        makeEpoch: @escaping () -> String = Hub.randomEpoch
+        makeEpoch: @escaping () -> String = Hub.randomEpoch,
+        history: HistoryStore? = nil,
+        runOnLoop: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void = { $0() }
     ) {
+        self.history = history
+        self.runOnLoop = runOnLoop
         self.properties = properties
         self.projectable = projectable ?? { [properties] in properties.id($0) }
         self.config = config
@@ -60,6 +70,14 @@ public final class Hub: @unchecked Sendable {
         return c
     }
 
+    /// A channel's latest state as a publication (`{"ch","off","epoch","ts","rt","data"}`), or
+    /// nil when the channel is unknown or has published nothing.
+    public func latestState(_ name: String) -> [UInt8]? {
+        guard let channel = registry.channel(named: name), let tick = channel.latest else { return nil }
+        // With the epoch: an HTTP reader has no subscribe reply to learn it from.
+        return encoder.encode(channel: channel, offset: channel.ring.lastOffset, tick: tick, mask: .all, epoch: channel.epoch)
+    }
+
     // MARK: Serve stage
 
     /// Publishes a tick on its channel and wakes the subscribers. O(subscribers) with no
@@ -69,9 +87,17 @@ public final class Hub: @unchecked Sendable {
         let channel = channel(for: ChannelKey(stream: tick.stream, source: tick.source, instrument: tick.instrument))
         let stored = channel.absorb(tick)
         let ring = channel.ring
-        // Serialised once, at publish, only when someone listens; projections splice from it.
-        let full = channel.cursors.isEmpty ? nil : encoder.encodeFull(channel: channel, offset: ring.lastOffset + 1, tick: stored)
+        // Serialised once, at publish, only when someone listens (or it persists); projections
+        // splice from it.
+        let full = channel.cursors.isEmpty && history == nil
+            ? nil : encoder.encodeFull(channel: channel, offset: ring.lastOffset + 1, tick: stored)
         let offset = ring.append(stored, full: full)
+        if let history, let full {
+            history.record(
+                StoredPublication(
+                    channel: channel.name, epoch: channel.epoch, offset: offset, exchangeTime: stored.exchangeTime,
+                    receiveTime: stored.receiveTime, encoded: full))
+        }
         counters.publications += 1
         let event = channel.delivery == .event
         for cursor in channel.cursors {
@@ -81,6 +107,7 @@ public final class Hub: @unchecked Sendable {
                 close(s, .slowConsumer)
                 continue
             }
+            if cursor.isPaused { continue }
             if !cursor.isReady {
                 cursor.isReady = true
                 s.ready.append(cursor)
@@ -88,6 +115,32 @@ public final class Hub: @unchecked Sendable {
             schedule(s)
         }
         return offset
+    }
+
+    /// Re-creates persisted channels (start-up, before serving): their epochs continue, their
+    /// offsets go on from the last one persisted, their latest state is the snapshot.
+    /// Returns how many channels were restored and how many stored values were skipped.
+    @discardableResult
+    public func restore(_ channels: [RestoredChannel], decoder: StoredValueDecoder) -> (channels: Int, skipped: Int) {
+        var restored = 0, skipped = 0
+        for r in channels {
+            guard let p = try? ChannelPattern(parsing: r.name, allowWildcards: false), let stream = StreamKind(rawValue: p.stream!) else {
+                skipped += 1
+                continue
+            }
+            let key = ChannelKey(stream: stream, source: p.venue!, instrument: p.instrument!)
+            guard registry.channel(key) == nil else { continue }
+            let c = registry.create(key, epoch: r.epoch)
+            c.ring.resume(after: r.offset)
+            let decoded = decoder.fields(r.fields)
+            skipped += decoded.skipped
+            c.state = Tick(
+                source: key.source, instrument: key.instrument, stream: stream, exchangeTime: r.exchangeTime,
+                receiveTime: r.receiveTime, sequence: 0, fields: decoded.fields)
+            restored += 1
+        }
+        counters.channels = registry.count
+        return (restored, skipped)
     }
 
     // MARK: Sessions
@@ -231,12 +284,21 @@ public final class Hub: @unchecked Sendable {
             let ring = channel.ring
             var next = ring.lastOffset + 1
             if let since = request.since {
-                let ok = since.epoch == channel.epoch && since.offset <= ring.lastOffset
-                    && (since.offset + 1 >= ring.firstOffset || since.offset == ring.lastOffset)
-                recovered = ok
-                if ok { next = since.offset + 1 }
+                switch recovery(channel, since) {
+                case .fromRing:
+                    recovered = true
+                    next = since.offset + 1
+                case .fromHistory(let through):
+                    // Missed publications older than the ring: fetched from the history store;
+                    // the reply waits for them.
+                    let cursor = attach(sub, to: channel, next: through + 1, paused: true)
+                    recoverFromHistory(s, sub: sub, cursor: cursor, id: id, since: since, through: through)
+                    return
+                case .impossible:
+                    recovered = false
+                }
             }
-            if recovered != true, let tick = ring.tick(at: ring.lastOffset) {
+            if recovered != true, let tick = channel.latest {
                 snapshots.append(encoder.encode(channel: channel, offset: ring.lastOffset, tick: tick, mask: views.mask(view), snapshot: true))
             }
             attach(sub, to: channel, next: next)
@@ -260,9 +322,11 @@ public final class Hub: @unchecked Sendable {
         for snap in snapshots { enqueue(snap, to: s) }
     }
 
-    private func attach(_ sub: Subscription, to channel: Channel, next: UInt64) {
+    @discardableResult
+    private func attach(_ sub: Subscription, to channel: Channel, next: UInt64, paused: Bool = false) -> Cursor {
         let s = sub.session
         let cursor = Cursor(session: s, channel: channel, next: next, subscription: sub)
+        cursor.isPaused = paused
         s.cursors[ObjectIdentifier(channel)] = cursor
         channel.attach(cursor)
         if cursor.hasPending {
@@ -270,6 +334,103 @@ public final class Hub: @unchecked Sendable {
             s.ready.append(cursor)
             schedule(s)
         }
+        return cursor
+    }
+
+    private enum Recovery {
+        case fromRing
+        /// Fetch `since.offset + 1 … through` from the history store, then continue from the ring.
+        case fromHistory(through: UInt64)
+        case impossible
+    }
+
+    private func recovery(_ channel: Channel, _ since: ClientCommand.Position) -> Recovery {
+        let ring = channel.ring
+        guard since.epoch == channel.epoch, since.offset <= ring.lastOffset else { return .impossible }
+        if since.offset == ring.lastOffset { return .fromRing }  // nothing missed
+        guard ring.lastOffset - since.offset <= UInt64(config.maxRecoverMessages) else { return .impossible }
+        if since.offset + 1 >= ring.firstOffset {
+            if config.historyMaxAgeSeconds > 0, let first = ring.tick(at: since.offset + 1),
+                Double(now() - first.receiveTime) / 1e6 > config.historyMaxAgeSeconds {
+                return .impossible
+            }
+            return .fromRing
+        }
+        return history == nil ? .impossible : .fromHistory(through: ring.firstOffset - 1)
+    }
+
+    private func recoverFromHistory(_ s: Session, sub: Subscription, cursor: Cursor, id: Int64, since: ClientCommand.Position, through: UInt64) {
+        let channel = cursor.channel
+        let name = channel.name
+        let box = UncheckedSendable((self, s, sub, cursor))
+        history?.fetch(channel: name, epoch: since.epoch, after: since.offset, through: through) { [runOnLoop] messages in
+            let stored = UncheckedSendable(messages)
+            runOnLoop {
+                let (hub, s, sub, cursor) = box.value
+                hub.completeRecovery(s, sub: sub, cursor: cursor, id: id, since: since, through: through, messages: stored.value)
+            }
+        }
+    }
+
+    private func completeRecovery(
+        _ s: Session, sub: Subscription, cursor: Cursor, id: Int64, since: ClientCommand.Position, through: UInt64,
+        messages: [StoredMessage]?
+    ) {
+        guard sessions[s.id] === s, s.closeReason == nil, s.subscriptions[sub.key] === sub, !cursor.isDetached else { return }
+        let channel = cursor.channel, ring = channel.ring
+        let mask = views.mask(sub.view)
+        let complete = messages.map { $0.count == Int(through - since.offset) && $0.first?.offset == since.offset + 1 } ?? false
+        // The ring must still hold what follows the fetched range, else continuity is lost.
+        let recovered = complete && channel.epoch == since.epoch && through + 1 >= ring.firstOffset
+        var result: [UInt8] = []
+        JSONWriter.appendLiteral("{\"channels\":[{\"ch\":", to: &result)
+        JSONWriter.appendString(channel.name, to: &result)
+        JSONWriter.appendLiteral(",\"epoch\":", to: &result)
+        JSONWriter.appendString(channel.epoch, to: &result)
+        JSONWriter.appendLiteral(",\"off\":", to: &result)
+        JSONWriter.appendUInt(ring.lastOffset, to: &result)
+        JSONWriter.appendLiteral("}],\"recovered\":", to: &result)
+        JSONWriter.appendBool(recovered, to: &result)
+        result.append(UInt8(ascii: "}"))
+        enqueue(ServerMessage.reply(id: id, result: result), to: s)
+        if recovered, let messages {
+            for m in messages { enqueue(storedMessage(channel, m, mask: mask), to: s) }
+            cursor.next = through + 1
+        } else {
+            if let tick = channel.latest {
+                enqueue(encoder.encode(channel: channel, offset: ring.lastOffset, tick: tick, mask: mask, snapshot: true), to: s)
+            }
+            cursor.next = ring.lastOffset + 1
+        }
+        cursor.isPaused = false
+        if cursor.hasPending && !cursor.isReady {
+            cursor.isReady = true
+            s.ready.append(cursor)
+            schedule(s)
+        }
+    }
+
+    /// A publication read back from the history store, projected through `mask`.
+    private func storedMessage(_ channel: Channel, _ m: StoredMessage, mask: PropertyMask) -> [UInt8] {
+        var out: [UInt8] = []
+        out.append(contentsOf: channel.publicationHead)
+        JSONWriter.appendUInt(m.offset, to: &out)
+        JSONWriter.appendLiteral(",\"ts\":", to: &out)
+        JSONWriter.appendInt(m.exchangeTime, to: &out)
+        JSONWriter.appendLiteral(",\"rt\":", to: &out)
+        JSONWriter.appendInt(m.receiveTime, to: &out)
+        JSONWriter.appendLiteral(",\"data\":{", to: &out)
+        var first = true
+        for f in m.fields {
+            guard let id = properties.id(f.name), mask.contains(id) else { continue }
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            JSONWriter.appendString(f.name, to: &out)
+            out.append(UInt8(ascii: ":"))
+            out.append(contentsOf: f.json)
+        }
+        JSONWriter.appendLiteral("}}", to: &out)
+        return out
     }
 
     private func unsubscribe(_ sub: Subscription, _ s: Session) {
@@ -426,4 +587,10 @@ public final class Hub: @unchecked Sendable {
             s.transport.requestWritable()
         }
     }
+}
+
+/// Carries loop-confined values across a thread hop that ends back on the loop.
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

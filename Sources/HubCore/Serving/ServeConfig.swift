@@ -19,6 +19,10 @@ public struct ServeConfig: Sendable, Equatable {
     public var maxSubscriptions = 1024
     /// Bad requests answered on one connection before it is closed with 4000.
     public var maxProtocolErrors = 100
+    /// Recovery (`since`) reaches back at most this far in time (seconds; 0: no limit).
+    public var historyMaxAgeSeconds: Double = 3600
+    /// Recovery delivers at most this many missed publications; beyond, a fresh snapshot.
+    public var maxRecoverMessages = 10_000
 
     public init() {}
 }

@@ -29,6 +29,8 @@ final class Cursor {
     /// Queued in `session.ready`.
     var isReady = false
     var isDetached = false
+    /// Waiting for missed publications from the history store: not delivering yet.
+    var isPaused = false
 
     init(session: Session, channel: Channel, next: UInt64, subscription: Subscription) {
         self.session = session
@@ -38,5 +40,5 @@ final class Cursor {
     }
 
     var view: ViewID { subscription.view }
-    var hasPending: Bool { next <= channel.ring.lastOffset }
+    var hasPending: Bool { !isPaused && next <= channel.ring.lastOffset }
 }

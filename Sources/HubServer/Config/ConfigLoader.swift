@@ -123,6 +123,16 @@ public enum ConfigLoader {
         try check((256...(16 << 20)).contains(s.maxMessageBytes), "serve.maxMessageBytes", "must be between 256 and 16777216")
         try check(s.maxSubscriptions >= 1, "serve.maxSubscriptions", "must be at least 1")
         try check(s.maxProtocolErrors >= 0, "serve.maxProtocolErrors", "must not be negative")
+        try check(s.historyMaxAgeSeconds >= 0, "serve.historyMaxAgeSeconds", "must not be negative (0: no limit)")
+        try check(s.maxRecoverMessages >= 0, "serve.maxRecoverMessages", "must not be negative")
+        let r = c.redis
+        if !r.url.isEmpty {
+            try check(r.url.hasPrefix("redis://"), "redis.url", "must be a redis:// URL (or empty for memory only)")
+            try check(!r.keyPrefix.isEmpty && !r.keyPrefix.contains(" "), "redis.keyPrefix", "must be a non-empty word")
+            try check(r.historyLength >= 1, "redis.historyLength", "must be at least 1")
+            try check(r.maxPendingHistory >= 1, "redis.maxPendingHistory", "must be at least 1")
+            try check(r.timeoutSeconds > 0 && r.timeoutSeconds <= 60, "redis.timeoutSeconds", "must be between 0 and 60")
+        }
         let d = c.feeds.deribit
         if d.enabled {
             if !d.simulate {

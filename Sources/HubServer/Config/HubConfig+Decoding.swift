@@ -4,7 +4,7 @@ import Venues
 // Strict decoding: absent keys take defaults, unknown keys are errors naming their path.
 
 extension HubConfig: Decodable {
-    enum Keys: String, CodingKey, CaseIterable { case server, serve, feeds, properties }
+    enum Keys: String, CodingKey, CaseIterable { case server, serve, feeds, properties, redis }
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
         self.init()
@@ -12,6 +12,20 @@ extension HubConfig: Decodable {
         serve = try c.decodeIfPresent(ServeSection.self, forKey: .serve)?.config ?? serve
         feeds = try c.value(.feeds, feeds)
         properties = try c.value(.properties, properties)
+        redis = try c.value(.redis, redis)
+    }
+}
+
+extension HubConfig.Redis: Decodable {
+    enum Keys: String, CodingKey, CaseIterable { case url, keyPrefix, historyLength, maxPendingHistory, timeoutSeconds }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.strictContainer(Keys.self)
+        self.init()
+        url = try c.value(.url, url)
+        keyPrefix = try c.value(.keyPrefix, keyPrefix)
+        historyLength = try c.value(.historyLength, historyLength)
+        maxPendingHistory = try c.value(.maxPendingHistory, maxPendingHistory)
+        timeoutSeconds = try c.value(.timeoutSeconds, timeoutSeconds)
     }
 }
 
@@ -46,7 +60,7 @@ struct ServeSection: Decodable {
     var config = ServeConfig()
     enum Keys: String, CodingKey, CaseIterable {
         case stateRingSize, eventRingSize, frameBytes, maxPendingBytes, conflateBytes, maxControlBytes
-        case maxMessageBytes, maxSubscriptions, maxProtocolErrors
+        case maxMessageBytes, maxSubscriptions, maxProtocolErrors, historyMaxAgeSeconds, maxRecoverMessages
     }
     init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
@@ -59,6 +73,8 @@ struct ServeSection: Decodable {
         config.maxMessageBytes = try c.value(.maxMessageBytes, config.maxMessageBytes)
         config.maxSubscriptions = try c.value(.maxSubscriptions, config.maxSubscriptions)
         config.maxProtocolErrors = try c.value(.maxProtocolErrors, config.maxProtocolErrors)
+        config.historyMaxAgeSeconds = try c.value(.historyMaxAgeSeconds, config.historyMaxAgeSeconds)
+        config.maxRecoverMessages = try c.value(.maxRecoverMessages, config.maxRecoverMessages)
     }
 }
 

@@ -8,6 +8,7 @@ public struct HubConfig: Sendable, Equatable {
     public var serve = ServeConfig()
     public var feeds = Feeds()
     public var properties = Properties()
+    public var redis = Redis()
 
     public init() {}
 
@@ -25,6 +26,19 @@ public struct HubConfig: Sendable, Equatable {
         public var maxConnections = 70_000
         /// Seconds to wait for clients to take their close frames on shutdown.
         public var shutdownGraceSeconds = 2.0
+        public init() {}
+    }
+
+    /// Redis for latest state and channel history (unset: memory only, the embedded default).
+    public struct Redis: Sendable, Equatable {
+        /// `redis://[:password@]host[:port][/db]`; empty disables Redis.
+        public var url = ""
+        public var keyPrefix = "streamhub"
+        /// Entries kept per channel history stream.
+        public var historyLength = 10_000
+        /// History entries queued while Redis is slow or down before the oldest are dropped.
+        public var maxPendingHistory = 100_000
+        public var timeoutSeconds = 2.0
         public init() {}
     }
 

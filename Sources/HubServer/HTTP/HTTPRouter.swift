@@ -38,9 +38,17 @@ final class HTTPRouter: HTTPHandler {
         }
     }
 
+    /// `:name` takes one segment; a final `*name` takes the rest of the path (channel names
+    /// may contain `/`, as in `ticker.binance.BTC/USDT`).
     private func match(_ pattern: [Substring], _ parts: [Substring]) -> [String: String]? {
-        guard pattern.count == parts.count else { return nil }
         var params: [String: String] = [:]
+        if let last = pattern.last, last.hasPrefix("*") {
+            guard parts.count >= pattern.count, let head = match(Array(pattern.dropLast()), Array(parts.prefix(pattern.count - 1))) else { return nil }
+            params = head
+            params[String(last.dropFirst())] = parts.dropFirst(pattern.count - 1).joined(separator: "/")
+            return params
+        }
+        guard pattern.count == parts.count else { return nil }
         for (p, v) in zip(pattern, parts) {
             if p.hasPrefix(":") {
                 params[String(p.dropFirst())] = String(v)  // lws has URL-decoded the path already

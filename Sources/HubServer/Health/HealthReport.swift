@@ -3,13 +3,15 @@ import Venues
 
 /// The `GET /healthz` body: overall status, uptime, connections and each source's state.
 struct HealthReport: Encodable {
-    /// `ok` when every source is live; `degraded` when any is connecting, resynchronising or down.
+    /// `ok` when every source is live and the history store is up; `degraded` otherwise.
     let status: String
     let uptimeSeconds: Double
     let connections: Int
     let channels: Int
     let sources: [Source]
     let pipeline: [String: Stage]
+    /// The state/history store: `memory`, or `redis` with its writer's counters.
+    let history: HistoryStoreHealth
     let serve: Serve
 
     struct Source: Encodable {

@@ -1,0 +1,301 @@
+import DequeModule
+import Foundation
+import HubCore
+import Synchronization
+
+/// Latest state and channel history in Redis, written behind on a dedicated thread:
+///
+/// - `<prefix>:state:<channel>` — a hash: `_epoch`, `_off`, `_ts`, `_rt` and one field per
+///   property (its JSON value), coalesced per channel (latest wins);
+/// - `<prefix>:history:<channel>` — a stream with IDs `<offset>-0`, fields `_ep`, `_ts`, `_rt`
+///   and the properties, trimmed with `MAXLEN ~`;
+/// - `<prefix>:channels` — the set of channel names (restore enumerates it).
+///
+/// Every batch is one pipelined round trip. The loop thread only appends to a locked queue.
+/// When Redis is down the writer reconnects with exponential backoff and jitter; state updates
+/// wait (coalesced, bounded by the number of channels), history waits up to
+/// `maxPendingHistory` entries (older ones are dropped and counted: recovery across that gap
+/// then answers `recovered: false`).
+///
+/// Threading: `record`, `fetch`, `health` from any thread; Redis I/O on the writer thread only.
+public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
+    public let url: RedisURL
+    public let config: RedisHistoryStoreConfig
+
+    private struct Fetch {
+        let channel: String
+        let epoch: String
+        let after: UInt64
+        let through: UInt64
+        let reply: @Sendable ([StoredMessage]?) -> Void
+    }
+
+    private struct Queue {
+        var states: [String: StoredPublication] = [:]
+        var history: Deque<StoredPublication> = []
+        var fetches: [Fetch] = []
+        var stopping = false
+    }
+
+    private let queue = Mutex(Queue())
+    private let wake = NSCondition()
+    private let stats: Mutex<HistoryStoreHealth>
+    private let finished = DispatchSemaphore(value: 0)
+    // Writer thread only:
+    private var connection: RedisConnection?
+    private var backoff = Backoff(base: 0.1, cap: 5)
+    private var nextAttempt = Date.distantPast
+    private var lastEpoch: [String: String] = [:]
+
+    public init(url: String, config: RedisHistoryStoreConfig = RedisHistoryStoreConfig()) throws(RedisError) {
+        self.url = try RedisURL(parsing: url)
+        self.config = config
+        stats = Mutex(HistoryStoreHealth(backend: "redis", state: .down))
+    }
+
+    /// Starts the writer thread.
+    public func start() {
+        let t = Thread { [self] in run() }
+        t.name = "redis-writer"
+        t.start()
+    }
+
+    /// Stops the writer after one last attempt to write what is queued.
+    public func stop() {
+        queue.withLock { $0.stopping = true }
+        signal()
+        finished.wait()
+    }
+
+    public var health: HistoryStoreHealth {
+        var h = stats.withLock { $0 }
+        h.pending = queue.withLock { $0.history.count + $0.states.count }
+        return h
+    }
+
+    // MARK: HistoryStore (any thread)
+
+    public func record(_ p: StoredPublication) {
+        let dropped = queue.withLock { q -> Bool in
+            q.states[p.channel] = p
+            q.history.append(p)
+            if q.history.count > config.maxPendingHistory {
+                q.history.removeFirst()
+                return true
+            }
+            return false
+        }
+        if dropped { stats.withLock { $0.droppedHistory += 1 } }
+        signal()
+    }
+
+    public func fetch(channel: String, epoch: String, after: UInt64, through: UInt64, reply: @escaping @Sendable ([StoredMessage]?) -> Void) {
+        queue.withLock { $0.fetches.append(Fetch(channel: channel, epoch: epoch, after: after, through: through, reply: reply)) }
+        signal()
+    }
+
+    /// Reads every channel's state (start-up; blocking, with the configured timeout).
+    public func restore() -> [RestoredChannel] {
+        do {
+            let c = try RedisConnection(url, timeoutSeconds: config.timeoutSeconds)
+            guard case .array(let members) = try c.command(["SMEMBERS", key("channels")]) else { return [] }
+            let names = members.compactMap(\.text).sorted()
+            let replies = try c.pipeline(names.map { [Array("HGETALL".utf8), Array(key("state:\($0)").utf8)] })
+            return zip(names, replies).compactMap { name, reply in Self.restored(name, reply) }
+        } catch {
+            stats.withLock {
+                $0.state = .down
+                $0.lastError = "restore: \(error)"
+            }
+            return []
+        }
+    }
+
+    private static func restored(_ name: String, _ reply: RedisReply) -> RestoredChannel? {
+        guard case .array(let items) = reply, items.count % 2 == 0 else { return nil }
+        var epoch: String?, offset: UInt64?, ts: Int64 = 0, rt: Int64 = 0
+        var fields: [StoredField] = []
+        for i in stride(from: 0, to: items.count, by: 2) {
+            guard case .string(let k) = items[i], case .string(let v) = items[i + 1] else { continue }
+            let key = String(decoding: k, as: UTF8.self), text = String(decoding: v, as: UTF8.self)
+            switch key {
+            case "_epoch": epoch = text
+            case "_off": offset = UInt64(text)
+            case "_ts": ts = Int64(text) ?? 0
+            case "_rt": rt = Int64(text) ?? 0
+            default: fields.append(StoredField(name: key, json: v))
+            }
+        }
+        guard let epoch, let offset else { return nil }
+        return RestoredChannel(name: name, epoch: epoch, offset: offset, exchangeTime: ts, receiveTime: rt, fields: fields.sorted { $0.name < $1.name })
+    }
+
+    // MARK: Writer thread
+
+    private func signal() {
+        wake.lock()
+        wake.signal()
+        wake.unlock()
+    }
+
+    private func key(_ suffix: String) -> String { "\(config.keyPrefix):\(suffix)" }
+
+    private func run() {
+        while true {
+            wake.lock()
+            let idle = queue.withLock { $0.states.isEmpty && $0.history.isEmpty && $0.fetches.isEmpty && !$0.stopping }
+            if idle { _ = wake.wait(until: Date().addingTimeInterval(1)) }
+            wake.unlock()
+            // A short gathering window turns bursts into one round trip.
+            if !idle { Thread.sleep(forTimeInterval: config.flushIntervalSeconds) }
+
+            let stopping = queue.withLock { $0.stopping }
+            guard ensureConnected() else {
+                failFetches()
+                if stopping { break }
+                let wait = nextAttempt.timeIntervalSinceNow
+                if wait > 0 { Thread.sleep(forTimeInterval: min(wait, 0.2)) }
+                continue
+            }
+            let (states, history, fetches) = queue.withLock { q in
+                let batch = (q.states, Array(q.history.prefix(5000)), q.fetches)
+                q.states = [:]
+                q.history.removeFirst(batch.1.count)
+                q.fetches = []
+                return batch
+            }
+            write(states: states, history: history)
+            for f in fetches { serve(f) }
+            if stopping && queue.withLock({ $0.history.isEmpty && $0.states.isEmpty }) { break }
+        }
+        connection = nil
+        finished.signal()
+    }
+
+    private func ensureConnected() -> Bool {
+        if let c = connection, !c.isBroken { return true }
+        if connection != nil { markDown("connection lost") }
+        guard Date() >= nextAttempt else { return false }
+        do {
+            connection = try RedisConnection(url, timeoutSeconds: config.timeoutSeconds)
+            backoff.reset()
+            stats.withLock {
+                if $0.lastError != nil { $0.reconnects += 1 }
+                $0.state = .ok
+            }
+            return true
+        } catch {
+            markDown("\(error)")
+            return false
+        }
+    }
+
+    private func markDown(_ why: String) {
+        connection = nil
+        nextAttempt = Date().addingTimeInterval(backoff.next())
+        stats.withLock {
+            $0.state = .down
+            $0.lastError = why
+        }
+    }
+
+    private func write(states: [String: StoredPublication], history: [StoredPublication]) {
+        guard let c = connection, !(states.isEmpty && history.isEmpty) else { return }
+        var commands: [[[UInt8]]] = []
+        commands.reserveCapacity(history.count * 2 + states.count * 2)
+        for p in history {
+            let stream = Array(key("history:\(p.channel)").utf8)
+            if lastEpoch[p.channel] != p.epoch {
+                // A new epoch starts its history afresh (a restored channel continues its own).
+                if p.offset == 1 || lastEpoch[p.channel] != nil { commands.append([Array("DEL".utf8), stream]) }
+                lastEpoch[p.channel] = p.epoch
+            }
+            var cmd: [[UInt8]] = [Array("XADD".utf8), stream, Array("MAXLEN".utf8), Array("~".utf8), Array(String(config.historyLength).utf8),
+                                  Array("\(p.offset)-0".utf8), Array("_ep".utf8), Array(p.epoch.utf8), Array("_ts".utf8),
+                                  Array(String(p.exchangeTime).utf8), Array("_rt".utf8), Array(String(p.receiveTime).utf8)]
+            for f in p.fields {
+                cmd.append(Array(f.name.utf8))
+                cmd.append(Array(f.json))
+            }
+            commands.append(cmd)
+        }
+        let stateChannels = Array(states.keys)
+        for name in stateChannels {
+            let p = states[name]!
+            var cmd: [[UInt8]] = [Array("HSET".utf8), Array(key("state:\(name)").utf8), Array("_epoch".utf8), Array(p.epoch.utf8),
+                                  Array("_off".utf8), Array(String(p.offset).utf8), Array("_ts".utf8), Array(String(p.exchangeTime).utf8),
+                                  Array("_rt".utf8), Array(String(p.receiveTime).utf8)]
+            for f in p.fields {
+                cmd.append(Array(f.name.utf8))
+                cmd.append(Array(f.json))
+            }
+            commands.append(cmd)
+            commands.append([Array("SADD".utf8), Array(key("channels").utf8), Array(name.utf8)])
+        }
+        do {
+            let replies = try c.pipeline(commands)
+            let errors = replies.filter { if case .error = $0 { return true } else { return false } }
+            stats.withLock {
+                $0.writes += UInt64(commands.count - errors.count)
+                $0.failedWrites += UInt64(errors.count)
+                if case .error(let e)? = errors.first { $0.lastError = "write: \(e)" }
+            }
+        } catch {
+            // State is re-queued unless a newer one arrived meanwhile; history is lost (counted).
+            queue.withLock { q in
+                for (name, p) in states where q.states[name] == nil { q.states[name] = p }
+            }
+            stats.withLock { $0.failedWrites += UInt64(commands.count) }
+            markDown("\(error)")
+        }
+    }
+
+    private func serve(_ f: Fetch) {
+        stats.withLock { $0.fetches += 1 }
+        guard let c = connection, f.through > f.after else { return f.reply(f.through == f.after ? [] : nil) }
+        do {
+            let reply = try c.command(["XRANGE", key("history:\(f.channel)"), "\(f.after + 1)-0", "\(f.through)-0"])
+            f.reply(Self.messages(reply, epoch: f.epoch, after: f.after, through: f.through))
+        } catch {
+            markDown("\(error)")
+            f.reply(nil)
+        }
+    }
+
+    private func failFetches() {
+        let fetches = queue.withLock { q -> [Fetch] in
+            let f = q.fetches
+            q.fetches = []
+            return f
+        }
+        for f in fetches { f.reply(nil) }
+    }
+
+    /// Stream entries → messages, only when they are exactly `after+1 … through` in `epoch`.
+    static func messages(_ reply: RedisReply, epoch: String, after: UInt64, through: UInt64) -> [StoredMessage]? {
+        guard case .array(let entries) = reply, entries.count == Int(through - after) else { return nil }
+        var out: [StoredMessage] = []
+        out.reserveCapacity(entries.count)
+        var expected = after + 1
+        for e in entries {
+            guard case .array(let parts) = e, parts.count == 2, let id = parts[0].text, case .array(let kv) = parts[1],
+                let offset = UInt64(id.prefix { $0 != "-" }), offset == expected
+            else { return nil }
+            var ep: String?, ts: Int64 = 0, rt: Int64 = 0
+            var fields: [StoredField] = []
+            for i in stride(from: 0, to: kv.count - 1, by: 2) {
+                guard case .string(let k) = kv[i], case .string(let v) = kv[i + 1] else { continue }
+                switch String(decoding: k, as: UTF8.self) {
+                case "_ep": ep = String(decoding: v, as: UTF8.self)
+                case "_ts": ts = Int64(String(decoding: v, as: UTF8.self)) ?? 0
+                case "_rt": rt = Int64(String(decoding: v, as: UTF8.self)) ?? 0
+                case let name: fields.append(StoredField(name: name, json: v))
+                }
+            }
+            guard ep == epoch else { return nil }
+            out.append(StoredMessage(offset: offset, exchangeTime: ts, receiveTime: rt, fields: fields))
+            expected += 1
+        }
+        return out
+    }
+}

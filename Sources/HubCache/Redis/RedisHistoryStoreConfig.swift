@@ -1,0 +1,15 @@
+/// How the Redis history store writes and how long it keeps things.
+public struct RedisHistoryStoreConfig: Sendable, Equatable {
+    /// Keys are `<prefix>:state:<channel>`, `<prefix>:history:<channel>`, `<prefix>:channels`.
+    public var keyPrefix = "streamhub"
+    /// Entries kept per channel stream (`XADD … MAXLEN ~ N`).
+    public var historyLength = 10_000
+    /// History entries queued while Redis is slow or down; older ones are dropped beyond it.
+    public var maxPendingHistory = 100_000
+    /// Connect and command timeout.
+    public var timeoutSeconds = 2.0
+    /// Longest the writer waits to gather a batch.
+    public var flushIntervalSeconds = 0.005
+
+    public init() {}
+}
