@@ -91,7 +91,7 @@ let package = Package(
         ),
 
         // Test support: a real WebSocket client (libwebsockets) with blocking, time-bounded waits.
-        .target(name: "HubTesting", dependencies: ["WebSocketLoop", "HubServer"], path: "Tests/HubTesting"),
+        .target(name: "HubTesting", dependencies: ["WebSocketLoop", "HubServer", "HubCache"], path: "Tests/HubTesting"),
         .testTarget(name: "SimdJSONTests", dependencies: ["SimdJSON"]),
         .testTarget(name: "HubCoreTests", dependencies: ["HubCore"]),
         .testTarget(name: "HubStoreTests", dependencies: ["HubStore", "HubCore"]),

@@ -23,14 +23,18 @@ public enum RedisReply: Equatable, Sendable {
 }
 
 /// One blocking hiredis connection with timeouts. Every call that fails at the socket leaves the
-/// connection unusable (`isBroken`); the owner reconnects.
+/// connection unusable (`isBroken`); the owner reconnects. (Also the test suites' Redis client.)
 ///
 /// Threading: one thread at a time (the Redis writer's).
-final class RedisConnection {
+public final class RedisConnection {
     private let context: UnsafeMutablePointer<redisContext>
-    private(set) var isBroken = false
+    public private(set) var isBroken = false
 
-    init(_ url: RedisURL, timeoutSeconds: Double) throws(RedisError) {
+    public convenience init(url: String, timeoutSeconds: Double = 2) throws(RedisError) {
+        try self.init(try RedisURL(parsing: url), timeoutSeconds: timeoutSeconds)
+    }
+
+    public init(_ url: RedisURL, timeoutSeconds: Double) throws(RedisError) {
         let tv = timeval(tv_sec: Int(timeoutSeconds), tv_usec: Int((timeoutSeconds - Double(Int(timeoutSeconds))) * 1e6))
         guard let c = redisConnectWithTimeout(url.host, Int32(url.port), tv) else { throw .connect("out of memory") }
         if c.pointee.err != 0 {
@@ -50,12 +54,12 @@ final class RedisConnection {
 
     deinit { redisFree(context) }
 
-    func command(_ args: [String]) throws(RedisError) -> RedisReply {
+    public func command(_ args: [String]) throws(RedisError) -> RedisReply {
         try pipeline([args.map { Array($0.utf8) }])[0]
     }
 
     /// Sends every command, then reads every reply (one round trip).
-    func pipeline(_ commands: [[[UInt8]]]) throws(RedisError) -> [RedisReply] {
+    public func pipeline(_ commands: [[[UInt8]]]) throws(RedisError) -> [RedisReply] {
         guard !isBroken else { throw .io("connection is broken") }
         for args in commands {
             let rc = Self.withArgv(args) { argc, argv, lens in redisAppendCommandArgv(context, argc, argv, lens) }

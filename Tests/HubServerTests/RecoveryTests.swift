@@ -1,0 +1,172 @@
+import Foundation
+import HubCache
+import HubCore
+import HubTesting
+import XCTest
+
+/// Gap-free recovery through the rings and Redis, across reconnects, hub restarts and Redis
+/// outages, with real WebSocket clients and a private redis-server.
+final class RecoveryTests: XCTestCase {
+    var redis: TestRedis!
+
+    override func setUpWithError() throws {
+        do {
+            redis = try TestRedis()
+        } catch TestRedis.Failure.notInstalled {
+            throw XCTSkip("redis-server is not installed (scripts/setup installs it)")
+        }
+    }
+
+    /// A small event ring by default, so recovery must reach into Redis.
+    private func hub(dataDirectory: String? = nil, eventRing: Int = 16) throws -> TestHub {
+        try TestHub(dataDirectory: dataDirectory) {
+            $0.redis.url = self.redis.url
+            $0.redis.timeoutSeconds = 0.5
+            $0.serve.eventRingSize = eventRing
+        }
+    }
+
+    private func trades(_ range: ClosedRange<Int>) -> [RawEvent] {
+        range.map { TickFactory.trade("R", seq: UInt64($0), price: Double($0)) }
+    }
+
+    /// Subscribes with `since` and returns the reply and the offsets delivered up to `last`.
+    private func resume(_ url: String, epoch: String, after: Int, until last: Int) throws -> (recovered: Bool?, offsets: [Int], prices: [Double]) {
+        let c = try TestClient.connect(url)
+        c.send(#"{"id":9,"op":"subscribe","channel":"trades.deribit.R","since":{"epoch":"\#(epoch)","offset":\#(after)}}"#)
+        let reply = try c.waitFor { $0["id"] as? Int == 9 }
+        let recovered = (reply["result"] as? [String: Any])?["recovered"] as? Bool
+        var offsets: [Int] = [], prices: [Double] = []
+        while offsets.last ?? 0 < last {
+            let m = try c.nextJSON()
+            guard let off = m["off"] as? Int else { continue }
+            offsets.append(off)
+            prices.append(((m["data"] as? [String: Any])?["price"] as? Double) ?? -1)
+        }
+        return (recovered, offsets, prices)
+    }
+
+    private func epoch(_ h: TestHub) throws -> String {
+        try XCTUnwrap(h.sync { $0.hub.channel(named: "trades.deribit.R")?.epoch })
+    }
+
+    private func flushed(_ h: TestHub) throws {
+        try eventually("history written") { h.sync { $0.history.health.pending == 0 } }
+    }
+
+    func testNoTradeLostAcrossAReconnectBeyondTheRing() throws {
+        let h = try hub()
+        defer { h.stop() }
+        h.inject(trades(1...10))
+        let e = try epoch(h)
+        // The client saw up to 10, dropped, and 100 trades went by: 84 of them left the ring.
+        h.inject(trades(11...110))
+        try flushed(h)
+        let r = try resume(h.wsURL, epoch: e, after: 10, until: 110)
+        XCTAssertEqual(r.recovered, true)
+        XCTAssertEqual(r.offsets, Array(11...110), "from Redis, then the ring — in order, no gap")
+        XCTAssertEqual(r.prices, (11...110).map(Double.init))
+        // Then live on the same connection.
+        let c = try TestClient.connect(h.wsURL)
+        c.send(#"{"id":9,"op":"subscribe","channel":"trades.deribit.R","since":{"epoch":"\#(e)","offset":108}}"#)
+        XCTAssertEqual(((try c.waitFor { $0["id"] as? Int == 9 })["result"] as? [String: Any])?["recovered"] as? Bool, true)
+        h.inject(trades(111...112))
+        for off in 109...112 { XCTAssertEqual(try c.nextJSON()["off"] as? Int, off) }
+    }
+
+    func testRecoveryAcrossAHubRestart() throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("restart-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        var h = try hub(dataDirectory: data)
+        h.inject(trades(1...40))
+        h.inject([TickFactory.ticker("S", bid: 42)])
+        let e = try epoch(h)
+        try flushed(h)
+        h.stop()
+
+        h = try hub(dataDirectory: data)
+        defer { h.stop() }
+        // Same epoch, offsets continue.
+        XCTAssertEqual(try epoch(h), e)
+        XCTAssertEqual(h.sync { $0.hub.channel(named: "trades.deribit.R")?.ring.lastOffset }, 40)
+        h.inject(trades(41...45))
+        XCTAssertEqual(h.sync { $0.hub.channel(named: "trades.deribit.R")?.ring.lastOffset }, 45)
+        let r = try resume(h.wsURL, epoch: e, after: 30, until: 45)
+        XCTAssertEqual(r.recovered, true)
+        XCTAssertEqual(r.offsets, Array(31...45), "31–40 from Redis (written before the restart), 41–45 from the ring")
+        XCTAssertEqual(r.prices, (31...45).map(Double.init))
+
+        // State channels come back with their latest state as the snapshot and over HTTP.
+        let c = try TestClient.connect(h.wsURL)
+        c.send(#"{"id":1,"op":"subscribe","channel":"ticker.deribit.S"}"#)
+        _ = try c.nextJSON()
+        let snap = try c.nextJSON()
+        XCTAssertEqual(snap["snap"] as? Bool, true)
+        XCTAssertEqual(snap["off"] as? Int, 1)
+        XCTAssertEqual((snap["data"] as? [String: Any])?["bid"] as? Double, 42)
+        let state = try XCTUnwrap(try HTTPTestClient.get(port: h.port, path: "/api/state/ticker.deribit.S").json as? [String: Any])
+        XCTAssertEqual((state["data"] as? [String: Any])?["mid"] as? Double, 42.25)
+        XCTAssertNotNil(state["epoch"] as? String)
+    }
+
+    func testAStaleEpochOrAnEvictedRangeGetsAFreshSnapshot() throws {
+        let h = try hub()
+        defer { h.stop() }
+        h.inject(trades(1...20))
+        try flushed(h)
+        let c = try TestClient.connect(h.wsURL)
+        c.send(#"{"id":1,"op":"subscribe","channel":"trades.deribit.R","since":{"epoch":"older","offset":3}}"#)
+        XCTAssertEqual(((try c.nextJSON())["result"] as? [String: Any])?["recovered"] as? Bool, false)
+        let snap = try c.nextJSON()
+        XCTAssertEqual(snap["snap"] as? Bool, true)
+        XCTAssertEqual(snap["off"] as? Int, 20)
+        // Redis trimmed of those entries: recovery cannot be complete, so not claimed.
+        try redis.client().command(["DEL", "streamhub:history:trades.deribit.R"])
+        let d = try TestClient.connect(h.wsURL)
+        d.send(#"{"id":2,"op":"subscribe","channel":"trades.deribit.R","since":{"epoch":"\#(try epoch(h))","offset":1}}"#)
+        XCTAssertEqual(((try d.nextJSON())["result"] as? [String: Any])?["recovered"] as? Bool, false)
+        XCTAssertEqual((try d.nextJSON())["snap"] as? Bool, true)
+    }
+
+    func testRedisKilledAndRestartedMidStreamWhileTheHubKeepsServing() throws {
+        let h = try hub(eventRing: 1024)
+        defer { h.stop() }
+        let c = try TestClient.connect(h.wsURL)
+        c.send(#"{"id":1,"op":"subscribe","channel":"trades.deribit.R"}"#)
+        _ = try c.nextJSON()
+        h.inject(trades(1...5))
+        try flushed(h)
+        redis.kill()
+        h.inject(trades(6...30))
+        _ = try c.nextJSON()  // channel joined
+        for off in 1...30 { XCTAssertEqual(try c.nextJSON()["off"] as? Int, off, "served from memory while Redis is down") }
+        try eventually("degraded") {
+            let health = try h.health()
+            return health["status"] as? String == "degraded" && (health["history"] as? [String: Any])?["state"] as? String == "down"
+        }
+        try redis.start()  // empty: the restarted server kept no data
+        h.inject(trades(31...35))
+        try eventually(timeout: 15, "writes resumed") {
+            let health = try h.health()
+            return (health["history"] as? [String: Any])?["state"] as? String == "ok" && health["status"] as? String == "ok"
+        }
+        try eventually("latest state rewritten") {
+            (try? self.redis.client().command(["HGET", "streamhub:state:trades.deribit.R", "_off"]))?.text == "35"
+        }
+        for off in 31...35 { XCTAssertEqual(try c.nextJSON()["off"] as? Int, off) }
+    }
+
+    func testStateOverHTTPIsServedFromMemory() throws {
+        let h = try TestHub()
+        defer { h.stop() }
+        XCTAssertEqual(try HTTPTestClient.get(port: h.port, path: "/api/state/ticker.deribit.none").status, 404)
+        h.inject([TickFactory.ticker("BTC/USDT", bid: 10)])
+        let r = try HTTPTestClient.get(port: h.port, path: "/api/state/ticker.deribit.BTC/USDT")
+        XCTAssertEqual(r.status, 200)
+        let obj = try XCTUnwrap(r.json as? [String: Any])
+        XCTAssertEqual(obj["ch"] as? String, "ticker.deribit.BTC/USDT")
+        XCTAssertEqual(obj["off"] as? Int, 1)
+        XCTAssertEqual((obj["data"] as? [String: Any])?["bid"] as? Double, 10)
+        XCTAssertEqual((try h.health()["history"] as? [String: Any])?["backend"] as? String, "memory")
+    }
+}
