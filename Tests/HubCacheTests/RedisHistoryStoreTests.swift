@@ -11,6 +11,11 @@ final class RedisHistoryStoreTests: XCTestCase {
     let prefix = "t\(UUID().uuidString.prefix(8))"
 
     /// The run's shared server (scripts/test) or a private one; tests that stop Redis use `own()`.
+    override func tearDown() {
+        redis?.shutdown()
+        redis = nil
+    }
+
     override func setUpWithError() throws {
         do {
             redis = try TestRedis.sharedOrPrivate()
@@ -20,6 +25,7 @@ final class RedisHistoryStoreTests: XCTestCase {
     }
 
     private func own() throws {
+        redis.shutdown()
         redis = try TestRedis()
     }
 

@@ -9,6 +9,11 @@ import XCTest
 final class RecoveryTests: XCTestCase {
     var redis: TestRedis!
 
+    override func tearDown() {
+        redis?.shutdown()
+        redis = nil
+    }
+
     override func setUpWithError() throws {
         do {
             redis = try TestRedis()

@@ -54,7 +54,11 @@ public final class TestRedis: @unchecked Sendable {
         try start()
     }
 
-    deinit {
+    deinit { shutdown() }
+
+    /// Stops a private server and removes its directory (call from tearDown: XCTest keeps test
+    /// case instances alive for the whole run). A shared server is left alone.
+    public func shutdown() {
         guard !isShared else { return }
         kill()
         try? FileManager.default.removeItem(atPath: directory)
