@@ -5,9 +5,9 @@ final class ChildHub {
     let process = Process()
     let port: Int
 
-    init(rate: Double, channels: Int) throws {
+    init(rate: Double, channels: Int, redis: String? = nil) throws {
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        process.arguments = ["hub", "--rate", "\(rate)", "--channels", "\(channels)"]
+        process.arguments = ["hub", "--rate", "\(rate)", "--channels", "\(channels)"] + (redis.map { ["--redis", $0] } ?? [])
         let out = Pipe()
         process.standardOutput = out
         try process.run()

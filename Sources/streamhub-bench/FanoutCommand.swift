@@ -14,9 +14,10 @@ struct FanoutCommand: ParsableCommand {
     @Option(help: "Warm-up seconds.") var warmup = 2.0
     @Option(help: "Measure an already running server at this URL instead of starting one.") var url: String?
     @Option(help: "Channel name prefix subscribed to (with --url).") var channelPrefix = "ticker.synthetic.S"
+    @Option(help: "Give the hub Redis for state and history (write-behind).") var redis: String?
 
     func run() throws {
-        let hub = url == nil ? try ChildHub(rate: rate, channels: channels) : nil
+        let hub = url == nil ? try ChildHub(rate: rate, channels: channels, redis: redis) : nil
         defer { hub?.stop() }
         let target = url ?? "ws://127.0.0.1:\(hub!.port)/ws"
         let prefix = channelPrefix, channels = channels
@@ -32,7 +33,7 @@ struct FanoutCommand: ParsableCommand {
             "seconds": duration, "msgs": r.messages, "msgs_per_s": Int(perSecond), "bytes_per_s": Int(Double(r.bytes) / duration),
             "expected_msgs_per_s": Int(rate * Double(clients) / Double(channels)),
             "p50_us": h.valueAtPercentile(50), "p99_us": h.valueAtPercentile(99), "p999_us": h.valueAtPercentile(99.9),
-            "max_us": h.max, "hub_rss_kib": mem.rss, "hub_peak_rss_kib": mem.peak,
+            "max_us": h.max, "hub_rss_kib": mem.rss, "hub_peak_rss_kib": mem.peak, "redis": redis != nil,
         ]
         let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))

@@ -12,6 +12,7 @@ struct HubCommand: ParsableCommand {
     @Option(help: "Ticks per second across all channels.") var rate = 1000.0
     @Option(help: "Channels ticker.synthetic.S0 … S<n-1>.") var channels = 1
     @Flag(help: "Offer permessage-deflate.") var deflate = false
+    @Option(help: "Redis URL for state and history (write-behind); none by default.") var redis: String?
 
     func run() throws {
         var config = HubConfig()
@@ -22,6 +23,10 @@ struct HubCommand: ParsableCommand {
         config.feeds.synthetic.enabled = rate > 0
         config.feeds.synthetic.rate = max(rate, 1)
         config.feeds.synthetic.channels = channels
+        config.server.dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("bench-hub-\(getpid())").path
+        config.properties.seedDirectory = "config/properties"
+        if let redis { config.redis.url = redis }
+        try FileManager.default.createDirectory(atPath: config.server.dataDir, withIntermediateDirectories: true)
         var logger = Logger(label: "bench-hub")
         logger.logLevel = .warning
         ShutdownSignals.install { _ in Foundation.exit(0) }

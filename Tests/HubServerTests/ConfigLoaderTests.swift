@@ -58,6 +58,11 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(error("feeds:\n  synthetic: {enabled: true, rate: 0}\n"), "feeds.synthetic.rate: must be between 0 and 10000000")
         XCTAssertEqual(error("serve: {frameBytes: 65536, maxPendingBytes: 1024}\n"), "serve.maxPendingBytes: must be at least serve.frameBytes")
         XCTAssertTrue(error("- a\n- b\n")?.contains("expected") ?? false)
+        XCTAssertEqual(error("redis:\n  url: http://x\n"), "redis.url: must be a redis:// URL (or empty for memory only)")
+        XCTAssertEqual(error("redis:\n  url: redis://h\n  historyLength: 0\n"), "redis.historyLength: must be at least 1")
+        XCTAssertEqual(error("serve:\n  historyMaxAgeSeconds: -1\n"), "serve.historyMaxAgeSeconds: must not be negative (0: no limit)")
+        XCTAssertEqual(try ConfigLoader.parse("redis:\n  url: ${R:-}\n").redis.url, "")
+        XCTAssertEqual(try ConfigLoader.parse("redis:\n  url: ${R:-}\n", environment: ["R": "redis://h:1/2"]).redis.url, "redis://h:1/2")
     }
 
     func testLoadReportsTheFile() {

@@ -38,6 +38,8 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
     }
 
     private let queue = Mutex(Queue())
+    /// Publications taken from the queue and not yet written (part of `pending`).
+    private let inFlight = Atomic<Int>(0)
     private let wake = NSCondition()
     private let stats: Mutex<HistoryStoreHealth>
     private let finished = DispatchSemaphore(value: 0)
@@ -69,24 +71,26 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
 
     public var health: HistoryStoreHealth {
         var h = stats.withLock { $0 }
-        h.pending = queue.withLock { $0.history.count + $0.states.count }
+        h.pending = queue.withLock { $0.history.count + $0.states.count } + inFlight.load(ordering: .acquiring)
         return h
     }
 
     // MARK: HistoryStore (any thread)
 
     public func record(_ p: StoredPublication) {
-        let dropped = queue.withLock { q -> Bool in
+        let (first, dropped) = queue.withLock { q -> (Bool, Bool) in
             q.states[p.channel] = p
             q.history.append(p)
             if q.history.count > config.maxPendingHistory {
                 q.history.removeFirst()
-                return true
+                return (false, true)
             }
-            return false
+            return (q.history.count == 1, false)
         }
         if dropped { stats.withLock { $0.droppedHistory += 1 } }
-        signal()
+        // Only the first entry of a batch wakes the writer (a futex wake per publication would
+        // cost the loop more than the rest of `record`); it gathers the rest itself.
+        if first { signal() }
     }
 
     public func fetch(channel: String, epoch: String, after: UInt64, through: UInt64, reply: @escaping @Sendable ([StoredMessage]?) -> Void) {
@@ -157,14 +161,17 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
                 if wait > 0 { Thread.sleep(forTimeInterval: min(wait, 0.2)) }
                 continue
             }
+            // Swap the queues out: O(1) under the lock the loop thread also takes.
             let (states, history, fetches) = queue.withLock { q in
-                let batch = (q.states, Array(q.history.prefix(5000)), q.fetches)
+                let batch = (q.states, q.history, q.fetches)
                 q.states = [:]
-                q.history.removeFirst(batch.1.count)
+                q.history = []
                 q.fetches = []
+                inFlight.store(batch.0.count + batch.1.count, ordering: .releasing)
                 return batch
             }
             write(states: states, history: history)
+            inFlight.store(0, ordering: .releasing)
             for f in fetches { serve(f) }
             if stopping && queue.withLock({ $0.history.isEmpty && $0.states.isEmpty }) { break }
         }
@@ -199,7 +206,7 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
         }
     }
 
-    private func write(states: [String: StoredPublication], history: [StoredPublication]) {
+    private func write(states: [String: StoredPublication], history: Deque<StoredPublication>) {
         guard let c = connection, !(states.isEmpty && history.isEmpty) else { return }
         var commands: [[[UInt8]]] = []
         commands.reserveCapacity(history.count * 2 + states.count * 2)
