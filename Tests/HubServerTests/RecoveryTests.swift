@@ -161,6 +161,24 @@ final class RecoveryTests: XCTestCase {
         for off in 31...35 { XCTAssertEqual(try c.nextJSON()["off"] as? Int, off) }
     }
 
+    func testRedisDownAtStartTheHubServesDegradedAndCatchesUp() throws {
+        redis.kill()
+        let h = try hub(eventRing: 1024)
+        defer { h.stop() }
+        let c = try TestClient.connect(h.wsURL)
+        c.send(#"{"id":1,"op":"subscribe","channel":"trades.deribit.R"}"#)
+        _ = try c.nextJSON()
+        h.inject(trades(1...3))
+        _ = try c.nextJSON()
+        for off in 1...3 { XCTAssertEqual(try c.nextJSON()["off"] as? Int, off) }
+        XCTAssertEqual(try h.health()["status"] as? String, "degraded")
+        try redis.start()
+        try eventually(timeout: 15, "connected and flushed") {
+            (try h.health()["history"] as? [String: Any])?["state"] as? String == "ok" && h.sync { $0.history.health.pending == 0 }
+        }
+        XCTAssertEqual(try redis.client().command(["XLEN", "streamhub:history:trades.deribit.R"]), .integer(3), "what was queued while down was written")
+    }
+
     func testStateOverHTTPIsServedFromMemory() throws {
         let h = try TestHub()
         defer { h.stop() }
