@@ -66,6 +66,12 @@ public struct PublicationEncoder: Sendable {
     }
 
     private func appendHead(channel: Channel, offset: UInt64, tick: Tick, snapshot: Bool, epoch: String? = nil, to out: inout [UInt8]) {
+        appendHead(channel: channel, offset: offset, exchangeTime: tick.exchangeTime, receiveTime: tick.receiveTime, snapshot: snapshot, epoch: epoch, to: &out)
+    }
+
+    private func appendHead(
+        channel: Channel, offset: UInt64, exchangeTime: Int64, receiveTime: Int64, snapshot: Bool, epoch: String?, to out: inout [UInt8]
+    ) {
         out.append(contentsOf: channel.publicationHead)
         JSONWriter.appendUInt(offset, to: &out)
         if let epoch {
@@ -74,10 +80,27 @@ public struct PublicationEncoder: Sendable {
         }
         if snapshot { JSONWriter.appendLiteral(",\"snap\":true", to: &out) }
         JSONWriter.appendLiteral(",\"ts\":", to: &out)
-        JSONWriter.appendInt(tick.exchangeTime, to: &out)
+        JSONWriter.appendInt(exchangeTime, to: &out)
         JSONWriter.appendLiteral(",\"rt\":", to: &out)
-        JSONWriter.appendInt(tick.receiveTime, to: &out)
+        JSONWriter.appendInt(receiveTime, to: &out)
         JSONWriter.appendLiteral(",\"data\":{", to: &out)
+    }
+
+    /// A publication read back from the history store, projected through `mask`.
+    public func encode(channel: Channel, stored m: StoredMessage, mask: PropertyMask) -> [UInt8] {
+        var out: [UInt8] = []
+        appendHead(channel: channel, offset: m.offset, exchangeTime: m.exchangeTime, receiveTime: m.receiveTime, snapshot: false, epoch: nil, to: &out)
+        var first = true
+        for f in m.fields {
+            guard let id = properties.id(f.name), mask.contains(id) else { continue }
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            JSONWriter.appendString(f.name, to: &out)
+            out.append(UInt8(ascii: ":"))
+            out.append(contentsOf: f.json)
+        }
+        JSONWriter.appendLiteral("}}", to: &out)
+        return out
     }
 
     public func encode(channel: Channel, offset: UInt64, tick: Tick, mask: PropertyMask, snapshot: Bool = false, epoch: String? = nil) -> [UInt8] {

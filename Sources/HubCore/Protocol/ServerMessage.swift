@@ -28,6 +28,17 @@ public enum ServerMessage {
         return out
     }
 
+    /// `{"ch":…,"epoch":…,"off":…}`: a channel in a subscribe reply (`off` = its latest offset).
+    public static func appendChannelEntry(_ channel: Channel, to out: inout [UInt8]) {
+        JSONWriter.appendLiteral("{\"ch\":", to: &out)
+        JSONWriter.appendString(channel.name, to: &out)
+        JSONWriter.appendLiteral(",\"epoch\":", to: &out)
+        JSONWriter.appendString(channel.epoch, to: &out)
+        JSONWriter.appendLiteral(",\"off\":", to: &out)
+        JSONWriter.appendUInt(channel.ring.lastOffset, to: &out)
+        out.append(UInt8(ascii: "}"))
+    }
+
     /// `{"type":"channel","ch":…,"epoch":…,"sub":…}`: a channel that appeared after a wildcard
     /// subscription and now delivers under it.
     public static func channelJoined(_ channel: Channel, subscription: String) -> [UInt8] {

@@ -304,13 +304,7 @@ public final class Hub: @unchecked Sendable {
             attach(sub, to: channel, next: next)
             if !first { result.append(UInt8(ascii: ",")) }
             first = false
-            JSONWriter.appendLiteral("{\"ch\":", to: &result)
-            JSONWriter.appendString(channel.name, to: &result)
-            JSONWriter.appendLiteral(",\"epoch\":", to: &result)
-            JSONWriter.appendString(channel.epoch, to: &result)
-            JSONWriter.appendLiteral(",\"off\":", to: &result)
-            JSONWriter.appendUInt(ring.lastOffset, to: &result)
-            result.append(UInt8(ascii: "}"))
+            ServerMessage.appendChannelEntry(channel, to: &result)
         }
         result.append(UInt8(ascii: "]"))
         if request.since != nil {
@@ -383,18 +377,14 @@ public final class Hub: @unchecked Sendable {
         // The ring must still hold what follows the fetched range, else continuity is lost.
         let recovered = complete && channel.epoch == since.epoch && through + 1 >= ring.firstOffset
         var result: [UInt8] = []
-        JSONWriter.appendLiteral("{\"channels\":[{\"ch\":", to: &result)
-        JSONWriter.appendString(channel.name, to: &result)
-        JSONWriter.appendLiteral(",\"epoch\":", to: &result)
-        JSONWriter.appendString(channel.epoch, to: &result)
-        JSONWriter.appendLiteral(",\"off\":", to: &result)
-        JSONWriter.appendUInt(ring.lastOffset, to: &result)
-        JSONWriter.appendLiteral("}],\"recovered\":", to: &result)
+        JSONWriter.appendLiteral("{\"channels\":[", to: &result)
+        ServerMessage.appendChannelEntry(channel, to: &result)
+        JSONWriter.appendLiteral("],\"recovered\":", to: &result)
         JSONWriter.appendBool(recovered, to: &result)
         result.append(UInt8(ascii: "}"))
         enqueue(ServerMessage.reply(id: id, result: result), to: s)
         if recovered, let messages {
-            for m in messages { enqueue(storedMessage(channel, m, mask: mask), to: s) }
+            for m in messages { enqueue(encoder.encode(channel: channel, stored: m, mask: mask), to: s) }
             cursor.next = through + 1
         } else {
             if let tick = channel.latest {
@@ -408,29 +398,6 @@ public final class Hub: @unchecked Sendable {
             s.ready.append(cursor)
             schedule(s)
         }
-    }
-
-    /// A publication read back from the history store, projected through `mask`.
-    private func storedMessage(_ channel: Channel, _ m: StoredMessage, mask: PropertyMask) -> [UInt8] {
-        var out: [UInt8] = []
-        out.append(contentsOf: channel.publicationHead)
-        JSONWriter.appendUInt(m.offset, to: &out)
-        JSONWriter.appendLiteral(",\"ts\":", to: &out)
-        JSONWriter.appendInt(m.exchangeTime, to: &out)
-        JSONWriter.appendLiteral(",\"rt\":", to: &out)
-        JSONWriter.appendInt(m.receiveTime, to: &out)
-        JSONWriter.appendLiteral(",\"data\":{", to: &out)
-        var first = true
-        for f in m.fields {
-            guard let id = properties.id(f.name), mask.contains(id) else { continue }
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            JSONWriter.appendString(f.name, to: &out)
-            out.append(UInt8(ascii: ":"))
-            out.append(contentsOf: f.json)
-        }
-        JSONWriter.appendLiteral("}}", to: &out)
-        return out
     }
 
     private func unsubscribe(_ sub: Subscription, _ s: Session) {
