@@ -56,7 +56,7 @@ extension PropertyDefinition {
         return u.allSatisfy { isLetter($0) || ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "_") }
     }
 
-    static func isValidSource(_ s: String) -> Bool {
+    public static func isValidSource(_ s: String) -> Bool {
         let u = Array(s.utf8)
         return (1...32).contains(u.count)
             && u.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }

@@ -24,6 +24,19 @@ public struct PropertyMask: Hashable, Sendable {
         words[w] |= 1 << UInt64(id.index & 63)
     }
 
+    /// Properties in both masks.
+    public func intersection(_ other: PropertyMask) -> PropertyMask {
+        if isAll { return other }
+        if other.isAll { return self }
+        var out = PropertyMask([])
+        for w in 0..<min(words.count, other.words.count) where words[w] & other.words[w] != 0 {
+            for bit in 0..<64 where (words[w] & other.words[w]) & (1 << UInt64(bit)) != 0 {
+                out.insert(PropertyID(UInt16(w * 64 + bit)))
+            }
+        }
+        return out
+    }
+
     @inline(__always)
     public func contains(_ id: PropertyID) -> Bool {
         if isAll { return true }

@@ -1,0 +1,83 @@
+/// What one session may do, compiled from its roles' grants: channels (deny wins over allow),
+/// visible properties, API scopes. Feature flags narrow it further (`flags`).
+public struct AccessPolicy: Sendable, Equatable {
+    public let roles: [String]
+    public let scopes: Set<String>
+    private let allow: [(pattern: ChannelPattern, flag: String?)]
+    private let deny: [ChannelPattern]
+    private let tiers: Set<PropertyTier>
+    private let allowProperties: Set<String>
+    private let denyProperties: Set<String>
+    /// Flags on for this session (rules and properties that need a flag apply only when it is on).
+    public let flags: Set<String>
+
+    public static func == (a: AccessPolicy, b: AccessPolicy) -> Bool {
+        a.roles == b.roles && a.scopes == b.scopes && a.tiers == b.tiers && a.allowProperties == b.allowProperties
+            && a.denyProperties == b.denyProperties && a.flags == b.flags && a.deny == b.deny
+            && a.allow.map(\.pattern) == b.allow.map(\.pattern) && a.allow.map(\.flag) == b.allow.map(\.flag)
+    }
+
+    /// The union of the roles' grants (a deny in any role wins).
+    public init(roles: [Role], flags: Set<String> = []) {
+        self.roles = roles.map(\.id).sorted()
+        self.flags = flags
+        var scopes: Set<String> = [], tiers: Set<PropertyTier> = [], ap: Set<String> = [], dp: Set<String> = []
+        var allow: [(ChannelPattern, String?)] = [], deny: [ChannelPattern] = []
+        for r in roles {
+            scopes.formUnion(r.grants.scopes)
+            tiers.formUnion(r.grants.tiers)
+            ap.formUnion(r.grants.properties.allow)
+            dp.formUnion(r.grants.properties.deny)
+            for rule in r.grants.channels {
+                guard let p = try? ChannelPattern(parsing: rule.pattern) else { continue }  // checked when stored
+                if rule.effect == .allow { allow.append((p, rule.flag)) } else { deny.append(p) }
+            }
+        }
+        self.scopes = scopes
+        self.tiers = tiers
+        allowProperties = ap
+        denyProperties = dp
+        self.allow = allow
+        self.deny = deny
+    }
+
+    /// Everything allowed (no access control configured).
+    public static let unrestricted = AccessPolicy(roles: [Role(id: "unrestricted", grants: Grants(
+        channels: [ChannelRule(.allow, "*.*.*")], tiers: PropertyTier.allCases, scopes: [Scope.all]))])
+
+    public func has(scope: String) -> Bool { scopes.contains(Scope.all) || scopes.contains(scope) }
+
+    /// A concrete channel: some allow rule (with its flag on) matches and no deny rule does.
+    public func allows(_ key: ChannelKey) -> Bool {
+        guard !deny.contains(where: { $0.matches(key) }) else { return false }
+        return allow.contains { $0.pattern.matches(key) && ($0.flag.map(flags.contains) ?? true) }
+    }
+
+    /// Whether a subscription pattern can ever yield an allowed channel (else it is refused).
+    public func mayMatch(_ pattern: ChannelPattern) -> Bool {
+        if pattern.isExact, let s = pattern.stream.flatMap(StreamKind.init(rawValue:)) {
+            return allows(ChannelKey(stream: s, source: pattern.venue!, instrument: pattern.instrument!))
+        }
+        func overlap(_ a: String?, _ b: String?) -> Bool { a == nil || b == nil || a == b }
+        return allow.contains {
+            ($0.flag.map(flags.contains) ?? true) && overlap($0.pattern.stream, pattern.stream)
+                && overlap($0.pattern.venue, pattern.venue) && overlap($0.pattern.instrument, pattern.instrument)
+        }
+    }
+
+    /// A property: its tier is granted or it is allowed by name, it is not denied by name, and
+    /// the flag it needs (if any) is on.
+    public func allows(_ def: PropertyDefinition) -> Bool {
+        guard !denyProperties.contains(def.name) else { return false }
+        guard tiers.contains(def.tier) || allowProperties.contains(def.name) else { return false }
+        return def.flag.map(flags.contains) ?? true
+    }
+
+    /// The properties of `registry` this policy lets through, as a view mask.
+    public func mask(_ registry: PropertyRegistry) -> PropertyMask {
+        if tiers.count == PropertyTier.allCases.count && denyProperties.isEmpty && registry.all.allSatisfy({ $0.flag == nil || flags.contains($0.flag!) }) {
+            return .all
+        }
+        return PropertyMask(registry.all.filter(allows).compactMap { registry.id($0.name) })
+    }
+}

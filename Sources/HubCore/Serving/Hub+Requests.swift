@@ -1,0 +1,140 @@
+import SimdJSON
+
+/// Client requests: subscribe, unsubscribe, ping (and errors).
+extension Hub {
+    func fail(_ s: Session, _ e: ProtocolError) {
+        counters.protocolErrors += 1
+        s.protocolErrors += 1
+        if s.protocolErrors > config.maxProtocolErrors {
+            close(s, .badRequest)
+            return
+        }
+        enqueue(ServerMessage.error(e), to: s)
+    }
+
+    func handle(_ command: ClientCommand, _ s: Session) throws(ProtocolError) {
+        switch command.op {
+        case .ping:
+            var result: [UInt8] = []
+            JSONWriter.appendLiteral("{\"ts\":", to: &result)
+            JSONWriter.appendInt(now(), to: &result)
+            result.append(UInt8(ascii: "}"))
+            enqueue(ServerMessage.reply(id: command.id, result: result), to: s)
+        case .subscribe(let sub):
+            try subscribe(sub, id: command.id, s)
+        case .unsubscribe(let channel):
+            guard let sub = s.subscriptions[channel] else {
+                throw ProtocolError(.notSubscribed, "not subscribed to '\(channel.prefix(200))'", id: command.id)
+            }
+            unsubscribe(sub, s)
+            enqueue(ServerMessage.reply(id: command.id, result: Array("{}".utf8)), to: s)
+        }
+    }
+
+    func subscribe(_ request: ClientCommand.Subscribe, id: Int64, _ s: Session) throws(ProtocolError) {
+        let pattern: ChannelPattern
+        do {
+            pattern = try ChannelPattern(parsing: request.channel)
+        } catch {
+            throw ProtocolError(.invalidChannel, "invalid channel '\(request.channel.prefix(200))': \(error)", id: id)
+        }
+        if let stream = pattern.stream, StreamKind(rawValue: stream) == nil {
+            throw ProtocolError(.invalidChannel, "unknown stream '\(stream)'", id: id)
+        }
+        guard s.subscriptions[request.channel] == nil else {
+            throw ProtocolError(.alreadySubscribed, "already subscribed to '\(request.channel)'", id: id)
+        }
+        guard s.subscriptions.count < config.maxSubscriptions else {
+            throw ProtocolError(.tooManySubscriptions, "at most \(config.maxSubscriptions) subscriptions per connection", id: id)
+        }
+        if request.since != nil && !pattern.isExact {
+            throw ProtocolError(.badRequest, "since needs an exact channel, not a pattern", id: id)
+        }
+        var view = ViewID.all
+        if let fields = request.fields {
+            var mask = PropertyMask([])
+            for name in fields {
+                guard let pid = projectable(name) else {
+                    throw ProtocolError(.unknownProperty, "unknown property '\(name.prefix(64))' in fields", id: id)
+                }
+                mask.insert(pid)
+            }
+            view = views.intern(mask)
+        }
+
+        let sub = Subscription(pattern: pattern, key: request.channel, view: view, session: s)
+        s.subscriptions[request.channel] = sub
+        registry.watch(sub)
+
+        var result: [UInt8] = []
+        JSONWriter.appendLiteral("{\"channels\":[", to: &result)
+        var snapshots: [[UInt8]] = []
+        var recovered: Bool?
+        var first = true
+        for channel in registry.matching(pattern) where s.cursors[ObjectIdentifier(channel)] == nil {
+            let ring = channel.ring
+            var next = ring.lastOffset + 1
+            if let since = request.since {
+                switch recovery(channel, since) {
+                case .fromRing:
+                    recovered = true
+                    next = since.offset + 1
+                case .fromHistory(let through):
+                    // Missed publications older than the ring: fetched from the history store;
+                    // the reply waits for them.
+                    let cursor = attach(sub, to: channel, next: through + 1, paused: true)
+                    recoverFromHistory(s, sub: sub, cursor: cursor, id: id, since: since, through: through)
+                    return
+                case .impossible:
+                    recovered = false
+                }
+            }
+            if recovered != true, let tick = channel.latest {
+                snapshots.append(encoder.encode(channel: channel, offset: ring.lastOffset, tick: tick, mask: views.mask(view), snapshot: true))
+            }
+            attach(sub, to: channel, next: next)
+            if !first { result.append(UInt8(ascii: ",")) }
+            first = false
+            ServerMessage.appendChannelEntry(channel, to: &result)
+        }
+        result.append(UInt8(ascii: "]"))
+        if request.since != nil {
+            JSONWriter.appendLiteral(",\"recovered\":", to: &result)
+            JSONWriter.appendBool(recovered ?? false, to: &result)
+        }
+        result.append(UInt8(ascii: "}"))
+        enqueue(ServerMessage.reply(id: id, result: result), to: s)
+        for snap in snapshots { enqueue(snap, to: s) }
+    }
+
+    @discardableResult
+    func attach(_ sub: Subscription, to channel: Channel, next: UInt64, paused: Bool = false) -> Cursor {
+        let s = sub.session
+        let cursor = Cursor(session: s, channel: channel, next: next, subscription: sub)
+        cursor.isPaused = paused
+        s.cursors[ObjectIdentifier(channel)] = cursor
+        channel.attach(cursor)
+        if cursor.hasPending {
+            cursor.isReady = true
+            s.ready.append(cursor)
+            schedule(s)
+        }
+        return cursor
+    }
+
+    func unsubscribe(_ sub: Subscription, _ s: Session) {
+        s.subscriptions[sub.key] = nil
+        registry.unwatch(sub)
+        for (key, cursor) in s.cursors where cursor.subscription === sub {
+            // Another subscription of this session that matches keeps the channel flowing.
+            if let other = s.subscriptions.values.first(where: { $0.pattern.matches(cursor.channel.key) }) {
+                cursor.subscription = other
+                continue
+            }
+            cursor.channel.detach(cursor)
+            cursor.isDetached = true
+            s.cursors[key] = nil
+        }
+    }
+
+}
