@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "4.0.0"..<"6.0.0"),
     ],
     targets: [
         // C libraries from Debian packages, imported through a module map and a tiny shim header.
@@ -55,6 +57,16 @@ let package = Package(
             name: "HubCache",
             dependencies: ["HubCore", "CHiredis", .product(name: "DequeModule", package: "swift-collections")]
         ),
+        // Identity: JWT (jwt-kit), passwords (PBKDF2), API keys, access control.
+        .target(
+            name: "HubAuth",
+            dependencies: [
+                "HubCore",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         // The libwebsockets event loop as Swift types: contexts, server and client connections, timers.
         .target(name: "WebSocketLoop", dependencies: ["CWebSockets"], swiftSettings: hotPath),
         // Simulators speaking each venue's protocol over WebSocket (used by venue-sim, the demo and tests).
@@ -66,7 +78,7 @@ let package = Package(
         .target(
             name: "HubServer",
             dependencies: [
-                "HubCore", "HubStore", "HubCache", "Venues", "WebSocketLoop", "VenueSimulators",
+                "HubCore", "HubStore", "HubCache", "HubAuth", "Venues", "WebSocketLoop", "VenueSimulators",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -91,11 +103,15 @@ let package = Package(
         ),
 
         // Test support: a real WebSocket client (libwebsockets) with blocking, time-bounded waits.
-        .target(name: "HubTesting", dependencies: ["WebSocketLoop", "HubServer", "HubCache"], path: "Tests/HubTesting"),
+        .target(name: "HubTesting", dependencies: ["WebSocketLoop", "HubServer", "HubCache", "HubAuth"], path: "Tests/HubTesting"),
         .testTarget(name: "SimdJSONTests", dependencies: ["SimdJSON"]),
         .testTarget(name: "HubCoreTests", dependencies: ["HubCore"]),
         .testTarget(name: "HubStoreTests", dependencies: ["HubStore", "HubCore"]),
         .testTarget(name: "HubCacheTests", dependencies: ["HubCache", "HubCore", "HubTesting"]),
+        .testTarget(
+            name: "HubAuthTests",
+            dependencies: ["HubAuth", "HubCore", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(name: "VenuesTests", dependencies: ["Venues", "VenueSimulators", "HubTesting"]),
         .testTarget(name: "WebSocketLoopTests", dependencies: ["WebSocketLoop", "HubTesting"]),
         .testTarget(name: "HubServerTests", dependencies: ["HubServer", "HubTesting"]),

@@ -9,6 +9,10 @@ public struct ClientCommand: Equatable, Sendable {
         case subscribe(Subscribe)
         case unsubscribe(channel: String)
         case ping
+        /// Authenticate (the first message, when the connection carried no token).
+        case auth(token: String)
+        /// Replace the session's token before it expires (same subject).
+        case refresh(token: String)
     }
 
     public struct Subscribe: Equatable, Sendable {
@@ -65,6 +69,12 @@ public struct ClientCommand: Equatable, Sendable {
             op = .unsubscribe(channel: try Self.channel(root, id))
         case "ping":
             op = .ping
+        case "auth", "refresh":
+            guard let t = root["token"] else { throw ProtocolError(.badRequest, "token is required", id: id) }
+            guard let token = t.string, !token.isEmpty, token.utf8.count <= 8192 else {
+                throw ProtocolError(.badRequest, "token must be a non-empty string", id: id)
+            }
+            op = opName == "auth" ? .auth(token: token) : .refresh(token: token)
         default:
             throw ProtocolError(.unknownOp, "unknown op '\(opName.prefix(64))'", id: id)
         }

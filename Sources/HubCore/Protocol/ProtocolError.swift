@@ -21,6 +21,8 @@ public struct ProtocolError: Error, Equatable, Sendable {
         case tooManySubscriptions = 1005
         case unknownProperty = 1006
         case unsupported = 1007
+        case unauthorized = 1010
+        case forbidden = 1011
         case `internal` = 1500
     }
 }
@@ -35,6 +37,7 @@ public struct CloseReason: Equatable, Sendable {
     public static let unauthorized = CloseReason(code: 4001, message: "unauthorized")
     public static let forbidden = CloseReason(code: 4003, message: "forbidden")
     public static let tokenExpired = CloseReason(code: 4004, message: "token expired")
+    public static let accountDisabled = CloseReason(code: 4003, message: "account disabled")
     public static let slowConsumer = CloseReason(code: 4008, message: "slow consumer")
     public static let messageTooBig = CloseReason(code: 4009, message: "message too big")
     public static let binaryFrame = CloseReason(code: 4010, message: "binary frames are not accepted")

@@ -53,3 +53,68 @@ public enum ServerMessage {
         return out
     }
 }
+
+extension ServerMessage {
+    /// `{"type":"unsubscribed","channel":…,"reason":…}`: the server ended a subscription (or
+    /// one channel of a pattern) because permissions changed.
+    public static func unsubscribed(channel: String, reason: String) -> [UInt8] {
+        var out: [UInt8] = []
+        JSONWriter.appendLiteral("{\"type\":\"unsubscribed\",\"channel\":", to: &out)
+        JSONWriter.appendString(channel, to: &out)
+        JSONWriter.appendLiteral(",\"reason\":", to: &out)
+        JSONWriter.appendString(reason, to: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// `{"type":"permissions","roles":[…],"scopes":[…]}` after a change.
+    public static func permissions(_ p: AccessPolicy) -> [UInt8] {
+        var out: [UInt8] = []
+        JSONWriter.appendLiteral("{\"type\":\"permissions\",", to: &out)
+        appendRolesAndScopes(p, &out)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// `{"type":"expiring","expiresAt":µs,"inSeconds":s}`: refresh before it runs out.
+    public static func expiring(at exp: Int64, now: Int64) -> [UInt8] {
+        var out: [UInt8] = []
+        JSONWriter.appendLiteral("{\"type\":\"expiring\",\"expiresAt\":", to: &out)
+        JSONWriter.appendInt(exp, to: &out)
+        JSONWriter.appendLiteral(",\"inSeconds\":", to: &out)
+        JSONWriter.appendInt(max(0, (exp - now) / 1_000_000), to: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// The result of `auth`/`refresh`: `{"subject":…,"roles":[…],"scopes":[…],"expiresAt":µs}`.
+    public static func identity(_ p: Principal, _ policy: AccessPolicy?) -> [UInt8] {
+        var out: [UInt8] = []
+        JSONWriter.appendLiteral("{\"subject\":", to: &out)
+        JSONWriter.appendString(p.subject, to: &out)
+        if let policy {
+            out.append(UInt8(ascii: ","))
+            appendRolesAndScopes(policy, &out)
+        }
+        if let exp = p.expiresAt {
+            JSONWriter.appendLiteral(",\"expiresAt\":", to: &out)
+            JSONWriter.appendInt(exp, to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    private static func appendRolesAndScopes(_ p: AccessPolicy, _ out: inout [UInt8]) {
+        JSONWriter.appendLiteral("\"roles\":[", to: &out)
+        for (i, r) in p.roles.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONWriter.appendString(r, to: &out)
+        }
+        JSONWriter.appendLiteral("],\"scopes\":[", to: &out)
+        for (i, sc) in p.scopes.sorted().enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONWriter.appendString(sc, to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+}

@@ -13,7 +13,21 @@ extension Hub {
     }
 
     func handle(_ command: ClientCommand, _ s: Session) throws(ProtocolError) {
+        if access != nil && s.principal == nil {
+            switch command.op {
+            case .auth, .ping: break
+            default: throw ProtocolError(.unauthorized, "authenticate first: send {\"op\":\"auth\",\"token\":…}", id: command.id)
+            }
+        }
         switch command.op {
+        case .auth(let token):
+            guard access != nil else { throw ProtocolError(.unsupported, "this server does not authenticate", id: command.id) }
+            authenticate(s, token: token, requestID: command.id, refresh: false)
+        case .refresh(let token):
+            guard access != nil, s.principal != nil, s.principal?.isAnonymous == false else {
+                throw ProtocolError(.unauthorized, "refresh needs an authenticated session", id: command.id)
+            }
+            authenticate(s, token: token, requestID: command.id, refresh: true)
         case .ping:
             var result: [UInt8] = []
             JSONWriter.appendLiteral("{\"ts\":", to: &result)
@@ -50,19 +64,25 @@ extension Hub {
         if request.since != nil && !pattern.isExact {
             throw ProtocolError(.badRequest, "since needs an exact channel, not a pattern", id: id)
         }
-        var view = ViewID.all
-        if let fields = request.fields {
+        if let policy = s.policy, !policy.mayMatch(pattern) {
+            throw ProtocolError(.forbidden, "your roles do not allow '\(request.channel.prefix(200))'", id: id)
+        }
+        var fields: PropertyMask?
+        if let names = request.fields {
             var mask = PropertyMask([])
-            for name in fields {
+            for name in names {
                 guard let pid = projectable(name) else {
                     throw ProtocolError(.unknownProperty, "unknown property '\(name.prefix(64))' in fields", id: id)
                 }
+                guard s.policyMask.contains(pid) else {
+                    throw ProtocolError(.forbidden, "property '\(name.prefix(64))' is not available to your roles and flags", id: id)
+                }
                 mask.insert(pid)
             }
-            view = views.intern(mask)
+            fields = mask
         }
 
-        let sub = Subscription(pattern: pattern, key: request.channel, view: view, session: s)
+        let sub = Subscription(pattern: pattern, key: request.channel, fields: fields, view: view(s, fields), session: s)
         s.subscriptions[request.channel] = sub
         registry.watch(sub)
 
@@ -71,7 +91,8 @@ extension Hub {
         var snapshots: [[UInt8]] = []
         var recovered: Bool?
         var first = true
-        for channel in registry.matching(pattern) where s.cursors[ObjectIdentifier(channel)] == nil {
+        let view = sub.view
+        for channel in registry.matching(pattern) where s.cursors[ObjectIdentifier(channel)] == nil && s.may(channel.key) {
             let ring = channel.ring
             var next = ring.lastOffset + 1
             if let since = request.since {
@@ -127,7 +148,7 @@ extension Hub {
         registry.unwatch(sub)
         for (key, cursor) in s.cursors where cursor.subscription === sub {
             // Another subscription of this session that matches keeps the channel flowing.
-            if let other = s.subscriptions.values.first(where: { $0.pattern.matches(cursor.channel.key) }) {
+            if let other = s.subscriptions.values.first(where: { $0.pattern.matches(cursor.channel.key) }), s.may(cursor.channel.key) {
                 cursor.subscription = other
                 continue
             }

@@ -21,6 +21,8 @@ public final class Hub: @unchecked Sendable {
     public let history: HistoryStore?
     /// Hands work from other threads (history replies) back to the loop.
     let runOnLoop: @Sendable (@escaping @Sendable () -> Void) -> Void
+    /// Authentication and authorisation; nil lets everyone do everything (tests, tools).
+    public let access: AccessControl?
     var sessions: [UInt64: Session] = [:]
     var nextSessionID: UInt64 = 1
 
@@ -35,9 +37,11 @@ public final class Hub: @unchecked Sendable {
         now: @escaping () -> Int64 = WallClock.microseconds,
         makeEpoch: @escaping () -> String = Hub.randomEpoch,
         history: HistoryStore? = nil,
+        access: AccessControl? = nil,
         runOnLoop: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void = { $0() }
     ) {
         self.history = history
+        self.access = access
         self.runOnLoop = runOnLoop
         self.properties = properties
         self.projectable = projectable ?? { [properties] in properties.id($0) }
@@ -63,7 +67,7 @@ public final class Hub: @unchecked Sendable {
         if let c = registry.channel(key) { return c }
         let c = registry.create(key)
         counters.channels = registry.count
-        for sub in registry.watchers(of: key) where sub.session.cursors[ObjectIdentifier(c)] == nil {
+        for sub in registry.watchers(of: key) where sub.session.cursors[ObjectIdentifier(c)] == nil && sub.session.may(key) {
             enqueue(ServerMessage.channelJoined(c, subscription: sub.key), to: sub.session)
             attach(sub, to: c, next: 1)
         }
@@ -147,11 +151,21 @@ public final class Hub: @unchecked Sendable {
 
     public var sessionCount: Int { sessions.count }
 
-    public func open(transport: SessionTransport, remoteAddress: String) -> Session {
-        let s = Session(id: nextSessionID, remoteAddress: remoteAddress, transport: transport)
+    /// A new connection. `token` (from the handshake's Authorization header or `access_token`)
+    /// is verified off the loop; without one the session is anonymous when that is allowed, or
+    /// must send `auth` within the deadline.
+    public func open(transport: SessionTransport, remoteAddress: String, token: String? = nil) -> Session {
+        let s = Session(id: nextSessionID, remoteAddress: remoteAddress, transport: transport, openedAt: now())
         nextSessionID += 1
         sessions[s.id] = s
         counters.sessions = sessions.count
+        if let access {
+            if let token {
+                authenticate(s, token: token, requestID: nil, refresh: false)
+            } else if let anonymous = access.anonymous {
+                _ = apply(anonymous, to: s, access)
+            }
+        }
         return s
     }
 
@@ -191,6 +205,12 @@ public final class Hub: @unchecked Sendable {
     /// A complete text message from the client.
     public func receive(_ s: Session, message: UnsafeRawBufferPointer) {
         guard s.closeReason == nil else { return }
+        if s.authPending {
+            // Requests wait for the token check (a client may subscribe right after connecting).
+            guard s.waitingRequests.count < 64 else { return close(s, .badRequest) }
+            s.waitingRequests.append(Array(message))
+            return
+        }
         counters.requests += 1
         if message.count > config.maxMessageBytes {
             close(s, .messageTooBig)

@@ -10,5 +10,6 @@ public struct ServeCounters: Sendable, Equatable {
     public var protocolErrors: UInt64 = 0
     public var slowConsumers: UInt64 = 0
     public var conflations: UInt64 = 0
+    public var authFailures: UInt64 = 0
     public init() {}
 }

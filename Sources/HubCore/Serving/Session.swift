@@ -21,14 +21,27 @@ public final class Session: @unchecked Sendable {
     public internal(set) var closeReason: CloseReason?
     var protocolErrors = 0
 
+    /// Who this is (nil until authenticated, when anonymous access is off).
+    public internal(set) var principal: Principal?
+    /// What it may do (nil: no access control configured).
+    public internal(set) var policy: AccessPolicy?
+    /// The properties the policy lets through (intersected with each subscription's fields).
+    var policyMask: PropertyMask = .all
+    /// A token is being verified: requests wait (bounded) until it is done.
+    var authPending = false
+    var waitingRequests: [[UInt8]] = []
+    var expiryWarned = false
+    let openedAt: Int64
+
     public internal(set) var messagesSent: UInt64 = 0
     public internal(set) var framesSent: UInt64 = 0
     public internal(set) var conflations: UInt64 = 0
 
-    init(id: UInt64, remoteAddress: String, transport: SessionTransport) {
+    init(id: UInt64, remoteAddress: String, transport: SessionTransport, openedAt: Int64) {
         self.id = id
         self.remoteAddress = remoteAddress
         self.transport = transport
+        self.openedAt = openedAt
     }
 
     public var subscriptionCount: Int { subscriptions.count }

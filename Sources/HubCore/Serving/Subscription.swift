@@ -3,14 +3,18 @@ final class Subscription {
     let pattern: ChannelPattern
     /// The pattern as the client wrote it; `unsubscribe` names it.
     let key: String
-    let view: ViewID
+    /// The projection asked for (nil: every property the session may see).
+    let fields: PropertyMask?
+    /// Policy mask ∩ fields, interned; recompiled when the session's permissions change.
+    var view: ViewID
     /// unowned(unsafe): a session outlives its subscriptions (`Hub.disconnect` drops them first),
     /// and the checked form costs a strong retain per access on the fan-out path.
     unowned(unsafe) let session: Session
 
-    init(pattern: ChannelPattern, key: String, view: ViewID, session: Session) {
+    init(pattern: ChannelPattern, key: String, fields: PropertyMask?, view: ViewID, session: Session) {
         self.pattern = pattern
         self.key = key
+        self.fields = fields
         self.view = view
         self.session = session
     }

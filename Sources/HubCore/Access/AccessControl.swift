@@ -1,0 +1,58 @@
+/// Who a session is: from a verified token, or the anonymous principal.
+public struct Principal: Sendable, Equatable {
+    /// The token's subject (a local user id for tokens the hub issued).
+    public var subject: String
+    /// Roles named by the token itself (externally issued tokens); the hub's own tokens carry
+    /// none here: their user's current role assignments apply.
+    public var claimedRoles: [String]
+    /// Expiry, µs since the epoch (nil: does not expire).
+    public var expiresAt: Int64?
+    /// `streamhub` for the hub's own tokens, else the external issuer.
+    public var issuer: String
+    public var isAnonymous: Bool
+
+    public init(subject: String, claimedRoles: [String] = [], expiresAt: Int64? = nil, issuer: String, isAnonymous: Bool = false) {
+        self.subject = subject
+        self.claimedRoles = claimedRoles
+        self.expiresAt = expiresAt
+        self.issuer = issuer
+        self.isAnonymous = isAnonymous
+    }
+}
+
+/// Why a token was not accepted.
+public struct AccessFailure: Error, Equatable, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable { case invalid, expired }
+    public let kind: Kind
+    public let reason: String
+
+    public init(_ kind: Kind, _ reason: String) {
+        self.kind = kind
+        self.reason = reason
+    }
+
+    public init(_ reason: String) {
+        self.init(.invalid, reason)
+    }
+
+    public var description: String { reason }
+}
+
+/// Authentication and authorisation as the serving stage needs them.
+///
+/// Threading: `verify` may be called on the loop and must not block it (the work runs
+/// elsewhere; `reply` may run on any thread); the rest is called on the loop thread.
+public protocol AccessControl: AnyObject, Sendable {
+    func verify(token: String, reply: @escaping @Sendable (Result<Principal, AccessFailure>) -> Void)
+    /// The policy for `principal` now — current role definitions and assignments, flags — or
+    /// nil when the account is disabled or unknown.
+    func policy(for principal: Principal) -> AccessPolicy?
+    /// The properties `policy` lets through, as a view mask.
+    func mask(for policy: AccessPolicy) -> PropertyMask
+    /// The anonymous principal when anonymous access is allowed, else nil.
+    var anonymous: Principal? { get }
+    /// Seconds before expiry that an `expiring` push is sent.
+    var expiryWarningSeconds: Double { get }
+    /// Seconds a connection without a token has to send its `auth` message.
+    var authDeadlineSeconds: Double { get }
+}

@@ -1,0 +1,141 @@
+/// Authentication, permissions and their changes on live sessions.
+extension Hub {
+    /// The view a subscription gets: what the session's policy lets through ∩ its fields.
+    func view(_ s: Session, _ fields: PropertyMask?) -> ViewID {
+        let mask = fields.map { s.policyMask.intersection($0) } ?? s.policyMask
+        return views.intern(mask)
+    }
+
+    /// Verifies `token` off the loop; the session's requests wait until the answer is in.
+    func authenticate(_ s: Session, token: String, requestID: Int64?, refresh: Bool) {
+        guard let access else { return }
+        s.authPending = true
+        let box = UncheckedSendable((self, s))
+        access.verify(token: token) { [runOnLoop] result in
+            runOnLoop {
+                let (hub, s) = box.value
+                hub.completeAuthentication(s, result, requestID: requestID, refresh: refresh)
+            }
+        }
+    }
+
+    private func completeAuthentication(_ s: Session, _ result: Result<Principal, AccessFailure>, requestID: Int64?, refresh: Bool) {
+        guard sessions[s.id] === s, let access else { return }
+        s.authPending = false
+        switch result {
+        case .success(let principal):
+            if refresh, let current = s.principal, current.subject != principal.subject || current.issuer != principal.issuer {
+                fail(s, ProtocolError(.forbidden, "refresh must keep the same subject", id: requestID))
+            } else if apply(principal, to: s, access) {
+                if let id = requestID { enqueue(ServerMessage.reply(id: id, result: ServerMessage.identity(principal, s.policy)), to: s) }
+            } else {
+                closeOrAnswer(s, requestID, ProtocolError(.forbidden, "account disabled or unknown", id: requestID), .forbidden)
+            }
+        case .failure(let failure):
+            counters.authFailures += 1
+            let code: ProtocolError.Code = .unauthorized
+            let reason = failure.kind == .expired ? "token expired: \(failure.reason)" : "invalid token: \(failure.reason)"
+            // A handshake token that fails ends the connection; an `auth`/`refresh` message gets an answer.
+            closeOrAnswer(s, requestID, ProtocolError(code, reason, id: requestID), failure.kind == .expired ? .tokenExpired : .unauthorized)
+        }
+        let waiting = s.waitingRequests
+        s.waitingRequests = []
+        for request in waiting where s.closeReason == nil {
+            request.withUnsafeBytes { receive(s, message: $0) }
+        }
+    }
+
+    private func closeOrAnswer(_ s: Session, _ requestID: Int64?, _ error: ProtocolError, _ reason: CloseReason) {
+        if requestID == nil && s.principal == nil {
+            close(s, reason)
+        } else {
+            fail(s, error)
+        }
+    }
+
+    /// Sets the session's identity and policy; false when the account may not connect.
+    @discardableResult
+    func apply(_ principal: Principal, to s: Session, _ access: AccessControl) -> Bool {
+        guard let policy = access.policy(for: principal) else { return false }
+        s.principal = principal
+        s.expiryWarned = false
+        update(s, policy: policy, mask: access.mask(for: policy), reason: nil)
+        return true
+    }
+
+    /// Installs a new policy: subscriptions and channels no longer allowed are removed (with an
+    /// `unsubscribed` push naming the reason when `reason` is given), views are recompiled, and
+    /// wildcard subscriptions pick up channels the new policy allows.
+    private func update(_ s: Session, policy: AccessPolicy, mask: PropertyMask, reason: String?) {
+        let changed = s.policy != policy
+        s.policy = policy
+        s.policyMask = mask
+        for sub in Array(s.subscriptions.values).sorted(by: { $0.key < $1.key }) {
+            guard policy.mayMatch(sub.pattern) else {
+                unsubscribe(sub, s)
+                if let reason { enqueue(ServerMessage.unsubscribed(channel: sub.key, reason: reason), to: s) }
+                continue
+            }
+            sub.view = view(s, sub.fields)
+            for (key, cursor) in s.cursors where cursor.subscription === sub && !policy.allows(cursor.channel.key) {
+                cursor.channel.detach(cursor)
+                cursor.isDetached = true
+                s.cursors[key] = nil
+                if let reason { enqueue(ServerMessage.unsubscribed(channel: cursor.channel.name, reason: reason), to: s) }
+            }
+            if !sub.pattern.isExact {
+                for channel in registry.matching(sub.pattern) where s.cursors[ObjectIdentifier(channel)] == nil && policy.allows(channel.key) {
+                    enqueue(ServerMessage.channelJoined(channel, subscription: sub.key), to: s)
+                    attach(sub, to: channel, next: channel.ring.lastOffset + 1)
+                }
+            }
+        }
+        if changed && reason != nil { enqueue(ServerMessage.permissions(policy), to: s) }
+    }
+
+    /// Re-evaluates the live sessions whose principal matches (a role assigned or edited, a
+    /// user disabled, a flag toggled): new policies take effect at once; a session whose account
+    /// may no longer connect is closed with 4003.
+    public func reevaluate(reason: String, where matches: (Principal) -> Bool) {
+        guard let access else { return }
+        for s in sessions.values where s.closeReason == nil {
+            guard let p = s.principal, matches(p) else { continue }
+            guard let policy = access.policy(for: p) else {
+                close(s, .accountDisabled)
+                continue
+            }
+            update(s, policy: policy, mask: access.mask(for: policy), reason: reason)
+        }
+    }
+
+    /// Periodic checks (about once a second): tokens about to expire get an `expiring` push,
+    /// expired ones close with 4004, connections that never authenticated close with 4001.
+    public func sweep() {
+        guard let access else { return }
+        let t = now()
+        for s in sessions.values where s.closeReason == nil {
+            guard let p = s.principal else {
+                if !s.authPending && Double(t - s.openedAt) / 1e6 > access.authDeadlineSeconds { close(s, .unauthorized) }
+                continue
+            }
+            guard let exp = p.expiresAt else { continue }
+            if t >= exp {
+                close(s, .tokenExpired)
+            } else if !s.expiryWarned && Double(exp - t) / 1e6 <= access.expiryWarningSeconds {
+                s.expiryWarned = true
+                enqueue(ServerMessage.expiring(at: exp, now: t), to: s)
+            }
+        }
+    }
+
+    /// Sessions of one subject (for admin views and tests).
+    public func sessions(of subject: String) -> [Session] {
+        sessions.values.filter { $0.principal?.subject == subject }
+    }
+}
+
+extension Session {
+    /// A concrete channel this session may receive (everything without access control).
+    @inline(__always)
+    func may(_ key: ChannelKey) -> Bool { policy?.allows(key) ?? true }
+}
