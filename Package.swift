@@ -87,7 +87,7 @@ let package = Package(
 
         .executableTarget(
             name: "streamhub",
-            dependencies: ["HubServer", "HubStore", "HubCore", "WebSocketLoop", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["HubServer", "HubStore", "HubCore", "HubAuth", "WebSocketLoop", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "venue-sim",

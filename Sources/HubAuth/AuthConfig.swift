@@ -30,12 +30,15 @@ public struct AuthConfig: Sendable, Equatable {
         public var jwks: String
         /// Where the token lists roles: a claim name or a dotted path (`realm_access.roles`).
         public var rolesClaim = "roles"
+        /// Provider role → hub role; when empty, role names are taken as they are.
+        public var roleMap: [String: String] = [:]
 
-        public init(issuer: String, audience: String, jwks: String, rolesClaim: String = "roles") {
+        public init(issuer: String, audience: String, jwks: String, rolesClaim: String = "roles", roleMap: [String: String] = [:]) {
             self.issuer = issuer
             self.audience = audience
             self.jwks = jwks
             self.rolesClaim = rolesClaim
+            self.roleMap = roleMap
         }
     }
 

@@ -85,3 +85,30 @@ public struct APIKey: Sendable, Equatable {
 
     public var digest: String { Self.digest(secret) }
 }
+
+/// Refresh tokens: `shr_<id>_<secret>`, opaque to clients; only SHA-256 of the secret is stored,
+/// and each is spent once (refreshing returns a new one).
+public struct RefreshToken: Sendable, Equatable {
+    public let id: String
+    public let secret: String
+
+    public var text: String { "shr_\(id)_\(secret)" }
+
+    public static func generate() -> RefreshToken {
+        let k = APIKey.generate()
+        return RefreshToken(id: k.id, secret: k.secret)
+    }
+
+    public init?(parsing text: String) {
+        guard text.hasPrefix("shr_"), let k = APIKey(parsing: "shk_" + text.dropFirst(4)) else { return nil }
+        id = k.id
+        secret = k.secret
+    }
+
+    init(id: String, secret: String) {
+        self.id = id
+        self.secret = secret
+    }
+
+    public var digest: String { APIKey.digest(secret) }
+}

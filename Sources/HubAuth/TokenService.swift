@@ -155,7 +155,8 @@ public final class TokenService: AccessVerifier, Sendable {
         guard let aud = c.claims["aud"]?.strings, aud.contains(external.audience) else {
             return .failure(AccessFailure("aud must include \(external.audience)"))
         }
-        let roles = c.claims["_root"]?.at(path: external.rolesClaim)?.strings ?? []
+        let claimed = c.claims["_root"]?.at(path: external.rolesClaim)?.strings ?? []
+        let roles = external.roleMap.isEmpty ? claimed : claimed.compactMap { external.roleMap[$0] }
         return .success(Principal(subject: sub, claimedRoles: roles, expiresAt: Int64(exp * 1e6), issuer: external.issuer))
     }
 

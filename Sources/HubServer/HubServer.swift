@@ -1,4 +1,5 @@
 import Foundation
+import HubAuth
 import HubCache
 import HubCore
 import HubStore
@@ -20,6 +21,14 @@ public final class HubServer: @unchecked Sendable {
     public var registry: PropertyRegistry { pipeline.transform.registry }
     public let store: HubStore
     public let logger: Logger
+    /// Tokens, roles and users, live.
+    let identity: IdentityService
+    /// Signs and verifies the hub's tokens (`streamhub token` and tests mint with it).
+    public var tokens: TokenService { identity.tokens }
+    /// The first admin created by this start, with its API key when one was generated (print
+    /// it once); nil when the store already had users.
+    public let bootstrapAdmin: (username: String, generatedKey: String?)?
+    private var timers: [LoopTimer] = []
     /// Control-plane writes (SQLite) run here, never on the loop thread.
     let storeQueue = DispatchQueue(label: "streamhub.store")
     private var apis: [AnyObject] = []
@@ -41,8 +50,9 @@ public final class HubServer: @unchecked Sendable {
     public init(config: HubConfig, logger: Logger = Logger(label: "streamhub")) throws {
         self.config = config
         self.logger = logger
-        store = try HubStore(dataDirectory: config.server.dataDir)
-        try store.migrate()
+        store = try IdentitySetup.openStore(config, logger: logger)
+        let tokens = try IdentitySetup.tokenService(config.auth)
+        bootstrapAdmin = try IdentitySetup.bootstrapAdmin(store, config.auth)
         let registry = try Self.loadRegistry(store: store, seedDirectory: config.properties.seedDirectory, logger: logger)
         if config.redis.url.isEmpty {
             history = MemoryHistoryStore()
@@ -55,9 +65,13 @@ public final class HubServer: @unchecked Sendable {
             history = try RedisHistoryStore(url: config.redis.url, config: rc)
         }
         let loopRef = self.loopRef
+        let runOnLoop: @Sendable (@escaping @Sendable () -> Void) -> Void = { work in loopRef.loop?.execute(work) }
+        identity = try IdentityService(
+            tokens: tokens, config: config.auth, registry: registry, store: store, storeQueue: storeQueue, runOnLoop: runOnLoop)
         let hub = Hub(
             properties: registry.table, config: config.serve, projectable: { [registry] in registry.id($0) },
-            history: history, runOnLoop: { work in loopRef.loop?.execute(work) })
+            history: history, access: identity, runOnLoop: runOnLoop)
+        identity.hub = hub
         // Channels persisted by an earlier run continue their epochs and offsets.
         let restored = hub.restore(history.restore(), decoder: StoredValueDecoder(registry: registry))
         if restored.channels > 0 || history is RedisHistoryStore {
@@ -114,13 +128,19 @@ public final class HubServer: @unchecked Sendable {
     public func start() throws {
         try startSimulators()
         loop.start(name: "streamhub-loop")
-        loop.execute { [self] in startFeeds() }
+        loop.execute { [self] in
+            startTimers()
+            startFeeds()
+        }
     }
 
     /// Starts feeds and serves on the calling thread until shut down.
     public func run() throws {
         try startSimulators()
-        loop.execute { [self] in startFeeds() }
+        loop.execute { [self] in
+            startTimers()
+            startFeeds()
+        }
         loop.run()
         finish()
     }
@@ -139,6 +159,15 @@ public final class HubServer: @unchecked Sendable {
         sim.start()
         simulators.append(sim)
         logger.info("deribit simulator listening", metadata: ["url": "\(sim.url)"])
+    }
+
+    /// Once a second: token expiry and auth deadlines on sessions, identity changes made by
+    /// another process (the CLI).
+    private func startTimers() {
+        timers.append(loop.every(1.0) { [unowned self] in
+            hub.sweep()
+            identity.poll()
+        })
     }
 
     private func startFeeds() {
@@ -169,6 +198,7 @@ public final class HubServer: @unchecked Sendable {
         loop.execute { [self] in
             guard !shuttingDown else { return }
             shuttingDown = true
+            timers.removeAll()
             logger.info("shutting down", metadata: ["connections": "\(hub.sessionCount)"])
             for f in feeds { f.stop() }
             synthetic?.stop()
@@ -214,14 +244,30 @@ public final class HubServer: @unchecked Sendable {
     // MARK: HTTP
 
     private func routes() {
-        router.add("GET", "/healthz") { [unowned self] _, _, respond in respond(.json(health())) }
-        let properties = PropertiesAPI(registry: registry, transform: pipeline.transform, store: store, storeQueue: storeQueue, loop: loop)
+        let authorizer = BearerAuthorizer(identity: identity, loop: loop)
+        router.authorizer = authorizer
+        apis.append(authorizer)
+        router.add("GET", "/healthz", .open) { [unowned self] _, _, respond in respond(.json(health())) }
+        let gateway = StoreGateway(store: store, queue: storeQueue, loop: loop)
+        let properties = PropertiesAPI(
+            registry: registry, transform: pipeline.transform, store: store, storeQueue: storeQueue, loop: loop,
+            onChange: { [identity] in identity.propertiesChanged() })
+        let state = StateAPI(hub: hub, identity: identity)
+        let auth = AuthAPI(identity: identity, gateway: gateway, loop: loop)
+        let users = UsersAPI(identity: identity, gateway: gateway)
+        let roles = RolesAPI(identity: identity, gateway: gateway)
+        let audit = AuditAPI(gateway: gateway)
         properties.routes(router)
-        apis.append(properties)
-        let state = StateAPI(hub: hub)
         state.routes(router)
-        apis.append(state)
+        auth.routes(router)
+        users.routes(router)
+        roles.routes(router)
+        audit.routes(router)
+        apis += [properties, state, auth, users, roles, audit]
     }
+
+    /// Every REST route with its declared access (method, path, access).
+    var routeTable: [(method: String, path: String, access: RouteAccess)] { router.table }
 
     /// Source states, pipeline latency and serving counters. Loop thread.
     func health() -> HealthReport {

@@ -66,12 +66,14 @@ extension HubStore {
     }
 
     /// Inserts new definitions in one transaction; a name already stored is `.duplicate`.
-    public func insertProperties(_ defs: [PropertyDefinition], now: Date = Date()) throws(StoreError) {
+    /// `actor` (a REST caller) gets each change into the audit log; seeding passes none.
+    public func insertProperties(_ defs: [PropertyDefinition], actor: String? = nil, now: Date = Date()) throws(StoreError) {
         do {
             try pool.write { db in
                 for d in defs {
                     if try PropertyRecord.exists(db, key: d.name) { throw StoreError.duplicate("property '\(d.name)'") }
                     try PropertyRecord(d, createdAt: now, updatedAt: now).insert(db)
+                    if let actor { try audit(db, actor: actor, action: "property.create", target: d.name, detail: d, at: now) }
                 }
             }
         } catch let e as StoreError {
@@ -82,11 +84,12 @@ extension HubStore {
     }
 
     /// Replaces a stored definition; `.notFound` when the name is not stored.
-    public func updateProperty(_ d: PropertyDefinition, now: Date = Date()) throws(StoreError) {
+    public func updateProperty(_ d: PropertyDefinition, actor: String? = nil, now: Date = Date()) throws(StoreError) {
         do {
             try pool.write { db in
                 guard let old = try PropertyRecord.fetchOne(db, key: d.name) else { throw StoreError.notFound("property '\(d.name)'") }
                 try PropertyRecord(d, createdAt: old.createdAt, updatedAt: now).update(db)
+                if let actor { try audit(db, actor: actor, action: "property.update", target: d.name, detail: ["before": try old.definition(), "after": d], at: now) }
             }
         } catch let e as StoreError {
             throw e

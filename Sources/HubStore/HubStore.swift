@@ -27,6 +27,30 @@ public final class HubStore: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` in a write transaction; GRDB and SQLite errors become `StoreError`.
+    func writing<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try pool.write(body)
+        } catch let e as StoreError {
+            throw e
+        } catch let e as DatabaseError where e.resultCode == .SQLITE_CONSTRAINT {
+            throw StoreError.conflict(e.message ?? "constraint failed")
+        } catch {
+            throw StoreError.io("\(error)")
+        }
+    }
+
+    /// Runs `body` on a read snapshot.
+    func reading<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try pool.read(body)
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw StoreError.io("\(error)")
+        }
+    }
+
     // MARK: Migrations
 
     /// Applies every pending migration in order.
@@ -77,6 +101,10 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case migration(String)
     case duplicate(String)
     case notFound(String)
+    /// The change contradicts stored data (a role still assigned, …).
+    case conflict(String)
+    /// The request is well-formed but not allowed (deleting a protected role, …).
+    case refused(String)
     case io(String)
 
     public var description: String {
@@ -85,6 +113,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .migration(let s): return "migration failed: \(s)"
         case .duplicate(let s): return "already exists: \(s)"
         case .notFound(let s): return "not found: \(s)"
+        case .conflict(let s): return "conflict: \(s)"
+        case .refused(let s): return "refused: \(s)"
         case .io(let s): return "store error: \(s)"
         }
     }

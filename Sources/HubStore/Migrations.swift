@@ -33,6 +33,65 @@ enum Migrations {
                         """)
             },
             down: { db in try db.execute(sql: "DROP TABLE property") }),
+        Migration(
+            id: "v2-identity",
+            up: { db in
+                try db.execute(
+                    sql: """
+                        CREATE TABLE role (
+                            id TEXT PRIMARY KEY NOT NULL,
+                            description TEXT NOT NULL,
+                            grants TEXT NOT NULL,        -- JSON object (channels, tiers, properties, scopes)
+                            createdAt DATETIME NOT NULL,
+                            updatedAt DATETIME NOT NULL
+                        );
+                        CREATE TABLE user (
+                            id INTEGER PRIMARY KEY AUTOINCREMENT,
+                            username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                            displayName TEXT,
+                            passwordHash TEXT,           -- NULL: API keys only
+                            disabled BOOLEAN NOT NULL DEFAULT 0,
+                            createdAt DATETIME NOT NULL,
+                            updatedAt DATETIME NOT NULL
+                        );
+                        CREATE TABLE user_role (
+                            userId INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                            roleId TEXT NOT NULL REFERENCES role(id) ON DELETE RESTRICT,
+                            assignedAt DATETIME NOT NULL,
+                            PRIMARY KEY (userId, roleId)
+                        );
+                        CREATE TABLE api_key (
+                            id TEXT PRIMARY KEY NOT NULL,
+                            userId INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                            name TEXT NOT NULL,
+                            digest TEXT NOT NULL,        -- SHA-256 of the secret; the key itself is never stored
+                            createdAt DATETIME NOT NULL,
+                            lastUsedAt DATETIME,
+                            revokedAt DATETIME
+                        );
+                        CREATE INDEX api_key_user ON api_key(userId);
+                        CREATE TABLE refresh_token (
+                            id TEXT PRIMARY KEY NOT NULL,
+                            userId INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                            digest TEXT NOT NULL,
+                            createdAt DATETIME NOT NULL,
+                            expiresAt DATETIME NOT NULL,
+                            revokedAt DATETIME
+                        );
+                        CREATE INDEX refresh_token_user ON refresh_token(userId);
+                        CREATE TABLE audit (
+                            id INTEGER PRIMARY KEY AUTOINCREMENT,
+                            at DATETIME NOT NULL,
+                            actor TEXT NOT NULL,         -- "user:<id>", "cli", "system"
+                            action TEXT NOT NULL,        -- "user.create", "role.update", …
+                            target TEXT NOT NULL,
+                            detail TEXT NOT NULL         -- JSON object
+                        );
+                        """)
+            },
+            down: { db in
+                try db.execute(sql: "DROP TABLE audit; DROP TABLE refresh_token; DROP TABLE api_key; DROP TABLE user_role; DROP TABLE user; DROP TABLE role")
+            }),
     ]
 
     static var migrator: DatabaseMigrator {

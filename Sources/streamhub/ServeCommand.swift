@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HubAuth
 import HubCore
 import HubServer
 import Logging
@@ -24,9 +25,23 @@ struct Serve: ParsableCommand {
         } catch let e as LoopError {
             throw CLIError(message: "\(e) (server.host/server.port, or --host/--port)", code: 2)
         } catch let e as DefinitionError {
-            throw CLIError(message: "property definitions: \(e)", code: 2)
+            throw CLIError(message: "\(e.file?.hasSuffix("roles.yaml") == true ? "roles" : "property definitions"): \(e)", code: 2)
+        } catch let e as AuthSetupError {
+            throw CLIError(message: "auth: \(e)", code: 2)
         } catch {
             throw CLIError(message: "\(error)", code: 1)
+        }
+        if let admin = server.bootstrapAdmin {
+            if let key = admin.generatedKey {
+                print("""
+                    First start: created user '\(admin.username)' with the admin role.
+                    Its API key, shown this once - keep it safe:
+                      \(key)
+                    Exchange it for a token: POST /api/auth/token {"apiKey":"…"}
+                    """)
+            } else {
+                logger.notice("first start: created user '\(admin.username)' with the API key from auth.bootstrapAdminKey")
+            }
         }
         ShutdownSignals.install { sig in
             logger.info("signal received", metadata: ["signal": "\(sig)"])

@@ -1,24 +1,62 @@
 import HubCore
 import HubServer
+import HubTesting
 import XCTest
 
 final class ConfigLoaderTests: XCTestCase {
+    /// The one key every configuration needs.
+    private static let auth = "auth:\n  jwtSecret: \(TestHub.jwtSecret)\n"
+
+    /// Parses `yaml` with the secret added (unless it has an `auth` section of its own).
+    private func parse(_ yaml: String, environment: [String: String] = [:]) throws -> HubConfig {
+        try ConfigLoader.parse(yaml.contains("auth:") || yaml.hasPrefix("-") ? yaml : Self.auth + yaml, environment: environment)
+    }
+
     private func error(_ yaml: String, env: [String: String] = [:]) -> String? {
         do {
-            _ = try ConfigLoader.parse(yaml, environment: env)
+            _ = try parse(yaml, environment: env)
             return nil
         } catch {
-            return error.description
+            return "\(error)"
         }
     }
 
-    func testEmptyFileMeansDefaults() throws {
-        XCTAssertEqual(try ConfigLoader.parse(""), HubConfig())
-        XCTAssertEqual(try ConfigLoader.parse("server: {}\n"), HubConfig())
+    func testEmptyFileMeansDefaultsExceptTheSecret() throws {
+        var defaults = HubConfig()
+        defaults.auth.jwtSecret = TestHub.jwtSecret
+        XCTAssertEqual(try parse(""), defaults)
+        XCTAssertEqual(try parse("server: {}\n"), defaults)
+        XCTAssertThrowsError(try ConfigLoader.parse("")) {
+            XCTAssertEqual("\($0)", "auth.jwtSecret: must be at least 32 bytes (set STREAMHUB_JWT_SECRET; scripts/run generates one)")
+        }
+    }
+
+    func testAuthSectionIsCheckedAndReadsTheEnvironment() throws {
+        let c = try ConfigLoader.parse(
+            """
+            auth:
+              jwtSecret: ${S}
+              anonymous: true
+              accessTokenSeconds: 300
+              bootstrapAdminKey: ${K:-}
+              issuers:
+                - {issuer: "https://idp.example", audience: hub, jwksFile: /tmp/jwks.json, rolesClaim: realm_access.roles, roleMap: {desk: trader}}
+            """, environment: ["S": String(repeating: "s", count: 32)])
+        XCTAssertTrue(c.auth.anonymous)
+        XCTAssertEqual(c.auth.accessTokenSeconds, 300)
+        XCTAssertEqual(c.auth.issuers.first?.roleMap, ["desk": "trader"])
+        XCTAssertEqual(c.auth.issuers.first?.rolesClaim, "realm_access.roles")
+        XCTAssertEqual(error("auth:\n  jwtSecret: short\n"), "auth.jwtSecret: must be at least 32 bytes (set STREAMHUB_JWT_SECRET; scripts/run generates one)")
+        XCTAssertEqual(error("auth:\n  jwtSecret: ${NOPE}\n"), "auth.jwtSecret: environment variable NOPE is not set")
+        XCTAssertEqual(error(Self.auth + "  passwordRounds: 5\n"), "auth.passwordRounds: must be between 10000 and 10000000")
+        XCTAssertEqual(error(Self.auth + "  bootstrapAdminKey: admin\n"), "auth.bootstrapAdminKey: must look like shk_<id>_<secret> (secret of 16 to 128 characters)")
+        XCTAssertEqual(error(Self.auth + "  issuers: [{issuer: x, audience: '', jwksFile: f}]\n"), "auth.issuers[0].audience: must not be empty")
+        XCTAssertEqual(error(Self.auth + "  issuers: [{issuer: x, audience: a}]\n"), "auth.issuers[0].jwksFile: is required")
+        XCTAssertTrue(error(Self.auth + "  secret: x\n")?.hasPrefix("auth.secret: unknown key") ?? false)
     }
 
     func testValuesOverrideDefaultsAndEnvironmentFillsSecrets() throws {
-        let c = try ConfigLoader.parse(
+        let c = try parse(
             """
             server: {port: 9000, host: 0.0.0.0}
             serve: {stateRingSize: 8, eventRingSize: 16}
@@ -39,7 +77,7 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(c.feeds.deribit.feed.clientSecret, "dflt")
         XCTAssertEqual(c.feeds.deribit.feed.staleAfter, 45)
         XCTAssertEqual(c.feeds.synthetic.channels, 3)
-        let noCreds = try ConfigLoader.parse("feeds:\n  deribit:\n    clientId: ${X:-}\n    clientSecret: ${Y:-}\n")
+        let noCreds = try parse("feeds:\n  deribit:\n    clientId: ${X:-}\n    clientSecret: ${Y:-}\n")
         XCTAssertNil(noCreds.feeds.deribit.feed.clientID)
     }
 
@@ -61,8 +99,8 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(error("redis:\n  url: http://x\n"), "redis.url: must be a redis:// URL (or empty for memory only)")
         XCTAssertEqual(error("redis:\n  url: redis://h\n  historyLength: 0\n"), "redis.historyLength: must be at least 1")
         XCTAssertEqual(error("serve:\n  historyMaxAgeSeconds: -1\n"), "serve.historyMaxAgeSeconds: must not be negative (0: no limit)")
-        XCTAssertEqual(try ConfigLoader.parse("redis:\n  url: ${R:-}\n").redis.url, "")
-        XCTAssertEqual(try ConfigLoader.parse("redis:\n  url: ${R:-}\n", environment: ["R": "redis://h:1/2"]).redis.url, "redis://h:1/2")
+        XCTAssertEqual(try parse("redis:\n  url: ${R:-}\n").redis.url, "")
+        XCTAssertEqual(try parse("redis:\n  url: ${R:-}\n", environment: ["R": "redis://h:1/2"]).redis.url, "redis://h:1/2")
     }
 
     func testLoadReportsTheFile() {

@@ -125,11 +125,11 @@ extension DeribitFeedTests {
         let option = try XCTUnwrap(hub.server.deribitSimulator?.instrumentNames.first { $0.hasSuffix("-C") })
         hub.server.deribitSimulator?.inject(.outOfRange(instrument: option))
         try eventually("quarantine counted") {
-            let q = try HTTPTestClient.get(port: hub.port, path: "/api/properties/quarantine").json as? [String: Any]
+            let q = try hub.request("GET", "/api/properties/quarantine").json as? [String: Any]
             let deribit = (q?["bySource"] as? [String: Any])?["deribit"] as? [String: Int]
             return (deribit?["bid"] ?? 0) >= 1 && (deribit?["markIv"] ?? 0) >= 1
         }
-        let q = try XCTUnwrap(try HTTPTestClient.get(port: hub.port, path: "/api/properties/quarantine").json as? [String: Any])
+        let q = try XCTUnwrap(try hub.request("GET", "/api/properties/quarantine").json as? [String: Any])
         let reasons = (q["recent"] as? [[String: Any]] ?? []).compactMap { $0["reason"] as? String }
         XCTAssertTrue(reasons.contains("-1.0 is below the minimum 0.0"), "\(reasons)")
         XCTAssertTrue(reasons.contains("20000.0 is above the maximum 10000.0"), "\(reasons)")

@@ -20,7 +20,7 @@ final class PropertiesAPITests: XCTestCase {
     }
 
     private func request(_ method: String, _ path: String, _ body: String? = nil) throws -> HTTPTestClient.Response {
-        try HTTPTestClient.request(method, port: hub.port, path: path, headers: ["Content-Type": "application/json"], body: body.map { Data($0.utf8) })
+        try hub.request(method, path, body)
     }
 
     private func error(_ r: HTTPTestClient.Response) -> [String: Any] { ((r.json as? [String: Any])?["error"] as? [String: Any]) ?? [:] }
@@ -34,7 +34,7 @@ final class PropertiesAPITests: XCTestCase {
         XCTAssertEqual(names, names.sorted())
 
         let spreadBps = try XCTUnwrap(try request("GET", "/api/properties/spreadBps").json as? [String: Any])
-        let lineage = try XCTUnwrap(spreadBps["lineage"] as? [String: Any])
+        let lineage = try XCTUnwrap(spreadBps["lineage"] as? [String: Any], "\(spreadBps)")
         XCTAssertEqual(lineage["upstream"] as? [String], ["spread", "mid", "bid", "ask"])
         XCTAssertEqual(lineage["formulaVersion"] as? Int, 1)
         let bid = try XCTUnwrap(try request("GET", "/api/properties/bid").json as? [String: Any])

@@ -109,7 +109,7 @@ final class RecoveryTests: XCTestCase {
         XCTAssertEqual(snap["snap"] as? Bool, true)
         XCTAssertEqual(snap["off"] as? Int, 1)
         XCTAssertEqual((snap["data"] as? [String: Any])?["bid"] as? Double, 42)
-        let state = try XCTUnwrap(try HTTPTestClient.get(port: h.port, path: "/api/state/ticker.deribit.S").json as? [String: Any])
+        let state = try XCTUnwrap(try h.request("GET", "/api/state/ticker.deribit.S").json as? [String: Any])
         XCTAssertEqual((state["data"] as? [String: Any])?["mid"] as? Double, 42.25)
         XCTAssertNotNil(state["epoch"] as? String)
     }
@@ -182,9 +182,9 @@ final class RecoveryTests: XCTestCase {
     func testStateOverHTTPIsServedFromMemory() throws {
         let h = try TestHub()
         defer { h.stop() }
-        XCTAssertEqual(try HTTPTestClient.get(port: h.port, path: "/api/state/ticker.deribit.none").status, 404)
+        XCTAssertEqual(try h.request("GET", "/api/state/ticker.deribit.none").status, 404)
         h.inject([TickFactory.ticker("BTC/USDT", bid: 10)])
-        let r = try HTTPTestClient.get(port: h.port, path: "/api/state/ticker.deribit.BTC/USDT")
+        let r = try h.request("GET", "/api/state/ticker.deribit.BTC/USDT")
         XCTAssertEqual(r.status, 200)
         let obj = try XCTUnwrap(r.json as? [String: Any])
         XCTAssertEqual(obj["ch"] as? String, "ticker.deribit.BTC/USDT")

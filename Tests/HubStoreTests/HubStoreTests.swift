@@ -20,17 +20,20 @@ final class HubStoreTests: XCTestCase {
     func testMigrationsGoUpAndDownOnARealFile() throws {
         let store = try HubStore(dataDirectory: dir)
         XCTAssertTrue(store.path.hasSuffix("/streamhub.sqlite"))
-        XCTAssertEqual(try store.migrationStatus().map(\.applied), [false])
+        XCTAssertEqual(try store.migrationStatus().map(\.applied), [false, false])
         XCTAssertThrowsError(try store.requireCurrentSchema())
         try store.migrate()
-        XCTAssertEqual(try store.migrationStatus().map(\.id), ["v1-properties"])
-        XCTAssertEqual(try store.migrationStatus().map(\.applied), [true])
+        XCTAssertEqual(try store.migrationStatus().map(\.id), ["v1-properties", "v2-identity"])
+        XCTAssertEqual(try store.migrationStatus().map(\.applied), [true, true])
         try store.requireCurrentSchema()
         try store.insertProperties([bid])
         XCTAssertEqual(try store.propertyCount(), 1)
 
+        XCTAssertEqual(try store.rollbackLast(), "v2-identity")
+        XCTAssertThrowsError(try store.userCount(), "the identity tables are gone")
+        XCTAssertEqual(try store.propertyCount(), 1, "properties stay")
         XCTAssertEqual(try store.rollbackLast(), "v1-properties")
-        XCTAssertEqual(try store.migrationStatus().map(\.applied), [false])
+        XCTAssertEqual(try store.migrationStatus().map(\.applied), [false, false])
         XCTAssertThrowsError(try store.propertyCount(), "the table is gone")
         XCTAssertNil(try store.rollbackLast())
 
@@ -38,7 +41,7 @@ final class HubStoreTests: XCTestCase {
         XCTAssertEqual(try store.propertyCount(), 0)
         // The file is WAL.
         let reopened = try HubStore(path: store.path)
-        XCTAssertEqual(try reopened.migrationStatus().map(\.applied), [true])
+        XCTAssertEqual(try reopened.migrationStatus().map(\.applied), [true, true])
     }
 
     func testPropertiesRoundTripWithTheirListsAndRules() throws {

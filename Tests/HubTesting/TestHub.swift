@@ -7,16 +7,27 @@ import Logging
 public final class TestHub: @unchecked Sendable {
     public let server: HubServer
     public var port: Int { server.port }
-    public var wsURL: String { "ws://127.0.0.1:\(port)/ws" }
+    /// The WebSocket URL with the admin's token (every channel and property).
+    public var wsURL: String { "ws://127.0.0.1:\(port)/ws?access_token=\(adminToken)" }
+    /// The WebSocket URL without a token (anonymous, or `auth` first).
+    public var anonymousURL: String { "ws://127.0.0.1:\(port)/ws" }
+
+    /// The HS256 secret of test hubs.
+    public static let jwtSecret = "streamhub-test-secret-0123456789abcdef"
+    /// The bootstrap admin's API key of test hubs.
+    public static let adminKey = "shk_testadmin_0123456789abcdefghijklmnopqrstuv"
+    /// A token of the bootstrap admin (user `admin`).
+    public private(set) var adminToken = ""
 
     public let dataDirectory: String
     /// A temporary directory this hub created (removed on stop); a passed-in one is kept.
     private let ownsDataDirectory: Bool
 
     /// The repository's `config/properties` (the shipped property definitions).
-    public static let propertiesDirectory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("config/properties").path
+    public static let propertiesDirectory = repository.appendingPathComponent("config/properties").path
+    /// The repository's default roles.
+    public static let rolesFile = repository.appendingPathComponent("config/roles.yaml").path
+    public static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// - Parameters:
     ///   - dataDirectory: reuse a data directory (a restart); by default a fresh temporary one.
@@ -31,11 +42,41 @@ public final class TestHub: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: self.dataDirectory, withIntermediateDirectories: true)
         config.server.dataDir = self.dataDirectory
         config.properties.seedDirectory = Self.propertiesDirectory
+        config.auth.jwtSecret = Self.jwtSecret
+        config.auth.bootstrapAdminKey = Self.adminKey
+        config.auth.rolesFile = Self.rolesFile
+        config.auth.passwordRounds = 10_000
         configure(&config)
         var logger = Logger(label: "test-hub")
         logger.logLevel = .error
         server = try HubServer(config: config, logger: logger)
         try server.start()
+        if let admin = try server.store.user(named: "admin") { adminToken = try token(subject: "\(admin.id)") }
+    }
+
+    /// A token signed with the hub's key for `subject` (a local user id).
+    public func token(subject: String, lifetime: Double = 900) throws -> String {
+        let tokens = server.tokens
+        let box = Box<Result<String, Error>>()
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            do {
+                box.value = .success(try await tokens.issue(subject: subject, lifetime: lifetime).token)
+            } catch {
+                box.value = .failure(error)
+            }
+            done.signal()
+        }
+        done.wait()
+        return try box.value!.get()
+    }
+
+    /// A REST request, as the admin unless another token (or none: `token: nil`) is given.
+    public func request(_ method: String, _ path: String, _ body: String? = nil, token: String?? = .none) throws -> HTTPTestClient.Response {
+        var headers = ["Content-Type": "application/json"]
+        let t: String? = token ?? adminToken
+        if let t { headers["Authorization"] = "Bearer \(t)" }
+        return try HTTPTestClient.request(method, port: port, path: path, headers: headers, body: body.map { Data($0.utf8) })
     }
 
     /// Stops the hub (and removes the data directory it created).

@@ -24,9 +24,11 @@ final class ServeCommandTests: XCTestCase {
         }
     }
 
+    /// Writes `yaml` with an `auth` section (secret, roles file) unless it has its own.
     func config(_ yaml: String) throws -> String {
         let path = tmp.appendingPathComponent("c.yaml").path
-        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        let auth = "auth:\n  jwtSecret: ${STREAMHUB_JWT_SECRET}\n  rolesFile: \(TestHub.rolesFile)\n  passwordRounds: 10000\n"
+        try (yaml.contains("auth:") ? yaml : auth + yaml).write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
@@ -35,7 +37,7 @@ final class ServeCommandTests: XCTestCase {
         let p = Process()
         p.executableURL = try binary
         p.arguments = args
-        p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
+        p.environment = ProcessInfo.processInfo.environment.merging(["STREAMHUB_JWT_SECRET": TestHub.jwtSecret]) { $1 }.merging(env) { $1 }
         let err = Pipe()
         p.standardError = err
         p.standardOutput = Pipe()
@@ -88,6 +90,7 @@ final class ServeCommandTests: XCTestCase {
         let p = Process()
         p.executableURL = try binary
         p.arguments = ["serve", "--config", path, "--data-dir", tmp.appendingPathComponent("data").path, "--log-level", "info"]
+        p.environment = ProcessInfo.processInfo.environment.merging(["STREAMHUB_JWT_SECRET": TestHub.jwtSecret]) { $1 }
         let err = Pipe()
         p.standardError = err
         p.standardOutput = Pipe()
@@ -124,6 +127,7 @@ extension ServeCommandTests {
             let p = Process()
             p.executableURL = try binary
             p.arguments = ["migrate", action, "--config", cfg, "--data-dir", data]
+            p.environment = ProcessInfo.processInfo.environment.merging(["STREAMHUB_JWT_SECRET": TestHub.jwtSecret]) { $1 }
             let out = Pipe()
             p.standardOutput = out
             p.standardError = out
@@ -132,10 +136,12 @@ extension ServeCommandTests {
             p.waitUntilExit()
             return (p.terminationStatus, text)
         }
-        XCTAssertEqual(try run("status").1, "pending  v1-properties\n")
-        XCTAssertEqual(try run("up").1, "applied: v1-properties\n")
+        XCTAssertEqual(try run("status").1, "pending  v1-properties\npending  v2-identity\n")
+        XCTAssertEqual(try run("up").1, "applied: v1-properties, v2-identity\n")
         XCTAssertTrue(try run("up").1.hasPrefix("up to date"))
-        XCTAssertEqual(try run("status").1, "applied  v1-properties\n")
+        XCTAssertEqual(try run("status").1, "applied  v1-properties\napplied  v2-identity\n")
+        XCTAssertEqual(try run("down").1, "rolled back: v2-identity\n")
+        XCTAssertEqual(try run("status").1, "applied  v1-properties\npending  v2-identity\n")
         XCTAssertEqual(try run("down").1, "rolled back: v1-properties\n")
         XCTAssertEqual(try run("down").1, "nothing to roll back\n")
         XCTAssertTrue(FileManager.default.fileExists(atPath: data + "/streamhub.sqlite"))

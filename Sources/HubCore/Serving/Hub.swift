@@ -76,10 +76,12 @@ public final class Hub: @unchecked Sendable {
 
     /// A channel's latest state as a publication (`{"ch","off","epoch","ts","rt","data"}`), or
     /// nil when the channel is unknown or has published nothing.
-    public func latestState(_ name: String) -> [UInt8]? {
-        guard let channel = registry.channel(named: name), let tick = channel.latest else { return nil }
+    /// `mask` limits the properties (a caller's policy); nil when there is no such channel
+    /// with data, or `allowed` refuses it (a caller may not tell apart "hidden" and "absent").
+    public func latestState(_ name: String, mask: PropertyMask = .all, allowed: (ChannelKey) -> Bool = { _ in true }) -> [UInt8]? {
+        guard let channel = registry.channel(named: name), let tick = channel.latest, allowed(channel.key) else { return nil }
         // With the epoch: an HTTP reader has no subscribe reply to learn it from.
-        return encoder.encode(channel: channel, offset: channel.ring.lastOffset, tick: tick, mask: .all, epoch: channel.epoch)
+        return encoder.encode(channel: channel, offset: channel.ring.lastOffset, tick: tick, mask: mask, epoch: channel.epoch)
     }
 
     // MARK: Serve stage

@@ -1,4 +1,5 @@
 import Foundation
+import HubAuth
 import HubCore
 import Yams
 
@@ -25,8 +26,7 @@ public enum ConfigLoader {
     public static func parse(_ text: String, environment: [String: String] = [:]) throws(ConfigError) -> HubConfig {
         let node: Node
         do {
-            guard let n = try Yams.compose(yaml: text) else { return HubConfig() }
-            node = n
+            node = try Yams.compose(yaml: text) ?? Node.mapping(Node.Mapping([]))
         } catch {
             // Yams' messages span lines (with a caret drawing); keep the first, which has the position.
             let first = "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
@@ -132,6 +132,23 @@ public enum ConfigLoader {
             try check(r.historyLength >= 1, "redis.historyLength", "must be at least 1")
             try check(r.maxPendingHistory >= 1, "redis.maxPendingHistory", "must be at least 1")
             try check(r.timeoutSeconds > 0 && r.timeoutSeconds <= 60, "redis.timeoutSeconds", "must be between 0 and 60")
+        }
+        let a = c.auth
+        try check(a.jwtSecret.utf8.count >= 32, "auth.jwtSecret", "must be at least 32 bytes (set STREAMHUB_JWT_SECRET; scripts/run generates one)")
+        try check(a.accessTokenSeconds >= 10 && a.accessTokenSeconds <= 86_400, "auth.accessTokenSeconds", "must be between 10 and 86400")
+        try check(a.refreshTokenSeconds >= a.accessTokenSeconds, "auth.refreshTokenSeconds", "must be at least auth.accessTokenSeconds")
+        try check((0...300).contains(a.leewaySeconds), "auth.leewaySeconds", "must be between 0 and 300")
+        try check((10_000...10_000_000).contains(a.passwordRounds), "auth.passwordRounds", "must be between 10000 and 10000000")
+        try check(a.expiryWarningSeconds >= 0, "auth.expiryWarningSeconds", "must not be negative")
+        try check(a.authDeadlineSeconds > 0 && a.authDeadlineSeconds <= 300, "auth.authDeadlineSeconds", "must be between 0 and 300")
+        try check(a.bootstrapAdminKey.isEmpty || APIKey(parsing: a.bootstrapAdminKey) != nil, "auth.bootstrapAdminKey", "must look like shk_<id>_<secret> (secret of 16 to 128 characters)")
+        try check(a.loginMaxFailures >= 1 && a.loginMaxFailuresPerAddress >= 1, "auth.loginMaxFailures", "must be at least 1")
+        try check(a.loginWindowSeconds > 0, "auth.loginWindowSeconds", "must be positive")
+        for (i, issuer) in a.issuers.enumerated() {
+            try check(!issuer.issuer.isEmpty, "auth.issuers[\(i)].issuer", "must not be empty")
+            try check(!issuer.audience.isEmpty, "auth.issuers[\(i)].audience", "must not be empty")
+            try check(!issuer.jwksFile.isEmpty, "auth.issuers[\(i)].jwksFile", "must name a JWKS file")
+            try check(!issuer.rolesClaim.isEmpty, "auth.issuers[\(i)].rolesClaim", "must not be empty")
         }
         let d = c.feeds.deribit
         if d.enabled {

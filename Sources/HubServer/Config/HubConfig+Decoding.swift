@@ -4,7 +4,7 @@ import Venues
 // Strict decoding: absent keys take defaults, unknown keys are errors naming their path.
 
 extension HubConfig: Decodable {
-    enum Keys: String, CodingKey, CaseIterable { case server, serve, feeds, properties, redis }
+    enum Keys: String, CodingKey, CaseIterable { case server, serve, feeds, properties, redis, auth }
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
         self.init()
@@ -13,6 +13,45 @@ extension HubConfig: Decodable {
         feeds = try c.value(.feeds, feeds)
         properties = try c.value(.properties, properties)
         redis = try c.value(.redis, redis)
+        auth = try c.value(.auth, auth)
+    }
+}
+
+extension HubConfig.Auth: Decodable {
+    enum Keys: String, CodingKey, CaseIterable {
+        case jwtSecret, anonymous, accessTokenSeconds, refreshTokenSeconds, leewaySeconds, passwordRounds, expiryWarningSeconds
+        case authDeadlineSeconds, rolesFile, bootstrapAdminKey, loginMaxFailures, loginMaxFailuresPerAddress, loginWindowSeconds, issuers
+    }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.strictContainer(Keys.self)
+        self.init()
+        jwtSecret = try c.value(.jwtSecret, jwtSecret)
+        anonymous = try c.value(.anonymous, anonymous)
+        accessTokenSeconds = try c.value(.accessTokenSeconds, accessTokenSeconds)
+        refreshTokenSeconds = try c.value(.refreshTokenSeconds, refreshTokenSeconds)
+        leewaySeconds = try c.value(.leewaySeconds, leewaySeconds)
+        passwordRounds = try c.value(.passwordRounds, passwordRounds)
+        expiryWarningSeconds = try c.value(.expiryWarningSeconds, expiryWarningSeconds)
+        authDeadlineSeconds = try c.value(.authDeadlineSeconds, authDeadlineSeconds)
+        rolesFile = try c.value(.rolesFile, rolesFile)
+        bootstrapAdminKey = try c.value(.bootstrapAdminKey, bootstrapAdminKey)
+        loginMaxFailures = try c.value(.loginMaxFailures, loginMaxFailures)
+        loginMaxFailuresPerAddress = try c.value(.loginMaxFailuresPerAddress, loginMaxFailuresPerAddress)
+        loginWindowSeconds = try c.value(.loginWindowSeconds, loginWindowSeconds)
+        issuers = try c.value(.issuers, issuers)
+    }
+}
+
+extension HubConfig.Auth.Issuer: Decodable {
+    enum Keys: String, CodingKey, CaseIterable { case issuer, audience, jwksFile, rolesClaim, roleMap }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.strictContainer(Keys.self)
+        self.init()
+        issuer = try c.decode(String.self, forKey: .issuer)
+        audience = try c.decode(String.self, forKey: .audience)
+        jwksFile = try c.decode(String.self, forKey: .jwksFile)
+        rolesClaim = try c.value(.rolesClaim, rolesClaim)
+        roleMap = try c.value(.roleMap, roleMap)
     }
 }
 

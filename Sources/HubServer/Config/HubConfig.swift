@@ -1,3 +1,4 @@
+import HubAuth
 import HubCore
 import Venues
 
@@ -9,8 +10,50 @@ public struct HubConfig: Sendable, Equatable {
     public var feeds = Feeds()
     public var properties = Properties()
     public var redis = Redis()
+    public var auth = Auth()
 
     public init() {}
+
+    /// Identity: the hub's token secret, external issuers, anonymous access, login limits.
+    public struct Auth: Sendable, Equatable {
+        /// HS256 secret of the hub's own tokens, at least 32 bytes (`${STREAMHUB_JWT_SECRET}`).
+        public var jwtSecret = ""
+        /// Connections and requests without a token get the `anonymous` role.
+        public var anonymous = false
+        public var accessTokenSeconds = 900.0
+        public var refreshTokenSeconds = 30.0 * 86_400
+        /// Clock skew tolerated on `exp` and `nbf`.
+        public var leewaySeconds = 30.0
+        /// PBKDF2-HMAC-SHA256 iterations for new password hashes.
+        public var passwordRounds = Passwords.defaultRounds
+        /// An `expiring` push goes out this long before a session's token expires.
+        public var expiryWarningSeconds = 60.0
+        /// A WebSocket without a token must send `auth` within this time.
+        public var authDeadlineSeconds = 10.0
+        /// Default roles, loaded into the store on first start.
+        public var rolesFile = "config/roles.yaml"
+        /// The first admin's API key (`shk_<id>_<secret>`); empty: one is generated and printed.
+        public var bootstrapAdminKey = ""
+        /// Failed logins allowed per username, and per client address, within the window.
+        public var loginMaxFailures = 5
+        public var loginMaxFailuresPerAddress = 20
+        public var loginWindowSeconds = 300.0
+        public var issuers: [Issuer] = []
+        public init() {}
+
+        /// An external identity provider whose tokens (RS256, ES256, EdDSA) are accepted.
+        public struct Issuer: Sendable, Equatable {
+            public var issuer = ""
+            public var audience = ""
+            /// A JWKS document with the provider's public keys (each with `kid` and `alg`).
+            public var jwksFile = ""
+            /// Where its tokens list roles: a claim name or a dotted path (`realm_access.roles`).
+            public var rolesClaim = "roles"
+            /// Provider role → hub role; when empty, role names are taken as they are.
+            public var roleMap: [String: String] = [:]
+            public init() {}
+        }
+    }
 
     public struct Server: Sendable, Equatable {
         /// Loopback by default: exposing the hub is a deliberate choice.

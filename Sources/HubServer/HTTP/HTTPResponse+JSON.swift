@@ -23,6 +23,7 @@ extension HTTPResponse {
     static func json<T: Encodable>(_ value: T, status: Int = 200) -> HTTPResponse {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
         do {
             return HTTPResponse(status: status, body: Array(try encoder.encode(value)))
         } catch {

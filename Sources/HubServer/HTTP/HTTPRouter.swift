@@ -1,23 +1,93 @@
 import Foundation
+import HubCore
 import WebSocketLoop
 
-/// Routes REST requests by method and path pattern (`/api/users/:id`) to handlers.
-/// Unknown paths get 404, known paths with another method 405 — both as JSON errors.
+/// What a route needs from its caller.
+enum RouteAccess: Equatable {
+    /// Anyone (health, login).
+    case open
+    /// Any authenticated caller (not the anonymous role).
+    case authenticated
+    /// A caller whose roles grant this scope (the anonymous role counts when it has it).
+    case scope(String)
+}
+
+/// Who is calling, once the route's access rule held.
+struct Caller {
+    let principal: Principal
+    let policy: AccessPolicy
+    /// The local user id (nil for anonymous and externally issued tokens).
+    let userID: Int64?
+
+    /// How the audit log names the caller.
+    var actor: String {
+        if principal.isAnonymous { return "anonymous" }
+        if let userID { return "user:\(userID)" }
+        return "\(principal.issuer):\(principal.subject)"
+    }
+}
+
+/// Path parameters and the caller of one request.
+struct RouteContext {
+    let parameters: [String: String]
+    let caller: Caller?
+    subscript(_ name: String) -> String? { parameters[name] }
+}
+
+/// Decides whether a request may reach a route; answers on the loop thread.
+protocol RequestAuthorizer: AnyObject {
+    func authorize(_ request: HTTPRequest, _ access: RouteAccess, _ done: @escaping (Result<Caller, HTTPError>) -> Void)
+}
+
+/// A REST failure: status, machine-readable code, message, and the offending field if any.
+struct HTTPError: Error {
+    let status: Int
+    let code: String
+    let message: String
+    var field: String?
+    var headers: [(String, String)] = []
+
+    init(_ status: Int, _ code: String, _ message: String, field: String? = nil, headers: [(String, String)] = []) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        self.headers = headers
+    }
+
+    var response: HTTPResponse {
+        var r = HTTPResponse.error(status, code: code, message: message, field: field)
+        r.headers = headers
+        return r
+    }
+}
+
+/// Routes REST requests by method and path pattern (`/api/users/:id`) to handlers, after the
+/// route's access rule (every route declares one). Unknown paths get 404, known paths with
+/// another method 405 — both as JSON errors.
 ///
 /// Threading: loop-confined.
 final class HTTPRouter: HTTPHandler {
-    typealias Handler = (HTTPRequest, [String: String], HTTPResponder) -> Void
+    typealias Handler = (HTTPRequest, RouteContext, HTTPResponder) -> Void
 
     private struct Route {
         let method: String
         let segments: [Substring]
+        let access: RouteAccess
         let handler: Handler
     }
 
     private var routes: [Route] = []
+    /// Checks callers; without one, only `.open` routes answer (the others fail closed).
+    var authorizer: RequestAuthorizer?
 
-    func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
-        routes.append(Route(method: method, segments: pattern.split(separator: "/"), handler: handler))
+    func add(_ method: String, _ pattern: String, _ access: RouteAccess, _ handler: @escaping Handler) {
+        routes.append(Route(method: method, segments: pattern.split(separator: "/"), access: access, handler: handler))
+    }
+
+    /// The declared access of every route (for the reference docs and tests).
+    var table: [(method: String, path: String, access: RouteAccess)] {
+        routes.map { ($0.method, "/" + $0.segments.joined(separator: "/"), $0.access) }
     }
 
     func handle(_ request: HTTPRequest, respond: HTTPResponder) {
@@ -27,7 +97,7 @@ final class HTTPRouter: HTTPHandler {
             guard let params = match(route.segments, parts) else { continue }
             pathMatched = true
             if route.method == request.method || (route.method == "GET" && request.method == "HEAD") {
-                route.handler(request, params, respond)
+                dispatch(route, params, request, respond)
                 return
             }
         }
@@ -35,6 +105,17 @@ final class HTTPRouter: HTTPHandler {
             respond(.error(405, code: "method_not_allowed", message: "\(request.method) is not allowed on \(request.path)"))
         } else {
             respond(.error(404, code: "not_found", message: "no route for \(request.path)"))
+        }
+    }
+
+    private func dispatch(_ route: Route, _ params: [String: String], _ request: HTTPRequest, _ respond: HTTPResponder) {
+        guard route.access != .open else { return route.handler(request, RouteContext(parameters: params, caller: nil), respond) }
+        guard let authorizer else { return respond(.error(401, code: "unauthorized", message: "authentication is not available")) }
+        authorizer.authorize(request, route.access) { outcome in
+            switch outcome {
+            case .success(let caller): route.handler(request, RouteContext(parameters: params, caller: caller), respond)
+            case .failure(let e): respond(e.response)
+            }
         }
     }
 

@@ -14,8 +14,11 @@ final class PropertiesAPI: @unchecked Sendable {
     private let store: HubStore
     private let storeQueue: DispatchQueue
     private unowned let loop: EventLoop
+    /// Called on the loop after a definition changed (views that depend on tiers are recompiled).
+    private let onChange: () -> Void
 
-    init(registry: PropertyRegistry, transform: Transform, store: HubStore, storeQueue: DispatchQueue, loop: EventLoop) {
+    init(registry: PropertyRegistry, transform: Transform, store: HubStore, storeQueue: DispatchQueue, loop: EventLoop, onChange: @escaping () -> Void) {
+        self.onChange = onChange
         self.registry = registry
         self.transform = transform
         self.store = store
@@ -24,12 +27,13 @@ final class PropertiesAPI: @unchecked Sendable {
     }
 
     func routes(_ router: HTTPRouter) {
-        router.add("GET", "/api/properties") { [unowned self] _, _, respond in respond(.json(PropertyList(properties: registry.all))) }
-        router.add("GET", "/api/properties/matrix") { [unowned self] req, _, respond in respond(matrix(req)) }
-        router.add("GET", "/api/properties/quarantine") { [unowned self] _, _, respond in respond(.json(quarantine())) }
-        router.add("GET", "/api/properties/:name") { [unowned self] _, p, respond in respond(detail(p["name"]!)) }
-        router.add("POST", "/api/properties") { [unowned self] req, _, respond in create(req, respond) }
-        router.add("PUT", "/api/properties/:name") { [unowned self] req, p, respond in update(p["name"]!, req, respond) }
+        let read = RouteAccess.scope("properties:read"), write = RouteAccess.scope("properties:write")
+        router.add("GET", "/api/properties", read) { [unowned self] _, _, respond in respond(.json(PropertyList(properties: registry.all))) }
+        router.add("GET", "/api/properties/matrix", read) { [unowned self] req, _, respond in respond(matrix(req)) }
+        router.add("GET", "/api/properties/quarantine", .scope("monitoring:read")) { [unowned self] _, _, respond in respond(.json(quarantine())) }
+        router.add("GET", "/api/properties/:name", read) { [unowned self] _, p, respond in respond(detail(p["name"]!)) }
+        router.add("POST", "/api/properties", write) { [unowned self] req, p, respond in create(req, p.caller!, respond) }
+        router.add("PUT", "/api/properties/:name", write) { [unowned self] req, p, respond in update(p["name"]!, req, p.caller!, respond) }
     }
 
     // MARK: Reads
@@ -98,7 +102,7 @@ final class PropertiesAPI: @unchecked Sendable {
 
     // MARK: Writes
 
-    private func create(_ req: HTTPRequest, _ respond: HTTPResponder) {
+    private func create(_ req: HTTPRequest, _ caller: Caller, _ respond: HTTPResponder) {
         let def: PropertyDefinition
         do {
             def = try RequestBody.decode(PropertyDefinition.self, from: try RequestBody.object(req))
@@ -113,9 +117,10 @@ final class PropertiesAPI: @unchecked Sendable {
         } catch {
             return respond(.error(400, code: "invalid_body", message: error.description, field: error.field))
         }
-        persist({ (store: HubStore) throws(StoreError) in try store.insertProperties([def]) }, respond) { [self] in
+        persist({ (store: HubStore) throws(StoreError) in try store.insertProperties([def], actor: caller.actor) }, respond) { [self] in
             do throws(DefinitionError) {
                 try registry.add(def)
+                onChange()
                 return .json(Detail(property: def, lineage: .init(upstream: registry.upstream(def.name), downstream: [], formula: def.formula, formulaVersion: def.formulaVersion)), status: 201)
             } catch {
                 return Self.response(error)
@@ -123,7 +128,7 @@ final class PropertiesAPI: @unchecked Sendable {
         }
     }
 
-    private func update(_ name: String, _ req: HTTPRequest, _ respond: HTTPResponder) {
+    private func update(_ name: String, _ req: HTTPRequest, _ caller: Caller, _ respond: HTTPResponder) {
         guard registry.definition(name) != nil else {
             return respond(.error(404, code: "not_found", message: "no property '\(name)'"))
         }
@@ -144,9 +149,10 @@ final class PropertiesAPI: @unchecked Sendable {
         } catch {
             return respond(Self.response(error))
         }
-        persist({ (store: HubStore) throws(StoreError) in try store.updateProperty(def) }, respond) { [self] in
+        persist({ (store: HubStore) throws(StoreError) in try store.updateProperty(def, actor: caller.actor) }, respond) { [self] in
             do throws(DefinitionError) {
                 try registry.replace(def)
+                onChange()
                 return detail(name)
             } catch {
                 return Self.response(error)
@@ -158,7 +164,7 @@ final class PropertiesAPI: @unchecked Sendable {
     private func persist(_ write: @escaping @Sendable (HubStore) throws(StoreError) -> Void, _ respond: HTTPResponder, apply: @escaping () -> HTTPResponse) {
         let store = self.store
         let applyBox = UncheckedBox(apply)
-        storeQueue.async { [loop] in
+        storeQueue.async { [self] in
             let outcome: StoreError?
             do throws(StoreError) {
                 try write(store)

@@ -12,7 +12,19 @@ final class ClientSockets: WebSocketHandler {
     }
 
     func webSocketOpened(_ connection: WebSocketConnection) {
-        connection.context = hub.open(transport: SocketTransport(connection), remoteAddress: connection.remoteAddress)
+        connection.context = hub.open(transport: SocketTransport(connection), remoteAddress: connection.remoteAddress, token: Self.token(connection))
+    }
+
+    /// The handshake's token: `Authorization: Bearer …`, else the `access_token` query argument
+    /// (browsers cannot set headers on WebSockets). Without one the session is anonymous or
+    /// must send `auth`.
+    static func token(_ c: WebSocketConnection) -> String? {
+        if let header = c.authorization, let t = BearerAuthorizer.bearerToken(header) { return t }
+        for arg in c.query.split(separator: "&") where arg.hasPrefix("access_token=") {
+            let t = arg.dropFirst("access_token=".count)
+            return t.isEmpty ? nil : String(t)
+        }
+        return nil
     }
 
     func webSocketReceived(_ connection: WebSocketConnection, _ message: IncomingMessage) {

@@ -1,0 +1,169 @@
+import Foundation
+import HubAuth
+import HubCore
+import HubStore
+import Synchronization
+
+/// Who may do what, live. Verifies tokens off the loop; keeps roles and users in memory for the
+/// loop's checks (policies compiled once per distinct role set); applies changes from the
+/// store — REST writes at once, the CLI's within a poll interval — to connected sessions.
+///
+/// Threading: `verify` and `issue` from anywhere (the work runs on Swift's pool); the rest on
+/// the loop thread, except `reload`, which reads the store on the store queue and hops back.
+final class IdentityService: AccessControl, @unchecked Sendable {
+    static let anonymousPrincipal = Principal(subject: "anonymous", issuer: "streamhub", isAnonymous: true)
+
+    let tokens: TokenService
+    let config: HubConfig.Auth
+    let issuer: String
+    private let registry: PropertyRegistry
+    private let store: HubStore
+    private let storeQueue: DispatchQueue
+    private let runOnLoop: @Sendable (@escaping @Sendable () -> Void) -> Void
+    /// Set once the hub exists (the hub is built with this as its access control).
+    weak var hub: Hub?
+
+    private var roles: [String: Role] = [:]
+    private var users: [Int64: (enabled: Bool, roles: [String])] = [:]
+    /// Role set (sorted ids) → policy and its property mask; cleared on any change.
+    private var compiled: [[String]: (policy: AccessPolicy, mask: PropertyMask)] = [:]
+    /// The audit entry the in-memory state reflects (every identity change writes one).
+    private let appliedHead = Atomic<Int64>(0)
+
+    init(
+        tokens: TokenService, config: HubConfig.Auth, registry: PropertyRegistry, store: HubStore, storeQueue: DispatchQueue,
+        runOnLoop: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void
+    ) throws(StoreError) {
+        self.tokens = tokens
+        self.config = config
+        issuer = AuthConfig(jwtSecret: "").issuer
+        self.registry = registry
+        self.store = store
+        self.storeQueue = storeQueue
+        self.runOnLoop = runOnLoop
+        let head = try store.auditHead()
+        install(try store.identitySnapshot())
+        appliedHead.store(head, ordering: .relaxed)
+    }
+
+    // MARK: AccessControl
+
+    func verify(token: String, reply: @escaping @Sendable (Result<Principal, AccessFailure>) -> Void) {
+        let tokens = self.tokens
+        Task { reply(await tokens.verify(token: token)) }
+    }
+
+    var anonymous: Principal? { config.anonymous ? Self.anonymousPrincipal : nil }
+    var expiryWarningSeconds: Double { config.expiryWarningSeconds }
+    var authDeadlineSeconds: Double { config.authDeadlineSeconds }
+
+    func policy(for principal: Principal) -> AccessPolicy? {
+        roleIDs(of: principal).map { compile($0).policy }
+    }
+
+    func mask(for policy: AccessPolicy) -> PropertyMask {
+        compiled[policy.roles]?.mask ?? policy.mask(registry)
+    }
+
+    /// The roles that apply to `principal` now; nil when it may not connect (unknown or
+    /// disabled local user).
+    func roleIDs(of p: Principal) -> [String]? {
+        if p.isAnonymous { return roles["anonymous"] == nil ? [] : ["anonymous"] }
+        if p.issuer == issuer {
+            guard let id = Int64(p.subject), let u = users[id], u.enabled else { return nil }
+            return u.roles.filter { roles[$0] != nil }
+        }
+        return Array(Set(p.claimedRoles.filter { roles[$0] != nil })).sorted()
+    }
+
+    private func compile(_ ids: [String]) -> (policy: AccessPolicy, mask: PropertyMask) {
+        if let c = compiled[ids] { return c }
+        let policy = AccessPolicy(roles: ids.compactMap { roles[$0] }, flags: flagsOn())
+        let c = (policy, policy.mask(registry))
+        compiled[ids] = c
+        return c
+    }
+
+    /// The feature flags a session has on. Per-session flag evaluation comes with the flags
+    /// service (issue 6); until then every flag a property or rule names is on, so flag-gated
+    /// properties stay visible to the roles whose tiers include them.
+    private func flagsOn() -> Set<String> {
+        Set(registry.all.compactMap(\.flag)).union(roles.values.flatMap { $0.grants.channels.compactMap(\.flag) })
+    }
+
+    /// A role as the live checks know it.
+    func role(_ id: String) -> Role? { roles[id] }
+
+    /// Why `caller` may not hand out `granted` (nil when it may): nobody grants scopes they do
+    /// not hold themselves, so `users:write` alone cannot mint an admin.
+    func escalation(by caller: Caller, granting granted: [Role]) -> HTTPError? {
+        guard !caller.policy.has(scope: Scope.all) else { return nil }
+        let missing = Set(granted.flatMap(\.grants.scopes)).filter { !caller.policy.has(scope: $0) }.sorted()
+        guard !missing.isEmpty else { return nil }
+        return HTTPError(403, "forbidden", "you cannot grant scopes you do not hold: \(missing.joined(separator: ", "))")
+    }
+
+    /// The user id of a local principal.
+    func userID(of p: Principal) -> Int64? {
+        p.isAnonymous || p.issuer != issuer ? nil : Int64(p.subject)
+    }
+
+    // MARK: Changes
+
+    /// Reads roles and users from the store and applies them. Call on the store queue after a
+    /// write (or from the poll); `reason` goes into the `unsubscribed` pushes.
+    func reload(reason: String) {
+        do {
+            let head = try store.auditHead()
+            let snapshot = try store.identitySnapshot()
+            runOnLoop { [self] in
+                apply(snapshot, reason: reason)
+                appliedHead.store(max(head, appliedHead.load(ordering: .relaxed)), ordering: .relaxed)
+            }
+        } catch {
+            // The store is unreadable: the in-memory state stays as it was; the next poll retries.
+        }
+    }
+
+    /// Checks for changes made by another process (the CLI) — on the store queue.
+    func poll() {
+        storeQueue.async { [self] in
+            guard let head = try? store.auditHead(), head != appliedHead.load(ordering: .relaxed) else { return }
+            reload(reason: "permissions changed")
+        }
+    }
+
+    /// Property definitions changed: views are recompiled for every session.
+    func propertiesChanged() {
+        compiled.removeAll()
+        hub?.reevaluate(reason: "properties changed") { _ in true }
+    }
+
+    /// Installs `snapshot` and re-evaluates the sessions it affects: users whose roles or
+    /// state changed, and holders of roles whose grants changed.
+    func apply(_ snapshot: IdentitySnapshot, reason: String) {
+        let newRoles = Dictionary(uniqueKeysWithValues: snapshot.roles.map { ($0.id, $0) })
+        var changedRoles: Set<String> = []
+        for id in Set(roles.keys).union(newRoles.keys) where roles[id] != newRoles[id] { changedRoles.insert(id) }
+        var changedUsers: Set<Int64> = []
+        for id in Set(users.keys).union(snapshot.users.keys) {
+            let old = users[id], new = snapshot.users[id]
+            if old?.enabled != new?.enabled || old?.roles != new?.roles || !changedRoles.isDisjoint(with: old?.roles ?? []) {
+                changedUsers.insert(id)
+            }
+        }
+        guard !changedRoles.isEmpty || !changedUsers.isEmpty else { return }
+        install(snapshot)
+        hub?.reevaluate(reason: reason) { [self] p in
+            if p.isAnonymous { return changedRoles.contains("anonymous") }
+            if let id = userID(of: p) { return changedUsers.contains(id) }
+            return !changedRoles.isDisjoint(with: p.claimedRoles)
+        }
+    }
+
+    private func install(_ snapshot: IdentitySnapshot) {
+        roles = Dictionary(uniqueKeysWithValues: snapshot.roles.map { ($0.id, $0) })
+        users = snapshot.users
+        compiled.removeAll()
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import HubAuth
+import HubCore
+import HubStore
+import Logging
+
+/// What `serve` and the identity CLI commands share: the token service from the configuration,
+/// default roles on first start, the first admin.
+public enum IdentitySetup {
+    /// The token service for `auth` (reads each issuer's JWKS file).
+    public static func tokenService(_ auth: HubConfig.Auth) throws -> TokenService {
+        var c = AuthConfig(jwtSecret: auth.jwtSecret)
+        c.accessTokenSeconds = auth.accessTokenSeconds
+        c.refreshTokenSeconds = auth.refreshTokenSeconds
+        c.leewaySeconds = auth.leewaySeconds
+        c.passwordRounds = auth.passwordRounds
+        c.allowAnonymous = auth.anonymous
+        c.expiryWarningSeconds = auth.expiryWarningSeconds
+        c.authDeadlineSeconds = auth.authDeadlineSeconds
+        for (i, issuer) in auth.issuers.enumerated() {
+            guard let data = FileManager.default.contents(atPath: issuer.jwksFile) else {
+                throw AuthSetupError("auth.issuers[\(i)].jwksFile: cannot read \(issuer.jwksFile)")
+            }
+            c.external.append(
+                .init(issuer: issuer.issuer, audience: issuer.audience, jwks: String(decoding: data, as: UTF8.self), rolesClaim: issuer.rolesClaim, roleMap: issuer.roleMap))
+        }
+        let config = c
+        return try blocking { () async throws -> TokenService in try await TokenService(config: config) }
+    }
+
+    /// Opens and migrates the store; on first start (no roles) loads the default roles.
+    public static func openStore(_ config: HubConfig, logger: Logger) throws -> HubStore {
+        let store = try HubStore(dataDirectory: config.server.dataDir)
+        try store.migrate()
+        if try store.roles().isEmpty {
+            let roles = try RoleSeedLoader.load(file: config.auth.rolesFile)
+            try store.seedRoles(roles)
+            logger.info("roles seeded", metadata: ["roles": "\(roles.map(\.id).joined(separator: ","))", "from": "\(config.auth.rolesFile)"])
+        }
+        return store
+    }
+
+    /// On first start (no users) creates `admin` with the admin role and an API key: the one in
+    /// `auth.bootstrapAdminKey` when set, else a new one, returned so it can be printed once.
+    public static func bootstrapAdmin(_ store: HubStore, _ auth: HubConfig.Auth) throws -> (username: String, generatedKey: String?)? {
+        guard try store.userCount() == 0 else { return nil }
+        let given = auth.bootstrapAdminKey.isEmpty ? nil : APIKey(parsing: auth.bootstrapAdminKey)
+        let key = given ?? APIKey.generate()
+        let user = try store.insertUser(username: "admin", displayName: "Administrator", passwordHash: nil, roles: ["admin"], actor: "system")
+        _ = try store.insertAPIKey(id: key.id, userID: user.id, name: "bootstrap", digest: key.digest, actor: "system")
+        return ("admin", given == nil ? key.text : nil)
+    }
+}
+
+/// Runs async work from synchronous start-up code (never on the loop or a pool thread).
+func blocking<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
+    let done = DispatchSemaphore(value: 0)
+    let result = ResultBox<T>()
+    Task {
+        do {
+            result.value = .success(try await work())
+        } catch {
+            result.value = .failure(error)
+        }
+        done.signal()
+    }
+    done.wait()
+    return try result.value!.get()
+}
+
+private final class ResultBox<T>: @unchecked Sendable {
+    var value: Result<T, Error>?
+}

@@ -1,0 +1,218 @@
+import Foundation
+import HubAuth
+import HubCore
+import HubStore
+import WebSocketLoop
+
+/// `/api/auth/…`: API key → access token, username + password → access and refresh tokens,
+/// refresh (rotating), and `me`. Failed attempts are throttled per client address and per
+/// username or key (429 with `Retry-After`).
+///
+/// Threading: handlers on the loop; store reads on the store queue; password hashing on a
+/// concurrent worker queue; token signing on Swift's pool.
+final class AuthAPI: @unchecked Sendable {
+    private let identity: IdentityService
+    private let gateway: StoreGateway
+    private let hashQueue = DispatchQueue(label: "streamhub.passwords", attributes: .concurrent)
+    private let throttle: LoginThrottle
+    private unowned let loop: EventLoop
+    /// Checked when a username is unknown, so that answer takes as long as a wrong password.
+    private let decoyHash: String
+
+    init(identity: IdentityService, gateway: StoreGateway, loop: EventLoop) {
+        self.identity = identity
+        self.gateway = gateway
+        self.loop = loop
+        let c = identity.config
+        throttle = LoginThrottle(maxPerKey: c.loginMaxFailures, maxPerAddress: c.loginMaxFailuresPerAddress, window: c.loginWindowSeconds)
+        decoyHash = (try? Passwords.hash(UUID().uuidString, rounds: c.passwordRounds)) ?? ""
+    }
+
+    func routes(_ router: HTTPRouter) {
+        router.add("POST", "/api/auth/token", .open) { [unowned self] req, _, respond in token(req, respond) }
+        router.add("POST", "/api/auth/login", .open) { [unowned self] req, _, respond in login(req, respond) }
+        router.add("POST", "/api/auth/refresh", .open) { [unowned self] req, _, respond in refresh(req, respond) }
+        router.add("GET", "/api/auth/me", .authenticated) { [unowned self] _, p, respond in respond(.json(me(p.caller!))) }
+    }
+
+    // MARK: Bodies and answers
+
+    struct KeyBody: Decodable {
+        let apiKey: String
+        enum Keys: String, CodingKey, CaseIterable { case apiKey }
+        init(from decoder: Decoder) throws { apiKey = try decoder.strictContainer(Keys.self).decode(String.self, forKey: .apiKey) }
+    }
+
+    struct LoginBody: Decodable {
+        let username: String
+        let password: String
+        enum Keys: String, CodingKey, CaseIterable { case username, password }
+        init(from decoder: Decoder) throws {
+            let c = try decoder.strictContainer(Keys.self)
+            username = try c.decode(String.self, forKey: .username)
+            password = try c.decode(String.self, forKey: .password)
+        }
+    }
+
+    struct RefreshBody: Decodable {
+        let refreshToken: String
+        enum Keys: String, CodingKey, CaseIterable { case refreshToken }
+        init(from decoder: Decoder) throws { refreshToken = try decoder.strictContainer(Keys.self).decode(String.self, forKey: .refreshToken) }
+    }
+
+    struct Tokens: Encodable {
+        let accessToken: String
+        let tokenType = "Bearer"
+        let expiresIn: Int
+        let expiresAt: Date
+        let refreshToken: String?
+        let user: UserAccount
+    }
+
+    struct Me: Encodable {
+        let subject: String
+        let issuer: String
+        let roles: [String]
+        let scopes: [String]
+        let expiresAt: Date?
+    }
+
+    private func me(_ c: Caller) -> Me {
+        Me(subject: c.principal.subject, issuer: c.principal.issuer, roles: c.policy.roles, scopes: c.policy.scopes.sorted(),
+           expiresAt: c.principal.expiresAt.map { Date(timeIntervalSince1970: Double($0) / 1e6) })
+    }
+
+    // MARK: Handlers
+
+    private func token(_ req: HTTPRequest, _ respond: HTTPResponder) {
+        let body: KeyBody
+        do { body = try RequestBody.decode(KeyBody.self, from: try RequestBody.object(req)) } catch { return respond(error.response) }
+        let key = APIKey(parsing: body.apiKey)
+        if let wait = throttle.retryAfter(key: key.map { "key:\($0.id)" }, address: req.remoteAddress) { return respond(Self.tooMany(wait)) }
+        guard let key else {
+            throttle.failed(key: nil, address: req.remoteAddress)
+            return respond(.error(400, code: "invalid_body", message: "apiKey must look like shk_<id>_<secret>", field: "apiKey"))
+        }
+        let address = req.remoteAddress
+        gateway.run(respond) { store -> UserAccount? in
+            guard let stored = try store.apiKey(id: key.id), stored.info.revokedAt == nil,
+                Passwords.constantTimeEquals(Array(stored.digest.utf8), Array(key.digest.utf8)),
+                let user = try store.user(id: stored.info.userId)
+            else { return nil }
+            try store.touchAPIKey(id: key.id)
+            return user
+        } then: { [self] user in
+            guard let user else {
+                throttle.failed(key: "key:\(key.id)", address: address)
+                return .error(401, code: "invalid_credentials", message: "unknown or revoked API key")
+            }
+            throttle.succeeded(key: "key:\(key.id)")
+            guard !user.disabled else { return .error(403, code: "forbidden", message: "account disabled") }
+            issue(user, refresh: false, respond)
+            return nil
+        }
+    }
+
+    private func login(_ req: HTTPRequest, _ respond: HTTPResponder) {
+        let body: LoginBody
+        do { body = try RequestBody.decode(LoginBody.self, from: try RequestBody.object(req)) } catch { return respond(error.response) }
+        guard !body.username.isEmpty, body.username.utf8.count <= 64 else {
+            return respond(.error(400, code: "invalid_body", message: "username must be 1 to 64 characters", field: "username"))
+        }
+        guard body.password.utf8.count <= 1024 else {
+            return respond(.error(400, code: "invalid_body", message: "password is longer than 1024 bytes", field: "password"))
+        }
+        if let wait = throttle.retryAfter(key: "user:\(body.username)", address: req.remoteAddress) { return respond(Self.tooMany(wait)) }
+        let address = req.remoteAddress
+        gateway.run(respond) { store in try store.credentials(username: body.username) } then: { [self] credentials in
+            let decoy = decoyHash
+            let reply = UncheckedBox(respond)
+            hashQueue.async { [self] in
+                // Always hash: an unknown user answers no faster than a wrong password.
+                let ok = Passwords.verify(body.password, against: credentials?.passwordHash ?? decoy) && credentials?.passwordHash != nil
+                loop.execute { [self] in
+                    let respond = reply.value
+                    guard ok, let user = credentials?.account else {
+                        throttle.failed(key: "user:\(body.username)", address: address)
+                        return respond(.error(401, code: "invalid_credentials", message: "invalid username or password"))
+                    }
+                    throttle.succeeded(key: "user:\(body.username)")
+                    guard !user.disabled else { return respond(.error(403, code: "forbidden", message: "account disabled")) }
+                    issue(user, refresh: true, respond)
+                }
+            }
+            return nil
+        }
+    }
+
+    private func refresh(_ req: HTTPRequest, _ respond: HTTPResponder) {
+        let body: RefreshBody
+        do { body = try RequestBody.decode(RefreshBody.self, from: try RequestBody.object(req)) } catch { return respond(error.response) }
+        if let wait = throttle.retryAfter(key: nil, address: req.remoteAddress) { return respond(Self.tooMany(wait)) }
+        guard let presented = RefreshToken(parsing: body.refreshToken) else {
+            throttle.failed(key: nil, address: req.remoteAddress)
+            return respond(.error(401, code: "invalid_token", message: "not a refresh token"))
+        }
+        let next = RefreshToken.generate()
+        let lifetime = identity.config.refreshTokenSeconds
+        let address = req.remoteAddress
+        gateway.run(respond) { store -> Result<UserAccount, HTTPError> in
+            do {
+                let userID = try store.rotateRefreshToken(
+                    id: presented.id, digest: presented.digest, successor: (next.id, next.digest, Date().addingTimeInterval(lifetime)))
+                guard let user = try store.user(id: userID) else { return .failure(HTTPError(401, "invalid_token", "unknown refresh token")) }
+                return .success(user)
+            } catch StoreError.notFound {
+                return .failure(HTTPError(401, "invalid_token", "unknown refresh token"))
+            } catch StoreError.refused(let why) {
+                return .failure(HTTPError(401, "invalid_token", why))
+            }
+        } then: { [self] outcome in
+            switch outcome {
+            case .failure(let e):
+                throttle.failed(key: nil, address: address)
+                return e.response
+            case .success(let user):
+                sign(user, refreshToken: next.text, respond)
+                return nil
+            }
+        }
+    }
+
+    // MARK: Issuing
+
+    /// Signs an access token (and for logins stores a new refresh token), then answers.
+    private func issue(_ user: UserAccount, refresh: Bool, _ respond: HTTPResponder) {
+        guard refresh else { return sign(user, refreshToken: nil, respond) }
+        let token = RefreshToken.generate()
+        let lifetime = identity.config.refreshTokenSeconds
+        gateway.run(respond) { store in
+            try store.insertRefreshToken(id: token.id, userID: user.id, digest: token.digest, expiresAt: Date().addingTimeInterval(lifetime))
+        } then: { [self] _ in
+            sign(user, refreshToken: token.text, respond)
+            return nil
+        }
+    }
+
+    private func sign(_ user: UserAccount, refreshToken: String?, _ respond: HTTPResponder) {
+        let tokens = identity.tokens
+        let lifetime = identity.config.accessTokenSeconds
+        Task { [self] in
+            let response: HTTPResponse
+            do {
+                let (jwt, exp) = try await tokens.issue(subject: "\(user.id)", lifetime: lifetime)
+                response = .json(Tokens(accessToken: jwt, expiresIn: Int(lifetime), expiresAt: exp, refreshToken: refreshToken, user: user))
+            } catch {
+                response = .error(500, code: "internal", message: "token signing failed")
+            }
+            loop.execute { respond(response) }
+        }
+    }
+
+    static func tooMany(_ wait: Double) -> HTTPResponse {
+        let seconds = max(1, Int(wait.rounded(.up)))
+        var r = HTTPResponse.error(429, code: "too_many_attempts", message: "too many failed attempts; retry in \(seconds) s")
+        r.headers = [("retry-after", "\(seconds)")]
+        return r
+    }
+}
