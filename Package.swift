@@ -110,11 +110,14 @@ let package = Package(
         .testTarget(name: "HubCacheTests", dependencies: ["HubCache", "HubCore", "HubTesting"]),
         .testTarget(
             name: "HubAuthTests",
-            dependencies: ["HubAuth", "HubCore", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "HubAuth", "HubCore", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
         ),
         .testTarget(name: "VenuesTests", dependencies: ["Venues", "VenueSimulators", "HubTesting"]),
         .testTarget(name: "WebSocketLoopTests", dependencies: ["WebSocketLoop", "HubTesting"]),
-        .testTarget(name: "HubServerTests", dependencies: ["HubServer", "HubTesting"]),
+        .testTarget(name: "HubServerTests", dependencies: ["HubServer", "HubTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "StreamhubCLITests", dependencies: ["HubTesting"]),
     ],
     swiftLanguageModes: [.v6],

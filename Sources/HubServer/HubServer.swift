@@ -266,8 +266,16 @@ public final class HubServer: @unchecked Sendable {
         apis += [properties, state, auth, users, roles, audit]
     }
 
-    /// Every REST route with its declared access (method, path, access).
-    var routeTable: [(method: String, path: String, access: RouteAccess)] { router.table }
+    /// Every REST route with its declared access: `open`, `authenticated` or the scope.
+    public var routeTable: [(method: String, path: String, access: String)] {
+        router.table.map { r in
+            switch r.access {
+            case .open: return (r.method, r.path, "open")
+            case .authenticated: return (r.method, r.path, "authenticated")
+            case .scope(let s): return (r.method, r.path, s)
+            }
+        }
+    }
 
     /// Source states, pipeline latency and serving counters. Loop thread.
     func health() -> HealthReport {

@@ -39,6 +39,7 @@ struct Serve: ParsableCommand {
                       \(key)
                     Exchange it for a token: POST /api/auth/token {"apiKey":"…"}
                     """)
+                fflush(nil)  // piped output is block-buffered; the key must not wait for exit
             } else {
                 logger.notice("first start: created user '\(admin.username)' with the API key from auth.bootstrapAdminKey")
             }

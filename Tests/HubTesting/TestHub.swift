@@ -71,10 +71,13 @@ public final class TestHub: @unchecked Sendable {
         return try box.value!.get()
     }
 
+    /// Stands for the admin's token in `request` (the default).
+    public static let admin = "<admin>"
+
     /// A REST request, as the admin unless another token (or none: `token: nil`) is given.
-    public func request(_ method: String, _ path: String, _ body: String? = nil, token: String?? = .none) throws -> HTTPTestClient.Response {
+    public func request(_ method: String, _ path: String, _ body: String? = nil, token: String? = TestHub.admin) throws -> HTTPTestClient.Response {
         var headers = ["Content-Type": "application/json"]
-        let t: String? = token ?? adminToken
+        let t = token == Self.admin ? adminToken : token
         if let t { headers["Authorization"] = "Bearer \(t)" }
         return try HTTPTestClient.request(method, port: port, path: path, headers: headers, body: body.map { Data($0.utf8) })
     }
