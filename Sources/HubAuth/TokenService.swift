@@ -34,6 +34,9 @@ public final class TokenService: AccessVerifier, Sendable {
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256, kid: JWKIdentifier(string: config.keyID), parser: parser)
         var known: [String: (String, AuthConfig.ExternalIssuer?)] = [config.keyID: ("HS256", nil)]
         for issuer in config.external {
+            guard issuer.issuer != config.issuer else {
+                throw AuthSetupError("external issuer '\(issuer.issuer)' has the hub's own name: its tokens would pass as local users")
+            }
             let jwks: JWKS
             do {
                 jwks = try JSONDecoder().decode(JWKS.self, from: Data(issuer.jwks.utf8))

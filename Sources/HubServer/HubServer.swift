@@ -52,7 +52,7 @@ public final class HubServer: @unchecked Sendable {
         self.logger = logger
         store = try IdentitySetup.openStore(config, logger: logger)
         let tokens = try IdentitySetup.tokenService(config.auth)
-        bootstrapAdmin = try IdentitySetup.bootstrapAdmin(store, config.auth)
+        bootstrapAdmin = try IdentitySetup.bootstrapAdmin(store, config.auth, logger: logger)
         let registry = try Self.loadRegistry(store: store, seedDirectory: config.properties.seedDirectory, logger: logger)
         if config.redis.url.isEmpty {
             history = MemoryHistoryStore()
@@ -302,7 +302,7 @@ public final class HubServer: @unchecked Sendable {
             serve: .init(
                 publications: c.publications, messagesOut: c.messagesOut, framesOut: c.framesOut, bytesOut: c.bytesOut,
                 requests: c.requests, protocolErrors: c.protocolErrors, slowConsumers: c.slowConsumers,
-                conflations: c.conflations, quarantined: pipeline.transform.quarantinedCount))
+                conflations: c.conflations, quarantined: pipeline.transform.quarantinedCount, authFailures: c.authFailures))
     }
 }
 

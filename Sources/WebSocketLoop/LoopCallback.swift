@@ -135,7 +135,12 @@ extension EventLoop {
     func readHandshake(_ wsi: OpaquePointer, into c: WebSocketConnection) {
         var buf = [CChar](repeating: 0, count: 4096)
         if lws_hdr_copy(wsi, &buf, Int32(buf.count), WSI_TOKEN_GET_URI) > 0 { c.path = string(fromC: buf) }
-        if lws_hdr_copy(wsi, &buf, Int32(buf.count), WSI_TOKEN_HTTP_AUTHORIZATION) > 0 { c.authorization = string(fromC: buf) }
+        // Sized to the header: a long token (an identity provider's) is never cut or dropped.
+        let authLength = Int(lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION))
+        if authLength > 0 {
+            var auth = [CChar](repeating: 0, count: authLength + 1)
+            if lws_hdr_copy(wsi, &auth, Int32(auth.count), WSI_TOKEN_HTTP_AUTHORIZATION) > 0 { c.authorization = string(fromC: auth) }
+        }
         var parts: [String] = []
         var idx: Int32 = 0
         while lws_hdr_copy_fragment(wsi, &buf, Int32(buf.count), WSI_TOKEN_HTTP_URI_ARGS, idx) > 0 {

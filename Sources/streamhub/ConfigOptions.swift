@@ -29,12 +29,15 @@ struct ConfigOptions: ParsableArguments {
     }
 
     /// The configuration file with the command line applied, validated, data directory created.
-    func resolve() throws -> HubConfig {
+    /// `needsSecret`: the command signs or verifies tokens, so `auth.jwtSecret` must be set.
+    func resolve(needsSecret: Bool = false) throws -> HubConfig {
         var c: HubConfig
         do {
             c = try ConfigLoader.load(path: config)
-        } catch {
-            throw CLIError(message: "\(error)")
+            if needsSecret { try ConfigLoader.requireSecret(c) }
+        } catch var e {
+            e.file = e.file ?? config
+            throw CLIError(message: "\(e)")
         }
         if let host { c.server.host = host }
         if let port { c.server.port = port }

@@ -12,7 +12,7 @@ struct Serve: ParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() throws {
-        let config = try options.resolve()
+        let config = try options.resolve(needsSecret: true)
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)
             h.logLevel = options.logLevel.level
@@ -25,7 +25,7 @@ struct Serve: ParsableCommand {
         } catch let e as LoopError {
             throw CLIError(message: "\(e) (server.host/server.port, or --host/--port)", code: 2)
         } catch let e as DefinitionError {
-            throw CLIError(message: "\(e.file?.hasSuffix("roles.yaml") == true ? "roles" : "property definitions"): \(e)", code: 2)
+            throw CLIError(message: "property definitions: \(e)", code: 2)
         } catch let e as AuthSetupError {
             throw CLIError(message: "auth: \(e)", code: 2)
         } catch {
@@ -64,7 +64,7 @@ struct CheckConfig: ParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() throws {
-        let config = try options.resolve()
+        let config = try options.resolve(needsSecret: true)
         print("ok: \(options.config) (server \(config.server.host):\(config.server.port), deribit \(config.feeds.deribit.enabled ? "on" : "off"))")
     }
 }

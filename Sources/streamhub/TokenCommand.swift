@@ -13,7 +13,7 @@ struct Token: ParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() throws {
-        let (config, store) = try openStore(options)
+        let (config, store) = try openStore(options, needsSecret: true)
         let account = try findUser(store, user)
         guard !account.disabled else { throw CLIError(message: "user '\(user)' is disabled") }
         let tokens: TokenService

@@ -101,8 +101,8 @@ private func setDisabled(_ options: ConfigOptions, _ username: String, _ disable
 }
 
 /// The configuration and its store (migrated; default roles seeded on first use).
-func openStore(_ options: ConfigOptions) throws -> (HubConfig, HubStore) {
-    let config = try options.resolve()
+func openStore(_ options: ConfigOptions, needsSecret: Bool = false) throws -> (HubConfig, HubStore) {
+    let config = try options.resolve(needsSecret: needsSecret)
     var logger = Logger(label: "streamhub")
     logger.logLevel = .warning
     do {

@@ -26,9 +26,12 @@ final class ConfigLoaderTests: XCTestCase {
         defaults.auth.jwtSecret = TestHub.jwtSecret
         XCTAssertEqual(try parse(""), defaults)
         XCTAssertEqual(try parse("server: {}\n"), defaults)
-        XCTAssertThrowsError(try ConfigLoader.parse("")) {
+        // Only the commands that sign or verify need the secret.
+        XCTAssertEqual(try ConfigLoader.parse(""), HubConfig())
+        XCTAssertThrowsError(try ConfigLoader.requireSecret(try ConfigLoader.parse(""))) {
             XCTAssertEqual("\($0)", "auth.jwtSecret: must be at least 32 bytes (set STREAMHUB_JWT_SECRET; scripts/run generates one)")
         }
+        XCTAssertNoThrow(try ConfigLoader.requireSecret(try parse("")))
     }
 
     func testAuthSectionIsCheckedAndReadsTheEnvironment() throws {
@@ -46,7 +49,8 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(c.auth.accessTokenSeconds, 300)
         XCTAssertEqual(c.auth.issuers.first?.roleMap, ["desk": "trader"])
         XCTAssertEqual(c.auth.issuers.first?.rolesClaim, "realm_access.roles")
-        XCTAssertEqual(error("auth:\n  jwtSecret: short\n"), "auth.jwtSecret: must be at least 32 bytes (set STREAMHUB_JWT_SECRET; scripts/run generates one)")
+        XCTAssertEqual(error(Self.auth + "  issuers: [{issuer: streamhub, audience: a, jwksFile: f}]\n"), "auth.issuers[0].issuer: 'streamhub' is the hub's own issuer")
+        XCTAssertEqual(error(Self.auth + "  loginMaxFailuresPerAddress: 0\n"), "auth.loginMaxFailuresPerAddress: must be at least 1")
         XCTAssertEqual(error("auth:\n  jwtSecret: ${NOPE}\n"), "auth.jwtSecret: environment variable NOPE is not set")
         XCTAssertEqual(error(Self.auth + "  passwordRounds: 5\n"), "auth.passwordRounds: must be between 10000 and 10000000")
         XCTAssertEqual(error(Self.auth + "  bootstrapAdminKey: admin\n"), "auth.bootstrapAdminKey: must look like shk_<id>_<secret> (secret of 16 to 128 characters)")

@@ -262,3 +262,47 @@ final class IdentityAPITests: XCTestCase {
         XCTAssertNotNil(entries[0]["at"] as? String)
     }
 }
+
+extension IdentityAPITests {
+    func testLesserManagersCannotTouchMorePrivilegedUsersOrWidenRoles() throws {
+        XCTAssertEqual(try hub.request("POST", "/api/roles", #"{"id":"usermgr","grants":{"channels":[{"allow":"ticker.*.*"}],"tiers":["public"],"scopes":["users:read","users:write","roles:read","roles:write"]}}"#).status, 201)
+        let mgrID = try createUser("mgr2", roles: ["usermgr"])
+        let mgr = try hub.token(subject: "\(mgrID)")
+        // The admin (user 1) is out of reach: password, keys, roles, state.
+        XCTAssertEqual(try hub.request("PUT", "/api/users/1", #"{"password":"taken over password"}"#, token: mgr).status, 403)
+        XCTAssertEqual(try hub.request("POST", "/api/users/1/keys", "{}", token: mgr).status, 403)
+        XCTAssertEqual(try hub.request("DELETE", "/api/users/1/roles/admin", token: mgr).status, 403)
+        XCTAssertEqual(try hub.request("PUT", "/api/users/1", #"{"disabled":true}"#, token: mgr).status, 403)
+        // A viewer is: it holds nothing the manager lacks? (viewer has book/trades channels → no.)
+        let viewerID = try createUser("v2", roles: ["viewer"])
+        XCTAssertEqual(try hub.request("PUT", "/api/users/\(viewerID)", #"{"displayName":"x"}"#, token: mgr).status, 403)
+        let plainID = try createUser("plain")
+        XCTAssertEqual(try hub.request("PUT", "/api/users/\(plainID)", #"{"displayName":"x"}"#, token: mgr).status, 200)
+        // roles:write does not let it widen a role past its own rights.
+        let widen = try hub.request("PUT", "/api/roles/usermgr", #"{"grants":{"channels":[{"allow":"*.*.*"}],"tiers":["public","premium"],"scopes":["users:read","users:write","roles:read","roles:write"]}}"#, token: mgr)
+        XCTAssertEqual(widen.status, 403)
+        XCTAssertTrue((error(widen)["message"] as? String ?? "").contains("tier premium"), widen.text)
+    }
+
+    func testTheLastEnabledAdminStays() throws {
+        let last = try hub.request("DELETE", "/api/users/1/roles/admin")
+        XCTAssertEqual(last.status, 422)
+        XCTAssertEqual(error(last)["message"] as? String, "user 1 is the last enabled admin")
+        let second = try createUser("ops", roles: ["admin"])
+        XCTAssertEqual(try hub.request("DELETE", "/api/users/1/roles/admin").status, 200, "another admin exists now")
+        XCTAssertEqual(try hub.request("PUT", "/api/users/\(second)", #"{"disabled":true}"#, token: try hub.token(subject: "\(second)")).status, 422)
+    }
+
+    func testThePropertyCatalogueShowsWhatTheCallerMayReceive() throws {
+        let viewer = try hub.token(subject: "\(try createUser("cat", roles: ["viewer"]))")
+        let names = ((try hub.request("GET", "/api/properties", token: viewer).json as? [String: Any])?["properties"] as? [[String: Any]])?.compactMap { $0["tier"] as? String } ?? []
+        XCTAssertFalse(names.isEmpty)
+        XCTAssertEqual(Set(names), ["public"])
+        XCTAssertEqual(try hub.request("GET", "/api/properties/markIv", token: viewer).status, 404)
+        XCTAssertEqual(try hub.request("GET", "/api/properties/markIv").status, 200)
+        let csv = try hub.request("GET", "/api/properties/matrix?format=csv", token: viewer).text
+        XCTAssertFalse(csv.contains(",markIv,"))
+        let audit = try XCTUnwrap((try hub.request("GET", "/api/audit?limit=1").json as? [String: Any])?["entries"] as? [[String: Any]])
+        XCTAssertNotNil(audit.first?["detail"] as? [String: Any], "detail is an object")
+    }
+}

@@ -14,6 +14,7 @@ final class RBACTests: XCTestCase {
             $0.auth.anonymous = true
             $0.auth.expiryWarningSeconds = 1.5
             $0.auth.authDeadlineSeconds = 0.5
+            $0.auth.leewaySeconds = 0  // the expiry test closes at exp itself
         }
     }
     override func tearDown() { hub.stop() }

@@ -47,6 +47,7 @@ final class IdentityStoreTests: XCTestCase {
     }
 
     func testRoleAssignmentAndDisableShowInTheSnapshot() throws {
+        let root = try store.insertUser(username: "root", passwordHash: nil, roles: ["admin"], actor: "t")
         let u = try store.insertUser(username: "carol", passwordHash: nil, roles: [], actor: "t")
         XCTAssertEqual(try store.assignRole(userID: u.id, role: "admin", actor: "t").roles, ["admin"])
         XCTAssertEqual(try store.assignRole(userID: u.id, role: "admin", actor: "t").roles, ["admin"], "assigning twice is no change")
@@ -67,6 +68,12 @@ final class IdentityStoreTests: XCTestCase {
         XCTAssertEqual(disabled.displayName, "C")
         snap = try store.identitySnapshot()
         XCTAssertEqual(snap.users[u.id]?.enabled, false)
+        // The last enabled admin keeps its role and cannot be disabled.
+        XCTAssertThrowsError(try store.removeRole(userID: root.id, role: "admin", actor: "t")) {
+            XCTAssertEqual($0 as? StoreError, .refused("user \(root.id) is the last enabled admin"))
+        }
+        XCTAssertThrowsError(try store.updateUser(id: root.id, disabled: true, actor: "t"))
+        XCTAssertEqual(try store.enabledAdminCount(), 1)
     }
 
     func testRolesCannotBeDeletedWhileAssignedOrWhenBuiltIn() throws {
@@ -124,18 +131,20 @@ final class IdentityStoreTests: XCTestCase {
         XCTAssertThrowsError(try store.rotateRefreshToken(id: "old", digest: "x", successor: ("r7", "g", later))) {
             XCTAssertEqual($0 as? StoreError, .refused("refresh token expired"))
         }
+        // Disabling the user, or a new password, ends its refresh sessions.
         try store.insertRefreshToken(id: "fresh", userID: u.id, digest: "y", expiresAt: later)
+        _ = try store.updateUser(id: u.id, passwordHash: "new", actor: "t")
+        XCTAssertThrowsError(try store.rotateRefreshToken(id: "fresh", digest: "y", successor: ("r8", "h", later)))
+        try store.insertRefreshToken(id: "fresh2", userID: u.id, digest: "z", expiresAt: later)
         _ = try store.updateUser(id: u.id, disabled: true, actor: "t")
-        XCTAssertThrowsError(try store.rotateRefreshToken(id: "fresh", digest: "y", successor: ("r8", "h", later))) {
-            XCTAssertEqual($0 as? StoreError, .refused("account disabled"))
-        }
+        XCTAssertThrowsError(try store.rotateRefreshToken(id: "fresh2", digest: "z", successor: ("r9", "i", later)))
     }
 
     func testEveryChangeIsAudited() throws {
         let before = try store.auditHead()
         let u = try store.insertUser(username: "frank", passwordHash: "secret-hash", roles: ["viewer"], actor: "user:1")
         _ = try store.assignRole(userID: u.id, role: "admin", actor: "user:1")
-        _ = try store.updateUser(id: u.id, passwordHash: "new-hash", disabled: true, actor: "cli")
+        _ = try store.updateUser(id: u.id, passwordHash: "new-hash", disabled: false, actor: "cli")
         XCTAssertEqual(try store.auditHead(), before + 3)
         let log = try store.auditLog(limit: 3)
         XCTAssertEqual(log.map(\.action), ["user.update", "user.role.add", "user.create"])

@@ -51,6 +51,8 @@ public protocol AccessControl: AnyObject, Sendable {
     func mask(for policy: AccessPolicy) -> PropertyMask
     /// The anonymous principal when anonymous access is allowed, else nil.
     var anonymous: Principal? { get }
+    /// Seconds past `exp` a token still counts (clock skew; the same leeway verification allows).
+    var leewaySeconds: Double { get }
     /// Seconds before expiry that an `expiring` push is sent.
     var expiryWarningSeconds: Double { get }
     /// Seconds a connection without a token has to send its `auth` message.

@@ -53,16 +53,37 @@ public struct AccessPolicy: Sendable, Equatable {
         return allow.contains { $0.pattern.matches(key) && ($0.flag.map(flags.contains) ?? true) }
     }
 
-    /// Whether a subscription pattern can ever yield an allowed channel (else it is refused).
+    /// Whether a subscription pattern can ever yield an allowed channel (else it is refused):
+    /// some allow rule overlaps it and no deny rule covers all of it.
     public func mayMatch(_ pattern: ChannelPattern) -> Bool {
         if pattern.isExact, let s = pattern.stream.flatMap(StreamKind.init(rawValue:)) {
             return allows(ChannelKey(stream: s, source: pattern.venue!, instrument: pattern.instrument!))
         }
-        func overlap(_ a: String?, _ b: String?) -> Bool { a == nil || b == nil || a == b }
-        return allow.contains {
-            ($0.flag.map(flags.contains) ?? true) && overlap($0.pattern.stream, pattern.stream)
-                && overlap($0.pattern.venue, pattern.venue) && overlap($0.pattern.instrument, pattern.instrument)
+        if deny.contains(where: { $0.covers(pattern) }) { return false }
+        return allow.contains { ($0.flag.map(flags.contains) ?? true) && $0.pattern.overlaps(pattern) }
+    }
+
+    /// What `grants` would give beyond this policy (empty: nothing): nobody hands out rights
+    /// they do not hold. Conservative: an allow pattern must be covered by one of ours, and
+    /// each of our deny rules must be kept (denied too, or not reached).
+    public func excess(of grants: Grants) -> [String] {
+        var missing: [String] = []
+        for scope in grants.scopes where !(scopes.contains(Scope.all) || scopes.contains(scope)) { missing.append("scope \(scope)") }
+        for tier in grants.tiers where !tiers.contains(tier) { missing.append("tier \(tier.rawValue)") }
+        let allTiers = tiers.count == PropertyTier.allCases.count && denyProperties.isEmpty
+        for name in grants.properties.allow where !allTiers && !allowProperties.contains(name) { missing.append("property \(name)") }
+        let theirDeny = grants.channels.filter { $0.effect == .deny }.compactMap { try? ChannelPattern(parsing: $0.pattern) }
+        for rule in grants.channels where rule.effect == .allow {
+            guard let p = try? ChannelPattern(parsing: rule.pattern) else { continue }
+            if !allow.contains(where: { $0.pattern.covers(p) && ($0.flag == nil || $0.flag == rule.flag) }) {
+                missing.append("channels \(rule.pattern)")
+                continue
+            }
+            for d in deny where d.overlaps(p) && !theirDeny.contains(where: { $0.covers(d) }) {
+                missing.append("channels \(d) (denied to you)")
+            }
         }
+        return missing
     }
 
     /// A property: its tier is granted or it is allowed by name, it is not denied by name, and

@@ -11,6 +11,18 @@ public struct ChannelPattern: Hashable, Sendable, CustomStringConvertible {
     public let instrument: String?
 
     public var isExact: Bool { stream != nil && venue != nil && instrument != nil }
+
+    /// Every channel `other` matches, this matches too (`*.deribit.*` covers `ticker.deribit.*`).
+    public func covers(_ other: ChannelPattern) -> Bool {
+        func seg(_ a: String?, _ b: String?) -> Bool { a == nil || a == b }
+        return seg(stream, other.stream) && seg(venue, other.venue) && seg(instrument, other.instrument)
+    }
+
+    /// Some channel matches both.
+    public func overlaps(_ other: ChannelPattern) -> Bool {
+        func seg(_ a: String?, _ b: String?) -> Bool { a == nil || b == nil || a == b }
+        return seg(stream, other.stream) && seg(venue, other.venue) && seg(instrument, other.instrument)
+    }
     public var description: String { "\(stream ?? "*").\(venue ?? "*").\(instrument ?? "*")" }
 
     public enum ParseError: Error, Equatable, CustomStringConvertible {

@@ -34,6 +34,8 @@ public struct CloseReason: Equatable, Sendable {
 
     public static let goingAway = CloseReason(code: 1001, message: "server shutting down")
     public static let badRequest = CloseReason(code: 4000, message: "too many bad requests")
+    /// More requests arrived while the token was being checked than a session may queue.
+    public static let tooManyWaiting = CloseReason(code: 4000, message: "too many requests before authentication completed")
     public static let unauthorized = CloseReason(code: 4001, message: "unauthorized")
     public static let forbidden = CloseReason(code: 4003, message: "forbidden")
     public static let tokenExpired = CloseReason(code: 4004, message: "token expired")

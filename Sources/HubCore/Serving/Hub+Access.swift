@@ -57,9 +57,11 @@ extension Hub {
     @discardableResult
     func apply(_ principal: Principal, to s: Session, _ access: AccessControl) -> Bool {
         guard let policy = access.policy(for: principal) else { return false }
+        // A session that changes identity (`auth` again) is told what it lost.
+        let reason = s.principal.map { $0.subject != principal.subject || $0.issuer != principal.issuer ? "re-authenticated" : nil } ?? nil
         s.principal = principal
         s.expiryWarned = false
-        update(s, policy: policy, mask: access.mask(for: policy), reason: nil)
+        update(s, policy: policy, mask: access.mask(for: policy), reason: reason)
         return true
     }
 
@@ -67,7 +69,8 @@ extension Hub {
     /// `unsubscribed` push naming the reason when `reason` is given), views are recompiled, and
     /// wildcard subscriptions pick up channels the new policy allows.
     private func update(_ s: Session, policy: AccessPolicy, mask: PropertyMask, reason: String?) {
-        let changed = s.policy != policy
+        // Pushed when what the client can name changes (roles, scopes), not on flag-only changes.
+        let changed = s.policy?.roles != policy.roles || s.policy?.scopes != policy.scopes
         s.policy = policy
         s.policyMask = mask
         for sub in Array(s.subscriptions.values).sorted(by: { $0.key < $1.key }) {
@@ -86,7 +89,9 @@ extension Hub {
             if !sub.pattern.isExact {
                 for channel in registry.matching(sub.pattern) where s.cursors[ObjectIdentifier(channel)] == nil && policy.allows(channel.key) {
                     enqueue(ServerMessage.channelJoined(channel, subscription: sub.key), to: s)
-                    attach(sub, to: channel, next: channel.ring.lastOffset + 1)
+                    // A state channel starts from its current state; an event channel from the next event.
+                    let last = channel.ring.lastOffset
+                    attach(sub, to: channel, next: channel.key.stream.delivery == .state && last > 0 ? last : last + 1)
                 }
             }
         }
@@ -119,7 +124,7 @@ extension Hub {
                 continue
             }
             guard let exp = p.expiresAt else { continue }
-            if t >= exp {
+            if t >= exp + Int64(access.leewaySeconds * 1e6) {
                 close(s, .tokenExpired)
             } else if !s.expiryWarned && Double(exp - t) / 1e6 <= access.expiryWarningSeconds {
                 s.expiryWarned = true

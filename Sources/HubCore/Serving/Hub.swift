@@ -209,7 +209,7 @@ public final class Hub: @unchecked Sendable {
         guard s.closeReason == nil else { return }
         if s.authPending {
             // Requests wait for the token check (a client may subscribe right after connecting).
-            guard s.waitingRequests.count < 64 else { return close(s, .badRequest) }
+            guard s.waitingRequests.count < 64 else { return close(s, .tooManyWaiting) }
             s.waitingRequests.append(Array(message))
             return
         }

@@ -102,6 +102,14 @@ public enum ConfigLoader {
         return ConfigError(key: key, reason)
     }
 
+    /// The token secret, for the commands that sign or verify (`serve`, `token`, `check-config`);
+    /// store maintenance (`migrate`, `users`) runs without it.
+    public static func requireSecret(_ c: HubConfig) throws(ConfigError) {
+        guard c.auth.jwtSecret.utf8.count >= 32 else {
+            throw ConfigError(key: "auth.jwtSecret", "must be at least 32 bytes (set STREAMHUB_JWT_SECRET; scripts/run generates one)")
+        }
+    }
+
     /// Ranges and relations the types cannot express.
     static func validate(_ c: HubConfig) throws(ConfigError) {
         func check(_ ok: Bool, _ key: String, _ message: String) throws(ConfigError) {
@@ -134,18 +142,19 @@ public enum ConfigLoader {
             try check(r.timeoutSeconds > 0 && r.timeoutSeconds <= 60, "redis.timeoutSeconds", "must be between 0 and 60")
         }
         let a = c.auth
-        try check(a.jwtSecret.utf8.count >= 32, "auth.jwtSecret", "must be at least 32 bytes (set STREAMHUB_JWT_SECRET; scripts/run generates one)")
         try check(a.accessTokenSeconds >= 10 && a.accessTokenSeconds <= 86_400, "auth.accessTokenSeconds", "must be between 10 and 86400")
         try check(a.refreshTokenSeconds >= a.accessTokenSeconds, "auth.refreshTokenSeconds", "must be at least auth.accessTokenSeconds")
         try check((0...300).contains(a.leewaySeconds), "auth.leewaySeconds", "must be between 0 and 300")
         try check((10_000...10_000_000).contains(a.passwordRounds), "auth.passwordRounds", "must be between 10000 and 10000000")
         try check(a.expiryWarningSeconds >= 0, "auth.expiryWarningSeconds", "must not be negative")
-        try check(a.authDeadlineSeconds > 0 && a.authDeadlineSeconds <= 300, "auth.authDeadlineSeconds", "must be between 0 and 300")
+        try check(a.authDeadlineSeconds > 0 && a.authDeadlineSeconds <= 300, "auth.authDeadlineSeconds", "must be more than 0 and at most 300")
         try check(a.bootstrapAdminKey.isEmpty || APIKey(parsing: a.bootstrapAdminKey) != nil, "auth.bootstrapAdminKey", "must look like shk_<id>_<secret> (secret of 16 to 128 characters)")
-        try check(a.loginMaxFailures >= 1 && a.loginMaxFailuresPerAddress >= 1, "auth.loginMaxFailures", "must be at least 1")
+        try check(a.loginMaxFailures >= 1, "auth.loginMaxFailures", "must be at least 1")
+        try check(a.loginMaxFailuresPerAddress >= 1, "auth.loginMaxFailuresPerAddress", "must be at least 1")
         try check(a.loginWindowSeconds > 0, "auth.loginWindowSeconds", "must be positive")
         for (i, issuer) in a.issuers.enumerated() {
             try check(!issuer.issuer.isEmpty, "auth.issuers[\(i)].issuer", "must not be empty")
+            try check(issuer.issuer != "streamhub", "auth.issuers[\(i)].issuer", "'streamhub' is the hub's own issuer")
             try check(!issuer.audience.isEmpty, "auth.issuers[\(i)].audience", "must not be empty")
             try check(!issuer.jwksFile.isEmpty, "auth.issuers[\(i)].jwksFile", "must name a JWKS file")
             try check(!issuer.rolesClaim.isEmpty, "auth.issuers[\(i)].rolesClaim", "must not be empty")

@@ -47,5 +47,7 @@ struct HealthReport: Encodable {
         let slowConsumers: UInt64
         let conflations: UInt64
         let quarantined: UInt64
+        /// Tokens refused on WebSockets (handshake, `auth`, `refresh`).
+        let authFailures: UInt64
     }
 }

@@ -55,6 +55,7 @@ final class IdentityService: AccessControl, @unchecked Sendable {
 
     var anonymous: Principal? { config.anonymous ? Self.anonymousPrincipal : nil }
     var expiryWarningSeconds: Double { config.expiryWarningSeconds }
+    var leewaySeconds: Double { config.leewaySeconds }
     var authDeadlineSeconds: Double { config.authDeadlineSeconds }
 
     func policy(for principal: Principal) -> AccessPolicy? {
@@ -94,13 +95,25 @@ final class IdentityService: AccessControl, @unchecked Sendable {
     /// A role as the live checks know it.
     func role(_ id: String) -> Role? { roles[id] }
 
-    /// Why `caller` may not hand out `granted` (nil when it may): nobody grants scopes they do
-    /// not hold themselves, so `users:write` alone cannot mint an admin.
+    /// Why `caller` may not hand out `granted` (nil when it may): nobody grants rights —
+    /// scopes, tiers, properties, channels — they do not hold, so `users:write` alone cannot
+    /// mint an admin and `roles:write` cannot widen a role past its writer.
     func escalation(by caller: Caller, granting granted: [Role]) -> HTTPError? {
         guard !caller.policy.has(scope: Scope.all) else { return nil }
-        let missing = Set(granted.flatMap(\.grants.scopes)).filter { !caller.policy.has(scope: $0) }.sorted()
+        var missing: [String] = []
+        for r in granted { missing += caller.policy.excess(of: r.grants) }
         guard !missing.isEmpty else { return nil }
-        return HTTPError(403, "forbidden", "you cannot grant scopes you do not hold: \(missing.joined(separator: ", "))")
+        let unique = Array(NSOrderedSet(array: missing)) as? [String] ?? missing
+        return HTTPError(403, "forbidden", "you cannot grant rights you do not hold: \(unique.joined(separator: ", "))")
+    }
+
+    /// Why `caller` may not manage user `id` — its password, keys, roles, state (nil when it
+    /// may): only itself, or a user whose roles give nothing beyond the caller's own.
+    func management(by caller: Caller, of id: Int64) -> HTTPError? {
+        guard caller.userID != id else { return nil }
+        let held = (users[id]?.roles ?? []).compactMap { roles[$0] }
+        guard let e = escalation(by: caller, granting: held) else { return nil }
+        return HTTPError(403, "forbidden", "user \(id) holds rights you do not: \(e.message.components(separatedBy: ": ").dropFirst().joined(separator: ": "))")
     }
 
     /// The user id of a local principal.

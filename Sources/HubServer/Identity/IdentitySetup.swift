@@ -33,17 +33,28 @@ public enum IdentitySetup {
         let store = try HubStore(dataDirectory: config.server.dataDir)
         try store.migrate()
         if try store.roles().isEmpty {
-            let roles = try RoleSeedLoader.load(file: config.auth.rolesFile)
+            let roles: [Role]
+            do {
+                roles = try RoleSeedLoader.load(file: config.auth.rolesFile)
+            } catch {
+                throw AuthSetupError("auth.rolesFile: \(error)")
+            }
             try store.seedRoles(roles)
             logger.info("roles seeded", metadata: ["roles": "\(roles.map(\.id).joined(separator: ","))", "from": "\(config.auth.rolesFile)"])
         }
         return store
     }
 
-    /// On first start (no users) creates `admin` with the admin role and an API key: the one in
-    /// `auth.bootstrapAdminKey` when set, else a new one, returned so it can be printed once.
-    public static func bootstrapAdmin(_ store: HubStore, _ auth: HubConfig.Auth) throws -> (username: String, generatedKey: String?)? {
-        guard try store.userCount() == 0 else { return nil }
+    /// When no enabled user holds the admin role (first start), creates `admin` with it and an
+    /// API key: the one in `auth.bootstrapAdminKey` when set, else a new one, returned so it
+    /// can be printed once. If the name is taken (users made with the CLI before the first
+    /// start), nothing is created and the log says how to name an admin.
+    public static func bootstrapAdmin(_ store: HubStore, _ auth: HubConfig.Auth, logger: Logger) throws -> (username: String, generatedKey: String?)? {
+        guard try store.enabledAdminCount() == 0 else { return nil }
+        if try store.user(named: "admin") != nil {
+            logger.warning("no enabled user holds the admin role and the name 'admin' is taken; grant it with `streamhub users role NAME admin`")
+            return nil
+        }
         let given = auth.bootstrapAdminKey.isEmpty ? nil : APIKey(parsing: auth.bootstrapAdminKey)
         let key = given ?? APIKey.generate()
         let user = try store.insertUser(username: "admin", displayName: "Administrator", passwordHash: nil, roles: ["admin"], actor: "system")

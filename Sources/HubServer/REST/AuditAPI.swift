@@ -1,3 +1,5 @@
+import Foundation
+import HubAuth
 import HubStore
 import WebSocketLoop
 
@@ -11,7 +13,26 @@ final class AuditAPI {
         self.gateway = gateway
     }
 
-    struct Page: Encodable { let entries: [AuditEntry] }
+    struct Page: Encodable { let entries: [Entry] }
+
+    /// An entry with its detail as a JSON object (the store keeps it as text).
+    struct Entry: Encodable {
+        let id: Int64
+        let at: Date
+        let actor: String
+        let action: String
+        let target: String
+        let detail: JSONValue
+
+        init(_ e: AuditEntry) {
+            id = e.id
+            at = e.at
+            actor = e.actor
+            action = e.action
+            target = e.target
+            detail = (try? JSONDecoder().decode(JSONValue.self, from: Data(e.detail.utf8))) ?? .string(e.detail)
+        }
+    }
 
     func routes(_ router: HTTPRouter) {
         router.add("GET", "/api/audit", .scope("audit:read")) { [gateway] req, _, respond in
@@ -22,7 +43,7 @@ final class AuditAPI {
             } catch {
                 return respond(error.response)
             }
-            gateway.run(respond) { store in try store.auditLog(limit: limit, before: before == 0 ? nil : Int64(before)) } then: { .json(Page(entries: $0)) }
+            gateway.run(respond) { store in try store.auditLog(limit: limit, before: before == 0 ? nil : Int64(before)) } then: { .json(Page(entries: $0.map(Entry.init))) }
         }
     }
 }

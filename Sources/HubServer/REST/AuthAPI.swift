@@ -165,6 +165,7 @@ final class AuthAPI: @unchecked Sendable {
             } catch StoreError.notFound {
                 return .failure(HTTPError(401, "invalid_token", "unknown refresh token"))
             } catch StoreError.refused(let why) {
+                if why == "account disabled" { return .failure(HTTPError(403, "forbidden", why)) }
                 return .failure(HTTPError(401, "invalid_token", why))
             }
         } then: { [self] outcome in

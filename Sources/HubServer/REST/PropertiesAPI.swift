@@ -28,15 +28,29 @@ final class PropertiesAPI: @unchecked Sendable {
 
     func routes(_ router: HTTPRouter) {
         let read = RouteAccess.scope("properties:read"), write = RouteAccess.scope("properties:write")
-        router.add("GET", "/api/properties", read) { [unowned self] _, _, respond in respond(.json(PropertyList(properties: registry.all))) }
-        router.add("GET", "/api/properties/matrix", read) { [unowned self] req, _, respond in respond(matrix(req)) }
+        router.add("GET", "/api/properties", read) { [unowned self] _, p, respond in
+            respond(.json(PropertyList(properties: registry.all.filter(visible(to: p.caller!)))))
+        }
+        router.add("GET", "/api/properties/matrix", read) { [unowned self] req, p, respond in respond(matrix(req, p.caller!)) }
         router.add("GET", "/api/properties/quarantine", .scope("monitoring:read")) { [unowned self] _, _, respond in respond(.json(quarantine())) }
-        router.add("GET", "/api/properties/:name", read) { [unowned self] _, p, respond in respond(detail(p["name"]!)) }
+        router.add("GET", "/api/properties/:name", read) { [unowned self] _, p, respond in
+            guard let def = registry.definition(p["name"]!), visible(to: p.caller!)(def) else {
+                return respond(.error(404, code: "not_found", message: "no property '\(p["name"]!.prefix(64))'"))
+            }
+            respond(detail(def.name))
+        }
         router.add("POST", "/api/properties", write) { [unowned self] req, p, respond in create(req, p.caller!, respond) }
         router.add("PUT", "/api/properties/:name", write) { [unowned self] req, p, respond in update(p["name"]!, req, p.caller!, respond) }
     }
 
     // MARK: Reads
+
+    /// The catalogue shows a caller the properties its roles let it receive (writers see all:
+    /// they define them).
+    private func visible(to caller: Caller) -> (PropertyDefinition) -> Bool {
+        let policy = caller.policy
+        return policy.has(scope: "properties:write") ? { _ in true } : { policy.allows($0) }
+    }
 
     struct PropertyList: Encodable {
         let properties: [PropertyDefinition]
@@ -76,8 +90,9 @@ final class PropertiesAPI: @unchecked Sendable {
         let cells: [PropertyRegistry.MatrixCell]
     }
 
-    private func matrix(_ req: HTTPRequest) -> HTTPResponse {
-        let cells = registry.matrix()
+    private func matrix(_ req: HTTPRequest, _ caller: Caller) -> HTTPResponse {
+        let shown = visible(to: caller)
+        let cells = registry.matrix().filter { registry.definition($0.property).map(shown) ?? false }
         switch req.queryItems["format"] ?? "json" {
         case "csv":
             var csv = "source,property,type\n"

@@ -167,6 +167,7 @@ final class UsersAPI: @unchecked Sendable {
         if body.disabled == true && caller.userID == id {
             return respond(.error(422, code: "unprocessable", message: "you cannot disable your own account", field: "disabled"))
         }
+        if let e = identity.management(by: caller, of: id) { return respond(e.response) }
         let rounds = identity.config.passwordRounds
         gateway.run(respond) { [identity] store in
             let hash = try body.password.map { try Passwords.hash($0, rounds: rounds) }
@@ -181,7 +182,7 @@ final class UsersAPI: @unchecked Sendable {
         let body: RoleBody
         do { body = try RequestBody.decode(RoleBody.self, from: try RequestBody.object(req)) } catch { return respond(error.response) }
         guard let role = identity.role(body.role) else { return respond(.error(422, code: "unknown_role", message: "no role '\(body.role)'", field: "role")) }
-        if let e = identity.escalation(by: caller, granting: [role]) { return respond(e.response) }
+        if let e = identity.escalation(by: caller, granting: [role]) ?? identity.management(by: caller, of: id) { return respond(e.response) }
         gateway.run(respond) { [identity] store in
             let user = try store.assignRole(userID: id, role: role.id, actor: caller.actor)
             identity.reload(reason: "role '\(role.id)' assigned")
@@ -191,6 +192,7 @@ final class UsersAPI: @unchecked Sendable {
 
     private func remove(_ idText: String, _ role: String, _ caller: Caller, _ respond: HTTPResponder) {
         guard let id = Self.userID(idText, respond) else { return }
+        if let e = identity.management(by: caller, of: id) { return respond(e.response) }
         gateway.run(respond) { [identity] store in
             let user = try store.removeRole(userID: id, role: role, actor: caller.actor)
             identity.reload(reason: "role '\(role)' removed")
@@ -203,6 +205,7 @@ final class UsersAPI: @unchecked Sendable {
         guard caller.policy.has(scope: "users:write") || caller.userID == id else {
             return respond(.error(403, code: "forbidden", message: "users:write is needed to create keys for other users"))
         }
+        if let e = identity.management(by: caller, of: id) { return respond(e.response) }
         let body: KeyBody
         do {
             body = req.body.isEmpty ? try RequestBody.decode(KeyBody.self, from: Data("{}".utf8)) : try RequestBody.decode(KeyBody.self, from: try RequestBody.object(req))
@@ -221,6 +224,7 @@ final class UsersAPI: @unchecked Sendable {
         guard caller.policy.has(scope: "users:write") || caller.userID == id else {
             return respond(.error(403, code: "forbidden", message: "users:write is needed to revoke keys of other users"))
         }
+        if let e = identity.management(by: caller, of: id) { return respond(e.response) }
         gateway.run(respond) { store in try store.revokeAPIKey(id: keyID, userID: id, actor: caller.actor) } then: { _ in HTTPResponse(status: 204) }
     }
 

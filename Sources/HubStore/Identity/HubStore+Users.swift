@@ -54,11 +54,16 @@ extension HubStore {
     ) throws(StoreError) -> UserAccount {
         try writing { db in
             guard var row = try UserRow.fetchOne(db, key: id) else { throw StoreError.notFound("user \(id)") }
+            if disabled == true && !row.disabled { try requireAnotherAdmin(besides: id, db) }
             if let displayName { row.displayName = displayName }
             if let passwordHash { row.passwordHash = passwordHash }
             if let disabled { row.disabled = disabled }
             row.updatedAt = now
             try row.update(db)
+            // A new password or a disabled account ends every refresh-token session.
+            if passwordHash != nil || disabled == true {
+                try db.execute(sql: "UPDATE refresh_token SET revokedAt = ? WHERE userId = ? AND revokedAt IS NULL", arguments: [now, id])
+            }
             try audit(
                 db, actor: actor, action: "user.update", target: "\(id)",
                 detail: UserChange(displayName: displayName ?? nil, disabled: disabled, passwordChanged: passwordHash != nil ? true : nil), at: now)
@@ -84,6 +89,7 @@ extension HubStore {
     public func removeRole(userID: Int64, role: String, actor: String, now: Date = Date()) throws(StoreError) -> UserAccount {
         try writing { db in
             guard let row = try UserRow.fetchOne(db, key: userID) else { throw StoreError.notFound("user \(userID)") }
+            if role == "admin" && !row.disabled { try requireAnotherAdmin(besides: userID, db) }
             guard try UserRoleRow.deleteOne(db, key: ["userId": userID, "roleId": role]) else {
                 throw StoreError.notFound("role '\(role)' on user \(userID)")
             }
@@ -101,6 +107,24 @@ extension HubStore {
             for row in try UserRow.fetchAll(db) { users[row.id!] = (!row.disabled, []) }
             for ur in try UserRoleRow.order(Column("roleId")).fetchAll(db) { users[ur.userId]?.1.append(ur.roleId) }
             return IdentitySnapshot(roles: roles, users: users.mapValues { (enabled: $0.0, roles: $0.1) })
+        }
+    }
+
+    /// The hub must keep an enabled admin: taking the role from (or disabling) the last one is
+    /// refused.
+    private func requireAnotherAdmin(besides id: Int64, _ db: Database) throws {
+        let holds = try UserRoleRow.exists(db, key: ["userId": id, "roleId": "admin"])
+        guard holds else { return }
+        let others = try Int.fetchOne(
+            db, sql: "SELECT COUNT(*) FROM user_role r JOIN user u ON u.id = r.userId WHERE r.roleId = 'admin' AND u.disabled = 0 AND u.id != ?",
+            arguments: [id]) ?? 0
+        if others == 0 { throw StoreError.refused("user \(id) is the last enabled admin") }
+    }
+
+    /// Enabled users holding the admin role.
+    public func enabledAdminCount() throws(StoreError) -> Int {
+        try reading { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM user_role r JOIN user u ON u.id = r.userId WHERE r.roleId = 'admin' AND u.disabled = 0") ?? 0
         }
     }
 
