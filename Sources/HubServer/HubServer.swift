@@ -186,7 +186,7 @@ public final class HubServer: @unchecked Sendable {
         }
         let s = config.feeds.synthetic
         if s.enabled {
-            let feed = SyntheticFeed(rate: s.rate, channels: s.channels, pipeline: pipeline, loop: loop)
+            let feed = SyntheticFeed(rate: s.rate, channels: s.channels, wide: s.wide, pipeline: pipeline, loop: loop)
             synthetic = feed
             feed.start()
         }

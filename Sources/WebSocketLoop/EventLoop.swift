@@ -104,6 +104,9 @@ public final class EventLoop: @unchecked Sendable {
         info.fd_limit_per_thread = c.maxConnections
         info.user = Unmanaged.passUnretained(self).toOpaque()
         info.pt_serv_buf_size = 32 * 1024
+        // Room for request headers beyond lws' 4 KB default: identity providers' tokens in
+        // `Authorization` (or `access_token`) can be several kilobytes.
+        info.max_http_header_data = 16 * 1024
         info.timeout_secs = 20
 
         guard let ctx = lws_create_context(&info) else {

@@ -5,9 +5,14 @@ final class ChildHub {
     let process = Process()
     let port: Int
 
-    init(rate: Double, channels: Int, redis: String? = nil) throws {
+    /// Tokens of the users `--role-views` created (one per distinct view).
+    private(set) var tokens: [String] = []
+
+    init(rate: Double, channels: Int, redis: String? = nil, roleViews: Int = 0, wide: Bool = false) throws {
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let tokensFile = FileManager.default.temporaryDirectory.appendingPathComponent("bench-tokens-\(getpid()).json").path
         process.arguments = ["hub", "--rate", "\(rate)", "--channels", "\(channels)"] + (redis.map { ["--redis", $0] } ?? [])
+            + (wide ? ["--wide"] : []) + (roleViews > 0 ? ["--role-views", "\(roleViews)", "--tokens-file", tokensFile] : [])
         let out = Pipe()
         process.standardOutput = out
         try process.run()
@@ -21,6 +26,11 @@ final class ChildHub {
             throw BenchError("the hub did not start: \(line)")
         }
         port = p
+        if roleViews > 0 {
+            let data = try Data(contentsOf: URL(fileURLWithPath: tokensFile))
+            tokens = try JSONSerialization.jsonObject(with: data) as? [String] ?? []
+            try? FileManager.default.removeItem(atPath: tokensFile)
+        }
     }
 
     /// Resident and peak resident memory in KiB (from /proc).

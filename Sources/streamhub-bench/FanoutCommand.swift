@@ -15,13 +15,18 @@ struct FanoutCommand: ParsableCommand {
     @Option(help: "Measure an already running server at this URL instead of starting one.") var url: String?
     @Option(help: "Channel name prefix subscribed to (with --url).") var channelPrefix = "ticker.synthetic.S"
     @Option(help: "Give the hub Redis for state and history (write-behind).") var redis: String?
+    @Option(help: "Subscribers authenticate as users of this many roles with distinct property grants (0: anonymous).") var roleViews = 0
+    @Flag(help: "Wide ticks (nine properties; implied by --role-views).") var wide = false
 
     func run() throws {
-        let hub = url == nil ? try ChildHub(rate: rate, channels: channels, redis: redis) : nil
+        let hub = url == nil ? try ChildHub(rate: rate, channels: channels, redis: redis, roleViews: roleViews, wide: wide || roleViews > 0) : nil
         defer { hub?.stop() }
         let target = url ?? "ws://127.0.0.1:\(hub!.port)/ws"
         let prefix = channelPrefix, channels = channels
-        let load = try LoadClient(url: target) { i in #"{"id":1,"op":"subscribe","channel":"\#(prefix)\#(i % channels)"}"# }
+        let tokens = hub?.tokens ?? []
+        let load = try LoadClient(url: target, query: tokens.isEmpty ? nil : { i in "access_token=\(tokens[i % tokens.count])" }) { i in
+            #"{"id":1,"op":"subscribe","channel":"\#(prefix)\#(i % channels)"}"#
+        }
         let connected = load.open(clients)
         let r = load.measure(warmup: warmup, seconds: duration)
         let mem = hub?.memory ?? (rss: 0, peak: 0)
@@ -34,6 +39,7 @@ struct FanoutCommand: ParsableCommand {
             "expected_msgs_per_s": Int(rate * Double(clients) / Double(channels)),
             "p50_us": h.valueAtPercentile(50), "p99_us": h.valueAtPercentile(99), "p999_us": h.valueAtPercentile(99.9),
             "max_us": h.max, "hub_rss_kib": mem.rss, "hub_peak_rss_kib": mem.peak, "redis": redis != nil,
+            "role_views": roleViews, "wide": wide || roleViews > 0,
         ]
         let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import HubAuth
+import HubCore
 import HubServer
 import Logging
 
@@ -13,6 +15,9 @@ struct HubCommand: ParsableCommand {
     @Option(help: "Channels ticker.synthetic.S0 … S<n-1>.") var channels = 1
     @Flag(help: "Offer permessage-deflate.") var deflate = false
     @Option(help: "Redis URL for state and history (write-behind); none by default.") var redis: String?
+    @Flag(help: "Wide ticks: sizes and a last price too (nine properties).") var wide = false
+    @Option(help: "Create this many roles with distinct property grants, a user for each, and write their tokens to --tokens-file (JSON list).") var roleViews = 0
+    @Option(help: "Where --role-views writes the tokens.") var tokensFile: String?
 
     func run() throws {
         var config = HubConfig()
@@ -23,6 +28,11 @@ struct HubCommand: ParsableCommand {
         config.feeds.synthetic.enabled = rate > 0
         config.feeds.synthetic.rate = max(rate, 1)
         config.feeds.synthetic.channels = channels
+        config.feeds.synthetic.wide = wide
+        // Connections without a token get the anonymous role; with --role-views, tokens pick roles.
+        config.auth.jwtSecret = (0..<48).map { _ in String(UInt8.random(in: 97...122), radix: 36) }.joined()
+        config.auth.anonymous = true
+        config.auth.rolesFile = "config/roles.yaml"
         config.server.dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("bench-hub-\(getpid())").path
         config.properties.seedDirectory = "config/properties"
         if let redis { config.redis.url = redis }
@@ -30,9 +40,44 @@ struct HubCommand: ParsableCommand {
         var logger = Logger(label: "bench-hub")
         logger.logLevel = .warning
         ShutdownSignals.install { _ in Foundation.exit(0) }
+        let users = roleViews > 0 ? try makeRoleViews(config, logger) : []
         let server = try HubServer(config: config, logger: logger)
+        if let tokensFile, !users.isEmpty {
+            let tokens = server.tokens
+            let minted = try users.map { id in try waitFor { try await tokens.issue(subject: "\(id)", lifetime: 86_400).token } }
+            try JSONSerialization.data(withJSONObject: minted).write(to: URL(fileURLWithPath: tokensFile))
+        }
         try server.start()
         FileHandle.standardOutput.write(Data("ready \(server.port)\n".utf8))
         server.waitUntilStopped()
     }
+
+    /// Roles `view0…` granting every channel and a distinct set of four or more of the wide
+    /// tick's properties (so each role compiles to its own view), and a user holding each.
+    private func makeRoleViews(_ config: HubConfig, _ logger: Logger) throws -> [Int64] {
+        let properties = ["bid", "ask", "bidVolume", "askVolume", "last", "mid", "spread", "spreadBps", "microprice"]
+        let subsets = (1..<(1 << properties.count)).filter { $0.nonzeroBitCount >= 4 }.prefix(roleViews)
+        guard subsets.count == roleViews else { throw BenchError("at most \(subsets.count) distinct views") }
+        let store = try IdentitySetup.openStore(config, logger: logger)
+        var ids: [Int64] = []
+        for (k, bits) in subsets.enumerated() {
+            let allowed = properties.indices.filter { bits & (1 << $0) != 0 }.map { properties[$0] }
+            let role = Role(id: "view\(k)", grants: Grants(channels: [ChannelRule(.allow, "*.*.*")], properties: PropertyRules(allow: allowed)))
+            try store.insertRole(role, actor: "bench")
+            ids.append(try store.insertUser(username: "bench\(k)", passwordHash: nil, roles: [role.id], actor: "bench").id)
+        }
+        return ids
+    }
+}
+
+/// Runs async work from the synchronous command.
+func waitFor<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
+    let done = DispatchSemaphore(value: 0)
+    nonisolated(unsafe) var result: Result<T, Error>?
+    Task {
+        do { result = .success(try await work()) } catch { result = .failure(error) }
+        done.signal()
+    }
+    done.wait()
+    return try result!.get()
 }

@@ -18,13 +18,15 @@ final class LoadClient: WebSocketHandler, @unchecked Sendable {
     private let loop: EventLoop
     private let url: WebSocketURL
     private let subscribe: (Int) -> String?
+    private var urlFor: ((Int) -> WebSocketURL)?
     private var pending: [ObjectIdentifier: String] = [:]
     private var connections: [WebSocketConnection] = []
     private var measuring = false
     private var result = Result()
     private let shared = Mutex((connected: 0, closed: 0))
 
-    init(url: String, subscribe: @escaping (Int) -> String?) throws {
+    /// `query`: a query string for connection i (a token), appended to the URL's path.
+    init(url: String, query: ((Int) -> String)? = nil, subscribe: @escaping (Int) -> String?) throws {
         var c = LoopConfiguration()
         c.permessageDeflate = false
         c.clientTLS = false
@@ -32,6 +34,10 @@ final class LoadClient: WebSocketHandler, @unchecked Sendable {
         loop = try EventLoop(configuration: c)
         self.url = try WebSocketURL(parsing: url)
         self.subscribe = subscribe
+        if let query {
+            let base = url, fallback = self.url
+            urlFor = { i in (try? WebSocketURL(parsing: base + (base.contains("?") ? "&" : "?") + query(i))) ?? fallback }
+        }
         loop.start(name: "load-client")
     }
 
@@ -43,7 +49,7 @@ final class LoadClient: WebSocketHandler, @unchecked Sendable {
             var burst: LoopTimer?
             burst = loop.every(0.01) { [self] in
                 for _ in 0..<200 where opened < count {
-                    let c = loop.connect(to: url, handler: self)
+                    let c = loop.connect(to: urlFor?(opened) ?? url, handler: self)
                     if let s = subscribe(opened) { pending[ObjectIdentifier(c)] = s }
                     connections.append(c)
                     opened += 1

@@ -282,6 +282,9 @@ extension IdentityAPITests {
         let widen = try hub.request("PUT", "/api/roles/usermgr", #"{"grants":{"channels":[{"allow":"*.*.*"}],"tiers":["public","premium"],"scopes":["users:read","users:write","roles:read","roles:write"]}}"#, token: mgr)
         XCTAssertEqual(widen.status, 403)
         XCTAssertTrue((error(widen)["message"] as? String ?? "").contains("tier premium"), widen.text)
+        // Nor touch a role that has more than it: narrowing or deleting the admin role.
+        XCTAssertEqual(try hub.request("PUT", "/api/roles/admin", #"{"grants":{}}"#, token: mgr).status, 403)
+        XCTAssertEqual(try hub.request("DELETE", "/api/roles/analyst", token: mgr).status, 403)
     }
 
     func testTheLastEnabledAdminStays() throws {

@@ -198,6 +198,10 @@ final class RBACTests: XCTestCase {
         XCTAssertEqual(try forged.waitClosed().code, 4001)
         let expired = try TestClient.connect("ws://127.0.0.1:\(hub.port)/ws", headers: [("Authorization", "Bearer \(try hub.token(subject: "\(admin.id)", lifetime: -120))")])
         XCTAssertEqual(try expired.waitClosed().code, 4004)
+        // A long header (identity providers' tokens can be kilobytes) is read whole, never dropped
+        // into an anonymous session.
+        let long = try TestClient.connect("ws://127.0.0.1:\(hub.port)/ws", headers: [("Authorization", "Bearer " + String(repeating: "a", count: 6000))])
+        XCTAssertEqual(try long.waitClosed().code, 4001)
     }
 
     func testWithoutAnonymousAccessATokenlessConnectionMustAuthenticateInTime() throws {

@@ -153,12 +153,13 @@ extension HubConfig.Deribit: Decodable {
 }
 
 extension HubConfig.Synthetic: Decodable {
-    enum Keys: String, CodingKey, CaseIterable { case enabled, rate, channels }
+    enum Keys: String, CodingKey, CaseIterable { case enabled, rate, channels, wide }
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
         self.init()
         enabled = try c.value(.enabled, enabled)
         rate = try c.value(.rate, rate)
         channels = try c.value(.channels, channels)
+        wide = try c.value(.wide, wide)
     }
 }

@@ -116,6 +116,8 @@ public struct HubConfig: Sendable, Equatable {
         public var rate = 1000.0
         /// Instruments (channels `ticker.synthetic.S0`, `S1`, …).
         public var channels = 1
+        /// Ticks with sizes and a last price too (nine properties instead of five).
+        public var wide = false
         public init() {}
     }
 }

@@ -5,15 +5,17 @@ import WebSocketLoop
 /// benchmarks and load tests (channels `ticker.synthetic.S<n>`). Like the C reference
 /// broadcaster, a 1 ms timer publishes whatever is due, and a publication is about the same
 /// size as the reference's (~160 bytes: bid and ask, plus mid, spread and spreadBps from
-/// enrichment).
+/// enrichment). `wide` ticks add sizes and a last price (nine properties with enrichment, so
+/// many distinct views can be cut from them: the role-view benchmark).
 ///
 /// Threading: loop-confined.
 final class SyntheticFeed {
     static let schema = VenueSchema(
         source: "synthetic",
-        fields: [.init("bid", "bid"), .init("ask", "ask")])
+        fields: [.init("bid", "bid"), .init("ask", "ask"), .init("bidVolume", "bidVolume"), .init("askVolume", "askVolume"), .init("last", "last")])
 
     private let rate: Double
+    private let wide: Bool
     private let instruments: [String]
     private let pipeline: Pipeline
     private unowned let loop: EventLoop
@@ -22,8 +24,9 @@ final class SyntheticFeed {
     private(set) var published: UInt64 = 0
     private var next = 0
 
-    init(rate: Double, channels: Int, pipeline: Pipeline, loop: EventLoop) {
+    init(rate: Double, channels: Int, wide: Bool = false, pipeline: Pipeline, loop: EventLoop) {
         self.rate = rate
+        self.wide = wide
         instruments = (0..<channels).map { "S\($0)" }
         self.pipeline = pipeline
         self.loop = loop
@@ -45,7 +48,10 @@ final class SyntheticFeed {
             let event = RawEvent(
                 source: "synthetic", instrument: instruments[next], stream: .ticker, exchangeTime: now / 1000, receiveTime: now,
                 sequence: published,
-                fields: [RawField(0, .number(100 + n)), RawField(1, .number(100.5 + n))])
+                fields: wide
+                    ? [RawField(0, .number(100 + n)), RawField(1, .number(100.5 + n)), RawField(2, .number(3 + n)), RawField(3, .number(4)),
+                       RawField(4, .number(100.25 + n))]
+                    : [RawField(0, .number(100 + n)), RawField(1, .number(100.5 + n))])
             pipeline.process(event)
             published += 1
             next = next + 1 == instruments.count ? 0 : next + 1

@@ -68,10 +68,11 @@ final class RolesAPI: @unchecked Sendable {
     }
 
     private func update(_ id: String, _ req: HTTPRequest, _ caller: Caller, _ respond: HTTPResponder) {
-        guard identity.role(id) != nil else { return respond(.error(404, code: "not_found", message: "no role '\(id.prefix(64))'")) }
+        guard let current = identity.role(id) else { return respond(.error(404, code: "not_found", message: "no role '\(id.prefix(64))'")) }
         let r: Role
         do { r = try role(req, id: id) } catch { return respond(error.response) }
-        if let e = identity.escalation(by: caller, granting: [r]) { return respond(e.response) }
+        // Neither widen a role past your own rights nor touch one that has more than you.
+        if let e = identity.escalation(by: caller, granting: [r, current]) { return respond(e.response) }
         gateway.run(respond) { [identity] store in
             try store.updateRole(r, actor: caller.actor)
             identity.reload(reason: "role '\(id)' changed")
@@ -79,6 +80,7 @@ final class RolesAPI: @unchecked Sendable {
     }
 
     private func delete(_ id: String, _ caller: Caller, _ respond: HTTPResponder) {
+        if let current = identity.role(id), let e = identity.escalation(by: caller, granting: [current]) { return respond(e.response) }
         gateway.run(respond) { [identity] store in
             try store.deleteRole(id, actor: caller.actor)
             identity.reload(reason: "role '\(id)' deleted")
