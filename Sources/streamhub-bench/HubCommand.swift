@@ -44,7 +44,7 @@ struct HubCommand: ParsableCommand {
         let server = try HubServer(config: config, logger: logger)
         if let tokensFile, !users.isEmpty {
             let tokens = server.tokens
-            let minted = try users.map { id in try waitFor { try await tokens.issue(subject: "\(id)", lifetime: 86_400).token } }
+            let minted = try users.map { id in try blocking { try await tokens.issue(subject: "\(id)", lifetime: 86_400).token } }
             try JSONSerialization.data(withJSONObject: minted).write(to: URL(fileURLWithPath: tokensFile))
         }
         try server.start()
@@ -68,16 +68,4 @@ struct HubCommand: ParsableCommand {
         }
         return ids
     }
-}
-
-/// Runs async work from the synchronous command.
-func waitFor<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
-    let done = DispatchSemaphore(value: 0)
-    nonisolated(unsafe) var result: Result<T, Error>?
-    Task {
-        do { result = .success(try await work()) } catch { result = .failure(error) }
-        done.signal()
-    }
-    done.wait()
-    return try result!.get()
 }

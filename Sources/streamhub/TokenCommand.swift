@@ -23,7 +23,7 @@ struct Token: ParsableCommand {
             throw CLIError(message: "\(error)")
         }
         let seconds = ttl.seconds
-        let jwt = try waitFor { try await tokens.issue(subject: "\(account.id)", lifetime: seconds).token }
+        let jwt = try blocking { try await tokens.issue(subject: "\(account.id)", lifetime: seconds).token }
         print(jwt)
     }
 }
@@ -47,16 +47,4 @@ struct Lifetime: ExpressibleByArgument {
         guard (10...(30 * 86_400)).contains(s) else { return nil }
         seconds = s
     }
-}
-
-/// Runs async work from the synchronous command.
-func waitFor<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
-    let done = DispatchSemaphore(value: 0)
-    nonisolated(unsafe) var result: Result<T, Error>?
-    Task {
-        do { result = .success(try await work()) } catch { result = .failure(error) }
-        done.signal()
-    }
-    done.wait()
-    return try result!.get()
 }

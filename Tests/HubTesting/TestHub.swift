@@ -57,18 +57,7 @@ public final class TestHub: @unchecked Sendable {
     /// A token signed with the hub's key for `subject` (a local user id).
     public func token(subject: String, lifetime: Double = 900) throws -> String {
         let tokens = server.tokens
-        let box = Box<Result<String, Error>>()
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            do {
-                box.value = .success(try await tokens.issue(subject: subject, lifetime: lifetime).token)
-            } catch {
-                box.value = .failure(error)
-            }
-            done.signal()
-        }
-        done.wait()
-        return try box.value!.get()
+        return try blocking { try await tokens.issue(subject: subject, lifetime: lifetime).token }
     }
 
     /// Stands for the admin's token in `request` (the default).

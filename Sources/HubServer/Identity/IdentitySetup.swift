@@ -63,8 +63,9 @@ public enum IdentitySetup {
     }
 }
 
-/// Runs async work from synchronous start-up code (never on the loop or a pool thread).
-func blocking<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
+/// Runs async work from synchronous code — start-up, commands, tools — and waits for it
+/// (never call it on the loop or on a Swift concurrency thread).
+public func blocking<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
     let done = DispatchSemaphore(value: 0)
     let result = ResultBox<T>()
     Task {
