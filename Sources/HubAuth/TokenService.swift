@@ -150,9 +150,10 @@ public final class TokenService: AccessVerifier, Sendable {
             return .failure(AccessFailure("not valid before \(Int(nbf))"))
         }
         let iss = c.claims["iss"]?.string
+        let claims = Self.contextClaims(c)
         guard let external = known[kid]?.issuer else {
             guard iss == config.issuer else { return .failure(AccessFailure("iss must be \(config.issuer)")) }
-            return .success(Principal(subject: sub, expiresAt: Int64(exp * 1e6), issuer: config.issuer))
+            return .success(Principal(subject: sub, expiresAt: Int64(exp * 1e6), issuer: config.issuer, claims: claims))
         }
         guard iss == external.issuer else { return .failure(AccessFailure("iss must be \(external.issuer)")) }
         guard let aud = c.claims["aud"]?.strings, aud.contains(external.audience) else {
@@ -160,7 +161,23 @@ public final class TokenService: AccessVerifier, Sendable {
         }
         let claimed = c.claims["_root"]?.at(path: external.rolesClaim)?.strings ?? []
         let roles = external.roleMap.isEmpty ? claimed : claimed.compactMap { external.roleMap[$0] }
-        return .success(Principal(subject: sub, claimedRoles: roles, expiresAt: Int64(exp * 1e6), issuer: external.issuer))
+        return .success(Principal(subject: sub, claimedRoles: roles, expiresAt: Int64(exp * 1e6), issuer: external.issuer, claims: claims))
+    }
+
+    /// Top-level claims with a scalar value, as text — besides the registered ones — for flag
+    /// constraints and custom stickiness (`tenant`, `plan`, `email`, …).
+    static func contextClaims(_ c: OpenClaims) -> [String: String] {
+        let registered: Set<String> = ["sub", "iss", "aud", "exp", "nbf", "iat", "jti", "_root"]
+        var out: [String: String] = [:]
+        for (k, v) in c.claims where !registered.contains(k) && out.count < 64 {
+            switch v {
+            case .string(let s): out[k] = s
+            case .number(let n): out[k] = n.rounded() == n && abs(n) < 1e15 ? String(Int64(n)) : String(n)
+            case .bool(let b): out[k] = String(b)
+            default: break
+            }
+        }
+        return out
     }
 
     static func describe(_ error: Error) -> String {

@@ -67,7 +67,7 @@ public final class HubServer: @unchecked Sendable {
         let loopRef = self.loopRef
         let runOnLoop: @Sendable (@escaping @Sendable () -> Void) -> Void = { work in loopRef.loop?.execute(work) }
         identity = try IdentityService(
-            tokens: tokens, config: config.auth, registry: registry, store: store, storeQueue: storeQueue, runOnLoop: runOnLoop)
+            tokens: tokens, config: config.auth, flags: config.flags, registry: registry, store: store, storeQueue: storeQueue, runOnLoop: runOnLoop)
         let hub = Hub(
             properties: registry.table, config: config.serve, projectable: { [registry] in registry.id($0) },
             history: history, access: identity, runOnLoop: runOnLoop)
@@ -257,13 +257,15 @@ public final class HubServer: @unchecked Sendable {
         let users = UsersAPI(identity: identity, gateway: gateway)
         let roles = RolesAPI(identity: identity, gateway: gateway)
         let audit = AuditAPI(gateway: gateway)
+        let features = FeaturesAPI(identity: identity, gateway: gateway, registry: registry)
         properties.routes(router)
         state.routes(router)
         auth.routes(router)
         users.routes(router)
         roles.routes(router)
         audit.routes(router)
-        apis += [properties, state, auth, users, roles, audit]
+        features.routes(router)
+        apis += [properties, state, auth, users, roles, audit, features]
     }
 
     /// Every REST route with its declared access: `open`, `authenticated` or the scope.

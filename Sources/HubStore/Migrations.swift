@@ -92,6 +92,25 @@ enum Migrations {
             down: { db in
                 try db.execute(sql: "DROP TABLE audit; DROP TABLE refresh_token; DROP TABLE api_key; DROP TABLE user_role; DROP TABLE user; DROP TABLE role")
             }),
+        Migration(
+            id: "v3-flags",
+            up: { db in
+                try db.execute(
+                    sql: """
+                        CREATE TABLE feature (
+                            name TEXT PRIMARY KEY NOT NULL,
+                            definition TEXT NOT NULL,    -- JSON, Unleash client-features shape
+                            createdAt DATETIME NOT NULL,
+                            updatedAt DATETIME NOT NULL
+                        );
+                        CREATE TABLE segment (
+                            id INTEGER PRIMARY KEY NOT NULL,
+                            definition TEXT NOT NULL,    -- JSON
+                            updatedAt DATETIME NOT NULL
+                        );
+                        """)
+            },
+            down: { db in try db.execute(sql: "DROP TABLE segment; DROP TABLE feature") }),
     ]
 
     static var migrator: DatabaseMigrator {

@@ -7,12 +7,17 @@ public struct Principal: Sendable, Equatable {
     public var claimedRoles: [String]
     /// Expiry, µs since the epoch (nil: does not expire).
     public var expiresAt: Int64?
+    /// The token's other top-level claims as text (flag context properties).
+    public var claims: [String: String]
     /// `streamhub` for the hub's own tokens, else the external issuer.
     public var issuer: String
     public var isAnonymous: Bool
 
-    public init(subject: String, claimedRoles: [String] = [], expiresAt: Int64? = nil, issuer: String, isAnonymous: Bool = false) {
+    public init(
+        subject: String, claimedRoles: [String] = [], expiresAt: Int64? = nil, issuer: String, isAnonymous: Bool = false, claims: [String: String] = [:]
+    ) {
         self.subject = subject
+        self.claims = claims
         self.claimedRoles = claimedRoles
         self.expiresAt = expiresAt
         self.issuer = issuer
@@ -38,15 +43,25 @@ public struct AccessFailure: Error, Equatable, Sendable, CustomStringConvertible
     public var description: String { reason }
 }
 
+/// The connection a policy is for (flag rollouts stick to sessions and addresses).
+public struct ConnectionInfo: Sendable, Equatable {
+    public var id: UInt64
+    public var remoteAddress: String
+    public init(id: UInt64, remoteAddress: String) {
+        self.id = id
+        self.remoteAddress = remoteAddress
+    }
+}
+
 /// Authentication and authorisation as the serving stage needs them.
 ///
 /// Threading: `verify` may be called on the loop and must not block it (the work runs
 /// elsewhere; `reply` may run on any thread); the rest is called on the loop thread.
 public protocol AccessControl: AnyObject, Sendable {
     func verify(token: String, reply: @escaping @Sendable (Result<Principal, AccessFailure>) -> Void)
-    /// The policy for `principal` now — current role definitions and assignments, flags — or
-    /// nil when the account is disabled or unknown.
-    func policy(for principal: Principal) -> AccessPolicy?
+    /// The policy for `principal` on connection `connection` now — current role definitions
+    /// and assignments, the flags on for it — or nil when the account is disabled or unknown.
+    func policy(for principal: Principal, on connection: ConnectionInfo?) -> AccessPolicy?
     /// The properties `policy` lets through, as a view mask.
     func mask(for policy: AccessPolicy) -> PropertyMask
     /// The anonymous principal when anonymous access is allowed, else nil.

@@ -87,7 +87,25 @@ extension ServerMessage {
         return out
     }
 
-    /// The result of `auth`/`refresh`: `{"subject":…,"roles":[…],"scopes":[…],"expiresAt":µs}`.
+    /// `{"type":"flags","flags":[…]}`: the feature flags now on for this session (after a change).
+    public static func flags(_ on: Set<String>) -> [UInt8] {
+        var out: [UInt8] = []
+        JSONWriter.appendLiteral("{\"type\":\"flags\",\"flags\":", to: &out)
+        appendList(on.sorted(), &out)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    private static func appendList(_ items: [String], _ out: inout [UInt8]) {
+        out.append(UInt8(ascii: "["))
+        for (i, x) in items.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONWriter.appendString(x, to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
+    /// The result of `auth`/`refresh`: `{"subject":…,"roles":[…],"scopes":[…],"flags":[…],"expiresAt":µs}`.
     public static func identity(_ p: Principal, _ policy: AccessPolicy?) -> [UInt8] {
         var out: [UInt8] = []
         JSONWriter.appendLiteral("{\"subject\":", to: &out)
@@ -95,6 +113,8 @@ extension ServerMessage {
         if let policy {
             out.append(UInt8(ascii: ","))
             appendRolesAndScopes(policy, &out)
+            JSONWriter.appendLiteral(",\"flags\":", to: &out)
+            appendList(policy.flags.sorted(), &out)
         }
         if let exp = p.expiresAt {
             JSONWriter.appendLiteral(",\"expiresAt\":", to: &out)

@@ -56,7 +56,7 @@ extension Hub {
     /// Sets the session's identity and policy; false when the account may not connect.
     @discardableResult
     func apply(_ principal: Principal, to s: Session, _ access: AccessControl) -> Bool {
-        guard let policy = access.policy(for: principal) else { return false }
+        guard let policy = access.policy(for: principal, on: s.connection) else { return false }
         // A session that changes identity (`auth` again) is told what it lost.
         let reason = s.principal.map { $0.subject != principal.subject || $0.issuer != principal.issuer ? "re-authenticated" : nil } ?? nil
         s.principal = principal
@@ -69,8 +69,9 @@ extension Hub {
     /// `unsubscribed` push naming the reason when `reason` is given), views are recompiled, and
     /// wildcard subscriptions pick up channels the new policy allows.
     private func update(_ s: Session, policy: AccessPolicy, mask: PropertyMask, reason: String?) {
-        // Pushed when what the client can name changes (roles, scopes), not on flag-only changes.
-        let changed = s.policy?.roles != policy.roles || s.policy?.scopes != policy.scopes
+        // Pushed when what the client can name changes (roles, scopes); flags have their own push.
+        let old = s.policy
+        let changed = old?.roles != policy.roles || old?.scopes != policy.scopes
         s.policy = policy
         s.policyMask = mask
         for sub in Array(s.subscriptions.values).sorted(by: { $0.key < $1.key }) {
@@ -96,6 +97,7 @@ extension Hub {
             }
         }
         if changed && reason != nil { enqueue(ServerMessage.permissions(policy), to: s) }
+        if let old, old.flags != policy.flags { enqueue(ServerMessage.flags(policy.flags), to: s) }
     }
 
     /// Re-evaluates the live sessions whose principal matches (a role assigned or edited, a
@@ -105,7 +107,7 @@ extension Hub {
         guard let access else { return }
         for s in sessions.values where s.closeReason == nil {
             guard let p = s.principal, matches(p) else { continue }
-            guard let policy = access.policy(for: p) else {
+            guard let policy = access.policy(for: p, on: s.connection) else {
                 close(s, .accountDisabled)
                 continue
             }

@@ -37,6 +37,9 @@ public final class Session: @unchecked Sendable {
     public internal(set) var framesSent: UInt64 = 0
     public internal(set) var conflations: UInt64 = 0
 
+    /// What flag rollouts stick to.
+    public var connection: ConnectionInfo { ConnectionInfo(id: id, remoteAddress: remoteAddress) }
+
     init(id: UInt64, remoteAddress: String, transport: SessionTransport, openedAt: Int64) {
         self.id = id
         self.remoteAddress = remoteAddress

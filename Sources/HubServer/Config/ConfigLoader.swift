@@ -159,6 +159,8 @@ public enum ConfigLoader {
             try check(!issuer.jwksFile.isEmpty, "auth.issuers[\(i)].jwksFile", "must name a JWKS file")
             try check(!issuer.rolesClaim.isEmpty, "auth.issuers[\(i)].rolesClaim", "must not be empty")
         }
+        try check(!c.flags.seedFile.isEmpty, "flags.seedFile", "must not be empty")
+        try check(!c.flags.environment.isEmpty, "flags.environment", "must not be empty")
         let d = c.feeds.deribit
         if d.enabled {
             if !d.simulate {

@@ -4,7 +4,7 @@ import Venues
 // Strict decoding: absent keys take defaults, unknown keys are errors naming their path.
 
 extension HubConfig: Decodable {
-    enum Keys: String, CodingKey, CaseIterable { case server, serve, feeds, properties, redis, auth }
+    enum Keys: String, CodingKey, CaseIterable { case server, serve, feeds, properties, redis, auth, flags }
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
         self.init()
@@ -14,6 +14,18 @@ extension HubConfig: Decodable {
         properties = try c.value(.properties, properties)
         redis = try c.value(.redis, redis)
         auth = try c.value(.auth, auth)
+        flags = try c.value(.flags, flags)
+    }
+}
+
+extension HubConfig.Flags: Decodable {
+    enum Keys: String, CodingKey, CaseIterable { case seedFile, environment, appName }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.strictContainer(Keys.self)
+        self.init()
+        seedFile = try c.value(.seedFile, seedFile)
+        environment = try c.value(.environment, environment)
+        appName = try c.value(.appName, appName)
     }
 }
 

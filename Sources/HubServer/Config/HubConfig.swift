@@ -11,8 +11,20 @@ public struct HubConfig: Sendable, Equatable {
     public var properties = Properties()
     public var redis = Redis()
     public var auth = Auth()
+    public var flags = Flags()
 
     public init() {}
+
+    /// Feature flags: the defaults loaded on first start, and the evaluation context.
+    public struct Flags: Sendable, Equatable {
+        /// Unleash client-features YAML, loaded into the store when it has no flags.
+        public var seedFile = "config/flags.yaml"
+        /// The `environment` field of every session's evaluation context.
+        public var environment = "production"
+        /// The `appName` field.
+        public var appName = "streamhub"
+        public init() {}
+    }
 
     /// Identity: the hub's token secret, external issuers, anonymous access, login limits.
     public struct Auth: Sendable, Equatable {

@@ -23,17 +23,18 @@ final class BearerAuthorizer: RequestAuthorizer, @unchecked Sendable {
             guard let anonymous = identity.anonymous else {
                 return done(.failure(HTTPError(401, "unauthorized", "authentication required (Authorization: Bearer <token>)", headers: [Self.challenge])))
             }
-            return done(check(anonymous, access))
+            return done(check(anonymous, access, from: request.remoteAddress))
         }
         guard let token = Self.bearerToken(header) else {
             return done(.failure(HTTPError(401, "unauthorized", "the Authorization header must be 'Bearer <token>'", headers: [Self.challenge])))
         }
         let reply = UncheckedBox(done)
+        let address = request.remoteAddress
         identity.verify(token: token) { [self] result in
             loop.execute { [self] in
                 let done = reply.value
                 switch result {
-                case .success(let p): done(check(p, access))
+                case .success(let p): done(check(p, access, from: address))
                 case .failure(let f):
                     let what = f.kind == .expired ? "token expired" : "invalid token"
                     done(.failure(HTTPError(401, f.kind == .expired ? "token_expired" : "invalid_token", "\(what): \(f.reason)",
@@ -43,8 +44,9 @@ final class BearerAuthorizer: RequestAuthorizer, @unchecked Sendable {
         }
     }
 
-    private func check(_ p: Principal, _ access: RouteAccess) -> Result<Caller, HTTPError> {
-        guard let policy = identity.policy(for: p) else {
+    private func check(_ p: Principal, _ access: RouteAccess, from address: String) -> Result<Caller, HTTPError> {
+        let connection = ConnectionInfo(id: 0, remoteAddress: address)
+        guard let policy = identity.policy(for: p, on: connection) else {
             return .failure(HTTPError(403, "forbidden", "account disabled or unknown"))
         }
         let caller = Caller(principal: p, policy: policy, userID: identity.userID(of: p))

@@ -25,15 +25,26 @@ final class IdentityService: AccessControl, @unchecked Sendable {
 
     private var roles: [String: Role] = [:]
     private var users: [Int64: (enabled: Bool, roles: [String])] = [:]
-    /// Role set (sorted ids) → policy and its property mask; cleared on any change.
-    private var compiled: [[String]: (policy: AccessPolicy, mask: PropertyMask)] = [:]
+    /// The feature flags, evaluated per session (rollouts stick to users and connections).
+    private(set) var flags: FlagEvaluator
+    /// (role set, flags on) → policy and its property mask; cleared on any change.
+    private var compiled: [PolicyKey: (policy: AccessPolicy, mask: PropertyMask)] = [:]
+
+    struct PolicyKey: Hashable {
+        let roles: [String]
+        let flags: [String]
+    }
     /// The audit entry the in-memory state reflects (every identity change writes one).
     private let appliedHead = Atomic<Int64>(0)
 
+    /// `environment` and `appName` of every evaluation context.
+    let flagEnvironment: HubConfig.Flags
+
     init(
-        tokens: TokenService, config: HubConfig.Auth, registry: PropertyRegistry, store: HubStore, storeQueue: DispatchQueue,
-        runOnLoop: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void
+        tokens: TokenService, config: HubConfig.Auth, flags flagConfig: HubConfig.Flags = HubConfig.Flags(), registry: PropertyRegistry,
+        store: HubStore, storeQueue: DispatchQueue, runOnLoop: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void
     ) throws(StoreError) {
+        flagEnvironment = flagConfig
         self.tokens = tokens
         self.config = config
         issuer = AuthConfig(jwtSecret: "").issuer
@@ -42,6 +53,7 @@ final class IdentityService: AccessControl, @unchecked Sendable {
         self.storeQueue = storeQueue
         self.runOnLoop = runOnLoop
         let head = try store.auditHead()
+        flags = FlagEvaluator(try store.flagSet())
         install(try store.identitySnapshot())
         appliedHead.store(head, ordering: .relaxed)
     }
@@ -58,12 +70,28 @@ final class IdentityService: AccessControl, @unchecked Sendable {
     var leewaySeconds: Double { config.leewaySeconds }
     var authDeadlineSeconds: Double { config.authDeadlineSeconds }
 
-    func policy(for principal: Principal) -> AccessPolicy? {
-        roleIDs(of: principal).map { compile($0).policy }
+    func policy(for principal: Principal, on connection: ConnectionInfo?) -> AccessPolicy? {
+        guard let ids = roleIDs(of: principal) else { return nil }
+        return compile(ids, flags: flags.enabledFlags(context(principal, ids, connection))).policy
     }
 
     func mask(for policy: AccessPolicy) -> PropertyMask {
-        compiled[policy.roles]?.mask ?? policy.mask(registry)
+        compiled[PolicyKey(roles: policy.roles, flags: policy.flags.sorted())]?.mask ?? policy.mask(registry)
+    }
+
+    /// The flag evaluation context of a session: its user, connection, roles and token claims.
+    func context(_ p: Principal, _ roles: [String], _ connection: ConnectionInfo?) -> FlagContext {
+        FlagContext(
+            userId: p.isAnonymous ? nil : p.subject, sessionId: connection.map { String($0.id) },
+            remoteAddress: connection.map { Self.host($0.remoteAddress) }, environment: flagEnvironment.environment,
+            appName: flagEnvironment.appName, roles: roles, properties: p.claims)
+    }
+
+    /// The address without a port (`[::1]:5000`, `1.2.3.4:5000`, `1.2.3.4`).
+    static func host(_ address: String) -> String {
+        if address.hasPrefix("["), let end = address.firstIndex(of: "]") { return String(address[address.index(after: address.startIndex)..<end]) }
+        if address.filter({ $0 == ":" }).count == 1, let colon = address.firstIndex(of: ":") { return String(address[..<colon]) }
+        return address
     }
 
     /// The roles that apply to `principal` now; nil when it may not connect (unknown or
@@ -77,19 +105,19 @@ final class IdentityService: AccessControl, @unchecked Sendable {
         return Array(Set(p.claimedRoles.filter { roles[$0] != nil })).sorted()
     }
 
-    private func compile(_ ids: [String]) -> (policy: AccessPolicy, mask: PropertyMask) {
-        if let c = compiled[ids] { return c }
-        let policy = AccessPolicy(roles: ids.compactMap { roles[$0] }, flags: flagsOn())
+    private func compile(_ ids: [String], flags on: Set<String>) -> (policy: AccessPolicy, mask: PropertyMask) {
+        let key = PolicyKey(roles: ids, flags: on.sorted())
+        if let c = compiled[key] { return c }
+        let policy = AccessPolicy(roles: ids.compactMap { roles[$0] }, flags: on)
         let c = (policy, policy.mask(registry))
-        compiled[ids] = c
+        if compiled.count > 10_000 { compiled.removeAll() }  // bounded: per-user rollouts can make many keys
+        compiled[key] = c
         return c
     }
 
-    /// The feature flags a session has on. Per-session flag evaluation comes with the flags
-    /// service (issue 6); until then every flag a property or rule names is on, so flag-gated
-    /// properties stay visible to the roles whose tiers include them.
-    private func flagsOn() -> Set<String> {
-        Set(registry.all.compactMap(\.flag)).union(roles.values.flatMap { $0.grants.channels.compactMap(\.flag) })
+    /// Roles with a channel rule that needs `flag`.
+    func rolesNeeding(flag: String) -> [String] {
+        roles.values.filter { $0.grants.channels.contains { $0.flag == flag } }.map(\.id).sorted()
     }
 
     /// A role as the live checks know it.
@@ -144,6 +172,15 @@ final class IdentityService: AccessControl, @unchecked Sendable {
             guard let head = try? store.auditHead(), head != appliedHead.load(ordering: .relaxed) else { return }
             reload(reason: "permissions changed")
         }
+    }
+
+    /// New flag definitions (a REST write or import): every session is evaluated again —
+    /// views recompiled, a `flags` push where its flags changed, channels no longer allowed
+    /// unsubscribed with `reason`.
+    func flagsChanged(_ set: FlagSet, reason: String) {
+        flags = FlagEvaluator(set)
+        compiled.removeAll()
+        hub?.reevaluate(reason: reason) { _ in true }
     }
 
     /// Property definitions changed: views are recompiled for every session.

@@ -42,6 +42,16 @@ public enum IdentitySetup {
             try store.seedRoles(roles)
             logger.info("roles seeded", metadata: ["roles": "\(roles.map(\.id).joined(separator: ","))", "from": "\(config.auth.rolesFile)"])
         }
+        if try store.featureCount() == 0 {
+            let flags: FlagSet
+            do {
+                flags = try FlagSeedLoader.load(file: config.flags.seedFile)
+            } catch {
+                throw AuthSetupError("flags.seedFile: \(error)")
+            }
+            try store.importFlags(flags, actor: "system")
+            logger.info("feature flags seeded", metadata: ["flags": "\(flags.features.map(\.name).joined(separator: ","))", "from": "\(config.flags.seedFile)"])
+        }
         return store
     }
 
