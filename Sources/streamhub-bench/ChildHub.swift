@@ -8,11 +8,12 @@ final class ChildHub {
     /// Tokens of the users `--role-views` created (one per distinct view).
     private(set) var tokens: [String] = []
 
-    init(rate: Double, channels: Int, redis: String? = nil, roleViews: Int = 0, wide: Bool = false) throws {
+    init(rate: Double, channels: Int, redis: String? = nil, roleViews: Int = 0, wide: Bool = false, flagSplit: Int? = nil, users: Int = 0) throws {
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let tokensFile = FileManager.default.temporaryDirectory.appendingPathComponent("bench-tokens-\(getpid()).json").path
         process.arguments = ["hub", "--rate", "\(rate)", "--channels", "\(channels)"] + (redis.map { ["--redis", $0] } ?? [])
             + (wide ? ["--wide"] : []) + (roleViews > 0 ? ["--role-views", "\(roleViews)", "--tokens-file", tokensFile] : [])
+            + (flagSplit.map { ["--flag-split", "\($0)", "--users", "\(users)", "--tokens-file", tokensFile] } ?? [])
         let out = Pipe()
         process.standardOutput = out
         try process.run()
@@ -26,7 +27,7 @@ final class ChildHub {
             throw BenchError("the hub did not start: \(line)")
         }
         port = p
-        if roleViews > 0 {
+        if roleViews > 0 || flagSplit != nil {
             let data = try Data(contentsOf: URL(fileURLWithPath: tokensFile))
             tokens = try JSONSerialization.jsonObject(with: data) as? [String] ?? []
             try? FileManager.default.removeItem(atPath: tokensFile)

@@ -17,7 +17,9 @@ struct HubCommand: ParsableCommand {
     @Option(help: "Redis URL for state and history (write-behind); none by default.") var redis: String?
     @Flag(help: "Wide ticks: sizes and a last price too (nine properties).") var wide = false
     @Option(help: "Create this many roles with distinct property grants, a user for each, and write their tokens to --tokens-file (JSON list).") var roleViews = 0
-    @Option(help: "Where --role-views writes the tokens.") var tokensFile: String?
+    @Option(help: "Where --role-views / --flag-split write the tokens.") var tokensFile: String?
+    @Option(help: "Create --users users of one premium role and roll premium-data out to this percentage of them (flag-dependent views).") var flagSplit: Int?
+    @Option(help: "Users for --flag-split.") var users = 1000
 
     func run() throws {
         var config = HubConfig()
@@ -40,7 +42,7 @@ struct HubCommand: ParsableCommand {
         var logger = Logger(label: "bench-hub")
         logger.logLevel = .warning
         ShutdownSignals.install { _ in Foundation.exit(0) }
-        let users = roleViews > 0 ? try makeRoleViews(config, logger) : []
+        let users = try flagSplit.map { try makeFlagSplit(config, logger, rollout: $0) } ?? (roleViews > 0 ? try makeRoleViews(config, logger) : [])
         let server = try HubServer(config: config, logger: logger)
         if let tokensFile, !users.isEmpty {
             let tokens = server.tokens
@@ -50,6 +52,18 @@ struct HubCommand: ParsableCommand {
         try server.start()
         FileHandle.standardOutput.write(Data("ready \(server.port)\n".utf8))
         server.waitUntilStopped()
+    }
+
+    /// One role seeing premium properties and `users` users holding it; premium-data rolled out
+    /// to `rollout` % of them, so subscribers split into two views by flag.
+    private func makeFlagSplit(_ config: HubConfig, _ logger: Logger, rollout: Int) throws -> [Int64] {
+        let store = try IdentitySetup.openStore(config, logger: logger)
+        let role = Role(id: "flagged", grants: Grants(channels: [ChannelRule(.allow, "*.*.*")], tiers: [.public, .premium]))
+        try store.insertRole(role, actor: "bench")
+        try store.importFlags(FlagSet(features: [FeatureFlag(name: "premium-data", enabled: true, strategies: [
+            FlagStrategy(name: "flexibleRollout", parameters: ["rollout": "\(rollout)", "stickiness": "userId", "groupId": "premium-data"]),
+        ])]), actor: "bench")
+        return try (0..<users).map { try store.insertUser(username: "flag\($0)", passwordHash: nil, roles: [role.id], actor: "bench").id }
     }
 
     /// Roles `view0…` granting every channel and a distinct set of four or more of the wide

@@ -172,4 +172,16 @@ final class FeatureFlagTests: XCTestCase {
         XCTAssertEqual((try b.waitFor { $0["type"] as? String == "flags" })["flags"] as? [String], ["beta-features", "premium-data"])
         XCTAssertNotNil(try subscribe(b, "arb.deribit.BTC-X", id: 4)["result"])
     }
+
+    func testFlagChangesWrittenByAnotherProcessArriveThroughThePoll() throws {
+        hub.inject([arb()])
+        let c = try connect(try user(["premium"]).token)
+        XCTAssertNotNil(try subscribe(c, "arb.deribit.BTC-X")["result"])
+        // As another hub or a tool sharing the store would write it.
+        try hub.server.store.updateFeature(FeatureFlag(name: "beta-features", enabled: false, strategies: [FlagStrategy(name: "default")]), actor: "cli")
+        let gone = try c.waitFor(timeout: 3, "unsubscribed after the poll") { $0["type"] as? String == "unsubscribed" }
+        XCTAssertEqual(gone["reason"] as? String, "permissions changed")
+        XCTAssertEqual((try c.waitFor { $0["type"] as? String == "flags" })["flags"] as? [String], ["premium-data"])
+        XCTAssertEqual(try hub.request("POST", "/api/features", #"{"name":"export","enabled":true}"#).status, 400, "reserved name")
+    }
 }

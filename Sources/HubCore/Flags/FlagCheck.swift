@@ -21,6 +21,8 @@ public enum FlagCheck {
 
     public static func check(_ f: FeatureFlag) throws(DefinitionError) {
         guard isValidName(f.name) else { throw DefinitionError(field: "name", "'\(f.name.prefix(100))' is not a flag name (1-100 characters, no '/')") }
+        // `/api/features/export` and `/import` are routes, not flags.
+        guard !["export", "import"].contains(f.name) else { throw DefinitionError(field: "name", "'\(f.name)' is reserved") }
         for (i, s) in f.strategies.enumerated() {
             let at = "strategies[\(i)]"
             guard strategies.contains(s.name) else {
@@ -64,7 +66,7 @@ public enum FlagCheck {
         case "NUM_EQ", "NUM_GT", "NUM_GTE", "NUM_LT", "NUM_LTE": try value({ FlagEvaluator.number($0) != nil }, "a number")
         case "DATE_AFTER", "DATE_BEFORE": try value({ FlagEvaluator.date($0) != nil }, "an ISO 8601 date-time")
         case "SEMVER_EQ", "SEMVER_GT", "SEMVER_GTE", "SEMVER_LT", "SEMVER_LTE": try value({ SemanticVersion($0) != nil }, "a semantic version")
-        case "REGEX": try value({ (try? NSRegularExpression(pattern: $0)) != nil }, "a regular expression")
+        case "REGEX": try value({ CompiledFlag.Constraint.compile($0, caseInsensitive: false) != nil }, "a regular expression (RE2 syntax: no lookaround or backreferences)")
         case "IN_CIDR":
             for (k, v) in c.values.enumerated() where IPRange(v) == nil {
                 throw DefinitionError(field: "\(at).values[\(k)]", "'\(v)' is not an address or CIDR block")

@@ -161,6 +161,7 @@ public enum ConfigLoader {
         }
         try check(!c.flags.seedFile.isEmpty, "flags.seedFile", "must not be empty")
         try check(!c.flags.environment.isEmpty, "flags.environment", "must not be empty")
+        try check(!c.flags.appName.isEmpty, "flags.appName", "must not be empty")
         let d = c.feeds.deribit
         if d.enabled {
             if !d.simulate {

@@ -28,6 +28,13 @@ public enum FlagSeedLoader {
                 throw DefinitionError(error.kind, field: "features[\(i)].\(error.field)", error.message, file: path)
             }
         }
+        for (i, s) in set.segments.enumerated() {
+            do {
+                try FlagCheck.check(s)
+            } catch {
+                throw DefinitionError(error.kind, field: "segments[\(i)].\(error.field)", error.message, file: path)
+            }
+        }
         return set
     }
 }

@@ -117,7 +117,7 @@ final class IdentityService: AccessControl, @unchecked Sendable {
 
     /// Roles with a channel rule that needs `flag`.
     func rolesNeeding(flag: String) -> [String] {
-        roles.values.filter { $0.grants.channels.contains { $0.flag == flag } }.map(\.id).sorted()
+        roles.values.filter { $0.grants.channels.contains { $0.effect == .allow && $0.flag == flag } }.map(\.id).sorted()
     }
 
     /// A role as the live checks know it.
@@ -157,8 +157,15 @@ final class IdentityService: AccessControl, @unchecked Sendable {
         do {
             let head = try store.auditHead()
             let snapshot = try store.identitySnapshot()
+            let flagSet = try store.flagSet()
             runOnLoop { [self] in
-                apply(snapshot, reason: reason)
+                if flagSet != flags.flags {
+                    // Flags changed too (another process): every session is evaluated again.
+                    install(snapshot)
+                    flagsChanged(flagSet, reason: reason)
+                } else {
+                    apply(snapshot, reason: reason)
+                }
                 appliedHead.store(max(head, appliedHead.load(ordering: .relaxed)), ordering: .relaxed)
             }
         } catch {
@@ -177,7 +184,8 @@ final class IdentityService: AccessControl, @unchecked Sendable {
     /// New flag definitions (a REST write or import): every session is evaluated again —
     /// views recompiled, a `flags` push where its flags changed, channels no longer allowed
     /// unsubscribed with `reason`.
-    func flagsChanged(_ set: FlagSet, reason: String) {
+    func flagsChanged(_ set: FlagSet, reason: String, auditHead head: Int64? = nil) {
+        if let head { appliedHead.store(max(head, appliedHead.load(ordering: .relaxed)), ordering: .relaxed) }
         flags = FlagEvaluator(set)
         compiled.removeAll()
         hub?.reevaluate(reason: reason) { _ in true }

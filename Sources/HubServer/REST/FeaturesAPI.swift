@@ -143,11 +143,11 @@ final class FeaturesAPI: @unchecked Sendable {
     /// Writes, reads the whole set back, applies it to every session, then answers.
     private func write<T>(_ respond: HTTPResponder, reason: String, _ work: @escaping (HubStore) throws -> T, then answer: @escaping (T) -> HTTPResponse) {
         let identity = self.identity
-        gateway.run(respond) { store -> (T, FlagSet) in
+        gateway.run(respond) { store -> (T, FlagSet, Int64) in
             let result = try work(store)
-            return (result, try store.flagSet())
-        } then: { result, set in
-            identity.flagsChanged(set, reason: reason)
+            return (result, try store.flagSet(), try store.auditHead())
+        } then: { result, set, head in
+            identity.flagsChanged(set, reason: reason, auditHead: head)
             return answer(result)
         }
     }
