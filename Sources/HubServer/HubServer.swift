@@ -29,6 +29,8 @@ public final class HubServer: @unchecked Sendable {
     /// it once); nil when the store already had users.
     public let bootstrapAdmin: (username: String, generatedKey: String?)?
     private var timers: [LoopTimer] = []
+    /// Source health: `/api/streams`, `/healthz`, `sources.hub.<venue>`.
+    let monitor: SourceMonitor
     /// Control-plane writes (SQLite) run here, never on the loop thread.
     let storeQueue = DispatchQueue(label: "streamhub.store")
     private var apis: [AnyObject] = []
@@ -78,11 +80,12 @@ public final class HubServer: @unchecked Sendable {
             logger.info("channels restored", metadata: ["channels": "\(restored.channels)", "skippedValues": "\(restored.skipped)", "store": "\(history.health.backend)"])
         }
         (history as? RedisHistoryStore)?.start()
-        let transform = Transform(registry: registry, schemas: [DeribitField.schema, SyntheticFeed.schema])
+        let transform = Transform(registry: registry, schemas: [DeribitField.schema, SyntheticFeed.schema, SourceMonitor.schema])
         for missing in transform.unregisteredMappings {
             logger.warning("venue field maps to an unregistered property; its values are quarantined", metadata: ["mapping": "\(missing)"])
         }
         pipeline = Pipeline(transform: transform, enrich: Enrich(properties: registry.table), hub: hub)
+        monitor = SourceMonitor(pipeline: pipeline)
         sockets = ClientSockets(hub: hub)
 
         var lc = LoopConfiguration(listen: .init(host: config.server.host, port: config.server.port))
@@ -167,6 +170,7 @@ public final class HubServer: @unchecked Sendable {
         timers.append(loop.every(1.0) { [unowned self] in
             hub.sweep()
             identity.poll()
+            monitor.tick()
         })
     }
 
@@ -179,6 +183,7 @@ public final class HubServer: @unchecked Sendable {
                     adapter: DeribitFeed(config: d.feed), url: try WebSocketURL(parsing: urlText), pipeline: pipeline, loop: loop,
                     logger: logger)
                 feeds.append(feed)
+                monitor.add(feed.monitored)
                 feed.start()
             } catch {
                 logger.error("deribit feed not started", metadata: ["error": "\(error)"])
@@ -258,6 +263,7 @@ public final class HubServer: @unchecked Sendable {
         let roles = RolesAPI(identity: identity, gateway: gateway)
         let audit = AuditAPI(gateway: gateway)
         let features = FeaturesAPI(identity: identity, gateway: gateway, registry: registry)
+        let streams = StreamsAPI(hub: hub, monitor: monitor)
         properties.routes(router)
         state.routes(router)
         auth.routes(router)
@@ -265,7 +271,8 @@ public final class HubServer: @unchecked Sendable {
         roles.routes(router)
         audit.routes(router)
         features.routes(router)
-        apis += [properties, state, auth, users, roles, audit, features]
+        streams.routes(router)
+        apis += [properties, state, auth, users, roles, audit, features, streams]
     }
 
     /// Every REST route with its declared access: `open`, `authenticated` or the scope.
@@ -282,14 +289,7 @@ public final class HubServer: @unchecked Sendable {
     /// Source states, pipeline latency and serving counters. Loop thread.
     func health() -> HealthReport {
         let now = MonotonicClock.nanoseconds()
-        let sources = feeds.map { f -> HealthReport.Source in
-            let s = f.adapter.status
-            return HealthReport.Source(
-                name: f.adapter.source, state: s.state.rawValue, url: "\(f.url.secure ? "wss" : "ws")://\(f.url.host):\(f.url.port)\(f.url.path)",
-                messages: s.messages, events: s.events, gaps: s.gaps, resyncs: s.resyncs, reconnects: f.reconnects,
-                decodeErrors: s.decodeErrors, heartbeats: s.heartbeats,
-                lastMessageAgeMs: s.lastMessageAt == 0 ? nil : Double(now &- s.lastMessageAt) / 1e6, lastError: s.lastError)
-        }
+        let sources = monitor.reports(hub: hub, now: now)
         var stages: [String: HealthReport.Stage] = [:]
         for stage in StageLatency.Stage.allCases {
             let x = pipeline.latency.summary(stage)

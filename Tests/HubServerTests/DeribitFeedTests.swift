@@ -64,6 +64,28 @@ final class DeribitFeedTests: XCTestCase {
         }
     }
 
+    func testStreamsAPIAndTheSourcesChannelReportTheFeed() throws {
+        // The status channel, as a dashboard watches it.
+        let c = try TestClient.connect(hub.wsURL)
+        c.send(#"{"id":1,"op":"subscribe","channel":"sources.hub.*"}"#)
+        let status = try c.waitFor(timeout: 3, "a status publication") { $0["ch"] as? String == "sources.hub.deribit" && $0["data"] != nil }
+        let data = try XCTUnwrap(status["data"] as? [String: Any])
+        XCTAssertEqual(data["feedState"] as? String, "live")
+        XCTAssertNotNil(data["msgsPerSecond"] as? Double)
+        XCTAssertNotNil(data["lastMessageAgeMs"] as? Double)
+        XCTAssertEqual(data["gaps"] as? Int, 0)
+
+        try eventually(timeout: 5, "a message rate") {
+            let streams = try hub.request("GET", "/api/streams").json as? [String: Any]
+            let d = (streams?["sources"] as? [[String: Any]])?.first { $0["name"] as? String == "deribit" }
+            return (d?["msgsPerSecond"] as? Double ?? 0) > 0 && (d?["channels"] as? Int ?? 0) > 0 && d?["state"] as? String == "live"
+        }
+        let viewer = try hub.request("POST", "/api/users", #"{"username":"watcher","roles":["viewer"]}"#)
+        let id = ((viewer.json as? [String: Any])?["user"] as? [String: Any])?["id"] as? Int ?? 0
+        XCTAssertEqual(try hub.request("GET", "/api/streams", token: try hub.token(subject: "\(id)")).status, 200, "viewers hold streams:read")
+        XCTAssertEqual(try hub.request("GET", "/api/streams", token: nil).status, 401)
+    }
+
     func testForcedGapIsDetectedAndTheBookResynchronised() throws {
         let c = try TestClient.connect(hub.wsURL)
         c.send(#"{"id":1,"op":"subscribe","channel":"book.deribit.BTC-PERPETUAL"}"#)

@@ -60,6 +60,13 @@ public final class Hub: @unchecked Sendable {
     // MARK: Channels
 
     public var channelCount: Int { registry.count }
+
+    /// Channels per source (venue).
+    public func channelCounts() -> [String: Int] {
+        var out: [String: Int] = [:]
+        for c in registry.all { out[c.key.source, default: 0] += 1 }
+        return out
+    }
     public var allChannels: [Channel] { registry.all }
     public func channel(named name: String) -> Channel? { registry.channel(named: name) }
 

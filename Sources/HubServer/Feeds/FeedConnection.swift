@@ -33,6 +33,13 @@ final class FeedConnection: WebSocketHandler {
         self.logger = logger
     }
 
+    /// What the source monitor watches.
+    var monitored: SourceMonitor.Source {
+        SourceMonitor.Source(
+            name: adapter.source, url: "\(url.secure ? "wss" : "ws")://\(url.host):\(url.port)\(url.path)", status: { [unowned self] in adapter.status },
+            reconnects: { [unowned self] in reconnects })
+    }
+
     func start() {
         connect()
         housekeeping = loop.every(1) { [weak self] in self?.tick() }

@@ -8,27 +8,11 @@ struct HealthReport: Encodable {
     let uptimeSeconds: Double
     let connections: Int
     let channels: Int
-    let sources: [Source]
+    let sources: [SourceMonitor.Report]
     let pipeline: [String: Stage]
     /// The state/history store: `memory`, or `redis` with its writer's counters.
     let history: HistoryStoreHealth
     let serve: Serve
-
-    struct Source: Encodable {
-        let name: String
-        let state: String
-        let url: String
-        let messages: UInt64
-        let events: UInt64
-        let gaps: UInt64
-        let resyncs: UInt64
-        let reconnects: UInt64
-        let decodeErrors: UInt64
-        let heartbeats: UInt64
-        /// Milliseconds since the last frame (nil before the first).
-        let lastMessageAgeMs: Double?
-        let lastError: String?
-    }
 
     struct Stage: Encodable {
         let count: UInt64

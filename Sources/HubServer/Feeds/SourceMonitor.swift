@@ -1,0 +1,89 @@
+import HubCore
+import Venues
+import WebSocketLoop
+
+/// Each upstream source's health, as `/api/streams`, `/healthz` and the `sources.hub.<venue>`
+/// channels show it: state, message rate, last-message age and the counters. Once a second it
+/// publishes every source's status through the pipeline (so subscribers, history and Redis get
+/// it like any other channel).
+///
+/// Threading: loop-confined.
+final class SourceMonitor {
+    /// The hub's own data appears as source `hub`.
+    static let schema = VenueSchema(
+        source: "hub",
+        fields: [
+            .init("state", "feedState"), .init("msgs_per_s", "msgsPerSecond"), .init("last_message_age_ms", "lastMessageAgeMs"),
+            .init("reconnects", "reconnects"), .init("gaps", "gaps"), .init("decode_errors", "decodeErrors"),
+        ])
+
+    /// What is monitored: a venue connection's adapter and its reconnect count.
+    struct Source {
+        let name: String
+        let url: String
+        let status: () -> FeedStatus
+        let reconnects: () -> UInt64
+    }
+
+    struct Report: Encodable {
+        let name: String
+        let state: String
+        let url: String
+        let msgsPerSecond: Double
+        let messages: UInt64
+        let events: UInt64
+        let gaps: UInt64
+        let resyncs: UInt64
+        let reconnects: UInt64
+        let decodeErrors: UInt64
+        let heartbeats: UInt64
+        /// Milliseconds since the last frame (nil before the first).
+        let lastMessageAgeMs: Double?
+        let lastError: String?
+        /// Channels this source publishes on.
+        let channels: Int
+    }
+
+    private var sources: [Source] = []
+    private var rate: [String: (messages: UInt64, at: UInt64, perSecond: Double)] = [:]
+    private let pipeline: Pipeline
+
+    init(pipeline: Pipeline) {
+        self.pipeline = pipeline
+    }
+
+    func add(_ s: Source) { sources.append(s) }
+
+    /// Updates rates and publishes each source's status (call about once a second).
+    func tick(now: UInt64 = MonotonicClock.nanoseconds()) {
+        for s in sources {
+            let st = s.status()
+            if let last = rate[s.name], now > last.at {
+                rate[s.name] = (st.messages, now, Double(st.messages &- last.messages) / (Double(now - last.at) / 1e9))
+            } else {
+                rate[s.name] = (st.messages, now, 0)
+            }
+            let r = report(s, st, now: now, channels: 0)
+            let wall = WallClock.microseconds()
+            var fields = [
+                RawField(0, .string(r.state)), RawField(1, .number((r.msgsPerSecond * 10).rounded() / 10)), RawField(3, .integer(Int64(r.reconnects))),
+                RawField(4, .integer(Int64(r.gaps))), RawField(5, .integer(Int64(r.decodeErrors))),
+            ]
+            if let age = r.lastMessageAgeMs { fields.append(RawField(2, .number(age.rounded()))) }
+            pipeline.process(RawEvent(source: "hub", instrument: s.name, stream: .sources, exchangeTime: wall / 1000, receiveTime: wall, fields: fields))
+        }
+    }
+
+    /// Every source's report, with its channel count from `hub`.
+    func reports(hub: Hub, now: UInt64 = MonotonicClock.nanoseconds()) -> [Report] {
+        let counts = hub.channelCounts()
+        return sources.map { report($0, $0.status(), now: now, channels: counts[$0.name] ?? 0) }
+    }
+
+    private func report(_ s: Source, _ st: FeedStatus, now: UInt64, channels: Int) -> Report {
+        Report(
+            name: s.name, state: st.state.rawValue, url: s.url, msgsPerSecond: rate[s.name]?.perSecond ?? 0, messages: st.messages, events: st.events,
+            gaps: st.gaps, resyncs: st.resyncs, reconnects: s.reconnects(), decodeErrors: st.decodeErrors, heartbeats: st.heartbeats,
+            lastMessageAgeMs: st.lastMessageAt == 0 ? nil : Double(now &- st.lastMessageAt) / 1e6, lastError: st.lastError, channels: channels)
+    }
+}
