@@ -32,6 +32,8 @@ public final class EventLoop: @unchecked Sendable {
     var timerRefs: [ObjectIdentifier: LoopTimer] = [:]
     /// Client connections kept alive until their closed callback.
     var clients: [ObjectIdentifier: WebSocketConnection] = [:]
+    /// Outgoing HTTP requests (`fetch`) until lws has closed their connections.
+    var httpClients: [ObjectIdentifier: HTTPClientRequest] = [:]
     /// The one frame buffer every connection writes from (lws copies what the socket does not take).
     var frame: FrameBuffer
     var loopThread: pthread_t?
@@ -240,12 +242,14 @@ public enum LoopError: Error, Equatable, CustomStringConvertible {
     case contextFailed(String)
     case invalidURL(String)
     case connectFailed(String)
+    case requestFailed(String)
 
     public var description: String {
         switch self {
         case .contextFailed(let s): return s
         case .invalidURL(let s): return "invalid WebSocket URL: \(s)"
         case .connectFailed(let s): return "connect failed: \(s)"
+        case .requestFailed(let s): return "request failed: \(s)"
         }
     }
 }

@@ -74,8 +74,13 @@ func lwsCallback(
             Unmanaged<AnyObject>.fromOpaque(p).release()
         }
 
-    // MARK: Client WebSocket
+    // MARK: Client WebSocket (and client HTTP: `fetch`)
+    case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP, LWS_CALLBACK_RECEIVE_CLIENT_HTTP, LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ,
+        LWS_CALLBACK_COMPLETED_CLIENT_HTTP, LWS_CALLBACK_CLOSED_CLIENT_HTTP:
+        guard let r = httpRequest(wsi) else { return reason == LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ ? -1 : 0 }
+        return loop.httpClientEvent(r, reason, wsi, input, len)
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+        if let r = httpRequest(wsi) { return loop.httpClientEvent(r, reason, wsi, input, len) }
         guard let c = clientConnection(wsi), let input else { return 0 }
         return c.appendHeaders(wsi, input, len)
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
@@ -90,6 +95,7 @@ func lwsCallback(
         guard let c = clientConnection(wsi) else { return 0 }
         return loop.writable(c, wsi)
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+        if let r = httpRequest(wsi) { return loop.httpClientEvent(r, reason, wsi, input, len) }
         guard let c = clientConnection(wsi) else { return 0 }
         let why = input.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) } ?? "connection error"
         loop.finishClient(c, error: why)
@@ -119,7 +125,13 @@ private func exchange(_ slot: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -
 @inline(__always)
 private func clientConnection(_ wsi: OpaquePointer) -> WebSocketConnection? {
     guard let p = lws_get_opaque_user_data(wsi) else { return nil }
-    return Unmanaged<WebSocketConnection>.fromOpaque(p).takeUnretainedValue()
+    return Unmanaged<AnyObject>.fromOpaque(p).takeUnretainedValue() as? WebSocketConnection
+}
+
+@inline(__always)
+private func httpRequest(_ wsi: OpaquePointer) -> HTTPClientRequest? {
+    guard let p = lws_get_opaque_user_data(wsi) else { return nil }
+    return Unmanaged<AnyObject>.fromOpaque(p).takeUnretainedValue() as? HTTPClientRequest
 }
 
 extension EventLoop {
