@@ -81,6 +81,18 @@ final class FeedConnection: WebSocketHandler {
             case .send(let text):
                 outbox.append(text)
                 connection?.requestWritable()
+            case .fetch(let url, let tag):
+                loop.fetch(url, timeout: 15) { [weak self] result in
+                    guard let self, !self.stopped else { return }
+                    let r: FetchResult
+                    switch result {
+                    case .success(let response): r = .response(status: response.status, body: response.body)
+                    case .failure(let e): r = .failed("\(e)")
+                    }
+                    let start = MonotonicClock.nanoseconds()
+                    let actions = adapter.fetched(tag: tag, r, now: start, wallMicros: WallClock.microseconds()) { pipeline.process($0) }
+                    if !actions.isEmpty { perform(actions) }
+                }
             case .reconnect(let reason):
                 adapter.disconnected(now: MonotonicClock.nanoseconds(), reason: reason)
                 connection?.kill()

@@ -6,6 +6,14 @@ public enum FeedAction: Equatable, Sendable {
     case send(String)
     /// Drop the connection and reconnect after backoff (stale feed, protocol violation).
     case reconnect(reason: String)
+    /// GET this URL (a REST snapshot); the answer comes back through `fetched(tag:…)`.
+    case fetch(url: String, tag: String)
+}
+
+/// The answer to a `.fetch`.
+public enum FetchResult: Sendable, Equatable {
+    case response(status: Int, body: [UInt8])
+    case failed(String)
 }
 
 /// A venue's session rules and decoding, driven by its connection on the loop thread.
@@ -22,4 +30,10 @@ public protocol FeedAdapter: AnyObject {
     func disconnected(now: UInt64, reason: String)
     /// Called periodically (about once a second): staleness and heartbeat checks.
     func timer(now: UInt64) -> [FeedAction]
+    /// The answer to a `.fetch` this adapter asked for (adapters that fetch nothing keep the default).
+    func fetched(tag: String, _ result: FetchResult, now: UInt64, wallMicros: Int64, emit: (RawEvent) -> Void) -> [FeedAction]
+}
+
+extension FeedAdapter {
+    public func fetched(tag: String, _ result: FetchResult, now: UInt64, wallMicros: Int64, emit: (RawEvent) -> Void) -> [FeedAction] { [] }
 }

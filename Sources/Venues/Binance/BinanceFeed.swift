@@ -1,0 +1,203 @@
+import Foundation
+import HubCore
+
+/// The Binance spot adapter: one combined-stream connection (`/stream?streams=…`) carrying
+/// each symbol's bookTicker, trades and 100 ms diff depth; each book is synchronised with a REST
+/// snapshot (`GET /api/v3/depth`) as Binance documents it, and rebuilt the same way after a gap.
+/// Binance's pings are answered by the WebSocket layer; silence beyond `staleAfterSeconds`
+/// reconnects. Symbols appear in ccxt's unified form (`BTC/USDT`).
+///
+/// Threading: loop-confined; time comes in as arguments (monotonic nanoseconds).
+public final class BinanceFeed: FeedAdapter {
+    public let source = "binance"
+    public let config: BinanceFeedConfig
+    public private(set) var status = FeedStatus()
+
+    private let codec = BinanceCodec()
+    private let symbols: BinanceSymbols
+    private var books: [String: BinanceDepthSync] = [:]
+    /// Symbols waiting for a snapshot: when it was last asked for, and whether it is in flight.
+    private var snapshots: [String: (askedAt: UInt64, inFlight: Bool)] = [:]
+    /// Bumped on every connection, so answers to an earlier connection's requests are dropped.
+    private var epoch = 0
+    private var connectedAt: UInt64 = 0
+    /// Every book of this connection has been synchronised once (before that: connecting).
+    private var initialSyncDone = false
+
+    public init(config: BinanceFeedConfig) {
+        self.config = config
+        symbols = BinanceSymbols(unified: config.symbols)
+    }
+
+    /// The combined-stream path and query for `config` (appended to the WebSocket base URL).
+    public static func streamPath(_ config: BinanceFeedConfig) -> String {
+        let names = config.symbols.flatMap { u -> [String] in
+            let s = BinanceSymbols.stream(u)
+            return ["\(s)@\(config.trades)", "\(s)@bookTicker", "\(s)@depth@100ms"]
+        }
+        return "/stream?streams=" + names.joined(separator: "/")
+    }
+
+    /// Books whose snapshot is still awaited.
+    public var resyncing: [String] { books.filter { $0.value.state != .synced }.map(\.key).sorted() }
+    public func book(_ venueSymbol: String) -> OrderBook? { books[venueSymbol]?.book }
+
+    public func connected(now: UInt64) -> [FeedAction] {
+        epoch += 1
+        connectedAt = now
+        initialSyncDone = false
+        status.state = .connecting
+        status.lastMessageAt = now
+        books.removeAll()
+        snapshots.removeAll()
+        // The streams in the URL are the subscription; snapshots are fetched while the first
+        // events buffer.
+        return config.symbols.map { requestSnapshot(BinanceSymbols.venue($0), now: now) }
+    }
+
+    public func disconnected(now: UInt64, reason: String) {
+        status.state = .down
+        status.lastError = reason
+        books.removeAll()
+        snapshots.removeAll()
+    }
+
+    public func timer(now: UInt64) -> [FeedAction] {
+        guard status.state != .down else { return [] }
+        let silent = Double(now &- status.lastMessageAt) / 1e9
+        if silent > config.staleAfterSeconds { return [.reconnect(reason: "stale: no message for \(Int(silent)) s")] }
+        // Snapshots that failed (rate limit, network) are asked for again after 5 s.
+        var out: [FeedAction] = []
+        for (symbol, s) in snapshots where !s.inFlight && Double(now &- s.askedAt) / 1e9 >= 5 {
+            out.append(requestSnapshot(symbol, now: now))
+        }
+        refreshState()
+        return out
+    }
+
+    public func received(_ frame: UnsafeRawBufferPointer, now: UInt64, wallMicros: Int64, emit: (RawEvent) -> Void) -> [FeedAction] {
+        status.messages += 1
+        status.lastMessageAt = now
+        let message: BinanceMessage
+        do {
+            message = try codec.decode(frame)
+        } catch {
+            status.decodeErrors += 1
+            status.lastError = "decode: \(error)"
+            return []
+        }
+        var actions: [FeedAction] = []
+        switch message {
+        case .bookTicker(let s, let bid, let bq, let ask, let aq, _):
+            emitEvent(
+                emit, RawEvent(
+                    source: source, instrument: symbols.unified(s), stream: .ticker, exchangeTime: wallMicros / 1000, receiveTime: wallMicros,
+                    fields: [
+                        RawField(binance: .bidPrice, .number(bid)), RawField(binance: .bidQty, .number(bq)), RawField(binance: .askPrice, .number(ask)),
+                        RawField(binance: .askQty, .number(aq)),
+                    ]))
+        case .trade(let s, let p, let q, let maker, let id, let time):
+            emitEvent(
+                emit, RawEvent(
+                    source: source, instrument: symbols.unified(s), stream: .trades, exchangeTime: time, receiveTime: wallMicros, sequence: id,
+                    fields: [
+                        RawField(binance: .price, .number(p)), RawField(binance: .quantity, .number(q)),
+                        RawField(binance: .side, .string(maker ? "sell" : "buy")), RawField(binance: .tradeId, .string(String(id))),
+                    ]))
+        case .depth(let u):
+            var sync = books[u.symbol] ?? BinanceDepthSync()
+            let outcome = sync.apply(u)
+            books[u.symbol] = sync
+            switch outcome {
+            case .applied: emitBook(u.symbol, sync, time: u.time, wallMicros: wallMicros, emit: emit)
+            case .gap(let expected, let got):
+                status.gaps += 1
+                status.lastError = "\(u.symbol): depth gap (expected U \(expected), got \(got)); resynchronising"
+                actions.append(requestSnapshot(u.symbol, now: now))
+            case .buffered, .stale, .refetch, .synchronised: break
+            }
+            if books[u.symbol]?.state == .awaitingSnapshot && snapshots[u.symbol] == nil {
+                actions.append(requestSnapshot(u.symbol, now: now))  // a symbol first seen on the stream
+            }
+        case .response(_, let error):
+            if let error { status.lastError = "subscription: \(error)" }
+        case .serverShutdown:
+            actions.append(.reconnect(reason: "server announced shutdown"))
+        case .ignored:
+            break
+        }
+        refreshState()
+        return actions
+    }
+
+    public func fetched(tag: String, _ result: FetchResult, now: UInt64, wallMicros: Int64, emit: (RawEvent) -> Void) -> [FeedAction] {
+        let parts = tag.split(separator: ":")
+        guard parts.count == 3, parts[0] == "depth", Int(parts[1]) == epoch else { return [] }
+        let symbol = String(parts[2])
+        snapshots[symbol]?.inFlight = false
+        switch result {
+        case .failed(let why):
+            status.lastError = "\(symbol): snapshot failed: \(why)"
+            return []
+        case .response(let code, let body) where code != 200:
+            // 429/418: Binance's rate limits; the timer asks again.
+            status.lastError = "\(symbol): snapshot HTTP \(code): \(String(decoding: body.prefix(200), as: UTF8.self))"
+            return []
+        case .response(_, let body):
+            let snapshot: BinanceDepthSnapshot
+            do {
+                snapshot = try body.withUnsafeBytes { try codec.snapshot($0) }
+            } catch {
+                status.decodeErrors += 1
+                status.lastError = "\(symbol): snapshot: \(error)"
+                return []
+            }
+            var sync = books[symbol] ?? BinanceDepthSync()
+            let outcome = sync.snapshot(snapshot)
+            books[symbol] = sync
+            switch outcome {
+            case .synchronised:
+                snapshots[symbol] = nil
+                status.resyncs += 1
+                emitBook(symbol, sync, time: wallMicros / 1000, wallMicros: wallMicros, emit: emit)
+                refreshState()
+                return []
+            case .refetch(let why):
+                status.lastError = "\(symbol): \(why)"
+                return [requestSnapshot(symbol, now: now)]
+            case .gap(let expected, let got):
+                status.gaps += 1
+                status.lastError = "\(symbol): gap replaying the buffer (expected U \(expected), got \(got))"
+                return [requestSnapshot(symbol, now: now)]
+            default:
+                return []
+            }
+        }
+    }
+
+    private func requestSnapshot(_ symbol: String, now: UInt64) -> FeedAction {
+        snapshots[symbol] = (now, true)
+        return .fetch(url: "\(config.restURL)/api/v3/depth?symbol=\(symbol)&limit=\(config.snapshotLimit)", tag: "depth:\(epoch):\(symbol)")
+    }
+
+    private func emitEvent(_ emit: (RawEvent) -> Void, _ e: RawEvent) {
+        status.events += 1
+        emit(e)
+    }
+
+    private func emitBook(_ symbol: String, _ sync: BinanceDepthSync, time: Int64, wallMicros: Int64, emit: (RawEvent) -> Void) {
+        emitEvent(
+            emit, RawEvent(
+                source: source, instrument: symbols.unified(symbol), stream: .book, exchangeTime: time, receiveTime: wallMicros,
+                sequence: sync.lastUpdateId,
+                fields: [RawField(binance: .bids, .levels(sync.book.top(.bid, config.bookDepth))), RawField(binance: .asks, .levels(sync.book.top(.ask, config.bookDepth)))]))
+    }
+
+    /// live: data flowing and every book synchronised; degraded: a book is being rebuilt.
+    private func refreshState() {
+        guard status.state != .down else { return }
+        let settled = !books.isEmpty && !books.values.contains { $0.state != .synced } && snapshots.isEmpty
+        if settled { initialSyncDone = true }
+        status.state = settled ? .live : initialSyncDone ? .degraded : .connecting
+    }
+}
