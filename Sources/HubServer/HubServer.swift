@@ -44,6 +44,8 @@ public final class HubServer: @unchecked Sendable {
     private var feeds: [FeedConnection] = []
     private var synthetic: SyntheticFeed?
     private var simulators: [DeribitSimulator] = []
+    /// The in-process Binance simulator (`feeds.binance.simulate`).
+    public private(set) var binanceSimulator: BinanceSimulator?
     private let startedAt = MonotonicClock.nanoseconds()
     private let stopped = Mutex(false)
     private let stoppedCondition = NSCondition()
@@ -80,7 +82,7 @@ public final class HubServer: @unchecked Sendable {
             logger.info("channels restored", metadata: ["channels": "\(restored.channels)", "skippedValues": "\(restored.skipped)", "store": "\(history.health.backend)"])
         }
         (history as? RedisHistoryStore)?.start()
-        let transform = Transform(registry: registry, schemas: [DeribitField.schema, SyntheticFeed.schema, SourceMonitor.schema])
+        let transform = Transform(registry: registry, schemas: [DeribitField.schema, BinanceField.schema, SyntheticFeed.schema, SourceMonitor.schema])
         for missing in transform.unregisteredMappings {
             logger.warning("venue field maps to an unregistered property; its values are quarantined", metadata: ["mapping": "\(missing)"])
         }
@@ -130,6 +132,7 @@ public final class HubServer: @unchecked Sendable {
     /// Starts feeds and serves on a new thread; returns once the loop runs.
     public func start() throws {
         try startSimulators()
+        try startBinanceSimulator()
         loop.start(name: "streamhub-loop")
         loop.execute { [self] in
             startTimers()
@@ -140,6 +143,7 @@ public final class HubServer: @unchecked Sendable {
     /// Starts feeds and serves on the calling thread until shut down.
     public func run() throws {
         try startSimulators()
+        try startBinanceSimulator()
         loop.execute { [self] in
             startTimers()
             startFeeds()
@@ -164,6 +168,19 @@ public final class HubServer: @unchecked Sendable {
         logger.info("deribit simulator listening", metadata: ["url": "\(sim.url)"])
     }
 
+    private func startBinanceSimulator() throws {
+        let b = config.feeds.binance
+        guard b.enabled, b.simulate else { return }
+        var sc = BinanceSimulatorConfig()
+        let known: [String: Double] = ["BTC": 65_000, "ETH": 3_200, "SOL": 150, "BNB": 580, "XRP": 0.6, "DOGE": 0.15]
+        sc.symbols = Dictionary(b.feed.symbols.map { (BinanceSymbols.venue($0), known[String($0.split(separator: "/")[0])] ?? 100) }, uniquingKeysWith: { a, _ in a })
+        sc.stepMilliseconds = b.simulatorStepMilliseconds
+        let sim = try BinanceSimulator(config: sc)
+        sim.start()
+        binanceSimulator = sim
+        logger.info("binance simulator listening", metadata: ["url": "\(sim.url)", "rest": "\(sim.restURL)"])
+    }
+
     /// Once a second: token expiry and auth deadlines on sessions, identity changes made by
     /// another process (the CLI).
     private func startTimers() {
@@ -175,6 +192,25 @@ public final class HubServer: @unchecked Sendable {
     }
 
     private func startFeeds() {
+        let b = config.feeds.binance
+        if b.enabled {
+            var fc = b.feed
+            var base = b.url
+            if let sim = binanceSimulator {
+                base = sim.url
+                fc.restURL = sim.restURL
+            }
+            do {
+                let feed = FeedConnection(
+                    adapter: BinanceFeed(config: fc), url: try WebSocketURL(parsing: base + BinanceFeed.streamPath(fc)), pipeline: pipeline, loop: loop,
+                    logger: logger)
+                feeds.append(feed)
+                monitor.add(feed.monitored)
+                feed.start()
+            } catch {
+                logger.error("binance feed not started", metadata: ["error": "\(error)"])
+            }
+        }
         let d = config.feeds.deribit
         if d.enabled {
             let urlText = d.simulate ? simulators[0].url : d.url
@@ -231,6 +267,7 @@ public final class HubServer: @unchecked Sendable {
 
     private func finish() {
         for s in simulators { s.stop() }
+        binanceSimulator?.stop()
         (history as? RedisHistoryStore)?.stop()
         stoppedCondition.lock()
         stopped.withLock { $0 = true }

@@ -7,7 +7,7 @@ import VenueSimulators
 struct VenueSim: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "venue-sim", abstract: "Venue simulators that speak each venue's real protocol.",
-        subcommands: [DeribitCommand.self])
+        subcommands: [DeribitCommand.self, BinanceCommand.self])
 }
 
 struct DeribitCommand: ParsableCommand {
@@ -32,17 +32,63 @@ struct DeribitCommand: ParsableCommand {
         c.stepMilliseconds = stepMilliseconds
         c.seed = seed
         c.minHeartbeatSeconds = minHeartbeat
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &set, nil)
+        let signals = blockShutdownSignals()
         let sim = try DeribitSimulator(config: c)
         sim.start()
         print("deribit simulator on \(sim.url) (instruments: \(sim.instrumentNames.joined(separator: ", ")))")
-        var sig: Int32 = 0
-        sigwait(&set, &sig)
+        waitForShutdown(signals)
         sim.stop()
         while !sim.isStopped { usleep(1000) }
     }
+}
+
+struct BinanceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "binance", abstract: "Binance spot combined streams (/stream?streams=…) and REST depth snapshots (/api/v3/depth).")
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port (0: any free port).") var port = 9102
+    @Option(name: .customLong("step-ms"), help: "Market step in milliseconds.") var stepMilliseconds = 100
+    @Option(help: "Random seed.") var seed: UInt64 = 7
+    @Option(help: "Venue symbols with a starting price, e.g. BTCUSDT=65000 (repeatable).") var symbol: [String] = ["BTCUSDT=65000", "ETHUSDT=3200"]
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard (10...60_000).contains(stepMilliseconds) else { throw ValidationError("--step-ms must be between 10 and 60000") }
+        for s in symbol {
+            let kv = s.split(separator: "=")
+            guard kv.count == 2, !kv[0].isEmpty, let p = Double(kv[1]), p > 0 else { throw ValidationError("--symbol must be SYMBOL=PRICE, not '\(s)'") }
+        }
+    }
+
+    func run() throws {
+        var c = BinanceSimulatorConfig()
+        c.host = host
+        c.port = port
+        c.stepMilliseconds = stepMilliseconds
+        c.seed = seed
+        c.symbols = Dictionary(symbol.map { s in let kv = s.split(separator: "="); return (String(kv[0]).uppercased(), Double(kv[1])!) }, uniquingKeysWith: { a, _ in a })
+        let signals = blockShutdownSignals()
+        let sim = try BinanceSimulator(config: c)
+        sim.start()
+        print("binance simulator on \(sim.url)/stream?streams=… and \(sim.restURL)/api/v3/depth (symbols: \(c.symbols.keys.sorted().joined(separator: ", ")))")
+        waitForShutdown(signals)
+        sim.stop()
+    }
+}
+
+/// SIGINT/SIGTERM are waited for, not delivered.
+func blockShutdownSignals() -> sigset_t {
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGINT)
+    sigaddset(&set, SIGTERM)
+    pthread_sigmask(SIG_BLOCK, &set, nil)
+    return set
+}
+
+func waitForShutdown(_ set: sigset_t) {
+    var s = set
+    var sig: Int32 = 0
+    sigwait(&s, &sig)
 }

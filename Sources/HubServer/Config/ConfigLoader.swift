@@ -177,6 +177,23 @@ public enum ConfigLoader {
             try check((0...100).contains(d.feed.maxOptionsPerCurrency), "feeds.deribit.maxOptionsPerCurrency", "must be between 0 and 100")
             try check((10...60_000).contains(d.simulatorStepMilliseconds), "feeds.deribit.simulatorStepMilliseconds", "must be between 10 and 60000")
         }
+        let b = c.feeds.binance
+        if b.enabled {
+            if !b.simulate {
+                try check(b.url.hasPrefix("wss://") || b.url.hasPrefix("ws://"), "feeds.binance.url", "must be a ws:// or wss:// URL")
+                try check(b.feed.restURL.hasPrefix("https://") || b.feed.restURL.hasPrefix("http://"), "feeds.binance.restUrl", "must be an http(s):// URL")
+            }
+            try check(!b.feed.symbols.isEmpty, "feeds.binance.symbols", "list at least one symbol")
+            for (i, s) in b.feed.symbols.enumerated() {
+                let parts = s.split(separator: "/")
+                try check(parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber } }, "feeds.binance.symbols[\(i)]", "'\(s)' is not a unified symbol like BTC/USDT")
+            }
+            try check(["aggTrade", "trade"].contains(b.feed.trades), "feeds.binance.trades", "must be aggTrade or trade")
+            try check((1...1000).contains(b.feed.bookDepth), "feeds.binance.bookDepth", "must be between 1 and 1000")
+            try check([5, 10, 20, 50, 100, 500, 1000, 5000].contains(b.feed.snapshotLimit), "feeds.binance.snapshotLimit", "must be one of 5, 10, 20, 50, 100, 500, 1000, 5000")
+            try check(b.feed.staleAfterSeconds >= 5, "feeds.binance.staleAfterSeconds", "must be at least 5")
+            try check((10...60_000).contains(b.simulatorStepMilliseconds), "feeds.binance.simulatorStepMilliseconds", "must be between 10 and 60000")
+        }
         let y = c.feeds.synthetic
         if y.enabled {
             try check(y.rate > 0 && y.rate <= 10_000_000, "feeds.synthetic.rate", "must be between 0 and 10000000")

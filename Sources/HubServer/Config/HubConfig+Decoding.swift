@@ -130,11 +130,12 @@ struct ServeSection: Decodable {
 }
 
 extension HubConfig.Feeds: Decodable {
-    enum Keys: String, CodingKey, CaseIterable { case deribit, synthetic }
+    enum Keys: String, CodingKey, CaseIterable { case deribit, binance, synthetic }
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
         self.init()
         deribit = try c.value(.deribit, deribit)
+        binance = try c.value(.binance, binance)
         synthetic = try c.value(.synthetic, synthetic)
     }
 }
@@ -161,6 +162,26 @@ extension HubConfig.Deribit: Decodable {
         // Empty strings (an unset `${VAR:-}`) mean "no credentials".
         feed.clientID = try c.decodeIfPresent(String.self, forKey: .clientId).flatMap { $0.isEmpty ? nil : $0 }
         feed.clientSecret = try c.decodeIfPresent(String.self, forKey: .clientSecret).flatMap { $0.isEmpty ? nil : $0 }
+    }
+}
+
+extension HubConfig.Binance: Decodable {
+    enum Keys: String, CodingKey, CaseIterable {
+        case enabled, simulate, url, restUrl, symbols, trades, bookDepth, snapshotLimit, staleAfterSeconds, simulatorStepMilliseconds
+    }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.strictContainer(Keys.self)
+        self.init()
+        enabled = try c.value(.enabled, enabled)
+        simulate = try c.value(.simulate, simulate)
+        url = try c.value(.url, url)
+        simulatorStepMilliseconds = try c.value(.simulatorStepMilliseconds, simulatorStepMilliseconds)
+        feed.restURL = try c.value(.restUrl, feed.restURL)
+        feed.symbols = try c.value(.symbols, feed.symbols)
+        feed.trades = try c.value(.trades, feed.trades)
+        feed.bookDepth = try c.value(.bookDepth, feed.bookDepth)
+        feed.snapshotLimit = try c.value(.snapshotLimit, feed.snapshotLimit)
+        feed.staleAfterSeconds = try c.value(.staleAfterSeconds, feed.staleAfterSeconds)
     }
 }
 

@@ -106,6 +106,7 @@ public struct HubConfig: Sendable, Equatable {
 
     public struct Feeds: Sendable, Equatable {
         public var deribit = Deribit()
+        public var binance = Binance()
         public var synthetic = Synthetic()
         public init() {}
     }
@@ -116,6 +117,18 @@ public struct HubConfig: Sendable, Equatable {
         public var simulate = false
         public var url = "wss://www.deribit.com/ws/api/v2"
         public var feed = DeribitFeedConfig()
+        /// Simulator market step in milliseconds (when `simulate`).
+        public var simulatorStepMilliseconds = 100
+        public init() {}
+    }
+
+    public struct Binance: Sendable, Equatable {
+        public var enabled = false
+        /// Run the Binance simulator in-process on loopback (WebSocket and REST) instead.
+        public var simulate = false
+        /// The WebSocket base; the adapter appends `/stream?streams=…`.
+        public var url = "wss://stream.binance.com:9443"
+        public var feed = BinanceFeedConfig()
         /// Simulator market step in milliseconds (when `simulate`).
         public var simulatorStepMilliseconds = 100
         public init() {}
