@@ -46,6 +46,8 @@ public final class HubServer: @unchecked Sendable {
     private var simulators: [DeribitSimulator] = []
     /// The in-process Binance simulator (`feeds.binance.simulate`).
     public private(set) var binanceSimulator: BinanceSimulator?
+    /// The in-process Coinbase simulator (`feeds.coinbase.simulate`).
+    public private(set) var coinbaseSimulator: CoinbaseSimulator?
     private let startedAt = MonotonicClock.nanoseconds()
     private let stopped = Mutex(false)
     private let stoppedCondition = NSCondition()
@@ -82,7 +84,7 @@ public final class HubServer: @unchecked Sendable {
             logger.info("channels restored", metadata: ["channels": "\(restored.channels)", "skippedValues": "\(restored.skipped)", "store": "\(history.health.backend)"])
         }
         (history as? RedisHistoryStore)?.start()
-        let transform = Transform(registry: registry, schemas: [DeribitField.schema, BinanceField.schema, SyntheticFeed.schema, SourceMonitor.schema])
+        let transform = Transform(registry: registry, schemas: [DeribitField.schema, BinanceField.schema, CoinbaseField.schema, SyntheticFeed.schema, SourceMonitor.schema])
         for missing in transform.unregisteredMappings {
             logger.warning("venue field maps to an unregistered property; its values are quarantined", metadata: ["mapping": "\(missing)"])
         }
@@ -133,6 +135,7 @@ public final class HubServer: @unchecked Sendable {
     public func start() throws {
         try startSimulators()
         try startBinanceSimulator()
+        try startCoinbaseSimulator()
         loop.start(name: "streamhub-loop")
         loop.execute { [self] in
             startTimers()
@@ -144,6 +147,7 @@ public final class HubServer: @unchecked Sendable {
     public func run() throws {
         try startSimulators()
         try startBinanceSimulator()
+        try startCoinbaseSimulator()
         loop.execute { [self] in
             startTimers()
             startFeeds()
@@ -181,6 +185,31 @@ public final class HubServer: @unchecked Sendable {
         logger.info("binance simulator listening", metadata: ["url": "\(sim.url)", "rest": "\(sim.restURL)"])
     }
 
+    private func startCoinbaseSimulator() throws {
+        let cb = config.feeds.coinbase
+        guard cb.enabled, cb.simulate else { return }
+        var sc = CoinbaseSimulatorConfig()
+        let known: [String: Double] = ["BTC": 65_000, "ETH": 3_200, "SOL": 150]
+        sc.products = Dictionary(cb.feed.symbols.map { (CoinbaseFeedConfig.product($0), known[String($0.split(separator: "/")[0])] ?? 100) }, uniquingKeysWith: { a, _ in a })
+        sc.stepMilliseconds = cb.simulatorStepMilliseconds
+        let sim = try CoinbaseSimulator(config: sc)
+        sim.start()
+        coinbaseSimulator = sim
+        logger.info("coinbase simulator listening", metadata: ["url": "\(sim.url)"])
+    }
+
+    /// Starts a feed connection for `adapter` at `url`, watched by the source monitor.
+    private func startFeed(_ adapter: FeedAdapter, _ url: String) {
+        do {
+            let feed = FeedConnection(adapter: adapter, url: try WebSocketURL(parsing: url), pipeline: pipeline, loop: loop, logger: logger)
+            feeds.append(feed)
+            monitor.add(feed.monitored)
+            feed.start()
+        } catch {
+            logger.error("feed not started", metadata: ["source": "\(adapter.source)", "error": "\(error)"])
+        }
+    }
+
     /// Once a second: token expiry and auth deadlines on sessions, identity changes made by
     /// another process (the CLI).
     private func startTimers() {
@@ -211,6 +240,8 @@ public final class HubServer: @unchecked Sendable {
                 logger.error("binance feed not started", metadata: ["error": "\(error)"])
             }
         }
+        let cb = config.feeds.coinbase
+        if cb.enabled { startFeed(CoinbaseFeed(config: cb.feed), coinbaseSimulator?.url ?? cb.url) }
         let d = config.feeds.deribit
         if d.enabled {
             let urlText = d.simulate ? simulators[0].url : d.url
@@ -268,6 +299,7 @@ public final class HubServer: @unchecked Sendable {
     private func finish() {
         for s in simulators { s.stop() }
         binanceSimulator?.stop()
+        coinbaseSimulator?.stop()
         (history as? RedisHistoryStore)?.stop()
         stoppedCondition.lock()
         stopped.withLock { $0 = true }

@@ -194,6 +194,18 @@ public enum ConfigLoader {
             try check(b.feed.staleAfterSeconds >= 5, "feeds.binance.staleAfterSeconds", "must be at least 5")
             try check((10...60_000).contains(b.simulatorStepMilliseconds), "feeds.binance.simulatorStepMilliseconds", "must be between 10 and 60000")
         }
+        let cb = c.feeds.coinbase
+        if cb.enabled {
+            if !cb.simulate { try check(cb.url.hasPrefix("wss://") || cb.url.hasPrefix("ws://"), "feeds.coinbase.url", "must be a ws:// or wss:// URL") }
+            try check(!cb.feed.symbols.isEmpty, "feeds.coinbase.symbols", "list at least one symbol")
+            for (i, s) in cb.feed.symbols.enumerated() {
+                let parts = s.split(separator: "/")
+                try check(parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber } }, "feeds.coinbase.symbols[\(i)]", "'\(s)' is not a unified symbol like BTC/USD")
+            }
+            try check((1...1000).contains(cb.feed.bookDepth), "feeds.coinbase.bookDepth", "must be between 1 and 1000")
+            try check(cb.feed.staleAfterSeconds >= 2, "feeds.coinbase.staleAfterSeconds", "must be at least 2 (heartbeats come every second)")
+            try check((10...60_000).contains(cb.simulatorStepMilliseconds), "feeds.coinbase.simulatorStepMilliseconds", "must be between 10 and 60000")
+        }
         let y = c.feeds.synthetic
         if y.enabled {
             try check(y.rate > 0 && y.rate <= 10_000_000, "feeds.synthetic.rate", "must be between 0 and 10000000")

@@ -130,12 +130,13 @@ struct ServeSection: Decodable {
 }
 
 extension HubConfig.Feeds: Decodable {
-    enum Keys: String, CodingKey, CaseIterable { case deribit, binance, synthetic }
+    enum Keys: String, CodingKey, CaseIterable { case deribit, binance, coinbase, synthetic }
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
         self.init()
         deribit = try c.value(.deribit, deribit)
         binance = try c.value(.binance, binance)
+        coinbase = try c.value(.coinbase, coinbase)
         synthetic = try c.value(.synthetic, synthetic)
     }
 }
@@ -181,6 +182,21 @@ extension HubConfig.Binance: Decodable {
         feed.trades = try c.value(.trades, feed.trades)
         feed.bookDepth = try c.value(.bookDepth, feed.bookDepth)
         feed.snapshotLimit = try c.value(.snapshotLimit, feed.snapshotLimit)
+        feed.staleAfterSeconds = try c.value(.staleAfterSeconds, feed.staleAfterSeconds)
+    }
+}
+
+extension HubConfig.Coinbase: Decodable {
+    enum Keys: String, CodingKey, CaseIterable { case enabled, simulate, url, symbols, bookDepth, staleAfterSeconds, simulatorStepMilliseconds }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.strictContainer(Keys.self)
+        self.init()
+        enabled = try c.value(.enabled, enabled)
+        simulate = try c.value(.simulate, simulate)
+        url = try c.value(.url, url)
+        simulatorStepMilliseconds = try c.value(.simulatorStepMilliseconds, simulatorStepMilliseconds)
+        feed.symbols = try c.value(.symbols, feed.symbols)
+        feed.bookDepth = try c.value(.bookDepth, feed.bookDepth)
         feed.staleAfterSeconds = try c.value(.staleAfterSeconds, feed.staleAfterSeconds)
     }
 }

@@ -107,6 +107,7 @@ public struct HubConfig: Sendable, Equatable {
     public struct Feeds: Sendable, Equatable {
         public var deribit = Deribit()
         public var binance = Binance()
+        public var coinbase = Coinbase()
         public var synthetic = Synthetic()
         public init() {}
     }
@@ -130,6 +131,16 @@ public struct HubConfig: Sendable, Equatable {
         public var url = "wss://stream.binance.com:9443"
         public var feed = BinanceFeedConfig()
         /// Simulator market step in milliseconds (when `simulate`).
+        public var simulatorStepMilliseconds = 100
+        public init() {}
+    }
+
+    public struct Coinbase: Sendable, Equatable {
+        public var enabled = false
+        /// Run the Coinbase simulator in-process on loopback instead.
+        public var simulate = false
+        public var url = "wss://advanced-trade-ws.coinbase.com"
+        public var feed = CoinbaseFeedConfig()
         public var simulatorStepMilliseconds = 100
         public init() {}
     }

@@ -30,17 +30,10 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, @unchecked S
         public var gapsInjected = 0
     }
 
-    /// One symbol's book: levels per side and the last update id.
+    /// One symbol's book and the last update id.
     struct Book {
-        var bids: [Double: Double] = [:]
-        var asks: [Double: Double] = [:]
+        var levels: SimulatedBook
         var updateId: UInt64
-        var mid: Double
-        let tick: Double
-
-        func sorted(_ side: [Double: Double], descending: Bool, limit: Int) -> [(Double, Double)] {
-            Array(side.sorted { descending ? $0.key > $1.key : $0.key < $1.key }.prefix(limit)).map { ($0.key, $0.value) }
-        }
     }
 
     final class Client {
@@ -61,13 +54,7 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, @unchecked S
         lc.clientTLS = false
         loop = try EventLoop(configuration: lc, webSocketHandler: self, httpHandler: self)
         for (symbol, mid) in config.symbols {
-            let tick = mid >= 1000 ? 0.01 : mid >= 10 ? 0.001 : 0.0001
-            var b = Book(updateId: UInt64(1_000_000 + rng.next() % 1_000_000), mid: mid, tick: tick)
-            for i in 1...config.levels {
-                b.bids[Self.round(mid - Double(i) * tick * 5, tick)] = Double(1 + rng.next() % 50) / 10
-                b.asks[Self.round(mid + Double(i) * tick * 5, tick)] = Double(1 + rng.next() % 50) / 10
-            }
-            books[symbol] = b
+            books[symbol] = Book(levels: SimulatedBook(mid: mid, levels: config.levels, rng: &rng), updateId: UInt64(1_000_000 + rng.next() % 1_000_000))
         }
     }
 
@@ -110,31 +97,11 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, @unchecked S
 
     // MARK: Market
 
-    static func round(_ p: Double, _ tick: Double) -> Double { (p / tick).rounded() * tick }
-
-    private func uniform() -> Double { Double(rng.next() >> 11) / Double(1 << 53) }
-
     private func step() {
         let now = WallClock.milliseconds()
         for symbol in books.keys.sorted() {
             guard var b = books[symbol] else { continue }
-            // The mid drifts; a few levels change near the top; the book stays uncrossed.
-            b.mid = max(b.tick * 100, b.mid * (1 + (uniform() - 0.5) * 0.0004))
-            var bidChanges: [(Double, Double)] = [], askChanges: [(Double, Double)] = []
-            let bestBid = Self.round(b.mid - b.tick * 2, b.tick), bestAsk = Self.round(b.mid + b.tick * 2, b.tick)
-            // Nothing may stand inside the new spread, so the book never crosses.
-            for (p, _) in b.bids where p > bestBid { b.bids[p] = nil; bidChanges.append((p, 0)) }
-            for (p, _) in b.asks where p < bestAsk { b.asks[p] = nil; askChanges.append((p, 0)) }
-            for _ in 0..<3 {
-                let bp = Self.round(bestBid - Double(rng.next() % 10) * b.tick, b.tick)
-                let ap = Self.round(bestAsk + Double(rng.next() % 10) * b.tick, b.tick)
-                let bq = rng.next() % 5 == 0 ? 0 : Double(1 + rng.next() % 80) / 10
-                let aq = rng.next() % 5 == 0 ? 0 : Double(1 + rng.next() % 80) / 10
-                b.bids[bp] = bq == 0 ? nil : bq
-                b.asks[ap] = aq == 0 ? nil : aq
-                bidChanges.append((bp, bq))
-                askChanges.append((ap, aq))
-            }
+            let (bidChanges, askChanges) = b.levels.step(&rng)
             let first = b.updateId + 1
             b.updateId += UInt64(bidChanges.count + askChanges.count)
             books[symbol] = b
@@ -144,13 +111,13 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, @unchecked S
                 continue  // lost: the next update's U will not follow on
             }
             send(symbol, "depth@100ms", Self.depthUpdate(symbol, first: first, last: b.updateId, bids: bidChanges, asks: askChanges, time: now))
-            if let tb = b.sorted(b.bids, descending: true, limit: 1).first, let ta = b.sorted(b.asks, descending: false, limit: 1).first {
+            if let tb = b.levels.top(bids: 1).first, let ta = b.levels.top(asks: 1).first {
                 send(symbol, "bookTicker", #"{"u":\#(b.updateId),"s":"\#(symbol)","b":"\#(Self.text(tb.0))","B":"\#(Self.text(tb.1))","a":"\#(Self.text(ta.0))","A":"\#(Self.text(ta.1))"}"#)
             }
             if rng.next() % 4 == 0 {
                 aggregateID += 1
                 let buyerMaker = rng.next() % 2 == 0
-                let price = buyerMaker ? bestBid : bestAsk
+                let price = buyerMaker ? b.levels.bestBid : b.levels.bestAsk
                 let q = Self.text(Double(1 + rng.next() % 30) / 100)
                 send(symbol, "aggTrade", #"{"e":"aggTrade","E":\#(now),"s":"\#(symbol)","a":\#(aggregateID),"p":"\#(Self.text(price))","q":"\#(q)","f":\#(aggregateID * 3),"l":\#(aggregateID * 3),"T":\#(now),"m":\#(buyerMaker),"M":true}"#)
                 send(symbol, "trade", #"{"e":"trade","E":\#(now),"s":"\#(symbol)","t":\#(aggregateID * 3),"p":"\#(Self.text(price))","q":"\#(q)","T":\#(now),"m":\#(buyerMaker),"M":true}"#)
@@ -200,7 +167,7 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, @unchecked S
         }
         let limit = min(5000, max(1, Int(request.queryItems["limit"] ?? "100") ?? 100))
         func levels(_ l: [(Double, Double)]) -> String { "[" + l.map { #"["\#(Self.text($0.0))","\#(Self.text($0.1))"]"# }.joined(separator: ",") + "]" }
-        let body = #"{"lastUpdateId":\#(b.updateId),"bids":\#(levels(b.sorted(b.bids, descending: true, limit: limit))),"asks":\#(levels(b.sorted(b.asks, descending: false, limit: limit)))}"#
+        let body = #"{"lastUpdateId":\#(b.updateId),"bids":\#(levels(b.levels.top(bids: limit))),"asks":\#(levels(b.levels.top(asks: limit)))}"#
         stats.withLock { $0.snapshots += 1 }
         respond(HTTPResponse(status: 200, body: Array(body.utf8)))
     }

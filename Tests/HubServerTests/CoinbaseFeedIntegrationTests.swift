@@ -1,0 +1,79 @@
+import Foundation
+import HubCore
+import HubTesting
+import VenueSimulators
+import XCTest
+
+/// The real Coinbase adapter against the in-process simulator, next to Binance: every fault
+/// detected, counted and recovered from while the other source keeps flowing.
+final class CoinbaseFeedIntegrationTests: XCTestCase {
+    var hub: TestHub!
+
+    override func setUpWithError() throws {
+        hub = try TestHub {
+            $0.feeds.coinbase.enabled = true
+            $0.feeds.coinbase.simulate = true
+            $0.feeds.coinbase.simulatorStepMilliseconds = 50
+            $0.feeds.coinbase.feed.symbols = ["BTC/USD", "ETH/USD"]
+            $0.feeds.coinbase.feed.staleAfterSeconds = 2
+            $0.feeds.binance.enabled = true
+            $0.feeds.binance.simulate = true
+            $0.feeds.binance.simulatorStepMilliseconds = 50
+            $0.feeds.binance.feed.symbols = ["BTC/USDT"]
+        }
+        try eventually(timeout: 10, "both live") { try self.source("coinbase")["state"] as? String == "live" && self.source("binance")["state"] as? String == "live" }
+    }
+
+    override func tearDown() { hub.stop() }
+
+    func source(_ name: String) throws -> [String: Any] {
+        (try hub.health()["sources"] as? [[String: Any]])?.first { $0["name"] as? String == name } ?? [:]
+    }
+
+    func counter(_ name: String, _ key: String) throws -> Int { try source(name)[key] as? Int ?? -1 }
+
+    func assertBinanceFlows(_ c: TestClient) throws {
+        _ = c.drain()
+        _ = try c.waitFor(timeout: 3, "binance still flowing") { $0["ch"] as? String == "ticker.binance.BTC/USDT" && $0["snap"] == nil }
+    }
+
+    func testTickersTradesBooksAndFaults() throws {
+        let c = try TestClient.connect(hub.wsURL)
+        c.send(#"{"id":1,"op":"subscribe","channel":"ticker.coinbase.BTC/USD"}"#)
+        c.send(#"{"id":2,"op":"subscribe","channel":"book.coinbase.ETH/USD"}"#)
+        c.send(#"{"id":3,"op":"subscribe","channel":"trades.coinbase.*"}"#)
+        c.send(#"{"id":4,"op":"subscribe","channel":"ticker.binance.BTC/USDT"}"#)
+        let t = try XCTUnwrap(try c.waitFor { $0["ch"] as? String == "ticker.coinbase.BTC/USD" && $0["data"] != nil }["data"] as? [String: Any])
+        XCTAssertLessThan(t["bid"] as! Double, t["ask"] as! Double)
+        XCTAssertNotNil(t["last"])
+        XCTAssertNotNil(t["high"])
+        let book = try XCTUnwrap(try c.waitFor { $0["ch"] as? String == "book.coinbase.ETH/USD" && $0["data"] != nil }["data"] as? [String: Any])
+        XCTAssertLessThan(((book["bids"] as? [[Double]])?.first?[0])!, ((book["asks"] as? [[Double]])?.first?[0])!)
+        let trade = try XCTUnwrap(try c.waitFor(timeout: 5) { ($0["ch"] as? String)?.hasPrefix("trades.coinbase.") == true && $0["data"] != nil }["data"] as? [String: Any])
+        XCTAssertTrue(["buy", "sell"].contains(trade["side"] as? String ?? ""))
+        XCTAssertGreaterThan(try counter("coinbase", "heartbeats"), 0)
+
+        let sim = try XCTUnwrap(hub.server.coinbaseSimulator)
+        // A lost message: the sequence jumps, books are subscribed afresh.
+        let resyncs = try counter("coinbase", "resyncs")
+        sim.inject(.gap(instrument: ""))
+        try eventually(timeout: 5, "gap detected, books rebuilt") { try self.counter("coinbase", "gaps") == 1 && self.counter("coinbase", "resyncs") >= resyncs + 2 }
+        try eventually(timeout: 5, "live") { try self.source("coinbase")["state"] as? String == "live" }
+        try assertBinanceFlows(c)
+
+        sim.inject(.malformedFrame)
+        try eventually(timeout: 3, "decode error") { try self.counter("coinbase", "decodeErrors") == 1 }
+        sim.inject(.outOfRange(instrument: "BTC-USD"))
+        try eventually(timeout: 3, "quarantined") {
+            let q = try self.hub.request("GET", "/api/properties/quarantine").json as? [String: Any]
+            return ((q?["bySource"] as? [String: Any])?["coinbase"] as? [String: Any])?["bid"] != nil
+        }
+        sim.inject(.dropConnections)
+        try eventually(timeout: 10, "reconnected") { try self.counter("coinbase", "reconnects") == 1 && self.source("coinbase")["state"] as? String == "live" }
+        sim.inject(.silence(seconds: 4))
+        try eventually(timeout: 10, "stale reconnect") { try self.counter("coinbase", "reconnects") == 2 }
+        try assertBinanceFlows(c)
+        try eventually(timeout: 10, "live again") { try self.source("coinbase")["state"] as? String == "live" }
+        XCTAssertEqual(try counter("binance", "reconnects"), 0)
+    }
+}
