@@ -7,7 +7,7 @@ import VenueSimulators
 struct VenueSim: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "venue-sim", abstract: "Venue simulators that speak each venue's real protocol.",
-        subcommands: [DeribitCommand.self, BinanceCommand.self])
+        subcommands: [DeribitCommand.self, BinanceCommand.self, CoinbaseCommand.self])
 }
 
 struct DeribitCommand: ParsableCommand {
@@ -72,6 +72,41 @@ struct BinanceCommand: ParsableCommand {
         let sim = try BinanceSimulator(config: c)
         sim.start()
         print("binance simulator on \(sim.url)/stream?streams=… and \(sim.restURL)/api/v3/depth (symbols: \(c.symbols.keys.sorted().joined(separator: ", ")))")
+        waitForShutdown(signals)
+        sim.stop()
+    }
+}
+
+struct CoinbaseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coinbase", abstract: "Coinbase Advanced Trade market data (heartbeats, ticker, market_trades, level2) at /.")
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port (0: any free port).") var port = 9103
+    @Option(name: .customLong("step-ms"), help: "Market step in milliseconds.") var stepMilliseconds = 100
+    @Option(help: "Random seed.") var seed: UInt64 = 11
+    @Option(help: "Products with a starting price, e.g. BTC-USD=65000 (repeatable).") var product: [String] = ["BTC-USD=65000", "ETH-USD=3200"]
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard (10...60_000).contains(stepMilliseconds) else { throw ValidationError("--step-ms must be between 10 and 60000") }
+        for s in product {
+            let kv = s.split(separator: "=")
+            guard kv.count == 2, !kv[0].isEmpty, let p = Double(kv[1]), p > 0 else { throw ValidationError("--product must be PRODUCT=PRICE, not '\(s)'") }
+        }
+    }
+
+    func run() throws {
+        var c = CoinbaseSimulatorConfig()
+        c.host = host
+        c.port = port
+        c.stepMilliseconds = stepMilliseconds
+        c.seed = seed
+        c.products = Dictionary(product.map { s in let kv = s.split(separator: "="); return (String(kv[0]).uppercased(), Double(kv[1])!) }, uniquingKeysWith: { a, _ in a })
+        let signals = blockShutdownSignals()
+        let sim = try CoinbaseSimulator(config: c)
+        sim.start()
+        print("coinbase simulator on \(sim.url) (products: \(c.products.keys.sorted().joined(separator: ", ")))")
         waitForShutdown(signals)
         sim.stop()
     }
