@@ -48,6 +48,8 @@ public final class HubServer: @unchecked Sendable {
     public private(set) var binanceSimulator: BinanceSimulator?
     /// The in-process Coinbase simulator (`feeds.coinbase.simulate`).
     public private(set) var coinbaseSimulator: CoinbaseSimulator?
+    /// The in-process Polymarket simulator (`feeds.polymarket.simulate`).
+    public private(set) var polymarketSimulator: PolymarketSimulator?
     private let startedAt = MonotonicClock.nanoseconds()
     private let stopped = Mutex(false)
     private let stoppedCondition = NSCondition()
@@ -84,7 +86,7 @@ public final class HubServer: @unchecked Sendable {
             logger.info("channels restored", metadata: ["channels": "\(restored.channels)", "skippedValues": "\(restored.skipped)", "store": "\(history.health.backend)"])
         }
         (history as? RedisHistoryStore)?.start()
-        let transform = Transform(registry: registry, schemas: [DeribitField.schema, BinanceField.schema, CoinbaseField.schema, SyntheticFeed.schema, SourceMonitor.schema])
+        let transform = Transform(registry: registry, schemas: [DeribitField.schema, BinanceField.schema, CoinbaseField.schema, PolymarketField.schema, SyntheticFeed.schema, SourceMonitor.schema])
         for missing in transform.unregisteredMappings {
             logger.warning("venue field maps to an unregistered property; its values are quarantined", metadata: ["mapping": "\(missing)"])
         }
@@ -136,6 +138,7 @@ public final class HubServer: @unchecked Sendable {
         try startSimulators()
         try startBinanceSimulator()
         try startCoinbaseSimulator()
+        try startPolymarketSimulator()
         loop.start(name: "streamhub-loop")
         loop.execute { [self] in
             startTimers()
@@ -148,6 +151,7 @@ public final class HubServer: @unchecked Sendable {
         try startSimulators()
         try startBinanceSimulator()
         try startCoinbaseSimulator()
+        try startPolymarketSimulator()
         loop.execute { [self] in
             startTimers()
             startFeeds()
@@ -198,6 +202,19 @@ public final class HubServer: @unchecked Sendable {
         logger.info("coinbase simulator listening", metadata: ["url": "\(sim.url)"])
     }
 
+    private func startPolymarketSimulator() throws {
+        let pm = config.feeds.polymarket
+        guard pm.enabled, pm.simulate else { return }
+        var sc = PolymarketSimulatorConfig()
+        var rng = SplitMix64(seed: 5)
+        sc.assets = Dictionary(pm.feed.assets.map { ($0.id, 0.2 + Double(rng.next() % 60) / 100) }, uniquingKeysWith: { a, _ in a })
+        sc.stepMilliseconds = pm.simulatorStepMilliseconds
+        let sim = try PolymarketSimulator(config: sc)
+        sim.start()
+        polymarketSimulator = sim
+        logger.info("polymarket simulator listening", metadata: ["url": "\(sim.url)"])
+    }
+
     /// Starts a feed connection for `adapter` at `url`, watched by the source monitor.
     private func startFeed(_ adapter: FeedAdapter, _ url: String) {
         do {
@@ -242,6 +259,8 @@ public final class HubServer: @unchecked Sendable {
         }
         let cb = config.feeds.coinbase
         if cb.enabled { startFeed(CoinbaseFeed(config: cb.feed), coinbaseSimulator?.url ?? cb.url) }
+        let pm = config.feeds.polymarket
+        if pm.enabled { startFeed(PolymarketFeed(config: pm.feed), polymarketSimulator?.url ?? pm.url) }
         let d = config.feeds.deribit
         if d.enabled {
             let urlText = d.simulate ? simulators[0].url : d.url
@@ -300,6 +319,7 @@ public final class HubServer: @unchecked Sendable {
         for s in simulators { s.stop() }
         binanceSimulator?.stop()
         coinbaseSimulator?.stop()
+        polymarketSimulator?.stop()
         (history as? RedisHistoryStore)?.stop()
         stoppedCondition.lock()
         stopped.withLock { $0 = true }

@@ -7,7 +7,7 @@ import VenueSimulators
 struct VenueSim: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "venue-sim", abstract: "Venue simulators that speak each venue's real protocol.",
-        subcommands: [DeribitCommand.self, BinanceCommand.self, CoinbaseCommand.self])
+        subcommands: [DeribitCommand.self, BinanceCommand.self, CoinbaseCommand.self, PolymarketCommand.self])
 }
 
 struct DeribitCommand: ParsableCommand {
@@ -107,6 +107,41 @@ struct CoinbaseCommand: ParsableCommand {
         let sim = try CoinbaseSimulator(config: c)
         sim.start()
         print("coinbase simulator on \(sim.url) (products: \(c.products.keys.sorted().joined(separator: ", ")))")
+        waitForShutdown(signals)
+        sim.stop()
+    }
+}
+
+struct PolymarketCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "polymarket", abstract: "Polymarket CLOB market channel (/ws/market): books, price changes, trades, PING/PONG.")
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port (0: any free port).") var port = 9104
+    @Option(name: .customLong("step-ms"), help: "Market step in milliseconds.") var stepMilliseconds = 100
+    @Option(help: "Random seed.") var seed: UInt64 = 13
+    @Option(help: "Outcome token ids with a starting probability, e.g. 1234=0.42 (repeatable; default: two tokens).") var asset: [String] = []
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard (10...60_000).contains(stepMilliseconds) else { throw ValidationError("--step-ms must be between 10 and 60000") }
+        for s in asset {
+            let kv = s.split(separator: "=")
+            guard kv.count == 2, kv[0].allSatisfy(\.isNumber), let p = Double(kv[1]), p > 0, p < 1 else { throw ValidationError("--asset must be TOKEN_ID=PROBABILITY, not '\(s)'") }
+        }
+    }
+
+    func run() throws {
+        var c = PolymarketSimulatorConfig()
+        c.host = host
+        c.port = port
+        c.stepMilliseconds = stepMilliseconds
+        c.seed = seed
+        if !asset.isEmpty { c.assets = Dictionary(asset.map { s in let kv = s.split(separator: "="); return (String(kv[0]), Double(kv[1])!) }, uniquingKeysWith: { a, _ in a }) }
+        let signals = blockShutdownSignals()
+        let sim = try PolymarketSimulator(config: c)
+        sim.start()
+        print("polymarket simulator on \(sim.url) (tokens: \(c.assets.keys.sorted().joined(separator: ", ")))")
         waitForShutdown(signals)
         sim.stop()
     }

@@ -35,6 +35,16 @@ final class BinanceFeedTests: XCTestCase {
         XCTAssertEqual(s.snapshot(BinanceDepthSnapshot(lastUpdateId: 109, bids: [], asks: [])), .synchronised(replayed: 0))
     }
 
+    func testAnEventStraddlingAFreshSnapshotIsApplied() {
+        // The snapshot came back before any event: the first live one may reach back past it.
+        var s = BinanceDepthSync()
+        XCTAssertEqual(s.snapshot(BinanceDepthSnapshot(lastUpdateId: 500, bids: [PriceLevel(price: 1, amount: 1)], asks: [])), .synchronised(replayed: 0))
+        XCTAssertEqual(s.apply(update(498, 503, bid: 2)), .applied)
+        XCTAssertEqual(s.lastUpdateId, 503)
+        XCTAssertEqual(s.apply(update(504, 504)), .applied)
+        XCTAssertEqual(s.apply(update(506, 507)), .gap(expected: 505, got: 506))
+    }
+
     func testASnapshotOlderThanTheBufferIsRefetched() {
         var s = BinanceDepthSync()
         _ = s.apply(update(200, 201))

@@ -206,6 +206,18 @@ public enum ConfigLoader {
             try check(cb.feed.staleAfterSeconds >= 2, "feeds.coinbase.staleAfterSeconds", "must be at least 2 (heartbeats come every second)")
             try check((10...60_000).contains(cb.simulatorStepMilliseconds), "feeds.coinbase.simulatorStepMilliseconds", "must be between 10 and 60000")
         }
+        let pm = c.feeds.polymarket
+        if pm.enabled {
+            if !pm.simulate { try check(pm.url.hasPrefix("wss://") || pm.url.hasPrefix("ws://"), "feeds.polymarket.url", "must be a ws:// or wss:// URL") }
+            try check(!pm.feed.assets.isEmpty, "feeds.polymarket.assets", "list at least one outcome token")
+            for (i, a) in pm.feed.assets.enumerated() {
+                try check(!a.id.isEmpty && a.id.count <= 128 && a.id.allSatisfy(\.isNumber), "feeds.polymarket.assets[\(i)].id", "must be a CLOB token id (digits)")
+                try check((try? ChannelPattern(parsing: "outcomes.polymarket.\(a.instrument)"))?.isExact == true, "feeds.polymarket.assets[\(i)].name", "'\(a.name)' cannot be a channel segment")
+            }
+            try check((1...1000).contains(pm.feed.bookDepth), "feeds.polymarket.bookDepth", "must be between 1 and 1000")
+            try check(pm.feed.pingSeconds >= 1 && pm.feed.staleAfterSeconds > pm.feed.pingSeconds, "feeds.polymarket.staleAfterSeconds", "must exceed pingSeconds (at least 1)")
+            try check((10...60_000).contains(pm.simulatorStepMilliseconds), "feeds.polymarket.simulatorStepMilliseconds", "must be between 10 and 60000")
+        }
         let y = c.feeds.synthetic
         if y.enabled {
             try check(y.rate > 0 && y.rate <= 10_000_000, "feeds.synthetic.rate", "must be between 0 and 10000000")

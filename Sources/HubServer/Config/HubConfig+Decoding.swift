@@ -130,13 +130,14 @@ struct ServeSection: Decodable {
 }
 
 extension HubConfig.Feeds: Decodable {
-    enum Keys: String, CodingKey, CaseIterable { case deribit, binance, coinbase, synthetic }
+    enum Keys: String, CodingKey, CaseIterable { case deribit, binance, coinbase, polymarket, synthetic }
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
         self.init()
         deribit = try c.value(.deribit, deribit)
         binance = try c.value(.binance, binance)
         coinbase = try c.value(.coinbase, coinbase)
+        polymarket = try c.value(.polymarket, polymarket)
         synthetic = try c.value(.synthetic, synthetic)
     }
 }
@@ -198,6 +199,32 @@ extension HubConfig.Coinbase: Decodable {
         feed.symbols = try c.value(.symbols, feed.symbols)
         feed.bookDepth = try c.value(.bookDepth, feed.bookDepth)
         feed.staleAfterSeconds = try c.value(.staleAfterSeconds, feed.staleAfterSeconds)
+    }
+}
+
+extension HubConfig.Polymarket: Decodable {
+    enum Keys: String, CodingKey, CaseIterable { case enabled, simulate, url, assets, bookDepth, pingSeconds, staleAfterSeconds, simulatorStepMilliseconds }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.strictContainer(Keys.self)
+        self.init()
+        enabled = try c.value(.enabled, enabled)
+        simulate = try c.value(.simulate, simulate)
+        url = try c.value(.url, url)
+        simulatorStepMilliseconds = try c.value(.simulatorStepMilliseconds, simulatorStepMilliseconds)
+        feed.assets = try c.decodeIfPresent([AssetEntry].self, forKey: .assets)?.map(\.asset) ?? feed.assets
+        feed.bookDepth = try c.value(.bookDepth, feed.bookDepth)
+        feed.pingSeconds = try c.value(.pingSeconds, feed.pingSeconds)
+        feed.staleAfterSeconds = try c.value(.staleAfterSeconds, feed.staleAfterSeconds)
+    }
+
+    /// `{id: "<token id>", name: TRUMP-YES, outcome: "Yes"}`.
+    struct AssetEntry: Decodable {
+        let asset: PolymarketFeedConfig.Asset
+        enum Keys: String, CodingKey, CaseIterable { case id, name, outcome }
+        init(from decoder: Decoder) throws {
+            let c = try decoder.strictContainer(Keys.self)
+            asset = .init(id: try c.decode(String.self, forKey: .id), name: try c.value(.name, ""), outcome: try c.value(.outcome, ""))
+        }
     }
 }
 

@@ -108,6 +108,7 @@ public struct HubConfig: Sendable, Equatable {
         public var deribit = Deribit()
         public var binance = Binance()
         public var coinbase = Coinbase()
+        public var polymarket = Polymarket()
         public var synthetic = Synthetic()
         public init() {}
     }
@@ -141,6 +142,16 @@ public struct HubConfig: Sendable, Equatable {
         public var simulate = false
         public var url = "wss://advanced-trade-ws.coinbase.com"
         public var feed = CoinbaseFeedConfig()
+        public var simulatorStepMilliseconds = 100
+        public init() {}
+    }
+
+    public struct Polymarket: Sendable, Equatable {
+        public var enabled = false
+        /// Run the Polymarket simulator in-process on loopback instead.
+        public var simulate = false
+        public var url = "wss://ws-subscriptions-clob.polymarket.com/ws/market"
+        public var feed = PolymarketFeedConfig()
         public var simulatorStepMilliseconds = 100
         public init() {}
     }

@@ -2,9 +2,11 @@ import HubCore
 
 /// One symbol's local order book kept in step with Binance's diff-depth stream, following the
 /// documented procedure: buffer the stream's events, fetch a REST snapshot, drop buffered
-/// events with `u` ≤ `lastUpdateId`, start from the event with `U` ≤ `lastUpdateId`+1 ≤ `u`,
-/// then require each event's `U` to be the previous `u` + 1. A break is a gap: the book is
-/// dropped and rebuilt from a new snapshot (events keep buffering meanwhile).
+/// events with `u` ≤ `lastUpdateId`, then apply events in order as long as each one reaches
+/// back to the book (`U` ≤ last `u` + 1 ≤ `u`; normally `U` is exactly last `u` + 1, but the
+/// first event after a snapshot may straddle it). `U` beyond last `u` + 1 is a gap: the book is
+/// dropped and rebuilt from a new snapshot (events keep buffering meanwhile). Quantities are
+/// absolute, so re-applying an overlapping part is harmless.
 ///
 /// Pure: no I/O, no clock.
 public struct BinanceDepthSync: Sendable {
@@ -49,7 +51,7 @@ public struct BinanceDepthSync: Sendable {
             return .buffered
         case .synced:
             if u.last <= lastUpdateId { return .stale }
-            guard u.first == lastUpdateId + 1 else {
+            guard u.first <= lastUpdateId + 1 else {
                 let expected = lastUpdateId + 1
                 lose()
                 buffer.append(u)

@@ -56,6 +56,7 @@ public final class BinanceFeed: FeedAdapter {
     }
 
     public func disconnected(now: UInt64, reason: String) {
+        epoch += 1  // answers to this connection's snapshot requests are void
         status.state = .down
         status.lastError = reason
         books.removeAll()

@@ -1,0 +1,156 @@
+import HubCore
+
+/// The Polymarket CLOB market-channel adapter: subscribes the configured outcome tokens, keeps
+/// each token's book from `book` (replace) and `price_change` (absolute sizes), publishes
+/// trades and best prices, and sends the text `PING` the venue expects. The channel has no
+/// sequence numbers, so consistency is checked instead: a book that crosses, or whose top
+/// disagrees with the `best_bid`/`best_ask` the venue reports with each change, has missed a
+/// message — it is counted as a gap, dropped, and the tokens are subscribed again so fresh
+/// `book` events rebuild it.
+///
+/// Threading: loop-confined; time comes in as arguments (monotonic nanoseconds).
+public final class PolymarketFeed: FeedAdapter {
+    public let source = "polymarket"
+    public let config: PolymarketFeedConfig
+    public private(set) var status = FeedStatus()
+
+    private let codec = PolymarketCodec()
+    private let assets: [String: PolymarketFeedConfig.Asset]
+    private var books: [String: OrderBook] = [:]
+    private var lastPing: UInt64 = 0
+    private var lastResubscribe: UInt64 = 0
+    private var connectedAt: UInt64 = 0
+
+    public init(config: PolymarketFeedConfig) {
+        self.config = config
+        assets = Dictionary(config.assets.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    public var subscribeMessage: String {
+        #"{"assets_ids":[\#(config.assets.map { "\"\($0.id)\"" }.joined(separator: ","))],"type":"market","custom_feature_enabled":true}"#
+    }
+
+    public var resyncing: [String] { config.assets.map(\.id).filter { books[$0] == nil } }
+    public func book(_ asset: String) -> OrderBook? { books[asset] }
+
+    public func connected(now: UInt64) -> [FeedAction] {
+        connectedAt = now
+        lastPing = now
+        status.state = .connecting
+        status.lastMessageAt = now
+        books.removeAll()
+        return [.send(subscribeMessage)]
+    }
+
+    public func disconnected(now: UInt64, reason: String) {
+        status.state = .down
+        status.lastError = reason
+        books.removeAll()
+    }
+
+    public func timer(now: UInt64) -> [FeedAction] {
+        guard status.state != .down else { return [] }
+        let silent = Double(now &- status.lastMessageAt) / 1e9
+        if silent > config.staleAfterSeconds { return [.reconnect(reason: "stale: no message or PONG for \(Int(silent)) s")] }
+        if status.state == .connecting && Double(now &- connectedAt) / 1e9 > 15 { return [.reconnect(reason: "no books within 15 s")] }
+        var out: [FeedAction] = []
+        if Double(now &- lastPing) / 1e9 >= config.pingSeconds {
+            lastPing = now
+            out.append(.send("PING"))
+        }
+        // Books lost to an inconsistency are asked for again (at most every 2 s).
+        if !resyncing.isEmpty && status.state != .connecting && Double(now &- lastResubscribe) / 1e9 >= 2 {
+            lastResubscribe = now
+            out.append(.send(subscribeMessage))
+        }
+        return out
+    }
+
+    public func received(_ frame: UnsafeRawBufferPointer, now: UInt64, wallMicros: Int64, emit: (RawEvent) -> Void) -> [FeedAction] {
+        status.messages += 1
+        status.lastMessageAt = now
+        let messages: [PolymarketMessage]
+        do {
+            messages = try codec.decode(frame)
+        } catch {
+            status.decodeErrors += 1
+            status.lastError = "decode: \(error)"
+            return []
+        }
+        var actions: [FeedAction] = []
+        for m in messages {
+            switch m {
+            case .pong:
+                status.heartbeats += 1
+            case .book(let asset, let bids, let asks, let time, _):
+                var b = OrderBook()
+                for l in bids { b.set(.bid, price: l.price, amount: l.amount) }
+                for l in asks { b.set(.ask, price: l.price, amount: l.amount) }
+                if books[asset] == nil && status.state != .connecting { status.resyncs += 1 }
+                books[asset] = b
+                publish(asset, b, time, wallMicros, emit)
+            case .priceChanges(let changes, let time):
+                var touched: Set<String> = []
+                for c in changes {
+                    guard var b = books[c.asset] else { continue }  // waiting for its book
+                    b.set(c.buy ? .bid : .ask, price: c.price, amount: c.size)
+                    if b.isCrossed || disagrees(b, c) {
+                        status.gaps += 1
+                        status.lastError = "\(c.asset.prefix(12))…: book inconsistent with the venue's best prices; resubscribing"
+                        books[c.asset] = nil
+                        touched.remove(c.asset)
+                        if now &- lastResubscribe > 2_000_000_000 {
+                            lastResubscribe = now
+                            actions.append(.send(subscribeMessage))
+                        }
+                        continue
+                    }
+                    books[c.asset] = b
+                    touched.insert(c.asset)
+                }
+                for asset in touched.sorted() { if let b = books[asset] { publish(asset, b, time, wallMicros, emit) } }
+            case .lastTrade(let asset, let price, let size, let side, let time):
+                let instrument = assets[asset]?.instrument ?? asset
+                emitEvent(emit, RawEvent(
+                    source: source, instrument: instrument, stream: .trades, exchangeTime: time, receiveTime: wallMicros,
+                    fields: [RawField(polymarket: .price, .number(price)), RawField(polymarket: .size, .number(size)), RawField(polymarket: .side, .string(side))]))
+                emitEvent(emit, RawEvent(source: source, instrument: instrument, stream: .outcomes, exchangeTime: time, receiveTime: wallMicros, fields: [RawField(polymarket: .lastPrice, .number(price))]))
+            case .bestBidAsk(let asset, let bid, let ask, let time):
+                var fields: [RawField] = []
+                if let bid { fields.append(RawField(polymarket: .bestBid, .number(bid))) }
+                if let ask { fields.append(RawField(polymarket: .bestAsk, .number(ask))) }
+                emitEvent(emit, RawEvent(source: source, instrument: assets[asset]?.instrument ?? asset, stream: .outcomes, exchangeTime: time, receiveTime: wallMicros, fields: fields))
+            case .tickSize, .resolved, .ignored:
+                break
+            }
+        }
+        status.state = resyncing.isEmpty ? .live : status.state == .connecting ? .connecting : .degraded
+        return actions
+    }
+
+    /// The venue's reported best prices differ from the book's top (no bid reads as 0, no ask as 1).
+    private func disagrees(_ b: OrderBook, _ c: PolymarketMessage.PriceChange) -> Bool {
+        let bid = b.bids.first?.price ?? 0, ask = b.asks.first?.price ?? 1
+        if let vb = c.bestBid, abs(vb - bid) > 1e-9 { return true }
+        if let va = c.bestAsk, abs(va - ask) > 1e-9 { return true }
+        return false
+    }
+
+    private func publish(_ asset: String, _ b: OrderBook, _ time: Int64, _ wallMicros: Int64, _ emit: (RawEvent) -> Void) {
+        let a = assets[asset]
+        let instrument = a?.instrument ?? asset
+        emitEvent(emit, RawEvent(
+            source: source, instrument: instrument, stream: .book, exchangeTime: time, receiveTime: wallMicros,
+            fields: [RawField(polymarket: .bids, .levels(b.top(.bid, config.bookDepth))), RawField(polymarket: .asks, .levels(b.top(.ask, config.bookDepth)))]))
+        var fields: [RawField] = []
+        if let bid = b.bids.first?.price { fields.append(RawField(polymarket: .bestBid, .number(bid))) }
+        if let ask = b.asks.first?.price { fields.append(RawField(polymarket: .bestAsk, .number(ask))) }
+        if let outcome = a?.outcome, !outcome.isEmpty { fields.append(RawField(polymarket: .outcome, .string(outcome))) }
+        emitEvent(emit, RawEvent(source: source, instrument: instrument, stream: .outcomes, exchangeTime: time, receiveTime: wallMicros, fields: fields))
+    }
+
+    private func emitEvent(_ emit: (RawEvent) -> Void, _ e: RawEvent) {
+        status.events += 1
+        emit(e)
+    }
+}
