@@ -49,7 +49,12 @@ let package = Package(
             swiftSettings: hotPath
         ),
         // Venue wire codecs, session rules and simulator message builders.
-        .target(name: "Venues", dependencies: ["HubCore", "SimdJSON"], swiftSettings: hotPath),
+        .target(
+            name: "Venues",
+            dependencies: [
+                "HubCore", "SimdJSON", .product(name: "Crypto", package: "swift-crypto"), .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: hotPath),
         // Control-plane persistence: SQLite through GRDB, versioned migrations with rollback.
         .target(name: "HubStore", dependencies: ["HubCore", .product(name: "GRDB", package: "GRDB.swift")]),
         // Latest state and history beyond the rings: in memory by default, Redis (hiredis) when configured.

@@ -50,6 +50,10 @@ public final class HubServer: @unchecked Sendable {
     public private(set) var coinbaseSimulator: CoinbaseSimulator?
     /// The in-process Polymarket simulator (`feeds.polymarket.simulate`).
     public private(set) var polymarketSimulator: PolymarketSimulator?
+    public private(set) var kalshiSimulator: KalshiSimulator?
+    public private(set) var orcaSimulator: OrcaSimulator?
+    /// The Kalshi feed's settings with its key read (or made, when simulated) at start.
+    private var kalshiFeed = KalshiFeedConfig()
     private let startedAt = MonotonicClock.nanoseconds()
     private let stopped = Mutex(false)
     private let stoppedCondition = NSCondition()
@@ -86,7 +90,7 @@ public final class HubServer: @unchecked Sendable {
             logger.info("channels restored", metadata: ["channels": "\(restored.channels)", "skippedValues": "\(restored.skipped)", "store": "\(history.health.backend)"])
         }
         (history as? RedisHistoryStore)?.start()
-        let transform = Transform(registry: registry, schemas: [DeribitField.schema, BinanceField.schema, CoinbaseField.schema, PolymarketField.schema, SyntheticFeed.schema, SourceMonitor.schema])
+        let transform = Transform(registry: registry, schemas: [DeribitField.schema, BinanceField.schema, CoinbaseField.schema, PolymarketField.schema, KalshiField.schema, OrcaField.schema, SyntheticFeed.schema, SourceMonitor.schema])
         for missing in transform.unregisteredMappings {
             logger.warning("venue field maps to an unregistered property; its values are quarantined", metadata: ["mapping": "\(missing)"])
         }
@@ -105,6 +109,7 @@ public final class HubServer: @unchecked Sendable {
             }
         }
         lc.maxMessageBytes = config.serve.maxMessageBytes
+        lc.maxClientMessageBytes = config.feeds.maxFrameBytes
         lc.permessageDeflate = config.server.permessageDeflate
         lc.maxConnections = UInt32(config.server.maxConnections)
         loop = try EventLoop(configuration: lc, webSocketHandler: sockets, httpHandler: router)
@@ -139,6 +144,8 @@ public final class HubServer: @unchecked Sendable {
         try startBinanceSimulator()
         try startCoinbaseSimulator()
         try startPolymarketSimulator()
+        try prepareKalshi()
+        try startOrcaSimulator()
         loop.start(name: "streamhub-loop")
         loop.execute { [self] in
             startTimers()
@@ -152,6 +159,8 @@ public final class HubServer: @unchecked Sendable {
         try startBinanceSimulator()
         try startCoinbaseSimulator()
         try startPolymarketSimulator()
+        try prepareKalshi()
+        try startOrcaSimulator()
         loop.execute { [self] in
             startTimers()
             startFeeds()
@@ -215,6 +224,61 @@ public final class HubServer: @unchecked Sendable {
         logger.info("polymarket simulator listening", metadata: ["url": "\(sim.url)"])
     }
 
+    /// Reads the Kalshi key file; when simulated, starts the simulator with that key's public
+    /// half (or with a key pair made now when no file is configured).
+    private func prepareKalshi() throws {
+        let k = config.feeds.kalshi
+        guard k.enabled else { return }
+        var fc = k.feed
+        if !k.privateKeyFile.isEmpty {
+            guard let data = FileManager.default.contents(atPath: k.privateKeyFile), let pem = String(data: data, encoding: .utf8) else {
+                throw ConfigError(key: "feeds.kalshi.privateKeyFile", "cannot read \(k.privateKeyFile)")
+            }
+            fc.privateKeyPEM = pem
+        }
+        guard k.simulate else {
+            do { _ = try KalshiAuth(keyID: fc.keyID, privateKeyPEM: fc.privateKeyPEM) } catch {
+                throw ConfigError(key: "feeds.kalshi.privateKeyFile", "\(k.privateKeyFile) is not an RSA private key in PEM")
+            }
+            kalshiFeed = fc
+            return
+        }
+        let publicPEM: String
+        if fc.privateKeyPEM.isEmpty {
+            (fc.privateKeyPEM, publicPEM) = try KalshiAuth.generateKeyPair()
+        } else {
+            do { publicPEM = try KalshiAuth.publicKeyPEM(ofPrivate: fc.privateKeyPEM) } catch {
+                throw ConfigError(key: "feeds.kalshi.privateKeyFile", "\(k.privateKeyFile) is not an RSA private key in PEM")
+            }
+        }
+        if fc.keyID.isEmpty { fc.keyID = "sim-key" }
+        var sc = KalshiSimulatorConfig()
+        var rng = SplitMix64(seed: 7)
+        sc.markets = Dictionary(fc.markets.map { ($0, 0.2 + Double(rng.next() % 60) / 100) }, uniquingKeysWith: { a, _ in a })
+        sc.keyID = fc.keyID
+        sc.publicKeyPEM = publicPEM
+        sc.stepMilliseconds = k.simulatorStepMilliseconds
+        sc.legacyCents = k.simulatorLegacyCents
+        let sim = try KalshiSimulator(config: sc)
+        sim.start()
+        kalshiSimulator = sim
+        kalshiFeed = fc
+        logger.info("kalshi simulator listening", metadata: ["url": "\(sim.url)"])
+    }
+
+    private func startOrcaSimulator() throws {
+        let o = config.feeds.orca
+        guard o.enabled, o.simulate else { return }
+        var sc = OrcaSimulatorConfig()
+        sc.streams = o.feed.streams
+        sc.stepMilliseconds = o.simulatorStepMilliseconds
+        sc.heartbeatMs = o.simulatorHeartbeatMs
+        let sim = try OrcaSimulator(config: sc)
+        sim.start()
+        orcaSimulator = sim
+        logger.info("orca simulator listening", metadata: ["url": "\(sim.url)"])
+    }
+
     /// Starts a feed connection for `adapter` at `url`, watched by the source monitor.
     private func startFeed(_ adapter: FeedAdapter, _ url: String) {
         do {
@@ -261,6 +325,10 @@ public final class HubServer: @unchecked Sendable {
         if cb.enabled { startFeed(CoinbaseFeed(config: cb.feed), coinbaseSimulator?.url ?? cb.url) }
         let pm = config.feeds.polymarket
         if pm.enabled { startFeed(PolymarketFeed(config: pm.feed), polymarketSimulator?.url ?? pm.url) }
+        let k = config.feeds.kalshi
+        if k.enabled { startFeed(KalshiFeed(config: kalshiFeed), kalshiSimulator?.url ?? k.url) }
+        let o = config.feeds.orca
+        if o.enabled { startFeed(OrcaFeed(config: o.feed), orcaSimulator?.url ?? o.url) }
         let d = config.feeds.deribit
         if d.enabled {
             let urlText = d.simulate ? simulators[0].url : d.url
@@ -320,6 +388,8 @@ public final class HubServer: @unchecked Sendable {
         binanceSimulator?.stop()
         coinbaseSimulator?.stop()
         polymarketSimulator?.stop()
+        kalshiSimulator?.stop()
+        orcaSimulator?.stop()
         (history as? RedisHistoryStore)?.stop()
         stoppedCondition.lock()
         stopped.withLock { $0 = true }

@@ -19,6 +19,10 @@ public final class EventLoop: @unchecked Sendable {
 
     weak var webSocketHandler: WebSocketHandler?
     weak var httpHandler: HTTPHandler?
+    /// Decides from the captured handshake headers (`LoopConfiguration.captureHeaders`) whether
+    /// an upgrade is accepted; a refused one fails before any WebSocket frame (a login check).
+    /// Set before `start`; called on the loop thread.
+    public var upgradeFilter: (([String: String]) -> Bool)?
 
     private let queue = Mutex<[@Sendable () -> Void]>([])
     private let stopRequested = Atomic<Bool>(false)

@@ -141,7 +141,21 @@ extension EventLoop {
         guard len > 0 else { return false }
         var buf = [CChar](repeating: 0, count: len + 1)
         guard lws_hdr_copy(wsi, &buf, Int32(len + 1), WSI_TOKEN_GET_URI) >= 0 else { return false }
-        return string(fromC: buf) == configuration.webSocketPath
+        guard string(fromC: buf) == configuration.webSocketPath else { return false }
+        return upgradeFilter?(capturedHeaders(wsi)) ?? true
+    }
+
+    /// The handshake headers named in `captureHeaders` that are present.
+    func capturedHeaders(_ wsi: OpaquePointer) -> [String: String] {
+        var headers: [String: String] = [:]
+        for name in configuration.captureHeaders {
+            let key = name + ":"
+            let length = Int(lws_hdr_custom_length(wsi, key, Int32(key.utf8.count)))
+            guard length >= 0 else { continue }
+            var value = [CChar](repeating: 0, count: length + 1)
+            if lws_hdr_custom_copy(wsi, &value, Int32(value.count), key, Int32(key.utf8.count)) >= 0 { headers[name] = string(fromC: value) }
+        }
+        return headers
     }
 
     func readHandshake(_ wsi: OpaquePointer, into c: WebSocketConnection) {
@@ -160,6 +174,7 @@ extension EventLoop {
             idx += 1
         }
         c.query = parts.joined(separator: "&")
+        if !configuration.captureHeaders.isEmpty { c.headers = capturedHeaders(wsi) }
     }
 
     /// Joins fragments into whole messages (bounded by `maxMessageBytes`) and hands them over.
@@ -168,7 +183,7 @@ extension EventLoop {
         let final = lws_is_final_fragment(wsi) != 0
         let binary = lws_frame_is_binary(wsi) != 0
         let chunk = UnsafeRawBufferPointer(start: input, count: input == nil ? 0 : len)
-        let limit = c.isClient ? 64 << 20 : configuration.maxMessageBytes
+        let limit = c.isClient ? configuration.maxClientMessageBytes : configuration.maxMessageBytes
         if c.assemblyOverflow {
             if final { c.assemblyOverflow = false }
             return 0

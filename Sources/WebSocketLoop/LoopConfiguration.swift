@@ -10,6 +10,9 @@ public struct LoopConfiguration: Sendable {
     public var webSocketPath = "/ws"
     /// Largest WebSocket message received from a peer; larger ones are reported as `.tooBig`.
     public var maxMessageBytes = 64 * 1024
+    /// Largest WebSocket message received by a client connection (a venue feed); larger ones
+    /// are reported as `.tooBig`.
+    public var maxClientMessageBytes = 64 << 20
     /// Largest HTTP request body; larger ones are answered 413.
     public var maxBodyBytes = 1 << 20
     /// Offer permessage-deflate (RFC 7692) to clients that ask for it.
@@ -20,6 +23,9 @@ public struct LoopConfiguration: Sendable {
     public var maxConnections: UInt32 = 70_000
     /// Verify TLS certificates of client connections against the system's CA store.
     public var clientTLS = true
+    /// Non-standard handshake headers (lower case, e.g. `kalshi-access-key`) kept in
+    /// `WebSocketConnection.headers` for the handler (a venue simulator checking a login).
+    public var captureHeaders: [String] = []
 
     public struct Listen: Sendable {
         public var host: String

@@ -13,6 +13,8 @@ public final class WebSocketConnection: @unchecked Sendable {
     public internal(set) var query = ""
     /// The `Authorization` header of the handshake (server side), if any.
     public internal(set) var authorization: String?
+    /// The handshake's headers named in `LoopConfiguration.captureHeaders` (lower-case names).
+    public internal(set) var headers: [String: String] = [:]
 
     unowned let loop: EventLoop
     let handler: WebSocketHandler

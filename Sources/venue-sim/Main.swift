@@ -7,7 +7,7 @@ import VenueSimulators
 struct VenueSim: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "venue-sim", abstract: "Venue simulators that speak each venue's real protocol.",
-        subcommands: [DeribitCommand.self, BinanceCommand.self, CoinbaseCommand.self, PolymarketCommand.self])
+        subcommands: [DeribitCommand.self, BinanceCommand.self, CoinbaseCommand.self, PolymarketCommand.self, KalshiCommand.self, OrcaCommand.self])
 }
 
 struct DeribitCommand: ParsableCommand {
@@ -142,6 +142,85 @@ struct PolymarketCommand: ParsableCommand {
         let sim = try PolymarketSimulator(config: c)
         sim.start()
         print("polymarket simulator on \(sim.url) (tokens: \(c.assets.keys.sorted().joined(separator: ", ")))")
+        waitForShutdown(signals)
+        sim.stop()
+    }
+}
+
+struct KalshiCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kalshi", abstract: "Kalshi trade API v2 (/trade-api/ws/v2): signed login, order books with seq per sid, tickers, trades.")
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port (0: any free port).") var port = 9105
+    @Option(name: .customLong("step-ms"), help: "Market step in milliseconds.") var stepMilliseconds = 100
+    @Option(help: "Random seed.") var seed: UInt64 = 17
+    @Option(help: "Market tickers with a starting YES probability, e.g. FED-23DEC-T3.00=0.48 (repeatable).") var market: [String] = []
+    @Option(name: .customLong("key-id"), help: "The API key id clients must log in with.") var keyID = "sim-key"
+    @Option(name: .customLong("public-key"), help: "The key's RSA public key file (PEM) that signatures are checked with.") var publicKeyFile: String
+    @Flag(name: .customLong("legacy-cents"), help: "Send the older integer-cent fields instead of fixed-point dollar strings.") var legacyCents = false
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard (10...60_000).contains(stepMilliseconds) else { throw ValidationError("--step-ms must be between 10 and 60000") }
+        for s in market {
+            let kv = s.split(separator: "=")
+            guard kv.count == 2, let p = Double(kv[1]), p > 0, p < 1 else { throw ValidationError("--market must be TICKER=PROBABILITY, not '\(s)'") }
+        }
+        guard let pem = try? String(contentsOfFile: publicKeyFile, encoding: .utf8), pem.contains("PUBLIC KEY") else {
+            throw ValidationError("--public-key: cannot read an RSA public key (PEM) from '\(publicKeyFile)'")
+        }
+    }
+
+    func run() throws {
+        var c = KalshiSimulatorConfig()
+        c.host = host
+        c.port = port
+        c.stepMilliseconds = stepMilliseconds
+        c.seed = seed
+        c.keyID = keyID
+        c.publicKeyPEM = try String(contentsOfFile: publicKeyFile, encoding: .utf8)
+        c.legacyCents = legacyCents
+        if !market.isEmpty { c.markets = Dictionary(market.map { s in let kv = s.split(separator: "="); return (String(kv[0]), Double(kv[1])!) }, uniquingKeysWith: { a, _ in a }) }
+        let signals = blockShutdownSignals()
+        let sim = try KalshiSimulator(config: c)
+        sim.start()
+        print("kalshi simulator on \(sim.url) (markets: \(c.markets.keys.sorted().joined(separator: ", ")); key id \(keyID))")
+        waitForShutdown(signals)
+        sim.stop()
+    }
+}
+
+struct OrcaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "orca", abstract: "ORCA odds stream orca.v1 (/orca/v1/stream, docs/feeds/orca.md): snapshots, numbered deltas, heartbeats, resume.")
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port (0: any free port).") var port = 9106
+    @Option(name: .customLong("step-ms"), help: "Market step in milliseconds.") var stepMilliseconds = 100
+    @Option(name: .customLong("heartbeat-ms"), help: "Heartbeat period in milliseconds.") var heartbeatMs = 5000
+    @Option(help: "Deltas kept per stream for resuming.") var retention = 10_000
+    @Option(help: "Random seed.") var seed: UInt64 = 23
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard (10...60_000).contains(stepMilliseconds) else { throw ValidationError("--step-ms must be between 10 and 60000") }
+        guard (100...60_000).contains(heartbeatMs) else { throw ValidationError("--heartbeat-ms must be between 100 and 60000") }
+        guard (1...1_000_000).contains(retention) else { throw ValidationError("--retention must be between 1 and 1000000") }
+    }
+
+    func run() throws {
+        var c = OrcaSimulatorConfig()
+        c.host = host
+        c.port = port
+        c.stepMilliseconds = stepMilliseconds
+        c.heartbeatMs = heartbeatMs
+        c.retention = retention
+        c.seed = seed
+        let signals = blockShutdownSignals()
+        let sim = try OrcaSimulator(config: c)
+        sim.start()
+        print("orca simulator on \(sim.url) (streams: \(c.streams.joined(separator: ", ")))")
         waitForShutdown(signals)
         sim.stop()
     }

@@ -218,6 +218,32 @@ public enum ConfigLoader {
             try check(pm.feed.pingSeconds >= 1 && pm.feed.staleAfterSeconds > pm.feed.pingSeconds, "feeds.polymarket.staleAfterSeconds", "must exceed pingSeconds (at least 1)")
             try check((10...60_000).contains(pm.simulatorStepMilliseconds), "feeds.polymarket.simulatorStepMilliseconds", "must be between 10 and 60000")
         }
+        try check((1 << 16...1 << 30).contains(c.feeds.maxFrameBytes), "feeds.maxFrameBytes", "must be between 65536 and 1073741824")
+        let k = c.feeds.kalshi
+        if k.enabled {
+            if !k.simulate {
+                try check(k.url.hasPrefix("wss://") || k.url.hasPrefix("ws://"), "feeds.kalshi.url", "must be a ws:// or wss:// URL")
+                try check(!k.feed.keyID.isEmpty, "feeds.kalshi.keyId", "the API key id is required (Kalshi's WebSocket needs a signed login)")
+                try check(!k.privateKeyFile.isEmpty, "feeds.kalshi.privateKeyFile", "the key's RSA private key file (PEM) is required")
+            }
+            try check(!k.feed.markets.isEmpty, "feeds.kalshi.markets", "list at least one market ticker")
+            for (i, m) in k.feed.markets.enumerated() {
+                try check(m.count <= 128 && (try? ChannelPattern(parsing: "book.kalshi.\(m)"))?.isExact == true, "feeds.kalshi.markets[\(i)]", "'\(m)' cannot be a channel segment")
+            }
+            try check((1...1000).contains(k.feed.bookDepth), "feeds.kalshi.bookDepth", "must be between 1 and 1000")
+            try check(k.feed.staleAfterSeconds >= 15, "feeds.kalshi.staleAfterSeconds", "must be at least 15 (Kalshi pings every 10 s)")
+            try check((10...60_000).contains(k.simulatorStepMilliseconds), "feeds.kalshi.simulatorStepMilliseconds", "must be between 10 and 60000")
+        }
+        let o = c.feeds.orca
+        if o.enabled {
+            if !o.simulate { try check(o.url.hasPrefix("wss://") || o.url.hasPrefix("ws://"), "feeds.orca.url", "must be a ws:// or wss:// URL") }
+            try check(!o.feed.streams.isEmpty, "feeds.orca.streams", "list at least one stream")
+            for (i, s) in o.feed.streams.enumerated() {
+                try check(!s.isEmpty && s.count <= 32 && s.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }, "feeds.orca.streams[\(i)]", "'\(s)' is not a stream name (letters, digits, _ and -)")
+            }
+            try check((10...60_000).contains(o.simulatorStepMilliseconds), "feeds.orca.simulatorStepMilliseconds", "must be between 10 and 60000")
+            try check((100...60_000).contains(o.simulatorHeartbeatMs), "feeds.orca.simulatorHeartbeatMs", "must be between 100 and 60000")
+        }
         let y = c.feeds.synthetic
         if y.enabled {
             try check(y.rate > 0 && y.rate <= 10_000_000, "feeds.synthetic.rate", "must be between 0 and 10000000")

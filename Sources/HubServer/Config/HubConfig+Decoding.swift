@@ -130,7 +130,7 @@ struct ServeSection: Decodable {
 }
 
 extension HubConfig.Feeds: Decodable {
-    enum Keys: String, CodingKey, CaseIterable { case deribit, binance, coinbase, polymarket, synthetic }
+    enum Keys: String, CodingKey, CaseIterable { case deribit, binance, coinbase, polymarket, kalshi, orca, synthetic, maxFrameBytes }
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
         self.init()
@@ -138,6 +138,9 @@ extension HubConfig.Feeds: Decodable {
         binance = try c.value(.binance, binance)
         coinbase = try c.value(.coinbase, coinbase)
         polymarket = try c.value(.polymarket, polymarket)
+        kalshi = try c.value(.kalshi, kalshi)
+        orca = try c.value(.orca, orca)
+        maxFrameBytes = try c.value(.maxFrameBytes, maxFrameBytes)
         synthetic = try c.value(.synthetic, synthetic)
     }
 }
@@ -225,6 +228,40 @@ extension HubConfig.Polymarket: Decodable {
             let c = try decoder.strictContainer(Keys.self)
             asset = .init(id: try c.decode(String.self, forKey: .id), name: try c.value(.name, ""), outcome: try c.value(.outcome, ""))
         }
+    }
+}
+
+extension HubConfig.Kalshi: Decodable {
+    enum Keys: String, CodingKey, CaseIterable {
+        case enabled, simulate, url, markets, keyId, privateKeyFile, bookDepth, staleAfterSeconds, simulatorStepMilliseconds, simulatorLegacyCents
+    }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.strictContainer(Keys.self)
+        self.init()
+        enabled = try c.value(.enabled, enabled)
+        simulate = try c.value(.simulate, simulate)
+        url = try c.value(.url, url)
+        privateKeyFile = try c.value(.privateKeyFile, privateKeyFile)
+        simulatorStepMilliseconds = try c.value(.simulatorStepMilliseconds, simulatorStepMilliseconds)
+        simulatorLegacyCents = try c.value(.simulatorLegacyCents, simulatorLegacyCents)
+        feed.markets = try c.value(.markets, feed.markets)
+        feed.keyID = try c.value(.keyId, feed.keyID)
+        feed.bookDepth = try c.value(.bookDepth, feed.bookDepth)
+        feed.staleAfterSeconds = try c.value(.staleAfterSeconds, feed.staleAfterSeconds)
+    }
+}
+
+extension HubConfig.Orca: Decodable {
+    enum Keys: String, CodingKey, CaseIterable { case enabled, simulate, url, streams, simulatorStepMilliseconds, simulatorHeartbeatMs }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.strictContainer(Keys.self)
+        self.init()
+        enabled = try c.value(.enabled, enabled)
+        simulate = try c.value(.simulate, simulate)
+        url = try c.value(.url, url)
+        feed.streams = try c.value(.streams, feed.streams)
+        simulatorStepMilliseconds = try c.value(.simulatorStepMilliseconds, simulatorStepMilliseconds)
+        simulatorHeartbeatMs = try c.value(.simulatorHeartbeatMs, simulatorHeartbeatMs)
     }
 }
 

@@ -109,7 +109,12 @@ public struct HubConfig: Sendable, Equatable {
         public var binance = Binance()
         public var coinbase = Coinbase()
         public var polymarket = Polymarket()
+        public var kalshi = Kalshi()
+        public var orca = Orca()
         public var synthetic = Synthetic()
+        /// Largest frame accepted from a venue; a larger one is counted (decodeErrors) and the
+        /// connection renewed, since the frame's data is lost.
+        public var maxFrameBytes = 64 << 20
         public init() {}
     }
 
@@ -153,6 +158,32 @@ public struct HubConfig: Sendable, Equatable {
         public var url = "wss://ws-subscriptions-clob.polymarket.com/ws/market"
         public var feed = PolymarketFeedConfig()
         public var simulatorStepMilliseconds = 100
+        public init() {}
+    }
+
+    public struct Kalshi: Sendable, Equatable {
+        public var enabled = false
+        /// Run the Kalshi simulator in-process on loopback instead (with a key pair made at start
+        /// when `privateKeyFile` is empty).
+        public var simulate = false
+        public var url = "wss://api.elections.kalshi.com/trade-api/ws/v2"
+        /// The RSA private key (PEM) of the API key `feed.keyID`; read at start.
+        public var privateKeyFile = ""
+        public var feed = KalshiFeedConfig()
+        public var simulatorStepMilliseconds = 100
+        /// The simulator sends the older integer-cent fields instead of fixed-point dollars.
+        public var simulatorLegacyCents = false
+        public init() {}
+    }
+
+    public struct Orca: Sendable, Equatable {
+        public var enabled = false
+        /// Run the ORCA simulator in-process on loopback instead.
+        public var simulate = false
+        public var url = "wss://stream.orca.example/orca/v1/stream"
+        public var feed = OrcaFeedConfig()
+        public var simulatorStepMilliseconds = 100
+        public var simulatorHeartbeatMs = 5000
         public init() {}
     }
 

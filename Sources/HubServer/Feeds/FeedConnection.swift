@@ -23,6 +23,7 @@ final class FeedConnection: WebSocketHandler {
     private var reconnectTimer: LoopTimer?
     private var stopped = false
     private(set) var reconnects: UInt64 = 0
+    private(set) var oversizedFrames: UInt64 = 0
     private(set) var connectedAt: UInt64 = 0
 
     init(adapter: FeedAdapter, url: WebSocketURL, pipeline: Pipeline, loop: EventLoop, logger: Logger) {
@@ -37,7 +38,7 @@ final class FeedConnection: WebSocketHandler {
     var monitored: SourceMonitor.Source {
         SourceMonitor.Source(
             name: adapter.source, url: "\(url.secure ? "wss" : "ws")://\(url.host):\(url.port)\(url.path)", status: { [unowned self] in adapter.status },
-            reconnects: { [unowned self] in reconnects })
+            reconnects: { [unowned self] in reconnects }, oversizedFrames: { [unowned self] in oversizedFrames })
     }
 
     func start() {
@@ -56,7 +57,14 @@ final class FeedConnection: WebSocketHandler {
         guard !stopped else { return }
         logger.info("connecting", metadata: ["source": "\(adapter.source)", "url": "\(url.host):\(url.port)\(url.path)"])
         outbox.removeAll()
-        connection = loop.connect(to: url, handler: self)
+        let headers: [(String, String)]
+        do {
+            headers = try adapter.handshakeHeaders(wallMillis: WallClock.milliseconds())
+        } catch {
+            adapter.disconnected(now: MonotonicClock.nanoseconds(), reason: "handshake headers: \(error)")
+            return scheduleReconnect("handshake headers: \(error)")
+        }
+        connection = loop.connect(to: url, headers: headers, handler: self)
     }
 
     private func scheduleReconnect(_ reason: String) {
@@ -127,6 +135,8 @@ final class FeedConnection: WebSocketHandler {
         case .binary:
             perform([.reconnect(reason: "unexpected binary frame")])
         case .tooBig(let size):
+            // The frame is lost, and with it the stream's continuity: counted, then a fresh session.
+            oversizedFrames += 1
             perform([.reconnect(reason: "frame of \(size) bytes exceeds the limit")])
         }
     }

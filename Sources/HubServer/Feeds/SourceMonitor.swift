@@ -23,6 +23,8 @@ final class SourceMonitor {
         let url: String
         let status: () -> FeedStatus
         let reconnects: () -> UInt64
+        /// Frames refused for their size (counted with the decode errors).
+        var oversizedFrames: () -> UInt64 = { 0 }
     }
 
     struct Report: Encodable {
@@ -83,7 +85,7 @@ final class SourceMonitor {
     private func report(_ s: Source, _ st: FeedStatus, now: UInt64, channels: Int) -> Report {
         Report(
             name: s.name, state: st.state.rawValue, url: s.url, msgsPerSecond: rate[s.name]?.perSecond ?? 0, messages: st.messages, events: st.events,
-            gaps: st.gaps, resyncs: st.resyncs, reconnects: s.reconnects(), decodeErrors: st.decodeErrors, heartbeats: st.heartbeats,
+            gaps: st.gaps, resyncs: st.resyncs, reconnects: s.reconnects(), decodeErrors: st.decodeErrors + s.oversizedFrames(), heartbeats: st.heartbeats,
             lastMessageAgeMs: st.lastMessageAt == 0 ? nil : Double(now &- st.lastMessageAt) / 1e6, lastError: st.lastError, channels: channels)
     }
 }

@@ -32,8 +32,12 @@ public protocol FeedAdapter: AnyObject {
     func timer(now: UInt64) -> [FeedAction]
     /// The answer to a `.fetch` this adapter asked for (adapters that fetch nothing keep the default).
     func fetched(tag: String, _ result: FetchResult, now: UInt64, wallMicros: Int64, emit: (RawEvent) -> Void) -> [FeedAction]
+    /// Headers for the WebSocket handshake (a signed login), made fresh for each connection.
+    func handshakeHeaders(wallMillis: Int64) throws -> [(String, String)]
 }
 
 extension FeedAdapter {
+    public func handshakeHeaders(wallMillis: Int64) throws -> [(String, String)] { [] }
+
     public func fetched(tag: String, _ result: FetchResult, now: UInt64, wallMicros: Int64, emit: (RawEvent) -> Void) -> [FeedAction] { [] }
 }

@@ -1,0 +1,252 @@
+import HubCore
+
+/// The ORCA `orca.v1` adapter (docs/feeds/orca.md): waits for `hello`, subscribes to each
+/// configured stream (resuming with `fromSeq` when it already holds the stream's state),
+/// applies snapshots and deltas in `seq` order and publishes one `odds` channel per
+/// (event, market, outcome, bookmaker). A `seq` jump in a delta or a heartbeat is a gap:
+/// counted, and the stream resumed from the last applied `seq`; the server replays the rest.
+///
+/// Threading: loop-confined; time comes in as arguments (monotonic nanoseconds).
+public final class OrcaFeed: FeedAdapter {
+    public let source = "orca"
+    public let config: OrcaFeedConfig
+    public private(set) var status = FeedStatus()
+
+    struct Stream {
+        var seq: Int64?
+        var events: [String: OrcaEvent] = [:]
+        /// A subscribe (or resume) is outstanding: deltas of the old subscription are ignored.
+        var awaiting = false
+        var awaitingSince: UInt64 = 0
+    }
+
+    private let codec = OrcaCodec()
+    private var streams: [String: Stream] = [:]
+    private var heartbeatMs: Int64 = 5000
+    private var helloSeen = false
+    private var connectedAt: UInt64 = 0
+    private var nextID: Int64 = 1
+    private var firstSyncDone: Set<String> = []
+
+    public init(config: OrcaFeedConfig) {
+        self.config = config
+    }
+
+    /// Streams not in step with the venue (no state yet, or a resume outstanding).
+    public var resyncing: [String] { config.streams.filter { streams[$0]?.seq == nil || streams[$0]?.awaiting == true } }
+
+    /// The events of a stream as the adapter holds them (REST and tests).
+    public func events(in stream: String) -> [OrcaEvent] { streams[stream].map { Array($0.events.values) } ?? [] }
+
+    public func connected(now: UInt64) -> [FeedAction] {
+        connectedAt = now
+        helloSeen = false
+        status.state = .connecting
+        status.lastMessageAt = now
+        for s in streams.keys { streams[s]!.awaiting = false }
+        return []
+    }
+
+    public func disconnected(now: UInt64, reason: String) {
+        status.state = .down
+        status.lastError = reason
+        // The state is kept: the next connection resumes from the last applied seq.
+    }
+
+    public func timer(now: UInt64) -> [FeedAction] {
+        guard status.state != .down else { return [] }
+        let silent = Double(now &- status.lastMessageAt) / 1e9
+        if silent > 3 * Double(heartbeatMs) / 1000 { return [.reconnect(reason: "stale: no message for \(Int(silent)) s (heartbeat \(heartbeatMs) ms)")] }
+        if !helloSeen && Double(now &- connectedAt) / 1e9 > 15 { return [.reconnect(reason: "no hello within 15 s")] }
+        for (name, s) in streams where s.awaiting && Double(now &- s.awaitingSince) / 1e9 > 15 {
+            return [.reconnect(reason: "stream \(name) not resumed within 15 s")]
+        }
+        return []
+    }
+
+    private func subscribe(_ stream: String, now: UInt64) -> FeedAction {
+        let id = nextID
+        nextID += 1
+        streams[stream, default: Stream()].awaiting = true
+        streams[stream]!.awaitingSince = now
+        if let seq = streams[stream]?.seq { return .send(#"{"op":"subscribe","id":\#(id),"stream":"\#(stream)","fromSeq":\#(seq)}"#) }
+        return .send(#"{"op":"subscribe","id":\#(id),"stream":"\#(stream)"}"#)
+    }
+
+    private func gap(_ stream: String, _ reason: String, now: UInt64) -> FeedAction {
+        status.gaps += 1
+        status.lastError = "\(stream): \(reason); resuming from \(streams[stream]?.seq ?? 0)"
+        return subscribe(stream, now: now)
+    }
+
+    public func received(_ frame: UnsafeRawBufferPointer, now: UInt64, wallMicros: Int64, emit: (RawEvent) -> Void) -> [FeedAction] {
+        status.messages += 1
+        status.lastMessageAt = now
+        let m: OrcaMessage
+        do {
+            m = try codec.decode(frame)
+        } catch {
+            status.decodeErrors += 1
+            status.lastError = "decode: \(error)"
+            return []
+        }
+        var actions: [FeedAction] = []
+        switch m {
+        case .hello(let hb, _, let offered):
+            helloSeen = true
+            heartbeatMs = hb
+            for s in config.streams {
+                if !offered.isEmpty && !offered.contains(s) {
+                    status.lastError = "stream \(s) is not offered (offered: \(offered.joined(separator: ", ")))"
+                    continue
+                }
+                actions.append(subscribe(s, now: now))
+            }
+        case .subscribed(_, let stream, _, let resumed):
+            guard streams[stream] != nil else { break }
+            streams[stream]!.awaiting = false
+            if resumed { status.resyncs += 1 }
+        case .snapshot(let stream, let seq, let events):
+            guard config.streams.contains(stream) else { break }
+            var s = streams[stream] ?? Stream()
+            let old = s.events
+            s.events = Dictionary(events.map { ($0.eventId, $0) }, uniquingKeysWith: { _, b in b })
+            s.seq = seq
+            s.awaiting = false
+            streams[stream] = s
+            if !firstSyncDone.insert(stream).inserted { status.resyncs += 1 }
+            for e in events { publish(e, wallMicros, emit) }
+            // Quotes the venue no longer has are published suspended.
+            for (id, e) in old {
+                let now = s.events[id]
+                for m in e.markets {
+                    for o in m.outcomes {
+                        for p in o.prices where !(now?.quote(m.marketId, o.outcomeId, p.bookmaker) ?? false) {
+                            quote(e, m, o, p, suspended: true, wallMicros, emit)
+                        }
+                    }
+                }
+            }
+        case .delta(let stream, let seq, let changes):
+            guard var s = streams[stream], !s.awaiting, let last = s.seq else { break }
+            if seq <= last { break }  // a duplicate
+            if seq != last + 1 {
+                actions.append(gap(stream, "seq \(seq) after \(last)", now: now))
+                break
+            }
+            var consistent = true
+            for c in changes { consistent = apply(c, to: &s, wallMicros, emit) && consistent }
+            s.seq = seq
+            streams[stream] = s
+            if !consistent {
+                // Our state and the venue's differ: a fresh snapshot (not a resume) repairs it.
+                status.gaps += 1
+                streams[stream]!.seq = nil
+                actions.append(subscribe(stream, now: now))
+            }
+        case .heartbeat(let seqs):
+            status.heartbeats += 1
+            for (stream, seq) in seqs {
+                guard let s = streams[stream], !s.awaiting, let last = s.seq, seq > last else { continue }
+                actions.append(gap(stream, "heartbeat says seq \(seq), last applied \(last)", now: now))
+            }
+        case .error(_, let code, let message):
+            status.lastError = "venue error \(code): \(message)"
+        case .unsubscribed, .pong:
+            break
+        }
+        if helloSeen {
+            let behind = resyncing
+            status.state = behind.isEmpty ? .live : firstSyncDone.isEmpty ? .connecting : .degraded
+        }
+        return actions
+    }
+
+    /// Applies one change; false when it names something the stream does not hold.
+    private func apply(_ c: OrcaChange, to s: inout Stream, _ wallMicros: Int64, _ emit: (RawEvent) -> Void) -> Bool {
+        switch c {
+        case .price(let eventId, let marketId, let outcomeId, let p):
+            guard var e = s.events[eventId], let mi = e.markets.firstIndex(where: { $0.marketId == marketId }),
+                let oi = e.markets[mi].outcomes.firstIndex(where: { $0.outcomeId == outcomeId })
+            else { return unknown("price for unknown \(eventId)/\(marketId)/\(outcomeId)") }
+            if let pi = e.markets[mi].outcomes[oi].prices.firstIndex(where: { $0.bookmaker == p.bookmaker }) {
+                e.markets[mi].outcomes[oi].prices[pi] = p
+            } else {
+                e.markets[mi].outcomes[oi].prices.append(p)
+            }
+            s.events[eventId] = e
+            quote(e, e.markets[mi], e.markets[mi].outcomes[oi], p, suspended: false, wallMicros, emit)
+            return true
+        case .priceRemoved(let eventId, let marketId, let outcomeId, let bookmaker):
+            guard var e = s.events[eventId], let mi = e.markets.firstIndex(where: { $0.marketId == marketId }),
+                let oi = e.markets[mi].outcomes.firstIndex(where: { $0.outcomeId == outcomeId }),
+                let pi = e.markets[mi].outcomes[oi].prices.firstIndex(where: { $0.bookmaker == bookmaker })
+            else { return unknown("removal of unknown price \(eventId)/\(marketId)/\(outcomeId)/\(bookmaker)") }
+            let p = e.markets[mi].outcomes[oi].prices.remove(at: pi)
+            s.events[eventId] = e
+            quote(e, e.markets[mi], e.markets[mi].outcomes[oi], p, suspended: true, wallMicros, emit)
+            return true
+        case .market(let eventId, let market):
+            guard var e = s.events[eventId] else { return unknown("market for unknown event \(eventId)") }
+            if let mi = e.markets.firstIndex(where: { $0.marketId == market.marketId }) { e.markets[mi] = market } else { e.markets.append(market) }
+            s.events[eventId] = e
+            for o in market.outcomes { for p in o.prices { quote(e, market, o, p, suspended: false, wallMicros, emit) } }
+            return true
+        case .marketRemoved(let eventId, let marketId):
+            guard var e = s.events[eventId], let mi = e.markets.firstIndex(where: { $0.marketId == marketId }) else {
+                return unknown("removal of unknown market \(eventId)/\(marketId)")
+            }
+            let m = e.markets.remove(at: mi)
+            s.events[eventId] = e
+            for o in m.outcomes { for p in o.prices { quote(e, m, o, p, suspended: true, wallMicros, emit) } }
+            return true
+        case .event(let e):
+            s.events[e.eventId] = e
+            publish(e, wallMicros, emit)
+            return true
+        case .eventStatus(let eventId, let st):
+            guard var e = s.events[eventId] else { return unknown("status of unknown event \(eventId)") }
+            e.status = st
+            s.events[eventId] = e
+            publish(e, wallMicros, emit)
+            return true
+        case .eventRemoved(let eventId):
+            guard var e = s.events.removeValue(forKey: eventId) else { return unknown("removal of unknown event \(eventId)") }
+            e.status = "closed"
+            for m in e.markets { for o in m.outcomes { for p in o.prices { quote(e, m, o, p, suspended: true, wallMicros, emit) } } }
+            return true
+        }
+    }
+
+    private func unknown(_ what: String) -> Bool {
+        status.lastError = "inconsistent delta: \(what); taking a new snapshot"
+        return false
+    }
+
+    private func publish(_ e: OrcaEvent, _ wallMicros: Int64, _ emit: (RawEvent) -> Void) {
+        for m in e.markets { for o in m.outcomes { for p in o.prices { quote(e, m, o, p, suspended: false, wallMicros, emit) } } }
+    }
+
+    private func quote(_ e: OrcaEvent, _ m: OrcaMarket, _ o: OrcaOutcome, _ p: OrcaPrice, suspended: Bool, _ wallMicros: Int64, _ emit: (RawEvent) -> Void) {
+        var fields = [
+            RawField(orca: .oddsDecimal, .number(p.decimal)), RawField(orca: .oddsAmerican, .integer(p.american)),
+            RawField(orca: .bookmaker, .string(p.bookmaker)), RawField(orca: .event, .string(e.eventId)),
+            RawField(orca: .participant, .string(o.participant ?? o.name)), RawField(orca: .outcome, .string(o.outcomeId)),
+            RawField(orca: .marketType, .string(m.marketType)), RawField(orca: .commenceTime, .integer(e.commenceTime)),
+            RawField(orca: .eventStatus, .string(e.status)),
+            RawField(orca: .suspended, .bool(suspended || p.suspended || e.status == "suspended" || e.status == "closed")),
+        ]
+        if let line = m.line { fields.append(RawField(orca: .line, .number(line))) }
+        status.events += 1
+        emit(RawEvent(
+            source: source, instrument: OrcaFeedConfig.instrument(event: e.eventId, market: m.marketId, outcome: o.outcomeId, bookmaker: p.bookmaker),
+            stream: .odds, exchangeTime: p.updatedAt, receiveTime: wallMicros, fields: fields))
+    }
+}
+
+extension OrcaEvent {
+    /// Whether the event holds a quote of `bookmaker` for the outcome.
+    func quote(_ market: String, _ outcome: String, _ bookmaker: String) -> Bool {
+        markets.first { $0.marketId == market }?.outcomes.first { $0.outcomeId == outcome }?.prices.contains { $0.bookmaker == bookmaker } ?? false
+    }
+}

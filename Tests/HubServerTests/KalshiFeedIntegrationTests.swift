@@ -1,0 +1,126 @@
+import Foundation
+import HubCore
+import HubServer
+import HubTesting
+import Venues
+import VenueSimulators
+import XCTest
+
+/// The real Kalshi adapter against the in-process simulator (signed login checked), next to
+/// Coinbase: every fault is detected, counted and recovered from while Coinbase keeps flowing.
+final class KalshiFeedIntegrationTests: XCTestCase {
+    var hub: TestHub!
+    static let fed = "FED-23DEC-T3.00"
+
+    func startHub(legacyCents: Bool = false, _ extra: (inout HubConfig) -> Void = { _ in }) throws {
+        hub = try TestHub {
+            $0.feeds.kalshi.enabled = true
+            $0.feeds.kalshi.simulate = true
+            $0.feeds.kalshi.simulatorStepMilliseconds = 30
+            $0.feeds.kalshi.simulatorLegacyCents = legacyCents
+            $0.feeds.kalshi.feed.markets = [Self.fed, "HIGHNY-22DEC23-B53.5"]
+            $0.feeds.kalshi.feed.staleAfterSeconds = 2.5
+            $0.feeds.maxFrameBytes = 1 << 20
+            $0.feeds.coinbase.enabled = true
+            $0.feeds.coinbase.simulate = true
+            $0.feeds.coinbase.feed.symbols = ["BTC/USD"]
+            extra(&$0)
+        }
+    }
+
+    override func tearDown() { hub?.stop() }
+
+    func source(_ name: String) throws -> [String: Any] {
+        (try hub.health()["sources"] as? [[String: Any]])?.first { $0["name"] as? String == name } ?? [:]
+    }
+
+    func counter(_ name: String, _ key: String) throws -> Int { try source(name)[key] as? Int ?? -1 }
+
+    func testSignedLoginBooksTickersTradesAndFaults() throws {
+        try startHub()
+        try eventually(timeout: 10, "both live") { try self.source("kalshi")["state"] as? String == "live" && self.source("coinbase")["state"] as? String == "live" }
+        let sim = try XCTUnwrap(hub.server.kalshiSimulator)
+        XCTAssertEqual(sim.currentStats.rejectedLogins, 0)
+        let c = try TestClient.connect(hub.wsURL)
+        c.send(#"{"id":1,"op":"subscribe","channel":"outcomes.kalshi.\#(Self.fed)"}"#)
+        c.send(#"{"id":2,"op":"subscribe","channel":"book.kalshi.*"}"#)
+        c.send(#"{"id":3,"op":"subscribe","channel":"trades.kalshi.*"}"#)
+        c.send(#"{"id":4,"op":"subscribe","channel":"ticker.coinbase.BTC/USD"}"#)
+        let o = try XCTUnwrap(try c.waitFor { m in
+            let d = m["data"] as? [String: Any]
+            return m["ch"] as? String == "outcomes.kalshi.\(Self.fed)" && d?["yesBid"] != nil && d?["yesAsk"] != nil && d?["volume"] != nil
+        }["data"] as? [String: Any])
+        let yesBid = try XCTUnwrap(o["yesBid"] as? Double), yesAsk = try XCTUnwrap(o["yesAsk"] as? Double)
+        XCTAssertLessThan(yesBid, yesAsk)
+        let book = try XCTUnwrap(try c.waitFor { ($0["ch"] as? String)?.hasPrefix("book.kalshi.") == true && $0["data"] != nil }["data"] as? [String: Any])
+        let bids = try XCTUnwrap(book["bids"] as? [[Double]]), asks = try XCTUnwrap(book["asks"] as? [[Double]])
+        if let b = bids.first, let a = asks.first { XCTAssertLessThan(b[0], a[0], "YES-centric book never crossed") }
+        let trade = try XCTUnwrap(try c.waitFor(timeout: 5) { ($0["ch"] as? String)?.hasPrefix("trades.kalshi.") == true && $0["data"] != nil }["data"] as? [String: Any])
+        XCTAssertNotNil(trade["amount"] as? Double)
+        XCTAssertNotNil(trade["price"] as? Double)
+
+        sim.inject(.gap(instrument: Self.fed))
+        try eventually(timeout: 10, "seq gap detected, book resubscribed") { try self.counter("kalshi", "gaps") >= 1 && self.counter("kalshi", "resyncs") >= 1 }
+        XCTAssertGreaterThanOrEqual(sim.currentStats.unsubscribes, 1)
+        try eventually(timeout: 5, "live") { try self.source("kalshi")["state"] as? String == "live" }
+        sim.inject(.malformedFrame)
+        try eventually(timeout: 3, "decode error") { try self.counter("kalshi", "decodeErrors") == 1 }
+        sim.inject(.outOfRange(instrument: Self.fed))
+        try eventually(timeout: 3, "quarantined") {
+            let q = try self.hub.request("GET", "/api/properties/quarantine").json as? [String: Any]
+            return ((q?["bySource"] as? [String: Any])?["kalshi"] as? [String: Any])?["lastPrice"] != nil
+        }
+        // Over feeds.maxFrameBytes: counted with the decode errors, and a fresh session.
+        sim.inject(.oversizedFrame(bytes: 2 << 20))
+        try eventually(timeout: 10, "oversized frame counted, reconnected") {
+            try self.counter("kalshi", "decodeErrors") == 2 && self.counter("kalshi", "reconnects") == 1 && self.source("kalshi")["state"] as? String == "live"
+        }
+        sim.inject(.dropConnections)
+        try eventually(timeout: 10, "reconnected") { try self.counter("kalshi", "reconnects") == 2 && self.source("kalshi")["state"] as? String == "live" }
+        sim.inject(.silence(seconds: 60))
+        try eventually(timeout: 10, "stale: reconnected") { try self.counter("kalshi", "reconnects") == 3 }
+        XCTAssertEqual(sim.currentStats.rejectedLogins, 0, "every reconnection signs a fresh login")
+        _ = c.drain()
+        _ = try c.waitFor(timeout: 3, "coinbase still flowing") { $0["ch"] as? String == "ticker.coinbase.BTC/USD" && $0["snap"] == nil }
+        XCTAssertEqual(try counter("coinbase", "reconnects"), 0)
+    }
+
+    func testLegacyIntegerCentFeed() throws {
+        try startHub(legacyCents: true)
+        try eventually(timeout: 10, "live") { try self.source("kalshi")["state"] as? String == "live" }
+        let c = try TestClient.connect(hub.wsURL)
+        c.send(#"{"id":1,"op":"subscribe","channel":"outcomes.kalshi.\#(Self.fed)"}"#)
+        let o = try XCTUnwrap(try c.waitFor { m in
+            let d = m["data"] as? [String: Any]
+            return m["ch"] as? String == "outcomes.kalshi.\(Self.fed)" && d?["yesBid"] != nil && d?["openInterest"] != nil
+        }["data"] as? [String: Any])
+        let yesBid = try XCTUnwrap(o["yesBid"] as? Double)
+        XCTAssertTrue(yesBid > 0 && yesBid < 1, "cents became a probability: \(yesBid)")
+        XCTAssertEqual(try counter("kalshi", "decodeErrors"), 0)
+    }
+
+    func testWrongKeyIsRefusedAndRetried() throws {
+        // The hub signs with a key the simulator does not know: every upgrade is refused.
+        let (priv, _) = try KalshiAuth.generateKeyPair()
+        let keyFile = FileManager.default.temporaryDirectory.appendingPathComponent("kalshi-\(UUID()).pem").path
+        try priv.write(toFile: keyFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: keyFile) }
+        let pub = try KalshiAuth.generateKeyPair().publicKeyPEM
+        var sc = KalshiSimulatorConfig()
+        sc.publicKeyPEM = pub
+        sc.keyID = "key-1"
+        let sim = try KalshiSimulator(config: sc)
+        sim.start()
+        defer { sim.stop() }
+        try startHub {
+            $0.feeds.kalshi.simulate = false
+            $0.feeds.kalshi.url = sim.url
+            $0.feeds.kalshi.feed.keyID = "key-1"
+            $0.feeds.kalshi.privateKeyFile = keyFile
+        }
+        try eventually(timeout: 10, "refused and retried") { try sim.currentStats.rejectedLogins >= 2 && self.counter("kalshi", "reconnects") >= 2 }
+        XCTAssertEqual(sim.currentStats.accepted, 0)
+        XCTAssertNotEqual(try source("kalshi")["state"] as? String, "live")
+        try eventually(timeout: 10, "coinbase unaffected") { try self.source("coinbase")["state"] as? String == "live" }
+    }
+}
