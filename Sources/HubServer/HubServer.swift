@@ -54,6 +54,8 @@ public final class HubServer: @unchecked Sendable {
     public private(set) var orcaSimulator: OrcaSimulator?
     /// The Kalshi feed's settings with its key read (or made, when simulated) at start.
     private var kalshiFeed = KalshiFeedConfig()
+    /// Set by `record(to:)` before `start`: every feed connection writes to it.
+    public private(set) var recorder: FeedRecorder?
     private let startedAt = MonotonicClock.nanoseconds()
     private let stopped = Mutex(false)
     private let stoppedCondition = NSCondition()
@@ -90,7 +92,7 @@ public final class HubServer: @unchecked Sendable {
             logger.info("channels restored", metadata: ["channels": "\(restored.channels)", "skippedValues": "\(restored.skipped)", "store": "\(history.health.backend)"])
         }
         (history as? RedisHistoryStore)?.start()
-        let transform = Transform(registry: registry, schemas: [DeribitField.schema, BinanceField.schema, CoinbaseField.schema, PolymarketField.schema, KalshiField.schema, OrcaField.schema, SyntheticFeed.schema, SourceMonitor.schema])
+        let transform = Transform(registry: registry, schemas: Self.venueSchemas)
         for missing in transform.unregisteredMappings {
             logger.warning("venue field maps to an unregistered property; its values are quarantined", metadata: ["mapping": "\(missing)"])
         }
@@ -116,6 +118,12 @@ public final class HubServer: @unchecked Sendable {
         loopRef.loop = loop
         routes()
     }
+
+    /// Every source's field mappings (venue adapters, the synthetic feed, the source monitor).
+    static let venueSchemas = [
+        DeribitField.schema, BinanceField.schema, CoinbaseField.schema, PolymarketField.schema, KalshiField.schema, OrcaField.schema, SyntheticFeed.schema,
+        SourceMonitor.schema,
+    ]
 
     /// The store is the source of truth; an empty property table is seeded from the directory.
     static func loadRegistry(store: HubStore, seedDirectory: String, logger: Logger) throws -> PropertyRegistry {
@@ -224,6 +232,11 @@ public final class HubServer: @unchecked Sendable {
         logger.info("polymarket simulator listening", metadata: ["url": "\(sim.url)"])
     }
 
+    /// Records every feed connection's traffic to `path` (call before `start`/`run`).
+    public func record(to path: String) throws {
+        recorder = try FeedRecorder(path: path)
+    }
+
     /// Reads the Kalshi key file; when simulated, starts the simulator with that key's public
     /// half (or with a key pair made now when no file is configured).
     private func prepareKalshi() throws {
@@ -283,6 +296,7 @@ public final class HubServer: @unchecked Sendable {
     private func startFeed(_ adapter: FeedAdapter, _ url: String) {
         do {
             let feed = FeedConnection(adapter: adapter, url: try WebSocketURL(parsing: url), pipeline: pipeline, loop: loop, logger: logger)
+            feed.recorder = recorder
             feeds.append(feed)
             monitor.add(feed.monitored)
             feed.start()
@@ -314,6 +328,7 @@ public final class HubServer: @unchecked Sendable {
                 let feed = FeedConnection(
                     adapter: BinanceFeed(config: fc), url: try WebSocketURL(parsing: base + BinanceFeed.streamPath(fc)), pipeline: pipeline, loop: loop,
                     logger: logger)
+                feed.recorder = recorder
                 feeds.append(feed)
                 monitor.add(feed.monitored)
                 feed.start()
@@ -336,6 +351,7 @@ public final class HubServer: @unchecked Sendable {
                 let feed = FeedConnection(
                     adapter: DeribitFeed(config: d.feed), url: try WebSocketURL(parsing: urlText), pipeline: pipeline, loop: loop,
                     logger: logger)
+                feed.recorder = recorder
                 feeds.append(feed)
                 monitor.add(feed.monitored)
                 feed.start()
@@ -391,6 +407,7 @@ public final class HubServer: @unchecked Sendable {
         kalshiSimulator?.stop()
         orcaSimulator?.stop()
         (history as? RedisHistoryStore)?.stop()
+        recorder?.close()
         stoppedCondition.lock()
         stopped.withLock { $0 = true }
         stoppedCondition.broadcast()

@@ -24,6 +24,8 @@ final class FeedConnection: WebSocketHandler {
     private var stopped = false
     private(set) var reconnects: UInt64 = 0
     private(set) var oversizedFrames: UInt64 = 0
+    /// When set, everything exchanged with the venue is written to a recording.
+    var recorder: FeedRecorder?
     private(set) var connectedAt: UInt64 = 0
 
     init(adapter: FeedAdapter, url: WebSocketURL, pipeline: Pipeline, loop: EventLoop, logger: Logger) {
@@ -34,10 +36,12 @@ final class FeedConnection: WebSocketHandler {
         self.logger = logger
     }
 
+    private var urlText: String { "\(url.secure ? "wss" : "ws")://\(url.host):\(url.port)\(url.path)" }
+
     /// What the source monitor watches.
     var monitored: SourceMonitor.Source {
         SourceMonitor.Source(
-            name: adapter.source, url: "\(url.secure ? "wss" : "ws")://\(url.host):\(url.port)\(url.path)", status: { [unowned self] in adapter.status },
+            name: adapter.source, url: urlText, status: { [unowned self] in adapter.status },
             reconnects: { [unowned self] in reconnects }, oversizedFrames: { [unowned self] in oversizedFrames })
     }
 
@@ -48,6 +52,7 @@ final class FeedConnection: WebSocketHandler {
 
     func stop() {
         stopped = true
+        if connection != nil { recorder?.record(adapter.source, .close, "hub shutting down".utf8) }
         housekeeping?.cancel()
         reconnectTimer?.cancel()
         connection?.close(code: 1001, reason: "hub shutting down")
@@ -65,6 +70,7 @@ final class FeedConnection: WebSocketHandler {
             return scheduleReconnect("handshake headers: \(error)")
         }
         connection = loop.connect(to: url, headers: headers, handler: self)
+        recorder?.record(adapter.source, .open, url: urlText)
     }
 
     private func scheduleReconnect(_ reason: String) {
@@ -87,6 +93,7 @@ final class FeedConnection: WebSocketHandler {
         for action in actions {
             switch action {
             case .send(let text):
+                recorder?.record(adapter.source, .sent, text.utf8)
                 outbox.append(text)
                 connection?.requestWritable()
             case .fetch(let url, let tag):
@@ -94,7 +101,9 @@ final class FeedConnection: WebSocketHandler {
                     guard let self, !self.stopped else { return }
                     let r: FetchResult
                     switch result {
-                    case .success(let response): r = .response(status: response.status, body: response.body)
+                    case .success(let response):
+                        r = .response(status: response.status, body: response.body)
+                        recorder?.record(adapter.source, .http, url: url, status: response.status, response.body)
                     case .failure(let e): r = .failed("\(e)")
                     }
                     let start = MonotonicClock.nanoseconds()
@@ -102,6 +111,7 @@ final class FeedConnection: WebSocketHandler {
                     if !actions.isEmpty { perform(actions) }
                 }
             case .reconnect(let reason):
+                recorder?.record(adapter.source, .close, reason.utf8)
                 adapter.disconnected(now: MonotonicClock.nanoseconds(), reason: reason)
                 connection?.kill()
                 connection = nil
@@ -123,6 +133,7 @@ final class FeedConnection: WebSocketHandler {
         guard c === connection else { return }
         switch message {
         case .text(let bytes):
+            recorder?.record(adapter.source, .received, bytes)
             let start = MonotonicClock.nanoseconds()
             var downstream: UInt64 = 0
             let actions = adapter.received(bytes, now: start, wallMicros: WallClock.microseconds()) { event in
@@ -151,6 +162,7 @@ final class FeedConnection: WebSocketHandler {
         guard c === connection else { return }
         connection = nil
         let reason = error ?? "closed by venue\(c.peerCloseCode.map { " (\($0))" } ?? "")"
+        if !stopped { recorder?.record(adapter.source, .close, reason.utf8) }
         adapter.disconnected(now: MonotonicClock.nanoseconds(), reason: reason)
         scheduleReconnect(reason)
     }

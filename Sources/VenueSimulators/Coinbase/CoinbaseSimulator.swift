@@ -144,9 +144,11 @@ public final class CoinbaseSimulator: WebSocketHandler, @unchecked Sendable {
 
     private func step() {
         let now = WallClock.milliseconds()
+        // A silent venue is frozen: its sequence numbers and books resume where they stopped.
+        guard now >= silentUntil else { return }
         var changes: [String: (bids: [(Double, Double)], asks: [(Double, Double)])] = [:]
         for p in books.keys.sorted() { changes[p] = books[p]!.step(&rng) }
-        guard now >= silentUntil, !clients.isEmpty else { return }
+        guard !clients.isEmpty else { return }
         let beat = now - lastHeartbeat >= 1000
         if beat {
             lastHeartbeat = now

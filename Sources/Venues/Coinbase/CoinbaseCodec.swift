@@ -103,18 +103,27 @@ public final class CoinbaseCodec {
         return e.isNumber ? e.double : nil
     }
 
-    /// RFC 3339 with up to nanoseconds (`2019-08-14T20:42:27.265Z`) → milliseconds.
-    static func millis(_ s: String) -> Int64? {
+    /// Made once (a formatter is costly to create); ISO8601DateFormatter is thread-safe.
+    nonisolated(unsafe) static let fractional: ISO8601DateFormatter = {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f
+    }()
+    nonisolated(unsafe) static let whole: ISO8601DateFormatter = {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f
+    }()
+
+    /// RFC 3339 with up to nanoseconds (`2019-08-14T20:42:27.265Z`) → milliseconds.
+    static func millis(_ s: String) -> Int64? {
         var text = s
         // Foundation reads at most millisecond fractions: cut nanoseconds to three digits.
         if let dot = text.firstIndex(of: "."), let end = text[dot...].firstIndex(where: { !$0.isNumber && $0 != "." }) {
             let digits = text[text.index(after: dot)..<end]
             if digits.count > 3 { text = String(text[...dot]) + digits.prefix(3) + text[end...] }
         }
-        if let d = f.date(from: text) { return Int64((d.timeIntervalSince1970 * 1000).rounded()) }
-        f.formatOptions = [.withInternetDateTime]
-        return f.date(from: text).map { Int64($0.timeIntervalSince1970 * 1000) }
+        if let d = fractional.date(from: text) { return Int64((d.timeIntervalSince1970 * 1000).rounded()) }
+        return whole.date(from: text).map { Int64($0.timeIntervalSince1970 * 1000) }
     }
 }

@@ -16,6 +16,7 @@ public final class CoinbaseFeed: FeedAdapter {
     private var books: [String: OrderBook] = [:]
     private var lastSequence: UInt64?
     private var connectedAt: UInt64 = 0
+    private var resyncDeadline = ResyncDeadline()
 
     public init(config: CoinbaseFeedConfig) {
         self.config = config
@@ -58,6 +59,7 @@ public final class CoinbaseFeed: FeedAdapter {
         if status.state == .connecting && Double(now &- connectedAt) / 1e9 > 15 {
             return [.reconnect(reason: "no book snapshots within 15 s")]
         }
+        if let give = resyncDeadline.check(status.state, now: now) { return [give] }
         return []
     }
 

@@ -21,6 +21,7 @@ public final class KalshiFeed: FeedAdapter {
     private var nextID: Int64 = 1
     private var pendingBook: Set<Int64> = []
     private var connectedAt: UInt64 = 0
+    private var resyncDeadline = ResyncDeadline()
 
     public init(config: KalshiFeedConfig) {
         self.config = config
@@ -69,6 +70,7 @@ public final class KalshiFeed: FeedAdapter {
         let silent = Double(now &- status.lastMessageAt) / 1e9
         if silent > config.staleAfterSeconds { return [.reconnect(reason: "stale: no message for \(Int(silent)) s")] }
         if status.state == .connecting && Double(now &- connectedAt) / 1e9 > 15 { return [.reconnect(reason: "no book snapshots within 15 s")] }
+        if let give = resyncDeadline.check(status.state, now: now) { return [give] }
         return []
     }
 

@@ -20,6 +20,7 @@ public final class PolymarketFeed: FeedAdapter {
     private var lastPing: UInt64 = 0
     private var lastResubscribe: UInt64 = 0
     private var connectedAt: UInt64 = 0
+    private var resyncDeadline = ResyncDeadline()
 
     public init(config: PolymarketFeedConfig) {
         self.config = config
@@ -53,6 +54,7 @@ public final class PolymarketFeed: FeedAdapter {
         let silent = Double(now &- status.lastMessageAt) / 1e9
         if silent > config.staleAfterSeconds { return [.reconnect(reason: "stale: no message or PONG for \(Int(silent)) s")] }
         if status.state == .connecting && Double(now &- connectedAt) / 1e9 > 15 { return [.reconnect(reason: "no books within 15 s")] }
+        if let give = resyncDeadline.check(status.state, now: now) { return [give] }
         var out: [FeedAction] = []
         if Double(now &- lastPing) / 1e9 >= config.pingSeconds {
             lastPing = now

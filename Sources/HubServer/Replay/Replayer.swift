@@ -1,0 +1,243 @@
+import Foundation
+import HubCache
+import HubCore
+import Logging
+import SimdJSON
+import Venues
+
+/// Bulk import: pushes recordings through a venue adapter and the same pipeline stages as live
+/// data (transform → validate/quarantine → enrich → serve into channels, history and Redis
+/// when configured). Reads the capture line format of `../shared/venues/captures/`
+/// (`CaptureLine`) and StreamHub's own JSON Lines (`RecordedLine`); several files are merged in
+/// time order (a WebSocket capture with its REST snapshots). Frames carry the recording's times.
+///
+/// Threading: single-threaded; owns its pipeline (no event loop, no listener).
+public final class Replayer {
+    public static let venues = ["binance", "coinbase", "deribit", "kalshi", "orca", "polymarket"]
+
+    /// What a replay did.
+    public struct Summary: Encodable, Equatable, Sendable {
+        public var venue = ""
+        public var files: [String] = []
+        public var lines = 0
+        /// Frames received from the venue and pushed through the adapter.
+        public var frames = 0
+        public var sentFrames = 0
+        public var httpResponses = 0
+        public var connections = 0
+        /// Lines in neither format (cryptofeed's `configuration:` header, say): skipped.
+        public var unreadableLines = 0
+        /// Events the adapter decoded, ticks published after validation, values quarantined.
+        public var events: UInt64 = 0
+        public var ticks: UInt64 = 0
+        public var quarantined: UInt64 = 0
+        public var decodeErrors: UInt64 = 0
+        public var gaps: UInt64 = 0
+        public var resyncs: UInt64 = 0
+        public var channels = 0
+        public var seconds = 0.0
+        public var framesPerSecond = 0.0
+        public var feedState = ""
+        public var lastError: String?
+    }
+
+    public struct Progress: Sendable {
+        public let bytesRead: Int
+        public let totalBytes: Int
+        public let frames: Int
+        public let ticks: UInt64
+    }
+
+    private let config: HubConfig
+    private let pipeline: Pipeline
+    private let history: HistoryStore
+    private let parser = JSONParser(maxDocumentBytes: 64 << 20)
+
+    public init(config: HubConfig, logger: Logger = Logger(label: "streamhub.replay")) throws {
+        self.config = config
+        let store = try IdentitySetup.openStore(config, logger: logger)
+        let registry = try HubServer.loadRegistry(store: store, seedDirectory: config.properties.seedDirectory, logger: logger)
+        if config.redis.url.isEmpty {
+            history = MemoryHistoryStore()
+        } else {
+            var rc = RedisHistoryStoreConfig()
+            rc.keyPrefix = config.redis.keyPrefix
+            rc.historyLength = config.redis.historyLength
+            rc.maxPendingHistory = config.redis.maxPendingHistory
+            rc.timeoutSeconds = config.redis.timeoutSeconds
+            let redis = try RedisHistoryStore(url: config.redis.url, config: rc)
+            redis.start()
+            history = redis
+        }
+        let hub = Hub(properties: registry.table, config: config.serve, projectable: { [registry] in registry.id($0) }, history: history)
+        _ = hub.restore(history.restore(), decoder: StoredValueDecoder(registry: registry))
+        let transform = Transform(registry: registry, schemas: HubServer.venueSchemas)
+        pipeline = Pipeline(transform: transform, enrich: Enrich(properties: registry.table), hub: hub)
+    }
+
+    /// Waits for the history writer (Redis) to drain and stops it.
+    public func finish() {
+        (history as? RedisHistoryStore)?.stop()
+    }
+
+    /// The adapter for `venue`, configured from the hub configuration (`connectURL`: the
+    /// recording's connection, which names Binance's streams).
+    func adapter(_ venue: String, connectURL: String?) throws -> FeedAdapter {
+        switch venue {
+        case "binance":
+            var fc = config.feeds.binance.feed
+            if let url = connectURL, let streams = URLComponents(string: url)?.queryItems?.first(where: { $0.name == "streams" })?.value {
+                let names = Set(streams.split(separator: "/").map { String($0.split(separator: "@")[0]).uppercased() })
+                let symbols = BinanceSymbols()
+                fc.symbols = names.sorted().map { symbols.unified($0) }
+            }
+            return BinanceFeed(config: fc)
+        case "coinbase": return CoinbaseFeed(config: config.feeds.coinbase.feed)
+        case "deribit": return DeribitFeed(config: config.feeds.deribit.feed)
+        case "kalshi": return KalshiFeed(config: config.feeds.kalshi.feed)
+        case "orca": return OrcaFeed(config: config.feeds.orca.feed)
+        case "polymarket": return PolymarketFeed(config: config.feeds.polymarket.feed)
+        default: throw ReplayError("unknown venue '\(venue)' (one of \(Self.venues.joined(separator: ", ")))")
+        }
+    }
+
+    /// One recording line, either format.
+    enum Line {
+        case capture(CaptureLine)
+        case recorded(RecordedLine)
+
+        var time: Double {
+            switch self {
+            case .capture(let c): return c.time
+            case .recorded(let r): return r.time
+            }
+        }
+    }
+
+    func parse(_ bytes: ArraySlice<UInt8>) -> Line? {
+        guard let first = bytes.first(where: { $0 != UInt8(ascii: " ") }) else { return nil }
+        if first == UInt8(ascii: "{") {
+            return bytes.withUnsafeBytes { RecordedLine.decode($0, parser: parser) }.map(Line.recorded)
+        }
+        return CaptureLine(Substring(decoding: bytes, as: UTF8.self)).map(Line.capture)
+    }
+
+    public func replay(files: [String], venue: String, progress: (Progress) -> Void = { _ in }) throws -> Summary {
+        guard Self.venues.contains(venue) else { throw ReplayError("unknown venue '\(venue)' (one of \(Self.venues.joined(separator: ", ")))") }
+        guard !files.isEmpty else { throw ReplayError("name at least one recording") }
+        let readers = try files.map { try LineReader(path: $0) }
+        let total = files.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
+        var summary = Summary()
+        summary.venue = venue
+        summary.files = files
+        let started = MonotonicClock.nanoseconds()
+        let publishedBefore = pipeline.hub.counters.publications
+        let quarantinedBefore = pipeline.transform.quarantinedCount
+
+        var feed: FeedAdapter?
+        var opened = false  // a connection of the recording is open (frames arrived or it connected)
+        var fetches: [String: String] = [:]  // URL → tag of the adapter's outstanding fetches
+        let emit: (RawEvent) -> Void = { [pipeline] in pipeline.process($0) }
+        func perform(_ actions: [FeedAction]) {
+            for case .fetch(let url, let tag) in actions { fetches[url] = tag }
+        }
+        func adapter(_ url: String?) throws -> FeedAdapter {
+            if let feed { return feed }
+            let made = try self.adapter(venue, connectURL: url)
+            feed = made
+            perform(made.connected(now: 1))
+            return made
+        }
+
+        // The next line of each file; the earliest goes first.
+        var heads: [Line?] = []
+        func advance(_ i: Int) throws -> Line? {
+            while let raw = try readers[i].next() {
+                summary.lines += 1
+                if raw.allSatisfy({ $0 == UInt8(ascii: " ") }) { continue }
+                if let line = parse(raw) { return line }
+                summary.unreadableLines += 1
+            }
+            return nil
+        }
+        for i in readers.indices { heads.append(try advance(i)) }
+        var lastProgress = started
+        while let i = heads.indices.filter({ heads[$0] != nil }).min(by: { heads[$0]!.time < heads[$1]!.time }) {
+            let line = heads[i]!
+            heads[i] = try advance(i)
+            let now = UInt64(max(0, line.time) * 1e9) + 2, wall = Int64(line.time * 1e6)
+            func connect(_ url: String?) throws {
+                summary.connections += 1
+                if let f = feed, opened {
+                    f.disconnected(now: now, reason: "recording: new connection")
+                    perform(f.connected(now: now))
+                } else {
+                    _ = try adapter(url)
+                }
+                opened = true
+            }
+            func receive(_ bytes: UnsafeRawBufferPointer) throws {
+                opened = true
+                summary.frames += 1
+                let f = try adapter(nil)
+                perform(f.received(bytes, now: now, wallMicros: wall, emit: emit))
+            }
+            func answer(_ url: String?, status: Int, _ body: [UInt8]) throws {
+                summary.httpResponses += 1
+                let f = try adapter(nil)
+                guard let url, let tag = fetchTag(url, &fetches) else { return }
+                perform(f.fetched(tag: tag, .response(status: status, body: body), now: now, wallMicros: wall, emit: emit))
+            }
+            switch line {
+            case .capture(let c):
+                switch c {
+                case .connected(let url, _): try connect(String(url))
+                case .received(_, let payload):
+                    var bytes = Array(payload.utf8)
+                    try bytes.withUnsafeMutableBytes { try receive(UnsafeRawBufferPointer($0)) }
+                case .http(let url, _, let body): try answer(String(url), status: 200, Array(body.utf8))
+                case .sent: summary.sentFrames += 1
+                }
+            case .recorded(let r):
+                guard r.venue == venue else { continue }
+                switch r.kind {
+                case .open: try connect(r.url)
+                case .received: try r.payload.withUnsafeBytes { try receive($0) }
+                case .http: try answer(r.url, status: r.status ?? 200, r.payload)
+                case .sent: summary.sentFrames += 1
+                case .close: feed?.disconnected(now: now, reason: String(decoding: r.payload, as: UTF8.self))
+                }
+            }
+            let t = MonotonicClock.nanoseconds()
+            if t - lastProgress > 100_000_000 {
+                lastProgress = t
+                progress(Progress(bytesRead: readers.reduce(0) { $0 + $1.bytesRead }, totalBytes: total, frames: summary.frames, ticks: pipeline.hub.counters.publications - publishedBefore))
+            }
+        }
+        summary.seconds = Double(MonotonicClock.nanoseconds() - started) / 1e9
+        summary.framesPerSecond = summary.seconds > 0 ? (Double(summary.frames) / summary.seconds).rounded() : 0
+        summary.ticks = pipeline.hub.counters.publications - publishedBefore
+        summary.quarantined = pipeline.transform.quarantinedCount - quarantinedBefore
+        summary.channels = pipeline.hub.channelCount
+        if let f = feed {
+            summary.events = f.status.events
+            summary.decodeErrors = f.status.decodeErrors
+            summary.gaps = f.status.gaps
+            summary.resyncs = f.status.resyncs
+            summary.feedState = f.status.state.rawValue
+            summary.lastError = f.status.lastError
+        }
+        progress(Progress(bytesRead: total, totalBytes: total, frames: summary.frames, ticks: summary.ticks))
+        return summary
+    }
+
+    /// The tag of the fetch a recorded HTTP response answers: the same URL, else the same
+    /// `symbol` (a capture made by another client asks with other parameters).
+    private func fetchTag(_ url: String, _ fetches: inout [String: String]) -> String? {
+        if let tag = fetches.removeValue(forKey: url) { return tag }
+        func symbol(_ u: String) -> String? { URLComponents(string: u)?.queryItems?.first { $0.name == "symbol" }?.value }
+        guard let s = symbol(url), let match = fetches.first(where: { symbol($0.key) == s }) else { return nil }
+        fetches[match.key] = nil
+        return match.value
+    }
+}

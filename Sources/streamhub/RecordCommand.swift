@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import HubServer
+import Logging
+
+struct Record: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Record one venue's traffic (frames in and out, REST snapshots) to JSON Lines for `streamhub replay`.",
+        discussion: "Runs the venue's feed from the configuration (only that feed; simulate: true records the simulator) until --seconds pass or SIGINT/SIGTERM.")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(help: "The venue to record: \(Replayer.venues.joined(separator: ", ")).")
+    var venue: String
+
+    @Option(help: "The recording to write (JSON Lines).")
+    var out: String
+
+    @Option(help: "Stop after this many seconds (default: until interrupted).")
+    var seconds: Double?
+
+    func validate() throws {
+        guard Replayer.venues.contains(venue) else { throw ValidationError("--venue must be one of \(Replayer.venues.joined(separator: ", ")), not '\(venue)'") }
+        if let seconds, !(seconds > 0) { throw ValidationError("--seconds must be positive") }
+        guard !out.isEmpty else { throw ValidationError("--out must name a file") }
+    }
+
+    func run() throws {
+        var config = try options.resolve()
+        // Only the recorded venue runs; the hub listens on a free port (nobody needs it).
+        config.feeds.deribit.enabled = venue == "deribit"
+        config.feeds.binance.enabled = venue == "binance"
+        config.feeds.coinbase.enabled = venue == "coinbase"
+        config.feeds.polymarket.enabled = venue == "polymarket"
+        config.feeds.kalshi.enabled = venue == "kalshi"
+        config.feeds.orca.enabled = venue == "orca"
+        config.feeds.synthetic.enabled = false
+        config.server.port = options.port ?? 0
+        if config.auth.jwtSecret.isEmpty {
+            config.auth.jwtSecret = (0..<4).map { _ in UUID().uuidString }.joined()  // a recording hub issues no tokens
+        }
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = options.logLevel.level
+            return h
+        }
+        let server: HubServer
+        do {
+            server = try HubServer(config: config, logger: Logger(label: "streamhub.record"))
+            try server.record(to: out)
+        } catch {
+            throw CLIError(message: "\(error)", code: 1)
+        }
+        ShutdownSignals.install { _ in server.shutdown() }
+        if let seconds {
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { server.shutdown() }
+        }
+        do {
+            try server.run()
+        } catch {
+            throw CLIError(message: "\(error)", code: 1)
+        }
+        let r = server.recorder
+        print("recorded \(r?.frames ?? 0) frames (\(r?.lines ?? 0) lines) from \(venue) to \(out)")
+    }
+}
