@@ -17,6 +17,7 @@ final class BinanceFeedIntegrationTests: XCTestCase {
             $0.feeds.binance.simulatorStepMilliseconds = 50
             $0.feeds.binance.feed.symbols = ["BTC/USDT", "ETH/USDT"]
             $0.feeds.binance.feed.staleAfterSeconds = 1.5
+            $0.feeds.maxFrameBytes = 1 << 20
             $0.feeds.deribit.enabled = true
             $0.feeds.deribit.simulate = true
             $0.feeds.deribit.simulatorStepMilliseconds = 50
@@ -102,5 +103,15 @@ final class BinanceFeedIntegrationTests: XCTestCase {
         try eventually(timeout: 10, "live after the silence") { try self.source("binance")["state"] as? String == "live" }
         XCTAssertEqual(try source("deribit")["state"] as? String, "live")
         XCTAssertEqual(try counter("deribit", "reconnects"), 0, "the other source never noticed")
+    }
+
+    /// A frame over feeds.maxFrameBytes: counted with the decode errors, the session renewed.
+    func testOversizedFrameIsCountedAndTheSessionRenewed() throws {
+        let sim = try XCTUnwrap(hub.server.binanceSimulator)
+        sim.inject(.oversizedFrame(bytes: 2 << 20))
+        try eventually(timeout: 10, "counted, reconnected, live again") {
+            try self.counter("binance", "decodeErrors") == 1 && self.counter("binance", "reconnects") == 1 && self.source("binance")["state"] as? String == "live"
+        }
+        XCTAssertEqual(try counter("deribit", "reconnects"), 0)
     }
 }

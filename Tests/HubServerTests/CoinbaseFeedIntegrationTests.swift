@@ -16,6 +16,7 @@ final class CoinbaseFeedIntegrationTests: XCTestCase {
             $0.feeds.coinbase.simulatorStepMilliseconds = 50
             $0.feeds.coinbase.feed.symbols = ["BTC/USD", "ETH/USD"]
             $0.feeds.coinbase.feed.staleAfterSeconds = 2
+            $0.feeds.maxFrameBytes = 1 << 20
             $0.feeds.binance.enabled = true
             $0.feeds.binance.simulate = true
             $0.feeds.binance.simulatorStepMilliseconds = 50
@@ -74,6 +75,16 @@ final class CoinbaseFeedIntegrationTests: XCTestCase {
         try eventually(timeout: 10, "stale reconnect") { try self.counter("coinbase", "reconnects") == 2 }
         try assertBinanceFlows(c)
         try eventually(timeout: 10, "live again") { try self.source("coinbase")["state"] as? String == "live" }
+        XCTAssertEqual(try counter("binance", "reconnects"), 0)
+    }
+
+    /// A frame over feeds.maxFrameBytes: counted with the decode errors, the session renewed.
+    func testOversizedFrameIsCountedAndTheSessionRenewed() throws {
+        let sim = try XCTUnwrap(hub.server.coinbaseSimulator)
+        sim.inject(.oversizedFrame(bytes: 2 << 20))
+        try eventually(timeout: 10, "counted, reconnected, live again") {
+            try self.counter("coinbase", "decodeErrors") == 1 && self.counter("coinbase", "reconnects") == 1 && self.source("coinbase")["state"] as? String == "live"
+        }
         XCTAssertEqual(try counter("binance", "reconnects"), 0)
     }
 }

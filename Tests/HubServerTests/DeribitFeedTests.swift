@@ -16,6 +16,7 @@ final class DeribitFeedTests: XCTestCase {
             $0.feeds.deribit.feed.staleAfterSeconds = 2
             $0.feeds.deribit.feed.optionCurrencies = ["BTC"]
             $0.feeds.deribit.feed.maxOptionsPerCurrency = 4
+            $0.feeds.maxFrameBytes = 1 << 20
         }
         try waitForSource { $0["state"] as? String == "live" }
     }
@@ -162,5 +163,14 @@ extension DeribitFeedTests {
         }
         let health = try hub.health()
         XCTAssertGreaterThanOrEqual((health["serve"] as? [String: Any])?["quarantined"] as? Int ?? 0, 2)
+    }
+
+    /// A frame over feeds.maxFrameBytes: counted with the decode errors, the session renewed.
+    func testOversizedFrameIsCountedAndTheSessionRenewed() throws {
+        let sim = try XCTUnwrap(hub.server.deribitSimulator)
+        sim.inject(.oversizedFrame(bytes: 2 << 20))
+        try waitForSource(timeout: 10, "counted, reconnected, live again") {
+            $0["decodeErrors"] as? Int == 1 && ($0["reconnects"] as? Int ?? 0) >= 1 && $0["state"] as? String == "live"
+        }
     }
 }

@@ -19,6 +19,7 @@ final class PolymarketFeedIntegrationTests: XCTestCase {
             $0.feeds.polymarket.feed.assets = [.init(id: Self.yes, name: "FED-CUT-YES", outcome: "Yes"), .init(id: Self.no, name: "FED-CUT-NO", outcome: "No")]
             $0.feeds.polymarket.feed.pingSeconds = 1
             $0.feeds.polymarket.feed.staleAfterSeconds = 2.5
+            $0.feeds.maxFrameBytes = 1 << 20
             $0.feeds.coinbase.enabled = true
             $0.feeds.coinbase.simulate = true
             $0.feeds.coinbase.feed.symbols = ["BTC/USD"]
@@ -68,6 +69,16 @@ final class PolymarketFeedIntegrationTests: XCTestCase {
         try eventually(timeout: 10, "stale: reconnected") { try self.counter("polymarket", "reconnects") == 2 }
         _ = c.drain()
         _ = try c.waitFor(timeout: 3, "coinbase still flowing") { $0["ch"] as? String == "ticker.coinbase.BTC/USD" && $0["snap"] == nil }
+        XCTAssertEqual(try counter("coinbase", "reconnects"), 0)
+    }
+
+    /// A frame over feeds.maxFrameBytes: counted with the decode errors, the session renewed.
+    func testOversizedFrameIsCountedAndTheSessionRenewed() throws {
+        let sim = try XCTUnwrap(hub.server.polymarketSimulator)
+        sim.inject(.oversizedFrame(bytes: 2 << 20))
+        try eventually(timeout: 10, "counted, reconnected, live again") {
+            try self.counter("polymarket", "decodeErrors") == 1 && self.counter("polymarket", "reconnects") == 1 && self.source("polymarket")["state"] as? String == "live"
+        }
         XCTAssertEqual(try counter("coinbase", "reconnects"), 0)
     }
 }

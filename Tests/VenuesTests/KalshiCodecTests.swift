@@ -97,6 +97,42 @@ final class KalshiCodecTests: XCTestCase {
         XCTAssertNotEqual(again["KALSHI-ACCESS-SIGNATURE"], headers["KALSHI-ACCESS-SIGNATURE"])
     }
 
+    /// The signature as Kalshi's own sample code makes and checks it (Python `cryptography`,
+    /// PSS with MGF1-SHA256 and salt of digest length), both ways.
+    func testSignatureInteroperatesWithPythonCryptography() throws {
+        let python = "/usr/bin/python3"
+        guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("\(python) is not available (scripts/setup installs it)") }
+        let (priv, pub) = try KalshiAuth.generateKeyPair()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kalshi-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try priv.write(to: dir.appendingPathComponent("key.pem"), atomically: true, encoding: .utf8)
+        let ours = Dictionary(uniqueKeysWithValues: try KalshiAuth(keyID: "k", privateKeyPEM: priv).headers(timestampMillis: 1_703_123_456_789))
+        let script = """
+            import base64, sys
+            from cryptography.hazmat.primitives import hashes, serialization
+            from cryptography.hazmat.primitives.asymmetric import padding
+            key = serialization.load_pem_private_key(open(sys.argv[1], "rb").read(), password=None)
+            pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.DIGEST_LENGTH)
+            key.public_key().verify(base64.b64decode(sys.argv[2]), b"1703123456789GET/trade-api/ws/v2", pss, hashes.SHA256())
+            print(base64.b64encode(key.sign(b"1703123456790GET/trade-api/ws/v2", pss, hashes.SHA256())).decode())
+            """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: python)
+        p.arguments = ["-c", script, dir.appendingPathComponent("key.pem").path, ours["KALSHI-ACCESS-SIGNATURE"]!]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let errText = String(decoding: e, as: UTF8.self)
+        if errText.contains("No module named") { throw XCTSkip("python3-cryptography is not installed (scripts/setup installs it)") }
+        XCTAssertEqual(p.terminationStatus, 0, "Python rejected our signature: \(errText)")
+        let theirs = String(decoding: o, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertTrue(KalshiAuth.verify(publicKeyPEM: pub, timestamp: "1703123456790", signature: theirs), "we reject Python's signature")
+    }
+
     // MARK: Adapter rules
 
     func feed(_ frames: [String], into adapter: KalshiFeed) -> (events: [RawEvent], actions: [FeedAction]) {

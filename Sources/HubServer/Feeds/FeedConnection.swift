@@ -148,7 +148,7 @@ final class FeedConnection: WebSocketHandler {
         case .tooBig(let size):
             // The frame is lost, and with it the stream's continuity: counted, then a fresh session.
             oversizedFrames += 1
-            perform([.reconnect(reason: "frame of \(size) bytes exceeds the limit")])
+            perform([.reconnect(reason: "a frame over feeds.maxFrameBytes (\(loop.configuration.maxClientMessageBytes) bytes) was dropped after \(size) bytes")])
         }
     }
 
