@@ -96,7 +96,7 @@ public final class HubServer: @unchecked Sendable {
         for missing in transform.unregisteredMappings {
             logger.warning("venue field maps to an unregistered property; its values are quarantined", metadata: ["mapping": "\(missing)"])
         }
-        pipeline = Pipeline(transform: transform, enrich: Enrich(properties: registry.table), hub: hub)
+        pipeline = Pipeline(transform: transform, enrich: Enrich(properties: registry.table, config: config.enrichment), hub: hub)
         monitor = SourceMonitor(pipeline: pipeline)
         sockets = ClientSockets(hub: hub)
 

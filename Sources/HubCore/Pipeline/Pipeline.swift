@@ -24,9 +24,12 @@ public final class Pipeline: @unchecked Sendable {
         let t0 = MonotonicClock.nanoseconds()
         guard var tick = transform.transform(event) else { return }
         let t1 = MonotonicClock.nanoseconds()
-        enrich.enrich(&tick)
+        var derived: [Tick] = []
+        enrich.enrich(&tick) { derived.append($0) }
         let t2 = MonotonicClock.nanoseconds()
         hub.publish(tick)
+        // Derived ticks (best lines, consensus, arbitrage) follow the tick that caused them.
+        for d in derived { hub.publish(d) }
         let t3 = MonotonicClock.nanoseconds()
         latency.record(.transform, nanoseconds: t1 - t0)
         latency.record(.enrich, nanoseconds: t2 - t1)

@@ -219,6 +219,12 @@ public enum ConfigLoader {
             try check((10...60_000).contains(pm.simulatorStepMilliseconds), "feeds.polymarket.simulatorStepMilliseconds", "must be between 10 and 60000")
         }
         try check((1 << 16...1 << 30).contains(c.feeds.maxFrameBytes), "feeds.maxFrameBytes", "must be between 65536 and 1073741824")
+        let e = c.enrichment
+        for (book, w) in e.sharpness.sorted(by: { $0.key < $1.key }) {
+            try check((0...1).contains(w), "enrichment.sharpness.\(book)", "must be between 0 and 1")
+        }
+        try check((0...1).contains(e.defaultSharpness), "enrichment.defaultSharpness", "must be between 0 and 1")
+        try check(e.consensusHalfLifeSeconds > 0, "enrichment.consensusHalfLifeSeconds", "must be positive")
         let k = c.feeds.kalshi
         if k.enabled {
             if !k.simulate {

@@ -4,7 +4,7 @@ import Venues
 // Strict decoding: absent keys take defaults, unknown keys are errors naming their path.
 
 extension HubConfig: Decodable {
-    enum Keys: String, CodingKey, CaseIterable { case server, serve, feeds, properties, redis, auth, flags }
+    enum Keys: String, CodingKey, CaseIterable { case server, serve, feeds, properties, redis, auth, flags, enrichment }
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
         self.init()
@@ -15,6 +15,20 @@ extension HubConfig: Decodable {
         redis = try c.value(.redis, redis)
         auth = try c.value(.auth, auth)
         flags = try c.value(.flags, flags)
+        enrichment = try c.decodeIfPresent(EnrichmentSection.self, forKey: .enrichment)?.config ?? enrichment
+    }
+}
+
+/// `enrichment:` — sharp books of consensus v1, sharpness weights and half-life of v2.
+struct EnrichmentSection: Decodable {
+    var config = EnrichmentConfig()
+    enum Keys: String, CodingKey, CaseIterable { case sharpBooks, sharpness, defaultSharpness, consensusHalfLifeSeconds }
+    init(from decoder: Decoder) throws {
+        let c = try decoder.strictContainer(Keys.self)
+        config.sharpBooks = try c.value(.sharpBooks, config.sharpBooks)
+        config.sharpness = try c.value(.sharpness, config.sharpness)
+        config.defaultSharpness = try c.value(.defaultSharpness, config.defaultSharpness)
+        config.consensusHalfLifeSeconds = try c.value(.consensusHalfLifeSeconds, config.consensusHalfLifeSeconds)
     }
 }
 

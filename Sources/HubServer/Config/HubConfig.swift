@@ -12,6 +12,8 @@ public struct HubConfig: Sendable, Equatable {
     public var redis = Redis()
     public var auth = Auth()
     public var flags = Flags()
+    /// Derived properties and cross-venue results (docs/guides/enrichment.md).
+    public var enrichment = EnrichmentConfig()
 
     public init() {}
 

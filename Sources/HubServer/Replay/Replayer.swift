@@ -72,7 +72,7 @@ public final class Replayer {
         let hub = Hub(properties: registry.table, config: config.serve, projectable: { [registry] in registry.id($0) }, history: history)
         _ = hub.restore(history.restore(), decoder: StoredValueDecoder(registry: registry))
         let transform = Transform(registry: registry, schemas: HubServer.venueSchemas)
-        pipeline = Pipeline(transform: transform, enrich: Enrich(properties: registry.table), hub: hub)
+        pipeline = Pipeline(transform: transform, enrich: Enrich(properties: registry.table, config: config.enrichment), hub: hub)
     }
 
     /// Waits for the history writer (Redis) to drain and stops it.

@@ -114,6 +114,17 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
         loop.execute { [self] in apply(fault) }
     }
 
+    /// Publishes one bookmaker's price as a numbered delta, as if the bookmaker moved it (tests
+    /// drive markets into and out of arbitrage). The next step that requotes that bookmaker and
+    /// market returns it to the simulated price.
+    public func quote(event: String, market: String, outcome: String, bookmaker: String, decimal: Double) {
+        loop.execute { [self] in
+            guard let name = streams.keys.sorted().first(where: { streams[$0]!.events.contains { $0.id == event } }) else { return }
+            let now = WallClock.milliseconds()
+            publish(name, [#"{"kind":"price","eventId":"\#(event)","marketId":"\#(market)","outcomeId":"\#(outcome)","bookmaker":"\#(bookmaker)","decimal":"\#(String(format: "%.4f", decimal))","american":\#(Self.american(decimal)),"updatedAt":\#(now),"suspended":false}"#])
+        }
+    }
+
     // MARK: Generated events
 
     static func events(_ sport: String, start: Int64) -> [SimEvent] {

@@ -235,6 +235,7 @@ public final class OrcaFeed: FeedAdapter {
             RawField(orca: .marketType, .string(m.marketType)), RawField(orca: .commenceTime, .integer(e.commenceTime)),
             RawField(orca: .eventStatus, .string(e.status)),
             RawField(orca: .suspended, .bool(suspended || p.suspended || e.status == "suspended" || e.status == "closed")),
+            RawField(orca: .outcomeCount, .integer(Int64(m.outcomes.count))),
         ]
         if let line = m.line { fields.append(RawField(orca: .line, .number(line))) }
         status.events += 1

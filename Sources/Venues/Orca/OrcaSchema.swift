@@ -2,7 +2,7 @@ import HubCore
 
 /// ORCA `orca.v1` fields and the registered properties they become (docs/feeds/orca.md).
 public enum OrcaField: UInt16, CaseIterable, Sendable {
-    case oddsDecimal, oddsAmerican, bookmaker, event, participant, outcome, marketType, line, commenceTime, eventStatus, suspended
+    case oddsDecimal, oddsAmerican, bookmaker, event, participant, outcome, marketType, line, commenceTime, eventStatus, suspended, outcomeCount
 
     public var mapping: VenueSchema.FieldMapping {
         switch self {
@@ -17,6 +17,7 @@ public enum OrcaField: UInt16, CaseIterable, Sendable {
         case .commenceTime: return .init("commenceTime", "commenceTime")
         case .eventStatus: return .init("event status", "eventStatus")
         case .suspended: return .init("suspended (or removed)", "suspended")
+        case .outcomeCount: return .init("the market's outcomes", "outcomeCount")
         }
     }
 

@@ -1,0 +1,45 @@
+/// Enrichment: derived properties computed from a tick, and derived ticks from the state
+/// across channels (best lines, consensus, arbitrage). Each derived property names its inputs
+/// and formula version in the registry (lineage); every formula is in docs/guides/enrichment.md.
+/// Cross-channel work is incremental per market: its cost grows with the market, not the hub.
+///
+/// Threading: loop-confined.
+public final class Enrich: @unchecked Sendable {
+    private let quote: QuoteEnricher
+    private let probability: ProbabilityEnricher
+    private let option: OptionEnricher
+    private let oddsMarkets: OddsMarketEnricher
+    /// Ticks that gained at least one derived property, and derived ticks emitted.
+    public private(set) var derived: UInt64 = 0
+    public private(set) var emitted: UInt64 = 0
+
+    public init(properties: PropertyTable, config: EnrichmentConfig = EnrichmentConfig()) {
+        quote = QuoteEnricher(properties)
+        probability = ProbabilityEnricher(properties)
+        option = OptionEnricher(properties)
+        oddsMarkets = OddsMarketEnricher(properties, config: config)
+    }
+
+    /// Sportsbook arbitrage (`arb.sportsbook.*`).
+    public var sportsbookArbitrage: ArbitrageTracker { oddsMarkets.arbitrage }
+
+    /// Adds derived properties to `tick`; derived ticks of other channels go to `emit`.
+    public func enrich(_ tick: inout Tick, emit: (Tick) -> Void = { _ in }) {
+        var added = quote.enrich(&tick)
+        switch tick.stream {
+        case .odds:
+            added = probability.enrichOdds(&tick) || added
+            oddsMarkets.enrich(&tick) { t in
+                emitted += 1
+                emit(t)
+            }
+        case .outcomes:
+            added = probability.enrichOutcome(&tick) || added
+        case .options:
+            added = option.enrich(&tick) || added
+        default:
+            break
+        }
+        if added { derived += 1 }
+    }
+}

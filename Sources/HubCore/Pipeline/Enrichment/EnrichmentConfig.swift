@@ -1,0 +1,11 @@
+/// Settings of the enrichment stage (`enrichment` in the configuration).
+public struct EnrichmentConfig: Sendable, Equatable {
+    /// Bookmakers whose no-vig probabilities make sharp-book consensus v1 (their mean).
+    public var sharpBooks = ["pinnacle", "betfair"]
+    /// Weight of each bookmaker in consensus v2 (0–1; books not listed weigh `defaultSharpness`).
+    public var sharpness: [String: Double] = ["pinnacle": 1.0, "betfair": 0.9, "bet365": 0.4, "draftkings": 0.35, "fanduel": 0.35]
+    public var defaultSharpness = 0.2
+    /// Consensus v2 halves a quote's weight every this many seconds of age.
+    public var consensusHalfLifeSeconds = 60.0
+    public init() {}
+}
