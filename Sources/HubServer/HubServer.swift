@@ -97,6 +97,7 @@ public final class HubServer: @unchecked Sendable {
             logger.warning("venue field maps to an unregistered property; its values are quarantined", metadata: ["mapping": "\(missing)"])
         }
         pipeline = Pipeline(transform: transform, enrich: Enrich(properties: registry.table, config: config.enrichment), hub: hub)
+        pipeline.enrich.load(mappings: try Self.loadMappings(store: store, seedFile: config.mappings.seedFile, logger: logger))
         monitor = SourceMonitor(pipeline: pipeline)
         sockets = ClientSockets(hub: hub)
 
@@ -124,6 +125,21 @@ public final class HubServer: @unchecked Sendable {
         DeribitField.schema, BinanceField.schema, CoinbaseField.schema, PolymarketField.schema, KalshiField.schema, OrcaField.schema, SyntheticFeed.schema,
         SourceMonitor.schema,
     ]
+
+    /// The store is the source of truth; a new store (never seeded) is seeded from the file.
+    static func loadMappings(store: HubStore, seedFile: String, logger: Logger) throws -> [InstrumentMapping] {
+        if try !store.mappingsSeeded() {
+            let seed: [InstrumentMapping]
+            do {
+                seed = try MappingSeedLoader.load(file: seedFile)
+            } catch {
+                throw ConfigError(key: "mappings.seedFile", "\(error)")
+            }
+            try store.seedMappings(seed)
+            logger.info("mappings seeded", metadata: ["mappings": "\(seed.map(\.id).joined(separator: ","))", "from": "\(seedFile)"])
+        }
+        return try store.mappings()
+    }
 
     /// The store is the source of truth; an empty property table is seeded from the directory.
     static func loadRegistry(store: HubStore, seedDirectory: String, logger: Logger) throws -> PropertyRegistry {
@@ -233,8 +249,8 @@ public final class HubServer: @unchecked Sendable {
     }
 
     /// Records every feed connection's traffic to `path` (call before `start`/`run`).
-    public func record(to path: String) throws {
-        recorder = try FeedRecorder(path: path)
+    public func record(to path: String, overwrite: Bool = false) throws {
+        recorder = try FeedRecorder(path: path, overwrite: overwrite)
     }
 
     /// Reads the Kalshi key file; when simulated, starts the simulator with that key's public

@@ -111,6 +111,20 @@ enum Migrations {
                         """)
             },
             down: { db in try db.execute(sql: "DROP TABLE segment; DROP TABLE feature") }),
+        Migration(
+            id: "v4-mappings",
+            up: { db in
+                try db.execute(
+                    sql: """
+                        CREATE TABLE mapping (
+                            id TEXT PRIMARY KEY NOT NULL,
+                            definition TEXT NOT NULL,    -- JSON: kind, description, members
+                            createdAt DATETIME NOT NULL,
+                            updatedAt DATETIME NOT NULL
+                        )
+                        """)
+            },
+            down: { db in try db.execute(sql: "DROP TABLE mapping") }),
     ]
 
     static var migrator: DatabaseMigrator {

@@ -148,7 +148,7 @@ extension EventLoop {
     /// The handshake headers named in `captureHeaders` that are present.
     func capturedHeaders(_ wsi: OpaquePointer) -> [String: String] {
         var headers: [String: String] = [:]
-        for name in configuration.captureHeaders {
+        for name in configuration.captureHeaders.map({ $0.lowercased() }) {
             let key = name + ":"
             let length = Int(lws_hdr_custom_length(wsi, key, Int32(key.utf8.count)))
             guard length >= 0 else { continue }

@@ -19,6 +19,9 @@ struct Record: ParsableCommand {
     @Option(help: "Stop after this many seconds (default: until interrupted).")
     var seconds: Double?
 
+    @Flag(help: "Replace --out if it exists.")
+    var force = false
+
     func validate() throws {
         guard Replayer.venues.contains(venue) else { throw ValidationError("--venue must be one of \(Replayer.venues.joined(separator: ", ")), not '\(venue)'") }
         if let seconds, !(seconds > 0) { throw ValidationError("--seconds must be positive") }
@@ -47,7 +50,7 @@ struct Record: ParsableCommand {
         let server: HubServer
         do {
             server = try HubServer(config: config, logger: Logger(label: "streamhub.record"))
-            try server.record(to: out)
+            try server.record(to: out, overwrite: force)
         } catch {
             throw CLIError(message: "\(error)", code: 1)
         }
@@ -61,6 +64,7 @@ struct Record: ParsableCommand {
             throw CLIError(message: "\(error)", code: 1)
         }
         let r = server.recorder
+        if let failure = r?.failure { throw CLIError(message: failure, code: 1) }
         print("recorded \(r?.frames ?? 0) frames (\(r?.lines ?? 0) lines) from \(venue) to \(out)")
     }
 }

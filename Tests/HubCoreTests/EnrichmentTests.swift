@@ -128,6 +128,76 @@ final class EnrichmentTests: XCTestCase {
         XCTAssertEqual(number(others.first, "noVigProbability")!, (1 / 3.0) / (1 / 3.0 + 1 / 3.0 + 1 / 2.5), accuracy: 1e-12)
     }
 
+    func ticker(_ venue: String, _ instrument: String, bid: Double, ask: Double, bidSize: Double = 1, askSize: Double = 1, at: Int64 = 1000) -> Tick {
+        var t = Tick(source: venue, instrument: instrument, stream: .ticker, exchangeTime: at, receiveTime: at * 1000)
+        t.set(id("bid"), .number(bid))
+        t.set(id("ask"), .number(ask))
+        t.set(id("bidVolume"), .number(bidSize))
+        t.set(id("askVolume"), .number(askSize))
+        return t
+    }
+
+    func testCompositeBestBidOfferAndCryptoArbitrageAfterFees() throws {
+        var config = EnrichmentConfig()
+        config.fees = ["binance": 0.001, "coinbase": 0.006]
+        enrich = Enrich(properties: props, config: config)
+        enrich.load(mappings: [
+            InstrumentMapping(id: "BTC-USD", kind: .crypto, members: [.init(venue: "binance", instrument: "BTC/USDT"), .init(venue: "coinbase", instrument: "BTC/USD")])
+        ])
+        var (_, out) = feed(ticker("binance", "BTC/USDT", bid: 65_000, ask: 65_010, bidSize: 2, askSize: 3))
+        var composite = try XCTUnwrap(out.first { $0.channelName == "ticker.composite.BTC-USD" })
+        XCTAssertEqual(number(composite, "bid"), 65_000)
+        XCTAssertEqual(number(composite, "mid"), 65_005, "quote-derived properties on the composite too")
+        // Coinbase bids 65 500: crossed across venues, but 0.1 % + 0.6 % fees eat 0.69 %: no arbitrage.
+        (_, out) = feed(ticker("coinbase", "BTC/USD", bid: 65_400, ask: 65_420, bidSize: 0.5, askSize: 1))
+        composite = try XCTUnwrap(out.first { $0.channelName == "ticker.composite.BTC-USD" })
+        XCTAssertEqual(number(composite, "bid"), 65_400)
+        XCTAssertEqual(composite.value(id("bidVenue")), .string("coinbase"))
+        XCTAssertEqual(number(composite, "ask"), 65_010)
+        XCTAssertEqual(composite.value(id("askVenue")), .string("binance"))
+        XCTAssertFalse(out.contains { $0.stream == .arb }, "65400 × 0.994 = 65007.6 < 65010 × 1.001 = 65075.01")
+        // Coinbase bids 66 000: 66000 × 0.994 = 65604; cost 65075.01; edge = 528.99 / 65075.01 = 0.81289 %.
+        (_, out) = feed(ticker("coinbase", "BTC/USD", bid: 66_000, ask: 66_020, bidSize: 0.5, askSize: 1))
+        let arb = try XCTUnwrap(out.first { $0.stream == .arb })
+        XCTAssertEqual(arb.channelName, "arb.crypto.BTC-USD")
+        XCTAssertEqual(number(arb, "edge")!, (66_000 * 0.994 - 65_010 * 1.001) / (65_010 * 1.001), accuracy: 1e-12)
+        XCTAssertEqual(number(arb, "size"), 0.5, "the smaller of the two sizes")
+        XCTAssertEqual(arb.value(id("legs")), .string("buy binance 65010.0, sell coinbase 66000.0"))
+        // Removing the mapping retracts the opportunity.
+        var retracted: [Tick] = []
+        enrich.load(mappings: [], now: 5000) { retracted.append($0) }
+        XCTAssertEqual(retracted.first?.value(id("active")), .bool(false))
+        XCTAssertTrue(enrich.cryptoArbitrage.open.isEmpty)
+    }
+
+    func testPredictionArbitrageAcrossVenues() throws {
+        var config = EnrichmentConfig()
+        config.fees = ["kalshi": 0.01, "polymarket": 0]
+        enrich = Enrich(properties: props, config: config)
+        enrich.load(mappings: [
+            InstrumentMapping(id: "FED", kind: .prediction, members: [
+                .init(venue: "polymarket", instrument: "YES-TOKEN", side: "yes"), .init(venue: "polymarket", instrument: "NO-TOKEN", side: "no"),
+                .init(venue: "kalshi", instrument: "FED-K"),
+            ])
+        ])
+        func outcome(_ venue: String, _ instrument: String, _ fields: [(String, Double)]) -> Tick {
+            var t = Tick(source: venue, instrument: instrument, stream: .outcomes, exchangeTime: 1000, receiveTime: 0)
+            for (k, v) in fields { t.set(id(k), .number(v)) }
+            return t
+        }
+        feed(outcome("polymarket", "YES-TOKEN", [("bestBid", 0.40), ("bestAsk", 0.42)]))
+        feed(outcome("polymarket", "NO-TOKEN", [("bestBid", 0.57), ("bestAsk", 0.59)]))
+        // Kalshi YES 0.50 / NO 0.50: YES poly 0.42 + NO kalshi 0.50 × 1.01 = 0.925 → edge 7.5 %.
+        let (_, out) = feed(outcome("kalshi", "FED-K", [("yesBid", 0.48), ("yesAsk", 0.50), ("noBid", 0.48), ("noAsk", 0.50)]))
+        let arb = try XCTUnwrap(out.first { $0.stream == .arb })
+        XCTAssertEqual(arb.channelName, "arb.prediction.FED")
+        XCTAssertEqual(number(arb, "edge")!, 1 - (0.42 + 0.50 * 1.01), accuracy: 1e-12)
+        XCTAssertEqual(arb.value(id("legs")), .string("YES polymarket 0.42, NO kalshi 0.5"))
+        // Kalshi's NO rises to 0.60: 0.42 + 0.606 > 1 and 0.50 × 1.01 + 0.59 > 1 — closed.
+        let (_, closing) = feed(outcome("kalshi", "FED-K", [("yesAsk", 0.50), ("noAsk", 0.60)]))
+        XCTAssertEqual(closing.first { $0.stream == .arb }?.value(id("active")), .bool(false))
+    }
+
     func testOptionAnalytics() {
         // The captured BTC-24SEP21-8000-P ticker: S 32366.75, K 8000, a put, 0.1735 years to expiry.
         var t = Tick(source: "deribit", instrument: "BTC-24SEP21-8000-P", stream: .options, exchangeTime: 1_626_993_722_929, receiveTime: 0)

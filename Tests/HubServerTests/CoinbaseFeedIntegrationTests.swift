@@ -87,4 +87,18 @@ final class CoinbaseFeedIntegrationTests: XCTestCase {
         }
         XCTAssertEqual(try counter("binance", "reconnects"), 0)
     }
+
+    /// A host that does not resolve fails inside libwebsockets' connect call: still retried.
+    func testAnUnresolvableHostIsRetried() throws {
+        let other = try TestHub {
+            $0.feeds.coinbase.enabled = true
+            $0.feeds.coinbase.url = "ws://venue.invalid:9/ws"
+            $0.feeds.coinbase.feed.symbols = ["BTC/USD"]
+        }
+        defer { other.stop() }
+        try eventually(timeout: 20, "retried") {
+            let s = (try other.health()["sources"] as? [[String: Any]])?.first ?? [:]
+            return s["reconnects"] as? Int ?? 0 >= 2 && s["state"] as? String == "down"
+        }
+    }
 }

@@ -1,7 +1,9 @@
 import Foundation
 import HubCache
 import HubCore
-import HubServer
+@testable import HubServer
+import Venues
+import SimdJSON
 import HubTesting
 import XCTest
 
@@ -98,5 +100,30 @@ final class ReplayTests: XCTestCase {
         XCTAssertEqual(s.decodeErrors, 1)
         XCTAssertEqual(s.unreadableLines, 2)
         XCTAssertEqual(s.ticks, 0)
+    }
+
+    func testLinesRecordingsAndTimesEdgeCases() throws {
+        // CRLF endings, a last line without a newline, a line longer than a read chunk.
+        let f = "\(data!)/lines.txt"
+        let long = String(repeating: "x", count: 3 << 20)
+        try "a\r\n\(long)\nlast\r".write(toFile: f, atomically: true, encoding: .utf8)
+        let r = try LineReader(path: f)
+        XCTAssertEqual(try r.next().map { String(decoding: $0, as: UTF8.self) }, "a")
+        XCTAssertEqual(try r.next()?.count, 3 << 20)
+        XCTAssertEqual(try r.next().map { String(decoding: $0, as: UTF8.self) }, "last")
+        XCTAssertNil(try r.next())
+        // A recording line survives a round trip: quotes, newlines, control bytes, a tag.
+        let line = RecordedLine(time: 1795766400.123456, venue: "binance", kind: .http, url: "http://x/api?symbol=A", status: 200, tag: "depth:A:1", payload: Array("{\"a\":\"q\\\"\n\u{01}\"}".utf8))
+        var bytes = line.encoded()
+        XCTAssertEqual(bytes.last, UInt8(ascii: "\n"))
+        bytes.removeLast()
+        let back = bytes.withUnsafeBytes { RecordedLine.decode($0, parser: JSONParser()) }
+        XCTAssertEqual(back, line)
+        // Impossible times are unreadable lines, never a trap.
+        XCTAssertNil(CaptureLine("1e400: {}"))
+        XCTAssertNil(CaptureLine("1795766400000: {}"), "milliseconds, not seconds")
+        XCTAssertNil(Array(#"{"time":1e300,"venue":"orca","type":"in","frame":"x"}"#.utf8).withUnsafeBytes { RecordedLine.decode($0, parser: JSONParser()) })
+        // A payload containing a marker is not mistaken for one.
+        XCTAssertEqual(CaptureLine(#"1626993723.5: {"text":"a <- b"}"#), .received(time: 1626993723.5, payload: #"{"text":"a <- b"}"#))
     }
 }

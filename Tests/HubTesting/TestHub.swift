@@ -42,6 +42,7 @@ public final class TestHub: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: self.dataDirectory, withIntermediateDirectories: true)
         config.server.dataDir = self.dataDirectory
         config.properties.seedDirectory = Self.propertiesDirectory
+        config.mappings.seedFile = Self.repository.appendingPathComponent("config/mappings.yaml").path
         config.auth.jwtSecret = Self.jwtSecret
         config.auth.bootstrapAdminKey = Self.adminKey
         config.auth.rolesFile = Self.rolesFile

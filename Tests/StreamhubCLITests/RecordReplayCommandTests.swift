@@ -92,5 +92,12 @@ final class RecordReplayCommandTests: XCTestCase {
         XCTAssertTrue(missing.err.contains("cannot read the file"), missing.err)
         XCTAssertEqual(try run(["record", "--venue", "orca"]).code, 2, "--out is required")
         XCTAssertEqual(try run(["record", "--venue", "orca", "--out", "x", "--seconds", "-1"]).code, 2)
+        // An existing recording is kept unless --force.
+        let existing = tmp.appendingPathComponent("kept.jsonl").path
+        try "keep me".write(toFile: existing, atomically: true, encoding: .utf8)
+        let kept = try run(["record", "--config", try config(), "--data-dir", tmp.path, "--venue", "binance", "--seconds", "1", "--out", existing, "--log-level", "error"])
+        XCTAssertEqual(kept.code, 1)
+        XCTAssertTrue(kept.err.contains("exists (--force replaces it)"), kept.err)
+        XCTAssertEqual(try String(contentsOfFile: existing, encoding: .utf8), "keep me")
     }
 }

@@ -193,6 +193,10 @@ final class KalshiCodecTests: XCTestCase {
         XCTAssertEqual(adapter.status.state, .live)
         XCTAssertEqual(adapter.status.resyncs, 1)
         XCTAssertEqual(field(out.events.first { $0.stream == .book }, .asks), .levels([]))
+        // A late delta of the old subscription is ignored: the new book is not double-counted.
+        out = feed([#"{"type":"orderbook_delta","sid":1,"seq":6,"msg":{"market_ticker":"FED-23DEC-T3.00","price_dollars":"0.3000","delta_fp":"10.00","side":"yes"}}"#], into: adapter)
+        XCTAssertTrue(out.events.isEmpty)
+        XCTAssertEqual(adapter.status.gaps, 1)
         // Trades: price, count, taker side; a trade seq gap is counted (trades cannot be refetched).
         out = feed([
             #"{"type":"trade","sid":2,"seq":1,"msg":{"trade_id":"t1","market_ticker":"FED-23DEC-T3.00","yes_price_dollars":"0.3600","count_fp":"5.00","taker_side":"yes","ts":1669149841}}"#,
@@ -217,8 +221,13 @@ final class KalshiCodecTests: XCTestCase {
         let adapter = KalshiFeed(config: config)
         _ = adapter.connected(now: 0)
         guard case .reconnect = adapter.timer(now: 16_000_000_000).first else { return XCTFail("no snapshot within 15 s") }
-        _ = feed([#"{"type":"orderbook_snapshot","sid":1,"seq":1,"msg":{"market_ticker":"M"}}"#], into: adapter)
+        _ = feed([#"{"id":1,"type":"subscribed","msg":{"channel":"orderbook_delta","sid":1}}"#, #"{"type":"orderbook_snapshot","sid":1,"seq":1,"msg":{"market_ticker":"M"}}"#], into: adapter)
+        XCTAssertEqual(adapter.status.state, .live)
         XCTAssertEqual(adapter.timer(now: 2_000_000_000), [])
-        guard case .reconnect = adapter.timer(now: 30_000_000_000).first else { return XCTFail("stale") }
+        // Quiet for half the stale limit: a probe, whose answer counts as a heartbeat.
+        XCTAssertEqual(adapter.timer(now: 11_000_000_000), [.send(#"{"id":3,"cmd":"list_subscriptions","params":{}}"#)])
+        _ = feed([#"{"id":3,"type":"ok","msg":[{"channel":"orderbook_delta","sid":1}]}"#], into: adapter)
+        XCTAssertEqual(adapter.status.heartbeats, 1)
+        guard case .reconnect = adapter.timer(now: 30_000_000_000).first else { return XCTFail("stale: the probe was not answered either") }
     }
 }

@@ -61,7 +61,6 @@ final class OrcaCodecTests: XCTestCase {
             #"{"type":"hello","protocol":"orca.v2","heartbeatMs":5000}"#,
             #"{"type":"hello","protocol":"orca.v1","heartbeatMs":0}"#,
             #"{"type":"delta","stream":"soccer","changes":[]}"#,
-            #"{"type":"delta","stream":"soccer","seq":2,"changes":[{"kind":"teleport"}]}"#,
             #"{"type":"delta","stream":"soccer","seq":2,"changes":[{"kind":"price","eventId":"E","marketId":"ML","outcomeId":"home","bookmaker":"b","decimal":"x","american":1}]}"#,
             #"{"type":"snapshot","stream":"soccer","seq":1,"events":[{"eventId":"E","commenceTime":"tomorrow","status":"live"}]}"#,
             #"{"type":"snapshot","stream":"soccer","seq":1,"events":[{"eventId":"E","commenceTime":"2026-11-28T15:00:00Z","status":"live","markets":[{"marketId":"T","marketType":"total","line":"high"}]}]}"#,
@@ -70,6 +69,12 @@ final class OrcaCodecTests: XCTestCase {
         ] {
             XCTAssertThrowsError(try decode(bad), bad)
         }
+    }
+
+    func testUnknownChangeKindsAndFractionalTimesDecode() throws {
+        XCTAssertEqual(try decode(#"{"type":"delta","stream":"soccer","seq":2,"changes":[{"kind":"teleport"}]}"#), .delta(stream: "soccer", seq: 2, changes: [.unknown(kind: "teleport")]))
+        guard case .snapshot(_, _, let events) = try decode(#"{"type":"snapshot","stream":"s","seq":1,"events":[{"eventId":"E","commenceTime":"2026-11-28T15:00:00.000Z","status":"live"}]}"#) else { return XCTFail("snapshot") }
+        XCTAssertEqual(events.first?.commenceTime, 1_795_878_000_000)
     }
 
     // MARK: Adapter rules
@@ -177,6 +182,33 @@ final class OrcaCodecTests: XCTestCase {
         _ = feed([#"{"type":"error","id":9,"code":"UNKNOWN_STREAM","message":"no"}"#, "not json"], into: adapter)
         XCTAssertEqual(adapter.status.decodeErrors, 1)
         XCTAssertEqual(adapter.status.lastError?.hasPrefix("decode"), true)
+    }
+
+    func testARepeatedGapTakesASnapshotAndReplacedMarketsSuspendTheirQuotes() {
+        var config = OrcaFeedConfig()
+        config.streams = ["soccer"]
+        let adapter = OrcaFeed(config: config)
+        _ = adapter.connected(now: 1)
+        _ = feed([#"{"type":"hello","protocol":"orca.v1","serverTime":1,"heartbeatMs":1000,"streams":["soccer"]}"#, #"{"type":"subscribed","id":1,"stream":"soccer","seq":1,"resumed":false}"#, #"{"type":"snapshot","stream":"soccer","seq":1,"ts":1,"events":[\#(Self.event)]}"#], into: adapter)
+        // The market replaced by one without bet365: bet365's quote is published suspended.
+        var out = feed([#"{"type":"delta","stream":"soccer","seq":2,"ts":1,"changes":[{"kind":"market","eventId":"E1","market":{"marketId":"ML","marketType":"moneyline","outcomes":[{"outcomeId":"home","name":"A","prices":[{"bookmaker":"pinnacle","decimal":"2.2","american":120,"updatedAt":3}]},{"outcomeId":"away","name":"B","prices":[{"bookmaker":"pinnacle","decimal":"1.7","american":-143,"updatedAt":3}]}]}}]}"#], into: adapter)
+        XCTAssertEqual(out.events.last?.instrument, "E1/ML/home/bet365")
+        XCTAssertEqual(field(out.events.last, .suspended), .bool(true))
+        // A delta that cannot be decoded (seq 3 lost) → resume from 2; the replay loses it again → snapshot.
+        out = feed([price(4, "2.3000")], into: adapter)
+        XCTAssertEqual(out.actions, [.send(#"{"op":"subscribe","id":2,"stream":"soccer","fromSeq":2}"#)])
+        out = feed([#"{"type":"subscribed","id":2,"stream":"soccer","seq":4,"resumed":true}"#, "{broken seq 3", price(4, "2.3000")], into: adapter)
+        XCTAssertEqual(out.actions, [.send(#"{"op":"subscribe","id":3,"stream":"soccer"}"#)], "no endless resume")
+        XCTAssertEqual(adapter.status.gaps, 2)
+        // subscribed without resume: still awaiting until the snapshot.
+        out = feed([#"{"type":"subscribed","id":3,"stream":"soccer","seq":4,"resumed":false}"#, price(5, "9.9")], into: adapter)
+        XCTAssertTrue(out.events.isEmpty)
+        XCTAssertEqual(adapter.resyncing, ["soccer"])
+        _ = feed([#"{"type":"snapshot","stream":"soccer","seq":5,"ts":1,"events":[\#(Self.event)]}"#], into: adapter)
+        XCTAssertEqual(adapter.status.state, .live)
+        // A change of an unknown kind: a fresh snapshot.
+        out = feed([#"{"type":"delta","stream":"soccer","seq":6,"ts":1,"changes":[{"kind":"teleport"}]}"#], into: adapter)
+        XCTAssertEqual(out.actions, [.send(#"{"op":"subscribe","id":4,"stream":"soccer"}"#)])
     }
 
     func testStaleAndMissingHelloReconnect() {

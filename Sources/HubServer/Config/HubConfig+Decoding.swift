@@ -4,7 +4,7 @@ import Venues
 // Strict decoding: absent keys take defaults, unknown keys are errors naming their path.
 
 extension HubConfig: Decodable {
-    enum Keys: String, CodingKey, CaseIterable { case server, serve, feeds, properties, redis, auth, flags, enrichment }
+    enum Keys: String, CodingKey, CaseIterable { case server, serve, feeds, properties, redis, auth, flags, enrichment, mappings }
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
         self.init()
@@ -16,6 +16,7 @@ extension HubConfig: Decodable {
         auth = try c.value(.auth, auth)
         flags = try c.value(.flags, flags)
         enrichment = try c.decodeIfPresent(EnrichmentSection.self, forKey: .enrichment)?.config ?? enrichment
+        mappings = try c.value(.mappings, mappings)
     }
 }
 
@@ -29,6 +30,15 @@ struct EnrichmentSection: Decodable {
         config.sharpness = try c.value(.sharpness, config.sharpness)
         config.defaultSharpness = try c.value(.defaultSharpness, config.defaultSharpness)
         config.consensusHalfLifeSeconds = try c.value(.consensusHalfLifeSeconds, config.consensusHalfLifeSeconds)
+    }
+}
+
+extension HubConfig.Mappings: Decodable {
+    enum Keys: String, CodingKey, CaseIterable { case seedFile }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.strictContainer(Keys.self)
+        self.init()
+        seedFile = try c.value(.seedFile, seedFile)
     }
 }
 

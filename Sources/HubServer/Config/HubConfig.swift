@@ -12,12 +12,19 @@ public struct HubConfig: Sendable, Equatable {
     public var redis = Redis()
     public var auth = Auth()
     public var flags = Flags()
+    public var mappings = Mappings()
     /// Derived properties and cross-venue results (docs/guides/enrichment.md).
     public var enrichment = EnrichmentConfig()
 
     public init() {}
 
     /// Feature flags: the defaults loaded on first start, and the evaluation context.
+    public struct Mappings: Sendable, Equatable {
+        /// Instrument and event mappings loaded into the store on first start.
+        public var seedFile = "config/mappings.yaml"
+        public init() {}
+    }
+
     public struct Flags: Sendable, Equatable {
         /// Unleash client-features YAML, loaded into the store when it has no flags.
         public var seedFile = "config/flags.yaml"

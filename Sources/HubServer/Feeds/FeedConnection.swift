@@ -24,6 +24,8 @@ final class FeedConnection: WebSocketHandler {
     private var stopped = false
     private(set) var reconnects: UInt64 = 0
     private(set) var oversizedFrames: UInt64 = 0
+    private var connecting = false
+    private var failedWhileConnecting: String?
     /// When set, everything exchanged with the venue is written to a recording.
     var recorder: FeedRecorder?
     private(set) var connectedAt: UInt64 = 0
@@ -69,8 +71,19 @@ final class FeedConnection: WebSocketHandler {
             adapter.disconnected(now: MonotonicClock.nanoseconds(), reason: "handshake headers: \(error)")
             return scheduleReconnect("handshake headers: \(error)")
         }
-        connection = loop.connect(to: url, headers: headers, handler: self)
         recorder?.record(adapter.source, .open, url: urlText)
+        // libwebsockets may fail the attempt inside the call (a name that does not resolve):
+        // the closed callback then arrives before `connection` is set.
+        connecting = true
+        failedWhileConnecting = nil
+        let c = loop.connect(to: url, headers: headers, handler: self)
+        connecting = false
+        if let reason = failedWhileConnecting {
+            recorder?.record(adapter.source, .close, reason.utf8)
+            adapter.disconnected(now: MonotonicClock.nanoseconds(), reason: reason)
+            return scheduleReconnect(reason)
+        }
+        connection = c
     }
 
     private func scheduleReconnect(_ reason: String) {
@@ -103,8 +116,10 @@ final class FeedConnection: WebSocketHandler {
                     switch result {
                     case .success(let response):
                         r = .response(status: response.status, body: response.body)
-                        recorder?.record(adapter.source, .http, url: url, status: response.status, response.body)
-                    case .failure(let e): r = .failed("\(e)")
+                        recorder?.record(adapter.source, .http, url: url, status: response.status, tag: tag, response.body)
+                    case .failure(let e):
+                        r = .failed("\(e)")
+                        recorder?.record(adapter.source, .http, url: url, status: 0, tag: tag, "\(e)".utf8)
                     }
                     let start = MonotonicClock.nanoseconds()
                     let actions = adapter.fetched(tag: tag, r, now: start, wallMicros: WallClock.microseconds()) { pipeline.process($0) }
@@ -159,6 +174,10 @@ final class FeedConnection: WebSocketHandler {
     }
 
     func webSocketClosed(_ c: WebSocketConnection, error: String?) {
+        if connecting {
+            failedWhileConnecting = error ?? "connection failed"
+            return
+        }
         guard c === connection else { return }
         connection = nil
         let reason = error ?? "closed by venue\(c.peerCloseCode.map { " (\($0))" } ?? "")"

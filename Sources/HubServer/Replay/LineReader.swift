@@ -6,6 +6,8 @@ final class LineReader {
     private let handle: FileHandle
     private var buffer: [UInt8] = []
     private var start = 0
+    /// Where the search for the next newline resumes (bytes before it hold none).
+    private var scanFrom = 0
     private var eof = false
     /// Bytes consumed so far (for progress).
     private(set) var bytesRead = 0
@@ -20,20 +22,23 @@ final class LineReader {
     /// The next line, or nil at the end of the file.
     func next() throws -> ArraySlice<UInt8>? {
         while true {
-            if let nl = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            if let nl = buffer[max(start, scanFrom)...].firstIndex(of: UInt8(ascii: "\n")) {
                 var line = buffer[start..<nl]
                 bytesRead += nl + 1 - start
                 start = nl + 1
+                scanFrom = start
                 if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
                 return line
             }
             if eof {
                 guard start < buffer.count else { return nil }
-                let line = buffer[start...]
+                var line = buffer[start...]
                 bytesRead += buffer.count - start
                 start = buffer.count
+                if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
                 return line
             }
+            scanFrom = buffer.count - start
             buffer.removeFirst(start)
             start = 0
             let chunk = try handle.read(upToCount: 1 << 20) ?? Data()

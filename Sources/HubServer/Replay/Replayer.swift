@@ -73,6 +73,7 @@ public final class Replayer {
         _ = hub.restore(history.restore(), decoder: StoredValueDecoder(registry: registry))
         let transform = Transform(registry: registry, schemas: HubServer.venueSchemas)
         pipeline = Pipeline(transform: transform, enrich: Enrich(properties: registry.table, config: config.enrichment), hub: hub)
+        pipeline.enrich.load(mappings: try HubServer.loadMappings(store: store, seedFile: config.mappings.seedFile, logger: logger))
     }
 
     /// Waits for the history writer (Redis) to drain and stops it.
@@ -136,6 +137,7 @@ public final class Replayer {
 
         var feed: FeedAdapter?
         var opened = false  // a connection of the recording is open (frames arrived or it connected)
+        var lastTimer: UInt64 = 0
         var fetches: [String: String] = [:]  // URL → tag of the adapter's outstanding fetches
         let emit: (RawEvent) -> Void = { [pipeline] in pipeline.process($0) }
         func perform(_ actions: [FeedAction]) {
@@ -182,11 +184,25 @@ public final class Replayer {
                 let f = try adapter(nil)
                 perform(f.received(bytes, now: now, wallMicros: wall, emit: emit))
             }
-            func answer(_ url: String?, status: Int, _ body: [UInt8]) throws {
+            func answer(_ url: String?, tag recorded: String?, status: Int, _ body: [UInt8]) throws {
                 summary.httpResponses += 1
                 let f = try adapter(nil)
-                guard let url, let tag = fetchTag(url, &fetches) else { return }
-                perform(f.fetched(tag: tag, .response(status: status, body: body), now: now, wallMicros: wall, emit: emit))
+                // Our recordings name the fetch they answer; captures are matched by URL.
+                let tag: String?
+                if let recorded {
+                    tag = recorded
+                    fetches = fetches.filter { $0.value != recorded }
+                } else {
+                    tag = url.flatMap { fetchTag($0, &fetches) }
+                }
+                guard let tag else { return }
+                let result: FetchResult = status == 0 ? .failed(String(decoding: body, as: UTF8.self)) : .response(status: status, body: body)
+                perform(f.fetched(tag: tag, result, now: now, wallMicros: wall, emit: emit))
+            }
+            // The adapter's once-a-second timer runs on the recording's clock (snapshot retries…).
+            if let f = feed, opened, now > lastTimer + 1_000_000_000 {
+                lastTimer = now
+                perform(f.timer(now: now))
             }
             switch line {
             case .capture(let c):
@@ -195,7 +211,7 @@ public final class Replayer {
                 case .received(_, let payload):
                     var bytes = Array(payload.utf8)
                     try bytes.withUnsafeMutableBytes { try receive(UnsafeRawBufferPointer($0)) }
-                case .http(let url, _, let body): try answer(String(url), status: 200, Array(body.utf8))
+                case .http(let url, _, let body): try answer(String(url), tag: nil, status: 200, Array(body.utf8))
                 case .sent: summary.sentFrames += 1
                 }
             case .recorded(let r):
@@ -203,7 +219,7 @@ public final class Replayer {
                 switch r.kind {
                 case .open: try connect(r.url)
                 case .received: try r.payload.withUnsafeBytes { try receive($0) }
-                case .http: try answer(r.url, status: r.status ?? 200, r.payload)
+                case .http: try answer(r.url, tag: r.tag, status: r.status ?? 200, r.payload)
                 case .sent: summary.sentFrames += 1
                 case .close: feed?.disconnected(now: now, reason: String(decoding: r.payload, as: UTF8.self))
                 }

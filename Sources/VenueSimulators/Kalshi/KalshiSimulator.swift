@@ -200,7 +200,8 @@ public final class KalshiSimulator: WebSocketHandler, @unchecked Sendable {
 
     private func step() {
         let ms = WallClock.milliseconds()
-        guard !books.isEmpty else { return }
+        // A silent venue is frozen: books and sequence numbers resume where they stopped.
+        guard !books.isEmpty, ms >= silentUntil else { return }
         let markets = books.keys.sorted()
         let market = markets[Int(rng.next() % UInt64(markets.count))]
         var b = books[market]!
@@ -226,7 +227,6 @@ public final class KalshiSimulator: WebSocketHandler, @unchecked Sendable {
             lastPrice[market] = max(1, min(99, price))
             tradeText = (lastPrice[market]!, n, takerYes)
         }
-        guard ms >= silentUntil else { return }
         for c in clients.values {
             for sid in c.subscriptions.keys.sorted() {
                 guard let s = c.subscriptions[sid], s.markets.contains(market) else { continue }
@@ -292,6 +292,11 @@ public final class KalshiSimulator: WebSocketHandler, @unchecked Sendable {
                     }
                 }
             }
+        case "list_subscriptions":
+            // A silent venue answers nothing.
+            guard WallClock.milliseconds() >= silentUntil else { return }
+            let subs = c.subscriptions.keys.sorted().map { #"{"channel":"\#(c.subscriptions[$0]!.channel)","sid":\#($0)}"# }.joined(separator: ",")
+            enqueue(Array(#"{"id":\#(id ?? 0),"type":"ok","msg":[\#(subs)]}"#.utf8), to: c)
         case "unsubscribe":
             guard let sids = params["sids"] as? [NSNumber] else { return reply(c, id: id, error: 2, "Params required") }
             stats.withLock { $0.unsubscribes += 1 }

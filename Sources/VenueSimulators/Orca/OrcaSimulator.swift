@@ -58,7 +58,13 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
         var line: Double?
         var outcomes: [(id: String, name: String, participant: String?)]
         var fair: [Double]
-        var updatedAt: [Int64]
+        /// Each bookmaker's prices (per outcome) and when it last quoted: what snapshots show.
+        var quotes: [String: (decimals: [Double], at: Int64)] = [:]
+
+        /// The bookmaker quotes the current fair probabilities at its margin.
+        mutating func requote(_ book: (name: String, margin: Double), at: Int64) {
+            quotes[book.name] = (fair.map { OrcaSimulator.decimal($0, margin: book.margin) }, at)
+        }
     }
 
     struct SimEvent {
@@ -93,7 +99,13 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
         lc.clientTLS = false
         loop = try EventLoop(configuration: lc, webSocketHandler: self)
         let start = (WallClock.milliseconds() / 3_600_000 + 24) * 3_600_000
-        for s in config.streams { streams[s] = SimStream(events: Self.events(s, start: start)) }
+        for s in config.streams {
+            var events = Self.events(s, start: start)
+            for e in events.indices {
+                for m in events[e].markets.indices { for b in Self.bookmakers { events[e].markets[m].requote(b, at: startedAt) } }
+            }
+            streams[s] = SimStream(events: events)
+        }
     }
 
     public var port: Int { loop.port }
@@ -119,8 +131,16 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
     /// market returns it to the simulated price.
     public func quote(event: String, market: String, outcome: String, bookmaker: String, decimal: Double) {
         loop.execute { [self] in
-            guard let name = streams.keys.sorted().first(where: { streams[$0]!.events.contains { $0.id == event } }) else { return }
+            guard let name = streams.keys.sorted().first(where: { streams[$0]!.events.contains { $0.id == event } }),
+                let ei = streams[name]!.events.firstIndex(where: { $0.id == event }),
+                let mi = streams[name]!.events[ei].markets.firstIndex(where: { $0.id == market }),
+                let k = streams[name]!.events[ei].markets[mi].outcomes.firstIndex(where: { $0.id == outcome }),
+                streams[name]!.events[ei].markets[mi].quotes[bookmaker] != nil
+            else { return }
             let now = WallClock.milliseconds()
+            // Stored like any quote, so snapshots and resumes agree.
+            streams[name]!.events[ei].markets[mi].quotes[bookmaker]!.decimals[k] = decimal
+            streams[name]!.events[ei].markets[mi].quotes[bookmaker]!.at = now
             publish(name, [#"{"kind":"price","eventId":"\#(event)","marketId":"\#(market)","outcomeId":"\#(outcome)","bookmaker":"\#(bookmaker)","decimal":"\#(String(format: "%.4f", decimal))","american":\#(Self.american(decimal)),"updatedAt":\#(now),"suspended":false}"#])
         }
     }
@@ -129,16 +149,16 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
 
     static func events(_ sport: String, start: Int64) -> [SimEvent] {
         func ml3(_ h: String, _ a: String, _ p: [Double]) -> SimMarket {
-            SimMarket(id: "ML", type: "moneyline", outcomes: [("home", h, h), ("draw", "Draw", nil), ("away", a, a)], fair: p, updatedAt: [])
+            SimMarket(id: "ML", type: "moneyline", outcomes: [("home", h, h), ("draw", "Draw", nil), ("away", a, a)], fair: p)
         }
         func ml2(_ h: String, _ a: String, _ p: Double) -> SimMarket {
-            SimMarket(id: "ML", type: "moneyline", outcomes: [("home", h, h), ("away", a, a)], fair: [p, 1 - p], updatedAt: [])
+            SimMarket(id: "ML", type: "moneyline", outcomes: [("home", h, h), ("away", a, a)], fair: [p, 1 - p])
         }
         func spread(_ h: String, _ a: String, _ line: Double) -> SimMarket {
-            SimMarket(id: "SP\(text(line, sign: true))", type: "spread", line: line, outcomes: [("home", "\(h) \(text(line))", h), ("away", "\(a) \(text(-line, sign: true))", a)], fair: [0.5, 0.5], updatedAt: [])
+            SimMarket(id: "SP\(text(line, sign: true))", type: "spread", line: line, outcomes: [("home", "\(h) \(text(line))", h), ("away", "\(a) \(text(-line, sign: true))", a)], fair: [0.5, 0.5])
         }
         func total(_ line: Double) -> SimMarket {
-            SimMarket(id: "TOT-\(text(line))", type: "total", line: line, outcomes: [("over", "Over \(text(line))", nil), ("under", "Under \(text(line))", nil)], fair: [0.5, 0.5], updatedAt: [])
+            SimMarket(id: "TOT-\(text(line))", type: "total", line: line, outcomes: [("over", "Over \(text(line))", nil), ("under", "Under \(text(line))", nil)], fair: [0.5, 0.5])
         }
         switch sport {
         case "soccer":
@@ -173,15 +193,16 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
 
     // MARK: Wire text
 
-    private func priceText(_ m: SimMarket, _ k: Int, _ book: (name: String, margin: Double), _ at: Int64, suspended: Bool) -> String {
-        let d = Self.decimal(m.fair[k], margin: book.margin)
-        return #""bookmaker":"\#(book.name)","decimal":"\#(String(format: "%.4f", d))","american":\#(Self.american(d)),"updatedAt":\#(at),"suspended":\#(suspended)"#
+    /// One bookmaker's stored price for outcome `k`.
+    private func priceText(_ m: SimMarket, _ k: Int, _ book: String, suspended: Bool) -> String {
+        let q = m.quotes[book]!
+        return #""bookmaker":"\#(book)","decimal":"\#(String(format: "%.4f", q.decimals[k]))","american":\#(Self.american(q.decimals[k])),"updatedAt":\#(q.at),"suspended":\#(suspended)"#
     }
 
     private func marketText(_ m: SimMarket, _ e: SimEvent) -> String {
         let outcomes = m.outcomes.indices.map { k -> String in
             let o = m.outcomes[k]
-            let prices = Self.bookmakers.map { "{" + priceText(m, k, $0, m.updatedAt.first ?? startedAt, suspended: e.status == "suspended") + "}" }.joined(separator: ",")
+            let prices = Self.bookmakers.filter { m.quotes[$0.name] != nil }.map { "{" + priceText(m, k, $0.name, suspended: e.status == "suspended") + "}" }.joined(separator: ",")
             let participant = o.participant.map { #","participant":"\#($0)""# } ?? ""
             return #"{"outcomeId":"\#(o.id)","name":"\#(o.name)"\#(participant),"prices":[\#(prices)]}"#
         }.joined(separator: ",")
@@ -236,9 +257,10 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
             let old = e.markets[ti]
             var line = old.line! + (rng.next() % 2 == 0 ? 0.5 : -0.5)
             if line < 0.5 { line = old.line! + 0.5 }
-            var m = SimMarket(id: "TOT-\(Self.text(line))", type: "total", line: line, outcomes: [("over", "Over \(Self.text(line))", nil), ("under", "Under \(Self.text(line))", nil)], fair: [0.5, 0.5], updatedAt: [now])
+            var m = SimMarket(id: "TOT-\(Self.text(line))", type: "total", line: line, outcomes: [("over", "Over \(Self.text(line))", nil), ("under", "Under \(Self.text(line))", nil)], fair: [0.5, 0.5])
             m.fair = [0.45 + Double(rng.next() % 10) / 100, 0]
             m.fair[1] = 1 - m.fair[0]
+            for b in Self.bookmakers { m.requote(b, at: now) }
             e.markets[ti] = m
             changes.append(#"{"kind":"market","eventId":"\#(e.id)","market":\#(marketText(m, e))}"#)
             changes.append(#"{"kind":"marketRemoved","eventId":"\#(e.id)","marketId":"\#(old.id)"}"#)
@@ -250,11 +272,11 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
             m.fair[k] = min(0.9, max(0.05, m.fair[k] * (0.97 + Double(rng.next() % 61) / 1000)))
             let sum = m.fair.reduce(0, +)
             m.fair = m.fair.map { $0 / sum }
-            m.updatedAt = [now]
-            e.markets[mi] = m
             let book = Self.bookmakers[Int(rng.next() % UInt64(Self.bookmakers.count))]
+            m.requote(book, at: now)
+            e.markets[mi] = m
             for k in m.outcomes.indices {
-                changes.append(#"{"kind":"price","eventId":"\#(e.id)","marketId":"\#(m.id)","outcomeId":"\#(m.outcomes[k].id)",\#(priceText(m, k, book, now, suspended: e.status == "suspended"))}"#)
+                changes.append(#"{"kind":"price","eventId":"\#(e.id)","marketId":"\#(m.id)","outcomeId":"\#(m.outcomes[k].id)",\#(priceText(m, k, book.name, suspended: e.status == "suspended"))}"#)
             }
         }
         s.events[ei] = e

@@ -13,18 +13,20 @@ public enum CaptureLine: Equatable, Sendable {
     public init?(_ line: Substring) {
         // Received frames start with the timestamp; the other kinds with a URL.
         if let first = line.first, first.isNumber {
-            guard let colon = line.firstIndex(of: ":"), let t = Double(line[..<colon]) else { return nil }
+            guard let colon = line.firstIndex(of: ":"), let t = Double(line[..<colon]), RecordedLine.plausible(t) else { return nil }
             self = .received(time: t, payload: line[line.index(after: colon)...].drop { $0 == " " })
             return
         }
-        if let r = line.range(of: " <-> ") {
-            guard let t = Double(line[r.upperBound...].trimmingCharacters(in: .whitespaces)) else { return nil }
+        // Markers are looked for before the payload (which may contain them): up to the first ": ".
+        let head = line.range(of: ": ").map { line[..<$0.lowerBound] } ?? line[...]
+        if let r = head.range(of: " <-> ") {
+            guard let t = Double(line[r.upperBound...].trimmingCharacters(in: .whitespaces)), RecordedLine.plausible(t) else { return nil }
             self = .connected(url: line[..<r.lowerBound], time: t)
             return
         }
         for (marker, kind) in [(" <- ", 0), (" -> ", 1)] {
-            guard let r = line.range(of: marker), let colon = line[r.upperBound...].firstIndex(of: ":") else { continue }
-            guard let t = Double(line[r.upperBound..<colon]) else { return nil }
+            guard let r = head.range(of: marker), let colon = line[r.upperBound...].firstIndex(of: ":") else { continue }
+            guard let t = Double(line[r.upperBound..<colon]), RecordedLine.plausible(t) else { return nil }
             let rest = line[line.index(after: colon)...].drop { $0 == " " }
             self = kind == 0 ? .sent(url: line[..<r.lowerBound], time: t, payload: rest) : .http(url: line[..<r.lowerBound], time: t, body: rest)
             return

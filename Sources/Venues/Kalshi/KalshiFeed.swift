@@ -21,6 +21,10 @@ public final class KalshiFeed: FeedAdapter {
     private var nextID: Int64 = 1
     private var pendingBook: Set<Int64> = []
     private var connectedAt: UInt64 = 0
+    /// Kalshi's pings are answered by the WebSocket layer and never seen here, so a quiet market
+    /// is probed with `list_subscriptions`; its answer proves the connection alive.
+    private var probeID: Int64?
+    private var lastProbe: UInt64 = 0
     private var resyncDeadline = ResyncDeadline()
 
     public init(config: KalshiFeedConfig) {
@@ -56,6 +60,8 @@ public final class KalshiFeed: FeedAdapter {
         lastSeq.removeAll()
         bookSID = nil
         pendingBook.removeAll()
+        probeID = nil
+        lastProbe = now
         return [subscribeBooks(), command("subscribe", #"{"channels":["ticker","trade"],"market_tickers":\#(marketList)}"#).1]
     }
 
@@ -71,6 +77,13 @@ public final class KalshiFeed: FeedAdapter {
         if silent > config.staleAfterSeconds { return [.reconnect(reason: "stale: no message for \(Int(silent)) s")] }
         if status.state == .connecting && Double(now &- connectedAt) / 1e9 > 15 { return [.reconnect(reason: "no book snapshots within 15 s")] }
         if let give = resyncDeadline.check(status.state, now: now) { return [give] }
+        let probeAfter = min(config.probeAfterSeconds, config.staleAfterSeconds / 2)
+        if silent > probeAfter, Double(now &- lastProbe) / 1e9 > probeAfter {
+            lastProbe = now
+            let (id, action) = command("list_subscriptions", "{}")
+            probeID = id
+            return [action]
+        }
         return []
     }
 
@@ -89,11 +102,16 @@ public final class KalshiFeed: FeedAdapter {
         switch m {
         case .subscribed(let id, let channel, let sid):
             if channel == "orderbook_delta", let id, pendingBook.remove(id) != nil { bookSID = sid }
-        case .ok:
-            break
+        case .ok(let id):
+            if let id, id == probeID {
+                probeID = nil
+                status.heartbeats += 1
+            }
         case .error(_, let code, let message):
             status.lastError = "venue error \(code): \(message)"
         case .snapshot(let sid, let seq, let market, let yes, let no):
+            // Only the current book subscription counts: an old one's messages may still arrive.
+            guard sid == bookSID else { break }
             lastSeq[sid] = seq
             var y = OrderBook(), n = OrderBook()
             for l in yes { y.set(.bid, price: l.price, amount: l.amount) }
@@ -102,11 +120,13 @@ public final class KalshiFeed: FeedAdapter {
             books[market] = (y, n)
             publish(market, wallMicros, emit)
         case .delta(let sid, let seq, let market, let price, let delta, let yes):
+            guard sid == bookSID else { break }
             if let last = lastSeq[sid], seq != last + 1 {
                 status.gaps += 1
                 status.lastError = "orderbook seq gap on sid \(sid): expected \(last + 1), got \(seq); resubscribing"
                 books.removeAll()
                 lastSeq[sid] = nil
+                bookSID = nil
                 actions.append(command("unsubscribe", #"{"sids":[\#(sid)]}"#).1)
                 actions.append(subscribeBooks())
                 break

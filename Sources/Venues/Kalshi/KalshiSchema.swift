@@ -44,5 +44,8 @@ public struct KalshiFeedConfig: Sendable, Equatable {
     /// Kalshi pings every 10 s (answered by the WebSocket layer); with no data frame for this
     /// long the connection is treated as stale.
     public var staleAfterSeconds = 120.0
+    /// After this long without a data frame the adapter asks `list_subscriptions`, whose answer
+    /// keeps a quiet but healthy connection from going stale.
+    public var probeAfterSeconds = 30.0
     public init() {}
 }

@@ -104,7 +104,9 @@ public final class OrcaCodec {
     static func event(_ e: JSONElement) throws -> OrcaEvent {
         guard e.kind == .object else { throw fail("an event is not an object") }
         let start = try string(e, "commenceTime")
-        guard let date = try? Date.ISO8601FormatStyle().parse(start) else { throw fail("commenceTime '\(start)' is not ISO 8601") }
+        guard let date = (try? Date.ISO8601FormatStyle().parse(start)) ?? (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(start)) else {
+            throw fail("commenceTime '\(start)' is not ISO 8601")
+        }
         return OrcaEvent(
             eventId: try string(e, "eventId"), sport: e["sport"]?.string ?? "", league: e["league"]?.string ?? "",
             participants: e["participants"]?.array.map { $0.compactMap(\.string) } ?? [], commenceTime: Int64((date.timeIntervalSince1970 * 1000).rounded()),
@@ -130,6 +132,6 @@ public final class OrcaCodec {
         }
         if kind.stringEquals("eventStatus") { return .eventStatus(eventId: try string(e, "eventId"), status: try string(e, "status")) }
         if kind.stringEquals("eventRemoved") { return .eventRemoved(eventId: try string(e, "eventId")) }
-        throw fail("unknown change kind \(kind.string ?? "?")")
+        return .unknown(kind: kind.string ?? "?")
     }
 }

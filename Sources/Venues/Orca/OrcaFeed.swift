@@ -27,6 +27,8 @@ public final class OrcaFeed: FeedAdapter {
     private var connectedAt: UInt64 = 0
     private var nextID: Int64 = 1
     private var firstSyncDone: Set<String> = []
+    /// The seq a stream was last resumed from after a gap.
+    private var lastGapAt: [String: Int64] = [:]
 
     public init(config: OrcaFeedConfig) {
         self.config = config
@@ -73,9 +75,19 @@ public final class OrcaFeed: FeedAdapter {
         return .send(#"{"op":"subscribe","id":\#(id),"stream":"\#(stream)"}"#)
     }
 
+    /// A gap: resume from the last applied seq — unless the last resume found a gap at that
+    /// same seq again (a delta we cannot decode keeps coming back): then a snapshot.
     private func gap(_ stream: String, _ reason: String, now: UInt64) -> FeedAction {
         status.gaps += 1
-        status.lastError = "\(stream): \(reason); resuming from \(streams[stream]?.seq ?? 0)"
+        let last = streams[stream]?.seq
+        if let last, lastGapAt[stream] == last {
+            status.lastError = "\(stream): \(reason) again after resuming from \(last); taking a snapshot"
+            streams[stream]!.seq = nil
+            lastGapAt[stream] = nil
+        } else {
+            status.lastError = "\(stream): \(reason); resuming from \(last ?? 0)"
+            lastGapAt[stream] = last
+        }
         return subscribe(stream, now: now)
     }
 
@@ -104,8 +116,13 @@ public final class OrcaFeed: FeedAdapter {
             }
         case .subscribed(_, let stream, _, let resumed):
             guard streams[stream] != nil else { break }
-            streams[stream]!.awaiting = false
-            if resumed { status.resyncs += 1 }
+            // Not resumed: a snapshot follows, and until it comes the stream is still awaited.
+            if resumed {
+                streams[stream]!.awaiting = false
+                status.resyncs += 1
+            } else {
+                streams[stream]!.seq = nil
+            }
         case .snapshot(let stream, let seq, let events):
             guard config.streams.contains(stream) else { break }
             var s = streams[stream] ?? Stream()
@@ -134,6 +151,7 @@ public final class OrcaFeed: FeedAdapter {
                 actions.append(gap(stream, "seq \(seq) after \(last)", now: now))
                 break
             }
+            lastGapAt[stream] = nil
             var consistent = true
             for c in changes { consistent = apply(c, to: &s, wallMicros, emit) && consistent }
             s.seq = seq
@@ -188,10 +206,14 @@ public final class OrcaFeed: FeedAdapter {
             return true
         case .market(let eventId, let market):
             guard var e = s.events[eventId] else { return unknown("market for unknown event \(eventId)") }
+            let old = e.markets.first { $0.marketId == market.marketId }
             if let mi = e.markets.firstIndex(where: { $0.marketId == market.marketId }) { e.markets[mi] = market } else { e.markets.append(market) }
             s.events[eventId] = e
             for o in market.outcomes { for p in o.prices { quote(e, market, o, p, suspended: false, wallMicros, emit) } }
+            if let old { suspendVanished(e, [old], wallMicros, emit) }
             return true
+        case .unknown(let kind):
+            return unknown("a change of kind '\(kind)'")
         case .marketRemoved(let eventId, let marketId):
             guard var e = s.events[eventId], let mi = e.markets.firstIndex(where: { $0.marketId == marketId }) else {
                 return unknown("removal of unknown market \(eventId)/\(marketId)")
@@ -201,8 +223,10 @@ public final class OrcaFeed: FeedAdapter {
             for o in m.outcomes { for p in o.prices { quote(e, m, o, p, suspended: true, wallMicros, emit) } }
             return true
         case .event(let e):
+            let old = s.events[e.eventId]
             s.events[e.eventId] = e
             publish(e, wallMicros, emit)
+            if let old { suspendVanished(e, old.markets, wallMicros, emit) }
             return true
         case .eventStatus(let eventId, let st):
             guard var e = s.events[eventId] else { return unknown("status of unknown event \(eventId)") }
@@ -221,6 +245,15 @@ public final class OrcaFeed: FeedAdapter {
     private func unknown(_ what: String) -> Bool {
         status.lastError = "inconsistent delta: \(what); taking a new snapshot"
         return false
+    }
+
+    /// Quotes of `before` that `e` no longer holds are published one last time, suspended.
+    private func suspendVanished(_ e: OrcaEvent, _ before: [OrcaMarket], _ wallMicros: Int64, _ emit: (RawEvent) -> Void) {
+        for m in before {
+            for o in m.outcomes {
+                for p in o.prices where !e.quote(m.marketId, o.outcomeId, p.bookmaker) { quote(e, m, o, p, suspended: true, wallMicros, emit) }
+            }
+        }
     }
 
     private func publish(_ e: OrcaEvent, _ wallMicros: Int64, _ emit: (RawEvent) -> Void) {

@@ -70,6 +70,8 @@ public enum OrcaChange: Equatable, Sendable {
     case event(OrcaEvent)
     case eventStatus(eventId: String, status: String)
     case eventRemoved(eventId: String)
+    /// A kind this client does not know (a newer server): the stream is taken again from a snapshot.
+    case unknown(kind: String)
 }
 
 /// One decoded `orca.v1` message.

@@ -9,6 +9,7 @@ public final class Enrich: @unchecked Sendable {
     private let probability: ProbabilityEnricher
     private let option: OptionEnricher
     private let oddsMarkets: OddsMarketEnricher
+    private let crossVenue: CrossVenueEnricher
     /// Ticks that gained at least one derived property, and derived ticks emitted.
     public private(set) var derived: UInt64 = 0
     public private(set) var emitted: UInt64 = 0
@@ -18,6 +19,21 @@ public final class Enrich: @unchecked Sendable {
         probability = ProbabilityEnricher(properties)
         option = OptionEnricher(properties)
         oddsMarkets = OddsMarketEnricher(properties, config: config)
+        crossVenue = CrossVenueEnricher(properties, config: config)
+    }
+
+    /// Crypto and prediction arbitrage (`arb.crypto.*`, `arb.prediction.*`).
+    public var cryptoArbitrage: ArbitrageTracker { crossVenue.crypto }
+    public var predictionArbitrage: ArbitrageTracker { crossVenue.prediction }
+    public var mappings: [InstrumentMapping] { crossVenue.mappings }
+
+    /// Applies a new set of mappings (at start, and on every change through `/api/mappings`);
+    /// opportunities of removed or changed mappings are retracted through `emit`.
+    public func load(mappings: [InstrumentMapping], now: Int64 = WallClock.milliseconds(), emit: (Tick) -> Void = { _ in }) {
+        crossVenue.load(mappings, now: now, receiveTime: now * 1000) { t in
+            emitted += 1
+            emit(t)
+        }
     }
 
     /// Sportsbook arbitrage (`arb.sportsbook.*`).
@@ -41,5 +57,12 @@ public final class Enrich: @unchecked Sendable {
             break
         }
         if added { derived += 1 }
+        // Composite quotes get the quote-derived properties too (mid, spread of the best prices).
+        crossVenue.observe(tick) { t in
+            var t = t
+            if t.stream == .ticker { _ = quote.enrich(&t) }
+            emitted += 1
+            emit(t)
+        }
     }
 }

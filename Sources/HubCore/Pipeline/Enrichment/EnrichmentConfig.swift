@@ -7,5 +7,7 @@ public struct EnrichmentConfig: Sendable, Equatable {
     public var defaultSharpness = 0.2
     /// Consensus v2 halves a quote's weight every this many seconds of age.
     public var consensusHalfLifeSeconds = 60.0
+    /// Taker fee per venue as a fraction of the price, charged on each arbitrage leg.
+    public var fees: [String: Double] = ["binance": 0.001, "coinbase": 0.006, "deribit": 0.0005, "polymarket": 0, "kalshi": 0.01]
     public init() {}
 }

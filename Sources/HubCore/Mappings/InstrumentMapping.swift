@@ -1,0 +1,96 @@
+/// The same asset or event across venues: BTC/USDT on Binance ↔ BTC-USD on Coinbase ↔
+/// BTC-PERPETUAL on Deribit; a Polymarket market ↔ a Kalshi ticker ↔ an ORCA event. Cross-venue
+/// enrichment (best bid/offer, arbitrage) works on mappings; `config/mappings.yaml` seeds them,
+/// `/api/mappings` edits them.
+public struct InstrumentMapping: Codable, Equatable, Sendable {
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        /// Exchange tickers of one asset (`ticker.<venue>.<instrument>`): composite best bid/offer, arbitrage after fees.
+        case crypto
+        /// Prediction-market outcomes of one question (`outcomes.<venue>.<instrument>`): YES on one venue + NO on another.
+        case prediction
+        /// One real-world event across venues (an ORCA event, its prediction markets): a reference, no computation yet.
+        case event
+    }
+
+    public struct Member: Codable, Equatable, Sendable {
+        /// The venue as in channel names (`binance`).
+        public var venue: String
+        /// The venue's instrument as in channel names (`BTC/USDT`, `FED-CUT-YES`, `EPL-ARS-CHE`).
+        public var instrument: String
+        /// Prediction markets: the outcome the instrument pays on — `yes` or `no` for a
+        /// Polymarket token; absent for a market that quotes both sides (a Kalshi ticker).
+        public var side: String?
+
+        public init(venue: String, instrument: String, side: String? = nil) {
+            self.venue = venue
+            self.instrument = instrument
+            self.side = side
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case venue, instrument, side }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.strictContainer(CodingKeys.self)
+            venue = try c.decode(String.self, forKey: .venue)
+            instrument = try c.decode(String.self, forKey: .instrument)
+            side = try c.decodeIfPresent(String.self, forKey: .side)
+        }
+    }
+
+    public var id: String
+    public var kind: Kind
+    public var description: String
+    public var members: [Member]
+
+    public init(id: String, kind: Kind, description: String = "", members: [Member]) {
+        self.id = id
+        self.kind = kind
+        self.description = description
+        self.members = members
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case id, kind, description, members }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.strictContainer(CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        kind = try c.decode(Kind.self, forKey: .kind)
+        description = try c.decodeIfPresent(String.self, forKey: .description) ?? ""
+        members = try c.decode([Member].self, forKey: .members)
+    }
+}
+
+/// A mapping that cannot be used, with the field at fault (`members[1].side`).
+public struct MappingError: Error, Equatable, CustomStringConvertible {
+    public let field: String
+    public let message: String
+    public var description: String { "\(field): \(message)" }
+}
+
+extension InstrumentMapping {
+    /// Checks what the enrichment relies on; the error names the field.
+    public func check() throws(MappingError) {
+        func fail(_ field: String, _ message: String) -> MappingError { MappingError(field: field, message: message) }
+        guard !id.isEmpty, id.utf8.count <= 128, (try? ChannelPattern(parsing: "arb.x.\(id)"))?.isExact == true else {
+            throw fail("id", "must be 1–128 printable characters without space, quote, backslash or *")
+        }
+        guard description.utf8.count <= 1024 else { throw fail("description", "longer than 1024 bytes") }
+        guard members.count >= 2 else { throw fail("members", "a mapping joins at least two instruments") }
+        var seen: Set<String> = []
+        for (i, m) in members.enumerated() {
+            guard (try? ChannelPattern(parsing: "ticker.\(m.venue).x"))?.venue == m.venue, !m.venue.isEmpty else {
+                throw fail("members[\(i)].venue", "'\(m.venue.prefix(40))' is not a venue name ([a-z0-9_-], at most 32)")
+            }
+            guard (try? ChannelPattern(parsing: "ticker.x.\(m.instrument)"))?.isExact == true else {
+                throw fail("members[\(i)].instrument", "'\(m.instrument.prefix(40))' is not an instrument name")
+            }
+            if let side = m.side {
+                guard kind == .prediction else { throw fail("members[\(i)].side", "only prediction mappings have sides") }
+                guard side == "yes" || side == "no" else { throw fail("members[\(i)].side", "must be yes or no") }
+            }
+            guard seen.insert("\(m.venue).\(m.instrument)").inserted else {
+                throw fail("members[\(i)]", "\(m.venue) \(m.instrument) is listed twice")
+            }
+        }
+    }
+}
