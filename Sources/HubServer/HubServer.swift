@@ -456,6 +456,12 @@ public final class HubServer: @unchecked Sendable {
         let audit = AuditAPI(gateway: gateway)
         let features = FeaturesAPI(identity: identity, gateway: gateway, registry: registry)
         let streams = StreamsAPI(hub: hub, monitor: monitor)
+        let mappings = MappingsAPI(gateway: gateway, pipeline: pipeline)
+        let arbitrage = ArbitrageAPI(enrich: pipeline.enrich, registry: registry)
+        let orca = OrcaAPI(feeds: { [unowned self] in feeds.compactMap { $0.adapter as? OrcaFeed } }, enrich: pipeline.enrich, registry: registry)
+        mappings.routes(router)
+        arbitrage.routes(router)
+        orca.routes(router)
         properties.routes(router)
         state.routes(router)
         auth.routes(router)
@@ -464,7 +470,7 @@ public final class HubServer: @unchecked Sendable {
         audit.routes(router)
         features.routes(router)
         streams.routes(router)
-        apis += [properties, state, auth, users, roles, audit, features, streams]
+        apis += [properties, state, auth, users, roles, audit, features, streams, mappings, arbitrage, orca]
     }
 
     /// Every REST route with its declared access: `open`, `authenticated` or the scope.

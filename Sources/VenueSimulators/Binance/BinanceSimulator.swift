@@ -74,6 +74,12 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, @unchecked S
 
     public func stop() { loop.stop() }
 
+    /// Moves a symbol's market to `price` (tests drive cross-venue arbitrage): from the next
+    /// step the book and best prices sit around it, levels left on the wrong side removed.
+    public func move(_ symbol: String, to price: Double) {
+        loop.execute { [self] in books[symbol]?.levels.mid = price }
+    }
+
     public func inject(_ fault: SimulatorFault) {
         loop.execute { [self] in apply(fault) }
     }

@@ -79,6 +79,12 @@ public final class CoinbaseSimulator: WebSocketHandler, @unchecked Sendable {
 
     public func stop() { loop.stop() }
 
+    /// Moves a product's market to `price` (tests drive cross-venue arbitrage): from the next
+    /// step the book and best prices sit around it, levels left on the wrong side removed.
+    public func move(_ product: String, to price: Double) {
+        loop.execute { [self] in books[product]?.mid = price }
+    }
+
     public func inject(_ fault: SimulatorFault) {
         loop.execute { [self] in apply(fault) }
     }

@@ -56,11 +56,13 @@ final class CrossVenueEnricher {
         prediction = ArbitrageTracker(kind: "prediction", properties: p)
     }
 
-    var mappings: [InstrumentMapping] { states.map(\.mapping) }
+    /// Every mapping, `event` ones included (they are listed, not computed on).
+    private(set) var mappings: [InstrumentMapping] = []
 
     /// Replaces the mappings. Quotes of members that stay are kept; opportunities of mappings
     /// that are gone or changed are retracted.
     func load(_ mappings: [InstrumentMapping], now: Int64, receiveTime: Int64, emit: (Tick) -> Void) {
+        self.mappings = mappings
         var old: [String: State] = [:]
         for s in states { old[s.mapping.id] = s }
         states = []

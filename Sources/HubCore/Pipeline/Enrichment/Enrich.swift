@@ -27,6 +27,11 @@ public final class Enrich: @unchecked Sendable {
     public var predictionArbitrage: ArbitrageTracker { crossVenue.prediction }
     public var mappings: [InstrumentMapping] { crossVenue.mappings }
 
+    /// The best line and consensus of one sportsbook outcome, as its aggregate channel carries them.
+    public func oddsAggregate(source: String, event: String, market: String, outcome: String) -> [Field]? {
+        oddsMarkets.aggregate(source: source, event: event, market: market, outcome: outcome)
+    }
+
     /// Applies a new set of mappings (at start, and on every change through `/api/mappings`);
     /// opportunities of removed or changed mappings are retracted through `emit`.
     public func load(mappings: [InstrumentMapping], now: Int64 = WallClock.milliseconds(), emit: (Tick) -> Void = { _ in }) {

@@ -74,6 +74,11 @@ final class OddsMarketEnricher {
     /// The markets held (REST and tests): `<source>:<event>/<market>`.
     var marketCount: Int { markets.count }
 
+    /// What the aggregate channel `odds.<source>.<event>/<market>/<outcome>` carries now.
+    func aggregate(source: String, event: String, market: String, outcome: String) -> [Field]? {
+        markets[source + ":" + event + "/" + market]?.published[outcome]
+    }
+
     func enrich(_ tick: inout Tick, emit: (Tick) -> Void) {
         // <event>/<market>/<outcome>/<bookmaker>; an aggregate (three parts) is ours: skip.
         let parts = tick.instrument.split(separator: "/", omittingEmptySubsequences: false)
