@@ -20,16 +20,17 @@ extension HubConfig: Decodable {
     }
 }
 
-/// `enrichment:` — sharp books of consensus v1, sharpness weights and half-life of v2.
+/// `enrichment:` — sharp books of consensus v1, sharpness weights and half-life of v2, fees.
 struct EnrichmentSection: Decodable {
     var config = EnrichmentConfig()
-    enum Keys: String, CodingKey, CaseIterable { case sharpBooks, sharpness, defaultSharpness, consensusHalfLifeSeconds }
+    enum Keys: String, CodingKey, CaseIterable { case sharpBooks, sharpness, defaultSharpness, consensusHalfLifeSeconds, fees }
     init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
         config.sharpBooks = try c.value(.sharpBooks, config.sharpBooks)
         config.sharpness = try c.value(.sharpness, config.sharpness)
         config.defaultSharpness = try c.value(.defaultSharpness, config.defaultSharpness)
         config.consensusHalfLifeSeconds = try c.value(.consensusHalfLifeSeconds, config.consensusHalfLifeSeconds)
+        config.fees = try c.value(.fees, config.fees)
     }
 }
 
