@@ -56,4 +56,22 @@ final class EnrichmentIntegrationTests: XCTestCase {
         let closed = try XCTUnwrap(try c.waitFor { $0["ch"] as? String == "arb.sportsbook.EPL-ARS-CHE/ML" && ($0["data"] as? [String: Any])?["active"] as? Bool == false }["data"] as? [String: Any])
         XCTAssertEqual(closed["firstSeen"] as? Int, opened["firstSeen"] as? Int)
     }
+
+    /// Consensus v2 reaches a session only while `sharp-books-v2` is on for it (analysts and
+    /// admins by default); v1 reaches every premium session.
+    func testConsensusV2FollowsTheSessionsFlag() throws {
+        func user(_ name: String, _ role: String) throws -> String {
+            let r = try hub.request("POST", "/api/users", #"{"username":"\#(name)","roles":["\#(role)"]}"#)
+            XCTAssertEqual(r.status, 201, r.text)
+            let id = try XCTUnwrap(((r.json as? [String: Any])?["user"] as? [String: Any])?["id"] as? Int)
+            return try hub.token(subject: "\(id)")
+        }
+        for (role, seesV2) in [("premium", false), ("analyst", true)] {
+            let c = try TestClient.connect("ws://127.0.0.1:\(hub.port)/ws?access_token=\(try user("u-\(role)", role))")
+            c.send(#"{"id":1,"op":"subscribe","channel":"odds.orca.EPL-ARS-CHE/ML/home"}"#)
+            let d = try XCTUnwrap(try c.waitFor { $0["ch"] as? String == "odds.orca.EPL-ARS-CHE/ML/home" && $0["data"] != nil }["data"] as? [String: Any])
+            XCTAssertNotNil(d["sharpConsensus"] as? Double, role)
+            XCTAssertEqual(d["sharpConsensusV2"] != nil, seesV2, role)
+        }
+    }
 }

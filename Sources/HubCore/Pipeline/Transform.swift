@@ -61,8 +61,9 @@ public final class Transform: @unchecked Sendable {
             unknownSource += 1
             return nil
         }
+        // Room for the derived properties enrichment appends (up to eight), so it never reallocates.
         var fields: [Field] = []
-        fields.reserveCapacity(event.fields.count + 4)
+        fields.reserveCapacity(event.fields.count + 8)
         for raw in event.fields {
             let k = Int(raw.key)
             guard k < map.ids.count else {

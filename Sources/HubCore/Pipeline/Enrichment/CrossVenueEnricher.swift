@@ -33,8 +33,8 @@ final class CrossVenueEnricher {
     private let bid, ask, bidVolume, askVolume, bidVenue, askVenue: PropertyID
     private let bestBid, bestAsk, yesBid, yesAsk, noAsk, lastPrice: PropertyID
     private var states: [State] = []
-    /// Channel name → (state index, member index).
-    private var index: [String: [(Int, Int)]] = [:]
+    /// Member channel → (state index, member index). Keyed by parts, so a lookup builds no string.
+    private var index: [ChannelKey: [(Int, Int)]] = [:]
     let crypto: ArbitrageTracker
     let prediction: ArbitrageTracker
 
@@ -71,8 +71,8 @@ final class CrossVenueEnricher {
             let s = State(m)
             if let before = old[m.id], before.mapping == m { s.quotes = before.quotes }
             for (i, member) in m.members.enumerated() {
-                let stream = m.kind == .crypto ? "ticker" : "outcomes"
-                index["\(stream).\(member.venue).\(member.instrument)", default: []].append((states.count, i))
+                let key = ChannelKey(stream: m.kind == .crypto ? .ticker : .outcomes, source: member.venue, instrument: member.instrument)
+                index[key, default: []].append((states.count, i))
             }
             states.append(s)
         }
@@ -85,7 +85,9 @@ final class CrossVenueEnricher {
     }
 
     func observe(_ tick: Tick, emit: (Tick) -> Void) {
-        guard tick.stream == .ticker || tick.stream == .outcomes, let hits = index[tick.channelName] else { return }
+        guard tick.stream == .ticker || tick.stream == .outcomes, !index.isEmpty,
+            let hits = index[ChannelKey(stream: tick.stream, source: tick.source, instrument: tick.instrument)]
+        else { return }
         for (si, mi) in hits {
             let s = states[si]
             var q = s.quotes[mi]

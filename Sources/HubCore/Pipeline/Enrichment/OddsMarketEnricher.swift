@@ -127,7 +127,8 @@ final class OddsMarketEnricher {
     private func aggregate(_ m: Market, now: Int64, receiveTime: Int64, emit: (Tick) -> Void) {
         // Each complete bookmaker's no-vig probabilities and the age of its oldest quote.
         var noVigs: [(book: String, p: [String: Double], updated: Int64)] = []
-        for book in m.books.keys.sorted() {
+        let bookNames = m.books.keys.sorted()
+        for book in bookNames {
             guard let o = bookOverround(m, book), let quotes = m.books[book] else { continue }
             var p: [String: Double] = [:]
             for out in m.outcomes { p[out] = 1 / quotes[out]!.decimal / o }
@@ -137,7 +138,7 @@ final class OddsMarketEnricher {
         var bests: [(out: String, d: Double, book: String)] = []
         for out in m.outcomes {
             var best: (d: Double, book: String)?
-            for book in m.books.keys.sorted() {
+            for book in bookNames {
                 guard let q = m.books[book]?[out], !q.suspended, q.decimal > 1 else { continue }
                 if best == nil || q.decimal > best!.d { best = (q.decimal, book) }
             }
