@@ -142,12 +142,20 @@ final class EnrichmentTests: XCTestCase {
         config.fees = ["binance": 0.001, "coinbase": 0.006]
         enrich = Enrich(properties: props, config: config)
         enrich.load(mappings: [
-            InstrumentMapping(id: "BTC-USD", kind: .crypto, members: [.init(venue: "binance", instrument: "BTC/USDT"), .init(venue: "coinbase", instrument: "BTC/USD")])
+            InstrumentMapping(id: "BTC-USD", kind: .crypto, members: [
+                .init(venue: "binance", instrument: "BTC/USDT"), .init(venue: "coinbase", instrument: "BTC/USD"),
+                .init(venue: "deribit", instrument: "BTC-PERPETUAL", role: "reference"),
+            ])
         ])
+        // The reference member (Deribit's index) is shown, never traded: its 80 000 bid is ignored.
+        var deribit = ticker("deribit", "BTC-PERPETUAL", bid: 80_000, ask: 80_010)
+        deribit.set(id("indexPrice"), .number(65_003.5))
+        feed(deribit)
         var (_, out) = feed(ticker("binance", "BTC/USDT", bid: 65_000, ask: 65_010, bidSize: 2, askSize: 3))
         var composite = try XCTUnwrap(out.first { $0.channelName == "ticker.composite.BTC-USD" })
         XCTAssertEqual(number(composite, "bid"), 65_000)
         XCTAssertEqual(number(composite, "mid"), 65_005, "quote-derived properties on the composite too")
+        XCTAssertEqual(number(composite, "indexPrice"), 65_003.5)
         // Coinbase bids 65 500: crossed across venues, but 0.1 % + 0.6 % fees eat 0.69 %: no arbitrage.
         (_, out) = feed(ticker("coinbase", "BTC/USD", bid: 65_400, ask: 65_420, bidSize: 0.5, askSize: 1))
         composite = try XCTUnwrap(out.first { $0.channelName == "ticker.composite.BTC-USD" })

@@ -20,21 +20,29 @@ public struct InstrumentMapping: Codable, Equatable, Sendable {
         /// Prediction markets: the outcome the instrument pays on — `yes` or `no` for a
         /// Polymarket token; absent for a market that quotes both sides (a Kalshi ticker).
         public var side: String?
+        /// Crypto: `reference` — the member's `indexPrice` (Deribit's BTC index, carried by its
+        /// perpetual's ticker) is shown on the composite quote, and its quotes take no part in the
+        /// best bid/offer or arbitrage. Absent: a tradable quote.
+        public var role: String?
 
-        public init(venue: String, instrument: String, side: String? = nil) {
+        public init(venue: String, instrument: String, side: String? = nil, role: String? = nil) {
             self.venue = venue
             self.instrument = instrument
             self.side = side
+            self.role = role
         }
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case venue, instrument, side }
+        enum CodingKeys: String, CodingKey, CaseIterable { case venue, instrument, side, role }
 
         public init(from decoder: Decoder) throws {
             let c = try decoder.strictContainer(CodingKeys.self)
             venue = try c.decode(String.self, forKey: .venue)
             instrument = try c.decode(String.self, forKey: .instrument)
             side = try c.decodeIfPresent(String.self, forKey: .side)
+            role = try c.decodeIfPresent(String.self, forKey: .role)
         }
+
+        public var isReference: Bool { role == "reference" }
     }
 
     public var id: String
@@ -87,6 +95,10 @@ extension InstrumentMapping {
             if let side = m.side {
                 guard kind == .prediction else { throw fail("members[\(i)].side", "only prediction mappings have sides") }
                 guard side == "yes" || side == "no" else { throw fail("members[\(i)].side", "must be yes or no") }
+            }
+            if let role = m.role {
+                guard kind == .crypto else { throw fail("members[\(i)].role", "only crypto mappings have reference members") }
+                guard role == "reference" else { throw fail("members[\(i)].role", "must be reference") }
             }
             guard seen.insert("\(m.venue).\(m.instrument)").inserted else {
                 throw fail("members[\(i)]", "\(m.venue) \(m.instrument) is listed twice")

@@ -36,12 +36,9 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, @unchecked S
         var updateId: UInt64
     }
 
-    final class Client {
-        let connection: WebSocketConnection
-        var outbox: Deque<[UInt8]> = []
+    final class Client: SimulatorClient {
         /// venue symbol → streams (`bookTicker`, `aggTrade`, `trade`, `depth@100ms`).
         var streams: [String: Set<String>] = [:]
-        init(_ c: WebSocketConnection) { connection = c }
     }
 
     public init(config: BinanceSimulatorConfig = BinanceSimulatorConfig()) throws {
@@ -153,13 +150,7 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, @unchecked S
     }
 
     private func enqueue(_ frame: [UInt8], to c: Client) {
-        guard c.connection.isOpen else { return }
-        if c.outbox.count >= config.maxQueuedFrames {
-            c.connection.kill()
-            return
-        }
-        c.outbox.append(frame)
-        c.connection.requestWritable()
+        c.send(frame, limit: config.maxQueuedFrames)
     }
 
     // MARK: REST
@@ -204,10 +195,10 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, @unchecked S
     }
 
     public func webSocketWritable(_ connection: WebSocketConnection, frame: inout FrameBuffer) -> WritableResult {
-        guard let c = connection.context as? Client, let next = c.outbox.popFirst() else { return .idle }
-        frame.append(next)
-        stats.withLock { $0.framesSent += 1 }
-        return .text(more: !c.outbox.isEmpty)
+        guard let c = connection.context as? Client else { return .idle }
+        let result = c.write(into: &frame)
+        if result != .idle { stats.withLock { $0.framesSent += 1 } }
+        return result
     }
 
     public func webSocketReceived(_ connection: WebSocketConnection, _ message: IncomingMessage) {

@@ -46,13 +46,10 @@ public final class CoinbaseSimulator: WebSocketHandler, @unchecked Sendable {
         public var gapsInjected = 0
     }
 
-    final class Client {
-        let connection: WebSocketConnection
-        var outbox: Deque<[UInt8]> = []
+    final class Client: SimulatorClient {
         var sequence: UInt64 = 0
         /// channel → products (heartbeats: empty set).
         var channels: [String: Set<String>] = [:]
-        init(_ c: WebSocketConnection) { connection = c }
     }
 
     public init(config: CoinbaseSimulatorConfig = CoinbaseSimulatorConfig()) throws {
@@ -127,13 +124,7 @@ public final class CoinbaseSimulator: WebSocketHandler, @unchecked Sendable {
     }
 
     private func enqueue(_ frame: [UInt8], to c: Client) {
-        guard c.connection.isOpen else { return }
-        if c.outbox.count >= config.maxQueuedFrames {
-            c.connection.kill()
-            return
-        }
-        c.outbox.append(frame)
-        c.connection.requestWritable()
+        c.send(frame, limit: config.maxQueuedFrames)
     }
 
     private func levels(_ product: String, _ changes: (bids: [(Double, Double)], asks: [(Double, Double)])) -> String {
@@ -200,10 +191,10 @@ public final class CoinbaseSimulator: WebSocketHandler, @unchecked Sendable {
     }
 
     public func webSocketWritable(_ connection: WebSocketConnection, frame: inout FrameBuffer) -> WritableResult {
-        guard let c = connection.context as? Client, let next = c.outbox.popFirst() else { return .idle }
-        frame.append(next)
-        stats.withLock { $0.framesSent += 1 }
-        return .text(more: !c.outbox.isEmpty)
+        guard let c = connection.context as? Client else { return .idle }
+        let result = c.write(into: &frame)
+        if result != .idle { stats.withLock { $0.framesSent += 1 } }
+        return result
     }
 
     public func webSocketReceived(_ connection: WebSocketConnection, _ message: IncomingMessage) {

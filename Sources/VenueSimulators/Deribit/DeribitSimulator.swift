@@ -30,16 +30,13 @@ public final class DeribitSimulator: WebSocketHandler, @unchecked Sendable {
         public var gapsInjected = 0
     }
 
-    final class Client {
-        let connection: WebSocketConnection
-        var outbox: Deque<[UInt8]> = []
+    final class Client: SimulatorClient {
         /// instrument → (stream, channel name as subscribed)
         var channels: [String: [(stream: Substring, channel: String)]] = [:]
         var authorized = false
         var heartbeat: LoopTimer?
         var awaitingTest = false
 
-        init(_ c: WebSocketConnection) { connection = c }
 
         func isSubscribed(_ channel: String) -> Bool {
             channels.values.contains { $0.contains { $0.channel == channel } }
@@ -158,13 +155,7 @@ public final class DeribitSimulator: WebSocketHandler, @unchecked Sendable {
     }
 
     private func send(_ frame: [UInt8], to c: Client) {
-        guard c.connection.isOpen else { return }
-        if c.outbox.count >= config.maxQueuedFrames {
-            c.connection.kill()  // a venue drops clients that do not keep up
-            return
-        }
-        c.outbox.append(frame)
-        c.connection.requestWritable()
+        c.send(frame, limit: config.maxQueuedFrames)
     }
 
     // MARK: WebSocketHandler
@@ -186,10 +177,10 @@ public final class DeribitSimulator: WebSocketHandler, @unchecked Sendable {
     }
 
     public func webSocketWritable(_ connection: WebSocketConnection, frame: inout FrameBuffer) -> WritableResult {
-        guard let c = connection.context as? Client, let next = c.outbox.popFirst() else { return .idle }
-        frame.append(next)
-        stats.withLock { $0.framesSent += 1 }
-        return .text(more: !c.outbox.isEmpty)
+        guard let c = connection.context as? Client else { return .idle }
+        let result = c.write(into: &frame)
+        if result != .idle { stats.withLock { $0.framesSent += 1 } }
+        return result
     }
 
     public func webSocketReceived(_ connection: WebSocketConnection, _ message: IncomingMessage) {

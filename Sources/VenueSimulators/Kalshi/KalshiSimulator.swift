@@ -59,12 +59,9 @@ public final class KalshiSimulator: WebSocketHandler, @unchecked Sendable {
         var seq: Int64 = 0
     }
 
-    final class Client {
-        let connection: WebSocketConnection
-        var outbox: Deque<[UInt8]> = []
+    final class Client: SimulatorClient {
         var subscriptions: [Int64: Subscription] = [:]
         var nextSID: Int64 = 1
-        init(_ c: WebSocketConnection) { connection = c }
     }
 
     public init(config: KalshiSimulatorConfig) throws {
@@ -247,13 +244,7 @@ public final class KalshiSimulator: WebSocketHandler, @unchecked Sendable {
     }
 
     private func enqueue(_ frame: [UInt8], to c: Client) {
-        guard c.connection.isOpen else { return }
-        if c.outbox.count >= config.maxQueuedFrames {
-            c.connection.kill()
-            return
-        }
-        c.outbox.append(frame)
-        c.connection.requestWritable()
+        c.send(frame, limit: config.maxQueuedFrames)
     }
 
     private func reply(_ c: Client, id: Int64?, error code: Int, _ message: String) {
@@ -331,10 +322,10 @@ public final class KalshiSimulator: WebSocketHandler, @unchecked Sendable {
     }
 
     public func webSocketWritable(_ connection: WebSocketConnection, frame: inout FrameBuffer) -> WritableResult {
-        guard let c = connection.context as? Client, let next = c.outbox.popFirst() else { return .idle }
-        frame.append(next)
-        stats.withLock { $0.framesSent += 1 }
-        return .text(more: !c.outbox.isEmpty)
+        guard let c = connection.context as? Client else { return .idle }
+        let result = c.write(into: &frame)
+        if result != .idle { stats.withLock { $0.framesSent += 1 } }
+        return result
     }
 
     public func webSocketReceived(_ connection: WebSocketConnection, _ message: IncomingMessage) {

@@ -83,11 +83,8 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
         var history: Deque<(seq: Int64, text: String)> = []
     }
 
-    final class Client {
-        let connection: WebSocketConnection
-        var outbox: Deque<[UInt8]> = []
+    final class Client: SimulatorClient {
         var streams: Set<String> = []
-        init(_ c: WebSocketConnection) { connection = c }
     }
 
     public init(config: OrcaSimulatorConfig = OrcaSimulatorConfig()) throws {
@@ -315,13 +312,7 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
     }
 
     private func enqueue(_ frame: [UInt8], to c: Client) {
-        guard c.connection.isOpen else { return }
-        if c.outbox.count >= config.maxQueuedFrames {
-            c.connection.kill()
-            return
-        }
-        c.outbox.append(frame)
-        c.connection.requestWritable()
+        c.send(frame, limit: config.maxQueuedFrames)
     }
 
     private func send(_ text: String, to c: Client) { enqueue(Array(text.utf8), to: c) }
@@ -393,10 +384,10 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
     }
 
     public func webSocketWritable(_ connection: WebSocketConnection, frame: inout FrameBuffer) -> WritableResult {
-        guard let c = connection.context as? Client, let next = c.outbox.popFirst() else { return .idle }
-        frame.append(next)
-        stats.withLock { $0.framesSent += 1 }
-        return .text(more: !c.outbox.isEmpty)
+        guard let c = connection.context as? Client else { return .idle }
+        let result = c.write(into: &frame)
+        if result != .idle { stats.withLock { $0.framesSent += 1 } }
+        return result
     }
 
     public func webSocketReceived(_ connection: WebSocketConnection, _ message: IncomingMessage) {

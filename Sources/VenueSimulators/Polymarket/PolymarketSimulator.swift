@@ -45,12 +45,9 @@ public final class PolymarketSimulator: WebSocketHandler, @unchecked Sendable {
         public var gapsInjected = 0
     }
 
-    final class Client {
-        let connection: WebSocketConnection
-        var outbox: Deque<[UInt8]> = []
+    final class Client: SimulatorClient {
         var assets: Set<String> = []
         var custom = false
-        init(_ c: WebSocketConnection) { connection = c }
     }
 
     public init(config: PolymarketSimulatorConfig = PolymarketSimulatorConfig()) throws {
@@ -164,13 +161,7 @@ public final class PolymarketSimulator: WebSocketHandler, @unchecked Sendable {
     }
 
     private func enqueue(_ frame: [UInt8], to c: Client) {
-        guard c.connection.isOpen else { return }
-        if c.outbox.count >= config.maxQueuedFrames {
-            c.connection.kill()
-            return
-        }
-        c.outbox.append(frame)
-        c.connection.requestWritable()
+        c.send(frame, limit: config.maxQueuedFrames)
     }
 
     // MARK: WebSocketHandler
@@ -192,10 +183,10 @@ public final class PolymarketSimulator: WebSocketHandler, @unchecked Sendable {
     }
 
     public func webSocketWritable(_ connection: WebSocketConnection, frame: inout FrameBuffer) -> WritableResult {
-        guard let c = connection.context as? Client, let next = c.outbox.popFirst() else { return .idle }
-        frame.append(next)
-        stats.withLock { $0.framesSent += 1 }
-        return .text(more: !c.outbox.isEmpty)
+        guard let c = connection.context as? Client else { return .idle }
+        let result = c.write(into: &frame)
+        if result != .idle { stats.withLock { $0.framesSent += 1 } }
+        return result
     }
 
     public func webSocketReceived(_ connection: WebSocketConnection, _ message: IncomingMessage) {

@@ -1,7 +1,8 @@
 /// Cross-venue results of the mappings, incremental per mapping: a tick on a mapped channel
 /// updates its member's quote and recomputes that one mapping.
 /// - crypto (`ticker.<venue>.<instrument>` members): the composite best bid and offer on
-///   `ticker.composite.<id>` (`bid`, `ask`, their sizes and venues), and `arb.crypto.<id>` while
+///   `ticker.composite.<id>` (`bid`, `ask`, their sizes and venues, and the `indexPrice` of a
+///   reference member such as Deribit's index), and `arb.crypto.<id>` while
 ///   selling at the best bid beats buying at the best ask on another venue after both taker fees:
 ///   edge = (bid × (1 − fee_sell) − ask × (1 + fee_buy)) / (ask × (1 + fee_buy)).
 /// - prediction (`outcomes.<venue>.<instrument>` members): `arb.prediction.<id>` while YES on one
@@ -16,6 +17,8 @@ final class CrossVenueEnricher {
         var ask: Double?
         var bidSize: Double?
         var askSize: Double?
+        /// A reference member's index price.
+        var index: Double?
     }
 
     final class State {
@@ -30,7 +33,7 @@ final class CrossVenueEnricher {
     }
 
     private let config: EnrichmentConfig
-    private let bid, ask, bidVolume, askVolume, bidVenue, askVenue: PropertyID
+    private let bid, ask, bidVolume, askVolume, bidVenue, askVenue, indexPrice: PropertyID
     private let bestBid, bestAsk, yesBid, yesAsk, noAsk, lastPrice: PropertyID
     private var states: [State] = []
     /// Member channel → (state index, member index). Keyed by parts, so a lookup builds no string.
@@ -46,6 +49,7 @@ final class CrossVenueEnricher {
         askVolume = p.intern("askVolume")
         bidVenue = p.intern("bidVenue")
         askVenue = p.intern("askVenue")
+        indexPrice = p.intern("indexPrice")
         bestBid = p.intern("bestBid")
         bestAsk = p.intern("bestAsk")
         yesBid = p.intern("yesBid")
@@ -95,6 +99,7 @@ final class CrossVenueEnricher {
                 switch f.id {
                 case bid where s.mapping.kind == .crypto: q.bid = f.value.number
                 case ask where s.mapping.kind == .crypto: q.ask = f.value.number
+                case indexPrice where s.mapping.members[mi].isReference: q.index = f.value.number
                 case bidVolume: q.bidSize = f.value.number
                 case askVolume: q.askSize = f.value.number
                 // Prediction: `bid` holds the member's YES ask, `ask` its NO ask.
@@ -118,7 +123,12 @@ final class CrossVenueEnricher {
 
     private func composite(_ s: State, _ tick: Tick, _ emit: (Tick) -> Void) {
         var bidAt = -1, askAt = -1
+        var index: Double?
         for (i, q) in s.quotes.enumerated() {
+            if s.mapping.members[i].isReference {
+                index = q.index ?? index
+                continue
+            }
             guard let b = q.bid, let a = q.ask, b > 0, a > 0 else { continue }
             if bidAt < 0 || b > s.quotes[bidAt].bid! { bidAt = i }
             if askAt < 0 || a < s.quotes[askAt].ask! { askAt = i }
@@ -132,6 +142,7 @@ final class CrossVenueEnricher {
         var fields = [Field(bid, .number(best.bid)), Field(ask, .number(best.ask)), Field(bidVenue, .string(sell)), Field(askVenue, .string(buy))]
         if let v = best.bidSize { fields.append(Field(bidVolume, .number(v))) }
         if let v = best.askSize { fields.append(Field(askVolume, .number(v))) }
+        if let index { fields.append(Field(indexPrice, .number(index))) }
         if fields != s.published {
             s.published = fields
             emit(Tick(source: "composite", instrument: s.mapping.id, stream: .ticker, exchangeTime: tick.exchangeTime, receiveTime: tick.receiveTime, fields: fields))
