@@ -123,4 +123,30 @@ final class KalshiFeedIntegrationTests: XCTestCase {
         XCTAssertNotEqual(try source("kalshi")["state"] as? String, "live")
         try eventually(timeout: 10, "coinbase unaffected") { try self.source("coinbase")["state"] as? String == "live" }
     }
+
+    func testAMarketTheVenueDoesNotKnowDoesNotStopTheOthers() throws {
+        // A venue that lists one market only; the hub asks for two.
+        let (priv, pub) = try KalshiAuth.generateKeyPair()
+        let keyFile = FileManager.default.temporaryDirectory.appendingPathComponent("kalshi-\(UUID()).pem").path
+        try priv.write(toFile: keyFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: keyFile) }
+        var sc = KalshiSimulatorConfig()
+        sc.publicKeyPEM = pub
+        sc.keyID = "key-1"
+        sc.markets = [Self.fed: 0.4]
+        sc.stepMilliseconds = 30
+        let sim = try KalshiSimulator(config: sc)
+        sim.start()
+        defer { sim.stop() }
+        try startHub {
+            $0.feeds.kalshi.simulate = false
+            $0.feeds.kalshi.url = sim.url
+            $0.feeds.kalshi.feed.keyID = "key-1"
+            $0.feeds.kalshi.privateKeyFile = keyFile
+            $0.feeds.kalshi.feed.markets = [Self.fed, "NOT-A-MARKET"]
+        }
+        try eventually(timeout: 10, "live without it") { try self.source("kalshi")["state"] as? String == "live" }
+        XCTAssertEqual(try source("kalshi")["lastError"] as? String, "NOT-A-MARKET: venue error 16: Market not found; retrying in 60 s")
+        XCTAssertEqual(try counter("kalshi", "reconnects"), 0)
+    }
 }

@@ -214,6 +214,27 @@ final class KalshiCodecTests: XCTestCase {
         XCTAssertEqual(adapter.status.state, .live)
     }
 
+    func testARefusedMarketIsSetAsideAndRetried() {
+        var config = KalshiFeedConfig()
+        config.markets = ["A", "GONE"]
+        let adapter = KalshiFeed(config: config)
+        XCTAssertEqual(adapter.connected(now: 0).count, 4, "per market: a book subscription, a ticker and trade one")
+        _ = feed([
+            #"{"id":1,"type":"subscribed","msg":{"channel":"orderbook_delta","sid":1}}"#,
+            #"{"id":3,"type":"error","msg":{"code":16,"msg":"Market not found"}}"#,
+            #"{"type":"orderbook_snapshot","sid":1,"seq":1,"msg":{"market_ticker":"A","yes_dollars_fp":[["0.4000","10.00"]]}}"#,
+        ], into: adapter)
+        XCTAssertEqual(adapter.status.state, .live, "A flows; GONE is set aside")
+        XCTAssertEqual(adapter.refusedMarkets, ["GONE"])
+        XCTAssertEqual(adapter.status.lastError, "GONE: venue error 16: Market not found; retrying in 60 s")
+        // A snapshot of a market on another (unknown) sid is ignored.
+        let stray = feed([#"{"type":"orderbook_snapshot","sid":9,"seq":1,"msg":{"market_ticker":"GONE"}}"#], into: adapter)
+        XCTAssertTrue(stray.events.isEmpty)
+        // A minute later it is asked for again.
+        XCTAssertEqual(adapter.timer(now: 61_000_000_000).count, 2)
+        XCTAssertEqual(adapter.refusedMarkets, [])
+    }
+
     func testStaleConnectionAndMissingSnapshotsReconnect() {
         var config = KalshiFeedConfig()
         config.markets = ["M"]

@@ -262,7 +262,8 @@ public final class KalshiSimulator: WebSocketHandler, @unchecked Sendable {
         case "subscribe":
             guard let channels = params["channels"] as? [String], !channels.isEmpty else { return reply(c, id: id, error: 3, "Channels required") }
             let markets = Set((params["market_tickers"] as? [String]) ?? [params["market_ticker"] as? String].compactMap { $0 })
-            guard !markets.isEmpty else { return reply(c, id: id, error: 2, "Params required") }
+            guard !markets.isEmpty else { return reply(c, id: id, error: 14, "Market ticker required") }
+            guard markets.allSatisfy({ books[$0] != nil }) else { return reply(c, id: id, error: 16, "Market not found") }
             stats.withLock { $0.subscribes += 1 }
             let ms = WallClock.milliseconds()
             for channel in channels {
@@ -289,11 +290,11 @@ public final class KalshiSimulator: WebSocketHandler, @unchecked Sendable {
             let subs = c.subscriptions.keys.sorted().map { #"{"channel":"\#(c.subscriptions[$0]!.channel)","sid":\#($0)}"# }.joined(separator: ",")
             enqueue(Array(#"{"id":\#(id ?? 0),"type":"ok","msg":[\#(subs)]}"#.utf8), to: c)
         case "unsubscribe":
-            guard let sids = params["sids"] as? [NSNumber] else { return reply(c, id: id, error: 2, "Params required") }
+            guard let sids = params["sids"] as? [NSNumber] else { return reply(c, id: id, error: 4, "Subscription IDs required") }
             stats.withLock { $0.unsubscribes += 1 }
             for sid in sids.map(\.int64Value) {
                 guard let s = c.subscriptions.removeValue(forKey: sid) else {
-                    reply(c, id: id, error: 6, "Already unsubscribed")
+                    reply(c, id: id, error: 7, "Unknown subscription ID")
                     continue
                 }
                 enqueue(Array(#"{"id":\#(id ?? 0),"sid":\#(sid),"seq":\#(s.seq),"type":"unsubscribed"}"#.utf8), to: c)

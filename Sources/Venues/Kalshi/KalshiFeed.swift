@@ -1,11 +1,13 @@
 import HubCore
 
-/// The Kalshi trade API v2 adapter: a signed handshake (RSA-PSS headers), `orderbook_delta`
-/// (snapshot, then deltas) plus `ticker` and `trade` for the configured markets. Kalshi books
-/// are YES bids and NO bids; the hub publishes them YES-centric (asks = 1 − NO bids). Each
-/// subscription (`sid`) numbers its messages (`seq`): a jump on the book subscription is a
-/// gap — counted, the books dropped, and the subscription replaced so a new snapshot rebuilds
-/// them. Kalshi's 10 s pings are answered by the WebSocket layer.
+/// The Kalshi trade API v2 adapter: a signed handshake (RSA-PSS headers), then per market one
+/// `orderbook_delta` subscription (snapshot, then deltas) and one for `ticker` and `trade`.
+/// Kalshi books are YES bids and NO bids; the hub publishes them YES-centric (asks = 1 − NO
+/// bids). Each subscription (`sid`) numbers its messages (`seq`): a jump on a book subscription
+/// is a gap — counted, that market's book dropped, its subscription replaced so a new snapshot
+/// rebuilds it. A market the venue refuses (`Market not found`, a settled ticker) is set aside —
+/// the others go live — and asked for again every minute. Kalshi's 10 s pings are answered by
+/// the WebSocket layer.
 ///
 /// Threading: loop-confined; time comes in as arguments (monotonic nanoseconds).
 public final class KalshiFeed: FeedAdapter {
@@ -17,9 +19,13 @@ public final class KalshiFeed: FeedAdapter {
     private var auth: KalshiAuth?
     private var books: [String: (yes: OrderBook, no: OrderBook)] = [:]
     private var lastSeq: [Int64: Int64] = [:]
-    private var bookSID: Int64?
+    /// Book subscription → market; only these sids' snapshots and deltas are applied.
+    private var bookSIDs: [Int64: String] = [:]
     private var nextID: Int64 = 1
-    private var pendingBook: Set<Int64> = []
+    /// Outstanding subscribe commands → (market, is the book subscription).
+    private var pending: [Int64: (market: String, book: Bool)] = [:]
+    /// Markets the venue refused, with when (retried after a minute).
+    private var refused: [String: UInt64] = [:]
     private var connectedAt: UInt64 = 0
     /// Kalshi's pings are answered by the WebSocket layer and never seen here, so a quiet market
     /// is probed with `list_subscriptions`; its answer proves the connection alive.
@@ -31,7 +37,11 @@ public final class KalshiFeed: FeedAdapter {
         self.config = config
     }
 
-    public var resyncing: [String] { config.markets.filter { books[$0] == nil } }
+    /// Markets expected to have a book that have none (refused markets are not expected).
+    public var resyncing: [String] { config.markets.filter { books[$0] == nil && refused[$0] == nil } }
+
+    /// Markets the venue refused, retried every minute.
+    public var refusedMarkets: [String] { refused.keys.sorted() }
 
     public func handshakeHeaders(wallMillis: Int64) throws -> [(String, String)] {
         if auth == nil { auth = try KalshiAuth(keyID: config.keyID, privateKeyPEM: config.privateKeyPEM) }
@@ -44,12 +54,17 @@ public final class KalshiFeed: FeedAdapter {
         return (id, .send(#"{"id":\#(id),"cmd":"\#(cmd)","params":\#(params)}"#))
     }
 
-    private var marketList: String { "[" + config.markets.map { "\"\($0)\"" }.joined(separator: ",") + "]" }
-
-    private func subscribeBooks() -> FeedAction {
-        let (id, action) = command("subscribe", #"{"channels":["orderbook_delta"],"market_tickers":\#(marketList)}"#)
-        pendingBook.insert(id)
+    private func subscribeBook(_ market: String) -> FeedAction {
+        let (id, action) = command("subscribe", #"{"channels":["orderbook_delta"],"market_tickers":["\#(market)"]}"#)
+        pending[id] = (market, true)
         return action
+    }
+
+    private func subscribe(_ market: String) -> [FeedAction] {
+        let book = subscribeBook(market)
+        let (id, action) = command("subscribe", #"{"channels":["ticker","trade"],"market_tickers":["\#(market)"]}"#)
+        pending[id] = (market, false)
+        return [book, action]
     }
 
     public func connected(now: UInt64) -> [FeedAction] {
@@ -58,11 +73,12 @@ public final class KalshiFeed: FeedAdapter {
         status.lastMessageAt = now
         books.removeAll()
         lastSeq.removeAll()
-        bookSID = nil
-        pendingBook.removeAll()
+        bookSIDs.removeAll()
+        pending.removeAll()
+        refused.removeAll()
         probeID = nil
         lastProbe = now
-        return [subscribeBooks(), command("subscribe", #"{"channels":["ticker","trade"],"market_tickers":\#(marketList)}"#).1]
+        return config.markets.flatMap(subscribe)
     }
 
     public func disconnected(now: UInt64, reason: String) {
@@ -77,6 +93,11 @@ public final class KalshiFeed: FeedAdapter {
         if silent > config.staleAfterSeconds { return [.reconnect(reason: "stale: no message for \(Int(silent)) s")] }
         if status.state == .connecting && Double(now &- connectedAt) / 1e9 > 15 { return [.reconnect(reason: "no book snapshots within 15 s")] }
         if let give = resyncDeadline.check(status.state, now: now) { return [give] }
+        // Refused markets are asked for again every minute (a new listing, a typo fixed upstream).
+        if let (market, at) = refused.min(by: { $0.value < $1.value }), Double(now &- at) / 1e9 >= 60 {
+            refused[market] = nil
+            return subscribe(market)
+        }
         let probeAfter = min(config.probeAfterSeconds, config.staleAfterSeconds / 2)
         if silent > probeAfter, Double(now &- lastProbe) / 1e9 > probeAfter {
             lastProbe = now
@@ -101,17 +122,27 @@ public final class KalshiFeed: FeedAdapter {
         var actions: [FeedAction] = []
         switch m {
         case .subscribed(let id, let channel, let sid):
-            if channel == "orderbook_delta", let id, pendingBook.remove(id) != nil { bookSID = sid }
+            guard let id, let p = pending[id] else { break }
+            if channel == "orderbook_delta" && p.book { bookSIDs[sid] = p.market }
+            pending[id] = nil
         case .ok(let id):
             if let id, id == probeID {
                 probeID = nil
                 status.heartbeats += 1
             }
-        case .error(_, let code, let message):
-            status.lastError = "venue error \(code): \(message)"
+        case .error(let id, let code, let message):
+            if let id, let p = pending.removeValue(forKey: id) {
+                // The market is set aside so the rest go live (its other subscription's error is the same news).
+                if refused[p.market] == nil {
+                    status.lastError = "\(p.market): venue error \(code): \(message); retrying in 60 s"
+                    refused[p.market] = now
+                }
+            } else {
+                status.lastError = "venue error \(code): \(message)"
+            }
         case .snapshot(let sid, let seq, let market, let yes, let no):
-            // Only the current book subscription counts: an old one's messages may still arrive.
-            guard sid == bookSID else { break }
+            // Only the market's current book subscription counts: an old one's messages may still arrive.
+            guard bookSIDs[sid] == market else { break }
             lastSeq[sid] = seq
             var y = OrderBook(), n = OrderBook()
             for l in yes { y.set(.bid, price: l.price, amount: l.amount) }
@@ -120,15 +151,15 @@ public final class KalshiFeed: FeedAdapter {
             books[market] = (y, n)
             publish(market, wallMicros, emit)
         case .delta(let sid, let seq, let market, let price, let delta, let yes):
-            guard sid == bookSID else { break }
+            guard bookSIDs[sid] == market else { break }
             if let last = lastSeq[sid], seq != last + 1 {
                 status.gaps += 1
-                status.lastError = "orderbook seq gap on sid \(sid): expected \(last + 1), got \(seq); resubscribing"
-                books.removeAll()
+                status.lastError = "\(market): orderbook seq gap on sid \(sid): expected \(last + 1), got \(seq); resubscribing"
+                books[market] = nil
                 lastSeq[sid] = nil
-                bookSID = nil
+                bookSIDs[sid] = nil
                 actions.append(command("unsubscribe", #"{"sids":[\#(sid)]}"#).1)
-                actions.append(subscribeBooks())
+                actions.append(subscribeBook(market))
                 break
             }
             lastSeq[sid] = seq
@@ -169,7 +200,12 @@ public final class KalshiFeed: FeedAdapter {
         case .ignored:
             break
         }
-        status.state = resyncing.isEmpty ? .live : status.state == .connecting ? .connecting : .degraded
+        if resyncing.isEmpty {
+            // Every market refused: nothing flows, which is not live.
+            status.state = books.isEmpty && !refused.isEmpty ? .degraded : .live
+        } else {
+            status.state = status.state == .connecting ? .connecting : .degraded
+        }
         return actions
     }
 
