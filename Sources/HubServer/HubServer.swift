@@ -98,6 +98,7 @@ public final class HubServer: @unchecked Sendable {
         }
         pipeline = Pipeline(transform: transform, enrich: Enrich(properties: registry.table, config: config.enrichment), hub: hub)
         pipeline.enrich.load(mappings: try Self.loadMappings(store: store, seedFile: config.mappings.seedFile, logger: logger))
+        Self.retractRestoredOpportunities(hub, registry)
         monitor = SourceMonitor(pipeline: pipeline)
         sockets = ClientSockets(hub: hub)
 
@@ -125,6 +126,20 @@ public final class HubServer: @unchecked Sendable {
         DeribitField.schema, BinanceField.schema, CoinbaseField.schema, PolymarketField.schema, KalshiField.schema, OrcaField.schema, SyntheticFeed.schema,
         SourceMonitor.schema,
     ]
+
+    /// Opportunities restored from Redis were open when the last run stopped, and nothing tracks
+    /// them now: each is retracted (`active: false`), so subscribers never see a phantom.
+    static func retractRestoredOpportunities(_ hub: Hub, _ registry: PropertyRegistry) {
+        guard let active = registry.id("active") else { return }
+        let now = WallClock.milliseconds()
+        for c in hub.allChannels where c.key.stream == .arb {
+            guard var t = c.state, t.value(active) == .bool(true) else { continue }
+            t.set(active, .bool(false))
+            t.exchangeTime = now
+            t.receiveTime = now * 1000
+            hub.publish(t)
+        }
+    }
 
     /// The store is the source of truth; a new store (never seeded) is seeded from the file.
     static func loadMappings(store: HubStore, seedFile: String, logger: Logger) throws -> [InstrumentMapping] {

@@ -1,3 +1,4 @@
+import Foundation
 @testable import HubCore
 import XCTest
 
@@ -86,11 +87,13 @@ final class EnrichmentTests: XCTestCase {
         feed(quote("M", "ML", "home", "a", 2.20, at: 1000))
         feed(quote("M", "ML", "away", "a", 1.70, at: 1000))
         feed(quote("M", "ML", "home", "b", 1.90, at: 2000))
-        // b's away at 2.10: best home 2.20 (a) + best away 2.10 (b): 1/2.2 + 1/2.1 = 0.930736 → edge 6.93 %.
+        // b's away at 2.10: best home 2.20 (a) + best away 2.10 (b): 1/2.2 + 1/2.1 = 0.930736;
+        // staking in proportion to 1/d returns 1 / 0.930736 − 1 = 7.44 % whatever happens.
         let (_, out) = feed(quote("M", "ML", "away", "b", 2.10, at: 3000))
         let arb = try XCTUnwrap(out.first { $0.stream == .arb })
         XCTAssertEqual(arb.channelName, "arb.sportsbook.M/ML")
-        XCTAssertEqual(number(arb, "edge")!, 0.06926406926406936, accuracy: 1e-12)
+        XCTAssertEqual(number(arb, "edge")!, 1 / (1 / 2.2 + 1 / 2.1) - 1, accuracy: 1e-12)
+        XCTAssertEqual(number(arb, "edge")!, 0.0744186046511628, accuracy: 1e-12)
         XCTAssertEqual(arb.value(id("active")), .bool(true))
         XCTAssertEqual(arb.value(id("firstSeen")), .integer(3000))
         XCTAssertEqual(arb.value(id("legs")), .string("home@a 2.2 stake 48.84%, away@b 2.1 stake 51.16%"))
@@ -156,7 +159,7 @@ final class EnrichmentTests: XCTestCase {
         XCTAssertEqual(number(composite, "bid"), 65_000)
         XCTAssertEqual(number(composite, "mid"), 65_005, "quote-derived properties on the composite too")
         XCTAssertEqual(number(composite, "indexPrice"), 65_003.5)
-        // Coinbase bids 65 500: crossed across venues, but 0.1 % + 0.6 % fees eat 0.69 %: no arbitrage.
+        // Coinbase bids 65 400: crossed across venues, but 0.1 % + 0.6 % fees eat 0.69 %: no arbitrage.
         (_, out) = feed(ticker("coinbase", "BTC/USD", bid: 65_400, ask: 65_420, bidSize: 0.5, askSize: 1))
         composite = try XCTUnwrap(out.first { $0.channelName == "ticker.composite.BTC-USD" })
         XCTAssertEqual(number(composite, "bid"), 65_400)
@@ -195,15 +198,90 @@ final class EnrichmentTests: XCTestCase {
         }
         feed(outcome("polymarket", "YES-TOKEN", [("bestBid", 0.40), ("bestAsk", 0.42)]))
         feed(outcome("polymarket", "NO-TOKEN", [("bestBid", 0.57), ("bestAsk", 0.59)]))
-        // Kalshi YES 0.50 / NO 0.50: YES poly 0.42 + NO kalshi 0.50 × 1.01 = 0.925 → edge 7.5 %.
+        // Kalshi YES 0.50 / NO 0.50: YES poly 0.42 + NO kalshi 0.50 × 1.01 = 0.925 → (1 − 0.925) / 0.925 = 8.11 %.
         let (_, out) = feed(outcome("kalshi", "FED-K", [("yesBid", 0.48), ("yesAsk", 0.50), ("noBid", 0.48), ("noAsk", 0.50)]))
         let arb = try XCTUnwrap(out.first { $0.stream == .arb })
         XCTAssertEqual(arb.channelName, "arb.prediction.FED")
-        XCTAssertEqual(number(arb, "edge")!, 1 - (0.42 + 0.50 * 1.01), accuracy: 1e-12)
+        XCTAssertEqual(number(arb, "edge")!, (1 - (0.42 + 0.50 * 1.01)) / (0.42 + 0.50 * 1.01), accuracy: 1e-12)
         XCTAssertEqual(arb.value(id("legs")), .string("YES polymarket 0.42, NO kalshi 0.5"))
         // Kalshi's NO rises to 0.60: 0.42 + 0.606 > 1 and 0.50 × 1.01 + 0.59 > 1 — closed.
         let (_, closing) = feed(outcome("kalshi", "FED-K", [("yesAsk", 0.50), ("noAsk", 0.60)]))
         XCTAssertEqual(closing.first { $0.stream == .arb }?.value(id("active")), .bool(false))
+    }
+
+    func testWithdrawnValuesLeaveTheChannelStateAndClosedEventsAreForgotten() throws {
+        enrich = Enrich(properties: props)
+        let hub = Hub(properties: props)
+        func run(_ t: Tick) {
+            var t = t
+            enrich.enrich(&t) { hub.publish($0) }
+            hub.publish(t)
+        }
+        func q(_ o: String, _ d: Double, suspended: Bool = false, status: String = "live") -> Tick {
+            var t = quote("C", "ML", o, "a", d, suspended: suspended)
+            t.set(id("outcomeCount"), .integer(2))
+            t.set(id("eventStatus"), .string(status))
+            return t
+        }
+        run(q("home", 2.0))
+        run(q("away", 1.9))
+        func state(_ channel: String) throws -> [String: Any] {
+            let bytes = try XCTUnwrap(hub.latestState(channel))
+            return try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])?["data"] as? [String: Any])
+        }
+        XCTAssertEqual(try state("odds.orca.C/ML/home")["bestOdds"] as? Double, 2.0)
+        XCTAssertNotNil(try state("odds.orca.C/ML/home/a")["noVigProbability"])
+        // Suspended: the best line, consensus and no-vig are withdrawn, not left standing.
+        run(q("home", 2.0, suspended: true))
+        XCTAssertNil(try state("odds.orca.C/ML/home")["bestOdds"])
+        XCTAssertNil(try state("odds.orca.C/ML/home")["sharpConsensusV2"])
+        XCTAssertNil(try state("odds.orca.C/ML/away/a")["noVigProbability"], "the book is no longer complete")
+        XCTAssertEqual(try state("odds.orca.C/ML/home")["outcome"] as? String, "home", "descriptive fields stay")
+        XCTAssertEqual(enrich.oddsMarketCount, 1)
+        // The event closes (every quote suspended): the market is forgotten.
+        run(q("home", 2.0, suspended: true, status: "closed"))
+        run(q("away", 1.9, suspended: true, status: "closed"))
+        XCTAssertEqual(enrich.oddsMarketCount, 0)
+    }
+
+    func testStaleAndDownVenuesLeaveCompositeQuotesAndArbitrage() throws {
+        var config = EnrichmentConfig()
+        config.fees = [:]
+        config.maxQuoteAgeSeconds = 30
+        enrich = Enrich(properties: props, config: config)
+        let mapping = InstrumentMapping(id: "B", kind: .crypto, members: [.init(venue: "x", instrument: "B"), .init(venue: "y", instrument: "B")])
+        enrich.load(mappings: [mapping])
+        func tick(_ venue: String, _ bid: Double, _ ask: Double, at seconds: Int64) -> Tick {
+            var t = ticker(venue, "B", bid: bid, ask: ask, at: seconds * 1000)
+            t.receiveTime = seconds * 1_000_000
+            return t
+        }
+        feed(tick("x", 100, 101, at: 0))
+        var (_, out) = feed(tick("y", 102, 103, at: 1))
+        XCTAssertEqual(out.first { $0.stream == .arb }?.value(id("active")), .bool(true), "sell y 102 > buy x 101")
+        // A description-only change keeps it open (no retraction, first seen kept).
+        var retractions: [Tick] = []
+        var described = mapping
+        described.description = "new words"
+        enrich.load(mappings: [described]) { retractions.append($0) }
+        XCTAssertTrue(retractions.isEmpty)
+        XCTAssertEqual(enrich.cryptoArbitrage.open.count, 1)
+        // 40 s later only y has fresh prices: x's old quote no longer counts.
+        (_, out) = feed(tick("y", 102, 103, at: 41))
+        XCTAssertEqual(out.first { $0.stream == .arb }?.value(id("active")), .bool(false))
+        let composite = try XCTUnwrap(out.first { $0.channelName == "ticker.composite.B" })
+        XCTAssertEqual(composite.value(id("askVenue")), .string("y"))
+        // Fresh again, then x's feed goes down: closed at once.
+        feed(tick("x", 100, 101, at: 42))
+        XCTAssertEqual(enrich.cryptoArbitrage.open.count, 1)
+        var down: [Tick] = []
+        enrich.sourceDown("x", now: 43_000) { down.append($0) }
+        XCTAssertEqual(down.first { $0.stream == .arb }?.value(id("active")), .bool(false))
+        // An edge below minEdge (0.05 %) does not open.
+        feed(tick("y", 101.04, 102, at: 44))
+        (_, out) = feed(tick("x", 100, 101, at: 44))
+        XCTAssertFalse(out.contains { $0.stream == .arb && $0.value(id("active")) == .bool(true) }, "0.04 % < minEdge")
+        XCTAssertThrowsError(try InstrumentMapping(id: "A/B", kind: .crypto, members: mapping.members).check(), "a slash cannot be addressed in /api/mappings/:id")
     }
 
     func testOptionAnalytics() {

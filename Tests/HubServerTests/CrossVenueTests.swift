@@ -52,6 +52,15 @@ final class CrossVenueTests: XCTestCase {
         let first = try XCTUnwrap((listed["opportunities"] as? [[String: Any]])?.first)
         XCTAssertEqual(first["channel"] as? String, "arb.crypto.BTC-USD")
         XCTAssertEqual(try hub.request("GET", "/api/arbitrage/opportunities?kind=nope").status, 400)
+        // A role that sees arbitrage but not its legs gets the edge without them.
+        XCTAssertEqual(try hub.request("POST", "/api/roles", #"{"id":"arbview","grants":{"channels":[{"allow":"arb.*.*"}],"tiers":["public","premium"],"properties":{"deny":["legs"]},"scopes":["state:read"]}}"#).status, 201)
+        let user = try hub.request("POST", "/api/users", #"{"username":"arbie","roles":["arbview"]}"#)
+        let uid = try XCTUnwrap(((user.json as? [String: Any])?["user"] as? [String: Any])?["id"] as? Int)
+        let limited = json(try hub.request("GET", "/api/arbitrage/opportunities", token: try hub.token(subject: "\(uid)")))
+        let seen = try XCTUnwrap((limited["opportunities"] as? [[String: Any]])?.first)
+        XCTAssertNotNil(seen["edge"])
+        XCTAssertNil(seen["legs"], "denied by name")
+        XCTAssertNotNil(seen["firstSeen"])
 
         hub.server.coinbaseSimulator!.move("BTC-USD", to: 65_000)
         _ = try c.waitFor(timeout: 10) { $0["ch"] as? String == "arb.crypto.BTC-USD" && ($0["data"] as? [String: Any])?["active"] as? Bool == false }

@@ -192,4 +192,29 @@ final class RecoveryTests: XCTestCase {
         XCTAssertEqual((obj["data"] as? [String: Any])?["bid"] as? Double, 10)
         XCTAssertEqual((try h.health()["history"] as? [String: Any])?["backend"] as? String, "memory")
     }
+
+    /// An opportunity open when the hub stopped is retracted on the next start: nothing tracks it.
+    func testOpenArbitrageIsRetractedAfterARestart() throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("arb-restart-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        var h = try TestHub(dataDirectory: data) {
+            $0.redis.url = self.redis.url
+            $0.feeds.orca.enabled = true
+            $0.feeds.orca.simulate = true
+            $0.feeds.orca.feed.streams = ["soccer"]
+            $0.feeds.orca.simulatorStepMilliseconds = 60_000
+        }
+        try eventually(timeout: 10, "orca live") { (try h.health()["sources"] as? [[String: Any]])?.first?["state"] as? String == "live" }
+        h.server.orcaSimulator!.quote(event: "EPL-ARS-CHE", market: "ML", outcome: "home", bookmaker: "bet365", decimal: 3.0)
+        let channel = "arb.sportsbook.EPL-ARS-CHE/ML"
+        try eventually(timeout: 5, "open") { ((try h.request("GET", "/api/state/\(channel)").json as? [String: Any])?["data"] as? [String: Any])?["active"] as? Bool == true }
+        try flushed(h)
+        h.stop()
+
+        h = try TestHub(dataDirectory: data) { $0.redis.url = self.redis.url }
+        defer { h.stop() }
+        let state = try XCTUnwrap((try h.request("GET", "/api/state/\(channel)").json as? [String: Any])?["data"] as? [String: Any])
+        XCTAssertEqual(state["active"] as? Bool, false)
+        XCTAssertNotNil(state["edge"], "the last figures stay, marked closed")
+    }
 }

@@ -229,6 +229,8 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
         let stateChannels = Array(states.keys)
         for name in stateChannels {
             let p = states[name]!
+            // The hash is the whole merged state: replaced, so withdrawn properties go too.
+            commands.append([Array("DEL".utf8), Array(key("state:\(name)").utf8)])
             var cmd: [[UInt8]] = [Array("HSET".utf8), Array(key("state:\(name)").utf8), Array("_epoch".utf8), Array(p.epoch.utf8),
                                   Array("_off".utf8), Array(String(p.offset).utf8), Array("_ts".utf8), Array(String(p.exchangeTime).utf8),
                                   Array("_rt".utf8), Array(String(p.receiveTime).utf8)]

@@ -46,10 +46,11 @@ public final class Channel: @unchecked Sendable {
         merged.exchangeTime = tick.exchangeTime
         merged.receiveTime = tick.receiveTime
         merged.sequence = tick.sequence
-        if Self.sameProperties(merged.fields, tick.fields) {
+        if tick.removed.isEmpty && Self.sameProperties(merged.fields, tick.fields) {
             merged.fields = tick.fields  // a full update (the usual case): nothing to merge
         } else {
             for f in tick.fields { merged.set(f.id, f.value) }
+            if !tick.removed.isEmpty { merged.fields.removeAll { tick.removed.contains($0.id) } }
         }
         state = merged
         return merged

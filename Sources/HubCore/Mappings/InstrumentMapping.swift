@@ -79,8 +79,8 @@ extension InstrumentMapping {
     /// Checks what the enrichment relies on; the error names the field.
     public func check() throws(MappingError) {
         func fail(_ field: String, _ message: String) -> MappingError { MappingError(field: field, message: message) }
-        guard !id.isEmpty, id.utf8.count <= 128, (try? ChannelPattern(parsing: "arb.x.\(id)"))?.isExact == true else {
-            throw fail("id", "must be 1–128 printable characters without space, quote, backslash or *")
+        guard !id.isEmpty, id.utf8.count <= 128, !id.contains("/"), (try? ChannelPattern(parsing: "arb.x.\(id)"))?.isExact == true else {
+            throw fail("id", "must be 1–128 printable characters without space, quote, backslash, slash or *")
         }
         guard description.utf8.count <= 1024 else { throw fail("description", "longer than 1024 bytes") }
         guard members.count >= 2 else { throw fail("members", "a mapping joins at least two instruments") }

@@ -12,6 +12,9 @@ public struct Tick: Sendable {
     /// Venue sequence where one exists (change_id, trade_seq), else 0.
     public var sequence: UInt64
     public var fields: [Field]
+    /// Properties this tick withdraws from its state channel's merged state (derived values
+    /// that no longer hold: a best line when every quote is suspended). Empty for venue ticks.
+    public var removed: [PropertyID] = []
 
     public init(
         source: String, instrument: String, stream: StreamKind, exchangeTime: Int64, receiveTime: Int64,

@@ -225,6 +225,8 @@ public enum ConfigLoader {
         }
         try check((0...1).contains(e.defaultSharpness), "enrichment.defaultSharpness", "must be between 0 and 1")
         try check(e.consensusHalfLifeSeconds > 0, "enrichment.consensusHalfLifeSeconds", "must be positive")
+        try check((0...0.5).contains(e.minEdge), "enrichment.minEdge", "must be between 0 and 0.5")
+        try check(e.maxQuoteAgeSeconds > 0, "enrichment.maxQuoteAgeSeconds", "must be positive")
         for (venue, fee) in e.fees.sorted(by: { $0.key < $1.key }) {
             try check((0...0.1).contains(fee), "enrichment.fees.\(venue)", "must be between 0 and 0.1 (a fraction of the price)")
         }

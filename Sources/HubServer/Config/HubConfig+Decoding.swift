@@ -23,14 +23,17 @@ extension HubConfig: Decodable {
 /// `enrichment:` — sharp books of consensus v1, sharpness weights and half-life of v2, fees.
 struct EnrichmentSection: Decodable {
     var config = EnrichmentConfig()
-    enum Keys: String, CodingKey, CaseIterable { case sharpBooks, sharpness, defaultSharpness, consensusHalfLifeSeconds, fees }
+    enum Keys: String, CodingKey, CaseIterable { case sharpBooks, sharpness, defaultSharpness, consensusHalfLifeSeconds, fees, minEdge, maxQuoteAgeSeconds }
     init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
         config.sharpBooks = try c.value(.sharpBooks, config.sharpBooks)
-        config.sharpness = try c.value(.sharpness, config.sharpness)
+        // Entries given replace the defaults one by one; venues not named keep theirs.
+        config.sharpness.merge(try c.value(.sharpness, [String: Double]())) { $1 }
         config.defaultSharpness = try c.value(.defaultSharpness, config.defaultSharpness)
         config.consensusHalfLifeSeconds = try c.value(.consensusHalfLifeSeconds, config.consensusHalfLifeSeconds)
-        config.fees = try c.value(.fees, config.fees)
+        config.fees.merge(try c.value(.fees, [String: Double]())) { $1 }
+        config.minEdge = try c.value(.minEdge, config.minEdge)
+        config.maxQuoteAgeSeconds = try c.value(.maxQuoteAgeSeconds, config.maxQuoteAgeSeconds)
     }
 }
 

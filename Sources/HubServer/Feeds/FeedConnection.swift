@@ -88,6 +88,8 @@ final class FeedConnection: WebSocketHandler {
 
     private func scheduleReconnect(_ reason: String) {
         guard !stopped, reconnectTimer == nil else { return }
+        // While down, the venue's last prices must not make best quotes or arbitrage.
+        pipeline.enrich.sourceDown(adapter.source) { pipeline.hub.publish($0) }
         let delay = backoff.next()
         reconnects += 1
         logger.warning("reconnecting", metadata: ["source": "\(adapter.source)", "reason": "\(reason)", "delay_s": "\(String(format: "%.2f", delay))"])

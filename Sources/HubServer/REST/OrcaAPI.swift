@@ -39,12 +39,13 @@ final class OrcaAPI {
         let count: Int
     }
 
+    /// Each figure only when the caller may see that property.
     struct Price: Encodable {
         let bookmaker: String
-        let decimal: Double
-        let american: Int64
+        let decimal: Double?
+        let american: Int64?
         let updatedAt: Int64
-        let suspended: Bool
+        let suspended: Bool?
         let channel: String
     }
 
@@ -101,6 +102,7 @@ final class OrcaAPI {
     }
 
     private func odds(_ id: String, _ caller: Caller) -> HTTPResponse {
+        func may(_ name: String) -> Bool { registry.definition(name).map(caller.policy.allows) ?? false }
         guard let e = allEvents().first(where: { $0.eventId == id }), visible(e, caller) else {
             return .error(404, code: "not_found", message: "no ORCA event '\(id.prefix(100))'")
         }
@@ -108,15 +110,23 @@ final class OrcaAPI {
             Market(
                 marketId: m.marketId, marketType: m.marketType, line: m.line,
                 outcomes: m.outcomes.map { o in
-                    let prices = o.prices.compactMap { p -> Price? in
+                    let visible = o.prices.filter { p in
                         let instrument = OrcaFeedConfig.instrument(event: e.eventId, market: m.marketId, outcome: o.outcomeId, bookmaker: p.bookmaker)
-                        guard caller.policy.allows(ChannelKey(stream: .odds, source: "orca", instrument: instrument)) else { return nil }
-                        return Price(bookmaker: p.bookmaker, decimal: p.decimal, american: p.american, updatedAt: p.updatedAt, suspended: p.suspended, channel: "odds.orca.\(instrument)")
+                        return caller.policy.allows(ChannelKey(stream: .odds, source: "orca", instrument: instrument))
                     }
-                    let live = prices.filter { !$0.suspended && e.status != "suspended" && e.status != "closed" }
-                    let best = live.max { ($0.decimal, $1.bookmaker) < ($1.decimal, $0.bookmaker) }.map { Best(bookmaker: $0.bookmaker, decimal: $0.decimal) }
-                    let aggregate = enrich.oddsAggregate(source: "orca", event: e.eventId, market: m.marketId, outcome: o.outcomeId)
-                    let implied = registry.definition("impliedProbability").map(caller.policy.allows) == true ? best.map { 1 / $0.decimal } : nil
+                    let prices = visible.map { p in
+                        Price(
+                            bookmaker: p.bookmaker, decimal: may("oddsDecimal") ? p.decimal : nil, american: may("oddsAmerican") ? p.american : nil,
+                            updatedAt: p.updatedAt, suspended: may("suspended") ? p.suspended : nil,
+                            channel: "odds.orca.\(OrcaFeedConfig.instrument(event: e.eventId, market: m.marketId, outcome: o.outcomeId, bookmaker: p.bookmaker))")
+                    }
+                    // The derived figures are the outcome's aggregate channel: its grants apply.
+                    let aggregateKey = ChannelKey(stream: .odds, source: "orca", instrument: "\(e.eventId)/\(m.marketId)/\(o.outcomeId)")
+                    let aggregate = caller.policy.allows(aggregateKey) ? enrich.oddsAggregate(source: "orca", event: e.eventId, market: m.marketId, outcome: o.outcomeId) : nil
+                    let live = visible.filter { !$0.suspended && e.status != "suspended" && e.status != "closed" }
+                    let best = aggregate != nil && may("bestOdds") && may("bestBookmaker")
+                        ? live.max { ($0.decimal, $1.bookmaker) < ($1.decimal, $0.bookmaker) }.map { Best(bookmaker: $0.bookmaker, decimal: $0.decimal) } : nil
+                    let implied = may("impliedProbability") ? best.map { 1 / $0.decimal } : nil
                     return Outcome(
                         outcomeId: o.outcomeId, name: o.name, participant: o.participant, best: best, impliedProbability: implied,
                         sharpConsensus: value("sharpConsensus", aggregate, caller), sharpConsensusV2: value("sharpConsensusV2", aggregate, caller), prices: prices)

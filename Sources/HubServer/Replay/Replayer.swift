@@ -74,6 +74,7 @@ public final class Replayer {
         let transform = Transform(registry: registry, schemas: HubServer.venueSchemas)
         pipeline = Pipeline(transform: transform, enrich: Enrich(properties: registry.table, config: config.enrichment), hub: hub)
         pipeline.enrich.load(mappings: try HubServer.loadMappings(store: store, seedFile: config.mappings.seedFile, logger: logger))
+        HubServer.retractRestoredOpportunities(hub, registry)
     }
 
     /// Waits for the history writer (Redis) to drain and stops it.

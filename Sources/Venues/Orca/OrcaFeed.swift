@@ -120,6 +120,8 @@ public final class OrcaFeed: FeedAdapter {
             if resumed {
                 streams[stream]!.awaiting = false
                 status.resyncs += 1
+                // Downstream may have set these quotes aside while we were away: publish them again.
+                for e in streams[stream]!.events.values { publish(e, wallMicros, emit) }
             } else {
                 streams[stream]!.seq = nil
             }

@@ -1,6 +1,8 @@
 /// Keeps arbitrage opportunities of one kind open while they last and turns their changes into
-/// `arb.<kind>.<id>` ticks: one when an opportunity opens, one when its edge or legs change,
-/// and a retraction (`active: false`) when it closes. `firstSeen`/`lastSeen` are venue times (ms).
+/// `arb.<kind>.<id>` ticks: one when an opportunity opens (its edge above `minEdge`), one when
+/// its edge or legs change, and a retraction (`active: false`) when it closes (edge at or below
+/// zero) — the gap between the two thresholds keeps an edge hovering near zero from flapping.
+/// `edge` is the return per unit staked; `firstSeen`/`lastSeen` are venue times (ms).
 ///
 /// Threading: loop-confined.
 public final class ArbitrageTracker {
@@ -28,21 +30,25 @@ public final class ArbitrageTracker {
     }
 
     public let kind: String
+    public let minEdge: Double
     private let ids: IDs
     public private(set) var open: [String: Opportunity] = [:]
     /// Opportunities seen and closed since start (for tests and status).
     public private(set) var opened: UInt64 = 0
     public private(set) var closed: UInt64 = 0
 
-    init(kind: String, properties: PropertyTable) {
+    init(kind: String, properties: PropertyTable, minEdge: Double = 0) {
         self.kind = kind
+        self.minEdge = minEdge
         ids = IDs(properties)
     }
 
-    /// Reports the current state of opportunity `id`: an edge above zero keeps it open (or opens
-    /// it), nil or ≤ 0 closes it. Emits a tick when something a subscriber sees changed.
-    func update(id: String, edge: Double?, legs: String, size: Double? = nil, time: Int64, receiveTime: Int64, emit: (Tick) -> Void) {
-        if let edge, edge > 1e-12 {
+    /// Reports the current state of opportunity `id`: an edge above `minEdge` opens it, above
+    /// zero keeps it open, nil or ≤ 0 closes it. `legs` is only built when something is open.
+    /// Emits a tick when something a subscriber sees changed.
+    func update(id: String, edge: Double?, legs makeLegs: () -> String, size: Double? = nil, time: Int64, receiveTime: Int64, emit: (Tick) -> Void) {
+        if let edge, edge.isFinite, edge > 1e-12, open[id] != nil || edge > minEdge {
+            let legs = makeLegs()
             if var o = open[id] {
                 let changed = abs(o.edge - edge) > 1e-12 || o.legs != legs || o.size != size
                 o.edge = edge

@@ -2,13 +2,14 @@
 /// updates its member's quote and recomputes that one mapping.
 /// - crypto (`ticker.<venue>.<instrument>` members): the composite best bid and offer on
 ///   `ticker.composite.<id>` (`bid`, `ask`, their sizes and venues, and the `indexPrice` of a
-///   reference member such as Deribit's index), and `arb.crypto.<id>` while
-///   selling at the best bid beats buying at the best ask on another venue after both taker fees:
+///   reference member such as Deribit's index), and `arb.crypto.<id>` while selling at the best
+///   bid beats buying at the best ask on another venue after both taker fees:
 ///   edge = (bid × (1 − fee_sell) − ask × (1 + fee_buy)) / (ask × (1 + fee_buy)).
 /// - prediction (`outcomes.<venue>.<instrument>` members): `arb.prediction.<id>` while YES on one
-///   venue and NO on another cost less than the $1 one of them pays: edge = 1 − (yes + no)
-///   with fees on each price.
-/// Formulas and examples: docs/guides/enrichment.md.
+///   venue and NO on another cost less than the $1 one of them pays:
+///   edge = (1 − cost) / cost, cost = yes × (1 + fee) + no × (1 + fee).
+/// Quotes older than `maxQuoteAgeSeconds`, and every quote of a venue whose feed went down,
+/// take no part. Formulas and examples: docs/guides/enrichment.md.
 ///
 /// Threading: loop-confined.
 final class CrossVenueEnricher {
@@ -19,11 +20,13 @@ final class CrossVenueEnricher {
         var askSize: Double?
         /// A reference member's index price.
         var index: Double?
+        /// When the venue's data arrived (µs): old quotes do not count.
+        var receivedAt: Int64 = 0
     }
 
     final class State {
         let mapping: InstrumentMapping
-        /// Per member: the latest quote (crypto: bid/ask; prediction: YES and NO asks as bid/ask slots unused).
+        /// Per member: the latest quote (prediction: `bid` holds the YES ask, `ask` the NO ask).
         var quotes: [Quote]
         var published: [Field] = []
         init(_ m: InstrumentMapping) {
@@ -34,7 +37,9 @@ final class CrossVenueEnricher {
 
     private let config: EnrichmentConfig
     private let bid, ask, bidVolume, askVolume, bidVenue, askVenue, indexPrice: PropertyID
-    private let bestBid, bestAsk, yesBid, yesAsk, noAsk, lastPrice: PropertyID
+    private let bestAsk, yesBid, yesAsk, noBid, noAsk, bestBid: PropertyID
+    private let compositeIDs: [PropertyID]
+    private let bookPriceIDs: Set<PropertyID>
     private var states: [State] = []
     /// Member channel → (state index, member index). Keyed by parts, so a lookup builds no string.
     private var index: [ChannelKey: [(Int, Int)]] = [:]
@@ -54,18 +59,22 @@ final class CrossVenueEnricher {
         bestAsk = p.intern("bestAsk")
         yesBid = p.intern("yesBid")
         yesAsk = p.intern("yesAsk")
+        noBid = p.intern("noBid")
         noAsk = p.intern("noAsk")
-        lastPrice = p.intern("lastPrice")
-        crypto = ArbitrageTracker(kind: "crypto", properties: p)
-        prediction = ArbitrageTracker(kind: "prediction", properties: p)
+        bookPriceIDs = [bestBid, bestAsk, yesBid, yesAsk, noBid, noAsk]
+        compositeIDs = [bid, ask, bidVolume, askVolume, bidVenue, askVenue, indexPrice] + ["mid", "spread", "spreadBps", "microprice"].map { p.intern($0) }
+        crypto = ArbitrageTracker(kind: "crypto", properties: p, minEdge: config.minEdge)
+        prediction = ArbitrageTracker(kind: "prediction", properties: p, minEdge: config.minEdge)
     }
 
     /// Every mapping, `event` ones included (they are listed, not computed on).
     private(set) var mappings: [InstrumentMapping] = []
 
-    /// Replaces the mappings. Quotes of members that stay are kept; opportunities of mappings
-    /// that are gone or changed are retracted.
+    /// Replaces the mappings. Quotes of mappings whose kind and members stay are kept (a new
+    /// description changes nothing); opportunities of removed or changed mappings are
+    /// retracted, and the composite quotes of removed crypto mappings withdrawn.
     func load(_ mappings: [InstrumentMapping], now: Int64, receiveTime: Int64, emit: (Tick) -> Void) {
+        func same(_ a: InstrumentMapping, _ b: InstrumentMapping) -> Bool { a.kind == b.kind && a.members == b.members }
         self.mappings = mappings
         var old: [String: State] = [:]
         for s in states { old[s.mapping.id] = s }
@@ -73,18 +82,35 @@ final class CrossVenueEnricher {
         index = [:]
         for m in mappings where m.kind != .event {
             let s = State(m)
-            if let before = old[m.id], before.mapping == m { s.quotes = before.quotes }
+            if let before = old[m.id], same(before.mapping, m) {
+                s.quotes = before.quotes
+                s.published = before.published
+            }
             for (i, member) in m.members.enumerated() {
                 let key = ChannelKey(stream: m.kind == .crypto ? .ticker : .outcomes, source: member.venue, instrument: member.instrument)
                 index[key, default: []].append((states.count, i))
             }
             states.append(s)
         }
-        let kept = Set(mappings.filter { old[$0.id]?.mapping == $0 }.map(\.id))
+        let kept = Set(mappings.filter { m in old[m.id].map { same($0.mapping, m) } ?? false }.map(\.id))
         for tracker in [crypto, prediction] {
             for id in tracker.open.keys.sorted() where !kept.contains(id) {
-                tracker.update(id: id, edge: nil, legs: "", time: now, receiveTime: receiveTime, emit: emit)
+                tracker.update(id: id, edge: nil, legs: { "" }, time: now, receiveTime: receiveTime, emit: emit)
             }
+        }
+        let current = Set(mappings.filter { $0.kind == .crypto }.map(\.id))
+        for (id, s) in old where s.mapping.kind == .crypto && !current.contains(id) && !s.published.isEmpty {
+            var t = Tick(source: "composite", instrument: id, stream: .ticker, exchangeTime: now, receiveTime: receiveTime)
+            t.removed = compositeIDs
+            emit(t)
+        }
+    }
+
+    /// The feed of `venue` went down: its quotes are forgotten and the mappings recomputed.
+    func forget(venue: String, time: Int64, receiveTime: Int64, emit: (Tick) -> Void) {
+        for s in states where s.mapping.members.contains(where: { $0.venue == venue }) {
+            for (i, m) in s.mapping.members.enumerated() where m.venue == venue { s.quotes[i] = Quote() }
+            recompute(s, time: time, receiveTime: receiveTime, emit)
         }
     }
 
@@ -95,36 +121,61 @@ final class CrossVenueEnricher {
         for (si, mi) in hits {
             let s = states[si]
             var q = s.quotes[mi]
-            for f in tick.fields {
-                switch f.id {
-                case bid where s.mapping.kind == .crypto: q.bid = f.value.number
-                case ask where s.mapping.kind == .crypto: q.ask = f.value.number
-                case indexPrice where s.mapping.members[mi].isReference: q.index = f.value.number
-                case bidVolume: q.bidSize = f.value.number
-                case askVolume: q.askSize = f.value.number
-                // Prediction: `bid` holds the member's YES ask, `ask` its NO ask.
-                case bestAsk where s.mapping.kind == .prediction:
-                    if s.mapping.members[mi].side == "no" { q.ask = f.value.number } else { q.bid = f.value.number }
-                case yesAsk where s.mapping.kind == .prediction: q.bid = f.value.number
-                case noAsk where s.mapping.kind == .prediction: q.ask = f.value.number
-                default: break
+            let member = s.mapping.members[mi]
+            if s.mapping.kind == .crypto {
+                for f in tick.fields {
+                    switch f.id {
+                    case indexPrice where member.isReference: q.index = f.value.number
+                    case bid: q.bid = f.value.number
+                    case ask: q.ask = f.value.number
+                    case bidVolume: q.bidSize = f.value.number
+                    case askVolume: q.askSize = f.value.number
+                    default: break
+                    }
                 }
+            } else {
+                // A tick with book prices carries them all: a side it leaves out is empty.
+                // (Trade ticks carry none and change nothing.)
+                guard tick.fields.contains(where: { bookPriceIDs.contains($0.id) }) else { continue }
+                q.bid = nil
+                q.ask = nil
+                var yesBidPrice: Double?
+                for f in tick.fields {
+                    switch f.id {
+                    case bestAsk: if member.side == "no" { q.ask = f.value.number } else { q.bid = f.value.number }
+                    case yesAsk: q.bid = f.value.number
+                    case noAsk: q.ask = f.value.number
+                    case yesBid: yesBidPrice = f.value.number
+                    default: break
+                    }
+                }
+                // A market quoting both sides: NO is bought at 1 − the best YES bid.
+                if member.side == nil, q.ask == nil, let y = yesBidPrice { q.ask = 1 - y }
             }
+            q.receivedAt = tick.receiveTime
             s.quotes[mi] = q
-            switch s.mapping.kind {
-            case .crypto: composite(s, tick, emit)
-            case .prediction: predictionArbitrage(s, tick, emit)
-            case .event: break
-            }
+            recompute(s, time: tick.exchangeTime, receiveTime: tick.receiveTime, emit)
+        }
+    }
+
+    private func recompute(_ s: State, time: Int64, receiveTime: Int64, _ emit: (Tick) -> Void) {
+        switch s.mapping.kind {
+        case .crypto: composite(s, time, receiveTime, emit)
+        case .prediction: predictionArbitrage(s, time, receiveTime, emit)
+        case .event: break
         }
     }
 
     private func fee(_ venue: String) -> Double { config.fees[venue] ?? 0 }
 
-    private func composite(_ s: State, _ tick: Tick, _ emit: (Tick) -> Void) {
+    private func fresh(_ q: Quote, _ receiveTime: Int64) -> Bool {
+        Double(receiveTime - q.receivedAt) <= config.maxQuoteAgeSeconds * 1e6
+    }
+
+    private func composite(_ s: State, _ time: Int64, _ receiveTime: Int64, _ emit: (Tick) -> Void) {
         var bidAt = -1, askAt = -1
         var index: Double?
-        for (i, q) in s.quotes.enumerated() {
+        for (i, q) in s.quotes.enumerated() where fresh(q, receiveTime) {
             if s.mapping.members[i].isReference {
                 index = q.index ?? index
                 continue
@@ -133,35 +184,37 @@ final class CrossVenueEnricher {
             if bidAt < 0 || b > s.quotes[bidAt].bid! { bidAt = i }
             if askAt < 0 || a < s.quotes[askAt].ask! { askAt = i }
         }
-        guard bidAt >= 0, askAt >= 0 else { return }
-        let best = (
-            bid: s.quotes[bidAt].bid!, bidSize: s.quotes[bidAt].bidSize, bidAt: bidAt, ask: s.quotes[askAt].ask!, askSize: s.quotes[askAt].askSize,
-            askAt: askAt
-        )
-        let buy = s.mapping.members[best.askAt].venue, sell = s.mapping.members[best.bidAt].venue
-        var fields = [Field(bid, .number(best.bid)), Field(ask, .number(best.ask)), Field(bidVenue, .string(sell)), Field(askVenue, .string(buy))]
-        if let v = best.bidSize { fields.append(Field(bidVolume, .number(v))) }
-        if let v = best.askSize { fields.append(Field(askVolume, .number(v))) }
+        guard bidAt >= 0, askAt >= 0 else {
+            crypto.update(id: s.mapping.id, edge: nil, legs: { "" }, time: time, receiveTime: receiveTime, emit: emit)
+            return
+        }
+        let bq = s.quotes[bidAt], aq = s.quotes[askAt]
+        let buy = s.mapping.members[askAt].venue, sell = s.mapping.members[bidAt].venue
+        var fields = [Field(bid, .number(bq.bid!)), Field(ask, .number(aq.ask!)), Field(bidVenue, .string(sell)), Field(askVenue, .string(buy))]
+        if let v = bq.bidSize { fields.append(Field(bidVolume, .number(v))) }
+        if let v = aq.askSize { fields.append(Field(askVolume, .number(v))) }
         if let index { fields.append(Field(indexPrice, .number(index))) }
         if fields != s.published {
             s.published = fields
-            emit(Tick(source: "composite", instrument: s.mapping.id, stream: .ticker, exchangeTime: tick.exchangeTime, receiveTime: tick.receiveTime, fields: fields))
+            var t = Tick(source: "composite", instrument: s.mapping.id, stream: .ticker, exchangeTime: time, receiveTime: receiveTime, fields: fields)
+            t.removed = [bidVolume, askVolume, indexPrice].filter { id in !fields.contains { $0.id == id } }
+            emit(t)
         }
         var edge: Double?
-        if best.bidAt != best.askAt, sell != buy {
-            let cost = best.ask * (1 + fee(buy)), proceeds = best.bid * (1 - fee(sell))
+        if bidAt != askAt, sell != buy {
+            let cost = aq.ask! * (1 + fee(buy)), proceeds = bq.bid! * (1 - fee(sell))
             edge = (proceeds - cost) / cost
         }
-        let size = best.bidSize.flatMap { b in best.askSize.map { min(b, $0) } }
+        let size = bq.bidSize.flatMap { b in aq.askSize.map { min(b, $0) } }
         crypto.update(
-            id: s.mapping.id, edge: edge, legs: "buy \(buy) \(best.ask), sell \(sell) \(best.bid)", size: size, time: tick.exchangeTime,
-            receiveTime: tick.receiveTime, emit: emit)
+            id: s.mapping.id, edge: edge, legs: { "buy \(buy) \(aq.ask!), sell \(sell) \(bq.bid!)" }, size: size, time: time,
+            receiveTime: receiveTime, emit: emit)
     }
 
-    private func predictionArbitrage(_ s: State, _ tick: Tick, _ emit: (Tick) -> Void) {
+    private func predictionArbitrage(_ s: State, _ time: Int64, _ receiveTime: Int64, _ emit: (Tick) -> Void) {
         // Per venue, the cheapest YES and NO (a venue may list its YES and NO tokens separately).
         var yes: [String: Double] = [:], no: [String: Double] = [:]
-        for (i, q) in s.quotes.enumerated() {
+        for (i, q) in s.quotes.enumerated() where fresh(q, receiveTime) {
             let venue = s.mapping.members[i].venue
             if let y = q.bid, y > 0, y < 1 { yes[venue] = min(yes[venue] ?? 1, y) }
             if let n = q.ask, n > 0, n < 1 { no[venue] = min(no[venue] ?? 1, n) }
@@ -173,8 +226,10 @@ final class CrossVenueEnricher {
                 if best == nil || cost < best!.cost { best = (cost, yv, y, nv, n) }
             }
         }
-        let edge = best.map { 1 - $0.cost }
-        let legs = best.map { "YES \($0.yesVenue) \($0.yes), NO \($0.noVenue) \($0.no)" } ?? ""
-        prediction.update(id: s.mapping.id, edge: edge, legs: legs, time: tick.exchangeTime, receiveTime: tick.receiveTime, emit: emit)
+        // Both legs cost `cost` and pay $1 together: (1 − cost) / cost per unit staked.
+        let edge = best.map { (1 - $0.cost) / $0.cost }
+        prediction.update(
+            id: s.mapping.id, edge: edge, legs: { best.map { "YES \($0.yesVenue) \($0.yes), NO \($0.noVenue) \($0.no)" } ?? "" }, time: time,
+            receiveTime: receiveTime, emit: emit)
     }
 }

@@ -41,8 +41,22 @@ public final class Enrich: @unchecked Sendable {
         }
     }
 
+    /// Sportsbook markets held (each forgotten once its event closed).
+    public var oddsMarketCount: Int { oddsMarkets.marketCount }
+
     /// Sportsbook arbitrage (`arb.sportsbook.*`).
     public var sportsbookArbitrage: ArbitrageTracker { oddsMarkets.arbitrage }
+
+    /// A venue's feed went down: its quotes leave composite quotes, best lines and arbitrage
+    /// (its sportsbook quotes count as suspended) until fresh data arrives.
+    public func sourceDown(_ source: String, now: Int64 = WallClock.milliseconds(), emit: (Tick) -> Void) {
+        let count: (Tick) -> Void = { [self] t in
+            emitted += 1
+            emit(t)
+        }
+        crossVenue.forget(venue: source, time: now, receiveTime: now * 1000, emit: count)
+        oddsMarkets.suspend(source: source, time: now, receiveTime: now * 1000, emit: count)
+    }
 
     /// Adds derived properties to `tick`; derived ticks of other channels go to `emit`.
     public func enrich(_ tick: inout Tick, emit: (Tick) -> Void = { _ in }) {

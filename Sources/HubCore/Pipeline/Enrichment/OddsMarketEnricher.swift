@@ -5,14 +5,17 @@ import Foundation
 /// bookmaker's latest price per outcome and:
 /// - adds to the quote its bookmaker's `overround` (Σ 1/d over the market's outcomes) and the
 ///   quote's `noVigProbability` ((1/d) / overround), when that bookmaker quotes every outcome —
-///   and, since the overround moved, republishes both on the bookmaker's other quotes of the market;
+///   and, since the overround moved, republishes both on the bookmaker's other quotes of the
+///   market (or withdraws them when the bookmaker no longer quotes every outcome);
 /// - publishes per outcome, on `odds.<source>.<event>/<market>/<outcome>`, the best line across
 ///   bookmakers (`bestOdds`, `bestBookmaker`, its `impliedProbability`) and sharp-book consensus
 ///   v1 (`sharpConsensus`: mean no-vig probability of the configured sharp books) and v2
-///   (`sharpConsensusV2`: weighted by sharpness and halved every half-life of quote age);
+///   (`sharpConsensusV2`: weighted by sharpness and halved every half-life of quote age) —
+///   withdrawing what no longer holds (every quote suspended);
 /// - reports `arb.sportsbook.<event>/<market>` while Σ 1/bestOdds < 1 over the outcomes.
 /// Suspended quotes take part in nothing, and nothing market-wide is computed before every
-/// outcome of the market (`outcomeCount`) has been seen. Formulas: docs/guides/enrichment.md.
+/// outcome of the market (`outcomeCount`) has been seen. A market whose event closed is
+/// forgotten once its last quote is suspended. Formulas: docs/guides/enrichment.md.
 ///
 /// Threading: loop-confined.
 final class OddsMarketEnricher {
@@ -35,8 +38,13 @@ final class OddsMarketEnricher {
         /// The descriptive fields of each outcome (event, participant, marketType, line…).
         var info: [String: [Field]] = [:]
         var books: [String: [String: Quote]] = [:]
+        /// Bookmaker names in a fixed order (ties in best lines go to the first).
+        var bookNames: [String] = []
         /// What each outcome's aggregate channel last carried (to publish changes only).
         var published: [String: [Field]] = [:]
+        /// The latest quote time of the market: "now" for quote ages, whatever order quotes arrive in.
+        var latest: Int64 = 0
+        var closed = false
         init(source: String, prefix: String) {
             self.source = source
             self.prefix = prefix
@@ -44,8 +52,11 @@ final class OddsMarketEnricher {
     }
 
     private let config: EnrichmentConfig
-    private let oddsDecimal, suspended, outcomeCount, event, outcome, participant, marketType, line, commenceTime, eventStatus: PropertyID
+    private let oddsDecimal, suspended, outcomeCount, eventStatus: PropertyID
     private let overround, noVig, bestOdds, bestBookmaker, implied, consensus, consensusV2: PropertyID
+    /// The descriptive properties an outcome's aggregate repeats from its quotes.
+    private let infoIDs: Set<PropertyID>
+    private let derivedIDs: [PropertyID]
     private var markets: [String: Market] = [:]
     let arbitrage: ArbitrageTracker
 
@@ -54,13 +65,8 @@ final class OddsMarketEnricher {
         oddsDecimal = p.intern("oddsDecimal")
         suspended = p.intern("suspended")
         outcomeCount = p.intern("outcomeCount")
-        event = p.intern("event")
-        outcome = p.intern("outcome")
-        participant = p.intern("participant")
-        marketType = p.intern("marketType")
-        line = p.intern("line")
-        commenceTime = p.intern("commenceTime")
         eventStatus = p.intern("eventStatus")
+        infoIDs = Set(["event", "outcome", "participant", "marketType", "line", "commenceTime", "eventStatus"].map { p.intern($0) })
         overround = p.intern("overround")
         noVig = p.intern("noVigProbability")
         bestOdds = p.intern("bestOdds")
@@ -68,10 +74,11 @@ final class OddsMarketEnricher {
         implied = p.intern("impliedProbability")
         consensus = p.intern("sharpConsensus")
         consensusV2 = p.intern("sharpConsensusV2")
-        arbitrage = ArbitrageTracker(kind: "sportsbook", properties: p)
+        derivedIDs = [bestOdds, bestBookmaker, implied, consensus, consensusV2]
+        arbitrage = ArbitrageTracker(kind: "sportsbook", properties: p, minEdge: config.minEdge)
     }
 
-    /// The markets held (REST and tests): `<source>:<event>/<market>`.
+    /// The markets held (REST and tests).
     var marketCount: Int { markets.count }
 
     /// What the aggregate channel `odds.<source>.<event>/<market>/<outcome>` carries now.
@@ -90,27 +97,55 @@ final class OddsMarketEnricher {
         markets[key] = m
         if m.info[out] == nil { m.outcomes.append(out) }
         if case .integer(let n) = tick.value(outcomeCount) { m.expected = Int(n) }
-        m.info[out] = tick.fields.filter { [event, outcome, participant, marketType, line, commenceTime, eventStatus].contains($0.id) }
-        let isSuspended = tick.value(suspended) == .bool(true)
-        m.books[book, default: [:]][out] = Quote(decimal: d, updatedAt: tick.exchangeTime, suspended: isSuspended)
-
-        if let o = bookOverround(m, book) {
-            tick.set(overround, .number(o))
-            tick.set(noVig, .number(1 / d / o))
-            m.books[book]![out]!.publishedNoVig = 1 / d / o
-            // The bookmaker's other quotes of the market: same overround, new no-vig.
-            for other in m.outcomes where other != out {
-                guard var q = m.books[book]?[other] else { continue }
-                let p = 1 / q.decimal / o
-                guard q.publishedNoVig.map({ abs($0 - p) > 1e-12 }) ?? true else { continue }
-                q.publishedNoVig = p
-                m.books[book]![other] = q
-                emit(Tick(
-                    source: m.source, instrument: m.prefix + "/" + other + "/" + book, stream: .odds, exchangeTime: tick.exchangeTime,
-                    receiveTime: tick.receiveTime, fields: [Field(overround, .number(o)), Field(noVig, .number(p))]))
-            }
+        m.info[out] = tick.fields.filter { infoIDs.contains($0.id) }
+        m.closed = tick.value(eventStatus) == .string("closed")
+        if m.books[book] == nil {
+            m.bookNames.append(book)
+            m.bookNames.sort()
         }
-        aggregate(m, now: tick.exchangeTime, receiveTime: tick.receiveTime, emit: emit)
+        let isSuspended = tick.value(suspended) == .bool(true)
+        let previous = m.books[book]?[out]?.publishedNoVig
+        m.books[book, default: [:]][out] = Quote(decimal: d, updatedAt: tick.exchangeTime, suspended: isSuspended, publishedNoVig: previous)
+        m.latest = max(m.latest, tick.exchangeTime)
+        dropVanishedOutcomes(m)
+
+        let o = bookOverround(m, book)
+        for other in m.outcomes {
+            guard var q = m.books[book]?[other] else { continue }
+            let p = o.flatMap { q.suspended ? nil : 1 / q.decimal / $0 }
+            guard p.map({ v in q.publishedNoVig.map { abs($0 - v) > 1e-12 } ?? true }) ?? (q.publishedNoVig != nil) || other == out else { continue }
+            q.publishedNoVig = p
+            m.books[book]![other] = q
+            if other == out {
+                if let o, let p {
+                    tick.set(overround, .number(o))
+                    tick.set(noVig, .number(p))
+                } else {
+                    tick.removed += [overround, noVig]
+                }
+                continue
+            }
+            // The bookmaker's other quotes of the market: same overround, new no-vig (or none).
+            var t = Tick(source: m.source, instrument: m.prefix + "/" + other + "/" + book, stream: .odds, exchangeTime: tick.exchangeTime, receiveTime: tick.receiveTime)
+            if let o, let p { t.fields = [Field(overround, .number(o)), Field(noVig, .number(p))] } else { t.removed = [overround, noVig] }
+            emit(t)
+        }
+        aggregate(m, receiveTime: tick.receiveTime, emit: emit)
+        // An event that closed is forgotten once every quote says so.
+        if m.closed && m.books.values.allSatisfy({ $0.values.allSatisfy(\.suspended) }) { markets[key] = nil }
+    }
+
+    /// Outcomes beyond `outcomeCount` whose every quote is suspended have left the market.
+    private func dropVanishedOutcomes(_ m: Market) {
+        guard let expected = m.expected, m.outcomes.count > expected else { return }
+        let gone = m.outcomes.filter { o in m.books.values.allSatisfy { $0[o]?.suspended ?? true } }
+        guard !gone.isEmpty else { return }
+        m.outcomes.removeAll { gone.contains($0) }
+        for o in gone {
+            m.info[o] = nil
+            m.published[o] = nil
+            for b in m.books.keys { m.books[b]![o] = nil }
+        }
     }
 
     /// Σ 1/d over the market's outcomes for one bookmaker, when it quotes all of them.
@@ -124,21 +159,33 @@ final class OddsMarketEnricher {
         return sum
     }
 
-    private func aggregate(_ m: Market, now: Int64, receiveTime: Int64, emit: (Tick) -> Void) {
-        // Each complete bookmaker's no-vig probabilities and the age of its oldest quote.
-        var noVigs: [(book: String, p: [String: Double], updated: Int64)] = []
-        let bookNames = m.books.keys.sorted()
-        for book in bookNames {
+    /// Every quote of `source` suspended (its feed went down): best lines, consensus and
+    /// opportunities that relied on them go.
+    func suspend(source: String, time: Int64, receiveTime: Int64, emit: (Tick) -> Void) {
+        for m in markets.values where m.source == source {
+            for b in m.books.keys { for o in m.books[b]!.keys { m.books[b]![o]!.suspended = true } }
+            aggregate(m, receiveTime: receiveTime, emit: emit)
+        }
+    }
+
+    private func aggregate(_ m: Market, receiveTime: Int64, emit: (Tick) -> Void) {
+        let now = m.latest
+        // Each complete bookmaker's no-vig probabilities and the time of its oldest quote.
+        var noVigs: [(book: String, sharp: Bool, weight: Double, p: [String: Double])] = []
+        for book in m.bookNames {
             guard let o = bookOverround(m, book), let quotes = m.books[book] else { continue }
             var p: [String: Double] = [:]
             for out in m.outcomes { p[out] = 1 / quotes[out]!.decimal / o }
-            noVigs.append((book, p, m.outcomes.map { quotes[$0]!.updatedAt }.min() ?? now))
+            let oldest = m.outcomes.map { quotes[$0]!.updatedAt }.min() ?? now
+            let age = max(0, (Double(now) - Double(oldest)) / 1000)
+            let weight = (config.sharpness[book] ?? config.defaultSharpness) * Self.halving(age, config.consensusHalfLifeSeconds)
+            noVigs.append((book, config.sharpBooks.contains(book), weight, p))
         }
-        var bestSum = 0.0, complete = true
+        var bestSum = 0.0, complete = m.complete
         var bests: [(out: String, d: Double, book: String)] = []
         for out in m.outcomes {
             var best: (d: Double, book: String)?
-            for book in bookNames {
+            for book in m.bookNames {
                 guard let q = m.books[book]?[out], !q.suspended, q.decimal > 1 else { continue }
                 if best == nil || q.decimal > best!.d { best = (q.decimal, book) }
             }
@@ -152,26 +199,32 @@ final class OddsMarketEnricher {
             } else {
                 complete = false
             }
-            let sharp = noVigs.filter { config.sharpBooks.contains($0.book) }.compactMap { $0.p[out] }
-            if !sharp.isEmpty { fields.append(Field(consensus, .number(sharp.reduce(0, +) / Double(sharp.count)))) }
-            var weighted = 0.0, weights = 0.0
+            var sharpSum = 0.0, sharpCount = 0.0, weighted = 0.0, weights = 0.0
             for b in noVigs {
                 guard let p = b.p[out] else { continue }
-                let age = max(0, Double(now - b.updated) / 1000)
-                let w = (config.sharpness[b.book] ?? config.defaultSharpness) * Self.halving(age, config.consensusHalfLifeSeconds)
-                weighted += w * p
-                weights += w
+                if b.sharp {
+                    sharpSum += p
+                    sharpCount += 1
+                }
+                weighted += b.weight * p
+                weights += b.weight
             }
+            if sharpCount > 0 { fields.append(Field(consensus, .number(sharpSum / sharpCount))) }
             if weights > 0 { fields.append(Field(consensusV2, .number(weighted / weights))) }
             if m.published[out] != fields {
                 m.published[out] = fields
-                emit(Tick(source: m.source, instrument: m.prefix + "/" + out, stream: .odds, exchangeTime: now, receiveTime: receiveTime, fields: fields))
+                var t = Tick(source: m.source, instrument: m.prefix + "/" + out, stream: .odds, exchangeTime: now, receiveTime: receiveTime, fields: fields)
+                // What no longer holds is withdrawn from the channel's state.
+                t.removed = derivedIDs.filter { id in !fields.contains { $0.id == id } }
+                emit(t)
             }
         }
-        let edge = complete && m.complete ? 1 - bestSum : nil
-        // Each leg with its share of the stake (1/d ÷ Σ 1/d): every outcome then returns the same.
-        let legs = bests.map { "\($0.out)@\($0.book) \($0.d) stake \(Self.percent(1 / $0.d / bestSum))" }.joined(separator: ", ")
-        arbitrage.update(id: m.prefix, edge: edge, legs: legs, time: now, receiveTime: receiveTime, emit: emit)
+        // Backing every outcome at its best price in proportion to 1/d returns 1/Σ per unit staked.
+        let edge = complete && m.complete && bestSum > 0 ? 1 / bestSum - 1 : nil
+        arbitrage.update(
+            id: m.prefix, edge: edge,
+            legs: { bests.map { "\($0.out)@\($0.book) \($0.d) stake \(Self.percent(1 / $0.d / bestSum))" }.joined(separator: ", ") },
+            time: now, receiveTime: receiveTime, emit: emit)
     }
 
     static func percent(_ x: Double) -> String { String(format: "%.2f%%", x * 100) }

@@ -6,14 +6,14 @@ public enum OddsMath {
     /// The probability American odds imply: +A → 100 / (A + 100); −A → A / (A + 100).
     public static func implied(american a: Int64) -> Double? {
         if a >= 100 { return 100 / (Double(a) + 100) }
-        if a <= -100 { return Double(-a) / (Double(-a) + 100) }
+        if a <= -100 { return Double(a).magnitude / (Double(a).magnitude + 100) }
         return nil  // −99…+99 are not American odds
     }
 
     /// Decimal odds of American odds: +A → 1 + A/100; −A → 1 + 100/A.
     public static func decimal(american a: Int64) -> Double? {
         if a >= 100 { return 1 + Double(a) / 100 }
-        if a <= -100 { return 1 + 100 / Double(-a) }
+        if a <= -100 { return 1 + 100 / Double(a).magnitude }
         return nil
     }
 

@@ -1,11 +1,14 @@
 /// Implied probability (formula version 1) on odds and prediction-market ticks:
 /// - odds: 1 / oddsDecimal, else from oddsAmerican (+A → 100/(A+100), −A → A/(A+100));
 /// - prediction outcomes: the mid of the best bid and ask (Polymarket `bestBid`/`bestAsk`,
-///   Kalshi `yesBid`/`yesAsk`) when both are there and not crossed, else the last price.
+///   Kalshi `yesBid`/`yesAsk`) when both are there and not crossed; a channel that has never had
+///   both takes the last price (once it has, trades no longer move it: the book does).
 ///
 /// Threading: loop-confined.
-struct ProbabilityEnricher {
+final class ProbabilityEnricher {
     private let oddsDecimal, oddsAmerican, bestBid, bestAsk, yesBid, yesAsk, lastPrice, implied: PropertyID
+    /// Outcome channels priced from their book at least once.
+    private var booked: Set<ChannelKey> = []
 
     init(_ p: PropertyTable) {
         oddsDecimal = p.intern("oddsDecimal")
@@ -40,7 +43,10 @@ struct ProbabilityEnricher {
         let p: Double
         if let b = bid, let a = ask, b <= a, b >= 0, a <= 1 {
             p = (b + a) / 2
-        } else if let l = last, l >= 0, l <= 1 {
+            if booked.count < 1_000_000 { booked.insert(ChannelKey(stream: tick.stream, source: tick.source, instrument: tick.instrument)) }
+        } else if let l = last, l >= 0, l <= 1,
+            !booked.contains(ChannelKey(stream: tick.stream, source: tick.source, instrument: tick.instrument))
+        {
             p = l
         } else {
             return false
