@@ -38,7 +38,7 @@ final class PropertiesAPITests: XCTestCase {
         XCTAssertEqual(lineage["upstream"] as? [String], ["spread", "mid", "bid", "ask"])
         XCTAssertEqual(lineage["formulaVersion"] as? Int, 1)
         let bid = try XCTUnwrap(try request("GET", "/api/properties/bid").json as? [String: Any])
-        XCTAssertEqual((bid["lineage"] as? [String: Any])?["downstream"] as? [String], ["bidVenue", "edge", "microprice", "mid", "spread", "active", "firstSeen", "lastSeen", "spreadBps"])
+        XCTAssertEqual((bid["lineage"] as? [String: Any])?["downstream"] as? [String], ["bidVenue", "edge", "legs", "microprice", "mid", "spread", "active", "firstSeen", "lastSeen", "spreadBps"])
         XCTAssertEqual((bid["property"] as? [String: Any])?["type"] as? String, "decimal")
 
         let missing = try request("GET", "/api/properties/nope")
