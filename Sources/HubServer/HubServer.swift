@@ -250,12 +250,28 @@ public final class HubServer: @unchecked Sendable {
         logger.info("coinbase simulator listening", metadata: ["url": "\(sim.url)"])
     }
 
+    /// Simulated prediction markets that a mapping says are the same question start from the same
+    /// probability (a `no` token from its complement), so the demo shows arbitrage only when the
+    /// venues drift apart — as real ones do — not from the first tick.
+    private func simulatedProbability(_ venue: String, _ instrument: String) -> Double? {
+        for m in pipeline.enrich.mappings where m.kind == .prediction {
+            guard let member = m.members.first(where: { $0.venue == venue && $0.instrument == instrument }) else { continue }
+            var h: UInt64 = 1_469_598_103_934_665_603
+            for b in m.id.utf8 { h = (h ^ UInt64(b)) &* 1_099_511_628_211 }
+            let p = 0.3 + Double(h % 40) / 100
+            return member.side == "no" ? 1 - p : p
+        }
+        return nil
+    }
+
     private func startPolymarketSimulator() throws {
         let pm = config.feeds.polymarket
         guard pm.enabled, pm.simulate else { return }
         var sc = PolymarketSimulatorConfig()
         var rng = SplitMix64(seed: 5)
-        sc.assets = Dictionary(pm.feed.assets.map { ($0.id, 0.2 + Double(rng.next() % 60) / 100) }, uniquingKeysWith: { a, _ in a })
+        sc.assets = Dictionary(
+            pm.feed.assets.map { ($0.id, simulatedProbability("polymarket", $0.instrument) ?? 0.2 + Double(rng.next() % 60) / 100) },
+            uniquingKeysWith: { a, _ in a })
         sc.stepMilliseconds = pm.simulatorStepMilliseconds
         let sim = try PolymarketSimulator(config: sc)
         sim.start()
@@ -298,7 +314,7 @@ public final class HubServer: @unchecked Sendable {
         if fc.keyID.isEmpty { fc.keyID = "sim-key" }
         var sc = KalshiSimulatorConfig()
         var rng = SplitMix64(seed: 7)
-        sc.markets = Dictionary(fc.markets.map { ($0, 0.2 + Double(rng.next() % 60) / 100) }, uniquingKeysWith: { a, _ in a })
+        sc.markets = Dictionary(fc.markets.map { ($0, simulatedProbability("kalshi", $0) ?? 0.2 + Double(rng.next() % 60) / 100) }, uniquingKeysWith: { a, _ in a })
         sc.keyID = fc.keyID
         sc.publicKeyPEM = publicPEM
         sc.stepMilliseconds = k.simulatorStepMilliseconds
