@@ -284,6 +284,22 @@ final class EnrichmentTests: XCTestCase {
         XCTAssertThrowsError(try InstrumentMapping(id: "A/B", kind: .crypto, members: mapping.members).check(), "a slash cannot be addressed in /api/mappings/:id")
     }
 
+    func testArbitrageChoosesVenuesAfterFees() throws {
+        var config = EnrichmentConfig()
+        config.fees = ["x": 0.006, "y": 0, "z": 0]
+        enrich = Enrich(properties: props, config: config)
+        enrich.load(mappings: [InstrumentMapping(id: "F", kind: .crypto, members: ["x", "y", "z"].map { .init(venue: $0, instrument: "F") })])
+        feed(ticker("x", "F", bid: 102, ask: 103))
+        feed(ticker("y", "F", bid: 101.8, ask: 103))
+        let (_, out) = feed(ticker("z", "F", bid: 99, ask: 100))
+        // x shows the best bid (102), but after its 0.6 % fee it pays 101.388: selling on y (101.8) is better.
+        let composite = try XCTUnwrap(out.first { $0.channelName == "ticker.composite.F" })
+        XCTAssertEqual(composite.value(id("bidVenue")), .string("x"), "the composite shows raw prices")
+        let arb = try XCTUnwrap(out.first { $0.stream == .arb })
+        XCTAssertEqual(arb.value(id("legs")), .string("buy z 100.0, sell y 101.8"))
+        XCTAssertEqual(number(arb, "edge")!, 0.018, accuracy: 1e-12)
+    }
+
     func testOptionAnalytics() {
         // The captured BTC-24SEP21-8000-P ticker: S 32366.75, K 8000, a put, 0.1735 years to expiry.
         var t = Tick(source: "deribit", instrument: "BTC-24SEP21-8000-P", stream: .options, exchangeTime: 1_626_993_722_929, receiveTime: 0)

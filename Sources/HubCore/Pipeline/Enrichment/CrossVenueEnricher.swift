@@ -2,8 +2,8 @@
 /// updates its member's quote and recomputes that one mapping.
 /// - crypto (`ticker.<venue>.<instrument>` members): the composite best bid and offer on
 ///   `ticker.composite.<id>` (`bid`, `ask`, their sizes and venues, and the `indexPrice` of a
-///   reference member such as Deribit's index), and `arb.crypto.<id>` while selling at the best
-///   bid beats buying at the best ask on another venue after both taker fees:
+///   reference member such as Deribit's index), and `arb.crypto.<id>` while selling on one venue
+///   beats buying on another after both taker fees (venues compared after fees):
 ///   edge = (bid × (1 − fee_sell) − ask × (1 + fee_buy)) / (ask × (1 + fee_buy)).
 /// - prediction (`outcomes.<venue>.<instrument>` members): `arb.prediction.<id>` while YES on one
 ///   venue and NO on another cost less than the $1 one of them pays:
@@ -200,14 +200,23 @@ final class CrossVenueEnricher {
             t.removed = [bidVolume, askVolume, indexPrice].filter { id in !fields.contains { $0.id == id } }
             emit(t)
         }
-        var edge: Double?
-        if bidAt != askAt, sell != buy {
-            let cost = aq.ask! * (1 + fee(buy)), proceeds = bq.bid! * (1 - fee(sell))
-            edge = (proceeds - cost) / cost
+        // Arbitrage compares prices after fees: the cheapest venue to buy from and the best to sell
+        // to once fees are paid, which need not be the raw best bid and ask shown above.
+        var sellAt = -1, buyAt = -1, proceeds = 0.0, cost = 0.0
+        for (i, q) in s.quotes.enumerated() where fresh(q, receiveTime) && !s.mapping.members[i].isReference {
+            guard let b = q.bid, let a = q.ask, b > 0, a > 0 else { continue }
+            let venue = s.mapping.members[i].venue
+            let p = b * (1 - fee(venue)), c = a * (1 + fee(venue))
+            if sellAt < 0 || p > proceeds { (sellAt, proceeds) = (i, p) }
+            if buyAt < 0 || c < cost { (buyAt, cost) = (i, c) }
         }
-        let size = bq.bidSize.flatMap { b in aq.askSize.map { min(b, $0) } }
+        var edge: Double?
+        let seller = s.mapping.members[sellAt], buyer = s.mapping.members[buyAt]
+        if sellAt != buyAt, seller.venue != buyer.venue { edge = (proceeds - cost) / cost }
+        let sq = s.quotes[sellAt], bq2 = s.quotes[buyAt]
+        let size = sq.bidSize.flatMap { b in bq2.askSize.map { min(b, $0) } }
         crypto.update(
-            id: s.mapping.id, edge: edge, legs: { "buy \(buy) \(aq.ask!), sell \(sell) \(bq.bid!)" }, size: size, time: time,
+            id: s.mapping.id, edge: edge, legs: { "buy \(buyer.venue) \(bq2.ask!), sell \(seller.venue) \(sq.bid!)" }, size: size, time: time,
             receiveTime: receiveTime, emit: emit)
     }
 
