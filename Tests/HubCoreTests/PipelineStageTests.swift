@@ -34,6 +34,24 @@ final class PipelineStageTests: XCTestCase {
         XCTAssertEqual(t.ticks, 1)
     }
 
+    func testTransformCarriesWithdrawnFieldsAsProperties() throws {
+        let r = try registry()
+        var e = event([RawField(0, .number(10))])
+        e.removed = [1, 99]  // ask withdrawn; an index outside the schema is ignored
+        let tick = try XCTUnwrap(Transform(registry: r, schemas: [schema]).transform(e))
+        XCTAssertEqual(tick.removed, [r.table.id("ask")!])
+        // The channel's state loses it.
+        let hub = Hub(properties: r.table)
+        var full = tick
+        full.removed = []
+        full.set(r.table.id("ask")!, .number(11))
+        hub.publish(full)
+        hub.publish(tick)
+        let state = try XCTUnwrap(hub.latestState("ticker.v.X").map { String(decoding: $0, as: UTF8.self) })
+        XCTAssertTrue(state.contains(#""bid":10"#), state)
+        XCTAssertFalse(state.contains(#""ask""#), state)
+    }
+
     func testTransformQuarantinesInvalidValuesWithTheirReason() throws {
         let t = Transform(registry: try registry(), schemas: [schema], quarantineKeep: 2)
         let tick = try XCTUnwrap(

@@ -193,6 +193,8 @@ final class KalshiCodecTests: XCTestCase {
         XCTAssertEqual(adapter.status.state, .live)
         XCTAssertEqual(adapter.status.resyncs, 1)
         XCTAssertEqual(field(out.events.first { $0.stream == .book }, .asks), .levels([]))
+        // No NO bids: no YES ask and no NO bid — withdrawn from the outcome, not left at old values.
+        XCTAssertEqual(out.events.last { $0.stream == .outcomes }?.removed, [KalshiField.noBid.rawValue, KalshiField.yesAsk.rawValue])
         // A late delta of the old subscription is ignored: the new book is not double-counted.
         out = feed([#"{"type":"orderbook_delta","sid":1,"seq":6,"msg":{"market_ticker":"FED-23DEC-T3.00","price_dollars":"0.3000","delta_fp":"10.00","side":"yes"}}"#], into: adapter)
         XCTAssertTrue(out.events.isEmpty)

@@ -8,6 +8,9 @@ public struct RawEvent: Sendable {
     public var receiveTime: Int64
     public var sequence: UInt64
     public var fields: [RawField]
+    /// Venue fields that no longer have a value (a book side that emptied): withdrawn from the
+    /// channel's state, by their index in the venue schema.
+    public var removed: [UInt16] = []
 
     public init(
         source: String, instrument: String, stream: StreamKind, exchangeTime: Int64, receiveTime: Int64,

@@ -88,9 +88,11 @@ public final class Transform: @unchecked Sendable {
             return nil
         }
         ticks += 1
-        return Tick(
+        var tick = Tick(
             source: event.source, instrument: event.instrument, stream: event.stream,
             exchangeTime: event.exchangeTime, receiveTime: event.receiveTime, sequence: event.sequence, fields: fields)
+        if !event.removed.isEmpty { tick.removed = event.removed.compactMap { Int($0) < map.ids.count ? map.ids[Int($0)] : nil } }
+        return tick
     }
 
     private func quarantine(_ event: RawEvent, property: String, venueField: String, reason: String) {

@@ -217,15 +217,22 @@ public final class KalshiFeed: FeedAdapter {
             source: source, instrument: market, stream: .book, exchangeTime: wallMicros / 1000, receiveTime: wallMicros,
             fields: [RawField(kalshi: .bids, .levels(b.yes.top(.bid, config.bookDepth))), RawField(kalshi: .asks, .levels(asks))]))
         var fields: [RawField] = []
+        var removed: [UInt16] = []
         if let yb = b.yes.bids.first?.price {
             fields.append(RawField(kalshi: .yesBid, .number(yb)))
             fields.append(RawField(kalshi: .noAsk, .number(((1 - yb) * 10_000).rounded() / 10_000)))
+        } else {
+            removed += [KalshiField.yesBid.rawValue, KalshiField.noAsk.rawValue]  // no YES bids: neither price exists
         }
         if let nb = b.no.bids.first?.price {
             fields.append(RawField(kalshi: .noBid, .number(nb)))
             fields.append(RawField(kalshi: .yesAsk, .number(((1 - nb) * 10_000).rounded() / 10_000)))
+        } else {
+            removed += [KalshiField.noBid.rawValue, KalshiField.yesAsk.rawValue]
         }
-        event(emit, RawEvent(source: source, instrument: market, stream: .outcomes, exchangeTime: wallMicros / 1000, receiveTime: wallMicros, fields: fields))
+        var e = RawEvent(source: source, instrument: market, stream: .outcomes, exchangeTime: wallMicros / 1000, receiveTime: wallMicros, fields: fields)
+        e.removed = removed
+        event(emit, e)
     }
 
     private func event(_ emit: (RawEvent) -> Void, _ e: RawEvent) {

@@ -145,10 +145,14 @@ public final class PolymarketFeed: FeedAdapter {
             source: source, instrument: instrument, stream: .book, exchangeTime: time, receiveTime: wallMicros,
             fields: [RawField(polymarket: .bids, .levels(b.top(.bid, config.bookDepth))), RawField(polymarket: .asks, .levels(b.top(.ask, config.bookDepth)))]))
         var fields: [RawField] = []
-        if let bid = b.bids.first?.price { fields.append(RawField(polymarket: .bestBid, .number(bid))) }
-        if let ask = b.asks.first?.price { fields.append(RawField(polymarket: .bestAsk, .number(ask))) }
+        var removed: [UInt16] = []
+        // An empty side has no best price: withdrawn, not left at its last value.
+        if let bid = b.bids.first?.price { fields.append(RawField(polymarket: .bestBid, .number(bid))) } else { removed.append(PolymarketField.bestBid.rawValue) }
+        if let ask = b.asks.first?.price { fields.append(RawField(polymarket: .bestAsk, .number(ask))) } else { removed.append(PolymarketField.bestAsk.rawValue) }
         if let outcome = a?.outcome, !outcome.isEmpty { fields.append(RawField(polymarket: .outcome, .string(outcome))) }
-        emitEvent(emit, RawEvent(source: source, instrument: instrument, stream: .outcomes, exchangeTime: time, receiveTime: wallMicros, fields: fields))
+        var e = RawEvent(source: source, instrument: instrument, stream: .outcomes, exchangeTime: time, receiveTime: wallMicros, fields: fields)
+        e.removed = removed
+        emitEvent(emit, e)
     }
 
     private func emitEvent(_ emit: (RawEvent) -> Void, _ e: RawEvent) {
