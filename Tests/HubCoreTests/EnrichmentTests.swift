@@ -174,10 +174,13 @@ final class EnrichmentTests: XCTestCase {
         XCTAssertEqual(number(arb, "edge")!, (66_000 * 0.994 - 65_010 * 1.001) / (65_010 * 1.001), accuracy: 1e-12)
         XCTAssertEqual(number(arb, "size"), 0.5, "the smaller of the two sizes")
         XCTAssertEqual(arb.value(id("legs")), .string("buy binance 65010.0, sell coinbase 66000.0"))
-        // Removing the mapping retracts the opportunity.
+        // Removing the mapping retracts the opportunity and empties the composite quote.
         var retracted: [Tick] = []
         enrich.load(mappings: [], now: 5000) { retracted.append($0) }
         XCTAssertEqual(retracted.first?.value(id("active")), .bool(false))
+        let emptied = try XCTUnwrap(retracted.first { $0.channelName == "ticker.composite.BTC-USD" })
+        XCTAssertTrue(emptied.fields.isEmpty)
+        XCTAssertTrue(emptied.removed.contains(id("bid")) && emptied.removed.contains(id("mid")))
         XCTAssertTrue(enrich.cryptoArbitrage.open.isEmpty)
     }
 
