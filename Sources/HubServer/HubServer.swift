@@ -51,6 +51,8 @@ public final class HubServer: @unchecked Sendable {
     /// The in-process Polymarket simulator (`feeds.polymarket.simulate`).
     public private(set) var polymarketSimulator: PolymarketSimulator?
     public private(set) var kalshiSimulator: KalshiSimulator?
+    /// Every simulator started in process, stopped with the hub.
+    private var running: [VenueSimulator] = []
     public private(set) var orcaSimulator: OrcaSimulator?
     /// The Kalshi feed's settings with its key read (or made, when simulated) at start.
     private var kalshiFeed = KalshiFeedConfig()
@@ -68,16 +70,7 @@ public final class HubServer: @unchecked Sendable {
         let tokens = try IdentitySetup.tokenService(config.auth)
         bootstrapAdmin = try IdentitySetup.bootstrapAdmin(store, config.auth, logger: logger)
         let registry = try Self.loadRegistry(store: store, seedDirectory: config.properties.seedDirectory, logger: logger)
-        if config.redis.url.isEmpty {
-            history = MemoryHistoryStore()
-        } else {
-            var rc = RedisHistoryStoreConfig()
-            rc.keyPrefix = config.redis.keyPrefix
-            rc.historyLength = config.redis.historyLength
-            rc.maxPendingHistory = config.redis.maxPendingHistory
-            rc.timeoutSeconds = config.redis.timeoutSeconds
-            history = try RedisHistoryStore(url: config.redis.url, config: rc)
-        }
+        history = try Self.makeHistory(config)
         let loopRef = self.loopRef
         let runOnLoop: @Sendable (@escaping @Sendable () -> Void) -> Void = { work in loopRef.loop?.execute(work) }
         identity = try IdentityService(
@@ -126,6 +119,18 @@ public final class HubServer: @unchecked Sendable {
         DeribitField.schema, BinanceField.schema, CoinbaseField.schema, PolymarketField.schema, KalshiField.schema, OrcaField.schema, SyntheticFeed.schema,
         SourceMonitor.schema,
     ]
+
+    /// Where publications persist beyond the rings: Redis when `redis.url` is set (its writer
+    /// started by the caller, after restoring), else memory.
+    static func makeHistory(_ config: HubConfig) throws -> HistoryStore {
+        guard !config.redis.url.isEmpty else { return MemoryHistoryStore() }
+        var rc = RedisHistoryStoreConfig()
+        rc.keyPrefix = config.redis.keyPrefix
+        rc.historyLength = config.redis.historyLength
+        rc.maxPendingHistory = config.redis.maxPendingHistory
+        rc.timeoutSeconds = config.redis.timeoutSeconds
+        return try RedisHistoryStore(url: config.redis.url, config: rc)
+    }
 
     /// Opportunities restored from Redis were open when the last run stopped, and nothing tracks
     /// them now: each is retracted (`active: false`), so subscribers never see a phantom.
@@ -220,6 +225,7 @@ public final class HubServer: @unchecked Sendable {
         }
         let sim = try DeribitSimulator(config: sc)
         sim.start()
+        running.append(sim)
         simulators.append(sim)
         logger.info("deribit simulator listening", metadata: ["url": "\(sim.url)"])
     }
@@ -233,6 +239,7 @@ public final class HubServer: @unchecked Sendable {
         sc.stepMilliseconds = b.simulatorStepMilliseconds
         let sim = try BinanceSimulator(config: sc)
         sim.start()
+        running.append(sim)
         binanceSimulator = sim
         logger.info("binance simulator listening", metadata: ["url": "\(sim.url)", "rest": "\(sim.restURL)"])
     }
@@ -246,6 +253,7 @@ public final class HubServer: @unchecked Sendable {
         sc.stepMilliseconds = cb.simulatorStepMilliseconds
         let sim = try CoinbaseSimulator(config: sc)
         sim.start()
+        running.append(sim)
         coinbaseSimulator = sim
         logger.info("coinbase simulator listening", metadata: ["url": "\(sim.url)"])
     }
@@ -275,6 +283,7 @@ public final class HubServer: @unchecked Sendable {
         sc.stepMilliseconds = pm.simulatorStepMilliseconds
         let sim = try PolymarketSimulator(config: sc)
         sim.start()
+        running.append(sim)
         polymarketSimulator = sim
         logger.info("polymarket simulator listening", metadata: ["url": "\(sim.url)"])
     }
@@ -321,6 +330,7 @@ public final class HubServer: @unchecked Sendable {
         sc.legacyCents = k.simulatorLegacyCents
         let sim = try KalshiSimulator(config: sc)
         sim.start()
+        running.append(sim)
         kalshiSimulator = sim
         kalshiFeed = fc
         logger.info("kalshi simulator listening", metadata: ["url": "\(sim.url)"])
@@ -335,6 +345,7 @@ public final class HubServer: @unchecked Sendable {
         sc.heartbeatMs = o.simulatorHeartbeatMs
         let sim = try OrcaSimulator(config: sc)
         sim.start()
+        running.append(sim)
         orcaSimulator = sim
         logger.info("orca simulator listening", metadata: ["url": "\(sim.url)"])
     }
@@ -447,12 +458,7 @@ public final class HubServer: @unchecked Sendable {
     }
 
     private func finish() {
-        for s in simulators { s.stop() }
-        binanceSimulator?.stop()
-        coinbaseSimulator?.stop()
-        polymarketSimulator?.stop()
-        kalshiSimulator?.stop()
-        orcaSimulator?.stop()
+        for s in running { s.stop() }
         (history as? RedisHistoryStore)?.stop()
         recorder?.close()
         stoppedCondition.lock()

@@ -20,8 +20,7 @@ struct DeribitCommand: ParsableCommand {
     @Option(name: .customLong("min-heartbeat"), help: "Smallest accepted heartbeat interval (s).") var minHeartbeat = 10
 
     func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        guard (10...60_000).contains(stepMilliseconds) else { throw ValidationError("--step-ms must be between 10 and 60000") }
+        try validateListen(port: port, stepMilliseconds: stepMilliseconds)
         guard minHeartbeat >= 1 else { throw ValidationError("--min-heartbeat must be at least 1") }
     }
 
@@ -32,12 +31,7 @@ struct DeribitCommand: ParsableCommand {
         c.stepMilliseconds = stepMilliseconds
         c.seed = seed
         c.minHeartbeatSeconds = minHeartbeat
-        let signals = blockShutdownSignals()
-        let sim = try DeribitSimulator(config: c)
-        sim.start()
-        print("deribit simulator on \(sim.url) (instruments: \(sim.instrumentNames.joined(separator: ", ")))")
-        waitForShutdown(signals)
-        sim.stop()
+        let sim = try serveUntilSignalled({ try DeribitSimulator(config: c) }) { sim in "deribit simulator on \(sim.url) (instruments: \(sim.instrumentNames.joined(separator: ", ")))" }
         while !sim.isStopped { usleep(1000) }
     }
 }
@@ -53,8 +47,7 @@ struct BinanceCommand: ParsableCommand {
     @Option(help: "Venue symbols with a starting price, e.g. BTCUSDT=65000 (repeatable).") var symbol: [String] = ["BTCUSDT=65000", "ETHUSDT=3200"]
 
     func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        guard (10...60_000).contains(stepMilliseconds) else { throw ValidationError("--step-ms must be between 10 and 60000") }
+        try validateListen(port: port, stepMilliseconds: stepMilliseconds)
         for s in symbol {
             let kv = s.split(separator: "=")
             guard kv.count == 2, !kv[0].isEmpty, let p = Double(kv[1]), p > 0 else { throw ValidationError("--symbol must be SYMBOL=PRICE, not '\(s)'") }
@@ -68,12 +61,7 @@ struct BinanceCommand: ParsableCommand {
         c.stepMilliseconds = stepMilliseconds
         c.seed = seed
         c.symbols = Dictionary(symbol.map { s in let kv = s.split(separator: "="); return (String(kv[0]).uppercased(), Double(kv[1])!) }, uniquingKeysWith: { a, _ in a })
-        let signals = blockShutdownSignals()
-        let sim = try BinanceSimulator(config: c)
-        sim.start()
-        print("binance simulator on \(sim.url)/stream?streams=… and \(sim.restURL)/api/v3/depth (symbols: \(c.symbols.keys.sorted().joined(separator: ", ")))")
-        waitForShutdown(signals)
-        sim.stop()
+        try serveUntilSignalled({ try BinanceSimulator(config: c) }) { sim in "binance simulator on \(sim.url)/stream?streams=… and \(sim.restURL)/api/v3/depth (symbols: \(c.symbols.keys.sorted().joined(separator: ", ")))" }
     }
 }
 
@@ -88,8 +76,7 @@ struct CoinbaseCommand: ParsableCommand {
     @Option(help: "Products with a starting price, e.g. BTC-USD=65000 (repeatable).") var product: [String] = ["BTC-USD=65000", "ETH-USD=3200"]
 
     func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        guard (10...60_000).contains(stepMilliseconds) else { throw ValidationError("--step-ms must be between 10 and 60000") }
+        try validateListen(port: port, stepMilliseconds: stepMilliseconds)
         for s in product {
             let kv = s.split(separator: "=")
             guard kv.count == 2, !kv[0].isEmpty, let p = Double(kv[1]), p > 0 else { throw ValidationError("--product must be PRODUCT=PRICE, not '\(s)'") }
@@ -103,12 +90,7 @@ struct CoinbaseCommand: ParsableCommand {
         c.stepMilliseconds = stepMilliseconds
         c.seed = seed
         c.products = Dictionary(product.map { s in let kv = s.split(separator: "="); return (String(kv[0]).uppercased(), Double(kv[1])!) }, uniquingKeysWith: { a, _ in a })
-        let signals = blockShutdownSignals()
-        let sim = try CoinbaseSimulator(config: c)
-        sim.start()
-        print("coinbase simulator on \(sim.url) (products: \(c.products.keys.sorted().joined(separator: ", ")))")
-        waitForShutdown(signals)
-        sim.stop()
+        try serveUntilSignalled({ try CoinbaseSimulator(config: c) }) { sim in "coinbase simulator on \(sim.url) (products: \(c.products.keys.sorted().joined(separator: ", ")))" }
     }
 }
 
@@ -123,8 +105,7 @@ struct PolymarketCommand: ParsableCommand {
     @Option(help: "Outcome token ids with a starting probability, e.g. 1234=0.42 (repeatable; default: two tokens).") var asset: [String] = []
 
     func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        guard (10...60_000).contains(stepMilliseconds) else { throw ValidationError("--step-ms must be between 10 and 60000") }
+        try validateListen(port: port, stepMilliseconds: stepMilliseconds)
         for s in asset {
             let kv = s.split(separator: "=")
             guard kv.count == 2, kv[0].allSatisfy(\.isNumber), let p = Double(kv[1]), p > 0, p < 1 else { throw ValidationError("--asset must be TOKEN_ID=PROBABILITY, not '\(s)'") }
@@ -138,12 +119,7 @@ struct PolymarketCommand: ParsableCommand {
         c.stepMilliseconds = stepMilliseconds
         c.seed = seed
         if !asset.isEmpty { c.assets = Dictionary(asset.map { s in let kv = s.split(separator: "="); return (String(kv[0]), Double(kv[1])!) }, uniquingKeysWith: { a, _ in a }) }
-        let signals = blockShutdownSignals()
-        let sim = try PolymarketSimulator(config: c)
-        sim.start()
-        print("polymarket simulator on \(sim.url) (tokens: \(c.assets.keys.sorted().joined(separator: ", ")))")
-        waitForShutdown(signals)
-        sim.stop()
+        try serveUntilSignalled({ try PolymarketSimulator(config: c) }) { sim in "polymarket simulator on \(sim.url) (tokens: \(c.assets.keys.sorted().joined(separator: ", ")))" }
     }
 }
 
@@ -161,8 +137,7 @@ struct KalshiCommand: ParsableCommand {
     @Flag(name: .customLong("legacy-cents"), help: "Send the older integer-cent fields instead of fixed-point dollar strings.") var legacyCents = false
 
     func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        guard (10...60_000).contains(stepMilliseconds) else { throw ValidationError("--step-ms must be between 10 and 60000") }
+        try validateListen(port: port, stepMilliseconds: stepMilliseconds)
         for s in market {
             let kv = s.split(separator: "=")
             guard kv.count == 2, let p = Double(kv[1]), p > 0, p < 1 else { throw ValidationError("--market must be TICKER=PROBABILITY, not '\(s)'") }
@@ -182,12 +157,7 @@ struct KalshiCommand: ParsableCommand {
         c.publicKeyPEM = try String(contentsOfFile: publicKeyFile, encoding: .utf8)
         c.legacyCents = legacyCents
         if !market.isEmpty { c.markets = Dictionary(market.map { s in let kv = s.split(separator: "="); return (String(kv[0]), Double(kv[1])!) }, uniquingKeysWith: { a, _ in a }) }
-        let signals = blockShutdownSignals()
-        let sim = try KalshiSimulator(config: c)
-        sim.start()
-        print("kalshi simulator on \(sim.url) (markets: \(c.markets.keys.sorted().joined(separator: ", ")); key id \(keyID))")
-        waitForShutdown(signals)
-        sim.stop()
+        try serveUntilSignalled({ try KalshiSimulator(config: c) }) { sim in "kalshi simulator on \(sim.url) (markets: \(c.markets.keys.sorted().joined(separator: ", ")); key id \(keyID))" }
     }
 }
 
@@ -203,8 +173,7 @@ struct OrcaCommand: ParsableCommand {
     @Option(help: "Random seed.") var seed: UInt64 = 23
 
     func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        guard (10...60_000).contains(stepMilliseconds) else { throw ValidationError("--step-ms must be between 10 and 60000") }
+        try validateListen(port: port, stepMilliseconds: stepMilliseconds)
         guard (100...60_000).contains(heartbeatMs) else { throw ValidationError("--heartbeat-ms must be between 100 and 60000") }
         guard (1...1_000_000).contains(retention) else { throw ValidationError("--retention must be between 1 and 1000000") }
     }
@@ -217,16 +186,30 @@ struct OrcaCommand: ParsableCommand {
         c.heartbeatMs = heartbeatMs
         c.retention = retention
         c.seed = seed
-        let signals = blockShutdownSignals()
-        let sim = try OrcaSimulator(config: c)
-        sim.start()
-        print("orca simulator on \(sim.url) (streams: \(c.streams.joined(separator: ", ")))")
-        waitForShutdown(signals)
-        sim.stop()
+        try serveUntilSignalled({ try OrcaSimulator(config: c) }) { sim in "orca simulator on \(sim.url) (streams: \(c.streams.joined(separator: ", ")))" }
     }
 }
 
 /// SIGINT/SIGTERM are waited for, not delivered.
+/// The options every simulator has.
+func validateListen(port: Int, stepMilliseconds: Int) throws {
+    guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+    guard (10...60_000).contains(stepMilliseconds) else { throw ValidationError("--step-ms must be between 10 and 60000") }
+}
+
+/// Builds the simulator with SIGINT/SIGTERM blocked (its threads inherit that), starts it,
+/// prints its banner, serves until a signal, stops it and returns it.
+@discardableResult
+func serveUntilSignalled<S: VenueSimulator>(_ make: () throws -> S, banner: (S) -> String) throws -> S {
+    let signals = blockShutdownSignals()
+    let sim = try make()
+    sim.start()
+    print(banner(sim))
+    waitForShutdown(signals)
+    sim.stop()
+    return sim
+}
+
 func blockShutdownSignals() -> sigset_t {
     var set = sigset_t()
     sigemptyset(&set)

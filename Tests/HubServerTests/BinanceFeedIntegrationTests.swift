@@ -23,16 +23,10 @@ final class BinanceFeedIntegrationTests: XCTestCase {
             $0.feeds.deribit.simulatorStepMilliseconds = 50
             $0.feeds.deribit.feed.optionCurrencies = []
         }
-        try eventually(timeout: 10, "both sources live") { try self.source("binance")["state"] as? String == "live" && self.source("deribit")["state"] as? String == "live" }
+        try eventually(timeout: 10, "both sources live") { try self.hub.source("binance")["state"] as? String == "live" && self.hub.source("deribit")["state"] as? String == "live" }
     }
 
     override func tearDown() { hub.stop() }
-
-    func source(_ name: String) throws -> [String: Any] {
-        (try hub.health()["sources"] as? [[String: Any]])?.first { $0["name"] as? String == name } ?? [:]
-    }
-
-    func counter(_ name: String, _ key: String) throws -> Int { try source(name)[key] as? Int ?? -1 }
 
     /// Deribit keeps publishing: a fresh ticker arrives on an open subscription.
     func assertDeribitFlows(_ c: TestClient) throws {
@@ -60,8 +54,8 @@ final class BinanceFeedIntegrationTests: XCTestCase {
         XCTAssertTrue(["buy", "sell"].contains(trade["side"] as? String ?? ""))
         XCTAssertNotNil(trade["tradeId"] as? String)
         XCTAssertGreaterThan(hub.server.binanceSimulator?.currentStats.snapshots ?? 0, 1, "books came from REST snapshots")
-        XCTAssertEqual(try counter("binance", "decodeErrors"), 0)
-        XCTAssertEqual(try counter("binance", "gaps"), 0)
+        XCTAssertEqual(try hub.counter("binance", "decodeErrors"), 0)
+        XCTAssertEqual(try hub.counter("binance", "gaps"), 0)
     }
 
     func testEveryFaultIsDetectedCountedAndRecoveredWhileDeribitFlows() throws {
@@ -71,18 +65,18 @@ final class BinanceFeedIntegrationTests: XCTestCase {
         c.send(#"{"id":2,"op":"subscribe","channel":"book.binance.BTC/USDT"}"#)
 
         // A skipped update id: a gap, the book rebuilt from a new snapshot.
-        let resyncs = try counter("binance", "resyncs")
+        let resyncs = try hub.counter("binance", "resyncs")
         sim.inject(.gap(instrument: "BTCUSDT"))
-        try eventually(timeout: 5, "gap detected and resynchronised") { try self.counter("binance", "gaps") == 1 && self.counter("binance", "resyncs") > resyncs }
-        try eventually(timeout: 5, "live again") { try self.source("binance")["state"] as? String == "live" }
+        try eventually(timeout: 5, "gap detected and resynchronised") { try self.hub.counter("binance", "gaps") == 1 && self.hub.counter("binance", "resyncs") > resyncs }
+        try eventually(timeout: 5, "live again") { try self.hub.source("binance")["state"] as? String == "live" }
         let book = try XCTUnwrap(try c.waitFor { $0["ch"] as? String == "book.binance.BTC/USDT" && $0["data"] != nil }["data"] as? [String: Any])
         XCTAssertLessThan(((book["bids"] as? [[Double]])?.first?[0])!, ((book["asks"] as? [[Double]])?.first?[0])!)
         try assertDeribitFlows(c)
 
         // Malformed JSON: counted, the connection stays.
         sim.inject(.malformedFrame)
-        try eventually(timeout: 3, "decode error counted") { try self.counter("binance", "decodeErrors") == 1 }
-        XCTAssertEqual(try counter("binance", "reconnects"), 0)
+        try eventually(timeout: 3, "decode error counted") { try self.hub.counter("binance", "decodeErrors") == 1 }
+        XCTAssertEqual(try hub.counter("binance", "reconnects"), 0)
 
         // Values that decode but must not validate: quarantined, not served.
         sim.inject(.outOfRange(instrument: "BTCUSDT"))
@@ -93,16 +87,16 @@ final class BinanceFeedIntegrationTests: XCTestCase {
 
         // A dropped connection: reconnected with backoff, books rebuilt.
         sim.inject(.dropConnections)
-        try eventually(timeout: 10, "reconnected") { try self.counter("binance", "reconnects") == 1 && self.source("binance")["state"] as? String == "live" }
+        try eventually(timeout: 10, "reconnected") { try self.hub.counter("binance", "reconnects") == 1 && self.hub.source("binance")["state"] as? String == "live" }
         try assertDeribitFlows(c)
 
         // Silence beyond staleAfterSeconds: a stale feed is reconnected.
         sim.inject(.silence(seconds: 3))
-        try eventually(timeout: 10, "stale feed reconnected") { try self.counter("binance", "reconnects") == 2 }
+        try eventually(timeout: 10, "stale feed reconnected") { try self.hub.counter("binance", "reconnects") == 2 }
         try assertDeribitFlows(c)
-        try eventually(timeout: 10, "live after the silence") { try self.source("binance")["state"] as? String == "live" }
-        XCTAssertEqual(try source("deribit")["state"] as? String, "live")
-        XCTAssertEqual(try counter("deribit", "reconnects"), 0, "the other source never noticed")
+        try eventually(timeout: 10, "live after the silence") { try self.hub.source("binance")["state"] as? String == "live" }
+        XCTAssertEqual(try hub.source("deribit")["state"] as? String, "live")
+        XCTAssertEqual(try hub.counter("deribit", "reconnects"), 0, "the other source never noticed")
     }
 
     /// A frame over feeds.maxFrameBytes: counted with the decode errors, the session renewed.
@@ -110,8 +104,8 @@ final class BinanceFeedIntegrationTests: XCTestCase {
         let sim = try XCTUnwrap(hub.server.binanceSimulator)
         sim.inject(.oversizedFrame(bytes: 2 << 20))
         try eventually(timeout: 10, "counted, reconnected, live again") {
-            try self.counter("binance", "decodeErrors") == 1 && self.counter("binance", "reconnects") == 1 && self.source("binance")["state"] as? String == "live"
+            try self.hub.counter("binance", "decodeErrors") == 1 && self.hub.counter("binance", "reconnects") == 1 && self.hub.source("binance")["state"] as? String == "live"
         }
-        XCTAssertEqual(try counter("deribit", "reconnects"), 0)
+        XCTAssertEqual(try hub.counter("deribit", "reconnects"), 0)
     }
 }

@@ -22,16 +22,10 @@ final class CoinbaseFeedIntegrationTests: XCTestCase {
             $0.feeds.binance.simulatorStepMilliseconds = 50
             $0.feeds.binance.feed.symbols = ["BTC/USDT"]
         }
-        try eventually(timeout: 10, "both live") { try self.source("coinbase")["state"] as? String == "live" && self.source("binance")["state"] as? String == "live" }
+        try eventually(timeout: 10, "both live") { try self.hub.source("coinbase")["state"] as? String == "live" && self.hub.source("binance")["state"] as? String == "live" }
     }
 
     override func tearDown() { hub.stop() }
-
-    func source(_ name: String) throws -> [String: Any] {
-        (try hub.health()["sources"] as? [[String: Any]])?.first { $0["name"] as? String == name } ?? [:]
-    }
-
-    func counter(_ name: String, _ key: String) throws -> Int { try source(name)[key] as? Int ?? -1 }
 
     func assertBinanceFlows(_ c: TestClient) throws {
         _ = c.drain()
@@ -52,30 +46,30 @@ final class CoinbaseFeedIntegrationTests: XCTestCase {
         XCTAssertLessThan(((book["bids"] as? [[Double]])?.first?[0])!, ((book["asks"] as? [[Double]])?.first?[0])!)
         let trade = try XCTUnwrap(try c.waitFor(timeout: 5) { ($0["ch"] as? String)?.hasPrefix("trades.coinbase.") == true && $0["data"] != nil }["data"] as? [String: Any])
         XCTAssertTrue(["buy", "sell"].contains(trade["side"] as? String ?? ""))
-        XCTAssertGreaterThan(try counter("coinbase", "heartbeats"), 0)
+        XCTAssertGreaterThan(try hub.counter("coinbase", "heartbeats"), 0)
 
         let sim = try XCTUnwrap(hub.server.coinbaseSimulator)
         // A lost message: the sequence jumps, books are subscribed afresh.
-        let resyncs = try counter("coinbase", "resyncs")
+        let resyncs = try hub.counter("coinbase", "resyncs")
         sim.inject(.gap(instrument: ""))
-        try eventually(timeout: 5, "gap detected, books rebuilt") { try self.counter("coinbase", "gaps") == 1 && self.counter("coinbase", "resyncs") >= resyncs + 2 }
-        try eventually(timeout: 5, "live") { try self.source("coinbase")["state"] as? String == "live" }
+        try eventually(timeout: 5, "gap detected, books rebuilt") { try self.hub.counter("coinbase", "gaps") == 1 && self.hub.counter("coinbase", "resyncs") >= resyncs + 2 }
+        try eventually(timeout: 5, "live") { try self.hub.source("coinbase")["state"] as? String == "live" }
         try assertBinanceFlows(c)
 
         sim.inject(.malformedFrame)
-        try eventually(timeout: 3, "decode error") { try self.counter("coinbase", "decodeErrors") == 1 }
+        try eventually(timeout: 3, "decode error") { try self.hub.counter("coinbase", "decodeErrors") == 1 }
         sim.inject(.outOfRange(instrument: "BTC-USD"))
         try eventually(timeout: 3, "quarantined") {
             let q = try self.hub.request("GET", "/api/properties/quarantine").json as? [String: Any]
             return ((q?["bySource"] as? [String: Any])?["coinbase"] as? [String: Any])?["bid"] != nil
         }
         sim.inject(.dropConnections)
-        try eventually(timeout: 10, "reconnected") { try self.counter("coinbase", "reconnects") == 1 && self.source("coinbase")["state"] as? String == "live" }
+        try eventually(timeout: 10, "reconnected") { try self.hub.counter("coinbase", "reconnects") == 1 && self.hub.source("coinbase")["state"] as? String == "live" }
         sim.inject(.silence(seconds: 4))
-        try eventually(timeout: 10, "stale reconnect") { try self.counter("coinbase", "reconnects") == 2 }
+        try eventually(timeout: 10, "stale reconnect") { try self.hub.counter("coinbase", "reconnects") == 2 }
         try assertBinanceFlows(c)
-        try eventually(timeout: 10, "live again") { try self.source("coinbase")["state"] as? String == "live" }
-        XCTAssertEqual(try counter("binance", "reconnects"), 0)
+        try eventually(timeout: 10, "live again") { try self.hub.source("coinbase")["state"] as? String == "live" }
+        XCTAssertEqual(try hub.counter("binance", "reconnects"), 0)
     }
 
     /// A frame over feeds.maxFrameBytes: counted with the decode errors, the session renewed.
@@ -83,9 +77,9 @@ final class CoinbaseFeedIntegrationTests: XCTestCase {
         let sim = try XCTUnwrap(hub.server.coinbaseSimulator)
         sim.inject(.oversizedFrame(bytes: 2 << 20))
         try eventually(timeout: 10, "counted, reconnected, live again") {
-            try self.counter("coinbase", "decodeErrors") == 1 && self.counter("coinbase", "reconnects") == 1 && self.source("coinbase")["state"] as? String == "live"
+            try self.hub.counter("coinbase", "decodeErrors") == 1 && self.hub.counter("coinbase", "reconnects") == 1 && self.hub.source("coinbase")["state"] as? String == "live"
         }
-        XCTAssertEqual(try counter("binance", "reconnects"), 0)
+        XCTAssertEqual(try hub.counter("binance", "reconnects"), 0)
     }
 
     /// A host that does not resolve fails inside libwebsockets' connect call: still retried.

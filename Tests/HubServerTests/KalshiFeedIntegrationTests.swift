@@ -30,15 +30,9 @@ final class KalshiFeedIntegrationTests: XCTestCase {
 
     override func tearDown() { hub?.stop() }
 
-    func source(_ name: String) throws -> [String: Any] {
-        (try hub.health()["sources"] as? [[String: Any]])?.first { $0["name"] as? String == name } ?? [:]
-    }
-
-    func counter(_ name: String, _ key: String) throws -> Int { try source(name)[key] as? Int ?? -1 }
-
     func testSignedLoginBooksTickersTradesAndFaults() throws {
         try startHub()
-        try eventually(timeout: 10, "both live") { try self.source("kalshi")["state"] as? String == "live" && self.source("coinbase")["state"] as? String == "live" }
+        try eventually(timeout: 10, "both live") { try self.hub.source("kalshi")["state"] as? String == "live" && self.hub.source("coinbase")["state"] as? String == "live" }
         let sim = try XCTUnwrap(hub.server.kalshiSimulator)
         XCTAssertEqual(sim.currentStats.rejectedLogins, 0)
         let c = try TestClient.connect(hub.wsURL)
@@ -60,11 +54,11 @@ final class KalshiFeedIntegrationTests: XCTestCase {
         XCTAssertNotNil(trade["price"] as? Double)
 
         sim.inject(.gap(instrument: Self.fed))
-        try eventually(timeout: 10, "seq gap detected, book resubscribed") { try self.counter("kalshi", "gaps") >= 1 && self.counter("kalshi", "resyncs") >= 1 }
+        try eventually(timeout: 10, "seq gap detected, book resubscribed") { try self.hub.counter("kalshi", "gaps") >= 1 && self.hub.counter("kalshi", "resyncs") >= 1 }
         XCTAssertGreaterThanOrEqual(sim.currentStats.unsubscribes, 1)
-        try eventually(timeout: 5, "live") { try self.source("kalshi")["state"] as? String == "live" }
+        try eventually(timeout: 5, "live") { try self.hub.source("kalshi")["state"] as? String == "live" }
         sim.inject(.malformedFrame)
-        try eventually(timeout: 3, "decode error") { try self.counter("kalshi", "decodeErrors") == 1 }
+        try eventually(timeout: 3, "decode error") { try self.hub.counter("kalshi", "decodeErrors") == 1 }
         sim.inject(.outOfRange(instrument: Self.fed))
         try eventually(timeout: 3, "quarantined") {
             let q = try self.hub.request("GET", "/api/properties/quarantine").json as? [String: Any]
@@ -73,21 +67,21 @@ final class KalshiFeedIntegrationTests: XCTestCase {
         // Over feeds.maxFrameBytes: counted with the decode errors, and a fresh session.
         sim.inject(.oversizedFrame(bytes: 2 << 20))
         try eventually(timeout: 10, "oversized frame counted, reconnected") {
-            try self.counter("kalshi", "decodeErrors") == 2 && self.counter("kalshi", "reconnects") == 1 && self.source("kalshi")["state"] as? String == "live"
+            try self.hub.counter("kalshi", "decodeErrors") == 2 && self.hub.counter("kalshi", "reconnects") == 1 && self.hub.source("kalshi")["state"] as? String == "live"
         }
         sim.inject(.dropConnections)
-        try eventually(timeout: 10, "reconnected") { try self.counter("kalshi", "reconnects") == 2 && self.source("kalshi")["state"] as? String == "live" }
+        try eventually(timeout: 10, "reconnected") { try self.hub.counter("kalshi", "reconnects") == 2 && self.hub.source("kalshi")["state"] as? String == "live" }
         sim.inject(.silence(seconds: 60))
-        try eventually(timeout: 10, "stale: reconnected") { try self.counter("kalshi", "reconnects") == 3 }
+        try eventually(timeout: 10, "stale: reconnected") { try self.hub.counter("kalshi", "reconnects") == 3 }
         XCTAssertEqual(sim.currentStats.rejectedLogins, 0, "every reconnection signs a fresh login")
         _ = c.drain()
         _ = try c.waitFor(timeout: 3, "coinbase still flowing") { $0["ch"] as? String == "ticker.coinbase.BTC/USD" && $0["snap"] == nil }
-        XCTAssertEqual(try counter("coinbase", "reconnects"), 0)
+        XCTAssertEqual(try hub.counter("coinbase", "reconnects"), 0)
     }
 
     func testLegacyIntegerCentFeed() throws {
         try startHub(legacyCents: true)
-        try eventually(timeout: 10, "live") { try self.source("kalshi")["state"] as? String == "live" }
+        try eventually(timeout: 10, "live") { try self.hub.source("kalshi")["state"] as? String == "live" }
         let c = try TestClient.connect(hub.wsURL)
         c.send(#"{"id":1,"op":"subscribe","channel":"outcomes.kalshi.\#(Self.fed)"}"#)
         let o = try XCTUnwrap(try c.waitFor { m in
@@ -96,7 +90,7 @@ final class KalshiFeedIntegrationTests: XCTestCase {
         }["data"] as? [String: Any])
         let yesBid = try XCTUnwrap(o["yesBid"] as? Double)
         XCTAssertTrue(yesBid > 0 && yesBid < 1, "cents became a probability: \(yesBid)")
-        XCTAssertEqual(try counter("kalshi", "decodeErrors"), 0)
+        XCTAssertEqual(try hub.counter("kalshi", "decodeErrors"), 0)
     }
 
     func testWrongKeyIsRefusedAndRetried() throws {
@@ -118,10 +112,10 @@ final class KalshiFeedIntegrationTests: XCTestCase {
             $0.feeds.kalshi.feed.keyID = "key-1"
             $0.feeds.kalshi.privateKeyFile = keyFile
         }
-        try eventually(timeout: 10, "refused and retried") { try sim.currentStats.rejectedLogins >= 2 && self.counter("kalshi", "reconnects") >= 2 }
+        try eventually(timeout: 10, "refused and retried") { try sim.currentStats.rejectedLogins >= 2 && self.hub.counter("kalshi", "reconnects") >= 2 }
         XCTAssertEqual(sim.currentStats.accepted, 0)
-        XCTAssertNotEqual(try source("kalshi")["state"] as? String, "live")
-        try eventually(timeout: 10, "coinbase unaffected") { try self.source("coinbase")["state"] as? String == "live" }
+        XCTAssertNotEqual(try hub.source("kalshi")["state"] as? String, "live")
+        try eventually(timeout: 10, "coinbase unaffected") { try self.hub.source("coinbase")["state"] as? String == "live" }
     }
 
     func testAMarketTheVenueDoesNotKnowDoesNotStopTheOthers() throws {
@@ -145,8 +139,8 @@ final class KalshiFeedIntegrationTests: XCTestCase {
             $0.feeds.kalshi.privateKeyFile = keyFile
             $0.feeds.kalshi.feed.markets = [Self.fed, "NOT-A-MARKET"]
         }
-        try eventually(timeout: 10, "live without it") { try self.source("kalshi")["state"] as? String == "live" }
-        XCTAssertEqual(try source("kalshi")["lastError"] as? String, "NOT-A-MARKET: venue error 16: Market not found; retrying in 60 s")
-        XCTAssertEqual(try counter("kalshi", "reconnects"), 0)
+        try eventually(timeout: 10, "live without it") { try self.hub.source("kalshi")["state"] as? String == "live" }
+        XCTAssertEqual(try hub.source("kalshi")["lastError"] as? String, "NOT-A-MARKET: venue error 16: Market not found; retrying in 60 s")
+        XCTAssertEqual(try hub.counter("kalshi", "reconnects"), 0)
     }
 }

@@ -23,16 +23,10 @@ final class OrcaFeedIntegrationTests: XCTestCase {
             $0.feeds.coinbase.simulate = true
             $0.feeds.coinbase.feed.symbols = ["BTC/USD"]
         }
-        try eventually(timeout: 10, "both live") { try self.source("orca")["state"] as? String == "live" && self.source("coinbase")["state"] as? String == "live" }
+        try eventually(timeout: 10, "both live") { try self.hub.source("orca")["state"] as? String == "live" && self.hub.source("coinbase")["state"] as? String == "live" }
     }
 
     override func tearDown() { hub.stop() }
-
-    func source(_ name: String) throws -> [String: Any] {
-        (try hub.health()["sources"] as? [[String: Any]])?.first { $0["name"] as? String == name } ?? [:]
-    }
-
-    func counter(_ name: String, _ key: String) throws -> Int { try source(name)[key] as? Int ?? -1 }
 
     func testOddsChannelsAndFaults() throws {
         let sim = try XCTUnwrap(hub.server.orcaSimulator)
@@ -52,16 +46,16 @@ final class OrcaFeedIntegrationTests: XCTestCase {
         XCTAssertNotNil(q["commenceTime"] as? Int)
         let t = try XCTUnwrap(try c.waitFor { ($0["ch"] as? String)?.hasPrefix("odds.orca.NBA-LAL-BOS/TOT") == true && $0["data"] != nil }["data"] as? [String: Any])
         XCTAssertEqual(t["line"] as? Double, 221.5)
-        try eventually(timeout: 3, "heartbeats") { try self.counter("orca", "heartbeats") > 0 }
+        try eventually(timeout: 3, "heartbeats") { try self.hub.counter("orca", "heartbeats") > 0 }
 
         // A lost delta: detected on the next one, resumed from the last seq (no snapshot).
         sim.inject(.gap(instrument: "soccer"))
-        try eventually(timeout: 10, "gap resumed") { try self.counter("orca", "gaps") >= 1 && self.counter("orca", "resyncs") >= 1 && sim.currentStats.resumes >= 1 }
+        try eventually(timeout: 10, "gap resumed") { try self.hub.counter("orca", "gaps") >= 1 && self.hub.counter("orca", "resyncs") >= 1 && sim.currentStats.resumes >= 1 }
         XCTAssertGreaterThanOrEqual(sim.currentStats.deltasReplayed, 1)
         XCTAssertEqual(sim.currentStats.snapshots, 2, "one per stream: the gap was repaired without a snapshot")
-        try eventually(timeout: 5, "live") { try self.source("orca")["state"] as? String == "live" }
+        try eventually(timeout: 5, "live") { try self.hub.source("orca")["state"] as? String == "live" }
         sim.inject(.malformedFrame)
-        try eventually(timeout: 3, "decode error") { try self.counter("orca", "decodeErrors") == 1 }
+        try eventually(timeout: 3, "decode error") { try self.hub.counter("orca", "decodeErrors") == 1 }
         sim.inject(.outOfRange(instrument: "soccer"))
         try eventually(timeout: 3, "quarantined") {
             let q = try self.hub.request("GET", "/api/properties/quarantine").json as? [String: Any]
@@ -69,16 +63,16 @@ final class OrcaFeedIntegrationTests: XCTestCase {
         }
         sim.inject(.oversizedFrame(bytes: 2 << 20))
         try eventually(timeout: 10, "oversized frame counted, reconnected") {
-            try self.counter("orca", "decodeErrors") == 2 && self.counter("orca", "reconnects") == 1 && self.source("orca")["state"] as? String == "live"
+            try self.hub.counter("orca", "decodeErrors") == 2 && self.hub.counter("orca", "reconnects") == 1 && self.hub.source("orca")["state"] as? String == "live"
         }
         sim.inject(.dropConnections)
-        try eventually(timeout: 10, "reconnected") { try self.counter("orca", "reconnects") == 2 && self.source("orca")["state"] as? String == "live" }
+        try eventually(timeout: 10, "reconnected") { try self.hub.counter("orca", "reconnects") == 2 && self.hub.source("orca")["state"] as? String == "live" }
         sim.inject(.silence(seconds: 60))
-        try eventually(timeout: 10, "stale: reconnected") { try self.counter("orca", "reconnects") >= 3 }
+        try eventually(timeout: 10, "stale: reconnected") { try self.hub.counter("orca", "reconnects") >= 3 }
         try eventually(timeout: 5, "resumed after the reconnects") { sim.currentStats.resumes >= 4 }
         XCTAssertEqual(sim.currentStats.snapshots, 2, "reconnects resumed from the last seq too")
         _ = c.drain()
         _ = try c.waitFor(timeout: 3, "coinbase still flowing") { $0["ch"] as? String == "ticker.coinbase.BTC/USD" && $0["snap"] == nil }
-        XCTAssertEqual(try counter("coinbase", "reconnects"), 0)
+        XCTAssertEqual(try hub.counter("coinbase", "reconnects"), 0)
     }
 }

@@ -24,16 +24,10 @@ final class PolymarketFeedIntegrationTests: XCTestCase {
             $0.feeds.coinbase.simulate = true
             $0.feeds.coinbase.feed.symbols = ["BTC/USD"]
         }
-        try eventually(timeout: 10, "both live") { try self.source("polymarket")["state"] as? String == "live" && self.source("coinbase")["state"] as? String == "live" }
+        try eventually(timeout: 10, "both live") { try self.hub.source("polymarket")["state"] as? String == "live" && self.hub.source("coinbase")["state"] as? String == "live" }
     }
 
     override func tearDown() { hub.stop() }
-
-    func source(_ name: String) throws -> [String: Any] {
-        (try hub.health()["sources"] as? [[String: Any]])?.first { $0["name"] as? String == name } ?? [:]
-    }
-
-    func counter(_ name: String, _ key: String) throws -> Int { try source(name)[key] as? Int ?? -1 }
 
     func testOutcomesBooksTradesPingAndFaults() throws {
         let c = try TestClient.connect(hub.wsURL)
@@ -49,27 +43,27 @@ final class PolymarketFeedIntegrationTests: XCTestCase {
         let trade = try XCTUnwrap(try c.waitFor(timeout: 5) { ($0["ch"] as? String)?.hasPrefix("trades.polymarket.") == true && $0["data"] != nil }["data"] as? [String: Any])
         XCTAssertNotNil(trade["amount"] as? Double)
         XCTAssertNotNil(trade["price"] as? Double)
-        try eventually(timeout: 4, "PING answered by PONG") { try self.counter("polymarket", "heartbeats") > 0 }
+        try eventually(timeout: 4, "PING answered by PONG") { try self.hub.counter("polymarket", "heartbeats") > 0 }
 
         let sim = try XCTUnwrap(hub.server.polymarketSimulator)
         // A lost change (no sequence numbers): the venue's best prices no longer match the book.
         sim.inject(.gap(instrument: Self.yes))
-        try eventually(timeout: 10, "inconsistency detected and the book rebuilt") { try self.counter("polymarket", "gaps") >= 1 && self.counter("polymarket", "resyncs") >= 1 }
-        try eventually(timeout: 5, "live") { try self.source("polymarket")["state"] as? String == "live" }
+        try eventually(timeout: 10, "inconsistency detected and the book rebuilt") { try self.hub.counter("polymarket", "gaps") >= 1 && self.hub.counter("polymarket", "resyncs") >= 1 }
+        try eventually(timeout: 5, "live") { try self.hub.source("polymarket")["state"] as? String == "live" }
         sim.inject(.malformedFrame)
-        try eventually(timeout: 3, "decode error") { try self.counter("polymarket", "decodeErrors") == 1 }
+        try eventually(timeout: 3, "decode error") { try self.hub.counter("polymarket", "decodeErrors") == 1 }
         sim.inject(.outOfRange(instrument: Self.yes))
         try eventually(timeout: 3, "quarantined") {
             let q = try self.hub.request("GET", "/api/properties/quarantine").json as? [String: Any]
             return ((q?["bySource"] as? [String: Any])?["polymarket"] as? [String: Any])?["bestBid"] != nil
         }
         sim.inject(.dropConnections)
-        try eventually(timeout: 10, "reconnected") { try self.counter("polymarket", "reconnects") == 1 && self.source("polymarket")["state"] as? String == "live" }
+        try eventually(timeout: 10, "reconnected") { try self.hub.counter("polymarket", "reconnects") == 1 && self.hub.source("polymarket")["state"] as? String == "live" }
         sim.inject(.silence(seconds: 60))  // not even PONG
-        try eventually(timeout: 10, "stale: reconnected") { try self.counter("polymarket", "reconnects") == 2 }
+        try eventually(timeout: 10, "stale: reconnected") { try self.hub.counter("polymarket", "reconnects") == 2 }
         _ = c.drain()
         _ = try c.waitFor(timeout: 3, "coinbase still flowing") { $0["ch"] as? String == "ticker.coinbase.BTC/USD" && $0["snap"] == nil }
-        XCTAssertEqual(try counter("coinbase", "reconnects"), 0)
+        XCTAssertEqual(try hub.counter("coinbase", "reconnects"), 0)
     }
 
     /// A frame over feeds.maxFrameBytes: counted with the decode errors, the session renewed.
@@ -77,8 +71,8 @@ final class PolymarketFeedIntegrationTests: XCTestCase {
         let sim = try XCTUnwrap(hub.server.polymarketSimulator)
         sim.inject(.oversizedFrame(bytes: 2 << 20))
         try eventually(timeout: 10, "counted, reconnected, live again") {
-            try self.counter("polymarket", "decodeErrors") == 1 && self.counter("polymarket", "reconnects") == 1 && self.source("polymarket")["state"] as? String == "live"
+            try self.hub.counter("polymarket", "decodeErrors") == 1 && self.hub.counter("polymarket", "reconnects") == 1 && self.hub.source("polymarket")["state"] as? String == "live"
         }
-        XCTAssertEqual(try counter("coinbase", "reconnects"), 0)
+        XCTAssertEqual(try hub.counter("coinbase", "reconnects"), 0)
     }
 }

@@ -104,6 +104,14 @@ public final class TestHub: @unchecked Sendable {
         let r = try HTTPTestClient.get(port: port, path: "/healthz")
         return r.json as? [String: Any] ?? [:]
     }
+
+    /// One source's status in `/healthz` (empty when the hub has no such source).
+    public func source(_ name: String) throws -> [String: Any] {
+        (try health()["sources"] as? [[String: Any]])?.first { $0["name"] as? String == name } ?? [:]
+    }
+
+    /// One counter of a source's status (-1 when absent).
+    public func counter(_ name: String, _ key: String) throws -> Int { try source(name)[key] as? Int ?? -1 }
 }
 
 private final class Box<T>: @unchecked Sendable { var value: T? }

@@ -57,20 +57,10 @@ public final class Replayer {
         self.config = config
         let store = try IdentitySetup.openStore(config, logger: logger)
         let registry = try HubServer.loadRegistry(store: store, seedDirectory: config.properties.seedDirectory, logger: logger)
-        if config.redis.url.isEmpty {
-            history = MemoryHistoryStore()
-        } else {
-            var rc = RedisHistoryStoreConfig()
-            rc.keyPrefix = config.redis.keyPrefix
-            rc.historyLength = config.redis.historyLength
-            rc.maxPendingHistory = config.redis.maxPendingHistory
-            rc.timeoutSeconds = config.redis.timeoutSeconds
-            let redis = try RedisHistoryStore(url: config.redis.url, config: rc)
-            redis.start()
-            history = redis
-        }
+        history = try HubServer.makeHistory(config)
         let hub = Hub(properties: registry.table, config: config.serve, projectable: { [registry] in registry.id($0) }, history: history)
         _ = hub.restore(history.restore(), decoder: StoredValueDecoder(registry: registry))
+        (history as? RedisHistoryStore)?.start()
         let transform = Transform(registry: registry, schemas: HubServer.venueSchemas)
         pipeline = Pipeline(transform: transform, enrich: Enrich(properties: registry.table, config: config.enrichment), hub: hub)
         pipeline.enrich.load(mappings: try HubServer.loadMappings(store: store, seedFile: config.mappings.seedFile, logger: logger))

@@ -15,14 +15,13 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, @unchecked S
     public let config: BinanceSimulatorConfig
     private var loop: EventLoop!
     private var books: [String: Book] = [:]
-    private var clients: [ObjectIdentifier: Client] = [:]
     private var rng: SplitMix64
     private var pendingGaps: Set<String> = []
     private var silentUntil: Int64 = 0
     private var aggregateID: UInt64 = 1_000_000
-    private let stats = Mutex(Stats())
+    private let clients = SimulatorConnections<Client, Stats>()
 
-    public struct Stats: Sendable, Equatable {
+    public struct Stats: SimulatorStats, Equatable {
         public var connections = 0
         public var accepted = 0
         public var framesSent: UInt64 = 0
@@ -60,7 +59,7 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, @unchecked S
     public var url: String { "ws://\(config.host):\(port)" }
     /// The REST base for depth snapshots.
     public var restURL: String { "http://\(config.host):\(port)" }
-    public var currentStats: Stats { stats.withLock { $0 } }
+    public var currentStats: Stats { clients.stats.withLock { $0 } }
 
     public func start() {
         loop.start(name: "binance-sim")
@@ -110,7 +109,7 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, @unchecked S
             books[symbol] = b
             guard WallClock.milliseconds() >= silentUntil, !clients.isEmpty else { continue }
             if pendingGaps.remove(symbol) != nil || pendingGaps.remove(BinanceSymbols(unified: []).unified(symbol)) != nil {
-                stats.withLock { $0.gapsInjected += 1 }
+                clients.stats.withLock { $0.gapsInjected += 1 }
                 continue  // lost: the next update's U will not follow on
             }
             send(symbol, "depth@100ms", Self.depthUpdate(symbol, first: first, last: b.updateId, bids: bidChanges, asks: askChanges, time: now))
@@ -165,7 +164,7 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, @unchecked S
         let limit = min(5000, max(1, Int(request.queryItems["limit"] ?? "100") ?? 100))
         func levels(_ l: [(Double, Double)]) -> String { "[" + l.map { #"["\#(Self.text($0.0))","\#(Self.text($0.1))"]"# }.joined(separator: ",") + "]" }
         let body = #"{"lastUpdateId":\#(b.updateId),"bids":\#(levels(b.levels.top(bids: limit))),"asks":\#(levels(b.levels.top(asks: limit)))}"#
-        stats.withLock { $0.snapshots += 1 }
+        clients.stats.withLock { $0.snapshots += 1 }
         respond(HTTPResponse(status: 200, body: Array(body.utf8)))
     }
 
@@ -180,25 +179,15 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, @unchecked S
                 c.streams[name[..<at].uppercased(), default: []].insert(String(name[name.index(after: at)...]))
             }
         }
-        connection.context = c
-        clients[ObjectIdentifier(connection)] = c
-        stats.withLock {
-            $0.connections = clients.count
-            $0.accepted += 1
-        }
+        clients.opened(c)
     }
 
     public func webSocketClosed(_ connection: WebSocketConnection, error: String?) {
-        clients[ObjectIdentifier(connection)] = nil
-        connection.context = nil
-        stats.withLock { $0.connections = clients.count }
+        clients.closed(connection)
     }
 
     public func webSocketWritable(_ connection: WebSocketConnection, frame: inout FrameBuffer) -> WritableResult {
-        guard let c = connection.context as? Client else { return .idle }
-        let result = c.write(into: &frame)
-        if result != .idle { stats.withLock { $0.framesSent += 1 } }
-        return result
+        clients.write(connection, into: &frame)
     }
 
     public func webSocketReceived(_ connection: WebSocketConnection, _ message: IncomingMessage) {

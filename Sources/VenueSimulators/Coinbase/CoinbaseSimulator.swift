@@ -29,16 +29,15 @@ public final class CoinbaseSimulator: WebSocketHandler, @unchecked Sendable {
     public let config: CoinbaseSimulatorConfig
     private var loop: EventLoop!
     private var books: [String: SimulatedBook] = [:]
-    private var clients: [ObjectIdentifier: Client] = [:]
     private var rng: SplitMix64
     private var skipSequence = false
     private var silentUntil: Int64 = 0
     private var tradeID: UInt64 = 500_000
-    private let stats = Mutex(Stats())
+    private let clients = SimulatorConnections<Client, Stats>()
     private var lastHeartbeat: Int64 = 0
     private var heartbeatCounter: UInt64 = 0
 
-    public struct Stats: Sendable, Equatable {
+    public struct Stats: SimulatorStats, Equatable {
         public var connections = 0
         public var accepted = 0
         public var framesSent: UInt64 = 0
@@ -65,7 +64,7 @@ public final class CoinbaseSimulator: WebSocketHandler, @unchecked Sendable {
 
     public var port: Int { loop.port }
     public var url: String { "ws://\(config.host):\(port)/" }
-    public var currentStats: Stats { stats.withLock { $0 } }
+    public var currentStats: Stats { clients.stats.withLock { $0 } }
 
     public func start() {
         loop.start(name: "coinbase-sim")
@@ -116,7 +115,7 @@ public final class CoinbaseSimulator: WebSocketHandler, @unchecked Sendable {
         if skipSequence {
             skipSequence = false
             c.sequence += 1  // a lost message
-            stats.withLock { $0.gapsInjected += 1 }
+            clients.stats.withLock { $0.gapsInjected += 1 }
         }
         let msg = #"{"channel":"\#(channel)","client_id":"","timestamp":"\#(Self.timestamp(WallClock.milliseconds()))","sequence_num":\#(c.sequence),"events":[\#(events.joined(separator: ","))]}"#
         c.sequence += 1
@@ -176,25 +175,15 @@ public final class CoinbaseSimulator: WebSocketHandler, @unchecked Sendable {
 
     public func webSocketOpened(_ connection: WebSocketConnection) {
         let c = Client(connection)
-        connection.context = c
-        clients[ObjectIdentifier(connection)] = c
-        stats.withLock {
-            $0.connections = clients.count
-            $0.accepted += 1
-        }
+        clients.opened(c)
     }
 
     public func webSocketClosed(_ connection: WebSocketConnection, error: String?) {
-        clients[ObjectIdentifier(connection)] = nil
-        connection.context = nil
-        stats.withLock { $0.connections = clients.count }
+        clients.closed(connection)
     }
 
     public func webSocketWritable(_ connection: WebSocketConnection, frame: inout FrameBuffer) -> WritableResult {
-        guard let c = connection.context as? Client else { return .idle }
-        let result = c.write(into: &frame)
-        if result != .idle { stats.withLock { $0.framesSent += 1 } }
-        return result
+        clients.write(connection, into: &frame)
     }
 
     public func webSocketReceived(_ connection: WebSocketConnection, _ message: IncomingMessage) {
@@ -209,7 +198,7 @@ public final class CoinbaseSimulator: WebSocketHandler, @unchecked Sendable {
         guard known.contains(channel) else { return enqueue(Array(#"{"type":"error","message":"Failed to subscribe: unknown channel"}"#.utf8), to: c) }
         switch type {
         case "subscribe":
-            stats.withLock { $0.subscribes += 1 }
+            clients.stats.withLock { $0.subscribes += 1 }
             c.channels[channel, default: []].formUnion(products)
             let subs = c.channels.map { "\"\($0.key)\":[\($0.value.sorted().map { "\"\($0)\"" }.joined(separator: ","))]" }.sorted().joined(separator: ",")
             send("subscriptions", [#"{"subscriptions":{\#(subs)}}"#], to: c)

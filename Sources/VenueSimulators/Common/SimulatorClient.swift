@@ -1,4 +1,5 @@
 import DequeModule
+import Synchronization
 import WebSocketLoop
 
 /// One client connection of a venue simulator. Frames queue here until the socket can take them
@@ -32,5 +33,52 @@ class SimulatorClient {
         guard let next = outbox.popFirst() else { return .idle }
         frame.append(next)
         return .text(more: !outbox.isEmpty)
+    }
+}
+
+/// What every simulator counts about its clients; each simulator's `Stats` adds its own.
+protocol SimulatorStats: Sendable {
+    var connections: Int { get set }
+    var accepted: Int { get set }
+    var framesSent: UInt64 { get set }
+    init()
+}
+
+/// A simulator's clients by connection and its stats: opening, closing and the writable
+/// callback, the same for every venue.
+///
+/// Threading: the client table on the simulator's loop thread; `stats` from any thread.
+final class SimulatorConnections<Client: SimulatorClient, Stats: SimulatorStats>: @unchecked Sendable {
+    let stats = Mutex(Stats())
+    private var byConnection: [ObjectIdentifier: Client] = [:]
+
+    var values: Dictionary<ObjectIdentifier, Client>.Values { byConnection.values }
+    var isEmpty: Bool { byConnection.isEmpty }
+
+    func opened(_ c: Client) {
+        c.connection.context = c
+        byConnection[ObjectIdentifier(c.connection)] = c
+        let count = byConnection.count
+        stats.withLock {
+            $0.connections = count
+            $0.accepted += 1
+        }
+    }
+
+    /// Forgets the connection's client and returns it.
+    @discardableResult
+    func closed(_ connection: WebSocketConnection) -> Client? {
+        let c = byConnection.removeValue(forKey: ObjectIdentifier(connection))
+        connection.context = nil
+        let count = byConnection.count
+        stats.withLock { $0.connections = count }
+        return c
+    }
+
+    func write(_ connection: WebSocketConnection, into frame: inout FrameBuffer) -> WritableResult {
+        guard let c = connection.context as? Client else { return .idle }
+        let result = c.write(into: &frame)
+        if result != .idle { stats.withLock { $0.framesSent += 1 } }
+        return result
     }
 }

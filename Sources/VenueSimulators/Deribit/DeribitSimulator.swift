@@ -17,12 +17,11 @@ public final class DeribitSimulator: WebSocketHandler, @unchecked Sendable {
     private var loop: EventLoop!
     private let market: DeribitMarket
     private let parser = JSONParser(maxDocumentBytes: 1 << 20)
-    private var clients: [ObjectIdentifier: Client] = [:]
     private var pendingGaps: Set<String> = []
     private var silentUntil: Int64 = 0
-    private let stats = Mutex(Stats())
+    private let clients = SimulatorConnections<Client, Stats>()
 
-    public struct Stats: Sendable, Equatable {
+    public struct Stats: SimulatorStats, Equatable {
         public var connections = 0
         public var accepted = 0
         public var framesSent: UInt64 = 0
@@ -57,7 +56,7 @@ public final class DeribitSimulator: WebSocketHandler, @unchecked Sendable {
     public var port: Int { loop.port }
     /// `ws://host:port/ws/api/v2`
     public var url: String { "ws://\(config.host):\(port)\(config.path)" }
-    public var currentStats: Stats { stats.withLock { $0 } }
+    public var currentStats: Stats { clients.stats.withLock { $0 } }
     /// Instruments the simulated market lists.
     public var instrumentNames: [String] { market.names }
 
@@ -139,7 +138,7 @@ public final class DeribitSimulator: WebSocketHandler, @unchecked Sendable {
         for (name, trades) in update.trades {
             fanout(name, "trades", DeribitFrames.tradesData(trades))
         }
-        if gapped > 0 { stats.withLock { $0.gapsInjected += gapped } }
+        if gapped > 0 { clients.stats.withLock { $0.gapsInjected += gapped } }
     }
 
     private func fanout(_ instrument: String, _ stream: String, _ data: [UInt8]) {
@@ -162,31 +161,21 @@ public final class DeribitSimulator: WebSocketHandler, @unchecked Sendable {
 
     public func webSocketOpened(_ connection: WebSocketConnection) {
         let c = Client(connection)
-        connection.context = c
-        clients[ObjectIdentifier(connection)] = c
-        stats.withLock {
-            $0.connections = clients.count
-            $0.accepted += 1
-        }
+        clients.opened(c)
     }
 
     public func webSocketClosed(_ connection: WebSocketConnection, error: String?) {
-        if let c = clients.removeValue(forKey: ObjectIdentifier(connection)) { c.heartbeat?.cancel() }
-        connection.context = nil
-        stats.withLock { $0.connections = clients.count }
+        clients.closed(connection)?.heartbeat?.cancel()
     }
 
     public func webSocketWritable(_ connection: WebSocketConnection, frame: inout FrameBuffer) -> WritableResult {
-        guard let c = connection.context as? Client else { return .idle }
-        let result = c.write(into: &frame)
-        if result != .idle { stats.withLock { $0.framesSent += 1 } }
-        return result
+        clients.write(connection, into: &frame)
     }
 
     public func webSocketReceived(_ connection: WebSocketConnection, _ message: IncomingMessage) {
         guard let c = connection.context as? Client else { return }
         let usIn = WallClock.microseconds()
-        stats.withLock { $0.requests += 1 }
+        clients.stats.withLock { $0.requests += 1 }
         guard case .text(let bytes) = message else {
             send(DeribitFrames.error(id: nil, code: -32700, message: "Parse error", usIn: usIn, usOut: WallClock.microseconds()), to: c)
             return

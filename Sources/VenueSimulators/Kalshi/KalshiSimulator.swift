@@ -38,12 +38,11 @@ public final class KalshiSimulator: WebSocketHandler, @unchecked Sendable {
     private var books: [String: (yes: [Int: Int], no: [Int: Int])] = [:]
     private var volume: [String: Int] = [:]
     private var lastPrice: [String: Int] = [:]
-    private var clients: [ObjectIdentifier: Client] = [:]
     private var rng: SplitMix64
     private var silentUntil: Int64 = 0
-    private let stats = Mutex(Stats())
+    private let clients = SimulatorConnections<Client, Stats>()
 
-    public struct Stats: Sendable, Equatable {
+    public struct Stats: SimulatorStats, Equatable {
         public var connections = 0
         public var accepted = 0
         public var rejectedLogins = 0
@@ -89,7 +88,7 @@ public final class KalshiSimulator: WebSocketHandler, @unchecked Sendable {
 
     public var port: Int { loop.port }
     public var url: String { "ws://\(config.host):\(port)\(KalshiAuth.path)" }
-    public var currentStats: Stats { stats.withLock { $0 } }
+    public var currentStats: Stats { clients.stats.withLock { $0 } }
 
     public func start() {
         loop.start(name: "kalshi-sim")
@@ -107,7 +106,7 @@ public final class KalshiSimulator: WebSocketHandler, @unchecked Sendable {
     private func acceptsLogin(_ headers: [String: String]) -> Bool {
         let ok = headers["kalshi-access-key"] == config.keyID
             && KalshiAuth.verify(publicKeyPEM: config.publicKeyPEM, timestamp: headers["kalshi-access-timestamp"] ?? "", signature: headers["kalshi-access-signature"] ?? "")
-        if !ok { stats.withLock { $0.rejectedLogins += 1 } }
+        if !ok { clients.stats.withLock { $0.rejectedLogins += 1 } }
         return ok
     }
 
@@ -175,7 +174,7 @@ public final class KalshiSimulator: WebSocketHandler, @unchecked Sendable {
                     c.subscriptions[sid]!.seq += 1
                 }
             }
-            stats.withLock { $0.gapsInjected += 1 }
+            clients.stats.withLock { $0.gapsInjected += 1 }
         case .dropConnections: for c in clients.values { c.connection.kill() }
         case .malformedFrame: for c in clients.values { enqueue(Array(#"{"type":"orderbook_delta","sid":1,"seq":"#.utf8), to: c) }
         case .silence(let seconds): silentUntil = WallClock.milliseconds() + Int64(seconds * 1000)
@@ -264,7 +263,7 @@ public final class KalshiSimulator: WebSocketHandler, @unchecked Sendable {
             let markets = Set((params["market_tickers"] as? [String]) ?? [params["market_ticker"] as? String].compactMap { $0 })
             guard !markets.isEmpty else { return reply(c, id: id, error: 14, "Market ticker required") }
             guard markets.allSatisfy({ books[$0] != nil }) else { return reply(c, id: id, error: 16, "Market not found") }
-            stats.withLock { $0.subscribes += 1 }
+            clients.stats.withLock { $0.subscribes += 1 }
             let ms = WallClock.milliseconds()
             for channel in channels {
                 guard ["orderbook_delta", "ticker", "trade"].contains(channel) else {
@@ -291,7 +290,7 @@ public final class KalshiSimulator: WebSocketHandler, @unchecked Sendable {
             enqueue(Array(#"{"id":\#(id ?? 0),"type":"ok","msg":[\#(subs)]}"#.utf8), to: c)
         case "unsubscribe":
             guard let sids = params["sids"] as? [NSNumber] else { return reply(c, id: id, error: 4, "Subscription IDs required") }
-            stats.withLock { $0.unsubscribes += 1 }
+            clients.stats.withLock { $0.unsubscribes += 1 }
             for sid in sids.map(\.int64Value) {
                 guard let s = c.subscriptions.removeValue(forKey: sid) else {
                     reply(c, id: id, error: 7, "Unknown subscription ID")
@@ -308,25 +307,15 @@ public final class KalshiSimulator: WebSocketHandler, @unchecked Sendable {
 
     public func webSocketOpened(_ connection: WebSocketConnection) {
         let c = Client(connection)
-        connection.context = c
-        clients[ObjectIdentifier(connection)] = c
-        stats.withLock {
-            $0.connections = clients.count
-            $0.accepted += 1
-        }
+        clients.opened(c)
     }
 
     public func webSocketClosed(_ connection: WebSocketConnection, error: String?) {
-        clients[ObjectIdentifier(connection)] = nil
-        connection.context = nil
-        stats.withLock { $0.connections = clients.count }
+        clients.closed(connection)
     }
 
     public func webSocketWritable(_ connection: WebSocketConnection, frame: inout FrameBuffer) -> WritableResult {
-        guard let c = connection.context as? Client else { return .idle }
-        let result = c.write(into: &frame)
-        if result != .idle { stats.withLock { $0.framesSent += 1 } }
-        return result
+        clients.write(connection, into: &frame)
     }
 
     public func webSocketReceived(_ connection: WebSocketConnection, _ message: IncomingMessage) {

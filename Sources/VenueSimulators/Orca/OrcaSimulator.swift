@@ -35,14 +35,13 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
     public let config: OrcaSimulatorConfig
     private var loop: EventLoop!
     private var streams: [String: SimStream] = [:]
-    private var clients: [ObjectIdentifier: Client] = [:]
     private var rng: SplitMix64
     private var silentUntil: Int64 = 0
     private var withhold: Set<String> = []
     private let startedAt = WallClock.milliseconds()
-    private let stats = Mutex(Stats())
+    private let clients = SimulatorConnections<Client, Stats>()
 
-    public struct Stats: Sendable, Equatable {
+    public struct Stats: SimulatorStats, Equatable {
         public var connections = 0
         public var accepted = 0
         public var framesSent: UInt64 = 0
@@ -107,7 +106,7 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
 
     public var port: Int { loop.port }
     public var url: String { "ws://\(config.host):\(port)\(Self.path)" }
-    public var currentStats: Stats { stats.withLock { $0 } }
+    public var currentStats: Stats { clients.stats.withLock { $0 } }
 
     public func start() {
         loop.start(name: "orca-sim")
@@ -294,7 +293,7 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
         switch fault {
         case .gap(let stream):
             withhold.insert(streams[stream] != nil ? stream : streams.keys.sorted().first!)
-            stats.withLock { $0.gapsInjected += 1 }
+            clients.stats.withLock { $0.gapsInjected += 1 }
         case .dropConnections: for c in clients.values { c.connection.kill() }
         case .malformedFrame: for c in clients.values { enqueue(Array(#"{"type":"delta","stream":"soccer","seq":"#.utf8), to: c) }
         case .silence(let seconds): silentUntil = WallClock.milliseconds() + Int64(seconds * 1000)
@@ -347,7 +346,7 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
                         send(d.text, to: c)
                         replayed += 1
                     }
-                    stats.withLock {
+                    clients.stats.withLock {
                         $0.resumes += 1
                         $0.deltasReplayed += replayed
                     }
@@ -357,7 +356,7 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
             }
             send(#"{"type":"subscribed",\#(idText)"stream":"\#(name)","seq":\#(s.seq),"resumed":false}"#, to: c)
             send(snapshotText(name), to: c)
-            stats.withLock { $0.snapshots += 1 }
+            clients.stats.withLock { $0.snapshots += 1 }
         default:
             error(c, id, "BAD_REQUEST", "unknown op '\(op)'")
         }
@@ -367,27 +366,17 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
 
     public func webSocketOpened(_ connection: WebSocketConnection) {
         let c = Client(connection)
-        connection.context = c
-        clients[ObjectIdentifier(connection)] = c
-        stats.withLock {
-            $0.connections = clients.count
-            $0.accepted += 1
-        }
+        clients.opened(c)
         let names = config.streams.map { "\"\($0)\"" }.joined(separator: ",")
         send(#"{"type":"hello","protocol":"orca.v1","serverTime":\#(WallClock.milliseconds()),"heartbeatMs":\#(config.heartbeatMs),"retention":\#(config.retention),"streams":[\#(names)]}"#, to: c)
     }
 
     public func webSocketClosed(_ connection: WebSocketConnection, error: String?) {
-        clients[ObjectIdentifier(connection)] = nil
-        connection.context = nil
-        stats.withLock { $0.connections = clients.count }
+        clients.closed(connection)
     }
 
     public func webSocketWritable(_ connection: WebSocketConnection, frame: inout FrameBuffer) -> WritableResult {
-        guard let c = connection.context as? Client else { return .idle }
-        let result = c.write(into: &frame)
-        if result != .idle { stats.withLock { $0.framesSent += 1 } }
-        return result
+        clients.write(connection, into: &frame)
     }
 
     public func webSocketReceived(_ connection: WebSocketConnection, _ message: IncomingMessage) {

@@ -30,13 +30,12 @@ public final class PolymarketSimulator: WebSocketHandler, @unchecked Sendable {
     public let config: PolymarketSimulatorConfig
     private var loop: EventLoop!
     private var books: [String: (bids: [Double: Double], asks: [Double: Double])] = [:]
-    private var clients: [ObjectIdentifier: Client] = [:]
     private var rng: SplitMix64
     private var silentUntil: Int64 = 0
-    private let stats = Mutex(Stats())
+    private let clients = SimulatorConnections<Client, Stats>()
     static let market = "0xbd31dc8a20211944f6b70f31557f1001557b59905b7738480ca09bd4532f84af"
 
-    public struct Stats: Sendable, Equatable {
+    public struct Stats: SimulatorStats, Equatable {
         public var connections = 0
         public var accepted = 0
         public var framesSent: UInt64 = 0
@@ -71,7 +70,7 @@ public final class PolymarketSimulator: WebSocketHandler, @unchecked Sendable {
 
     public var port: Int { loop.port }
     public var url: String { "ws://\(config.host):\(port)/ws/market" }
-    public var currentStats: Stats { stats.withLock { $0 } }
+    public var currentStats: Stats { clients.stats.withLock { $0 } }
 
     public func start() {
         loop.start(name: "polymarket-sim")
@@ -105,7 +104,7 @@ public final class PolymarketSimulator: WebSocketHandler, @unchecked Sendable {
             let a = books[asset] != nil ? asset : books.keys.sorted().first!
             if let top = books[a]!.bids.keys.max() {
                 books[a]!.bids[top] = nil
-                stats.withLock { $0.gapsInjected += 1 }
+                clients.stats.withLock { $0.gapsInjected += 1 }
             }
         case .dropConnections: for c in clients.values { c.connection.kill() }
         case .malformedFrame: for c in clients.values { enqueue(Array(#"{"event_type":"price_change","price_changes":[{"#.utf8), to: c) }
@@ -168,38 +167,28 @@ public final class PolymarketSimulator: WebSocketHandler, @unchecked Sendable {
 
     public func webSocketOpened(_ connection: WebSocketConnection) {
         let c = Client(connection)
-        connection.context = c
-        clients[ObjectIdentifier(connection)] = c
-        stats.withLock {
-            $0.connections = clients.count
-            $0.accepted += 1
-        }
+        clients.opened(c)
     }
 
     public func webSocketClosed(_ connection: WebSocketConnection, error: String?) {
-        clients[ObjectIdentifier(connection)] = nil
-        connection.context = nil
-        stats.withLock { $0.connections = clients.count }
+        clients.closed(connection)
     }
 
     public func webSocketWritable(_ connection: WebSocketConnection, frame: inout FrameBuffer) -> WritableResult {
-        guard let c = connection.context as? Client else { return .idle }
-        let result = c.write(into: &frame)
-        if result != .idle { stats.withLock { $0.framesSent += 1 } }
-        return result
+        clients.write(connection, into: &frame)
     }
 
     public func webSocketReceived(_ connection: WebSocketConnection, _ message: IncomingMessage) {
         guard let c = connection.context as? Client, case .text(let bytes) = message else { return }
         if bytes.elementsEqual("PING".utf8) {
-            stats.withLock { $0.pings += 1 }
+            clients.stats.withLock { $0.pings += 1 }
             // A silent venue does not answer pings either.
             return WallClock.milliseconds() < silentUntil ? () : enqueue(Array("PONG".utf8), to: c)
         }
         guard let obj = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any], let ids = obj["assets_ids"] as? [String] else {
             return enqueue(Array("INVALID OPERATION".utf8), to: c)
         }
-        stats.withLock { $0.subscribes += 1 }
+        clients.stats.withLock { $0.subscribes += 1 }
         c.assets.formUnion(ids)
         c.custom = obj["custom_feature_enabled"] as? Bool ?? false
         let known = ids.filter { books[$0] != nil }
