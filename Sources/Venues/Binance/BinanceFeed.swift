@@ -77,16 +77,7 @@ public final class BinanceFeed: FeedAdapter {
     }
 
     public func received(_ frame: UnsafeRawBufferPointer, now: UInt64, wallMicros: Int64, emit: (RawEvent) -> Void) -> [FeedAction] {
-        status.messages += 1
-        status.lastMessageAt = now
-        let message: BinanceMessage
-        do {
-            message = try codec.decode(frame)
-        } catch {
-            status.decodeErrors += 1
-            status.lastError = "decode: \(error)"
-            return []
-        }
+        guard let message = status.decode(frameAt: now, { try codec.decode(frame) }) else { return [] }
         var actions: [FeedAction] = []
         switch message {
         case .bookTicker(let s, let bid, let bq, let ask, let aq, _):

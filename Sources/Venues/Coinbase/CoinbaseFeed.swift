@@ -64,16 +64,7 @@ public final class CoinbaseFeed: FeedAdapter {
     }
 
     public func received(_ frame: UnsafeRawBufferPointer, now: UInt64, wallMicros: Int64, emit: (RawEvent) -> Void) -> [FeedAction] {
-        status.messages += 1
-        status.lastMessageAt = now
-        let m: CoinbaseMessage
-        do {
-            m = try codec.decode(frame)
-        } catch {
-            status.decodeErrors += 1
-            status.lastError = "decode: \(error)"
-            return []
-        }
+        guard let m = status.decode(frameAt: now, { try codec.decode(frame) }) else { return [] }
         var actions: [FeedAction] = []
         if let seq = m.sequence {
             if let last = lastSequence, seq != last &+ 1, seq > last {

@@ -24,4 +24,18 @@ public struct FeedStatus: Sendable, Equatable {
     public var lastError: String?
 
     public init() {}
+
+    /// Counts a frame received at `now` and decodes it: the message, or nil with the failure
+    /// counted in `decodeErrors` and kept in `lastError` (a bad frame is skipped, never fatal).
+    public mutating func decode<Message>(frameAt now: UInt64, _ decode: () throws -> Message) -> Message? {
+        messages += 1
+        lastMessageAt = now
+        do {
+            return try decode()
+        } catch {
+            decodeErrors += 1
+            lastError = "decode: \(error)"
+            return nil
+        }
+    }
 }

@@ -78,6 +78,8 @@ public final class DeribitFeed: FeedAdapter {
     }
 
     public func received(_ frame: UnsafeRawBufferPointer, now: UInt64, wallMicros: Int64, emit: (RawEvent) -> Void) -> [FeedAction] {
+        // Messages are handled as they decode (and change the status): no status access may
+        // span the decode, so the frame is counted here rather than through `status.decode`.
         status.messages += 1
         status.lastMessageAt = now
         var actions: [FeedAction] = []

@@ -92,16 +92,7 @@ public final class OrcaFeed: FeedAdapter {
     }
 
     public func received(_ frame: UnsafeRawBufferPointer, now: UInt64, wallMicros: Int64, emit: (RawEvent) -> Void) -> [FeedAction] {
-        status.messages += 1
-        status.lastMessageAt = now
-        let m: OrcaMessage
-        do {
-            m = try codec.decode(frame)
-        } catch {
-            status.decodeErrors += 1
-            status.lastError = "decode: \(error)"
-            return []
-        }
+        guard let m = status.decode(frameAt: now, { try codec.decode(frame) }) else { return [] }
         var actions: [FeedAction] = []
         switch m {
         case .hello(let hb, _, let offered):

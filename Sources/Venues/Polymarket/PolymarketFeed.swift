@@ -69,16 +69,7 @@ public final class PolymarketFeed: FeedAdapter {
     }
 
     public func received(_ frame: UnsafeRawBufferPointer, now: UInt64, wallMicros: Int64, emit: (RawEvent) -> Void) -> [FeedAction] {
-        status.messages += 1
-        status.lastMessageAt = now
-        let messages: [PolymarketMessage]
-        do {
-            messages = try codec.decode(frame)
-        } catch {
-            status.decodeErrors += 1
-            status.lastError = "decode: \(error)"
-            return []
-        }
+        guard let messages = status.decode(frameAt: now, { try codec.decode(frame) }) else { return [] }
         var actions: [FeedAction] = []
         for m in messages {
             switch m {
