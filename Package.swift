@@ -109,20 +109,22 @@ let package = Package(
 
         // Test support: a real WebSocket client (libwebsockets) with blocking, time-bounded waits.
         .target(name: "HubTesting", dependencies: ["WebSocketLoop", "HubServer", "HubCache", "HubAuth"], path: "Tests/HubTesting"),
+        // Test data carried by the repository (upstream licences beside each folder) and its locator.
+        .target(name: "Fixtures", path: "Tests/Fixtures", exclude: ["unleash", "wycheproof", "captures"]),
         .testTarget(name: "SimdJSONTests", dependencies: ["SimdJSON"]),
-        .testTarget(name: "HubCoreTests", dependencies: ["HubCore"]),
+        .testTarget(name: "HubCoreTests", dependencies: ["HubCore", "Fixtures"]),
         .testTarget(name: "HubStoreTests", dependencies: ["HubStore", "HubCore"]),
         .testTarget(name: "HubCacheTests", dependencies: ["HubCache", "HubCore", "HubTesting"]),
         .testTarget(
             name: "HubAuthTests",
             dependencies: [
-                "HubAuth", "HubCore", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Crypto", package: "swift-crypto"),
+                "HubAuth", "HubCore", "Fixtures", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "VenuesTests", dependencies: ["Venues", "VenueSimulators", "HubTesting"]),
+        .testTarget(name: "VenuesTests", dependencies: ["Venues", "VenueSimulators", "HubTesting", "Fixtures"]),
         .testTarget(name: "WebSocketLoopTests", dependencies: ["WebSocketLoop", "HubTesting"]),
-        .testTarget(name: "HubServerTests", dependencies: ["HubServer", "HubTesting"], exclude: ["Fixtures"]),
+        .testTarget(name: "HubServerTests", dependencies: ["HubServer", "HubTesting", "Fixtures"], exclude: ["Fixtures"]),
         .testTarget(name: "StreamhubCLITests", dependencies: ["HubTesting"]),
     ],
     swiftLanguageModes: [.v6],

@@ -5,12 +5,12 @@ import HubServer
 import Venues
 
 /// Decode → transform → enrich → serve on one thread over a recorded Deribit session
-/// (cryptofeed's capture in ../shared/venues/captures/), replayed in a loop. Serving includes
+/// (cryptofeed's capture in Tests/Fixtures/captures/), replayed in a loop. Serving includes
 /// serialising per view and filling subscriber frames, everything but the socket write.
 struct PipelineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "pipeline", abstract: "Pipeline throughput on one core over a recorded capture.")
 
-    @Option(help: "Capture file (cryptofeed line format).") var capture = "../shared/venues/captures/DERIBIT.ws.1.0"
+    @Option(help: "Capture file (cryptofeed line format).") var capture = "Tests/Fixtures/captures/DERIBIT.ws.1.0"
     @Option(help: "Seconds per measurement.") var seconds = 3.0
     @Option(help: "Subscribers, each with its own view (distinct field projection); 0 for none.") var views = 1
     @Flag(help: "Skip the decode-only measurement.") var skipDecode = false

@@ -8,7 +8,7 @@ import Venues
 struct PropertiesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "properties", abstract: "Validation values/s; serialisation per distinct view.")
 
-    @Option(help: "Capture file (cryptofeed line format).") var capture = "../shared/venues/captures/DERIBIT.ws.1.0"
+    @Option(help: "Capture file (cryptofeed line format).") var capture = "Tests/Fixtures/captures/DERIBIT.ws.1.0"
     @Option(help: "Property definitions.") var properties = "config/properties"
     @Option(help: "Seconds per measurement.") var seconds = 2.0
     @Option(parsing: .upToNextOption, help: "View counts to compare.") var views: [Int] = [1, 50]

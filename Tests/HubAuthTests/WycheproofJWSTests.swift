@@ -1,4 +1,5 @@
 import Foundation
+import Fixtures
 import HubAuth
 import HubCore
 import XCTest
@@ -26,10 +27,7 @@ final class WycheproofJWSTests: XCTestCase {
     }
 
     func testEveryApplicableVectorIsDecidedCorrectly() async throws {
-        let path = "../shared/conformance/wycheproof/json_web_signature_test.json"
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw XCTSkip("\(path) is absent (the shared folder is not next to the repository)")
-        }
+        let data = try Fixtures.data("wycheproof/json_web_signature_test.json")
         let file = try JSONDecoder().decode(File.self, from: data)
         var passed = 0, applicable = 0
         var skipped: [String: Int] = [:]

@@ -1,11 +1,11 @@
 import Foundation
+import Fixtures
 import HubCore
 import XCTest
 
-/// Unleash's client specification (`../shared/conformance/unleash/specifications`): every file
+/// Unleash's client specification (`Tests/Fixtures/unleash/specifications`): every file
 /// of index.json, toggle and variant tests; prints passed/total per file.
 final class UnleashSpecTests: XCTestCase {
-    static let directory = "../shared/conformance/unleash/specifications"
 
     struct Spec: Decodable {
         let name: String
@@ -76,14 +76,12 @@ final class UnleashSpecTests: XCTestCase {
     }
 
     func testEverySpecificationFilePasses() throws {
-        guard let index = FileManager.default.contents(atPath: "\(Self.directory)/index.json") else {
-            throw XCTSkip("\(Self.directory) is absent (the shared folder is not next to the repository)")
-        }
+        let index = try Fixtures.data("unleash/specifications/index.json")
         let files = try JSONDecoder().decode([String].self, from: index)
         var report: [String] = []
         var allPassed = 0, allTotal = 0
         for file in files {
-            let data = try XCTUnwrap(FileManager.default.contents(atPath: "\(Self.directory)/\(file)"), file)
+            let data = try Fixtures.data("unleash/specifications/\(file)")
             let spec = try JSONDecoder().decode(Spec.self, from: data)
             let eval = FlagEvaluator(spec.state.set)
             var passed = 0, total = 0

@@ -1,4 +1,5 @@
 import Foundation
+import Fixtures
 import HubCache
 import HubCore
 @testable import HubServer
@@ -7,16 +8,13 @@ import SimdJSON
 import HubTesting
 import XCTest
 
-/// Bulk import: the recorded Binance and Deribit sessions of ../shared/venues/captures/ pushed
+/// Bulk import: the recorded Binance and Deribit sessions of Tests/Fixtures/captures/ pushed
 /// through the adapters and the pipeline — into a real redis-server, as an operator would.
 final class ReplayTests: XCTestCase {
-    static let captures = TestHub.repository.appendingPathComponent("../shared/venues/captures").standardized.path
+    static let captures = Fixtures.path("captures")
     var data: String!
 
     override func setUpWithError() throws {
-        guard FileManager.default.fileExists(atPath: Self.captures) else {
-            throw XCTSkip("\(Self.captures) is absent (the shared folder is not next to the repository)")
-        }
         data = FileManager.default.temporaryDirectory.appendingPathComponent("streamhub-replay-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
     }

@@ -3,7 +3,7 @@ import HubCore
 import Venues
 import XCTest
 
-/// Binance spot frames: every message type of ../shared/venues/EXAMPLES.md §4a (the official
+/// Binance spot frames: every message type of Binance's spot stream documentation (the official
 /// examples with their `//` comments stripped, and the captured frames), and bad input.
 final class BinanceCodecTests: XCTestCase {
     let codec = BinanceCodec()

@@ -1,4 +1,5 @@
 import Foundation
+import Fixtures
 import HubCore
 import Venues
 import XCTest
@@ -56,10 +57,7 @@ final class BinanceFeedTests: XCTestCase {
     /// Replays cryptofeed's recorded Binance session (WebSocket frames and the REST snapshots
     /// it fetched, in time order) through the adapter.
     func testRecordedSessionRebuildsConsistentBooks() throws {
-        let dir = "../shared/venues/captures"
-        guard let ws = try? String(contentsOfFile: "\(dir)/BINANCE.ws.1.0", encoding: .utf8),
-            let http = try? String(contentsOfFile: "\(dir)/BINANCE.http.0.0", encoding: .utf8)
-        else { throw XCTSkip("\(dir) is absent (the shared folder is not next to the repository)") }
+        let ws = try Fixtures.text("captures/BINANCE.ws.1.0"), http = try Fixtures.text("captures/BINANCE.http.0.0")
         var lines = (ws.split(separator: "\n") + http.split(separator: "\n")).compactMap(CaptureLine.init)
         lines.sort { $0.time < $1.time }
 

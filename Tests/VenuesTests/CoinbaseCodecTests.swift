@@ -3,7 +3,7 @@ import HubCore
 @testable import Venues
 import XCTest
 
-/// Coinbase Advanced Trade: every message type of ../shared/venues/EXAMPLES.md §4b, the
+/// Coinbase Advanced Trade: every message type of the Advanced Trade WebSocket docs, the
 /// adapter's sequence rule, and bad input.
 final class CoinbaseCodecTests: XCTestCase {
     let codec = CoinbaseCodec()

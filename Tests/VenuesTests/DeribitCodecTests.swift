@@ -1,8 +1,9 @@
+import Fixtures
 import HubCore
 import Venues
 import XCTest
 
-/// Decoding real Deribit frames (verbatim from ../shared/venues/EXAMPLES.md and the captures).
+/// Decoding real Deribit frames (verbatim from docs.deribit.com and Tests/Fixtures/captures).
 final class DeribitCodecTests: XCTestCase {
     let codec = DeribitCodec()
 
@@ -117,10 +118,7 @@ final class DeribitCodecTests: XCTestCase {
 
     /// Every frame the real venue sent in cryptofeed's recorded session decodes.
     func testRecordedDeribitSessionDecodes() throws {
-        let path = "../shared/venues/captures/DERIBIT.ws.1.0"
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw XCTSkip("\(path) is absent (the shared folder is not next to the repository)")
-        }
+        let text = try Fixtures.text("captures/DERIBIT.ws.1.0")
         var frames = 0, events = 0, books = 0
         for line in text.split(separator: "\n") {
             guard !line.contains(" <- "), !line.contains(" <-> "), let colon = line.firstIndex(of: ":") else { continue }

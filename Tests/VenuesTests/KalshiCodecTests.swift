@@ -3,7 +3,7 @@ import HubCore
 @testable import Venues
 import XCTest
 
-/// Kalshi trade API v2: every message of ../shared/venues/EXAMPLES.md §3 (current fixed-point
+/// Kalshi trade API v2: every message of Kalshi's AsyncAPI and docs (current fixed-point
 /// and legacy integer-cent shapes), the signed login, and the adapter's book and `seq` rules.
 final class KalshiCodecTests: XCTestCase {
     let codec = KalshiCodec()

@@ -3,7 +3,7 @@ import HubCore
 @testable import Venues
 import XCTest
 
-/// Polymarket's CLOB market channel: every message of ../shared/venues/EXAMPLES.md §2, and the
+/// Polymarket's CLOB market channel: every message of the CLOB docs and SDK fixtures, and the
 /// adapter's consistency rule (no sequence numbers: the venue's best prices check the book).
 final class PolymarketCodecTests: XCTestCase {
     let codec = PolymarketCodec()

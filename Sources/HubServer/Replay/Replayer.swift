@@ -7,7 +7,7 @@ import Venues
 
 /// Bulk import: pushes recordings through a venue adapter and the same pipeline stages as live
 /// data (transform → validate/quarantine → enrich → serve into channels, history and Redis
-/// when configured). Reads the capture line format of `../shared/venues/captures/`
+/// when configured). Reads cryptofeed's capture line format (`Tests/Fixtures/captures/`)
 /// (`CaptureLine`) and StreamHub's own JSON Lines (`RecordedLine`); several files are merged in
 /// time order (a WebSocket capture with its REST snapshots). Frames carry the recording's times.
 ///

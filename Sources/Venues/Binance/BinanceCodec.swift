@@ -2,7 +2,7 @@ import HubCore
 import SimdJSON
 
 /// Decodes Binance spot WebSocket frames and REST depth snapshots (shapes in
-/// ../shared/venues/EXAMPLES.md §4a and the recorded session in captures/) with simdjson.
+/// Binance's stream docs and the recorded session in Tests/Fixtures/captures) with simdjson.
 ///
 /// Threading: one codec per connection, used on the loop thread.
 public final class BinanceCodec {

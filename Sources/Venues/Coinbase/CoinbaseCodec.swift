@@ -3,7 +3,7 @@ import HubCore
 import SimdJSON
 
 /// Decodes Coinbase Advanced Trade WebSocket messages (channels `ticker`, `market_trades`,
-/// `l2_data`, `heartbeats`, `subscriptions`; shapes in ../shared/venues/EXAMPLES.md §4b).
+/// `l2_data`, `heartbeats`, `subscriptions`; shapes from the Advanced Trade WebSocket docs).
 ///
 /// Threading: one codec per connection, used on the loop thread.
 public final class CoinbaseCodec {

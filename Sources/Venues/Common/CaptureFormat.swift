@@ -1,4 +1,4 @@
-/// cryptofeed's recording format (../shared/venues/captures/), one line per event:
+/// cryptofeed's recording format (Tests/Fixtures/captures/), one line per event:
 /// - `TIMESTAMP: JSON` — a frame received on the WebSocket;
 /// - `URL <- TIMESTAMP: JSON` — a frame the client sent;
 /// - `URL <-> TIMESTAMP` — the WebSocket connected to URL;

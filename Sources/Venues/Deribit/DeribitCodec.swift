@@ -1,7 +1,7 @@
 import HubCore
 import SimdJSON
 
-/// Decodes Deribit JSON-RPC 2.0 frames (docs.deribit.com; shapes in ../shared/venues/EXAMPLES.md)
+/// Decodes Deribit JSON-RPC 2.0 frames (docs.deribit.com; recorded frames in Tests/Fixtures/captures)
 /// with simdjson. A pure function of the bytes, apart from a cache of parsed instrument names.
 ///
 /// Threading: one codec per connection, used on the loop thread.

@@ -1,7 +1,7 @@
 import HubCore
 
 /// Builds frames exactly as Deribit sends them (key order and shapes of the official examples
-/// and captured frames in ../shared/venues/EXAMPLES.md), for the simulator and tests.
+/// and captured frames in Tests/Fixtures/captures), for the simulator and tests.
 public enum DeribitFrames {
     /// `{"jsonrpc":"2.0","method":"subscription","params":{"channel":…,"data":…}}`
     public static func notification(channel: String, data: [UInt8]) -> [UInt8] {
