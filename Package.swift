@@ -38,7 +38,8 @@ let package = Package(
         // Swift view of CSimdJSON: a reusable parser and typed, non-allocating element access.
         .target(name: "SimdJSON", dependencies: ["CSimdJSON"]),
 
-        // Pure core: model, pipeline stages, channels, views, fan-out rings. No I/O.
+        // Pure core: model, pipeline stages, channels, views, fan-out rings, the venue contract
+        // (`Venue`, `FeedAdapter`), recording formats, the injected clock. No I/O.
         .target(
             name: "HubCore",
             dependencies: [
@@ -48,11 +49,15 @@ let package = Package(
             ],
             swiftSettings: hotPath
         ),
-        // Venue wire codecs, session rules and simulator message builders.
+        // One folder per venue: wire codecs, adapter, settings, the venue value and its simulator
+        // (plus `venue-sim` commands); `VenueRegistry.all` lists them. The hub never imports this:
+        // the executables compose it.
         .target(
             name: "Venues",
             dependencies: [
-                "HubCore", "SimdJSON", .product(name: "Crypto", package: "swift-crypto"), .product(name: "CryptoExtras", package: "swift-crypto"),
+                "HubCore", "SimdJSON", "WebSocketLoop", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"), .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: hotPath),
         // Control-plane persistence: SQLite through GRDB, versioned migrations with rollback.
@@ -74,16 +79,12 @@ let package = Package(
         ),
         // The libwebsockets event loop as Swift types: contexts, server and client connections, timers.
         .target(name: "WebSocketLoop", dependencies: ["CWebSockets"], swiftSettings: hotPath),
-        // Simulators speaking each venue's protocol over WebSocket (used by venue-sim, the demo and tests).
-        .target(
-            name: "VenueSimulators",
-            dependencies: ["Venues", "HubCore", "SimdJSON", "WebSocketLoop", .product(name: "DequeModule", package: "swift-collections")]
-        ),
-        // The hub: sessions, protocol, HTTP, feed connections on the loop thread.
+        // The hub: sessions, protocol, HTTP, feed connections on the loop thread. Venue-agnostic:
+        // it gets the venues (and any simulator endpoints) from the executable.
         .target(
             name: "HubServer",
             dependencies: [
-                "HubCore", "HubStore", "HubCache", "HubAuth", "Venues", "WebSocketLoop", "VenueSimulators",
+                "HubCore", "HubStore", "HubCache", "HubAuth", "WebSocketLoop",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -92,11 +93,11 @@ let package = Package(
 
         .executableTarget(
             name: "streamhub",
-            dependencies: ["HubServer", "HubStore", "HubCore", "HubAuth", "WebSocketLoop", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["HubServer", "HubStore", "HubCore", "HubAuth", "Venues", "WebSocketLoop", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "venue-sim",
-            dependencies: ["VenueSimulators", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Venues", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "streamhub-bench",
@@ -108,7 +109,7 @@ let package = Package(
         ),
 
         // Test support: a real WebSocket client (libwebsockets) with blocking, time-bounded waits.
-        .target(name: "HubTesting", dependencies: ["WebSocketLoop", "HubServer", "HubCache", "HubAuth"], path: "Tests/HubTesting"),
+        .target(name: "HubTesting", dependencies: ["WebSocketLoop", "HubServer", "HubCache", "HubAuth", "Venues"], path: "Tests/HubTesting"),
         // Test data carried by the repository (upstream licences beside each folder) and its locator.
         .target(name: "Fixtures", path: "Tests/Fixtures", exclude: ["unleash", "wycheproof", "captures"]),
         .testTarget(name: "SimdJSONTests", dependencies: ["SimdJSON"]),
@@ -122,9 +123,9 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "VenuesTests", dependencies: ["Venues", "VenueSimulators", "HubTesting", "Fixtures"]),
+        .testTarget(name: "VenuesTests", dependencies: ["Venues", "HubTesting", "Fixtures"]),
         .testTarget(name: "WebSocketLoopTests", dependencies: ["WebSocketLoop", "HubTesting"]),
-        .testTarget(name: "HubServerTests", dependencies: ["HubServer", "HubTesting", "Fixtures"], exclude: ["Fixtures"]),
+        .testTarget(name: "HubServerTests", dependencies: ["HubServer", "Venues", "HubTesting", "Fixtures"], exclude: ["Fixtures"]),
         .testTarget(name: "StreamhubCLITests", dependencies: ["HubTesting"]),
     ],
     swiftLanguageModes: [.v6],

@@ -28,6 +28,7 @@ public final class EventLoop: @unchecked Sendable {
     private let stopRequested = Atomic<Bool>(false)
     private let running = Atomic<Bool>(false)
     private let finished = Mutex<Bool>(false)
+    private let finishedSignal = DispatchSemaphore(value: 0)
     private var strings = CStrings()
     private var protocols: UnsafeMutablePointer<lws_protocols>?
     private var mounts: UnsafeMutablePointer<lws_http_mount>?
@@ -177,6 +178,7 @@ public final class EventLoop: @unchecked Sendable {
         context = nil
         clients.removeAll()
         finished.withLock { $0 = true }
+        finishedSignal.signal()
     }
 
     /// Runs the loop on a new thread. Returns once it has started.
@@ -195,6 +197,12 @@ public final class EventLoop: @unchecked Sendable {
 
     /// True once `run()` has returned and the context is destroyed.
     public var isFinished: Bool { finished.withLock { $0 } }
+
+    /// Blocks until `run()` has returned (after `stop()`); never call it on the loop thread.
+    public func waitUntilFinished() {
+        finishedSignal.wait()
+        finishedSignal.signal()  // later waiters return at once
+    }
 
     /// Runs `work` on the loop thread (thread-safe): queued, then the loop is woken.
     public func execute(_ work: @escaping @Sendable () -> Void) {

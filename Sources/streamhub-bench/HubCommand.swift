@@ -43,7 +43,7 @@ struct HubCommand: ParsableCommand {
         logger.logLevel = .warning
         ShutdownSignals.install { _ in Foundation.exit(0) }
         let users = try flagSplit.map { try makeFlagSplit(config, logger, rollout: $0) } ?? (roleViews > 0 ? try makeRoleViews(config, logger) : [])
-        let server = try HubServer(config: config, logger: logger)
+        let server = try HubServer(config: config, venues: [], logger: logger)
         if let tokensFile, !users.isEmpty {
             let tokens = server.tokens
             let minted = try users.map { id in try blocking { try await tokens.issue(subject: "\(id)", lifetime: 86_400).token } }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HubServer
 import Logging
+import Venues
 
 /// Options shared by the commands that read a configuration. Given options override the file.
 struct ConfigOptions: ParsableArguments {
@@ -33,7 +34,7 @@ struct ConfigOptions: ParsableArguments {
     func resolve(needsSecret: Bool = false) throws -> HubConfig {
         var c: HubConfig
         do {
-            c = try ConfigLoader.load(path: config)
+            c = try ConfigLoader.load(path: config, venues: VenueRegistry.all)
             if needsSecret { try ConfigLoader.requireSecret(c) }
         } catch var e {
             e.file = e.file ?? config

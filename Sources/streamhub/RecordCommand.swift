@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HubServer
 import Logging
+import Venues
 
 struct Record: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,7 +11,7 @@ struct Record: ParsableCommand {
 
     @OptionGroup var options: ConfigOptions
 
-    @Option(help: "The venue to record: \(Replayer.venues.joined(separator: ", ")).")
+    @Option(help: "The venue to record: \(VenueRegistry.ids.joined(separator: ", ")).")
     var venue: String
 
     @Option(help: "The recording to write (JSON Lines).")
@@ -23,7 +24,7 @@ struct Record: ParsableCommand {
     var force = false
 
     func validate() throws {
-        guard Replayer.venues.contains(venue) else { throw ValidationError("--venue must be one of \(Replayer.venues.joined(separator: ", ")), not '\(venue)'") }
+        guard VenueRegistry.ids.contains(venue) else { throw ValidationError("--venue must be one of \(VenueRegistry.ids.joined(separator: ", ")), not '\(venue)'") }
         if let seconds, !(seconds > 0) { throw ValidationError("--seconds must be positive") }
         guard !out.isEmpty else { throw ValidationError("--out must name a file") }
     }
@@ -31,12 +32,7 @@ struct Record: ParsableCommand {
     func run() throws {
         var config = try options.resolve()
         // Only the recorded venue runs; the hub listens on a free port (nobody needs it).
-        config.feeds.deribit.enabled = venue == "deribit"
-        config.feeds.binance.enabled = venue == "binance"
-        config.feeds.coinbase.enabled = venue == "coinbase"
-        config.feeds.polymarket.enabled = venue == "polymarket"
-        config.feeds.kalshi.enabled = venue == "kalshi"
-        config.feeds.orca.enabled = venue == "orca"
+        config.feeds.venues.enableOnly(venue, among: VenueRegistry.all)
         config.feeds.synthetic.enabled = false
         config.server.port = options.port ?? 0
         if config.auth.jwtSecret.isEmpty {
@@ -47,19 +43,20 @@ struct Record: ParsableCommand {
             h.logLevel = options.logLevel.level
             return h
         }
-        let server: HubServer
+        let demo: Demo
         do {
-            server = try HubServer(config: config, logger: Logger(label: "streamhub.record"))
-            try server.record(to: out, overwrite: force)
+            demo = try Demo.make(config, logger: Logger(label: "streamhub.record"))
+            try demo.server.record(to: out, overwrite: force)
         } catch {
             throw CLIError(message: "\(error)", code: 1)
         }
+        let server = demo.server
         ShutdownSignals.install { _ in server.shutdown() }
         if let seconds {
             DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { server.shutdown() }
         }
         do {
-            try server.run()
+            try demo.run()
         } catch {
             throw CLIError(message: "\(error)", code: 1)
         }

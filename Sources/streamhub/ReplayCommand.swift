@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HubServer
 import Logging
+import Venues
 
 struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,7 +15,7 @@ struct Replay: ParsableCommand {
 
     @OptionGroup var options: ConfigOptions
 
-    @Option(help: "The venue that recorded the files: \(Replayer.venues.joined(separator: ", ")).")
+    @Option(help: "The venue that recorded the files: \(VenueRegistry.ids.joined(separator: ", ")).")
     var venue: String
 
     @Flag(help: "Print the summary as JSON.")
@@ -27,7 +28,7 @@ struct Replay: ParsableCommand {
     var files: [String]
 
     func validate() throws {
-        guard Replayer.venues.contains(venue) else { throw ValidationError("--venue must be one of \(Replayer.venues.joined(separator: ", ")), not '\(venue)'") }
+        guard VenueRegistry.ids.contains(venue) else { throw ValidationError("--venue must be one of \(VenueRegistry.ids.joined(separator: ", ")), not '\(venue)'") }
         guard !files.isEmpty else { throw ValidationError("name at least one recording file") }
     }
 
@@ -41,7 +42,7 @@ struct Replay: ParsableCommand {
         }
         let replayer: Replayer
         do {
-            replayer = try Replayer(config: config)
+            replayer = try Replayer(config: config, venues: VenueRegistry.all)
         } catch {
             throw CLIError(message: "\(error)", code: 1)
         }

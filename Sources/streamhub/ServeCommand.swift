@@ -4,6 +4,7 @@ import HubAuth
 import HubCore
 import HubServer
 import Logging
+import Venues
 import WebSocketLoop
 
 struct Serve: ParsableCommand {
@@ -19,9 +20,9 @@ struct Serve: ParsableCommand {
             return h
         }
         let logger = Logger(label: "streamhub")
-        let server: HubServer
+        let demo: Demo
         do {
-            server = try HubServer(config: config, logger: logger)
+            demo = try Demo.make(config, logger: logger)
         } catch let e as LoopError {
             throw CLIError(message: "\(e) (server.host/server.port, or --host/--port)", code: 2)
         } catch let e as DefinitionError {
@@ -31,6 +32,7 @@ struct Serve: ParsableCommand {
         } catch {
             throw CLIError(message: "\(error)", code: 1)
         }
+        let server = demo.server
         if let admin = server.bootstrapAdmin {
             if let key = admin.generatedKey {
                 print("""
@@ -50,9 +52,9 @@ struct Serve: ParsableCommand {
         }
         logger.info("listening", metadata: ["url": "http://\(config.server.host):\(server.port)", "ws": "ws://\(config.server.host):\(server.port)/ws"])
         do {
-            try server.run()
+            try demo.run()
         } catch {
-            throw CLIError(message: "\(error)", code: 1)
+            throw CLIError(message: "\(error)", code: 2)
         }
         logger.info("stopped")
     }
@@ -65,6 +67,7 @@ struct CheckConfig: ParsableCommand {
 
     func run() throws {
         let config = try options.resolve(needsSecret: true)
-        print("ok: \(options.config) (server \(config.server.host):\(config.server.port), deribit \(config.feeds.deribit.enabled ? "on" : "off"))")
+        let on = VenueRegistry.all.filter { config.feeds.venues.enabled($0) }.map(\.id)
+        print("ok: \(options.config) (server \(config.server.host):\(config.server.port), feeds: \(on.isEmpty ? "none" : on.joined(separator: ", ")))")
     }
 }

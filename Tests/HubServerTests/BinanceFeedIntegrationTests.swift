@@ -1,7 +1,7 @@
 import Foundation
 import HubCore
 import HubTesting
-import VenueSimulators
+import Venues
 import XCTest
 
 /// The real Binance adapter against the in-process simulator (WebSocket streams and REST
@@ -12,16 +12,16 @@ final class BinanceFeedIntegrationTests: XCTestCase {
 
     override func setUpWithError() throws {
         hub = try TestHub {
-            $0.feeds.binance.enabled = true
-            $0.feeds.binance.simulate = true
-            $0.feeds.binance.simulatorStepMilliseconds = 50
-            $0.feeds.binance.feed.symbols = ["BTC/USDT", "ETH/USDT"]
-            $0.feeds.binance.feed.staleAfterSeconds = 1.5
+            $0.feeds.venues.binance.enabled = true
+            $0.feeds.venues.binance.simulate = true
+            $0.feeds.venues.binance.simulatorStepMilliseconds = 50
+            $0.feeds.venues.binance.feed.symbols = ["BTC/USDT", "ETH/USDT"]
+            $0.feeds.venues.binance.feed.staleAfterSeconds = 1.5
             $0.feeds.maxFrameBytes = 1 << 20
-            $0.feeds.deribit.enabled = true
-            $0.feeds.deribit.simulate = true
-            $0.feeds.deribit.simulatorStepMilliseconds = 50
-            $0.feeds.deribit.feed.optionCurrencies = []
+            $0.feeds.venues.deribit.enabled = true
+            $0.feeds.venues.deribit.simulate = true
+            $0.feeds.venues.deribit.simulatorStepMilliseconds = 50
+            $0.feeds.venues.deribit.feed.optionCurrencies = []
         }
         try eventually(timeout: 10, "both sources live") { try self.hub.source("binance")["state"] as? String == "live" && self.hub.source("deribit")["state"] as? String == "live" }
     }
@@ -53,13 +53,13 @@ final class BinanceFeedIntegrationTests: XCTestCase {
         let trade = try XCTUnwrap(try c.waitFor(timeout: 5) { ($0["ch"] as? String)?.hasPrefix("trades.binance.") == true && $0["data"] != nil }["data"] as? [String: Any])
         XCTAssertTrue(["buy", "sell"].contains(trade["side"] as? String ?? ""))
         XCTAssertNotNil(trade["tradeId"] as? String)
-        XCTAssertGreaterThan(hub.server.binanceSimulator?.currentStats.snapshots ?? 0, 1, "books came from REST snapshots")
+        XCTAssertGreaterThan(hub.simulator(BinanceSimulator.self)?.currentStats.snapshots ?? 0, 1, "books came from REST snapshots")
         XCTAssertEqual(try hub.counter("binance", "decodeErrors"), 0)
         XCTAssertEqual(try hub.counter("binance", "gaps"), 0)
     }
 
     func testEveryFaultIsDetectedCountedAndRecoveredWhileDeribitFlows() throws {
-        let sim = try XCTUnwrap(hub.server.binanceSimulator)
+        let sim = try XCTUnwrap(hub.simulator(BinanceSimulator.self))
         let c = try TestClient.connect(hub.wsURL)
         c.send(#"{"id":1,"op":"subscribe","channel":"ticker.deribit.BTC-PERPETUAL"}"#)
         c.send(#"{"id":2,"op":"subscribe","channel":"book.binance.BTC/USDT"}"#)
@@ -101,7 +101,7 @@ final class BinanceFeedIntegrationTests: XCTestCase {
 
     /// A frame over feeds.maxFrameBytes: counted with the decode errors, the session renewed.
     func testOversizedFrameIsCountedAndTheSessionRenewed() throws {
-        let sim = try XCTUnwrap(hub.server.binanceSimulator)
+        let sim = try XCTUnwrap(hub.simulator(BinanceSimulator.self))
         sim.inject(.oversizedFrame(bytes: 2 << 20))
         try eventually(timeout: 10, "counted, reconnected, live again") {
             try self.hub.counter("binance", "decodeErrors") == 1 && self.hub.counter("binance", "reconnects") == 1 && self.hub.source("binance")["state"] as? String == "live"

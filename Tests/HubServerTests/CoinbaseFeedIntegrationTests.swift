@@ -1,7 +1,7 @@
 import Foundation
 import HubCore
 import HubTesting
-import VenueSimulators
+import Venues
 import XCTest
 
 /// The real Coinbase adapter against the in-process simulator, next to Binance: every fault
@@ -11,16 +11,16 @@ final class CoinbaseFeedIntegrationTests: XCTestCase {
 
     override func setUpWithError() throws {
         hub = try TestHub {
-            $0.feeds.coinbase.enabled = true
-            $0.feeds.coinbase.simulate = true
-            $0.feeds.coinbase.simulatorStepMilliseconds = 50
-            $0.feeds.coinbase.feed.symbols = ["BTC/USD", "ETH/USD"]
-            $0.feeds.coinbase.feed.staleAfterSeconds = 2
+            $0.feeds.venues.coinbase.enabled = true
+            $0.feeds.venues.coinbase.simulate = true
+            $0.feeds.venues.coinbase.simulatorStepMilliseconds = 50
+            $0.feeds.venues.coinbase.feed.symbols = ["BTC/USD", "ETH/USD"]
+            $0.feeds.venues.coinbase.feed.staleAfterSeconds = 2
             $0.feeds.maxFrameBytes = 1 << 20
-            $0.feeds.binance.enabled = true
-            $0.feeds.binance.simulate = true
-            $0.feeds.binance.simulatorStepMilliseconds = 50
-            $0.feeds.binance.feed.symbols = ["BTC/USDT"]
+            $0.feeds.venues.binance.enabled = true
+            $0.feeds.venues.binance.simulate = true
+            $0.feeds.venues.binance.simulatorStepMilliseconds = 50
+            $0.feeds.venues.binance.feed.symbols = ["BTC/USDT"]
         }
         try eventually(timeout: 10, "both live") { try self.hub.source("coinbase")["state"] as? String == "live" && self.hub.source("binance")["state"] as? String == "live" }
     }
@@ -48,7 +48,7 @@ final class CoinbaseFeedIntegrationTests: XCTestCase {
         XCTAssertTrue(["buy", "sell"].contains(trade["side"] as? String ?? ""))
         XCTAssertGreaterThan(try hub.counter("coinbase", "heartbeats"), 0)
 
-        let sim = try XCTUnwrap(hub.server.coinbaseSimulator)
+        let sim = try XCTUnwrap(hub.simulator(CoinbaseSimulator.self))
         // A lost message: the sequence jumps, books are subscribed afresh.
         let resyncs = try hub.counter("coinbase", "resyncs")
         sim.inject(.gap(instrument: ""))
@@ -74,7 +74,7 @@ final class CoinbaseFeedIntegrationTests: XCTestCase {
 
     /// A frame over feeds.maxFrameBytes: counted with the decode errors, the session renewed.
     func testOversizedFrameIsCountedAndTheSessionRenewed() throws {
-        let sim = try XCTUnwrap(hub.server.coinbaseSimulator)
+        let sim = try XCTUnwrap(hub.simulator(CoinbaseSimulator.self))
         sim.inject(.oversizedFrame(bytes: 2 << 20))
         try eventually(timeout: 10, "counted, reconnected, live again") {
             try self.hub.counter("coinbase", "decodeErrors") == 1 && self.hub.counter("coinbase", "reconnects") == 1 && self.hub.source("coinbase")["state"] as? String == "live"
@@ -85,9 +85,9 @@ final class CoinbaseFeedIntegrationTests: XCTestCase {
     /// A host that does not resolve fails inside libwebsockets' connect call: still retried.
     func testAnUnresolvableHostIsRetried() throws {
         let other = try TestHub {
-            $0.feeds.coinbase.enabled = true
-            $0.feeds.coinbase.url = "ws://venue.invalid:9/ws"
-            $0.feeds.coinbase.feed.symbols = ["BTC/USD"]
+            $0.feeds.venues.coinbase.enabled = true
+            $0.feeds.venues.coinbase.url = "ws://venue.invalid:9/ws"
+            $0.feeds.venues.coinbase.feed.symbols = ["BTC/USD"]
         }
         defer { other.stop() }
         try eventually(timeout: 20, "retried") {

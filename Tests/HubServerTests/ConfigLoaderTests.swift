@@ -1,6 +1,7 @@
 import HubCore
 import HubServer
 import HubTesting
+import Venues
 import XCTest
 
 final class ConfigLoaderTests: XCTestCase {
@@ -9,7 +10,7 @@ final class ConfigLoaderTests: XCTestCase {
 
     /// Parses `yaml` with the secret added (unless it has an `auth` section of its own).
     private func parse(_ yaml: String, environment: [String: String] = [:]) throws -> HubConfig {
-        try ConfigLoader.parse(yaml.contains("auth:") || yaml.hasPrefix("-") ? yaml : Self.auth + yaml, environment: environment)
+        try ConfigLoader.parse(yaml.contains("auth:") || yaml.hasPrefix("-") ? yaml : Self.auth + yaml, venues: VenueRegistry.all, environment: environment)
     }
 
     private func error(_ yaml: String, env: [String: String] = [:]) -> String? {
@@ -27,8 +28,8 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(try parse(""), defaults)
         XCTAssertEqual(try parse("server: {}\n"), defaults)
         // Only the commands that sign or verify need the secret.
-        XCTAssertEqual(try ConfigLoader.parse(""), HubConfig())
-        XCTAssertThrowsError(try ConfigLoader.requireSecret(try ConfigLoader.parse(""))) {
+        XCTAssertEqual(try ConfigLoader.parse("", venues: VenueRegistry.all), HubConfig())
+        XCTAssertThrowsError(try ConfigLoader.requireSecret(try ConfigLoader.parse("", venues: VenueRegistry.all))) {
             XCTAssertEqual("\($0)", "auth.jwtSecret: must be at least 32 bytes (set STREAMHUB_JWT_SECRET; scripts/run generates one)")
         }
         XCTAssertNoThrow(try ConfigLoader.requireSecret(try parse("")))
@@ -44,7 +45,7 @@ final class ConfigLoaderTests: XCTestCase {
               bootstrapAdminKey: ${K:-}
               issuers:
                 - {issuer: "https://idp.example", audience: hub, jwksFile: /tmp/jwks.json, rolesClaim: realm_access.roles, roleMap: {desk: trader}}
-            """, environment: ["S": String(repeating: "s", count: 32)])
+            """, venues: VenueRegistry.all, environment: ["S": String(repeating: "s", count: 32)])
         XCTAssertTrue(c.auth.anonymous)
         XCTAssertEqual(c.auth.accessTokenSeconds, 300)
         XCTAssertEqual(c.auth.issuers.first?.roleMap, ["desk": "trader"])
@@ -76,13 +77,13 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(c.server.port, 9000)
         XCTAssertEqual(c.server.host, "0.0.0.0")
         XCTAssertEqual(c.serve.stateRingSize, 8)
-        XCTAssertEqual(c.feeds.deribit.feed.instruments, ["BTC-PERPETUAL"])
-        XCTAssertEqual(c.feeds.deribit.feed.clientID, "abc")
-        XCTAssertEqual(c.feeds.deribit.feed.clientSecret, "dflt")
-        XCTAssertEqual(c.feeds.deribit.feed.staleAfter, 45)
+        XCTAssertEqual(c.feeds.venues.deribit.feed.instruments, ["BTC-PERPETUAL"])
+        XCTAssertEqual(c.feeds.venues.deribit.feed.clientID, "abc")
+        XCTAssertEqual(c.feeds.venues.deribit.feed.clientSecret, "dflt")
+        XCTAssertEqual(c.feeds.venues.deribit.feed.staleAfter, 45)
         XCTAssertEqual(c.feeds.synthetic.channels, 3)
         let noCreds = try parse("feeds:\n  deribit:\n    clientId: ${X:-}\n    clientSecret: ${Y:-}\n")
-        XCTAssertNil(noCreds.feeds.deribit.feed.clientID)
+        XCTAssertNil(noCreds.feeds.venues.deribit.feed.clientID)
     }
 
     func testErrorsNameTheKeyPath() {
@@ -108,7 +109,7 @@ final class ConfigLoaderTests: XCTestCase {
     }
 
     func testLoadReportsTheFile() {
-        XCTAssertThrowsError(try ConfigLoader.load(path: "/nonexistent/c.yaml")) {
+        XCTAssertThrowsError(try ConfigLoader.load(path: "/nonexistent/c.yaml", venues: VenueRegistry.all)) {
             XCTAssertEqual("\($0)", "/nonexistent/c.yaml: cannot read the file")
         }
     }

@@ -2,7 +2,7 @@ import Foundation
 import HubCore
 import HubServer
 import HubTesting
-import VenueSimulators
+import Venues
 import XCTest
 
 /// Mappings and cross-venue results end to end: Binance and Coinbase simulators, the seeded
@@ -13,17 +13,17 @@ final class CrossVenueTests: XCTestCase {
 
     override func setUpWithError() throws {
         hub = try TestHub {
-            $0.feeds.binance.enabled = true
-            $0.feeds.binance.simulate = true
-            $0.feeds.binance.simulatorStepMilliseconds = 20
-            $0.feeds.binance.feed.symbols = ["BTC/USDT"]
-            $0.feeds.coinbase.enabled = true
-            $0.feeds.coinbase.simulate = true
-            $0.feeds.coinbase.simulatorStepMilliseconds = 20
-            $0.feeds.coinbase.feed.symbols = ["BTC/USD", "ETH/USD"]
-            $0.feeds.orca.enabled = true
-            $0.feeds.orca.simulate = true
-            $0.feeds.orca.feed.streams = ["basketball"]
+            $0.feeds.venues.binance.enabled = true
+            $0.feeds.venues.binance.simulate = true
+            $0.feeds.venues.binance.simulatorStepMilliseconds = 20
+            $0.feeds.venues.binance.feed.symbols = ["BTC/USDT"]
+            $0.feeds.venues.coinbase.enabled = true
+            $0.feeds.venues.coinbase.simulate = true
+            $0.feeds.venues.coinbase.simulatorStepMilliseconds = 20
+            $0.feeds.venues.coinbase.feed.symbols = ["BTC/USD", "ETH/USD"]
+            $0.feeds.venues.orca.enabled = true
+            $0.feeds.venues.orca.simulate = true
+            $0.feeds.venues.orca.feed.streams = ["basketball"]
         }
         try eventually(timeout: 10, "live") {
             let s = (try self.hub.health()["sources"] as? [[String: Any]]) ?? []
@@ -44,7 +44,7 @@ final class CrossVenueTests: XCTestCase {
         XCTAssertNotNil(q["mid"] as? Double, "quote-derived properties on the composite")
 
         // Coinbase jumps to 70 000 while Binance stays near 65 000: buy Binance, sell Coinbase.
-        hub.server.coinbaseSimulator!.move("BTC-USD", to: 70_000)
+        hub.simulator(CoinbaseSimulator.self)!.move("BTC-USD", to: 70_000)
         let opened = try XCTUnwrap(try c.waitFor(timeout: 10) { $0["ch"] as? String == "arb.crypto.BTC-USD" && ($0["data"] as? [String: Any])?["active"] as? Bool == true }["data"] as? [String: Any])
         XCTAssertGreaterThan(opened["edge"] as? Double ?? 0, 0.05)
         XCTAssertTrue((opened["legs"] as? String ?? "").hasPrefix("buy binance"), "\(opened["legs"] ?? "")")
@@ -62,7 +62,7 @@ final class CrossVenueTests: XCTestCase {
         XCTAssertNil(seen["legs"], "denied by name")
         XCTAssertNotNil(seen["firstSeen"])
 
-        hub.server.coinbaseSimulator!.move("BTC-USD", to: 65_000)
+        hub.simulator(CoinbaseSimulator.self)!.move("BTC-USD", to: 65_000)
         _ = try c.waitFor(timeout: 10) { $0["ch"] as? String == "arb.crypto.BTC-USD" && ($0["data"] as? [String: Any])?["active"] as? Bool == false }
         try eventually(timeout: 3, "no longer listed") { (self.json(try self.hub.request("GET", "/api/arbitrage/opportunities"))["count"] as? Int) == 0 }
     }

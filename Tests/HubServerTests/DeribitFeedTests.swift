@@ -1,6 +1,6 @@
 import HubCore
 import HubTesting
-import VenueSimulators
+import Venues
 import XCTest
 
 /// The real Deribit adapter against the in-process simulator, through the whole hub.
@@ -9,13 +9,13 @@ final class DeribitFeedTests: XCTestCase {
 
     override func setUpWithError() throws {
         hub = try TestHub {
-            $0.feeds.deribit.enabled = true
-            $0.feeds.deribit.simulate = true
-            $0.feeds.deribit.simulatorStepMilliseconds = 50
-            $0.feeds.deribit.feed.heartbeatSeconds = 1
-            $0.feeds.deribit.feed.staleAfterSeconds = 2
-            $0.feeds.deribit.feed.optionCurrencies = ["BTC"]
-            $0.feeds.deribit.feed.maxOptionsPerCurrency = 4
+            $0.feeds.venues.deribit.enabled = true
+            $0.feeds.venues.deribit.simulate = true
+            $0.feeds.venues.deribit.simulatorStepMilliseconds = 50
+            $0.feeds.venues.deribit.feed.heartbeatSeconds = 1
+            $0.feeds.venues.deribit.feed.staleAfterSeconds = 2
+            $0.feeds.venues.deribit.feed.optionCurrencies = ["BTC"]
+            $0.feeds.venues.deribit.feed.maxOptionsPerCurrency = 4
             $0.feeds.maxFrameBytes = 1 << 20
         }
         try waitForSource { $0["state"] as? String == "live" }
@@ -91,7 +91,7 @@ final class DeribitFeedTests: XCTestCase {
         let c = try TestClient.connect(hub.wsURL)
         c.send(#"{"id":1,"op":"subscribe","channel":"book.deribit.BTC-PERPETUAL"}"#)
         _ = try c.waitFor { $0["ch"] as? String == "book.deribit.BTC-PERPETUAL" && $0["data"] != nil }
-        let sim = try XCTUnwrap(hub.server.deribitSimulator)
+        let sim = try XCTUnwrap(hub.simulator(DeribitSimulator.self))
         sim.inject(.gap(instrument: "BTC-PERPETUAL"))
         try waitForSource("gap counted and resynchronised") {
             ($0["gaps"] as? Int ?? 0) >= 1 && ($0["resyncs"] as? Int ?? 0) >= 1 && $0["state"] as? String == "live"
@@ -111,11 +111,11 @@ final class DeribitFeedTests: XCTestCase {
     func testHeartbeatsAreAnsweredSoTheVenueKeepsTheConnection() throws {
         try waitForSource(timeout: 8, "three heartbeats") { ($0["heartbeats"] as? Int ?? 0) >= 3 }
         XCTAssertEqual(try source()["reconnects"] as? Int, 0)
-        XCTAssertEqual(hub.server.deribitSimulator?.currentStats.accepted, 1)
+        XCTAssertEqual(hub.simulator(DeribitSimulator.self)?.currentStats.accepted, 1)
     }
 
     func testStaleFeedReconnectsAndDroppedConnectionRecovers() throws {
-        let sim = try XCTUnwrap(hub.server.deribitSimulator)
+        let sim = try XCTUnwrap(hub.simulator(DeribitSimulator.self))
         sim.inject(.silence(seconds: 4))
         try waitForSource(timeout: 10, "stale detected") { ($0["reconnects"] as? Int ?? 0) >= 1 }
         XCTAssertTrue((try source()["lastError"] as? String ?? "").contains("stale"))
@@ -129,7 +129,7 @@ final class DeribitFeedTests: XCTestCase {
     }
 
     func testMalformedAndOversizedVenueFramesAreCountedNotFatal() throws {
-        let sim = try XCTUnwrap(hub.server.deribitSimulator)
+        let sim = try XCTUnwrap(hub.simulator(DeribitSimulator.self))
         sim.inject(.malformedFrame)
         try waitForSource("decode error counted") { ($0["decodeErrors"] as? Int ?? 0) >= 1 }
         XCTAssertEqual(try source()["state"] as? String, "live")
@@ -145,8 +145,8 @@ extension DeribitFeedTests {
         let c = try TestClient.connect(hub.wsURL)
         c.send(#"{"id":1,"op":"subscribe","channel":"options.deribit.*"}"#)
         _ = try c.waitFor { $0["id"] as? Int == 1 }
-        let option = try XCTUnwrap(hub.server.deribitSimulator?.instrumentNames.first { $0.hasSuffix("-C") })
-        hub.server.deribitSimulator?.inject(.outOfRange(instrument: option))
+        let option = try XCTUnwrap(hub.simulator(DeribitSimulator.self)?.instrumentNames.first { $0.hasSuffix("-C") })
+        hub.simulator(DeribitSimulator.self)?.inject(.outOfRange(instrument: option))
         try eventually("quarantine counted") {
             let q = try hub.request("GET", "/api/properties/quarantine").json as? [String: Any]
             let deribit = (q?["bySource"] as? [String: Any])?["deribit"] as? [String: Int]
@@ -167,7 +167,7 @@ extension DeribitFeedTests {
 
     /// A frame over feeds.maxFrameBytes: counted with the decode errors, the session renewed.
     func testOversizedFrameIsCountedAndTheSessionRenewed() throws {
-        let sim = try XCTUnwrap(hub.server.deribitSimulator)
+        let sim = try XCTUnwrap(hub.simulator(DeribitSimulator.self))
         sim.inject(.oversizedFrame(bytes: 2 << 20))
         try waitForSource(timeout: 10, "counted, reconnected, live again") {
             $0["decodeErrors"] as? Int == 1 && ($0["reconnects"] as? Int ?? 0) >= 1 && $0["state"] as? String == "live"

@@ -2,7 +2,7 @@ import Foundation
 import HubCore
 import HubServer
 import HubTesting
-import VenueSimulators
+import Venues
 import XCTest
 
 /// Enrichment end to end: the ORCA simulator's bookmakers, the hub's best lines and consensus,
@@ -12,11 +12,11 @@ final class EnrichmentIntegrationTests: XCTestCase {
 
     override func setUpWithError() throws {
         hub = try TestHub {
-            $0.feeds.orca.enabled = true
-            $0.feeds.orca.simulate = true
-            $0.feeds.orca.feed.streams = ["soccer"]
-            $0.feeds.orca.simulatorStepMilliseconds = 60_000  // the test moves the prices
-            $0.feeds.orca.simulatorHeartbeatMs = 500
+            $0.feeds.venues.orca.enabled = true
+            $0.feeds.venues.orca.simulate = true
+            $0.feeds.venues.orca.feed.streams = ["soccer"]
+            $0.feeds.venues.orca.simulatorStepMilliseconds = 60_000  // the test moves the prices
+            $0.feeds.venues.orca.simulatorHeartbeatMs = 500
         }
         try eventually(timeout: 10, "orca live") {
             (try self.hub.health()["sources"] as? [[String: Any]])?.first { $0["name"] as? String == "orca" }?["state"] as? String == "live"
@@ -26,7 +26,7 @@ final class EnrichmentIntegrationTests: XCTestCase {
     override func tearDown() { hub.stop() }
 
     func testBestLinesConsensusAndAnArbitrageOpenedThenRetracted() throws {
-        let sim = try XCTUnwrap(hub.server.orcaSimulator)
+        let sim = try XCTUnwrap(hub.simulator(OrcaSimulator.self))
         let c = try TestClient.connect(hub.wsURL)  // as admin
         c.send(#"{"id":1,"op":"subscribe","channel":"odds.orca.EPL-ARS-CHE/ML/home"}"#)
         c.send(#"{"id":2,"op":"subscribe","channel":"odds.orca.EPL-ARS-CHE/ML/home/pinnacle"}"#)

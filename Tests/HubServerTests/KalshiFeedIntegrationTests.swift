@@ -3,7 +3,7 @@ import HubCore
 import HubServer
 import HubTesting
 import Venues
-import VenueSimulators
+import Venues
 import XCTest
 
 /// The real Kalshi adapter against the in-process simulator (signed login checked), next to
@@ -14,16 +14,16 @@ final class KalshiFeedIntegrationTests: XCTestCase {
 
     func startHub(legacyCents: Bool = false, _ extra: (inout HubConfig) -> Void = { _ in }) throws {
         hub = try TestHub {
-            $0.feeds.kalshi.enabled = true
-            $0.feeds.kalshi.simulate = true
-            $0.feeds.kalshi.simulatorStepMilliseconds = 30
-            $0.feeds.kalshi.simulatorLegacyCents = legacyCents
-            $0.feeds.kalshi.feed.markets = [Self.fed, "HIGHNY-22DEC23-B53.5"]
-            $0.feeds.kalshi.feed.staleAfterSeconds = 2.5
+            $0.feeds.venues.kalshi.enabled = true
+            $0.feeds.venues.kalshi.simulate = true
+            $0.feeds.venues.kalshi.simulatorStepMilliseconds = 30
+            $0.feeds.venues.kalshi.simulatorLegacyCents = legacyCents
+            $0.feeds.venues.kalshi.feed.markets = [Self.fed, "HIGHNY-22DEC23-B53.5"]
+            $0.feeds.venues.kalshi.feed.staleAfterSeconds = 2.5
             $0.feeds.maxFrameBytes = 1 << 20
-            $0.feeds.coinbase.enabled = true
-            $0.feeds.coinbase.simulate = true
-            $0.feeds.coinbase.feed.symbols = ["BTC/USD"]
+            $0.feeds.venues.coinbase.enabled = true
+            $0.feeds.venues.coinbase.simulate = true
+            $0.feeds.venues.coinbase.feed.symbols = ["BTC/USD"]
             extra(&$0)
         }
     }
@@ -33,7 +33,7 @@ final class KalshiFeedIntegrationTests: XCTestCase {
     func testSignedLoginBooksTickersTradesAndFaults() throws {
         try startHub()
         try eventually(timeout: 10, "both live") { try self.hub.source("kalshi")["state"] as? String == "live" && self.hub.source("coinbase")["state"] as? String == "live" }
-        let sim = try XCTUnwrap(hub.server.kalshiSimulator)
+        let sim = try XCTUnwrap(hub.simulator(KalshiSimulator.self))
         XCTAssertEqual(sim.currentStats.rejectedLogins, 0)
         let c = try TestClient.connect(hub.wsURL)
         c.send(#"{"id":1,"op":"subscribe","channel":"outcomes.kalshi.\#(Self.fed)"}"#)
@@ -107,10 +107,10 @@ final class KalshiFeedIntegrationTests: XCTestCase {
         sim.start()
         defer { sim.stop() }
         try startHub {
-            $0.feeds.kalshi.simulate = false
-            $0.feeds.kalshi.url = sim.url
-            $0.feeds.kalshi.feed.keyID = "key-1"
-            $0.feeds.kalshi.privateKeyFile = keyFile
+            $0.feeds.venues.kalshi.simulate = false
+            $0.feeds.venues.kalshi.url = sim.url
+            $0.feeds.venues.kalshi.feed.keyID = "key-1"
+            $0.feeds.venues.kalshi.privateKeyFile = keyFile
         }
         try eventually(timeout: 10, "refused and retried") { try sim.currentStats.rejectedLogins >= 2 && self.hub.counter("kalshi", "reconnects") >= 2 }
         XCTAssertEqual(sim.currentStats.accepted, 0)
@@ -133,11 +133,11 @@ final class KalshiFeedIntegrationTests: XCTestCase {
         sim.start()
         defer { sim.stop() }
         try startHub {
-            $0.feeds.kalshi.simulate = false
-            $0.feeds.kalshi.url = sim.url
-            $0.feeds.kalshi.feed.keyID = "key-1"
-            $0.feeds.kalshi.privateKeyFile = keyFile
-            $0.feeds.kalshi.feed.markets = [Self.fed, "NOT-A-MARKET"]
+            $0.feeds.venues.kalshi.simulate = false
+            $0.feeds.venues.kalshi.url = sim.url
+            $0.feeds.venues.kalshi.feed.keyID = "key-1"
+            $0.feeds.venues.kalshi.privateKeyFile = keyFile
+            $0.feeds.venues.kalshi.feed.markets = [Self.fed, "NOT-A-MARKET"]
         }
         try eventually(timeout: 10, "live without it") { try self.hub.source("kalshi")["state"] as? String == "live" }
         XCTAssertEqual(try hub.source("kalshi")["lastError"] as? String, "NOT-A-MARKET: venue error 16: Market not found; retrying in 60 s")

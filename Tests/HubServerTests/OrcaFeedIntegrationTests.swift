@@ -3,7 +3,7 @@ import HubCore
 import HubServer
 import HubTesting
 import Venues
-import VenueSimulators
+import Venues
 import XCTest
 
 /// The real ORCA adapter against the in-process simulator, next to Coinbase: every fault is
@@ -14,14 +14,14 @@ final class OrcaFeedIntegrationTests: XCTestCase {
 
     override func setUpWithError() throws {
         hub = try TestHub {
-            $0.feeds.orca.enabled = true
-            $0.feeds.orca.simulate = true
-            $0.feeds.orca.simulatorStepMilliseconds = 20
-            $0.feeds.orca.simulatorHeartbeatMs = 300
+            $0.feeds.venues.orca.enabled = true
+            $0.feeds.venues.orca.simulate = true
+            $0.feeds.venues.orca.simulatorStepMilliseconds = 20
+            $0.feeds.venues.orca.simulatorHeartbeatMs = 300
             $0.feeds.maxFrameBytes = 1 << 20
-            $0.feeds.coinbase.enabled = true
-            $0.feeds.coinbase.simulate = true
-            $0.feeds.coinbase.feed.symbols = ["BTC/USD"]
+            $0.feeds.venues.coinbase.enabled = true
+            $0.feeds.venues.coinbase.simulate = true
+            $0.feeds.venues.coinbase.feed.symbols = ["BTC/USD"]
         }
         try eventually(timeout: 10, "both live") { try self.hub.source("orca")["state"] as? String == "live" && self.hub.source("coinbase")["state"] as? String == "live" }
     }
@@ -29,7 +29,7 @@ final class OrcaFeedIntegrationTests: XCTestCase {
     override func tearDown() { hub.stop() }
 
     func testOddsChannelsAndFaults() throws {
-        let sim = try XCTUnwrap(hub.server.orcaSimulator)
+        let sim = try XCTUnwrap(hub.simulator(OrcaSimulator.self))
         let c = try TestClient.connect(hub.wsURL)
         c.send(#"{"id":1,"op":"subscribe","channel":"odds.orca.EPL-ARS-CHE/ML/home/pinnacle"}"#)
         c.send(#"{"id":2,"op":"subscribe","channel":"odds.orca.NBA-LAL-BOS/TOT-221.5/over/bet365"}"#)

@@ -2,7 +2,7 @@ import Foundation
 import HubCore
 import HubTesting
 import Venues
-import VenueSimulators
+import Venues
 import XCTest
 
 /// The real Polymarket adapter against the in-process simulator, next to Coinbase.
@@ -13,16 +13,16 @@ final class PolymarketFeedIntegrationTests: XCTestCase {
 
     override func setUpWithError() throws {
         hub = try TestHub {
-            $0.feeds.polymarket.enabled = true
-            $0.feeds.polymarket.simulate = true
-            $0.feeds.polymarket.simulatorStepMilliseconds = 30
-            $0.feeds.polymarket.feed.assets = [.init(id: Self.yes, name: "FED-CUT-YES", outcome: "Yes"), .init(id: Self.no, name: "FED-CUT-NO", outcome: "No")]
-            $0.feeds.polymarket.feed.pingSeconds = 1
-            $0.feeds.polymarket.feed.staleAfterSeconds = 2.5
+            $0.feeds.venues.polymarket.enabled = true
+            $0.feeds.venues.polymarket.simulate = true
+            $0.feeds.venues.polymarket.simulatorStepMilliseconds = 30
+            $0.feeds.venues.polymarket.feed.assets = [.init(id: Self.yes, name: "FED-CUT-YES", outcome: "Yes"), .init(id: Self.no, name: "FED-CUT-NO", outcome: "No")]
+            $0.feeds.venues.polymarket.feed.pingSeconds = 1
+            $0.feeds.venues.polymarket.feed.staleAfterSeconds = 2.5
             $0.feeds.maxFrameBytes = 1 << 20
-            $0.feeds.coinbase.enabled = true
-            $0.feeds.coinbase.simulate = true
-            $0.feeds.coinbase.feed.symbols = ["BTC/USD"]
+            $0.feeds.venues.coinbase.enabled = true
+            $0.feeds.venues.coinbase.simulate = true
+            $0.feeds.venues.coinbase.feed.symbols = ["BTC/USD"]
         }
         try eventually(timeout: 10, "both live") { try self.hub.source("polymarket")["state"] as? String == "live" && self.hub.source("coinbase")["state"] as? String == "live" }
     }
@@ -45,7 +45,7 @@ final class PolymarketFeedIntegrationTests: XCTestCase {
         XCTAssertNotNil(trade["price"] as? Double)
         try eventually(timeout: 4, "PING answered by PONG") { try self.hub.counter("polymarket", "heartbeats") > 0 }
 
-        let sim = try XCTUnwrap(hub.server.polymarketSimulator)
+        let sim = try XCTUnwrap(hub.simulator(PolymarketSimulator.self))
         // A lost change (no sequence numbers): the venue's best prices no longer match the book.
         sim.inject(.gap(instrument: Self.yes))
         try eventually(timeout: 10, "inconsistency detected and the book rebuilt") { try self.hub.counter("polymarket", "gaps") >= 1 && self.hub.counter("polymarket", "resyncs") >= 1 }
@@ -68,7 +68,7 @@ final class PolymarketFeedIntegrationTests: XCTestCase {
 
     /// A frame over feeds.maxFrameBytes: counted with the decode errors, the session renewed.
     func testOversizedFrameIsCountedAndTheSessionRenewed() throws {
-        let sim = try XCTUnwrap(hub.server.polymarketSimulator)
+        let sim = try XCTUnwrap(hub.simulator(PolymarketSimulator.self))
         sim.inject(.oversizedFrame(bytes: 2 << 20))
         try eventually(timeout: 10, "counted, reconnected, live again") {
             try self.hub.counter("polymarket", "decodeErrors") == 1 && self.hub.counter("polymarket", "reconnects") == 1 && self.hub.source("polymarket")["state"] as? String == "live"

@@ -2,6 +2,7 @@ import Foundation
 import HubCache
 import HubCore
 import HubTesting
+import Venues
 import XCTest
 
 /// Gap-free recovery through the rings and Redis, across reconnects, hub restarts and Redis
@@ -199,13 +200,13 @@ final class RecoveryTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: data) }
         var h = try TestHub(dataDirectory: data) {
             $0.redis.url = self.redis.url
-            $0.feeds.orca.enabled = true
-            $0.feeds.orca.simulate = true
-            $0.feeds.orca.feed.streams = ["soccer"]
-            $0.feeds.orca.simulatorStepMilliseconds = 60_000
+            $0.feeds.venues.orca.enabled = true
+            $0.feeds.venues.orca.simulate = true
+            $0.feeds.venues.orca.feed.streams = ["soccer"]
+            $0.feeds.venues.orca.simulatorStepMilliseconds = 60_000
         }
         try eventually(timeout: 10, "orca live") { (try h.health()["sources"] as? [[String: Any]])?.first?["state"] as? String == "live" }
-        h.server.orcaSimulator!.quote(event: "EPL-ARS-CHE", market: "ML", outcome: "home", bookmaker: "bet365", decimal: 3.0)
+        h.simulator(OrcaSimulator.self)!.quote(event: "EPL-ARS-CHE", market: "ML", outcome: "home", bookmaker: "bet365", decimal: 3.0)
         let channel = "arb.sportsbook.EPL-ARS-CHE/ML"
         try eventually(timeout: 5, "open") { ((try h.request("GET", "/api/state/\(channel)").json as? [String: Any])?["data"] as? [String: Any])?["active"] as? Bool == true }
         try flushed(h)

@@ -38,7 +38,7 @@ final class ReplayTests: XCTestCase {
         do { redis = try TestRedis.sharedOrPrivate() } catch TestRedis.Failure.notInstalled { throw XCTSkip("redis-server is not installed") }
         defer { redis.shutdown() }
         let prefix = "replay-\(UUID().uuidString.prefix(8))"
-        let replayer = try Replayer(config: config(redis: redis.url, prefix: prefix))
+        let replayer = try Replayer(config: config(redis: redis.url, prefix: prefix), venues: VenueRegistry.all)
         var progress: [Replayer.Progress] = []
         let s = try replayer.replay(files: ["\(Self.captures)/BINANCE.ws.1.0", "\(Self.captures)/BINANCE.http.0.0"], venue: "binance") { progress.append($0) }
         replayer.finish()
@@ -69,7 +69,7 @@ final class ReplayTests: XCTestCase {
     }
 
     func testDeribitCaptureDecodesEveryFrame() throws {
-        let replayer = try Replayer(config: config())
+        let replayer = try Replayer(config: config(), venues: VenueRegistry.all)
         let s = try replayer.replay(files: ["\(Self.captures)/DERIBIT.ws.1.0", "\(Self.captures)/DERIBIT.0"], venue: "deribit")
         XCTAssertEqual(s.frames, 136)
         XCTAssertEqual(s.decodeErrors, 0)
@@ -81,7 +81,7 @@ final class ReplayTests: XCTestCase {
     }
 
     func testBadInputIsAnErrorNotACrash() throws {
-        let replayer = try Replayer(config: config())
+        let replayer = try Replayer(config: config(), venues: VenueRegistry.all)
         XCTAssertThrowsError(try replayer.replay(files: ["/nonexistent"], venue: "binance"))
         XCTAssertThrowsError(try replayer.replay(files: ["\(Self.captures)/DERIBIT.0"], venue: "nasdaq"))
         // Garbage lines are skipped and counted; frames that do not decode are counted.

@@ -2,10 +2,14 @@ import Foundation
 import HubCore
 import HubServer
 import Logging
+import Venues
 
-/// A hub on a free loopback port for one test, stopped by `stop()`.
+/// A hub on a free loopback port for one test, with the simulators its configuration asks for
+/// (`feeds.venues.<venue>.simulate`), stopped by `stop()`.
 public final class TestHub: @unchecked Sendable {
     public let server: HubServer
+    /// The simulators started beside the hub (as `streamhub serve` starts them).
+    public let simulation: Simulation
     public var port: Int { server.port }
     /// The WebSocket URL with the admin's token (every channel and property).
     public var wsURL: String { "ws://127.0.0.1:\(port)/ws?access_token=\(adminToken)" }
@@ -31,8 +35,9 @@ public final class TestHub: @unchecked Sendable {
 
     /// - Parameters:
     ///   - dataDirectory: reuse a data directory (a restart); by default a fresh temporary one.
+    ///   - clock: the hub's clock (a `ManualClock` to drive session rules without sleeping).
     ///   - configure: adjust the default test configuration (no feeds, port 0).
-    public init(dataDirectory: String? = nil, _ configure: (inout HubConfig) -> Void = { _ in }) throws {
+    public init(dataDirectory: String? = nil, clock: HubClock = SystemClock(), _ configure: (inout HubConfig) -> Void = { _ in }) throws {
         var config = HubConfig()
         config.server.port = 0
         config.server.publicDir = nil
@@ -50,8 +55,14 @@ public final class TestHub: @unchecked Sendable {
         configure(&config)
         var logger = Logger(label: "test-hub")
         logger.logLevel = .error
-        server = try HubServer(config: config, logger: logger)
-        try server.start()
+        server = try HubServer(config: config, venues: VenueRegistry.all, clock: clock, logger: logger)
+        simulation = try Simulation(config.feeds.venues, context: SimulationContext(mappings: server.mappings))
+        do {
+            try server.start(sections: simulation.sections)
+        } catch {
+            simulation.stop()
+            throw error
+        }
         if let admin = try server.store.user(named: "admin") { adminToken = try token(subject: "\(admin.id)") }
     }
 
@@ -72,9 +83,13 @@ public final class TestHub: @unchecked Sendable {
         return try HTTPTestClient.request(method, port: port, path: path, headers: headers, body: body.map { Data($0.utf8) })
     }
 
-    /// Stops the hub (and removes the data directory it created).
+    /// The in-process simulator of one type (tests drive its prices and faults).
+    public func simulator<S: VenueSimulator>(_ type: S.Type) -> S? { simulation.simulator(type) }
+
+    /// Stops the hub and its simulators (and removes the data directory it created).
     public func stop() {
         server.stopAndWait()
+        simulation.stop()
         if ownsDataDirectory { try? FileManager.default.removeItem(atPath: dataDirectory) }
     }
 
@@ -112,6 +127,38 @@ public final class TestHub: @unchecked Sendable {
 
     /// One counter of a source's status (-1 when absent).
     public func counter(_ name: String, _ key: String) throws -> Int { try source(name)[key] as? Int ?? -1 }
+
+    /// Waits until `condition` holds on the loop thread. It is checked now and again after every
+    /// feed event (a frame, a REST answer, a timer tick, a disconnect): waiting on events, not
+    /// polling. Fails after `timeout` seconds (a bound, not a schedule).
+    public func wait(timeout: Double = 5, _ what: String, _ condition: @escaping @Sendable (HubServer) -> Bool) throws {
+        let done = DispatchSemaphore(value: 0)
+        let met = Flag()
+        server.whenever { s in
+            guard !met.isSet else { return true }
+            guard condition(s) else { return false }
+            met.set()
+            done.signal()
+            return true
+        }
+        if done.wait(timeout: .now() + timeout) == .timedOut {
+            met.set()  // the waiter goes at the next event
+            throw TestClient.Failure.timeout(what)
+        }
+    }
+
+    /// Waits until a source's report satisfies `condition` (see `wait`).
+    public func waitForSource(_ name: String, timeout: Double = 5, _ what: String, _ condition: @escaping @Sendable (SourceReport) -> Bool) throws {
+        try wait(timeout: timeout, "\(name): \(what)") { s in s.sourceReport(name).map(condition) ?? false }
+    }
+}
+
+/// A thread-safe one-way switch.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
 }
 
 private final class Box<T>: @unchecked Sendable { var value: T? }

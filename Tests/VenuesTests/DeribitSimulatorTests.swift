@@ -1,5 +1,5 @@
 import HubTesting
-import VenueSimulators
+
 import Venues
 import XCTest
 

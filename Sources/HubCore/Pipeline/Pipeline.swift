@@ -1,5 +1,7 @@
 /// The four stages in order — ingest (feed adapters decode), transform, enrich, serve — with
-/// each stage's latency measured per tick.
+/// each stage's latency measured per tick. Every publication enters here: decoded events
+/// (`process`), and the derived updates that follow a source going down, mapping changes and
+/// restored state (`sourceDown`, `load(mappings:)`, `retractRestoredOpportunities`).
 ///
 /// Threading: loop-confined; runs inline on the loop thread (zero hand-offs).
 public final class Pipeline: @unchecked Sendable {
@@ -34,6 +36,31 @@ public final class Pipeline: @unchecked Sendable {
         latency.record(.transform, nanoseconds: t1 - t0)
         latency.record(.enrich, nanoseconds: t2 - t1)
         latency.record(.serve, nanoseconds: t3 - t2)
+    }
+
+    /// A source went down: its quotes leave composite quotes and arbitrage, and what changes
+    /// (composites, retracted opportunities) is published.
+    public func sourceDown(_ source: String, nowMillis: Int64) {
+        enrich.sourceDown(source, now: nowMillis) { hub.publish($0) }
+    }
+
+    /// The instrument mappings changed: cross-venue state is rebuilt, and composites or
+    /// opportunities of removed or changed mappings are retracted.
+    public func load(mappings: [InstrumentMapping], nowMillis: Int64) {
+        enrich.load(mappings: mappings, now: nowMillis) { hub.publish($0) }
+    }
+
+    /// Opportunities restored from history were open when the last run stopped, and nothing
+    /// tracks them now: each is retracted (`active: false`), so subscribers never see a phantom.
+    public func retractRestoredOpportunities(nowMillis: Int64) {
+        guard let active = transform.registry.id("active") else { return }
+        for c in hub.allChannels where c.key.stream == .arb {
+            guard var t = c.state, t.value(active) == .bool(true) else { continue }
+            t.set(active, .bool(false))
+            t.exchangeTime = nowMillis
+            t.receiveTime = nowMillis * 1000
+            hub.publish(t)
+        }
     }
 
     public func resetLatency() { latency.reset() }

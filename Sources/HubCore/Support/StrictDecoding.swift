@@ -12,9 +12,10 @@ public struct AnyCodingKey: CodingKey {
 
 extension Decoder {
     /// A keyed container that throws `DecodingError.dataCorrupted` at the path of a key not in `K`.
-    public func strictContainer<K: CodingKey & CaseIterable>(_: K.Type) throws -> KeyedDecodingContainer<K> {
+    /// `alsoKnown`: keys decoded elsewhere (a `feeds:` mapping's venue sections).
+    public func strictContainer<K: CodingKey & CaseIterable>(_: K.Type, alsoKnown: [String] = []) throws -> KeyedDecodingContainer<K> {
         let all = try container(keyedBy: AnyCodingKey.self)
-        let known = Set(K.allCases.map(\.stringValue))
+        let known = Set(K.allCases.map(\.stringValue) + alsoKnown)
         for key in all.allKeys where !known.contains(key.stringValue) {
             throw DecodingError.dataCorrupted(
                 .init(codingPath: codingPath + [key], debugDescription: "unknown key (known: \(known.sorted().joined(separator: ", ")))"))

@@ -7,8 +7,12 @@ import Yams
 ///
 /// `${VAR}` in any value is replaced by the environment variable (an error when unset);
 /// `${VAR:-default}` falls back to `default`. Secrets never need to be written in the file.
+/// `venues` are the venues whose `feeds.<id>` sections the file may hold; each decodes and
+/// validates its own section.
 public enum ConfigLoader {
-    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> HubConfig {
+    public static func load(
+        path: String, venues: [any Venue], environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigError) -> HubConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(key: "", "cannot read the file", file: path)
         }
@@ -16,14 +20,14 @@ public enum ConfigLoader {
             throw ConfigError(key: "", "the file is not UTF-8", file: path)
         }
         do {
-            return try parse(text, environment: environment)
+            return try parse(text, venues: venues, environment: environment)
         } catch var e {
             e.file = path
             throw e
         }
     }
 
-    public static func parse(_ text: String, environment: [String: String] = [:]) throws(ConfigError) -> HubConfig {
+    public static func parse(_ text: String, venues: [any Venue], environment: [String: String] = [:]) throws(ConfigError) -> HubConfig {
         let node: Node
         do {
             node = try Yams.compose(yaml: text) ?? Node.mapping(Node.Mapping([]))
@@ -35,13 +39,14 @@ public enum ConfigLoader {
         let expanded = try expand(node, path: [], environment)
         let config: HubConfig
         do {
-            config = try YAMLDecoder().decode(HubConfig.self, from: expanded)
+            config = try YAMLDecoder().decode(HubConfig.self, from: expanded, userInfo: [.venues: venues])
         } catch let e as DecodingError {
             throw describe(e)
         } catch {
             throw ConfigError(key: "", "\(error)")
         }
         try validate(config)
+        for v in venues { try v.validate(in: config.feeds.venues) }
         return config
     }
 
@@ -162,62 +167,6 @@ public enum ConfigLoader {
         try check(!c.flags.seedFile.isEmpty, "flags.seedFile", "must not be empty")
         try check(!c.flags.environment.isEmpty, "flags.environment", "must not be empty")
         try check(!c.flags.appName.isEmpty, "flags.appName", "must not be empty")
-        let d = c.feeds.deribit
-        if d.enabled {
-            if !d.simulate {
-                try check(d.url.hasPrefix("wss://") || d.url.hasPrefix("ws://"), "feeds.deribit.url", "must be a ws:// or wss:// URL")
-            }
-            try check(!d.feed.instruments.isEmpty || !d.feed.optionCurrencies.isEmpty, "feeds.deribit.instruments", "subscribe to at least one instrument or option currency")
-            try check(["raw", "100ms", "agg2"].contains(d.feed.interval), "feeds.deribit.interval", "must be raw, 100ms or agg2")
-            try check(d.feed.interval != "raw" || d.feed.clientID != nil, "feeds.deribit.interval", "raw needs clientId and clientSecret")
-            try check((1...1000).contains(d.feed.bookDepth), "feeds.deribit.bookDepth", "must be between 1 and 1000")
-            try check((1...3600).contains(d.feed.heartbeatSeconds), "feeds.deribit.heartbeatSeconds", "must be between 1 and 3600")
-            try check(d.feed.staleAfter > Double(d.feed.heartbeatSeconds), "feeds.deribit.staleAfterSeconds", "must exceed heartbeatSeconds")
-            try check((d.feed.clientID == nil) == (d.feed.clientSecret == nil), "feeds.deribit.clientSecret", "clientId and clientSecret go together")
-            try check((0...100).contains(d.feed.maxOptionsPerCurrency), "feeds.deribit.maxOptionsPerCurrency", "must be between 0 and 100")
-            try check((10...60_000).contains(d.simulatorStepMilliseconds), "feeds.deribit.simulatorStepMilliseconds", "must be between 10 and 60000")
-        }
-        let b = c.feeds.binance
-        if b.enabled {
-            if !b.simulate {
-                try check(b.url.hasPrefix("wss://") || b.url.hasPrefix("ws://"), "feeds.binance.url", "must be a ws:// or wss:// URL")
-                try check(b.feed.restURL.hasPrefix("https://") || b.feed.restURL.hasPrefix("http://"), "feeds.binance.restUrl", "must be an http(s):// URL")
-            }
-            try check(!b.feed.symbols.isEmpty, "feeds.binance.symbols", "list at least one symbol")
-            for (i, s) in b.feed.symbols.enumerated() {
-                let parts = s.split(separator: "/")
-                try check(parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber } }, "feeds.binance.symbols[\(i)]", "'\(s)' is not a unified symbol like BTC/USDT")
-            }
-            try check(["aggTrade", "trade"].contains(b.feed.trades), "feeds.binance.trades", "must be aggTrade or trade")
-            try check((1...1000).contains(b.feed.bookDepth), "feeds.binance.bookDepth", "must be between 1 and 1000")
-            try check([5, 10, 20, 50, 100, 500, 1000, 5000].contains(b.feed.snapshotLimit), "feeds.binance.snapshotLimit", "must be one of 5, 10, 20, 50, 100, 500, 1000, 5000")
-            try check(b.feed.staleAfterSeconds >= 5, "feeds.binance.staleAfterSeconds", "must be at least 5")
-            try check((10...60_000).contains(b.simulatorStepMilliseconds), "feeds.binance.simulatorStepMilliseconds", "must be between 10 and 60000")
-        }
-        let cb = c.feeds.coinbase
-        if cb.enabled {
-            if !cb.simulate { try check(cb.url.hasPrefix("wss://") || cb.url.hasPrefix("ws://"), "feeds.coinbase.url", "must be a ws:// or wss:// URL") }
-            try check(!cb.feed.symbols.isEmpty, "feeds.coinbase.symbols", "list at least one symbol")
-            for (i, s) in cb.feed.symbols.enumerated() {
-                let parts = s.split(separator: "/")
-                try check(parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber } }, "feeds.coinbase.symbols[\(i)]", "'\(s)' is not a unified symbol like BTC/USD")
-            }
-            try check((1...1000).contains(cb.feed.bookDepth), "feeds.coinbase.bookDepth", "must be between 1 and 1000")
-            try check(cb.feed.staleAfterSeconds >= 2, "feeds.coinbase.staleAfterSeconds", "must be at least 2 (heartbeats come every second)")
-            try check((10...60_000).contains(cb.simulatorStepMilliseconds), "feeds.coinbase.simulatorStepMilliseconds", "must be between 10 and 60000")
-        }
-        let pm = c.feeds.polymarket
-        if pm.enabled {
-            if !pm.simulate { try check(pm.url.hasPrefix("wss://") || pm.url.hasPrefix("ws://"), "feeds.polymarket.url", "must be a ws:// or wss:// URL") }
-            try check(!pm.feed.assets.isEmpty, "feeds.polymarket.assets", "list at least one outcome token")
-            for (i, a) in pm.feed.assets.enumerated() {
-                try check(!a.id.isEmpty && a.id.count <= 128 && a.id.allSatisfy(\.isNumber), "feeds.polymarket.assets[\(i)].id", "must be a CLOB token id (digits)")
-                try check((try? ChannelPattern(parsing: "outcomes.polymarket.\(a.instrument)"))?.isExact == true, "feeds.polymarket.assets[\(i)].name", "'\(a.name)' cannot be a channel segment")
-            }
-            try check((1...1000).contains(pm.feed.bookDepth), "feeds.polymarket.bookDepth", "must be between 1 and 1000")
-            try check(pm.feed.pingSeconds >= 1 && pm.feed.staleAfterSeconds > pm.feed.pingSeconds, "feeds.polymarket.staleAfterSeconds", "must exceed pingSeconds (at least 1)")
-            try check((10...60_000).contains(pm.simulatorStepMilliseconds), "feeds.polymarket.simulatorStepMilliseconds", "must be between 10 and 60000")
-        }
         try check((1 << 16...1 << 30).contains(c.feeds.maxFrameBytes), "feeds.maxFrameBytes", "must be between 65536 and 1073741824")
         let e = c.enrichment
         for (book, w) in e.sharpness.sorted(by: { $0.key < $1.key }) {
@@ -229,31 +178,6 @@ public enum ConfigLoader {
         try check(e.maxQuoteAgeSeconds > 0, "enrichment.maxQuoteAgeSeconds", "must be positive")
         for (venue, fee) in e.fees.sorted(by: { $0.key < $1.key }) {
             try check((0...0.1).contains(fee), "enrichment.fees.\(venue)", "must be between 0 and 0.1 (a fraction of the price)")
-        }
-        let k = c.feeds.kalshi
-        if k.enabled {
-            if !k.simulate {
-                try check(k.url.hasPrefix("wss://") || k.url.hasPrefix("ws://"), "feeds.kalshi.url", "must be a ws:// or wss:// URL")
-                try check(!k.feed.keyID.isEmpty, "feeds.kalshi.keyId", "the API key id is required (Kalshi's WebSocket needs a signed login)")
-                try check(!k.privateKeyFile.isEmpty, "feeds.kalshi.privateKeyFile", "the key's RSA private key file (PEM) is required")
-            }
-            try check(!k.feed.markets.isEmpty, "feeds.kalshi.markets", "list at least one market ticker")
-            for (i, m) in k.feed.markets.enumerated() {
-                try check(m.count <= 128 && (try? ChannelPattern(parsing: "book.kalshi.\(m)"))?.isExact == true, "feeds.kalshi.markets[\(i)]", "'\(m)' cannot be a channel segment")
-            }
-            try check((1...1000).contains(k.feed.bookDepth), "feeds.kalshi.bookDepth", "must be between 1 and 1000")
-            try check(k.feed.staleAfterSeconds >= 15, "feeds.kalshi.staleAfterSeconds", "must be at least 15 (Kalshi pings every 10 s)")
-            try check((10...60_000).contains(k.simulatorStepMilliseconds), "feeds.kalshi.simulatorStepMilliseconds", "must be between 10 and 60000")
-        }
-        let o = c.feeds.orca
-        if o.enabled {
-            if !o.simulate { try check(o.url.hasPrefix("wss://") || o.url.hasPrefix("ws://"), "feeds.orca.url", "must be a ws:// or wss:// URL") }
-            try check(!o.feed.streams.isEmpty, "feeds.orca.streams", "list at least one stream")
-            for (i, s) in o.feed.streams.enumerated() {
-                try check(!s.isEmpty && s.count <= 32 && s.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }, "feeds.orca.streams[\(i)]", "'\(s)' is not a stream name (letters, digits, _ and -)")
-            }
-            try check((10...60_000).contains(o.simulatorStepMilliseconds), "feeds.orca.simulatorStepMilliseconds", "must be between 10 and 60000")
-            try check((100...60_000).contains(o.simulatorHeartbeatMs), "feeds.orca.simulatorHeartbeatMs", "must be between 100 and 60000")
         }
         let y = c.feeds.synthetic
         if y.enabled {

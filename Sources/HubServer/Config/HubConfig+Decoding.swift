@@ -1,5 +1,4 @@
 import HubCore
-import Venues
 
 // Strict decoding: absent keys take defaults, unknown keys are errors naming their path.
 
@@ -158,139 +157,23 @@ struct ServeSection: Decodable {
 }
 
 extension HubConfig.Feeds: Decodable {
-    enum Keys: String, CodingKey, CaseIterable { case deribit, binance, coinbase, polymarket, kalshi, orca, synthetic, maxFrameBytes }
+    enum Keys: String, CodingKey, CaseIterable { case synthetic, maxFrameBytes }
+    /// The venues whose sections may appear (`feeds.<id>`) come with the decoder
+    /// (`CodingUserInfoKey.venues`); any other key is an error naming its path.
     public init(from decoder: Decoder) throws {
-        let c = try decoder.strictContainer(Keys.self)
+        let venues = decoder.userInfo[.venues] as? [any Venue] ?? []
+        let c = try decoder.strictContainer(Keys.self, alsoKnown: venues.map(\.id))
         self.init()
-        deribit = try c.value(.deribit, deribit)
-        binance = try c.value(.binance, binance)
-        coinbase = try c.value(.coinbase, coinbase)
-        polymarket = try c.value(.polymarket, polymarket)
-        kalshi = try c.value(.kalshi, kalshi)
-        orca = try c.value(.orca, orca)
+        let all = try decoder.container(keyedBy: AnyCodingKey.self)
+        self.venues = try VenueSections(from: all, venues: venues)
         maxFrameBytes = try c.value(.maxFrameBytes, maxFrameBytes)
         synthetic = try c.value(.synthetic, synthetic)
     }
 }
 
-extension HubConfig.Deribit: Decodable {
-    enum Keys: String, CodingKey, CaseIterable {
-        case enabled, simulate, url, instruments, optionCurrencies, maxOptionsPerCurrency, interval, bookDepth
-        case heartbeatSeconds, staleAfterSeconds, clientId, clientSecret, simulatorStepMilliseconds
-    }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.strictContainer(Keys.self)
-        self.init()
-        enabled = try c.value(.enabled, enabled)
-        simulate = try c.value(.simulate, simulate)
-        url = try c.value(.url, url)
-        simulatorStepMilliseconds = try c.value(.simulatorStepMilliseconds, simulatorStepMilliseconds)
-        feed.instruments = try c.value(.instruments, feed.instruments)
-        feed.optionCurrencies = try c.value(.optionCurrencies, feed.optionCurrencies)
-        feed.maxOptionsPerCurrency = try c.value(.maxOptionsPerCurrency, feed.maxOptionsPerCurrency)
-        feed.interval = try c.value(.interval, feed.interval)
-        feed.bookDepth = try c.value(.bookDepth, feed.bookDepth)
-        feed.heartbeatSeconds = try c.value(.heartbeatSeconds, feed.heartbeatSeconds)
-        feed.staleAfterSeconds = try c.decodeIfPresent(Double.self, forKey: .staleAfterSeconds)
-        // Empty strings (an unset `${VAR:-}`) mean "no credentials".
-        feed.clientID = try c.decodeIfPresent(String.self, forKey: .clientId).flatMap { $0.isEmpty ? nil : $0 }
-        feed.clientSecret = try c.decodeIfPresent(String.self, forKey: .clientSecret).flatMap { $0.isEmpty ? nil : $0 }
-    }
-}
-
-extension HubConfig.Binance: Decodable {
-    enum Keys: String, CodingKey, CaseIterable {
-        case enabled, simulate, url, restUrl, symbols, trades, bookDepth, snapshotLimit, staleAfterSeconds, simulatorStepMilliseconds
-    }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.strictContainer(Keys.self)
-        self.init()
-        enabled = try c.value(.enabled, enabled)
-        simulate = try c.value(.simulate, simulate)
-        url = try c.value(.url, url)
-        simulatorStepMilliseconds = try c.value(.simulatorStepMilliseconds, simulatorStepMilliseconds)
-        feed.restURL = try c.value(.restUrl, feed.restURL)
-        feed.symbols = try c.value(.symbols, feed.symbols)
-        feed.trades = try c.value(.trades, feed.trades)
-        feed.bookDepth = try c.value(.bookDepth, feed.bookDepth)
-        feed.snapshotLimit = try c.value(.snapshotLimit, feed.snapshotLimit)
-        feed.staleAfterSeconds = try c.value(.staleAfterSeconds, feed.staleAfterSeconds)
-    }
-}
-
-extension HubConfig.Coinbase: Decodable {
-    enum Keys: String, CodingKey, CaseIterable { case enabled, simulate, url, symbols, bookDepth, staleAfterSeconds, simulatorStepMilliseconds }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.strictContainer(Keys.self)
-        self.init()
-        enabled = try c.value(.enabled, enabled)
-        simulate = try c.value(.simulate, simulate)
-        url = try c.value(.url, url)
-        simulatorStepMilliseconds = try c.value(.simulatorStepMilliseconds, simulatorStepMilliseconds)
-        feed.symbols = try c.value(.symbols, feed.symbols)
-        feed.bookDepth = try c.value(.bookDepth, feed.bookDepth)
-        feed.staleAfterSeconds = try c.value(.staleAfterSeconds, feed.staleAfterSeconds)
-    }
-}
-
-extension HubConfig.Polymarket: Decodable {
-    enum Keys: String, CodingKey, CaseIterable { case enabled, simulate, url, assets, bookDepth, pingSeconds, staleAfterSeconds, simulatorStepMilliseconds }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.strictContainer(Keys.self)
-        self.init()
-        enabled = try c.value(.enabled, enabled)
-        simulate = try c.value(.simulate, simulate)
-        url = try c.value(.url, url)
-        simulatorStepMilliseconds = try c.value(.simulatorStepMilliseconds, simulatorStepMilliseconds)
-        feed.assets = try c.decodeIfPresent([AssetEntry].self, forKey: .assets)?.map(\.asset) ?? feed.assets
-        feed.bookDepth = try c.value(.bookDepth, feed.bookDepth)
-        feed.pingSeconds = try c.value(.pingSeconds, feed.pingSeconds)
-        feed.staleAfterSeconds = try c.value(.staleAfterSeconds, feed.staleAfterSeconds)
-    }
-
-    /// `{id: "<token id>", name: TRUMP-YES, outcome: "Yes"}`.
-    struct AssetEntry: Decodable {
-        let asset: PolymarketFeedConfig.Asset
-        enum Keys: String, CodingKey, CaseIterable { case id, name, outcome }
-        init(from decoder: Decoder) throws {
-            let c = try decoder.strictContainer(Keys.self)
-            asset = .init(id: try c.decode(String.self, forKey: .id), name: try c.value(.name, ""), outcome: try c.value(.outcome, ""))
-        }
-    }
-}
-
-extension HubConfig.Kalshi: Decodable {
-    enum Keys: String, CodingKey, CaseIterable {
-        case enabled, simulate, url, markets, keyId, privateKeyFile, bookDepth, staleAfterSeconds, simulatorStepMilliseconds, simulatorLegacyCents
-    }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.strictContainer(Keys.self)
-        self.init()
-        enabled = try c.value(.enabled, enabled)
-        simulate = try c.value(.simulate, simulate)
-        url = try c.value(.url, url)
-        privateKeyFile = try c.value(.privateKeyFile, privateKeyFile)
-        simulatorStepMilliseconds = try c.value(.simulatorStepMilliseconds, simulatorStepMilliseconds)
-        simulatorLegacyCents = try c.value(.simulatorLegacyCents, simulatorLegacyCents)
-        feed.markets = try c.value(.markets, feed.markets)
-        feed.keyID = try c.value(.keyId, feed.keyID)
-        feed.bookDepth = try c.value(.bookDepth, feed.bookDepth)
-        feed.staleAfterSeconds = try c.value(.staleAfterSeconds, feed.staleAfterSeconds)
-    }
-}
-
-extension HubConfig.Orca: Decodable {
-    enum Keys: String, CodingKey, CaseIterable { case enabled, simulate, url, streams, simulatorStepMilliseconds, simulatorHeartbeatMs }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.strictContainer(Keys.self)
-        self.init()
-        enabled = try c.value(.enabled, enabled)
-        simulate = try c.value(.simulate, simulate)
-        url = try c.value(.url, url)
-        feed.streams = try c.value(.streams, feed.streams)
-        simulatorStepMilliseconds = try c.value(.simulatorStepMilliseconds, simulatorStepMilliseconds)
-        simulatorHeartbeatMs = try c.value(.simulatorHeartbeatMs, simulatorHeartbeatMs)
-    }
+extension CodingUserInfoKey {
+    /// `[any Venue]`: the venues a configuration may configure.
+    public static let venues = CodingUserInfoKey(rawValue: "streamhub.venues")!
 }
 
 extension HubConfig.Synthetic: Decodable {

@@ -1,6 +1,5 @@
 import HubAuth
 import HubCore
-import Venues
 
 /// The hub's configuration, read from YAML (`config/streamhub.yaml`). Every key is optional;
 /// absent keys take the defaults below. Secrets come from the environment through `${VAR}`.
@@ -113,86 +112,14 @@ public struct HubConfig: Sendable, Equatable {
         public init() {}
     }
 
+    /// Upstream sources: every venue's `feeds.<id>` section, the synthetic load source, limits.
     public struct Feeds: Sendable, Equatable {
-        public var deribit = Deribit()
-        public var binance = Binance()
-        public var coinbase = Coinbase()
-        public var polymarket = Polymarket()
-        public var kalshi = Kalshi()
-        public var orca = Orca()
+        /// The venues' sections (each venue's settings type decodes and validates its own).
+        public var venues = VenueSections()
         public var synthetic = Synthetic()
         /// Largest frame accepted from a venue; a larger one is counted (decodeErrors) and the
         /// connection renewed, since the frame's data is lost.
         public var maxFrameBytes = 64 << 20
-        public init() {}
-    }
-
-    public struct Deribit: Sendable, Equatable {
-        public var enabled = false
-        /// Run the Deribit simulator in-process on loopback and connect to it instead of `url`.
-        public var simulate = false
-        public var url = "wss://www.deribit.com/ws/api/v2"
-        public var feed = DeribitFeedConfig()
-        /// Simulator market step in milliseconds (when `simulate`).
-        public var simulatorStepMilliseconds = 100
-        public init() {}
-    }
-
-    public struct Binance: Sendable, Equatable {
-        public var enabled = false
-        /// Run the Binance simulator in-process on loopback (WebSocket and REST) instead.
-        public var simulate = false
-        /// The WebSocket base; the adapter appends `/stream?streams=…`.
-        public var url = "wss://stream.binance.com:9443"
-        public var feed = BinanceFeedConfig()
-        /// Simulator market step in milliseconds (when `simulate`).
-        public var simulatorStepMilliseconds = 100
-        public init() {}
-    }
-
-    public struct Coinbase: Sendable, Equatable {
-        public var enabled = false
-        /// Run the Coinbase simulator in-process on loopback instead.
-        public var simulate = false
-        public var url = "wss://advanced-trade-ws.coinbase.com"
-        public var feed = CoinbaseFeedConfig()
-        public var simulatorStepMilliseconds = 100
-        public init() {}
-    }
-
-    public struct Polymarket: Sendable, Equatable {
-        public var enabled = false
-        /// Run the Polymarket simulator in-process on loopback instead.
-        public var simulate = false
-        public var url = "wss://ws-subscriptions-clob.polymarket.com/ws/market"
-        public var feed = PolymarketFeedConfig()
-        public var simulatorStepMilliseconds = 100
-        public init() {}
-    }
-
-    public struct Kalshi: Sendable, Equatable {
-        public var enabled = false
-        /// Run the Kalshi simulator in-process on loopback instead (with a key pair made at start
-        /// when `privateKeyFile` is empty).
-        public var simulate = false
-        public var url = "wss://api.elections.kalshi.com/trade-api/ws/v2"
-        /// The RSA private key (PEM) of the API key `feed.keyID`; read at start.
-        public var privateKeyFile = ""
-        public var feed = KalshiFeedConfig()
-        public var simulatorStepMilliseconds = 100
-        /// The simulator sends the older integer-cent fields instead of fixed-point dollars.
-        public var simulatorLegacyCents = false
-        public init() {}
-    }
-
-    public struct Orca: Sendable, Equatable {
-        public var enabled = false
-        /// Run the ORCA simulator in-process on loopback instead.
-        public var simulate = false
-        public var url = "wss://stream.orca.example/orca/v1/stream"
-        public var feed = OrcaFeedConfig()
-        public var simulatorStepMilliseconds = 100
-        public var simulatorHeartbeatMs = 5000
         public init() {}
     }
 

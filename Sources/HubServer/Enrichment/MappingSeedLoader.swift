@@ -1,5 +1,7 @@
 import Foundation
 import HubCore
+import HubStore
+import Logging
 import Yams
 
 /// Reads the default mappings (`config/mappings.yaml`: `mappings: [{id, kind, description,
@@ -37,5 +39,20 @@ public enum MappingSeedLoader {
             }
         }
         return ms
+    }
+
+    /// The store's mappings (the source of truth); a store never seeded is seeded from `seedFile`.
+    public static func seeded(store: HubStore, seedFile: String, logger: Logger) throws -> [InstrumentMapping] {
+        if try !store.mappingsSeeded() {
+            let seed: [InstrumentMapping]
+            do {
+                seed = try load(file: seedFile)
+            } catch {
+                throw ConfigError(key: "mappings.seedFile", "\(error)")
+            }
+            try store.seedMappings(seed)
+            logger.info("mappings seeded", metadata: ["mappings": "\(seed.map(\.id).joined(separator: ","))", "from": "\(seedFile)"])
+        }
+        return try store.mappings()
     }
 }

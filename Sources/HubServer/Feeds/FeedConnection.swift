@@ -2,12 +2,12 @@ import DequeModule
 import Foundation
 import HubCore
 import Logging
-import Venues
 import WebSocketLoop
 
 /// One upstream venue connection on the loop: connects, feeds frames through the adapter into
 /// the pipeline, performs the adapter's actions, and reconnects with exponential backoff and
-/// jitter when the socket drops or the adapter asks (stale feed, protocol violation).
+/// jitter when the socket drops or the adapter asks (stale feed, protocol violation). Session
+/// rules read time from the injected clock; stage latency is measured in real time.
 ///
 /// Threading: loop-confined.
 final class FeedConnection: WebSocketHandler {
@@ -15,7 +15,12 @@ final class FeedConnection: WebSocketHandler {
     let url: WebSocketURL
     private let pipeline: Pipeline
     private unowned let loop: EventLoop
+    private let clock: HubClock
     private let logger: Logger
+    /// JSON fields blanked in recordings (the venue's credentials).
+    private let secretFields: [String]
+    /// Called after every event the adapter saw (frame, answer, timer, disconnect).
+    var onEvent: (() -> Void)?
     private var connection: WebSocketConnection?
     private var outbox: Deque<String> = []
     private var backoff = Backoff()
@@ -30,11 +35,13 @@ final class FeedConnection: WebSocketHandler {
     var recorder: FeedRecorder?
     private(set) var connectedAt: UInt64 = 0
 
-    init(adapter: FeedAdapter, url: WebSocketURL, pipeline: Pipeline, loop: EventLoop, logger: Logger) {
+    init(adapter: FeedAdapter, url: WebSocketURL, secretFields: [String] = [], pipeline: Pipeline, loop: EventLoop, clock: HubClock, logger: Logger) {
         self.adapter = adapter
         self.url = url
+        self.secretFields = secretFields
         self.pipeline = pipeline
         self.loop = loop
+        self.clock = clock
         self.logger = logger
     }
 
@@ -52,6 +59,12 @@ final class FeedConnection: WebSocketHandler {
         housekeeping = loop.every(1) { [weak self] in self?.tick() }
     }
 
+    /// Records a frame exchanged with the venue, its credentials blanked.
+    private func record(_ kind: RecordedLine.Kind, _ frame: UnsafeRawBufferPointer) {
+        guard let recorder else { return }
+        recorder.record(adapter.source, kind, JSONRedaction.redact(frame, fields: secretFields))
+    }
+
     func stop() {
         stopped = true
         if connection != nil { recorder?.record(adapter.source, .close, "hub shutting down".utf8) }
@@ -66,9 +79,9 @@ final class FeedConnection: WebSocketHandler {
         outbox.removeAll()
         let headers: [(String, String)]
         do {
-            headers = try adapter.handshakeHeaders(wallMillis: WallClock.milliseconds())
+            headers = try adapter.handshakeHeaders(wallMillis: clock.wallMilliseconds())
         } catch {
-            adapter.disconnected(now: MonotonicClock.nanoseconds(), reason: "handshake headers: \(error)")
+            adapter.disconnected(now: clock.monotonicNanoseconds(), reason: "handshake headers: \(error)")
             return scheduleReconnect("handshake headers: \(error)")
         }
         recorder?.record(adapter.source, .open, url: urlText)
@@ -80,7 +93,7 @@ final class FeedConnection: WebSocketHandler {
         connecting = false
         if let reason = failedWhileConnecting {
             recorder?.record(adapter.source, .close, reason.utf8)
-            adapter.disconnected(now: MonotonicClock.nanoseconds(), reason: reason)
+            adapter.disconnected(now: clock.monotonicNanoseconds(), reason: reason)
             return scheduleReconnect(reason)
         }
         connection = c
@@ -89,7 +102,7 @@ final class FeedConnection: WebSocketHandler {
     private func scheduleReconnect(_ reason: String) {
         guard !stopped, reconnectTimer == nil else { return }
         // While down, the venue's last prices must not make best quotes or arbitrage.
-        pipeline.enrich.sourceDown(adapter.source) { pipeline.hub.publish($0) }
+        pipeline.sourceDown(adapter.source, nowMillis: clock.wallMilliseconds())
         let delay = backoff.next()
         reconnects += 1
         logger.warning("reconnecting", metadata: ["source": "\(adapter.source)", "reason": "\(reason)", "delay_s": "\(String(format: "%.2f", delay))"])
@@ -99,16 +112,21 @@ final class FeedConnection: WebSocketHandler {
         }
     }
 
-    private func tick() {
-        perform(adapter.timer(now: MonotonicClock.nanoseconds()))
+    /// The adapter's periodic checks (heartbeats, staleness, deadlines) at the clock's time.
+    func tick() {
+        perform(adapter.timer(now: clock.monotonicNanoseconds()))
         if adapter.status.state == .live { backoff.reset() }
+        onEvent?()
     }
 
     private func perform(_ actions: [FeedAction]) {
         for action in actions {
             switch action {
             case .send(let text):
-                recorder?.record(adapter.source, .sent, text.utf8)
+                if recorder != nil {
+                    var bytes = Array(text.utf8)
+                    bytes.withUnsafeMutableBytes { record(.sent, UnsafeRawBufferPointer($0)) }
+                }
                 outbox.append(text)
                 connection?.requestWritable()
             case .fetch(let url, let tag):
@@ -118,18 +136,21 @@ final class FeedConnection: WebSocketHandler {
                     switch result {
                     case .success(let response):
                         r = .response(status: response.status, body: response.body)
-                        recorder?.record(adapter.source, .http, url: url, status: response.status, tag: tag, response.body)
+                        if let recorder {
+                            let body = response.body.withUnsafeBytes { JSONRedaction.redact($0, fields: secretFields) }
+                            recorder.record(adapter.source, .http, url: url, status: response.status, tag: tag, body)
+                        }
                     case .failure(let e):
                         r = .failed("\(e)")
                         recorder?.record(adapter.source, .http, url: url, status: 0, tag: tag, "\(e)".utf8)
                     }
-                    let start = MonotonicClock.nanoseconds()
-                    let actions = adapter.fetched(tag: tag, r, now: start, wallMicros: WallClock.microseconds()) { pipeline.process($0) }
+                    let actions = adapter.fetched(tag: tag, r, now: clock.monotonicNanoseconds(), wallMicros: clock.wallMicroseconds()) { pipeline.process($0) }
                     if !actions.isEmpty { perform(actions) }
+                    onEvent?()
                 }
             case .reconnect(let reason):
                 recorder?.record(adapter.source, .close, reason.utf8)
-                adapter.disconnected(now: MonotonicClock.nanoseconds(), reason: reason)
+                adapter.disconnected(now: clock.monotonicNanoseconds(), reason: reason)
                 connection?.kill()
                 connection = nil
                 scheduleReconnect(reason)
@@ -141,25 +162,27 @@ final class FeedConnection: WebSocketHandler {
 
     func webSocketOpened(_ c: WebSocketConnection) {
         guard c === connection else { return }
-        connectedAt = MonotonicClock.nanoseconds()
+        connectedAt = clock.monotonicNanoseconds()
         logger.info("connected", metadata: ["source": "\(adapter.source)"])
         perform(adapter.connected(now: connectedAt))
+        onEvent?()
     }
 
     func webSocketReceived(_ c: WebSocketConnection, _ message: IncomingMessage) {
         guard c === connection else { return }
         switch message {
         case .text(let bytes):
-            recorder?.record(adapter.source, .received, bytes)
+            record(.received, bytes)
             let start = MonotonicClock.nanoseconds()
             var downstream: UInt64 = 0
-            let actions = adapter.received(bytes, now: start, wallMicros: WallClock.microseconds()) { event in
+            let actions = adapter.received(bytes, now: clock.monotonicNanoseconds(), wallMicros: clock.wallMicroseconds()) { event in
                 let t = MonotonicClock.nanoseconds()
                 pipeline.process(event)
                 downstream &+= MonotonicClock.nanoseconds() - t
             }
             pipeline.recordIngest(nanoseconds: MonotonicClock.nanoseconds() - start - downstream)
             if !actions.isEmpty { perform(actions) }
+            onEvent?()
         case .binary:
             perform([.reconnect(reason: "unexpected binary frame")])
         case .tooBig(let size):
@@ -184,7 +207,8 @@ final class FeedConnection: WebSocketHandler {
         connection = nil
         let reason = error ?? "closed by venue\(c.peerCloseCode.map { " (\($0))" } ?? "")"
         if !stopped { recorder?.record(adapter.source, .close, reason.utf8) }
-        adapter.disconnected(now: MonotonicClock.nanoseconds(), reason: reason)
+        adapter.disconnected(now: clock.monotonicNanoseconds(), reason: reason)
         scheduleReconnect(reason)
+        onEvent?()
     }
 }

@@ -1,6 +1,4 @@
 import HubCore
-import Venues
-import WebSocketLoop
 
 /// Each upstream source's health, as `/api/streams`, `/healthz` and the `sources.hub.<venue>`
 /// channels show it: state, message rate, last-message age and the counters. Once a second it
@@ -27,37 +25,23 @@ final class SourceMonitor {
         var oversizedFrames: () -> UInt64 = { 0 }
     }
 
-    struct Report: Encodable {
-        let name: String
-        let state: String
-        let url: String
-        let msgsPerSecond: Double
-        let messages: UInt64
-        let events: UInt64
-        let gaps: UInt64
-        let resyncs: UInt64
-        let reconnects: UInt64
-        let decodeErrors: UInt64
-        let heartbeats: UInt64
-        /// Milliseconds since the last frame (nil before the first).
-        let lastMessageAgeMs: Double?
-        let lastError: String?
-        /// Channels this source publishes on.
-        let channels: Int
-    }
+    typealias Report = SourceReport
 
     private var sources: [Source] = []
     private var rate: [String: (messages: UInt64, at: UInt64, perSecond: Double)] = [:]
     private let pipeline: Pipeline
+    private let clock: HubClock
 
-    init(pipeline: Pipeline) {
+    init(pipeline: Pipeline, clock: HubClock) {
         self.pipeline = pipeline
+        self.clock = clock
     }
 
     func add(_ s: Source) { sources.append(s) }
 
     /// Updates rates and publishes each source's status (call about once a second).
-    func tick(now: UInt64 = MonotonicClock.nanoseconds()) {
+    func tick() {
+        let now = clock.monotonicNanoseconds()
         for s in sources {
             let st = s.status()
             if let last = rate[s.name], now > last.at {
@@ -66,7 +50,7 @@ final class SourceMonitor {
                 rate[s.name] = (st.messages, now, 0)
             }
             let r = report(s, st, now: now, channels: 0)
-            let wall = WallClock.microseconds()
+            let wall = clock.wallMicroseconds()
             var fields = [
                 RawField(0, .string(r.state)), RawField(1, .number((r.msgsPerSecond * 10).rounded() / 10)), RawField(3, .integer(Int64(r.reconnects))),
                 RawField(4, .integer(Int64(r.gaps))), RawField(5, .integer(Int64(r.decodeErrors))),
@@ -77,7 +61,8 @@ final class SourceMonitor {
     }
 
     /// Every source's report, with its channel count from `hub`.
-    func reports(hub: Hub, now: UInt64 = MonotonicClock.nanoseconds()) -> [Report] {
+    func reports(hub: Hub) -> [Report] {
+        let now = clock.monotonicNanoseconds()
         let counts = hub.channelCounts()
         return sources.map { report($0, $0.status(), now: now, channels: counts[$0.name] ?? 0) }
     }
@@ -88,4 +73,24 @@ final class SourceMonitor {
             gaps: st.gaps, resyncs: st.resyncs, reconnects: s.reconnects(), decodeErrors: st.decodeErrors + s.oversizedFrames(), heartbeats: st.heartbeats,
             lastMessageAgeMs: st.lastMessageAt == 0 ? nil : Double(now &- st.lastMessageAt) / 1e6, lastError: st.lastError, channels: channels)
     }
+}
+
+/// One source's health: state, message rate, counters, last-message age, its channels.
+public struct SourceReport: Encodable, Sendable {
+    public let name: String
+    public let state: String
+    public let url: String
+    public let msgsPerSecond: Double
+    public let messages: UInt64
+    public let events: UInt64
+    public let gaps: UInt64
+    public let resyncs: UInt64
+    public let reconnects: UInt64
+    public let decodeErrors: UInt64
+    public let heartbeats: UInt64
+    /// Milliseconds since the last frame (nil before the first).
+    public let lastMessageAgeMs: Double?
+    public let lastError: String?
+    /// Channels this source publishes on.
+    public let channels: Int
 }

@@ -19,12 +19,14 @@ final class SyntheticFeed {
     private let instruments: [String]
     private let pipeline: Pipeline
     private unowned let loop: EventLoop
+    private let clock: HubClock
     private var timer: LoopTimer?
     private var started: UInt64 = 0
     private(set) var published: UInt64 = 0
     private var next = 0
 
-    init(rate: Double, channels: Int, wide: Bool = false, pipeline: Pipeline, loop: EventLoop) {
+    init(rate: Double, channels: Int, wide: Bool = false, pipeline: Pipeline, loop: EventLoop, clock: HubClock) {
+        self.clock = clock
         self.rate = rate
         self.wide = wide
         instruments = (0..<channels).map { "S\($0)" }
@@ -33,18 +35,18 @@ final class SyntheticFeed {
     }
 
     func start() {
-        started = MonotonicClock.nanoseconds()
+        started = clock.monotonicNanoseconds()
         timer = loop.every(0.001) { [weak self] in self?.publishDue() }
     }
 
     func stop() { timer?.cancel() }
 
     private func publishDue() {
-        let elapsed = Double(MonotonicClock.nanoseconds() - started) / 1e9
+        let elapsed = Double(clock.monotonicNanoseconds() - started) / 1e9
         let due = UInt64(elapsed * rate)
         while published < due {
             let n = Double(published % 7)
-            let now = WallClock.microseconds()
+            let now = clock.wallMicroseconds()
             let event = RawEvent(
                 source: "synthetic", instrument: instruments[next], stream: .ticker, exchangeTime: now / 1000, receiveTime: now,
                 sequence: published,

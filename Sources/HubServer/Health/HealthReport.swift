@@ -1,5 +1,4 @@
 import HubCore
-import Venues
 
 /// The `GET /healthz` body: overall status, uptime, connections and each source's state.
 struct HealthReport: Encodable {
@@ -33,5 +32,28 @@ struct HealthReport: Encodable {
         let quarantined: UInt64
         /// Tokens refused on WebSockets (handshake, `auth`, `refresh`).
         let authFailures: UInt64
+    }
+}
+
+extension HealthReport {
+    /// The report now: sources from `monitor`, latency and counters from `pipeline`. Loop thread.
+    init(pipeline: Pipeline, history: HistoryStore, monitor: SourceMonitor, uptimeSeconds: Double) {
+        let hub = pipeline.hub
+        let sources = monitor.reports(hub: hub)
+        var stages: [String: Stage] = [:]
+        for stage in StageLatency.Stage.allCases {
+            let x = pipeline.latency.summary(stage)
+            stages[stage.rawValue] = .init(count: x.count, p50Ns: x.p50, p99Ns: x.p99, maxNs: x.max)
+        }
+        let c = hub.counters
+        let store = history.health
+        self.init(
+            status: sources.allSatisfy { $0.state == FeedStatus.State.live.rawValue } && store.state == .ok ? "ok" : "degraded",
+            uptimeSeconds: uptimeSeconds, connections: hub.sessionCount, channels: hub.channelCount,
+            sources: sources, pipeline: stages, history: store,
+            serve: .init(
+                publications: c.publications, messagesOut: c.messagesOut, framesOut: c.framesOut, bytesOut: c.bytesOut,
+                requests: c.requests, protocolErrors: c.protocolErrors, slowConsumers: c.slowConsumers,
+                conflations: c.conflations, quarantined: pipeline.transform.quarantinedCount, authFailures: c.authFailures))
     }
 }

@@ -7,8 +7,8 @@ import Logging
 /// What `serve` and the identity CLI commands share: the token service from the configuration,
 /// default roles on first start, the first admin.
 public enum IdentitySetup {
-    /// The token service for `auth` (reads each issuer's JWKS file).
-    public static func tokenService(_ auth: HubConfig.Auth) throws -> TokenService {
+    /// The token service for `auth` (reads each issuer's JWKS file); `clock` decides expiry.
+    public static func tokenService(_ auth: HubConfig.Auth, clock: HubClock = SystemClock()) throws -> TokenService {
         var c = AuthConfig(jwtSecret: auth.jwtSecret)
         c.accessTokenSeconds = auth.accessTokenSeconds
         c.refreshTokenSeconds = auth.refreshTokenSeconds
@@ -25,7 +25,8 @@ public enum IdentitySetup {
                 .init(issuer: issuer.issuer, audience: issuer.audience, jwks: String(decoding: data, as: UTF8.self), rolesClaim: issuer.rolesClaim, roleMap: issuer.roleMap))
         }
         let config = c
-        return try blocking { () async throws -> TokenService in try await TokenService(config: config) }
+        let now: @Sendable () -> Date = { Date(timeIntervalSince1970: Double(clock.wallMicroseconds()) / 1e6) }
+        return try blocking { () async throws -> TokenService in try await TokenService(config: config, now: now) }
     }
 
     /// Opens and migrates the store; on first start (no roles) loads the default roles.

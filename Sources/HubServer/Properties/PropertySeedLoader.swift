@@ -1,5 +1,7 @@
 import Foundation
 import HubCore
+import HubStore
+import Logging
 import Yams
 
 /// Reads property definitions from `config/properties/*.yaml` (`properties: [ … ]` in each),
@@ -80,4 +82,21 @@ public enum PropertySeedLoader {
 
     /// Inputs from other files are checked with the whole set; within one file only the shape.
     private static func lineageOutsideFile(_ d: PropertyDefinition) -> Set<String> { Set(d.derivedFrom ?? []) }
+
+    /// The registry from the store (the source of truth); an empty property table is seeded from
+    /// `seedDirectory` first.
+    public static func seeded(store: HubStore, seedDirectory: String, logger: Logger) throws -> PropertyRegistry {
+        if try store.propertyCount() == 0 {
+            let seed = try load(directory: seedDirectory)
+            try store.insertProperties(seed)
+            logger.info("property registry seeded", metadata: ["properties": "\(seed.count)", "from": "\(seedDirectory)"])
+        }
+        let registry = PropertyRegistry()
+        do {
+            try registry.load(try store.properties())
+        } catch let e as DefinitionError {
+            throw DefinitionError(e.kind, field: e.field, e.message, file: store.path)
+        }
+        return registry
+    }
 }

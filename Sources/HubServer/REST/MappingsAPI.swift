@@ -12,10 +12,12 @@ import WebSocketLoop
 final class MappingsAPI: @unchecked Sendable {
     private let gateway: StoreGateway
     private let pipeline: Pipeline
+    private let clock: HubClock
 
-    init(gateway: StoreGateway, pipeline: Pipeline) {
+    init(gateway: StoreGateway, pipeline: Pipeline, clock: HubClock) {
         self.gateway = gateway
         self.pipeline = pipeline
+        self.clock = clock
     }
 
     func routes(_ router: HTTPRouter) {
@@ -81,12 +83,12 @@ final class MappingsAPI: @unchecked Sendable {
 
     /// Writes, reads every mapping back, applies them on the loop, then answers.
     private func write(_ respond: HTTPResponder, _ work: @escaping (HubStore) throws -> Void, then answer: @escaping () -> HTTPResponse) {
-        let pipeline = self.pipeline
+        let pipeline = self.pipeline, clock = self.clock
         gateway.run(respond) { store -> [InstrumentMapping] in
             try work(store)
             return try store.mappings()
         } then: { all in
-            pipeline.enrich.load(mappings: all) { pipeline.hub.publish($0) }
+            pipeline.load(mappings: all, nowMillis: clock.wallMilliseconds())
             return answer()
         }
     }

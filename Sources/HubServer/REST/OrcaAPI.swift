@@ -1,20 +1,23 @@
 import Foundation
 import HubCore
-import Venues
 import WebSocketLoop
 
-/// `GET /api/orca/events` and `GET /api/orca/events/:id/odds`: the ORCA events the adapter
-/// holds, and one event's markets with every bookmaker's price, the best line and sharp-book
-/// consensus per outcome — what the caller's roles let through (channels, properties, flags).
+/// `GET /api/orca/events` and `GET /api/orca/events/:id/odds`: the sportsbook events on the
+/// `odds.orca.<event>/<market>/<outcome>/<bookmaker>` channels, and one event's markets with
+/// every bookmaker's price, the best line and sharp-book consensus per outcome — what the
+/// caller's roles let through (channels, properties, flags). Everything comes from the
+/// pipeline's channel state: values that passed validation, never the adapter's raw ones; a
+/// price that is absent (quarantined, withdrawn) is left out of the answer, never guessed.
 ///
-/// Threading: loop-confined (the adapters are).
+/// Threading: loop-confined (channel state is).
 final class OrcaAPI {
-    private let feeds: () -> [OrcaFeed]
+    static let source = "orca"
+    private let hub: Hub
     private let enrich: Enrich
     private let registry: PropertyRegistry
 
-    init(feeds: @escaping () -> [OrcaFeed], enrich: Enrich, registry: PropertyRegistry) {
-        self.feeds = feeds
+    init(hub: Hub, enrich: Enrich, registry: PropertyRegistry) {
+        self.hub = hub
         self.enrich = enrich
         self.registry = registry
     }
@@ -26,11 +29,11 @@ final class OrcaAPI {
 
     struct EventSummary: Encodable {
         let eventId: String
-        let sport: String
-        let league: String
+        let sport: String?
+        let league: String?
         let participants: [String]
-        let commenceTime: Int64
-        let status: String
+        let commenceTime: Int64?
+        let status: String?
         let markets: Int
     }
 
@@ -39,7 +42,7 @@ final class OrcaAPI {
         let count: Int
     }
 
-    /// Each figure only when the caller may see that property.
+    /// Each figure only when the caller may see that property (and the channel holds it).
     struct Price: Encodable {
         let bookmaker: String
         let decimal: Double?
@@ -67,7 +70,7 @@ final class OrcaAPI {
 
     struct Market: Encodable {
         let marketId: String
-        let marketType: String
+        let marketType: String?
         let line: Double?
         let outcomes: [Outcome]
     }
@@ -77,21 +80,67 @@ final class OrcaAPI {
         let markets: [Market]
     }
 
-    private func allEvents() -> [OrcaEvent] { feeds().flatMap { f in f.config.streams.flatMap { f.events(in: $0) } } }
+    // MARK: Channel state
 
-    private func visible(_ e: OrcaEvent, _ caller: Caller) -> Bool {
-        caller.policy.mayMatch(ChannelPattern(stream: "odds", venue: "orca", instrument: nil))
-            && caller.policy.allows(ChannelKey(stream: .odds, source: "orca", instrument: e.eventId))
+    /// One quote channel's state, read through the registry.
+    struct Quote {
+        let market: String, outcome: String, bookmaker: String
+        let channel: Channel
+        let tick: Tick
     }
 
-    private func summary(_ e: OrcaEvent) -> EventSummary {
-        EventSummary(eventId: e.eventId, sport: e.sport, league: e.league, participants: e.participants, commenceTime: e.commenceTime, status: e.status, markets: e.markets.count)
+    private func id(_ name: String) -> PropertyID? { registry.id(name) }
+
+    private func string(_ t: Tick, _ name: String) -> String? {
+        guard let id = id(name), case .string(let s)? = t.value(id) else { return nil }
+        return s
     }
+
+    private func number(_ t: Tick, _ name: String) -> Double? { id(name).flatMap { t.value($0)?.number } }
+
+    private func integer(_ t: Tick, _ name: String) -> Int64? {
+        guard let id = id(name), case .integer(let i)? = t.value(id) else { return nil }
+        return i
+    }
+
+    private func bool(_ t: Tick, _ name: String) -> Bool? {
+        guard let id = id(name), case .bool(let b)? = t.value(id) else { return nil }
+        return b
+    }
+
+    /// Every quote channel with state, by event.
+    private func quotes() -> [String: [Quote]] {
+        var byEvent: [String: [Quote]] = [:]
+        for c in hub.allChannels where c.key.source == Self.source && c.key.stream == .odds {
+            let parts = c.key.instrument.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 4, let t = c.state else { continue }
+            byEvent[String(parts[0]), default: []].append(
+                Quote(market: String(parts[1]), outcome: String(parts[2]), bookmaker: String(parts[3]), channel: c, tick: t))
+        }
+        return byEvent
+    }
+
+    /// The event's reference data, from its most recently updated quote.
+    private func summary(_ eventId: String, _ qs: [Quote]) -> EventSummary {
+        let latest = qs.max { $0.tick.receiveTime < $1.tick.receiveTime }!.tick
+        return EventSummary(
+            eventId: eventId, sport: string(latest, "sport"), league: string(latest, "league"),
+            participants: [string(latest, "home"), string(latest, "away")].compactMap { $0 }, commenceTime: integer(latest, "commenceTime"),
+            status: string(latest, "eventStatus"), markets: Set(qs.map(\.market)).count)
+    }
+
+    private func visible(_ eventId: String, _ qs: [Quote], _ caller: Caller) -> Bool {
+        caller.policy.mayMatch(ChannelPattern(stream: "odds", venue: Self.source, instrument: nil))
+            && caller.policy.allows(ChannelKey(stream: .odds, source: Self.source, instrument: eventId))
+    }
+
+    // MARK: Handlers
 
     private func list(_ req: HTTPRequest, _ caller: Caller) -> HTTPResponse {
         let sport = req.queryItems["sport"], status = req.queryItems["status"]
-        let events = allEvents().filter { e in visible(e, caller) && (sport == nil || e.sport == sport) && (status == nil || e.status == status) }
-            .sorted { ($0.commenceTime, $0.eventId) < ($1.commenceTime, $1.eventId) }.map(summary)
+        let events = quotes().filter { visible($0.key, $0.value, caller) }.map { summary($0.key, $0.value) }
+            .filter { e in (sport == nil || e.sport == sport) && (status == nil || e.status == status) }
+            .sorted { ($0.commenceTime ?? .max, $0.eventId) < ($1.commenceTime ?? .max, $1.eventId) }
         return .json(Events(events: events, count: events.count))
     }
 
@@ -101,37 +150,47 @@ final class OrcaAPI {
         return fields?.first { $0.id == id }?.value.number
     }
 
-    private func odds(_ id: String, _ caller: Caller) -> HTTPResponse {
+    private func odds(_ eventId: String, _ caller: Caller) -> HTTPResponse {
         func may(_ name: String) -> Bool { registry.definition(name).map(caller.policy.allows) ?? false }
-        guard let e = allEvents().first(where: { $0.eventId == id }), visible(e, caller) else {
-            return .error(404, code: "not_found", message: "no ORCA event '\(id.prefix(100))'")
+        guard let qs = quotes()[eventId], visible(eventId, qs, caller) else {
+            return .error(404, code: "not_found", message: "no ORCA event '\(eventId.prefix(100))'")
         }
-        let markets = e.markets.map { m in
-            Market(
-                marketId: m.marketId, marketType: m.marketType, line: m.line,
-                outcomes: m.outcomes.map { o in
-                    let visible = o.prices.filter { p in
-                        let instrument = OrcaFeedConfig.instrument(event: e.eventId, market: m.marketId, outcome: o.outcomeId, bookmaker: p.bookmaker)
-                        return caller.policy.allows(ChannelKey(stream: .odds, source: "orca", instrument: instrument))
-                    }
-                    let prices = visible.map { p in
+        let event = summary(eventId, qs)
+        let closed = event.status == "suspended" || event.status == "closed"
+        let marketIds = Array(Set(qs.map(\.market))).sorted()
+        let markets = marketIds.map { marketId in
+            let inMarket = qs.filter { $0.market == marketId }
+            let first = inMarket.max { $0.tick.receiveTime < $1.tick.receiveTime }!.tick
+            let outcomeIds = Array(Set(inMarket.map(\.outcome))).sorted()
+            return Market(
+                marketId: marketId, marketType: string(first, "marketType"), line: number(first, "line"),
+                outcomes: outcomeIds.map { outcomeId in
+                    let quotes = inMarket.filter { $0.outcome == outcomeId && caller.policy.allows($0.channel.key) }.sorted { $0.bookmaker < $1.bookmaker }
+                    let any = inMarket.first { $0.outcome == outcomeId }!.tick
+                    let prices = quotes.map { q in
                         Price(
-                            bookmaker: p.bookmaker, decimal: may("oddsDecimal") ? p.decimal : nil, american: may("oddsAmerican") ? p.american : nil,
-                            updatedAt: p.updatedAt, suspended: may("suspended") ? p.suspended : nil,
-                            channel: "odds.orca.\(OrcaFeedConfig.instrument(event: e.eventId, market: m.marketId, outcome: o.outcomeId, bookmaker: p.bookmaker))")
+                            bookmaker: q.bookmaker, decimal: may("oddsDecimal") ? number(q.tick, "oddsDecimal") : nil,
+                            american: may("oddsAmerican") ? integer(q.tick, "oddsAmerican") : nil, updatedAt: q.tick.exchangeTime,
+                            suspended: may("suspended") ? bool(q.tick, "suspended") : nil, channel: q.channel.name)
                     }
                     // The derived figures are the outcome's aggregate channel: its grants apply.
-                    let aggregateKey = ChannelKey(stream: .odds, source: "orca", instrument: "\(e.eventId)/\(m.marketId)/\(o.outcomeId)")
-                    let aggregate = caller.policy.allows(aggregateKey) ? enrich.oddsAggregate(source: "orca", event: e.eventId, market: m.marketId, outcome: o.outcomeId) : nil
-                    let live = visible.filter { !$0.suspended && e.status != "suspended" && e.status != "closed" }
+                    let aggregateKey = ChannelKey(stream: .odds, source: Self.source, instrument: "\(eventId)/\(marketId)/\(outcomeId)")
+                    let aggregate =
+                        caller.policy.allows(aggregateKey) ? enrich.oddsAggregate(source: Self.source, event: eventId, market: marketId, outcome: outcomeId) : nil
+                    // Best line: the highest valid decimal among quotes that can be taken.
+                    let live = closed ? [] : quotes.compactMap { q -> Best? in
+                        guard bool(q.tick, "suspended") != true, let d = number(q.tick, "oddsDecimal"), d > 1 else { return nil }
+                        return Best(bookmaker: q.bookmaker, decimal: d)
+                    }
                     let best = aggregate != nil && may("bestOdds") && may("bestBookmaker")
-                        ? live.max { ($0.decimal, $1.bookmaker) < ($1.decimal, $0.bookmaker) }.map { Best(bookmaker: $0.bookmaker, decimal: $0.decimal) } : nil
-                    let implied = may("impliedProbability") ? best.map { 1 / $0.decimal } : nil
+                        ? live.max { ($0.decimal, $1.bookmaker) < ($1.decimal, $0.bookmaker) } : nil
                     return Outcome(
-                        outcomeId: o.outcomeId, name: o.name, participant: o.participant, best: best, impliedProbability: implied,
-                        sharpConsensus: value("sharpConsensus", aggregate, caller), sharpConsensusV2: value("sharpConsensusV2", aggregate, caller), prices: prices)
+                        outcomeId: outcomeId, name: string(any, "outcomeName") ?? string(any, "participant") ?? outcomeId,
+                        participant: string(any, "participant"), best: best, impliedProbability: may("impliedProbability") ? best.map { 1 / $0.decimal } : nil,
+                        sharpConsensus: value("sharpConsensus", aggregate, caller), sharpConsensusV2: value("sharpConsensusV2", aggregate, caller),
+                        prices: prices)
                 })
         }
-        return .json(Odds(event: summary(e), markets: markets))
+        return .json(Odds(event: event, markets: markets))
     }
 }

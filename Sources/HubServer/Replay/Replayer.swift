@@ -1,9 +1,7 @@
 import Foundation
-import HubCache
 import HubCore
 import Logging
 import SimdJSON
-import Venues
 
 /// Bulk import: pushes recordings through a venue adapter and the same pipeline stages as live
 /// data (transform → validate/quarantine → enrich → serve into channels, history and Redis
@@ -13,7 +11,6 @@ import Venues
 ///
 /// Threading: single-threaded; owns its pipeline (no event loop, no listener).
 public final class Replayer {
-    public static let venues = ["binance", "coinbase", "deribit", "kalshi", "orca", "polymarket"]
 
     /// What a replay did.
     public struct Summary: Encodable, Equatable, Sendable {
@@ -49,48 +46,33 @@ public final class Replayer {
     }
 
     private let config: HubConfig
-    private let pipeline: Pipeline
-    private let history: HistoryStore
+    private let venues: [any Venue]
+    private let plane: DataPlane
+    private var pipeline: Pipeline { plane.pipeline }
     private let parser = JSONParser(maxDocumentBytes: 64 << 20)
 
-    public init(config: HubConfig, logger: Logger = Logger(label: "streamhub.replay")) throws {
+    /// - Parameter venues: the venues recordings may come from (the registry).
+    public init(config: HubConfig, venues: [any Venue], logger: Logger = Logger(label: "streamhub.replay")) throws {
         self.config = config
+        self.venues = venues
         let store = try IdentitySetup.openStore(config, logger: logger)
-        let registry = try HubServer.loadRegistry(store: store, seedDirectory: config.properties.seedDirectory, logger: logger)
-        history = try HubServer.makeHistory(config)
-        let hub = Hub(properties: registry.table, config: config.serve, projectable: { [registry] in registry.id($0) }, history: history)
-        _ = hub.restore(history.restore(), decoder: StoredValueDecoder(registry: registry))
-        (history as? RedisHistoryStore)?.start()
-        let transform = Transform(registry: registry, schemas: HubServer.venueSchemas)
-        pipeline = Pipeline(transform: transform, enrich: Enrich(properties: registry.table, config: config.enrichment), hub: hub)
-        pipeline.enrich.load(mappings: try HubServer.loadMappings(store: store, seedFile: config.mappings.seedFile, logger: logger))
-        HubServer.retractRestoredOpportunities(hub, registry)
+        let registry = try PropertySeedLoader.seeded(store: store, seedDirectory: config.properties.seedDirectory, logger: logger)
+        plane = try DataPlane(
+            config: config, store: store, registry: registry, schemas: venues.map(\.schema) + FeedSupervisor.schemas, clock: SystemClock(),
+            logger: logger)
     }
 
     /// Waits for the history writer (Redis) to drain and stops it.
     public func finish() {
-        (history as? RedisHistoryStore)?.stop()
+        plane.stopHistory()
     }
 
-    /// The adapter for `venue`, configured from the hub configuration (`connectURL`: the
-    /// recording's connection, which names Binance's streams).
-    func adapter(_ venue: String, connectURL: String?) throws -> FeedAdapter {
-        switch venue {
-        case "binance":
-            var fc = config.feeds.binance.feed
-            if let url = connectURL, let streams = URLComponents(string: url)?.queryItems?.first(where: { $0.name == "streams" })?.value {
-                let names = Set(streams.split(separator: "/").map { String($0.split(separator: "@")[0]).uppercased() })
-                let symbols = BinanceSymbols()
-                fc.symbols = names.sorted().map { symbols.unified($0) }
-            }
-            return BinanceFeed(config: fc)
-        case "coinbase": return CoinbaseFeed(config: config.feeds.coinbase.feed)
-        case "deribit": return DeribitFeed(config: config.feeds.deribit.feed)
-        case "kalshi": return KalshiFeed(config: config.feeds.kalshi.feed)
-        case "orca": return OrcaFeed(config: config.feeds.orca.feed)
-        case "polymarket": return PolymarketFeed(config: config.feeds.polymarket.feed)
-        default: throw ReplayError("unknown venue '\(venue)' (one of \(Self.venues.joined(separator: ", ")))")
+    /// The venue `id` names, or an error listing the known ones.
+    func venue(_ id: String) throws -> any Venue {
+        guard let v = venues.first(where: { $0.id == id }) else {
+            throw ReplayError("unknown venue '\(id)' (one of \(venues.map(\.id).joined(separator: ", ")))")
         }
+        return v
     }
 
     /// One recording line, either format.
@@ -115,7 +97,7 @@ public final class Replayer {
     }
 
     public func replay(files: [String], venue: String, progress: (Progress) -> Void = { _ in }) throws -> Summary {
-        guard Self.venues.contains(venue) else { throw ReplayError("unknown venue '\(venue)' (one of \(Self.venues.joined(separator: ", ")))") }
+        let source = try self.venue(venue)
         guard !files.isEmpty else { throw ReplayError("name at least one recording") }
         let readers = try files.map { try LineReader(path: $0) }
         let total = files.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
@@ -136,7 +118,7 @@ public final class Replayer {
         }
         func adapter(_ url: String?) throws -> FeedAdapter {
             if let feed { return feed }
-            let made = try self.adapter(venue, connectURL: url)
+            let made = source.replayAdapter(in: config.feeds.venues, recordedURL: url)
             feed = made
             perform(made.connected(now: 1))
             return made

@@ -1,3 +1,4 @@
+import HubCore
 /// What the Binance adapter subscribes to.
 public struct BinanceFeedConfig: Sendable, Equatable {
     /// Unified symbols (`BTC/USDT`).

@@ -1,3 +1,4 @@
+import HubCore
 /// Binance symbols (`BTCUSDT`) and ccxt's unified form (`BTC/USDT`). Configured symbols map
 /// both ways; others (in recordings) are split at the longest known quote asset.
 public struct BinanceSymbols: Sendable {

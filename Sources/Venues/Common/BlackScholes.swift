@@ -1,3 +1,4 @@
+import HubCore
 /// Black–Scholes price and greeks for European options (used by the options simulator).
 public struct BlackScholes: Sendable, Equatable {
     public let price: Double

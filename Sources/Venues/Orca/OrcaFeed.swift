@@ -264,6 +264,13 @@ public final class OrcaFeed: FeedAdapter {
             RawField(orca: .outcomeCount, .integer(Int64(m.outcomes.count))),
         ]
         if let line = m.line { fields.append(RawField(orca: .line, .number(line))) }
+        // The event's reference data rides on every quote, so the state of its channels says all
+        // there is to know about the event (REST answers from it).
+        fields.append(RawField(orca: .sport, .string(e.sport)))
+        fields.append(RawField(orca: .league, .string(e.league)))
+        if let home = e.participants.first { fields.append(RawField(orca: .home, .string(home))) }
+        if e.participants.count > 1 { fields.append(RawField(orca: .away, .string(e.participants[1]))) }
+        fields.append(RawField(orca: .outcomeName, .string(o.name)))
         status.events += 1
         emit(RawEvent(
             source: source, instrument: OrcaFeedConfig.instrument(event: e.eventId, market: m.marketId, outcome: o.outcomeId, bookmaker: p.bookmaker),

@@ -1,3 +1,4 @@
+import HubCore
 /// One bookmaker's quote for an outcome.
 public struct OrcaPrice: Equatable, Sendable {
     public var bookmaker: String

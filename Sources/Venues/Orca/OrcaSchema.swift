@@ -3,6 +3,7 @@ import HubCore
 /// ORCA `orca.v1` fields and the registered properties they become (docs/feeds/orca.md).
 public enum OrcaField: UInt16, CaseIterable, Sendable {
     case oddsDecimal, oddsAmerican, bookmaker, event, participant, outcome, marketType, line, commenceTime, eventStatus, suspended, outcomeCount
+    case sport, league, home, away, outcomeName
 
     public var mapping: VenueSchema.FieldMapping {
         switch self {
@@ -18,6 +19,11 @@ public enum OrcaField: UInt16, CaseIterable, Sendable {
         case .eventStatus: return .init("event status", "eventStatus")
         case .suspended: return .init("suspended (or removed)", "suspended")
         case .outcomeCount: return .init("the market's outcomes", "outcomeCount")
+        case .sport: return .init("sport", "sport")
+        case .league: return .init("league", "league")
+        case .home: return .init("participants[0]", "home")
+        case .away: return .init("participants[1]", "away")
+        case .outcomeName: return .init("outcome name", "outcomeName")
         }
     }
 

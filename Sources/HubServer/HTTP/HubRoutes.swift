@@ -1,0 +1,49 @@
+import Foundation
+import HubCore
+import HubStore
+import WebSocketLoop
+
+/// Every REST route of the hub, each API wired to the pieces it answers from: identity, the
+/// store (through the store queue), the data plane and the feeds.
+///
+/// Threading: built before the loop runs; handlers run on the loop thread.
+final class HubRoutes {
+    /// The APIs stay alive as long as the routes that call them.
+    private var apis: [AnyObject] = []
+
+    init(
+        router: HTTPRouter, identity: IdentityService, store: HubStore, storeQueue: DispatchQueue, loop: EventLoop, plane: DataPlane,
+        feeds: FeedSupervisor, clock: HubClock, health: @escaping () -> HealthReport
+    ) {
+        let pipeline = plane.pipeline, registry = plane.registry
+        let authorizer = BearerAuthorizer(identity: identity, loop: loop)
+        router.authorizer = authorizer
+        router.add("GET", "/healthz", .open) { _, _, respond in respond(.json(health())) }
+        let gateway = StoreGateway(store: store, queue: storeQueue, loop: loop)
+        let properties = PropertiesAPI(
+            registry: registry, transform: pipeline.transform, store: store, storeQueue: storeQueue, loop: loop,
+            onChange: { [identity] in identity.propertiesChanged() })
+        let state = StateAPI(hub: pipeline.hub, identity: identity)
+        let auth = AuthAPI(identity: identity, gateway: gateway, loop: loop)
+        let users = UsersAPI(identity: identity, gateway: gateway)
+        let roles = RolesAPI(identity: identity, gateway: gateway)
+        let audit = AuditAPI(gateway: gateway)
+        let features = FeaturesAPI(identity: identity, gateway: gateway, registry: registry)
+        let streams = StreamsAPI(hub: pipeline.hub, monitor: feeds.monitor)
+        let mappings = MappingsAPI(gateway: gateway, pipeline: pipeline, clock: clock)
+        let arbitrage = ArbitrageAPI(enrich: pipeline.enrich, registry: registry)
+        let orca = OrcaAPI(hub: pipeline.hub, enrich: pipeline.enrich, registry: registry)
+        mappings.routes(router)
+        arbitrage.routes(router)
+        orca.routes(router)
+        properties.routes(router)
+        state.routes(router)
+        auth.routes(router)
+        users.routes(router)
+        roles.routes(router)
+        audit.routes(router)
+        features.routes(router)
+        streams.routes(router)
+        apis = [authorizer, properties, state, auth, users, roles, audit, features, streams, mappings, arbitrage, orca]
+    }
+}

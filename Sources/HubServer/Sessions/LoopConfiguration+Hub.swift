@@ -1,0 +1,26 @@
+import Foundation
+import HubCore
+import Logging
+import WebSocketLoop
+
+extension LoopConfiguration {
+    /// The hub's listener: address, the dynamic prefixes the router answers (`/healthz`,
+    /// `/api`), the dashboard's static files, frame limits, permessage-deflate.
+    static func hub(_ config: HubConfig, logger: Logger) -> LoopConfiguration {
+        var lc = LoopConfiguration(listen: .init(host: config.server.host, port: config.server.port))
+        lc.dynamicPrefixes = ["/healthz", "/api"]
+        if let dir = config.server.publicDir {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue {
+                lc.staticRoot = URL(fileURLWithPath: dir).standardizedFileURL.path
+            } else {
+                logger.warning("public directory not found; static files are not served", metadata: ["publicDir": "\(dir)"])
+            }
+        }
+        lc.maxMessageBytes = config.serve.maxMessageBytes
+        lc.maxClientMessageBytes = config.feeds.maxFrameBytes
+        lc.permessageDeflate = config.server.permessageDeflate
+        lc.maxConnections = UInt32(config.server.maxConnections)
+        return lc
+    }
+}

@@ -1,0 +1,199 @@
+import DequeModule
+import Foundation
+import HubCore
+import Synchronization
+import WebSocketLoop
+
+/// A Binance spot simulator on loopback: combined streams at `/stream?streams=…` (bookTicker,
+/// aggTrade/trade, depth@100ms) with frames shaped exactly like the venue's, and the REST depth
+/// snapshot `GET /api/v3/depth?symbol=…&limit=…` on the same port, consistent with the stream's
+/// update ids — so the adapter's snapshot synchronisation is exercised for real.
+///
+/// Threading: runs its own event loop thread; `inject`, `stop` and the stats are thread-safe.
+public final class BinanceSimulator: WebSocketHandler, HTTPHandler, @unchecked Sendable {
+    public let config: BinanceSimulatorConfig
+    private var loop: EventLoop!
+    private var books: [String: Book] = [:]
+    private var rng: SplitMix64
+    private var pendingGaps: Set<String> = []
+    private var silentUntil: Int64 = 0
+    private var aggregateID: UInt64 = 1_000_000
+    private let clients = SimulatorConnections<Client, Stats>()
+
+    public struct Stats: SimulatorStats, Equatable {
+        public var connections = 0
+        public var accepted = 0
+        public var framesSent: UInt64 = 0
+        public var snapshots = 0
+        public var gapsInjected = 0
+    }
+
+    /// One symbol's book and the last update id.
+    struct Book {
+        var levels: SimulatedBook
+        var updateId: UInt64
+    }
+
+    final class Client: SimulatorClient {
+        /// venue symbol → streams (`bookTicker`, `aggTrade`, `trade`, `depth@100ms`).
+        var streams: [String: Set<String>] = [:]
+    }
+
+    public init(config: BinanceSimulatorConfig = BinanceSimulatorConfig()) throws {
+        self.config = config
+        rng = SplitMix64(seed: config.seed)
+        var lc = LoopConfiguration(listen: .init(host: config.host, port: config.port))
+        lc.webSocketPath = "/stream"
+        lc.dynamicPrefixes = ["/api"]
+        lc.maxMessageBytes = 1 << 20
+        lc.clientTLS = false
+        loop = try EventLoop(configuration: lc, webSocketHandler: self, httpHandler: self)
+        for (symbol, mid) in config.symbols {
+            books[symbol] = Book(levels: SimulatedBook(mid: mid, levels: config.levels, rng: &rng), updateId: UInt64(1_000_000 + rng.next() % 1_000_000))
+        }
+    }
+
+    public var port: Int { loop.port }
+    /// The WebSocket base (`ws://127.0.0.1:PORT`); the adapter appends `/stream?streams=…`.
+    public var url: String { "ws://\(config.host):\(port)" }
+    /// The REST base for depth snapshots.
+    public var restURL: String { "http://\(config.host):\(port)" }
+    public var currentStats: Stats { clients.stats.withLock { $0 } }
+
+    public func start() {
+        loop.start(name: "binance-sim")
+        loop.execute { [self] in
+            loop.every(Double(config.stepMilliseconds) / 1000) { [weak self] in self?.step() }
+        }
+    }
+
+    public func stop() { loop.stop() }
+
+    /// Moves a symbol's market to `price` (tests drive cross-venue arbitrage): from the next
+    /// step the book and best prices sit around it, levels left on the wrong side removed.
+    public func move(_ symbol: String, to price: Double) {
+        loop.execute { [self] in books[symbol]?.levels.mid = price }
+    }
+
+    public func inject(_ fault: SimulatorFault) {
+        loop.execute { [self] in apply(fault) }
+    }
+
+    private func apply(_ fault: SimulatorFault) {
+        switch fault {
+        case .gap(let symbol): pendingGaps.insert(symbol)
+        case .dropConnections: for c in clients.values { c.connection.kill() }
+        case .malformedFrame: broadcast(Array(#"{"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","#.utf8))
+        case .silence(let seconds): silentUntil = WallClock.milliseconds() + Int64(seconds * 1000)
+        case .oversizedFrame(let bytes):
+            var frame = Array(#"{"stream":"padding","data":{"e":"padding","x":""#.utf8)
+            frame.append(contentsOf: repeatElement(UInt8(ascii: "x"), count: max(0, bytes - frame.count - 3)))
+            frame.append(contentsOf: #""}}"#.utf8)
+            broadcast(frame)
+        case .outOfRange(let symbol):
+            // A bookTicker with a negative bid: well-formed, but not a price.
+            send(symbol, "bookTicker", #"{"u":1,"s":"\#(symbol)","b":"-1.00000000","B":"1.00000000","a":"1.00000000","A":"1.00000000"}"#)
+        }
+    }
+
+    // MARK: Market
+
+    private func step() {
+        let now = WallClock.milliseconds()
+        for symbol in books.keys.sorted() {
+            guard var b = books[symbol] else { continue }
+            let (bidChanges, askChanges) = b.levels.step(&rng)
+            let first = b.updateId + 1
+            b.updateId += UInt64(bidChanges.count + askChanges.count)
+            books[symbol] = b
+            guard WallClock.milliseconds() >= silentUntil, !clients.isEmpty else { continue }
+            if pendingGaps.remove(symbol) != nil || pendingGaps.remove(BinanceSymbols(unified: []).unified(symbol)) != nil {
+                clients.stats.withLock { $0.gapsInjected += 1 }
+                continue  // lost: the next update's U will not follow on
+            }
+            send(symbol, "depth@100ms", Self.depthUpdate(symbol, first: first, last: b.updateId, bids: bidChanges, asks: askChanges, time: now))
+            if let tb = b.levels.top(bids: 1).first, let ta = b.levels.top(asks: 1).first {
+                send(symbol, "bookTicker", #"{"u":\#(b.updateId),"s":"\#(symbol)","b":"\#(Self.text(tb.0))","B":"\#(Self.text(tb.1))","a":"\#(Self.text(ta.0))","A":"\#(Self.text(ta.1))"}"#)
+            }
+            if rng.next() % 4 == 0 {
+                aggregateID += 1
+                let buyerMaker = rng.next() % 2 == 0
+                let price = buyerMaker ? b.levels.bestBid : b.levels.bestAsk
+                let q = Self.text(Double(1 + rng.next() % 30) / 100)
+                send(symbol, "aggTrade", #"{"e":"aggTrade","E":\#(now),"s":"\#(symbol)","a":\#(aggregateID),"p":"\#(Self.text(price))","q":"\#(q)","f":\#(aggregateID * 3),"l":\#(aggregateID * 3),"T":\#(now),"m":\#(buyerMaker),"M":true}"#)
+                send(symbol, "trade", #"{"e":"trade","E":\#(now),"s":"\#(symbol)","t":\#(aggregateID * 3),"p":"\#(Self.text(price))","q":"\#(q)","T":\#(now),"m":\#(buyerMaker),"M":true}"#)
+            }
+        }
+    }
+
+    static func text(_ v: Double) -> String { String(format: "%.8f", v) }
+
+    static func depthUpdate(_ symbol: String, first: UInt64, last: UInt64, bids: [(Double, Double)], asks: [(Double, Double)], time: Int64) -> String {
+        func levels(_ l: [(Double, Double)]) -> String { "[" + l.map { #"["\#(text($0.0))","\#(text($0.1))"]"# }.joined(separator: ",") + "]" }
+        return #"{"e":"depthUpdate","E":\#(time),"s":"\#(symbol)","U":\#(first),"u":\#(last),"b":\#(levels(bids)),"a":\#(levels(asks))}"#
+    }
+
+    /// Sends `data` as a combined-stream frame to every client subscribed to `symbol@stream`.
+    private func send(_ symbol: String, _ stream: String, _ data: String) {
+        let name = "\(symbol.lowercased())@\(stream)"
+        var frame: [UInt8]?
+        for c in clients.values where c.streams[symbol]?.contains(stream) == true {
+            frame = frame ?? Array(#"{"stream":"\#(name)","data":\#(data)}"#.utf8)
+            enqueue(frame!, to: c)
+        }
+    }
+
+    private func broadcast(_ frame: [UInt8]) {
+        for c in clients.values { enqueue(frame, to: c) }
+    }
+
+    private func enqueue(_ frame: [UInt8], to c: Client) {
+        c.send(frame, limit: config.maxQueuedFrames)
+    }
+
+    // MARK: REST
+
+    public func handle(_ request: HTTPRequest, respond: HTTPResponder) {
+        guard request.path == "/api/v3/depth" else {
+            return respond(HTTPResponse(status: 404, body: Array(#"{"code":-1,"msg":"not found"}"#.utf8)))
+        }
+        guard let symbol = request.queryItems["symbol"], let b = books[symbol] else {
+            return respond(HTTPResponse(status: 400, body: Array(#"{"code":-1121,"msg":"Invalid symbol."}"#.utf8)))
+        }
+        let limit = min(5000, max(1, Int(request.queryItems["limit"] ?? "100") ?? 100))
+        func levels(_ l: [(Double, Double)]) -> String { "[" + l.map { #"["\#(Self.text($0.0))","\#(Self.text($0.1))"]"# }.joined(separator: ",") + "]" }
+        let body = #"{"lastUpdateId":\#(b.updateId),"bids":\#(levels(b.levels.top(bids: limit))),"asks":\#(levels(b.levels.top(asks: limit)))}"#
+        clients.stats.withLock { $0.snapshots += 1 }
+        respond(HTTPResponse(status: 200, body: Array(body.utf8)))
+    }
+
+    // MARK: WebSocketHandler
+
+    public func webSocketOpened(_ connection: WebSocketConnection) {
+        let c = Client(connection)
+        // `streams=btcusdt@aggTrade/btcusdt@bookTicker/btcusdt@depth@100ms`
+        for arg in connection.query.split(separator: "&") where arg.hasPrefix("streams=") {
+            for name in arg.dropFirst(8).split(separator: "/") {
+                guard let at = name.firstIndex(of: "@") else { continue }
+                c.streams[name[..<at].uppercased(), default: []].insert(String(name[name.index(after: at)...]))
+            }
+        }
+        clients.opened(c)
+    }
+
+    public func webSocketClosed(_ connection: WebSocketConnection, error: String?) {
+        clients.closed(connection)
+    }
+
+    public func webSocketWritable(_ connection: WebSocketConnection, frame: inout FrameBuffer) -> WritableResult {
+        clients.write(connection, into: &frame)
+    }
+
+    public func webSocketReceived(_ connection: WebSocketConnection, _ message: IncomingMessage) {
+        // SUBSCRIBE/UNSUBSCRIBE: acknowledged (the combined-stream URL already chose the streams).
+        guard let c = connection.context as? Client, case .text(let bytes) = message else { return }
+        let text = String(decoding: bytes, as: UTF8.self)
+        let id = text.range(of: #""id":\s*(\d+)"#, options: .regularExpression).map { text[$0].filter(\.isNumber) } ?? "null"
+        enqueue(Array(#"{"result":null,"id":\#(id)}"#.utf8), to: c)
+    }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import HubCore
+
+/// Deribit: JSON-RPC 2.0 over WebSocket — tickers, books, trades, options chains with Greeks.
+public struct DeribitVenue: SimulatedVenue {
+    public init() {}
+    public let id = "deribit"
+    public var schema: VenueSchema { DeribitField.schema }
+    public let propertiesFile = "deribit.yaml"
+    /// `public/auth` sends the client secret and is answered with tokens.
+    public let secretFields = ["client_secret", "access_token", "refresh_token"]
+
+    public func adapter(_ settings: DeribitSettings) -> FeedAdapter { DeribitFeed(config: settings.feed) }
+
+    public var simulatorCommand: any ParsableCommand.Type { DeribitSimulatorCommand.self }
+
+    public func simulator(for settings: DeribitSettings, _ context: SimulationContext) throws -> (DeribitSimulator, DeribitSettings) {
+        var sc = DeribitSimulatorConfig()
+        sc.stepMilliseconds = settings.simulatorStepMilliseconds
+        sc.minHeartbeatSeconds = 1
+        if let id = settings.feed.clientID, let secret = settings.feed.clientSecret {
+            sc.clientID = id
+            sc.clientSecret = secret
+        }
+        return (try DeribitSimulator(config: sc), settings)
+    }
+}
+
+extension VenueSections {
+    /// `feeds.deribit`.
+    public var deribit: DeribitSettings {
+        get { self[DeribitVenue()] }
+        set { self[DeribitVenue()] = newValue }
+    }
+}

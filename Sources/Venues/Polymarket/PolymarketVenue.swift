@@ -1,0 +1,29 @@
+import ArgumentParser
+import HubCore
+
+/// Polymarket's CLOB market channel: outcome token books, price changes, trades.
+public struct PolymarketVenue: SimulatedVenue {
+    public init() {}
+    public let id = "polymarket"
+    public var schema: VenueSchema { PolymarketField.schema }
+    public let propertiesFile = "prediction.yaml"
+
+    public func adapter(_ settings: PolymarketSettings) -> FeedAdapter { PolymarketFeed(config: settings.feed) }
+
+    public var simulatorCommand: any ParsableCommand.Type { PolymarketSimulatorCommand.self }
+
+    public func simulator(for settings: PolymarketSettings, _ context: SimulationContext) throws -> (PolymarketSimulator, PolymarketSettings) {
+        var sc = PolymarketSimulatorConfig()
+        sc.assets = context.probabilities(venue: id, settings.feed.assets.map { ($0.id, $0.instrument) }, seed: 5)
+        sc.stepMilliseconds = settings.simulatorStepMilliseconds
+        return (try PolymarketSimulator(config: sc), settings)
+    }
+}
+
+extension VenueSections {
+    /// `feeds.polymarket`.
+    public var polymarket: PolymarketSettings {
+        get { self[PolymarketVenue()] }
+        set { self[PolymarketVenue()] = newValue }
+    }
+}
