@@ -25,9 +25,9 @@ final class CrossVenueTests: XCTestCase {
             $0.feeds.venues.orca.simulate = true
             $0.feeds.venues.orca.feed.streams = ["basketball"]
         }
-        try eventually(timeout: 10, "live") {
-            let s = (try self.hub.health()["sources"] as? [[String: Any]]) ?? []
-            return s.count == 3 && s.allSatisfy { $0["state"] as? String == "live" }
+        try hub.wait(timeout: 10, "three sources live") { s in
+            let reports = ["coinbase", "polymarket", "kalshi", "orca", "binance", "deribit"].compactMap { s.sourceReport($0) }
+            return reports.count == 3 && reports.allSatisfy { $0.state == "live" }
         }
     }
 
@@ -64,7 +64,7 @@ final class CrossVenueTests: XCTestCase {
 
         hub.simulator(CoinbaseSimulator.self)!.move("BTC-USD", to: 65_000)
         _ = try c.waitFor(timeout: 10) { $0["ch"] as? String == "arb.crypto.BTC-USD" && ($0["data"] as? [String: Any])?["active"] as? Bool == false }
-        try eventually(timeout: 3, "no longer listed") { (self.json(try self.hub.request("GET", "/api/arbitrage/opportunities"))["count"] as? Int) == 0 }
+        XCTAssertEqual(json(try hub.request("GET", "/api/arbitrage/opportunities"))["count"] as? Int, 0, "no longer listed once retracted")
     }
 
     func testMappingsCRUDAppliedLive() throws {
@@ -99,7 +99,9 @@ final class CrossVenueTests: XCTestCase {
     }
 
     func testOrcaEventsAndOdds() throws {
-        try eventually(timeout: 5, "events") { (self.json(try self.hub.request("GET", "/api/orca/events"))["count"] as? Int) == 2 }
+        try hub.wait(timeout: 5, "both events quoted") { s in
+            Set(s.hub.allChannels.filter { $0.key.source == "orca" && $0.state != nil }.map { $0.key.instrument.split(separator: "/")[0] }).count == 2
+        }
         let events = json(try hub.request("GET", "/api/orca/events?sport=basketball"))
         let first = try XCTUnwrap((events["events"] as? [[String: Any]])?.first)
         XCTAssertEqual(first["eventId"] as? String, "NBA-LAL-BOS")

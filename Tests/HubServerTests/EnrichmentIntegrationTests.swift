@@ -18,9 +18,7 @@ final class EnrichmentIntegrationTests: XCTestCase {
             $0.feeds.venues.orca.simulatorStepMilliseconds = 60_000  // the test moves the prices
             $0.feeds.venues.orca.simulatorHeartbeatMs = 500
         }
-        try eventually(timeout: 10, "orca live") {
-            (try self.hub.health()["sources"] as? [[String: Any]])?.first { $0["name"] as? String == "orca" }?["state"] as? String == "live"
-        }
+        try hub.waitUntilLive("orca")
     }
 
     override func tearDown() { hub.stop() }

@@ -205,10 +205,13 @@ final class RecoveryTests: XCTestCase {
             $0.feeds.venues.orca.feed.streams = ["soccer"]
             $0.feeds.venues.orca.simulatorStepMilliseconds = 60_000
         }
-        try eventually(timeout: 10, "orca live") { (try h.health()["sources"] as? [[String: Any]])?.first?["state"] as? String == "live" }
+        try h.waitUntilLive("orca")
         h.simulator(OrcaSimulator.self)!.quote(event: "EPL-ARS-CHE", market: "ML", outcome: "home", bookmaker: "bet365", decimal: 3.0)
         let channel = "arb.sportsbook.EPL-ARS-CHE/ML"
-        try eventually(timeout: 5, "open") { ((try h.request("GET", "/api/state/\(channel)").json as? [String: Any])?["data"] as? [String: Any])?["active"] as? Bool == true }
+        try h.wait(timeout: 5, "open") { s in
+            guard let c = s.hub.channel(named: channel), let id = s.registry.id("active") else { return false }
+            return c.ring.tick(at: c.ring.lastOffset)?.value(id) == .bool(true)
+        }
         try flushed(h)
         h.stop()
 

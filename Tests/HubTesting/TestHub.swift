@@ -56,7 +56,7 @@ public final class TestHub: @unchecked Sendable {
         var logger = Logger(label: "test-hub")
         logger.logLevel = .error
         server = try HubServer(config: config, venues: VenueRegistry.all, clock: clock, logger: logger)
-        simulation = try Simulation(config.feeds.venues, context: SimulationContext(mappings: server.mappings))
+        simulation = try Simulation(config.feeds.venues, context: SimulationContext(mappings: server.mappings, clock: clock))
         do {
             try server.start(sections: simulation.sections)
         } catch {
@@ -86,8 +86,15 @@ public final class TestHub: @unchecked Sendable {
     /// The in-process simulator of one type (tests drive its prices and faults).
     public func simulator<S: VenueSimulator>(_ type: S.Type) -> S? { simulation.simulator(type) }
 
+    private var stopped = false
+
+    /// A hub a failed test left running is stopped before its loop can outlive it.
+    deinit { stop() }
+
     /// Stops the hub and its simulators (and removes the data directory it created).
     public func stop() {
+        guard !stopped else { return }
+        stopped = true
         server.stopAndWait()
         simulation.stop()
         if ownsDataDirectory { try? FileManager.default.removeItem(atPath: dataDirectory) }
@@ -145,6 +152,16 @@ public final class TestHub: @unchecked Sendable {
             met.set()  // the waiter goes at the next event
             throw TestClient.Failure.timeout(what)
         }
+    }
+
+    /// Waits until every named source is live (see `wait`).
+    public func waitUntilLive(_ names: String..., timeout: Double = 10) throws {
+        for n in names { try waitForSource(n, timeout: timeout, "live") { $0.state == "live" } }
+    }
+
+    /// Waits until `property` of `source` has been quarantined (see `wait`).
+    public func waitForQuarantine(_ source: String, _ property: String, timeout: Double = 5) throws {
+        try wait(timeout: timeout, "\(source).\(property) quarantined") { $0.pipeline.transform.quarantinedBy[source]?[property] != nil }
     }
 
     /// Waits until a source's report satisfies `condition` (see `wait`).

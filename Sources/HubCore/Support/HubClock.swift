@@ -22,20 +22,43 @@ public struct SystemClock: HubClock {
     @inline(__always) public func wallMicroseconds() -> Int64 { WallClock.microseconds() }
 }
 
-/// A clock that moves only when told (tests). Both readings advance together.
+/// A clock tests move by hand. Frozen (the default) it moves only when told — for the pure
+/// session rules; `running` it also follows the system clock, so simulated venues keep
+/// producing, and `advance` jumps it forward — for integration tests that cross a staleness or
+/// expiry threshold without sleeping through it. Both readings move together.
 ///
 /// Threading: thread-safe.
 public final class ManualClock: HubClock {
-    private let state: Mutex<(monotonic: UInt64, wall: Int64)>
+    private struct State {
+        var monotonic: UInt64
+        var wall: Int64
+        /// System monotonic time at the last reading when running.
+        var lastSystem: UInt64
+    }
+    private let state: Mutex<State>
+    private let running: Bool
 
-    /// Starts at the system's current wall time (so timestamps look real) and an arbitrary
-    /// monotonic origin.
-    public init(wallMicroseconds: Int64 = WallClock.microseconds()) {
-        state = Mutex((1_000_000_000, wallMicroseconds))
+    /// Starts at the system's wall time (so timestamps look real).
+    public init(running: Bool = false, wallMicroseconds: Int64 = WallClock.microseconds()) {
+        self.running = running
+        state = Mutex(State(monotonic: 1_000_000_000, wall: wallMicroseconds, lastSystem: MonotonicClock.nanoseconds()))
     }
 
-    public func monotonicNanoseconds() -> UInt64 { state.withLock { $0.monotonic } }
-    public func wallMicroseconds() -> Int64 { state.withLock { $0.wall } }
+    private func read<T>(_ body: (State) -> T) -> T {
+        state.withLock { s in
+            if running {
+                let now = MonotonicClock.nanoseconds()
+                let elapsed = now &- s.lastSystem
+                s.lastSystem = now
+                s.monotonic += elapsed
+                s.wall += Int64(elapsed / 1000)
+            }
+            return body(s)
+        }
+    }
+
+    public func monotonicNanoseconds() -> UInt64 { read { $0.monotonic } }
+    public func wallMicroseconds() -> Int64 { read { $0.wall } }
 
     /// Moves both readings forward by `seconds`.
     public func advance(by seconds: Double) {

@@ -32,11 +32,13 @@ public struct BinanceVenue: SimulatedVenue {
         sc.symbols = Dictionary(
             settings.feed.symbols.map { (BinanceSymbols.venue($0), context.startingPrice(ofUnified: $0)) }, uniquingKeysWith: { a, _ in a })
         sc.stepMilliseconds = settings.simulatorStepMilliseconds
-        let sim = try BinanceSimulator(config: sc)
+        let sim = try BinanceSimulator(config: sc, clock: context.clock)
         var pointed = settings
         pointed.feed.restURL = sim.restURL
         return (sim, pointed)
     }
+
+    public func faultTarget(_ settings: BinanceSettings) -> String { BinanceSymbols.venue(settings.feed.symbols.first ?? "BTC/USDT") }
 }
 
 extension VenueSections {

@@ -17,8 +17,10 @@ public struct CoinbaseVenue: SimulatedVenue {
         sc.products = Dictionary(
             settings.feed.symbols.map { (CoinbaseFeedConfig.product($0), context.startingPrice(ofUnified: $0)) }, uniquingKeysWith: { a, _ in a })
         sc.stepMilliseconds = settings.simulatorStepMilliseconds
-        return (try CoinbaseSimulator(config: sc), settings)
+        return (try CoinbaseSimulator(config: sc, clock: context.clock), settings)
     }
+
+    public func faultTarget(_ settings: CoinbaseSettings) -> String { CoinbaseFeedConfig.product(settings.feed.symbols.first ?? "BTC/USD") }
 }
 
 extension VenueSections {

@@ -22,8 +22,10 @@ public struct DeribitVenue: SimulatedVenue {
             sc.clientID = id
             sc.clientSecret = secret
         }
-        return (try DeribitSimulator(config: sc), settings)
+        return (try DeribitSimulator(config: sc, clock: context.clock), settings)
     }
+
+    public func faultTarget(_ settings: DeribitSettings) -> String { settings.feed.instruments.first ?? "BTC-PERPETUAL" }
 }
 
 extension VenueSections {

@@ -47,8 +47,10 @@ public struct KalshiVenue: SimulatedVenue {
         sc.publicKeyPEM = publicPEM
         sc.stepMilliseconds = ready.simulatorStepMilliseconds
         sc.legacyCents = ready.simulatorLegacyCents
-        return (try KalshiSimulator(config: sc), ready)
+        return (try KalshiSimulator(config: sc, clock: context.clock), ready)
     }
+
+    public func faultTarget(_ settings: KalshiSettings) -> String { settings.feed.markets.first ?? "" }
 }
 
 extension VenueSections {

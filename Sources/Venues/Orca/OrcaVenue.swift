@@ -17,8 +17,10 @@ public struct OrcaVenue: SimulatedVenue {
         sc.streams = settings.feed.streams
         sc.stepMilliseconds = settings.simulatorStepMilliseconds
         sc.heartbeatMs = settings.simulatorHeartbeatMs
-        return (try OrcaSimulator(config: sc), settings)
+        return (try OrcaSimulator(config: sc, clock: context.clock), settings)
     }
+
+    public func faultTarget(_ settings: OrcaSettings) -> String { settings.feed.streams.first ?? "soccer" }
 }
 
 extension VenueSections {

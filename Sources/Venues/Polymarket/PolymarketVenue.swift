@@ -16,8 +16,10 @@ public struct PolymarketVenue: SimulatedVenue {
         var sc = PolymarketSimulatorConfig()
         sc.assets = context.probabilities(venue: id, settings.feed.assets.map { ($0.id, $0.instrument) }, seed: 5)
         sc.stepMilliseconds = settings.simulatorStepMilliseconds
-        return (try PolymarketSimulator(config: sc), settings)
+        return (try PolymarketSimulator(config: sc, clock: context.clock), settings)
     }
+
+    public func faultTarget(_ settings: PolymarketSettings) -> String { settings.feed.assets.first?.id ?? "" }
 }
 
 extension VenueSections {

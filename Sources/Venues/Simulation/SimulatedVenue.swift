@@ -11,6 +11,15 @@ public protocol SimulatedVenue: Venue {
 
     /// Makes (not starts) a simulator for `settings`, and the settings pointed at it.
     func simulator(for settings: Settings, _ context: SimulationContext) throws -> (Simulator, Settings)
+
+    /// The simulator's name for the instrument (or stream) that `.gap` and `.outOfRange` faults
+    /// hit under `settings`: the fault script every venue passes uses it.
+    func faultTarget(_ settings: Settings) -> String
+}
+
+extension SimulatedVenue {
+    /// `faultTarget` for this venue's section in `sections`.
+    public func faultTarget(in sections: VenueSections) -> String { faultTarget(sections[self]) }
 }
 
 extension SimulatedVenue {
@@ -32,9 +41,12 @@ extension SimulatedVenue {
 public struct SimulationContext: Sendable {
     /// Instrument and event mappings, so simulated markets of one mapping start alike.
     public var mappings: [InstrumentMapping]
+    /// The simulators' clock (the hub's, in tests that drive time).
+    public var clock: HubClock
 
-    public init(mappings: [InstrumentMapping] = []) {
+    public init(mappings: [InstrumentMapping] = [], clock: HubClock = SystemClock()) {
         self.mappings = mappings
+        self.clock = clock
     }
 
     /// Starting prices of well-known base currencies (others start at 100).

@@ -39,8 +39,13 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, @unchecked S
         var streams: [String: Set<String>] = [:]
     }
 
-    public init(config: BinanceSimulatorConfig = BinanceSimulatorConfig()) throws {
+    /// Where the simulator reads time (a manual clock in tests).
+    public let clock: HubClock
+
+    /// - Parameter clock: message timestamps, the market's time and fault deadlines (silence).
+    public init(config: BinanceSimulatorConfig = BinanceSimulatorConfig(), clock: HubClock = SystemClock()) throws {
         self.config = config
+        self.clock = clock
         rng = SplitMix64(seed: config.seed)
         var lc = LoopConfiguration(listen: .init(host: config.host, port: config.port))
         lc.webSocketPath = "/stream"
@@ -84,7 +89,7 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, @unchecked S
         case .gap(let symbol): pendingGaps.insert(symbol)
         case .dropConnections: for c in clients.values { c.connection.kill() }
         case .malformedFrame: broadcast(Array(#"{"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","#.utf8))
-        case .silence(let seconds): silentUntil = WallClock.milliseconds() + Int64(seconds * 1000)
+        case .silence(let seconds): silentUntil = clock.wallMilliseconds() + Int64(seconds * 1000)
         case .oversizedFrame(let bytes):
             var frame = Array(#"{"stream":"padding","data":{"e":"padding","x":""#.utf8)
             frame.append(contentsOf: repeatElement(UInt8(ascii: "x"), count: max(0, bytes - frame.count - 3)))
@@ -99,14 +104,14 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, @unchecked S
     // MARK: Market
 
     private func step() {
-        let now = WallClock.milliseconds()
+        let now = clock.wallMilliseconds()
         for symbol in books.keys.sorted() {
             guard var b = books[symbol] else { continue }
             let (bidChanges, askChanges) = b.levels.step(&rng)
             let first = b.updateId + 1
             b.updateId += UInt64(bidChanges.count + askChanges.count)
             books[symbol] = b
-            guard WallClock.milliseconds() >= silentUntil, !clients.isEmpty else { continue }
+            guard clock.wallMilliseconds() >= silentUntil, !clients.isEmpty else { continue }
             if pendingGaps.remove(symbol) != nil || pendingGaps.remove(BinanceSymbols(unified: []).unified(symbol)) != nil {
                 clients.stats.withLock { $0.gapsInjected += 1 }
                 continue  // lost: the next update's U will not follow on

@@ -50,8 +50,13 @@ public final class CoinbaseSimulator: WebSocketHandler, @unchecked Sendable {
         var channels: [String: Set<String>] = [:]
     }
 
-    public init(config: CoinbaseSimulatorConfig = CoinbaseSimulatorConfig()) throws {
+    /// Where the simulator reads time (a manual clock in tests).
+    public let clock: HubClock
+
+    /// - Parameter clock: message timestamps, the market's time and fault deadlines (silence).
+    public init(config: CoinbaseSimulatorConfig = CoinbaseSimulatorConfig(), clock: HubClock = SystemClock()) throws {
         self.config = config
+        self.clock = clock
         rng = SplitMix64(seed: config.seed)
         var lc = LoopConfiguration(listen: .init(host: config.host, port: config.port))
         lc.webSocketPath = "/"
@@ -89,7 +94,7 @@ public final class CoinbaseSimulator: WebSocketHandler, @unchecked Sendable {
         case .gap: skipSequence = true
         case .dropConnections: for c in clients.values { c.connection.kill() }
         case .malformedFrame: for c in clients.values { enqueue(Array(#"{"channel":"l2_data","events":[{"#.utf8), to: c) }
-        case .silence(let seconds): silentUntil = WallClock.milliseconds() + Int64(seconds * 1000)
+        case .silence(let seconds): silentUntil = clock.wallMilliseconds() + Int64(seconds * 1000)
         case .oversizedFrame(let bytes):
             var frame = Array(#"{"channel":"padding","events":[],"x":""#.utf8)
             frame.append(contentsOf: repeatElement(UInt8(ascii: "x"), count: max(0, bytes - frame.count - 2)))
@@ -116,7 +121,7 @@ public final class CoinbaseSimulator: WebSocketHandler, @unchecked Sendable {
             c.sequence += 1  // a lost message
             clients.stats.withLock { $0.gapsInjected += 1 }
         }
-        let msg = #"{"channel":"\#(channel)","client_id":"","timestamp":"\#(Self.timestamp(WallClock.milliseconds()))","sequence_num":\#(c.sequence),"events":[\#(events.joined(separator: ","))]}"#
+        let msg = #"{"channel":"\#(channel)","client_id":"","timestamp":"\#(Self.timestamp(clock.wallMilliseconds()))","sequence_num":\#(c.sequence),"events":[\#(events.joined(separator: ","))]}"#
         c.sequence += 1
         enqueue(Array(msg.utf8), to: c)
     }
@@ -126,7 +131,7 @@ public final class CoinbaseSimulator: WebSocketHandler, @unchecked Sendable {
     }
 
     private func levels(_ product: String, _ changes: (bids: [(Double, Double)], asks: [(Double, Double)])) -> String {
-        let now = Self.timestamp(WallClock.milliseconds())
+        let now = Self.timestamp(clock.wallMilliseconds())
         let items = changes.bids.map { (side: "bid", p: $0.0, q: $0.1) } + changes.asks.map { (side: "offer", p: $0.0, q: $0.1) }
         return items.map { #"{"side":"\#($0.side)","event_time":"\#(now)","price_level":"\#(Self.text($0.p))","new_quantity":"\#(Self.text($0.q))"}"# }
             .joined(separator: ",")
@@ -138,7 +143,7 @@ public final class CoinbaseSimulator: WebSocketHandler, @unchecked Sendable {
     }
 
     private func step() {
-        let now = WallClock.milliseconds()
+        let now = clock.wallMilliseconds()
         // A silent venue is frozen: its sequence numbers and books resume where they stopped.
         guard now >= silentUntil else { return }
         var changes: [String: (bids: [(Double, Double)], asks: [(Double, Double)])] = [:]
@@ -207,7 +212,7 @@ public final class CoinbaseSimulator: WebSocketHandler, @unchecked Sendable {
                 case "level2": send("l2_data", [#"{"type":"snapshot","product_id":"\#(p)","updates":[\#(levels(p, (b.top(bids: config.levels), b.top(asks: config.levels))))]}"#], to: c)
                 case "ticker": send("ticker", [ticker(p, b, type: "snapshot")], to: c)
                 case "market_trades":
-                    send("market_trades", [#"{"type":"snapshot","trades":[{"trade_id":"1","product_id":"\#(p)","price":"\#(Self.text(b.mid))","size":"0.01","side":"BUY","time":"\#(Self.timestamp(WallClock.milliseconds() - 60_000))"}]}"#], to: c)
+                    send("market_trades", [#"{"type":"snapshot","trades":[{"trade_id":"1","product_id":"\#(p)","price":"\#(Self.text(b.mid))","size":"0.01","side":"BUY","time":"\#(Self.timestamp(clock.wallMilliseconds() - 60_000))"}]}"#], to: c)
                 default: break
                 }
             }

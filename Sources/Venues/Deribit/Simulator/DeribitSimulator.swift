@@ -41,9 +41,14 @@ public final class DeribitSimulator: WebSocketHandler, @unchecked Sendable {
         }
     }
 
-    public init(config: DeribitSimulatorConfig = DeribitSimulatorConfig()) throws {
+    /// Where the simulator reads time (a manual clock in tests).
+    public let clock: HubClock
+
+    /// - Parameter clock: message timestamps, the market's time and fault deadlines (silence).
+    public init(config: DeribitSimulatorConfig = DeribitSimulatorConfig(), clock: HubClock = SystemClock()) throws {
         self.config = config
-        market = DeribitMarket(seed: config.seed, start: WallClock.milliseconds())
+        self.clock = clock
+        market = DeribitMarket(seed: config.seed, start: clock.wallMilliseconds())
         var lc = LoopConfiguration(listen: .init(host: config.host, port: config.port))
         lc.webSocketPath = config.path
         lc.maxMessageBytes = 1 << 20
@@ -84,7 +89,7 @@ public final class DeribitSimulator: WebSocketHandler, @unchecked Sendable {
         case .malformedFrame:
             broadcast(Array("{\"jsonrpc\":\"2.0\",\"method\":\"subscription\",\"params\":{\"channel\":".utf8))
         case .silence(let seconds):
-            silentUntil = WallClock.milliseconds() + Int64(seconds * 1000)
+            silentUntil = clock.wallMilliseconds() + Int64(seconds * 1000)
         case .oversizedFrame(let bytes):
             var frame = Array("{\"jsonrpc\":\"2.0\",\"method\":\"subscription\",\"params\":{\"channel\":\"padding\",\"data\":\"".utf8)
             frame.append(contentsOf: repeatElement(UInt8(ascii: "x"), count: max(0, bytes - frame.count - 4)))
@@ -110,7 +115,7 @@ public final class DeribitSimulator: WebSocketHandler, @unchecked Sendable {
         return Array(data[..<from]) + Array(value.utf8) + Array(data[to...])
     }
 
-    private var isSilent: Bool { WallClock.milliseconds() < silentUntil }
+    private var isSilent: Bool { clock.wallMilliseconds() < silentUntil }
 
     private func broadcast(_ frame: [UInt8]) {
         for c in clients.values { send(frame, to: c) }
@@ -119,7 +124,7 @@ public final class DeribitSimulator: WebSocketHandler, @unchecked Sendable {
     // MARK: Market
 
     private func step() {
-        let update = market.step(to: WallClock.milliseconds())
+        let update = market.step(to: clock.wallMilliseconds())
         guard !isSilent, !clients.isEmpty else { return }
         var gapped = 0
         for change in update.books {
@@ -173,10 +178,10 @@ public final class DeribitSimulator: WebSocketHandler, @unchecked Sendable {
 
     public func webSocketReceived(_ connection: WebSocketConnection, _ message: IncomingMessage) {
         guard let c = connection.context as? Client else { return }
-        let usIn = WallClock.microseconds()
+        let usIn = clock.wallMicroseconds()
         clients.stats.withLock { $0.requests += 1 }
         guard case .text(let bytes) = message else {
-            send(DeribitFrames.error(id: nil, code: -32700, message: "Parse error", usIn: usIn, usOut: WallClock.microseconds()), to: c)
+            send(DeribitFrames.error(id: nil, code: -32700, message: "Parse error", usIn: usIn, usOut: clock.wallMicroseconds()), to: c)
             return
         }
         var reply: [UInt8] = []
@@ -186,7 +191,7 @@ public final class DeribitSimulator: WebSocketHandler, @unchecked Sendable {
                 reply = handle(root, c, usIn, &after)
             }
         } catch {
-            reply = DeribitFrames.error(id: nil, code: -32700, message: "Parse error", usIn: usIn, usOut: WallClock.microseconds())
+            reply = DeribitFrames.error(id: nil, code: -32700, message: "Parse error", usIn: usIn, usOut: clock.wallMicroseconds())
         }
         send(reply, to: c)
         for f in after { send(f, to: c) }
@@ -196,10 +201,10 @@ public final class DeribitSimulator: WebSocketHandler, @unchecked Sendable {
     private func handle(_ root: JSONElement, _ c: Client, _ usIn: Int64, _ after: inout [[UInt8]]) -> [UInt8] {
         let id = root["id"]?.int64
         func ok(_ result: [UInt8]) -> [UInt8] {
-            DeribitFrames.result(id: id ?? 0, result: result, usIn: usIn, usOut: WallClock.microseconds())
+            DeribitFrames.result(id: id ?? 0, result: result, usIn: usIn, usOut: clock.wallMicroseconds())
         }
         func fail(_ code: Int64, _ message: String) -> [UInt8] {
-            DeribitFrames.error(id: id, code: code, message: message, usIn: usIn, usOut: WallClock.microseconds())
+            DeribitFrames.error(id: id, code: code, message: message, usIn: usIn, usOut: clock.wallMicroseconds())
         }
         guard root.kind == .object, root["jsonrpc"]?.stringEquals("2.0") == true, let method = root["method"]?.string else {
             return fail(-32600, "Invalid Request")

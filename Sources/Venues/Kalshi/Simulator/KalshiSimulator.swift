@@ -62,8 +62,13 @@ public final class KalshiSimulator: WebSocketHandler, @unchecked Sendable {
         var nextSID: Int64 = 1
     }
 
-    public init(config: KalshiSimulatorConfig) throws {
+    /// Where the simulator reads time (a manual clock in tests).
+    public let clock: HubClock
+
+    /// - Parameter clock: message timestamps, the market's time and fault deadlines (silence).
+    public init(config: KalshiSimulatorConfig, clock: HubClock = SystemClock()) throws {
         self.config = config
+        self.clock = clock
         rng = SplitMix64(seed: config.seed)
         var lc = LoopConfiguration(listen: .init(host: config.host, port: config.port))
         lc.webSocketPath = KalshiAuth.path
@@ -176,7 +181,7 @@ public final class KalshiSimulator: WebSocketHandler, @unchecked Sendable {
             clients.stats.withLock { $0.gapsInjected += 1 }
         case .dropConnections: for c in clients.values { c.connection.kill() }
         case .malformedFrame: for c in clients.values { enqueue(Array(#"{"type":"orderbook_delta","sid":1,"seq":"#.utf8), to: c) }
-        case .silence(let seconds): silentUntil = WallClock.milliseconds() + Int64(seconds * 1000)
+        case .silence(let seconds): silentUntil = clock.wallMilliseconds() + Int64(seconds * 1000)
         case .oversizedFrame(let bytes):
             var frame = Array(#"{"type":"padding","msg":{"x":""#.utf8)
             frame.append(contentsOf: repeatElement(UInt8(ascii: "x"), count: max(0, bytes - frame.count - 3)))
@@ -184,7 +189,7 @@ public final class KalshiSimulator: WebSocketHandler, @unchecked Sendable {
             for c in clients.values { enqueue(frame, to: c) }
         case .outOfRange(let market):
             // A last price of $1.50 on a $1 contract: well-formed, impossible.
-            let ms = WallClock.milliseconds()
+            let ms = clock.wallMilliseconds()
             for c in clients.values {
                 for (sid, s) in c.subscriptions where s.channel == "ticker" && s.markets.contains(market) {
                     enqueue(Array(ticker(market, sid: sid, ms: ms, priceCents: 150).utf8), to: c)
@@ -194,7 +199,7 @@ public final class KalshiSimulator: WebSocketHandler, @unchecked Sendable {
     }
 
     private func step() {
-        let ms = WallClock.milliseconds()
+        let ms = clock.wallMilliseconds()
         // A silent venue is frozen: books and sequence numbers resume where they stopped.
         guard !books.isEmpty, ms >= silentUntil else { return }
         let markets = books.keys.sorted()
@@ -263,7 +268,7 @@ public final class KalshiSimulator: WebSocketHandler, @unchecked Sendable {
             guard !markets.isEmpty else { return reply(c, id: id, error: 14, "Market ticker required") }
             guard markets.allSatisfy({ books[$0] != nil }) else { return reply(c, id: id, error: 16, "Market not found") }
             clients.stats.withLock { $0.subscribes += 1 }
-            let ms = WallClock.milliseconds()
+            let ms = clock.wallMilliseconds()
             for channel in channels {
                 guard ["orderbook_delta", "ticker", "trade"].contains(channel) else {
                     reply(c, id: id, error: 8, "Unknown channel name")
@@ -284,7 +289,7 @@ public final class KalshiSimulator: WebSocketHandler, @unchecked Sendable {
             }
         case "list_subscriptions":
             // A silent venue answers nothing.
-            guard WallClock.milliseconds() >= silentUntil else { return }
+            guard clock.wallMilliseconds() >= silentUntil else { return }
             let subs = c.subscriptions.keys.sorted().map { #"{"channel":"\#(c.subscriptions[$0]!.channel)","sid":\#($0)}"# }.joined(separator: ",")
             enqueue(Array(#"{"id":\#(id ?? 0),"type":"ok","msg":[\#(subs)]}"#.utf8), to: c)
         case "unsubscribe":

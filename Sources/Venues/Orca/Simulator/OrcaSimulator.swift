@@ -37,7 +37,7 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
     private var rng: SplitMix64
     private var silentUntil: Int64 = 0
     private var withhold: Set<String> = []
-    private let startedAt = WallClock.milliseconds()
+    private let startedAt: Int64
     private let clients = SimulatorConnections<Client, Stats>()
 
     public struct Stats: SimulatorStats, Equatable {
@@ -85,15 +85,21 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
         var streams: Set<String> = []
     }
 
-    public init(config: OrcaSimulatorConfig = OrcaSimulatorConfig()) throws {
+    /// Where the simulator reads time (a manual clock in tests).
+    public let clock: HubClock
+
+    /// - Parameter clock: message timestamps, the market's time and fault deadlines (silence).
+    public init(config: OrcaSimulatorConfig = OrcaSimulatorConfig(), clock: HubClock = SystemClock()) throws {
         self.config = config
+        self.clock = clock
+        startedAt = clock.wallMilliseconds()
         rng = SplitMix64(seed: config.seed)
         var lc = LoopConfiguration(listen: .init(host: config.host, port: config.port))
         lc.webSocketPath = Self.path
         lc.maxMessageBytes = 1 << 16
         lc.clientTLS = false
         loop = try EventLoop(configuration: lc, webSocketHandler: self)
-        let start = (WallClock.milliseconds() / 3_600_000 + 24) * 3_600_000
+        let start = (clock.wallMilliseconds() / 3_600_000 + 24) * 3_600_000
         for s in config.streams {
             var events = Self.events(s, start: start)
             for e in events.indices {
@@ -132,7 +138,7 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
                 let k = streams[name]!.events[ei].markets[mi].outcomes.firstIndex(where: { $0.id == outcome }),
                 streams[name]!.events[ei].markets[mi].quotes[bookmaker] != nil
             else { return }
-            let now = WallClock.milliseconds()
+            let now = clock.wallMilliseconds()
             // Stored like any quote, so snapshots and resumes agree.
             streams[name]!.events[ei].markets[mi].quotes[bookmaker]!.decimals[k] = decimal
             streams[name]!.events[ei].markets[mi].quotes[bookmaker]!.at = now
@@ -213,7 +219,7 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
 
     private func snapshotText(_ name: String) -> String {
         let s = streams[name]!
-        return #"{"type":"snapshot","stream":"\#(name)","seq":\#(s.seq),"ts":\#(WallClock.milliseconds()),"events":[\#(s.events.map(eventText).joined(separator: ","))]}"#
+        return #"{"type":"snapshot","stream":"\#(name)","seq":\#(s.seq),"ts":\#(clock.wallMilliseconds()),"events":[\#(s.events.map(eventText).joined(separator: ","))]}"#
     }
 
     // MARK: Behaviour
@@ -223,12 +229,12 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
         guard !changes.isEmpty else { return }
         var s = streams[stream]!
         s.seq += 1
-        let text = #"{"type":"delta","stream":"\#(stream)","seq":\#(s.seq),"ts":\#(WallClock.milliseconds()),"changes":[\#(changes.joined(separator: ","))]}"#
+        let text = #"{"type":"delta","stream":"\#(stream)","seq":\#(s.seq),"ts":\#(clock.wallMilliseconds()),"changes":[\#(changes.joined(separator: ","))]}"#
         s.history.append((s.seq, text))
         if s.history.count > config.retention { s.history.removeFirst() }
         streams[stream] = s
         if withhold.remove(stream) != nil { return }  // "lost in transit"; kept for resumes
-        guard WallClock.milliseconds() >= silentUntil else { return }
+        guard clock.wallMilliseconds() >= silentUntil else { return }
         let bytes = Array(text.utf8)
         for c in clients.values where c.streams.contains(stream) { enqueue(bytes, to: c) }
     }
@@ -240,7 +246,7 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
         var s = streams[name]!
         let ei = Int(rng.next() % UInt64(s.events.count))
         var e = s.events[ei]
-        let now = WallClock.milliseconds()
+        let now = clock.wallMilliseconds()
         var changes: [String] = []
         let roll = rng.next() % 100
         if roll < 3 {
@@ -280,8 +286,8 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
     }
 
     private func heartbeat() {
-        guard WallClock.milliseconds() >= silentUntil else { return }
-        let ts = WallClock.milliseconds()
+        guard clock.wallMilliseconds() >= silentUntil else { return }
+        let ts = clock.wallMilliseconds()
         for c in clients.values {
             let seqs = c.streams.sorted().map { #""\#($0)":\#(streams[$0]!.seq)"# }.joined(separator: ",")
             enqueue(Array(#"{"type":"heartbeat","ts":\#(ts),"seqs":{\#(seqs)}}"#.utf8), to: c)
@@ -295,7 +301,7 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
             clients.stats.withLock { $0.gapsInjected += 1 }
         case .dropConnections: for c in clients.values { c.connection.kill() }
         case .malformedFrame: for c in clients.values { enqueue(Array(#"{"type":"delta","stream":"soccer","seq":"#.utf8), to: c) }
-        case .silence(let seconds): silentUntil = WallClock.milliseconds() + Int64(seconds * 1000)
+        case .silence(let seconds): silentUntil = clock.wallMilliseconds() + Int64(seconds * 1000)
         case .oversizedFrame(let bytes):
             var frame = Array(#"{"type":"heartbeat","seqs":{},"padding":""#.utf8)
             frame.append(contentsOf: repeatElement(UInt8(ascii: "x"), count: max(0, bytes - frame.count - 2)))
@@ -305,7 +311,7 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
             // Decimal odds below 1: well-formed, impossible. Numbered like any delta.
             let name = streams[stream] != nil ? stream : streams.keys.sorted().first!
             guard let e = streams[name]?.events.first, let m = e.markets.first else { return }
-            publish(name, [#"{"kind":"price","eventId":"\#(e.id)","marketId":"\#(m.id)","outcomeId":"\#(m.outcomes[0].id)","bookmaker":"pinnacle","decimal":"0.5000","american":-200,"updatedAt":\#(WallClock.milliseconds()),"suspended":false}"#])
+            publish(name, [#"{"kind":"price","eventId":"\#(e.id)","marketId":"\#(m.id)","outcomeId":"\#(m.outcomes[0].id)","bookmaker":"pinnacle","decimal":"0.5000","american":-200,"updatedAt":\#(clock.wallMilliseconds()),"suspended":false}"#])
         }
     }
 
@@ -327,7 +333,7 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
         let idText = id.map { #""id":\#($0),"# } ?? ""
         switch op {
         case "ping":
-            send(#"{"type":"pong",\#(idText)"ts":\#(WallClock.milliseconds())}"#, to: c)
+            send(#"{"type":"pong",\#(idText)"ts":\#(clock.wallMilliseconds())}"#, to: c)
         case "subscribe", "unsubscribe":
             guard let name = obj["stream"] as? String else { return error(c, id, "BAD_REQUEST", "stream is required") }
             guard let s = streams[name] else { return error(c, id, "UNKNOWN_STREAM", "no stream '\(name)'") }
@@ -367,7 +373,7 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
         let c = Client(connection)
         clients.opened(c)
         let names = config.streams.map { "\"\($0)\"" }.joined(separator: ",")
-        send(#"{"type":"hello","protocol":"orca.v1","serverTime":\#(WallClock.milliseconds()),"heartbeatMs":\#(config.heartbeatMs),"retention":\#(config.retention),"streams":[\#(names)]}"#, to: c)
+        send(#"{"type":"hello","protocol":"orca.v1","serverTime":\#(clock.wallMilliseconds()),"heartbeatMs":\#(config.heartbeatMs),"retention":\#(config.retention),"streams":[\#(names)]}"#, to: c)
     }
 
     public func webSocketClosed(_ connection: WebSocketConnection, error: String?) {

@@ -48,8 +48,13 @@ public final class PolymarketSimulator: WebSocketHandler, @unchecked Sendable {
         var custom = false
     }
 
-    public init(config: PolymarketSimulatorConfig = PolymarketSimulatorConfig()) throws {
+    /// Where the simulator reads time (a manual clock in tests).
+    public let clock: HubClock
+
+    /// - Parameter clock: message timestamps, the market's time and fault deadlines (silence).
+    public init(config: PolymarketSimulatorConfig = PolymarketSimulatorConfig(), clock: HubClock = SystemClock()) throws {
         self.config = config
+        self.clock = clock
         rng = SplitMix64(seed: config.seed)
         var lc = LoopConfiguration(listen: .init(host: config.host, port: config.port))
         lc.webSocketPath = "/ws/market"
@@ -107,7 +112,7 @@ public final class PolymarketSimulator: WebSocketHandler, @unchecked Sendable {
             }
         case .dropConnections: for c in clients.values { c.connection.kill() }
         case .malformedFrame: for c in clients.values { enqueue(Array(#"{"event_type":"price_change","price_changes":[{"#.utf8), to: c) }
-        case .silence(let seconds): silentUntil = WallClock.milliseconds() + Int64(seconds * 1000)
+        case .silence(let seconds): silentUntil = clock.wallMilliseconds() + Int64(seconds * 1000)
         case .oversizedFrame(let bytes):
             var frame = Array(#"{"event_type":"padding","x":""#.utf8)
             frame.append(contentsOf: repeatElement(UInt8(ascii: "x"), count: max(0, bytes - frame.count - 2)))
@@ -115,7 +120,7 @@ public final class PolymarketSimulator: WebSocketHandler, @unchecked Sendable {
             for c in clients.values { enqueue(frame, to: c) }
         case .outOfRange(let asset):
             // A probability above 1: well-formed, impossible.
-            let frame = #"{"event_type":"best_bid_ask","market":"\#(Self.market)","asset_id":"\#(asset)","best_bid":"1.5","best_ask":"1.6","spread":"0.1","timestamp":"\#(WallClock.milliseconds())"}"#
+            let frame = #"{"event_type":"best_bid_ask","market":"\#(Self.market)","asset_id":"\#(asset)","best_bid":"1.5","best_ask":"1.6","spread":"0.1","timestamp":"\#(clock.wallMilliseconds())"}"#
             for c in clients.values where c.assets.contains(asset) { enqueue(Array(frame.utf8), to: c) }
         }
     }
@@ -125,11 +130,11 @@ public final class PolymarketSimulator: WebSocketHandler, @unchecked Sendable {
         func levels(_ d: [Double: Double], ascending: Bool) -> String {
             "[" + d.sorted { ascending ? $0.key < $1.key : $0.key > $1.key }.map { #"{"price":"\#(Self.text($0.key))","size":"\#(Self.text($0.value))"}"# }.joined(separator: ",") + "]"
         }
-        return #"{"event_type":"book","asset_id":"\#(asset)","market":"\#(Self.market)","bids":\#(levels(b.bids, ascending: true)),"asks":\#(levels(b.asks, ascending: false)),"timestamp":"\#(WallClock.milliseconds())","hash":"\#(String(rng.next(), radix: 16))","tick_size":"0.01","last_trade_price":""}"#
+        return #"{"event_type":"book","asset_id":"\#(asset)","market":"\#(Self.market)","bids":\#(levels(b.bids, ascending: true)),"asks":\#(levels(b.asks, ascending: false)),"timestamp":"\#(clock.wallMilliseconds())","hash":"\#(String(rng.next(), radix: 16))","tick_size":"0.01","last_trade_price":""}"#
     }
 
     private func step() {
-        let now = WallClock.milliseconds()
+        let now = clock.wallMilliseconds()
         guard !books.isEmpty else { return }
         let assets = books.keys.sorted()
         let asset = assets[Int(rng.next() % UInt64(assets.count))]
@@ -182,7 +187,7 @@ public final class PolymarketSimulator: WebSocketHandler, @unchecked Sendable {
         if bytes.elementsEqual("PING".utf8) {
             clients.stats.withLock { $0.pings += 1 }
             // A silent venue does not answer pings either.
-            return WallClock.milliseconds() < silentUntil ? () : enqueue(Array("PONG".utf8), to: c)
+            return clock.wallMilliseconds() < silentUntil ? () : enqueue(Array("PONG".utf8), to: c)
         }
         guard let obj = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any], let ids = obj["assets_ids"] as? [String] else {
             return enqueue(Array("INVALID OPERATION".utf8), to: c)
