@@ -8,11 +8,13 @@ import XCTest
 /// to connected sessions, token expiry and refresh, the `auth` message and its deadline.
 final class RBACTests: XCTestCase {
     var hub: TestHub!
+    /// Token lifetimes and deadlines are crossed by moving this clock, not by waiting them out.
+    let clock = ManualClock(running: true)
 
     override func setUpWithError() throws {
-        hub = try TestHub {
+        hub = try TestHub(clock: clock) {
             $0.auth.anonymous = true
-            $0.auth.expiryWarningSeconds = 1.5
+            $0.auth.expiryWarningSeconds = 60
             $0.auth.authDeadlineSeconds = 0.5
             $0.auth.leewaySeconds = 0  // the expiry test closes at exp itself
         }
@@ -161,11 +163,16 @@ final class RBACTests: XCTestCase {
 
     func testExpiringPushRefreshAndExpiryClose() throws {
         let admin = try XCTUnwrap(try hub.server.store.user(named: "admin"))
-        let short = try hub.token(subject: "\(admin.id)", lifetime: 2)
+        let short = try hub.token(subject: "\(admin.id)", lifetime: 600)
         let c = try TestClient.connect("ws://127.0.0.1:\(hub.port)/ws?access_token=\(short)")
         let lapsing = try TestClient.connect("ws://127.0.0.1:\(hub.port)/ws?access_token=\(short)")
+        c.send(#"{"id":8,"op":"ping"}"#)
+        _ = try c.waitFor { $0["id"] as? Int == 8 }
+        XCTAssertFalse(c.drain().contains { $0.contains("expiring") }, "ten minutes left: no warning yet")
+        // Nine and a half minutes pass: the next sweep finds the token inside the warning window.
+        clock.advance(by: 570)
         let warn = try c.waitFor(timeout: 3, "expiring push") { $0["type"] as? String == "expiring" }
-        XCTAssertLessThanOrEqual(warn["inSeconds"] as? Int ?? 99, 2)
+        XCTAssertLessThanOrEqual(warn["inSeconds"] as? Int ?? 99, 31)
         c.send(#"{"id":9,"op":"refresh","token":"\#(try hub.token(subject: "\(admin.id)", lifetime: 600))"}"#)
         let reply = try c.waitFor { $0["id"] as? Int == 9 }
         XCTAssertEqual((reply["result"] as? [String: Any])?["subject"] as? String, "\(admin.id)")
@@ -175,7 +182,9 @@ final class RBACTests: XCTestCase {
         c.send(#"{"id":10,"op":"refresh","token":"\#(try hub.token(subject: "\(otherID)"))"}"#)
         XCTAssertEqual(((try c.waitFor { $0["id"] as? Int == 10 })["error"] as? [String: Any])?["code"] as? Int, 1011)
 
-        XCTAssertEqual(try lapsing.waitClosed(timeout: 4).code, 4004, "no refresh: closed when the token runs out")
+        // Past `exp` (leeway 0): the session that did not refresh is closed at the next sweep.
+        clock.advance(by: 60)
+        XCTAssertEqual(try lapsing.waitClosed(timeout: 3).code, 4004, "no refresh: closed when the token runs out")
         c.send(#"{"id":11,"op":"ping"}"#)
         XCTAssertNotNil(try c.waitFor { $0["id"] as? Int == 11 }["result"], "the refreshed session lives on")
     }
@@ -205,13 +214,16 @@ final class RBACTests: XCTestCase {
     }
 
     func testWithoutAnonymousAccessATokenlessConnectionMustAuthenticateInTime() throws {
-        let strict = try TestHub { $0.auth.authDeadlineSeconds = 0.5 }
+        let strictClock = ManualClock(running: true)
+        let strict = try TestHub(clock: strictClock) { $0.auth.authDeadlineSeconds = 300 }
         defer { strict.stop() }
         let c = try TestClient.connect(strict.anonymousURL)
         c.send(#"{"id":1,"op":"subscribe","channel":"ticker.deribit.X"}"#)
         XCTAssertEqual(((try c.waitFor { $0["id"] as? Int == 1 })["error"] as? [String: Any])?["code"] as? Int, 1010)
         c.send(#"{"id":2,"op":"ping"}"#)
         XCTAssertNotNil(try c.waitFor { $0["id"] as? Int == 2 }["result"], "ping works before auth")
+        // Five minutes pass without `auth`: closed at the next sweep.
+        strictClock.advance(by: 301)
         XCTAssertEqual(try c.waitClosed(timeout: 3).code, 4001, "no auth within the deadline")
     }
 }
