@@ -41,6 +41,8 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
     /// Publications taken from the queue and not yet written (part of `pending`).
     private let inFlight = Atomic<Int>(0)
     private let wake = NSCondition()
+    /// Broadcast after every pass of the writer (a batch written, a connection made or lost).
+    private let progressed = NSCondition()
     private let stats: Mutex<HistoryStoreHealth>
     private let finished = DispatchSemaphore(value: 0)
     // Writer thread only:
@@ -67,6 +69,19 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
         queue.withLock { $0.stopping = true }
         signal()
         finished.wait()
+    }
+
+    /// Blocks until everything recorded so far is written and Redis is up, or `timeout`
+    /// passes (false). Wakes on the writer's progress, not on a poll.
+    public func waitUntilFlushed(timeout: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        progressed.lock()
+        defer { progressed.unlock() }
+        while true {
+            let h = health
+            if h.pending == 0 && h.state == .ok { return true }
+            if !progressed.wait(until: deadline) { return false }
+        }
     }
 
     public var health: HistoryStoreHealth {
@@ -156,6 +171,7 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
             let stopping = queue.withLock { $0.stopping }
             guard ensureConnected() else {
                 failFetches()
+                announceProgress()
                 if stopping { break }
                 let wait = nextAttempt.timeIntervalSinceNow
                 if wait > 0 { Thread.sleep(forTimeInterval: min(wait, 0.2)) }
@@ -173,10 +189,17 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
             write(states: states, history: history)
             inFlight.store(0, ordering: .releasing)
             for f in fetches { serve(f) }
+            announceProgress()
             if stopping && queue.withLock({ $0.history.isEmpty && $0.states.isEmpty }) { break }
         }
         connection = nil
         finished.signal()
+    }
+
+    private func announceProgress() {
+        progressed.lock()
+        progressed.broadcast()
+        progressed.unlock()
     }
 
     private func ensureConnected() -> Bool {

@@ -23,6 +23,9 @@ public struct ServeConfig: Sendable, Equatable {
     public var historyMaxAgeSeconds: Double = 3600
     /// Recovery delivers at most this many missed publications; beyond, a fresh snapshot.
     public var maxRecoverMessages = 10_000
+    /// Publications kept per channel in memory beyond the ring, for recovery, when Redis is
+    /// not configured (0: the rings only — the embedded default).
+    public var memoryHistoryLength = 0
 
     public init() {}
 }

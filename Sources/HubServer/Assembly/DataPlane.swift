@@ -24,7 +24,7 @@ public final class DataPlane {
         runOnLoop: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void = { $0() }, logger: Logger
     ) throws {
         self.registry = registry
-        history = try Self.history(config.redis)
+        history = try Self.history(config.redis, memoryLength: config.serve.memoryHistoryLength)
         let hub = Hub(
             properties: registry.table, config: config.serve, projectable: { [registry] in registry.id($0) }, now: clock.wallMicroseconds,
             history: history, access: access, runOnLoop: runOnLoop)
@@ -51,8 +51,8 @@ public final class DataPlane {
     }
 
     /// Where publications persist beyond the rings: Redis when `redis.url` is set, else memory.
-    static func history(_ redis: HubConfig.Redis) throws -> HistoryStore {
-        guard !redis.url.isEmpty else { return MemoryHistoryStore() }
+    static func history(_ redis: HubConfig.Redis, memoryLength: Int) throws -> HistoryStore {
+        guard !redis.url.isEmpty else { return MemoryHistoryStore(historyLength: memoryLength) }
         var rc = RedisHistoryStoreConfig()
         rc.keyPrefix = redis.keyPrefix
         rc.historyLength = redis.historyLength

@@ -138,6 +138,7 @@ public enum ConfigLoader {
         try check(s.maxProtocolErrors >= 0, "serve.maxProtocolErrors", "must not be negative")
         try check(s.historyMaxAgeSeconds >= 0, "serve.historyMaxAgeSeconds", "must not be negative (0: no limit)")
         try check(s.maxRecoverMessages >= 0, "serve.maxRecoverMessages", "must not be negative")
+        try check((0...1_000_000).contains(s.memoryHistoryLength), "serve.memoryHistoryLength", "must be between 0 and 1000000")
         let r = c.redis
         if !r.url.isEmpty {
             try check(r.url.hasPrefix("redis://"), "redis.url", "must be a redis:// URL (or empty for memory only)")

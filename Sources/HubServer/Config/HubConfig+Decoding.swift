@@ -138,7 +138,7 @@ struct ServeSection: Decodable {
     var config = ServeConfig()
     enum Keys: String, CodingKey, CaseIterable {
         case stateRingSize, eventRingSize, frameBytes, maxPendingBytes, conflateBytes, maxControlBytes
-        case maxMessageBytes, maxSubscriptions, maxProtocolErrors, historyMaxAgeSeconds, maxRecoverMessages
+        case maxMessageBytes, maxSubscriptions, maxProtocolErrors, historyMaxAgeSeconds, maxRecoverMessages, memoryHistoryLength
     }
     init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
@@ -153,6 +153,7 @@ struct ServeSection: Decodable {
         config.maxProtocolErrors = try c.value(.maxProtocolErrors, config.maxProtocolErrors)
         config.historyMaxAgeSeconds = try c.value(.historyMaxAgeSeconds, config.historyMaxAgeSeconds)
         config.maxRecoverMessages = try c.value(.maxRecoverMessages, config.maxRecoverMessages)
+        config.memoryHistoryLength = try c.value(.memoryHistoryLength, config.memoryHistoryLength)
     }
 }
 
