@@ -180,9 +180,10 @@ public final class TokenService: AccessVerifier, Sendable {
         return out
     }
 
+    /// Why a token was refused, for the client: jwt-kit's reason, never another error's text.
     static func describe(_ error: Error) -> String {
         if let e = error as? JWTError { return e.reason ?? "\(e.errorType)" }
-        return "\(error)"
+        return "malformed claims"
     }
 }
 

@@ -76,7 +76,7 @@ public final class HubServer: @unchecked Sendable {
         feeds = FeedSupervisor(pipeline: plane.pipeline, loop: loop, clock: clock, logger: logger)
         routes = HubRoutes(
             router: router, identity: identity, store: store, storeQueue: storeQueue, loop: loop, plane: plane, feeds: feeds, clock: clock,
-            health: { [unowned self] in health() })
+            logger: logger, health: { [unowned self] in health() })
     }
 
     /// The instrument mappings in force (simulators of mapped markets start alike).

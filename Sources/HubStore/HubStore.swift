@@ -15,8 +15,15 @@ public final class HubStore: @unchecked Sendable {
         try self.init(path: URL(fileURLWithPath: dataDirectory).appendingPathComponent("streamhub.sqlite").path)
     }
 
+    /// The file (and SQLite's `-wal` and `-shm` beside it, which take its mode) is readable by
+    /// its owner only: it holds password hashes and key digests.
     public init(path: String) throws(StoreError) {
         self.path = path
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw StoreError.open("\(path): \(String(cString: strerror(errno)))") }
+        fchmod(fd, 0o600)
+        close(fd)
+        for side in ["-wal", "-shm"] { chmod(path + side, 0o600) }  // files of an earlier run
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(5)
@@ -33,8 +40,9 @@ public final class HubStore: @unchecked Sendable {
             return try pool.write(body)
         } catch let e as StoreError {
             throw e
-        } catch let e as DatabaseError where e.resultCode == .SQLITE_CONSTRAINT {
-            throw StoreError.conflict(e.message ?? "constraint failed")
+        } catch where (error as? DatabaseError)?.resultCode == .SQLITE_CONSTRAINT {
+            // SQLite's text names tables and columns: the caller gets the fact, not the schema.
+            throw StoreError.conflict("the change conflicts with stored data")
         } catch {
             throw StoreError.io("\(error)")
         }

@@ -12,7 +12,9 @@ public struct WebSocketURL: Equatable, Sendable {
     /// Path and query, starting with `/`.
     public let path: String
 
+    /// Errors show the URL without credentials or query (`wss://***@host/path?…`).
     public init(parsing text: String) throws(LoopError) {
+        let shown = Self.redacted(text)
         let secure: Bool
         var rest: Substring
         if text.hasPrefix("wss://") {
@@ -22,16 +24,16 @@ public struct WebSocketURL: Equatable, Sendable {
             secure = false
             rest = text.dropFirst(5)
         } else {
-            throw .invalidURL("\(text) (expected ws:// or wss://)")
+            throw .invalidURL("\(shown) (expected ws:// or wss://)")
         }
         let slash = rest.firstIndex(of: "/") ?? rest.endIndex
         let authority = rest[..<slash]
         path = slash == rest.endIndex ? "/" : String(rest[slash...])
         rest = authority
-        guard !rest.isEmpty else { throw .invalidURL("\(text) (no host)") }
+        guard !rest.isEmpty else { throw .invalidURL("\(shown) (no host)") }
         if let colon = rest.lastIndex(of: ":") {
             guard let p = Int(rest[rest.index(after: colon)...]), (1...65535).contains(p) else {
-                throw .invalidURL("\(text) (bad port)")
+                throw .invalidURL("\(shown) (bad port)")
             }
             host = String(rest[..<colon])
             port = p
@@ -39,8 +41,22 @@ public struct WebSocketURL: Equatable, Sendable {
             host = String(rest)
             port = secure ? 443 : 80
         }
-        guard !host.isEmpty else { throw .invalidURL("\(text) (no host)") }
+        guard !host.isEmpty else { throw .invalidURL("\(shown) (no host)") }
         self.secure = secure
+    }
+
+    /// `text` with any credentials (`user:pass@`) and query (tokens travel there) blanked.
+    static func redacted(_ text: String) -> String {
+        var t = Substring(text)
+        var query = ""
+        if let q = t.firstIndex(of: "?") {
+            t = t[..<q]
+            query = "?…"
+        }
+        if let scheme = t.range(of: "://"), let at = t[scheme.upperBound...].firstIndex(of: "@") {
+            t = t[..<scheme.upperBound] + "***" + t[at...]
+        }
+        return String(t) + query
     }
 }
 

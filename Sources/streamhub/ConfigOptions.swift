@@ -44,7 +44,9 @@ struct ConfigOptions: ParsableArguments {
         if let port { c.server.port = port }
         if let dataDir { c.server.dataDir = dataDir }
         do {
-            try FileManager.default.createDirectory(atPath: c.server.dataDir, withIntermediateDirectories: true)
+            // Owner-only: the store and any recordings hold credentials' digests and venue traffic.
+            try FileManager.default.createDirectory(
+                atPath: c.server.dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw CLIError(message: "server.dataDir (--data-dir): cannot create \(c.server.dataDir): \(error.localizedDescription)")
         }

@@ -17,6 +17,17 @@ final class HubStoreTests: XCTestCase {
     private let bid = PropertyDefinition(name: "bid", type: .decimal, unit: "USD", description: "Best bid.", tier: .public, sources: ["deribit"], rules: ValidationRules(min: 0))
     private let mid = PropertyDefinition(name: "mid", type: .decimal, description: "Mid.", tier: .public, derivedFrom: ["bid"], formula: "bid", formulaVersion: 2)
 
+    /// Password hashes and key digests live here: owner-only, side files included.
+    func testTheStoreFileIsReadableByItsOwnerOnly() throws {
+        let store = try HubStore(dataDirectory: dir)
+        try store.migrate()
+        _ = try store.userCount()
+        for file in [store.path, store.path + "-wal", store.path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            let mode = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int)
+            XCTAssertEqual(mode & 0o777, 0o600, file)
+        }
+    }
+
     func testMigrationsGoUpAndDownOnARealFile() throws {
         let store = try HubStore(dataDirectory: dir)
         XCTAssertTrue(store.path.hasSuffix("/streamhub.sqlite"))

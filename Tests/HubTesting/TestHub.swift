@@ -37,7 +37,11 @@ public final class TestHub: @unchecked Sendable {
     ///   - dataDirectory: reuse a data directory (a restart); by default a fresh temporary one.
     ///   - clock: the hub's clock (a `ManualClock` to drive session rules without sleeping).
     ///   - configure: adjust the default test configuration (no feeds, port 0).
-    public init(dataDirectory: String? = nil, clock: HubClock = SystemClock(), _ configure: (inout HubConfig) -> Void = { _ in }) throws {
+    ///   - beforeStart: runs on the built hub before it starts (`record(to:)`).
+    public init(
+        dataDirectory: String? = nil, clock: HubClock = SystemClock(), _ configure: (inout HubConfig) -> Void = { _ in },
+        beforeStart: (HubServer) throws -> Void = { _ in }
+    ) throws {
         var config = HubConfig()
         config.server.port = 0
         config.server.publicDir = nil
@@ -58,6 +62,7 @@ public final class TestHub: @unchecked Sendable {
         server = try HubServer(config: config, venues: VenueRegistry.all, clock: clock, logger: logger)
         simulation = try Simulation(config.feeds.venues, context: SimulationContext(mappings: server.mappings, clock: clock))
         do {
+            try beforeStart(server)
             try server.start(sections: simulation.sections)
         } catch {
             simulation.stop()

@@ -47,6 +47,9 @@ struct HTTPError: Error {
     var field: String?
     var headers: [(String, String)] = []
 
+    /// An unexpected failure: the client learns that it happened, never what it was.
+    static let `internal` = HTTPError(500, "internal", "internal error")
+
     init(_ status: Int, _ code: String, _ message: String, field: String? = nil, headers: [(String, String)] = []) {
         self.status = status
         self.code = code

@@ -1,6 +1,7 @@
 import Foundation
 import HubCore
 import HubStore
+import Logging
 import WebSocketLoop
 
 /// Every REST route of the hub, each API wired to the pieces it answers from: identity, the
@@ -13,15 +14,15 @@ final class HubRoutes {
 
     init(
         router: HTTPRouter, identity: IdentityService, store: HubStore, storeQueue: DispatchQueue, loop: EventLoop, plane: DataPlane,
-        feeds: FeedSupervisor, clock: HubClock, health: @escaping () -> HealthReport
+        feeds: FeedSupervisor, clock: HubClock, logger: Logger, health: @escaping () -> HealthReport
     ) {
         let pipeline = plane.pipeline, registry = plane.registry
         let authorizer = BearerAuthorizer(identity: identity, loop: loop)
         router.authorizer = authorizer
         router.add("GET", "/healthz", .open) { _, _, respond in respond(.json(health())) }
-        let gateway = StoreGateway(store: store, queue: storeQueue, loop: loop)
+        let gateway = StoreGateway(store: store, queue: storeQueue, loop: loop, logger: logger)
         let properties = PropertiesAPI(
-            registry: registry, transform: pipeline.transform, store: store, storeQueue: storeQueue, loop: loop,
+            registry: registry, transform: pipeline.transform, store: store, storeQueue: storeQueue, loop: loop, logger: logger,
             onChange: { [identity] in identity.propertiesChanged() })
         let state = StateAPI(hub: pipeline.hub, identity: identity)
         let auth = AuthAPI(identity: identity, gateway: gateway, loop: loop)

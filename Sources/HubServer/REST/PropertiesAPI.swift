@@ -1,6 +1,7 @@
 import Foundation
 import HubCore
 import HubStore
+import Logging
 import WebSocketLoop
 
 /// `/api/properties…`: the registry over REST. Reads answer from memory on the loop; writes are
@@ -16,8 +17,13 @@ final class PropertiesAPI: @unchecked Sendable {
     private unowned let loop: EventLoop
     /// Called on the loop after a definition changed (views that depend on tiers are recompiled).
     private let onChange: () -> Void
+    private let logger: Logger
 
-    init(registry: PropertyRegistry, transform: Transform, store: HubStore, storeQueue: DispatchQueue, loop: EventLoop, onChange: @escaping () -> Void) {
+    init(
+        registry: PropertyRegistry, transform: Transform, store: HubStore, storeQueue: DispatchQueue, loop: EventLoop, logger: Logger,
+        onChange: @escaping () -> Void
+    ) {
+        self.logger = logger
         self.onChange = onChange
         self.registry = registry
         self.transform = transform
@@ -192,7 +198,11 @@ final class PropertiesAPI: @unchecked Sendable {
                 case nil: respond(applyBox.value())
                 case .duplicate(let what)?: respond(.error(409, code: "duplicate", message: "\(what) already exists", field: "name"))
                 case .notFound(let what)?: respond(.error(404, code: "not_found", message: "no \(what)"))
-                case let other?: respond(.error(500, code: "store", message: "\(other)"))
+                case .conflict(let what)?: respond(.error(409, code: "conflict", message: what))
+                case .refused(let what)?: respond(.error(422, code: "unprocessable", message: what))
+                case let other?:
+                    self.logger.error("control-plane store failed", metadata: ["error": "\(other)"])
+                    respond(HTTPError.internal.response)
                 }
             }
         }

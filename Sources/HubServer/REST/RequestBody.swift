@@ -34,8 +34,11 @@ enum RequestBody {
         } catch let e as DecodingError {
             let (field, reason) = e.keyPathAndReason
             throw Failure(field: field, message: "\(field.isEmpty ? "" : "\(field): ")\(reason)")
+        } catch let e as ClientFacingError {
+            throw Failure(field: e.field.isEmpty ? nil : e.field, message: e.description)
         } catch {
-            throw Failure(field: nil, message: "\(error)")
+            // Not written for clients: nothing of it leaves the hub.
+            throw Failure(field: nil, message: "the body could not be decoded")
         }
     }
 }

@@ -1,13 +1,17 @@
 import Foundation
 import HubStore
+import Logging
 import WebSocketLoop
 
 /// Runs control-plane work on the store queue (never the loop) and answers on the loop, with
-/// store failures mapped to statuses (`answer` returns nil when a later step responds): duplicate and conflict 409, not found 404, refused 422.
+/// store failures mapped to statuses (`answer` returns nil when a later step responds):
+/// duplicate and conflict 409, not found 404, refused 422; anything unexpected is 500
+/// `internal` with no detail for the client (the log has it).
 struct StoreGateway: @unchecked Sendable {
     let store: HubStore
     let queue: DispatchQueue
     unowned let loop: EventLoop
+    let logger: Logger
 
     func run<T>(_ respond: HTTPResponder, _ work: @escaping (HubStore) throws -> T, then answer: @escaping (T) -> HTTPResponse?) {
         let box = UncheckedBox((work, answer))
@@ -18,7 +22,7 @@ struct StoreGateway: @unchecked Sendable {
             do {
                 outcome = .success(try work(store))
             } catch {
-                outcome = .failure(Self.httpError(error))
+                outcome = .failure(Self.httpError(error, logger: logger))
             }
             let result = UncheckedBox(outcome)
             loop.execute {
@@ -31,14 +35,16 @@ struct StoreGateway: @unchecked Sendable {
         }
     }
 
-    static func httpError(_ error: Error) -> HTTPError {
+    static func httpError(_ error: Error, logger: Logger) -> HTTPError {
         switch error {
         case let e as HTTPError: return e
         case StoreError.duplicate(let what): return HTTPError(409, "duplicate", "\(what) already exists")
         case StoreError.conflict(let what): return HTTPError(409, "conflict", what)
         case StoreError.notFound(let what): return HTTPError(404, "not_found", "no \(what)")
         case StoreError.refused(let what): return HTTPError(422, "unprocessable", what)
-        default: return HTTPError(500, "store", "\(error)")
+        default:
+            logger.error("control-plane store failed", metadata: ["error": "\(error)"])
+            return HTTPError.internal
         }
     }
 }

@@ -13,10 +13,10 @@ public final class BinanceCodec {
     public func decode(_ bytes: UnsafeRawBufferPointer) throws -> BinanceMessage {
         do {
             return try parser.parse(bytes) { root in try Self.message(root) }
-        } catch let e as BinanceDecodeError {
+        } catch let e as VenueDecodeError {
             throw e
         } catch {
-            throw BinanceDecodeError(reason: "\(error)")
+            throw VenueDecodeError("\(error)")
         }
     }
 
@@ -24,19 +24,19 @@ public final class BinanceCodec {
         do {
             return try parser.parse(bytes) { root in
                 guard let id = root["lastUpdateId"]?.uint64, let bids = root["bids"], let asks = root["asks"] else {
-                    throw BinanceDecodeError(reason: "depth snapshot without lastUpdateId, bids and asks")
+                    throw VenueDecodeError("depth snapshot without lastUpdateId, bids and asks")
                 }
                 return BinanceDepthSnapshot(lastUpdateId: id, bids: try Self.levels(bids), asks: try Self.levels(asks))
             }
-        } catch let e as BinanceDecodeError {
+        } catch let e as VenueDecodeError {
             throw e
         } catch {
-            throw BinanceDecodeError(reason: "\(error)")
+            throw VenueDecodeError("\(error)")
         }
     }
 
     static func message(_ root: JSONElement) throws -> BinanceMessage {
-        guard root.kind == .object else { throw BinanceDecodeError(reason: "frame is not a JSON object") }
+        guard root.kind == .object else { throw VenueDecodeError("frame is not a JSON object") }
         if let data = root["data"] {
             // Combined stream: the stream name tells bookTicker apart (it has no event type).
             let isBookTicker = root["stream"]?.withStringBytes { b in b.count >= 11 && b.suffix(11).elementsEqual("@bookTicker".utf8) } ?? false
@@ -52,25 +52,25 @@ public final class BinanceCodec {
     }
 
     static func event(_ d: JSONElement, bookTicker: Bool) throws -> BinanceMessage {
-        guard d.kind == .object else { throw BinanceDecodeError(reason: "data is not an object") }
+        guard d.kind == .object else { throw VenueDecodeError("data is not an object") }
         if bookTicker {
             guard let s = d["s"]?.string, let b = decimal(d["b"]), let bq = decimal(d["B"]), let a = decimal(d["a"]), let aq = decimal(d["A"]) else {
-                throw BinanceDecodeError(reason: "bookTicker without s, b, B, a, A")
+                throw VenueDecodeError("bookTicker without s, b, B, a, A")
             }
             return .bookTicker(symbol: s, bid: b, bidQty: bq, ask: a, askQty: aq, updateId: d["u"]?.uint64 ?? 0)
         }
         guard let type = d["e"] else { return .ignored }
         if type.stringEquals("depthUpdate") {
             guard let s = d["s"]?.string, let first = d["U"]?.uint64, let last = d["u"]?.uint64, let b = d["b"], let a = d["a"] else {
-                throw BinanceDecodeError(reason: "depthUpdate without s, U, u, b, a")
+                throw VenueDecodeError("depthUpdate without s, U, u, b, a")
             }
-            guard first <= last else { throw BinanceDecodeError(reason: "depthUpdate with U \(first) > u \(last)") }
+            guard first <= last else { throw VenueDecodeError("depthUpdate with U \(first) > u \(last)") }
             return .depth(.init(symbol: s, first: first, last: last, bids: try levels(b), asks: try levels(a), time: d["E"]?.int64 ?? 0))
         }
         if type.stringEquals("aggTrade") || type.stringEquals("trade") {
             let idKey: JSONElement? = type.stringEquals("aggTrade") ? d["a"] : d["t"]
             guard let s = d["s"]?.string, let p = decimal(d["p"]), let q = decimal(d["q"]), let m = d["m"]?.bool, let id = idKey?.uint64 else {
-                throw BinanceDecodeError(reason: "trade without s, p, q, m and an id")
+                throw VenueDecodeError("trade without s, p, q, m and an id")
             }
             return .trade(symbol: s, price: p, quantity: q, buyerIsMaker: m, id: id, time: d["T"]?.int64 ?? d["E"]?.int64 ?? 0)
         }
@@ -80,12 +80,12 @@ public final class BinanceCodec {
 
     /// `[["price","qty"], …]`.
     static func levels(_ e: JSONElement) throws -> [PriceLevel] {
-        guard let arr = e.array else { throw BinanceDecodeError(reason: "levels are not an array") }
+        guard let arr = e.array else { throw VenueDecodeError("levels are not an array") }
         var out: [PriceLevel] = []
         out.reserveCapacity(arr.count)
         for level in arr {
             guard var pair = level.array, pair.count >= 2, let p = decimal(pair.next()), let q = decimal(pair.next()) else {
-                throw BinanceDecodeError(reason: "a level is not [price, quantity]")
+                throw VenueDecodeError("a level is not [price, quantity]")
             }
             out.append(PriceLevel(price: p, amount: q))
         }

@@ -46,8 +46,3 @@ public struct BinanceDepthSnapshot: Equatable, Sendable {
         self.asks = asks
     }
 }
-
-public struct BinanceDecodeError: Error, CustomStringConvertible, Equatable {
-    public let reason: String
-    public var description: String { reason }
-}

@@ -14,39 +14,39 @@ public final class CoinbaseCodec {
     public func decode(_ bytes: UnsafeRawBufferPointer) throws -> CoinbaseMessage {
         do {
             return try parser.parse(bytes) { root in try Self.message(root) }
-        } catch let e as CoinbaseDecodeError {
+        } catch let e as VenueDecodeError {
             throw e
         } catch {
-            throw CoinbaseDecodeError(reason: "\(error)")
+            throw VenueDecodeError("\(error)")
         }
     }
 
     static func message(_ root: JSONElement) throws -> CoinbaseMessage {
-        guard root.kind == .object else { throw CoinbaseDecodeError(reason: "message is not a JSON object") }
+        guard root.kind == .object else { throw VenueDecodeError("message is not a JSON object") }
         if root["type"]?.stringEquals("error") == true {
             return CoinbaseMessage(sequence: nil, body: .error(root["message"]?.string ?? "error"))
         }
-        guard let channel = root["channel"] else { throw CoinbaseDecodeError(reason: "message without channel") }
+        guard let channel = root["channel"] else { throw VenueDecodeError("message without channel") }
         let sequence = root["sequence_num"]?.uint64
         guard let events = root["events"]?.array else {
-            throw CoinbaseDecodeError(reason: "message without events")
+            throw VenueDecodeError("message without events")
         }
         let body: CoinbaseMessage.Body
         if channel.stringEquals("l2_data") {
             var out: [CoinbaseMessage.BookEvent] = []
             for e in events {
                 guard let product = e["product_id"]?.string, let updates = e["updates"]?.array else {
-                    throw CoinbaseDecodeError(reason: "l2_data event without product_id and updates")
+                    throw VenueDecodeError("l2_data event without product_id and updates")
                 }
                 var list: [(Bool, Double, Double)] = []
                 list.reserveCapacity(updates.count)
                 for u in updates {
                     guard let side = u["side"], let p = decimal(u["price_level"]), let q = decimal(u["new_quantity"]) else {
-                        throw CoinbaseDecodeError(reason: "l2 update without side, price_level, new_quantity")
+                        throw VenueDecodeError("l2 update without side, price_level, new_quantity")
                     }
                     let bid = side.stringEquals("bid")
                     guard bid || side.stringEquals("offer") || side.stringEquals("ask") else {
-                        throw CoinbaseDecodeError(reason: "l2 update side is not bid or offer")
+                        throw VenueDecodeError("l2 update side is not bid or offer")
                     }
                     list.append((bid, p, q))
                 }
@@ -56,9 +56,9 @@ public final class CoinbaseCodec {
         } else if channel.stringEquals("ticker") || channel.stringEquals("ticker_batch") {
             var out: [CoinbaseMessage.Ticker] = []
             for e in events {
-                guard let tickers = e["tickers"]?.array else { throw CoinbaseDecodeError(reason: "ticker event without tickers") }
+                guard let tickers = e["tickers"]?.array else { throw VenueDecodeError("ticker event without tickers") }
                 for t in tickers {
-                    guard let product = t["product_id"]?.string else { throw CoinbaseDecodeError(reason: "ticker without product_id") }
+                    guard let product = t["product_id"]?.string else { throw VenueDecodeError("ticker without product_id") }
                     out.append(
                         .init(
                             product: product, price: decimal(t["price"]), volume24h: decimal(t["volume_24_h"]), low24h: decimal(t["low_24_h"]),
@@ -72,11 +72,11 @@ public final class CoinbaseCodec {
             var snapshot = false
             for e in events {
                 snapshot = snapshot || (e["type"]?.stringEquals("snapshot") ?? false)
-                guard let trades = e["trades"]?.array else { throw CoinbaseDecodeError(reason: "market_trades event without trades") }
+                guard let trades = e["trades"]?.array else { throw VenueDecodeError("market_trades event without trades") }
                 for t in trades {
                     guard let id = t["trade_id"]?.string, let product = t["product_id"]?.string, let p = decimal(t["price"]), let q = decimal(t["size"]),
                         let side = t["side"]?.string
-                    else { throw CoinbaseDecodeError(reason: "trade without trade_id, product_id, price, size, side") }
+                    else { throw VenueDecodeError("trade without trade_id, product_id, price, size, side") }
                     out.append(.init(id: id, product: product, price: p, size: q, side: side.lowercased(), time: t["time"]?.string.flatMap(Self.millis) ?? 0))
                 }
             }

@@ -55,8 +55,3 @@ public struct CoinbaseMessage: Equatable, Sendable {
         }
     }
 }
-
-public struct CoinbaseDecodeError: Error, CustomStringConvertible, Equatable {
-    public let reason: String
-    public var description: String { reason }
-}

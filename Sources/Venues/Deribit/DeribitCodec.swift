@@ -15,18 +15,18 @@ public final class DeribitCodec {
     public func decode(_ bytes: UnsafeRawBufferPointer, receiveTime: Int64, _ handle: (DeribitMessage) -> Void) throws {
         do {
             try parser.parse(bytes) { root in try decode(root, receiveTime, handle) }
-        } catch let e as DeribitDecodeError {
+        } catch let e as VenueDecodeError {
             throw e
         } catch {
-            throw DeribitDecodeError(reason: "\(error)")
+            throw VenueDecodeError("\(error)")
         }
     }
 
     private func decode(_ root: JSONElement, _ receiveTime: Int64, _ handle: (DeribitMessage) -> Void) throws {
-        guard root.kind == .object else { throw DeribitDecodeError(reason: "frame is not a JSON object") }
+        guard root.kind == .object else { throw VenueDecodeError("frame is not a JSON object") }
         if let method = root["method"] {
             guard let params = root["params"] else {
-                throw DeribitDecodeError(reason: "notification without params")
+                throw VenueDecodeError("notification without params")
             }
             if method.stringEquals("subscription") {
                 try subscription(params, receiveTime, handle)
@@ -43,7 +43,7 @@ public final class DeribitCodec {
             return
         }
         guard let id, let result = root["result"] else {
-            throw DeribitDecodeError(reason: "neither a notification nor a response")
+            throw VenueDecodeError("neither a notification nor a response")
         }
         handle(.result(id: id, Self.result(result)))
     }
@@ -77,7 +77,7 @@ public final class DeribitCodec {
 
     private func subscription(_ params: JSONElement, _ receiveTime: Int64, _ handle: (DeribitMessage) -> Void) throws {
         guard let channelValue = params["channel"], let data = params["data"] else {
-            throw DeribitDecodeError(reason: "subscription without channel or data")
+            throw VenueDecodeError("subscription without channel or data")
         }
         // Channel names: ticker.{instrument}.{interval}, book.{instrument}.{interval}, trades.{instrument}.{interval}
         let kind: Int? = channelValue.withStringBytes { b -> Int in
@@ -86,12 +86,12 @@ public final class DeribitCodec {
             if b.starts(with: "trades.".utf8) { return 3 }
             return 0
         }
-        guard let kind else { throw DeribitDecodeError(reason: "channel is not a string") }
+        guard let kind else { throw VenueDecodeError("channel is not a string") }
         switch kind {
         case 1: handle(.event(try ticker(data, receiveTime)))
         case 2: handle(.book(try book(data, receiveTime)))
         case 3:
-            guard let trades = data.array else { throw DeribitDecodeError(reason: "trades data is not an array") }
+            guard let trades = data.array else { throw VenueDecodeError("trades data is not an array") }
             for t in trades { handle(.event(try trade(t, receiveTime))) }
         default: handle(.ignored)
         }
@@ -107,9 +107,9 @@ public final class DeribitCodec {
 
     private func ticker(_ d: JSONElement, _ receiveTime: Int64) throws -> RawEvent {
         guard let name = d["instrument_name"]?.string, !name.isEmpty else {
-            throw DeribitDecodeError(reason: "ticker without instrument_name")
+            throw VenueDecodeError("ticker without instrument_name")
         }
-        guard let ts = d["timestamp"]?.int64 else { throw DeribitDecodeError(reason: "ticker without timestamp") }
+        guard let ts = d["timestamp"]?.int64 else { throw VenueDecodeError("ticker without timestamp") }
         let info = instrument(name)
         var fields: [RawField] = []
         fields.reserveCapacity(32)
@@ -163,10 +163,10 @@ public final class DeribitCodec {
 
     private func trade(_ t: JSONElement, _ receiveTime: Int64) throws -> RawEvent {
         guard let name = t["instrument_name"]?.string, !name.isEmpty else {
-            throw DeribitDecodeError(reason: "trade without instrument_name")
+            throw VenueDecodeError("trade without instrument_name")
         }
         guard let price = t["price"]?.double, let amount = t["amount"]?.double else {
-            throw DeribitDecodeError(reason: "trade without price or amount")
+            throw VenueDecodeError("trade without price or amount")
         }
         let ts = t["timestamp"]?.int64 ?? 0
         let seq = t["trade_seq"]?.uint64 ?? 0
@@ -186,9 +186,9 @@ public final class DeribitCodec {
 
     private func book(_ d: JSONElement, _ receiveTime: Int64) throws -> DeribitBookUpdate {
         guard let name = d["instrument_name"]?.string, !name.isEmpty else {
-            throw DeribitDecodeError(reason: "book without instrument_name")
+            throw VenueDecodeError("book without instrument_name")
         }
-        guard let changeID = d["change_id"]?.int64 else { throw DeribitDecodeError(reason: "book without change_id") }
+        guard let changeID = d["change_id"]?.int64 else { throw VenueDecodeError("book without change_id") }
         let prev = d["prev_change_id"]?.int64
         // The snapshot is the notification without prev_change_id (`type` is not always sent).
         let isSnapshot = d["type"].map { $0.stringEquals("snapshot") } ?? (prev == nil)
@@ -201,13 +201,13 @@ public final class DeribitCodec {
     /// `[["new", 5042.34, 30], ["delete", 5041.94, 0]]` (the 3-element form of book.*.{interval}).
     private func levels(_ v: JSONElement?, _ side: String) throws -> [DeribitBookUpdate.Level] {
         guard let v else { return [] }
-        guard let arr = v.array else { throw DeribitDecodeError(reason: "\(side) is not an array") }
+        guard let arr = v.array else { throw VenueDecodeError("\(side) is not an array") }
         var out: [DeribitBookUpdate.Level] = []
         out.reserveCapacity(arr.count)
         for entry in arr {
-            guard var it = entry.array else { throw DeribitDecodeError(reason: "\(side) entry is not an array") }
+            guard var it = entry.array else { throw VenueDecodeError("\(side) entry is not an array") }
             guard let a = it.next(), let p = it.next()?.double, let q = it.next()?.double else {
-                throw DeribitDecodeError(reason: "\(side) entry is not [action, price, amount]")
+                throw VenueDecodeError("\(side) entry is not [action, price, amount]")
             }
             let action: DeribitBookUpdate.Action
             if a.stringEquals("new") {
@@ -217,7 +217,7 @@ public final class DeribitCodec {
             } else if a.stringEquals("delete") {
                 action = .delete
             } else {
-                throw DeribitDecodeError(reason: "\(side) entry has an unknown action")
+                throw VenueDecodeError("\(side) entry has an unknown action")
             }
             out.append(.init(action: action, price: p, amount: action == .delete ? 0 : q))
         }

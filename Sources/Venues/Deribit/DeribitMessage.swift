@@ -59,9 +59,3 @@ public struct DeribitBookUpdate: Sendable, Equatable {
     public let asks: [Level]
     public let receiveTime: Int64
 }
-
-/// A frame that could not be decoded, with the reason.
-public struct DeribitDecodeError: Error, Equatable, CustomStringConvertible {
-    public let reason: String
-    public var description: String { reason }
-}

@@ -14,39 +14,39 @@ public final class KalshiCodec {
     public func decode(_ bytes: UnsafeRawBufferPointer) throws -> KalshiMessage {
         do {
             return try parser.parse(bytes) { root in try Self.message(root) }
-        } catch let e as KalshiDecodeError {
+        } catch let e as VenueDecodeError {
             throw e
         } catch {
-            throw KalshiDecodeError(reason: "\(error)")
+            throw VenueDecodeError("\(error)")
         }
     }
 
     static func message(_ root: JSONElement) throws -> KalshiMessage {
-        guard root.kind == .object, let type = root["type"] else { throw KalshiDecodeError(reason: "message without type") }
+        guard root.kind == .object, let type = root["type"] else { throw VenueDecodeError("message without type") }
         let id = root["id"]?.int64
         let msg = root["msg"]
         if type.stringEquals("subscribed") {
-            guard let m = msg, let channel = m["channel"]?.string, let sid = m["sid"]?.int64 else { throw KalshiDecodeError(reason: "subscribed without channel and sid") }
+            guard let m = msg, let channel = m["channel"]?.string, let sid = m["sid"]?.int64 else { throw VenueDecodeError("subscribed without channel and sid") }
             return .subscribed(id: id, channel: channel, sid: sid)
         }
         if type.stringEquals("ok") || type.stringEquals("unsubscribed") { return .ok(id: id) }
         if type.stringEquals("error") {
             return .error(id: id, code: msg?["code"]?.int64 ?? 0, message: msg?["msg"]?.string ?? "error")
         }
-        guard let m = msg else { throw KalshiDecodeError(reason: "\(type.string ?? "message") without msg") }
+        guard let m = msg else { throw VenueDecodeError("\(type.string ?? "message") without msg") }
         let sid = root["sid"]?.int64 ?? 0, seq = root["seq"]?.int64
-        guard let market = m["market_ticker"]?.string else { throw KalshiDecodeError(reason: "message without market_ticker") }
+        guard let market = m["market_ticker"]?.string else { throw VenueDecodeError("message without market_ticker") }
         if type.stringEquals("orderbook_snapshot") {
-            guard let seq else { throw KalshiDecodeError(reason: "orderbook_snapshot without seq") }
+            guard let seq else { throw VenueDecodeError("orderbook_snapshot without seq") }
             return .snapshot(sid: sid, seq: seq, market: market, yes: try side(m, "yes"), no: try side(m, "no"))
         }
         if type.stringEquals("orderbook_delta") {
-            guard let seq else { throw KalshiDecodeError(reason: "orderbook_delta without seq") }
+            guard let seq else { throw VenueDecodeError("orderbook_delta without seq") }
             guard let price = dollars(m["price_dollars"]) ?? m["price"]?.double.map({ $0 / 100 }),
                 let delta = decimal(m["delta_fp"]) ?? m["delta"]?.double, let s = m["side"]
-            else { throw KalshiDecodeError(reason: "orderbook_delta without price, delta, side") }
+            else { throw VenueDecodeError("orderbook_delta without price, delta, side") }
             let yes = s.stringEquals("yes")
-            guard yes || s.stringEquals("no") else { throw KalshiDecodeError(reason: "orderbook_delta side is not yes or no") }
+            guard yes || s.stringEquals("no") else { throw VenueDecodeError("orderbook_delta side is not yes or no") }
             return .delta(sid: sid, seq: seq, market: market, price: price, delta: delta, yes: yes)
         }
         if type.stringEquals("ticker") {
@@ -59,7 +59,7 @@ public final class KalshiCodec {
         if type.stringEquals("trade") {
             guard let tid = m["trade_id"]?.string, let yesPrice = dollars(m["yes_price_dollars"]) ?? cents(m["yes_price"]),
                 let count = decimal(m["count_fp"]) ?? m["count"]?.double, let taker = m["taker_side"]
-            else { throw KalshiDecodeError(reason: "trade without trade_id, yes price, count, taker_side") }
+            else { throw VenueDecodeError("trade without trade_id, yes price, count, taker_side") }
             return .trade(
                 sid: sid, seq: seq, id: tid, market: market, yesPrice: yesPrice, count: count, takerYes: taker.stringEquals("yes"),
                 time: m["ts_ms"]?.int64 ?? (m["ts"]?.int64).map { $0 * 1000 } ?? 0)
@@ -78,10 +78,10 @@ public final class KalshiCodec {
         var out: [PriceLevel] = []
         for l in levels {
             guard var pair = l.array, pair.count >= 2, let pe = pair.next(), let qe = pair.next() else {
-                throw KalshiDecodeError(reason: "a level is not [price, quantity]")
+                throw VenueDecodeError("a level is not [price, quantity]")
             }
             let price = fp != nil || dl != nil ? dollars(pe) : cents(pe)
-            guard let p = price, let q = decimal(qe) ?? qe.double else { throw KalshiDecodeError(reason: "a level is not [price, quantity]") }
+            guard let p = price, let q = decimal(qe) ?? qe.double else { throw VenueDecodeError("a level is not [price, quantity]") }
             out.append(PriceLevel(price: p, amount: q))
         }
         return out

@@ -13,8 +13,3 @@ public enum KalshiMessage: Equatable, Sendable {
     case trade(sid: Int64, seq: Int64?, id: String, market: String, yesPrice: Double, count: Double, takerYes: Bool, time: Int64)
     case ignored
 }
-
-public struct KalshiDecodeError: Error, CustomStringConvertible, Equatable {
-    public let reason: String
-    public var description: String { reason }
-}

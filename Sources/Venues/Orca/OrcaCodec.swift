@@ -14,14 +14,14 @@ public final class OrcaCodec {
     public func decode(_ bytes: UnsafeRawBufferPointer) throws -> OrcaMessage {
         do {
             return try parser.parse(bytes) { root in try Self.message(root) }
-        } catch let e as OrcaDecodeError {
+        } catch let e as VenueDecodeError {
             throw e
         } catch {
-            throw OrcaDecodeError(reason: "\(error)")
+            throw VenueDecodeError("\(error)")
         }
     }
 
-    static func fail(_ reason: String) -> OrcaDecodeError { OrcaDecodeError(reason: reason) }
+    static func fail(_ reason: String) -> VenueDecodeError { VenueDecodeError(reason) }
 
     static func message(_ root: JSONElement) throws -> OrcaMessage {
         guard root.kind == .object, let type = root["type"] else { throw fail("message without type") }

@@ -86,8 +86,3 @@ public enum OrcaMessage: Equatable, Sendable {
     case pong(id: Int64?)
     case error(id: Int64?, code: String, message: String)
 }
-
-public struct OrcaDecodeError: Error, CustomStringConvertible, Equatable {
-    public let reason: String
-    public var description: String { reason }
-}

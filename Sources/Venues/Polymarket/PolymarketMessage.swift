@@ -25,8 +25,3 @@ public enum PolymarketMessage: Equatable, Sendable {
         public let hash: String?
     }
 }
-
-public struct PolymarketDecodeError: Error, CustomStringConvertible, Equatable {
-    public let reason: String
-    public var description: String { reason }
-}
