@@ -93,7 +93,9 @@ let package = Package(
 
         .executableTarget(
             name: "streamhub",
-            dependencies: ["HubServer", "HubStore", "HubCore", "HubAuth", "Venues", "WebSocketLoop", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "HubServer", "HubStore", "HubCore", "HubAuth", "Venues", "WebSocketLoop", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .executableTarget(
             name: "venue-sim",

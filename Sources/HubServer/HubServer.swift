@@ -126,11 +126,12 @@ public final class HubServer: @unchecked Sendable {
     /// Once a second: token expiry and auth deadlines on sessions, identity changes made by
     /// another process (the CLI), every source's status.
     private func begin(_ planned: [FeedSupervisor.Planned]) {
-        timers.append(loop.every(1.0) { [unowned self] in
-            hub.sweep()
-            identity.poll()
-            feeds.tick()
-        })
+        timers.append(
+            loop.every(1.0) { [unowned self] in
+                hub.sweep()
+                identity.poll()
+                feeds.tick()
+            })
         feeds.start(planned, synthetic: config.feeds.synthetic)
     }
 

@@ -89,7 +89,9 @@ extension HubStore {
             try pool.write { db in
                 guard let old = try PropertyRecord.fetchOne(db, key: d.name) else { throw StoreError.notFound("property '\(d.name)'") }
                 try PropertyRecord(d, createdAt: old.createdAt, updatedAt: now).update(db)
-                if let actor { try audit(db, actor: actor, action: "property.update", target: d.name, detail: ["before": try old.definition(), "after": d], at: now) }
+                if let actor {
+                    try audit(db, actor: actor, action: "property.update", target: d.name, detail: ["before": try old.definition(), "after": d], at: now)
+                }
             }
         } catch let e as StoreError {
             throw e

@@ -1,4 +1,5 @@
 import HubCore
+
 /// Every venue StreamHub speaks. The hub, `streamhub replay`/`record`, `venue-sim` and the
 /// configuration loader iterate this list; adding a venue is its folder plus one line here
 /// (docs/guides/adding-a-data-source.md).

@@ -77,7 +77,11 @@ final class HTTPExchange {
 
     private func dispatch() {
         if bodyTooLarge {
-            respond(HTTPResponse(status: 413, body: Array("{\"error\":{\"code\":\"payload_too_large\",\"message\":\"request body exceeds \(loop.configuration.maxBodyBytes) bytes\"}}".utf8)))
+            respond(
+                HTTPResponse(
+                    status: 413,
+                    body: Array(
+                        "{\"error\":{\"code\":\"payload_too_large\",\"message\":\"request body exceeds \(loop.configuration.maxBodyBytes) bytes\"}}".utf8)))
             return
         }
         guard let handler = loop.httpHandler, let responder else {

@@ -8,7 +8,8 @@ import HubServer
 /// (overround, no-vig, best line, consensus v1/v2, arbitrage check over a 3-outcome market of
 /// five bookmakers) and a mapped prediction outcome.
 struct EnrichmentCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "enrichment", abstract: "Enrichment cost per tick by kind (derived properties and cross-channel work).")
+    static let configuration = CommandConfiguration(
+        commandName: "enrichment", abstract: "Enrichment cost per tick by kind (derived properties and cross-channel work).")
 
     @Option(help: "Property definitions.") var properties = "config/properties"
     @Option(help: "Seconds per measurement.") var seconds = 2.0
@@ -19,8 +20,10 @@ struct EnrichmentCommand: ParsableCommand {
         let p = registry.table
         let enrich = Enrich(properties: p)
         enrich.load(mappings: [
-            InstrumentMapping(id: "BTC-USD", kind: .crypto, members: [.init(venue: "binance", instrument: "BTC/USDT"), .init(venue: "coinbase", instrument: "BTC/USD")]),
-            InstrumentMapping(id: "FED", kind: .prediction, members: [.init(venue: "polymarket", instrument: "Y", side: "yes"), .init(venue: "kalshi", instrument: "K")]),
+            InstrumentMapping(
+                id: "BTC-USD", kind: .crypto, members: [.init(venue: "binance", instrument: "BTC/USDT"), .init(venue: "coinbase", instrument: "BTC/USD")]),
+            InstrumentMapping(
+                id: "FED", kind: .prediction, members: [.init(venue: "polymarket", instrument: "Y", side: "yes"), .init(venue: "kalshi", instrument: "K")]),
         ])
         func id(_ n: String) -> PropertyID { p.intern(n) }
         var rng = SystemRandomNumberGenerator()
@@ -29,7 +32,10 @@ struct EnrichmentCommand: ParsableCommand {
         func ticker(_ venue: String, _ instrument: String, _ i: Int) -> Tick {
             var t = Tick(source: venue, instrument: instrument, stream: .ticker, exchangeTime: Int64(i), receiveTime: 0)
             let mid = 65_000 + jitter()
-            t.fields = [Field(id("bid"), .number(mid - 0.5)), Field(id("ask"), .number(mid + 0.5)), Field(id("bidVolume"), .number(1.5)), Field(id("askVolume"), .number(2))]
+            t.fields = [
+                Field(id("bid"), .number(mid - 0.5)), Field(id("ask"), .number(mid + 0.5)), Field(id("bidVolume"), .number(1.5)),
+                Field(id("askVolume"), .number(2)),
+            ]
             return t
         }
         let unmapped = (0..<1000).map { ticker("binance", "ETH/USDT", $0) }
@@ -55,9 +61,11 @@ struct EnrichmentCommand: ParsableCommand {
             return t
         }
         let outcomes = (0..<1000).map { i -> Tick in
-            var t = Tick(source: i % 2 == 0 ? "polymarket" : "kalshi", instrument: i % 2 == 0 ? "Y" : "K", stream: .outcomes, exchangeTime: Int64(i), receiveTime: 0)
+            var t = Tick(
+                source: i % 2 == 0 ? "polymarket" : "kalshi", instrument: i % 2 == 0 ? "Y" : "K", stream: .outcomes, exchangeTime: Int64(i), receiveTime: 0)
             let y = 0.5 + jitter() / 100
-            t.fields = i % 2 == 0
+            t.fields =
+                i % 2 == 0
                 ? [Field(id("bestBid"), .number(y - 0.01)), Field(id("bestAsk"), .number(y + 0.01))]
                 : [Field(id("yesBid"), .number(y - 0.01)), Field(id("yesAsk"), .number(y + 0.01)), Field(id("noAsk"), .number(1.02 - y))]
             return t

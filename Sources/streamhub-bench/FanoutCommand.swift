@@ -20,9 +20,11 @@ struct FanoutCommand: ParsableCommand {
     @Option(help: "Every subscriber its own user; premium-data rolled out to this percentage of them (two flag-dependent views).") var flagSplit: Int?
 
     func run() throws {
-        let hub = url == nil ? try ChildHub(
-            rate: rate, channels: channels, redis: redis, roleViews: roleViews, wide: wide || roleViews > 0 || flagSplit != nil, flagSplit: flagSplit,
-            users: clients) : nil
+        let hub =
+            url == nil
+            ? try ChildHub(
+                rate: rate, channels: channels, redis: redis, roleViews: roleViews, wide: wide || roleViews > 0 || flagSplit != nil, flagSplit: flagSplit,
+                users: clients) : nil
         defer { hub?.stop() }
         let target = url ?? "ws://127.0.0.1:\(hub!.port)/ws"
         let prefix = channelPrefix, channels = channels

@@ -22,28 +22,35 @@ struct FlagsCommand: ParsableCommand {
             let strategy: FlagStrategy
             switch i % 5 {
             case 0:
-                strategy = FlagStrategy(name: "flexibleRollout", parameters: ["rollout": "\(10 + i * 4)", "stickiness": "default", "groupId": "f\(i)"], constraints: [
-                    FlagConstraint(contextName: "environment", operator: "IN", values: ["production", "staging"]),
-                    FlagConstraint(contextName: "appName", operator: "STR_STARTS_WITH", values: ["stream"]),
-                ])
+                strategy = FlagStrategy(
+                    name: "flexibleRollout", parameters: ["rollout": "\(10 + i * 4)", "stickiness": "default", "groupId": "f\(i)"],
+                    constraints: [
+                        FlagConstraint(contextName: "environment", operator: "IN", values: ["production", "staging"]),
+                        FlagConstraint(contextName: "appName", operator: "STR_STARTS_WITH", values: ["stream"]),
+                    ])
             case 1:
                 strategy = FlagStrategy(name: "userWithId", parameters: ["userIds": ids])
             case 2:
                 strategy = FlagStrategy(name: "flexibleRollout", parameters: ["rollout": "50", "stickiness": "userId", "groupId": "f\(i)"], segments: [1])
             case 3:
-                strategy = FlagStrategy(name: "default", constraints: [
-                    FlagConstraint(contextName: "plan", operator: "REGEX", value: "^(pro|team)-[0-9]+$"),
-                    FlagConstraint(contextName: "remoteAddress", operator: "IN_CIDR", values: ["10.0.0.0/8", "127.0.0.0/8"]),
-                ])
+                strategy = FlagStrategy(
+                    name: "default",
+                    constraints: [
+                        FlagConstraint(contextName: "plan", operator: "REGEX", value: "^(pro|team)-[0-9]+$"),
+                        FlagConstraint(contextName: "remoteAddress", operator: "IN_CIDR", values: ["10.0.0.0/8", "127.0.0.0/8"]),
+                    ])
             default:
-                strategy = FlagStrategy(name: "userWithRole", parameters: ["roles": "analyst,admin"], constraints: [
-                    FlagConstraint(contextName: "clientVersion", operator: "SEMVER_GTE", value: "2.3.0"),
-                ])
+                strategy = FlagStrategy(
+                    name: "userWithRole", parameters: ["roles": "analyst,admin"],
+                    constraints: [
+                        FlagConstraint(contextName: "clientVersion", operator: "SEMVER_GTE", value: "2.3.0")
+                    ])
             }
-            set.features.append(FeatureFlag(
-                name: "flag-\(i)", enabled: true, strategies: [strategy],
-                variants: i % 4 == 0 ? [FlagVariant(name: "a", weight: 50), FlagVariant(name: "b", weight: 50)] : [],
-                dependencies: i == 19 ? [FlagDependency(feature: "flag-0")] : []))
+            set.features.append(
+                FeatureFlag(
+                    name: "flag-\(i)", enabled: true, strategies: [strategy],
+                    variants: i % 4 == 0 ? [FlagVariant(name: "a", weight: 50), FlagVariant(name: "b", weight: 50)] : [],
+                    dependencies: i == 19 ? [FlagDependency(feature: "flag-0")] : []))
         }
         return set
     }
@@ -68,7 +75,10 @@ struct FlagsCommand: ParsableCommand {
         }
         var sink = 0
         var results: [String: Int] = [:]
-        for (label, flag) in [("rollout+constraints", "flag-0"), ("userWithId(100)", "flag-1"), ("rollout+segment", "flag-2"), ("regex+cidr", "flag-3"), ("role+semver", "flag-4"), ("dependency", "flag-19")] {
+        for (label, flag) in [
+            ("rollout+constraints", "flag-0"), ("userWithId(100)", "flag-1"), ("rollout+segment", "flag-2"), ("regex+cidr", "flag-3"),
+            ("role+semver", "flag-4"), ("dependency", "flag-19"),
+        ] {
             results["isEnabled/s \(label)"] = measure { if e.isEnabled(flag, $0) { sink += 1 } }.perSecond
         }
         results["variant/s"] = measure { if e.variant("flag-0", $0).enabled { sink += 1 } }.perSecond

@@ -24,8 +24,10 @@ struct HistoryCommand: ParsableCommand {
         }
         for (i, channel) in hub.allChannels.enumerated() {
             let tick = channel.ring.tick(at: 1)!
-            samples.append(StoredPublication(channel: channel.name, epoch: "bench", offset: UInt64(i + 1), exchangeTime: 1, receiveTime: 2,
-                                             encoded: PublicationEncoder(properties: props).encodeFull(channel: channel, offset: 1, tick: tick)))
+            samples.append(
+                StoredPublication(
+                    channel: channel.name, epoch: "bench", offset: UInt64(i + 1), exchangeTime: 1, receiveTime: 2,
+                    encoded: PublicationEncoder(properties: props).encodeFull(channel: channel, offset: 1, tick: tick)))
         }
         var config = RedisHistoryStoreConfig()
         config.keyPrefix = "streamhub-bench"
@@ -48,8 +50,10 @@ struct HistoryCommand: ParsableCommand {
         let done = MonotonicClock.nanoseconds()
         let h = store.health
         print(String(format: "record (loop thread): %.0f ns per publication", Double(enqueued - start) / Double(publications)))
-        print(String(format: "writer: %.0f publications/s into Redis (%d commands, %llu failed, %llu dropped)",
-                     Double(publications) / (Double(done - start) / 1e9), h.writes, h.failedWrites, h.droppedHistory))
+        print(
+            String(
+                format: "writer: %.0f publications/s into Redis (%d commands, %llu failed, %llu dropped)",
+                Double(publications) / (Double(done - start) / 1e9), h.writes, h.failedWrites, h.droppedHistory))
     }
 
     private func name(_ t: Tick) -> String { t.channelName }

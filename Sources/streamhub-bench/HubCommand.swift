@@ -16,7 +16,8 @@ struct HubCommand: ParsableCommand {
     @Flag(help: "Offer permessage-deflate.") var deflate = false
     @Option(help: "Redis URL for state and history (write-behind); none by default.") var redis: String?
     @Flag(help: "Wide ticks: sizes and a last price too (nine properties).") var wide = false
-    @Option(help: "Create this many roles with distinct property grants, a user for each, and write their tokens to --tokens-file (JSON list).") var roleViews = 0
+    @Option(help: "Create this many roles with distinct property grants, a user for each, and write their tokens to --tokens-file (JSON list).") var roleViews =
+        0
     @Option(help: "Where --role-views / --flag-split write the tokens.") var tokensFile: String?
     @Option(help: "Create --users users of one premium role and roll premium-data out to this percentage of them (flag-dependent views).") var flagSplit: Int?
     @Option(help: "Users for --flag-split.") var users = 1000
@@ -60,9 +61,14 @@ struct HubCommand: ParsableCommand {
         let store = try IdentitySetup.openStore(config, logger: logger)
         let role = Role(id: "flagged", grants: Grants(channels: [ChannelRule(.allow, "*.*.*")], tiers: [.public, .premium]))
         try store.insertRole(role, actor: "bench")
-        try store.importFlags(FlagSet(features: [FeatureFlag(name: "premium-data", enabled: true, strategies: [
-            FlagStrategy(name: "flexibleRollout", parameters: ["rollout": "\(rollout)", "stickiness": "userId", "groupId": "premium-data"]),
-        ])]), actor: "bench")
+        try store.importFlags(
+            FlagSet(features: [
+                FeatureFlag(
+                    name: "premium-data", enabled: true,
+                    strategies: [
+                        FlagStrategy(name: "flexibleRollout", parameters: ["rollout": "\(rollout)", "stickiness": "userId", "groupId": "premium-data"])
+                    ])
+            ]), actor: "bench")
         return try (0..<users).map { try store.insertUser(username: "flag\($0)", passwordHash: nil, roles: [role.id], actor: "bench").id }
     }
 

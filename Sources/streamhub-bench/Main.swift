@@ -6,5 +6,8 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "streamhub-bench",
         abstract: "StreamHub benchmarks: fan-out over real WebSockets, the pipeline on recorded venue data.",
-        subcommands: [FanoutCommand.self, PipelineCommand.self, PropertiesCommand.self, HistoryCommand.self, IdleCommand.self, HubCommand.self, FlagsCommand.self, EnrichmentCommand.self])
+        subcommands: [
+            FanoutCommand.self, PipelineCommand.self, PropertiesCommand.self, HistoryCommand.self, IdleCommand.self, HubCommand.self, FlagsCommand.self,
+            EnrichmentCommand.self,
+        ])
 }

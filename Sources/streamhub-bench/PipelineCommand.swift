@@ -35,12 +35,15 @@ struct PipelineCommand: ParsableCommand {
         // 1. Decoding alone (simdjson through the Deribit codec).
         let codec = DeribitCodec()
         var decoded = 0
-        let decodeRate = skipDecode ? 0 : Self.loop(seconds) {
-            for f in frames {
-                f.withUnsafeBytes { b in try? codec.decode(b, receiveTime: 0) { _ in decoded += 1 } }
+        let decodeRate =
+            skipDecode
+            ? 0
+            : Self.loop(seconds) {
+                for f in frames {
+                    f.withUnsafeBytes { b in try? codec.decode(b, receiveTime: 0) { _ in decoded += 1 } }
+                }
+                return frames.count
             }
-            return frames.count
-        }
         print(String(format: "decode:   %10.0f frames/s  (%.0f MB/s)", decodeRate, decodeRate * Double(bytes) / Double(frames.count) / 1e6))
 
         // 2. The whole pipeline with subscribers draining frames.
@@ -55,7 +58,8 @@ struct PipelineCommand: ParsableCommand {
         for fields in fieldSets {
             let s = hub.open(transport: Sink(), remoteAddress: "bench")
             let list = fields.map { "\"\($0)\"" }.joined(separator: ",")
-            let request = fields.isEmpty
+            let request =
+                fields.isEmpty
                 ? #"{"id":1,"op":"subscribe","channel":"*.deribit.*"}"#
                 : #"{"id":1,"op":"subscribe","channel":"*.deribit.*","fields":[\#(list)]}"#
             var r = Array(request.utf8)
@@ -84,7 +88,8 @@ struct PipelineCommand: ParsableCommand {
         print(String(format: "pipeline: %10.0f ticks/s on one core, %d view(s), %llu messages serialised and framed", rate, sessions.count, messagesOut))
         for stage in StageLatency.Stage.allCases {
             let s = pipeline.latency.summary(stage)
-            print(String(format: "  %-9@ p50 %6.2f µs  p99 %6.2f µs  (n=%llu)", stage.rawValue as NSString, Double(s.p50) / 1000, Double(s.p99) / 1000, s.count))
+            print(
+                String(format: "  %-9@ p50 %6.2f µs  p99 %6.2f µs  (n=%llu)", stage.rawValue as NSString, Double(s.p50) / 1000, Double(s.p99) / 1000, s.count))
         }
         print("  feed: gaps \(feed.status.gaps), decode errors \(feed.status.decodeErrors), quarantined \(pipeline.transform.quarantinedCount)")
     }

@@ -47,10 +47,12 @@ struct PropertiesCommand: ParsableCommand {
         print(String(format: "validation: %12.0f values/s (%.1f ns per value)", validated, 1e9 / validated))
 
         let hub = Hub(properties: registry.table)
-        let channel = hub.allChannels.first ?? {
-            hub.publish(ticks[0])
-            return hub.allChannels[0]
-        }()
+        let channel =
+            hub.allChannels.first
+            ?? {
+                hub.publish(ticks[0])
+                return hub.allChannels[0]
+            }()
         let encoder = PublicationEncoder(properties: registry.table)
         let projections = PipelineCommand.projections(registry.table, count: views.max() ?? 1)
         let masks = projections.map { names in names.isEmpty ? PropertyMask.all : PropertyMask(names.compactMap { registry.table.id($0) }) }

@@ -7,7 +7,8 @@ import Venues
 struct Record: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Record one venue's traffic (frames in and out, REST snapshots) to JSON Lines for `streamhub replay`.",
-        discussion: "Runs the venue's feed from the configuration (only that feed; simulate: true records the simulator) until --seconds pass or SIGINT/SIGTERM.")
+        discussion:
+            "Runs the venue's feed from the configuration (only that feed; simulate: true records the simulator) until --seconds pass or SIGINT/SIGTERM.")
 
     @OptionGroup var options: ConfigOptions
 
@@ -24,7 +25,9 @@ struct Record: ParsableCommand {
     var force = false
 
     func validate() throws {
-        guard VenueRegistry.ids.contains(venue) else { throw ValidationError("--venue must be one of \(VenueRegistry.ids.joined(separator: ", ")), not '\(venue)'") }
+        guard VenueRegistry.ids.contains(venue) else {
+            throw ValidationError("--venue must be one of \(VenueRegistry.ids.joined(separator: ", ")), not '\(venue)'")
+        }
         if let seconds, !(seconds > 0) { throw ValidationError("--seconds must be positive") }
         guard !out.isEmpty else { throw ValidationError("--out must name a file") }
     }

@@ -28,7 +28,9 @@ struct Replay: ParsableCommand {
     var files: [String]
 
     func validate() throws {
-        guard VenueRegistry.ids.contains(venue) else { throw ValidationError("--venue must be one of \(VenueRegistry.ids.joined(separator: ", ")), not '\(venue)'") }
+        guard VenueRegistry.ids.contains(venue) else {
+            throw ValidationError("--venue must be one of \(VenueRegistry.ids.joined(separator: ", ")), not '\(venue)'")
+        }
         guard !files.isEmpty else { throw ValidationError("name at least one recording file") }
     }
 

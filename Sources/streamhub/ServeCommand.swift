@@ -35,7 +35,8 @@ struct Serve: ParsableCommand {
         let server = demo.server
         if let admin = server.bootstrapAdmin {
             if let key = admin.generatedKey {
-                print("""
+                print(
+                    """
                     First start: created user '\(admin.username)' with the admin role.
                     Its API key, shown this once - keep it safe:
                       \(key)

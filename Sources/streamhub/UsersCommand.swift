@@ -40,7 +40,11 @@ struct Users: ParsableCommand {
         }
 
         func validate() throws {
-            guard (1...64).contains(username.utf8.count), username.utf8.allSatisfy({ $0 < 0x80 && (Character(UnicodeScalar($0)).isLetter || Character(UnicodeScalar($0)).isNumber || "._@-".utf8.contains($0)) }) else {
+            guard (1...64).contains(username.utf8.count),
+                username.utf8.allSatisfy({
+                    $0 < 0x80 && (Character(UnicodeScalar($0)).isLetter || Character(UnicodeScalar($0)).isNumber || "._@-".utf8.contains($0))
+                })
+            else {
                 throw ValidationError("username must be 1 to 64 of A-Z a-z 0-9 . _ @ -")
             }
         }

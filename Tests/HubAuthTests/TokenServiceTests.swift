@@ -31,22 +31,29 @@ final class TokenServiceTests: XCTestCase {
         let der = [UInt8](rsa.publicKey.pkcs1DERRepresentation)
         var i = 0
         func length() -> Int {
-            var l = Int(der[i]); i += 1
+            var l = Int(der[i])
+            i += 1
             if l & 0x80 != 0 {
                 let n = l & 0x7f
                 l = 0
-                for _ in 0..<n { l = l << 8 | Int(der[i]); i += 1 }
+                for _ in 0..<n {
+                    l = l << 8 | Int(der[i])
+                    i += 1
+                }
             }
             return l
         }
         func integer() -> Data {
-            precondition(der[i] == 0x02); i += 1
+            precondition(der[i] == 0x02)
+            i += 1
             let l = length()
-            var bytes = Array(der[i..<i + l]); i += l
+            var bytes = Array(der[i..<i + l])
+            i += l
             while bytes.first == 0 && bytes.count > 1 { bytes.removeFirst() }
             return Data(bytes)
         }
-        precondition(der[i] == 0x30); i += 1
+        precondition(der[i] == 0x30)
+        i += 1
         _ = length()
         return (integer(), integer())
     }
@@ -83,8 +90,10 @@ final class TokenServiceTests: XCTestCase {
 
     var own: [String: Any] { ["sub": "42", "iss": "streamhub", "exp": now.timeIntervalSince1970 + 600] }
     var external: [String: Any] {
-        ["sub": "ext-7", "iss": "https://idp.example", "aud": ["other", "streamhub-api"], "exp": now.timeIntervalSince1970 + 600,
-         "realm_access": ["roles": ["trader", "desk"]]]
+        [
+            "sub": "ext-7", "iss": "https://idp.example", "aud": ["other", "streamhub-api"], "exp": now.timeIntervalSince1970 + 600,
+            "realm_access": ["roles": ["trader", "desk"]],
+        ]
     }
 
     func reason(_ r: Result<Principal, AccessFailure>) -> String? {
@@ -248,7 +257,11 @@ final class TokenServiceTests: XCTestCase {
             XCTAssertTrue(error.description.contains("not a valid key set") || error.description.contains("not accepted"), error.description)
         }
         let xy = p256.publicKey.x963Representation
-        c.external = [.init(issuer: "i", audience: "a", jwks: #"{"keys":[{"kty":"EC","crv":"P-256","kid":"e","alg":"ES256","use":"enc","x":"\#(b64(xy[1...32]))","y":"\#(b64(xy[33...64]))"}]}"#)]
+        c.external = [
+            .init(
+                issuer: "i", audience: "a",
+                jwks: #"{"keys":[{"kty":"EC","crv":"P-256","kid":"e","alg":"ES256","use":"enc","x":"\#(b64(xy[1...32]))","y":"\#(b64(xy[33...64]))"}]}"#)
+        ]
         do {
             _ = try await TokenService(config: c)
             XCTFail("an encryption key was accepted for signatures")

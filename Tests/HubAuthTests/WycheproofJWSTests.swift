@@ -1,5 +1,5 @@
-import Foundation
 import Fixtures
+import Foundation
 import HubAuth
 import HubCore
 import XCTest
@@ -65,7 +65,8 @@ final class WycheproofJWSTests: XCTestCase {
                 }
             }
         }
-        let report = "Wycheproof JWS: \(passed) passed / \(applicable) applicable of \(file.numberOfTests); skipped: "
+        let report =
+            "Wycheproof JWS: \(passed) passed / \(applicable) applicable of \(file.numberOfTests); skipped: "
             + skipped.map { "\($0.value) (\($0.key))" }.joined(separator: "; ")
         print(report)
         XCTAssertEqual(failures, [], report)

@@ -4,10 +4,14 @@ import XCTest
 /// Policies compiled from role grants: channels (deny wins), tiers, properties, scopes, and
 /// the no-escalation rule.
 final class AccessPolicyTests: XCTestCase {
-    let trader = Role(id: "trader", grants: Grants(
-        channels: [ChannelRule(.allow, "*.*.*"), ChannelRule(.deny, "arb.*.*")], tiers: [.public], scopes: ["state:read"]))
-    let greeks = Role(id: "greeks", grants: Grants(
-        channels: [ChannelRule(.allow, "options.deribit.*")], properties: PropertyRules(allow: ["delta"]), scopes: []))
+    let trader = Role(
+        id: "trader",
+        grants: Grants(
+            channels: [ChannelRule(.allow, "*.*.*"), ChannelRule(.deny, "arb.*.*")], tiers: [.public], scopes: ["state:read"]))
+    let greeks = Role(
+        id: "greeks",
+        grants: Grants(
+            channels: [ChannelRule(.allow, "options.deribit.*")], properties: PropertyRules(allow: ["delta"]), scopes: []))
     let flagged = Role(id: "beta", grants: Grants(channels: [ChannelRule(.allow, "odds.*.*", flag: "sports")]))
 
     func key(_ s: String) -> ChannelKey {
@@ -66,7 +70,9 @@ final class AccessPolicyTests: XCTestCase {
     }
 
     func testGrantsCheckNamesTheField() {
-        XCTAssertThrowsError(try Grants(channels: [ChannelRule(.allow, "a.b")]).check()) { XCTAssertEqual(($0 as? DefinitionError)?.field, "grants.channels[0]") }
+        XCTAssertThrowsError(try Grants(channels: [ChannelRule(.allow, "a.b")]).check()) {
+            XCTAssertEqual(($0 as? DefinitionError)?.field, "grants.channels[0]")
+        }
         XCTAssertThrowsError(try Grants(scopes: ["users:delete"]).check()) { XCTAssertEqual(($0 as? DefinitionError)?.field, "grants.scopes[0]") }
         XCTAssertNoThrow(try trader.grants.check())
     }

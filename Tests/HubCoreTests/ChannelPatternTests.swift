@@ -17,9 +17,11 @@ final class ChannelPatternTests: XCTestCase {
     }
 
     func testRejectsMalformedNames() {
-        for bad in ["", "ticker", "ticker.deribit", "ticker..X", ".deribit.X", "ticker.deribit.", "Ticker.deribit.X",
-                    "ticker.der ibit.X", "ticker.deribit.a b", "ticker.deribit.a*b", "ticker.deribit.\"x", "t*.deribit.X",
-                    "ticker.deribit." + String(repeating: "x", count: 129), String(repeating: "s", count: 33) + ".v.i"] {
+        for bad in [
+            "", "ticker", "ticker.deribit", "ticker..X", ".deribit.X", "ticker.deribit.", "Ticker.deribit.X",
+            "ticker.der ibit.X", "ticker.deribit.a b", "ticker.deribit.a*b", "ticker.deribit.\"x", "t*.deribit.X",
+            "ticker.deribit." + String(repeating: "x", count: 129), String(repeating: "s", count: 33) + ".v.i",
+        ] {
             XCTAssertThrowsError(try ChannelPattern(parsing: bad), bad)
         }
         XCTAssertThrowsError(try ChannelPattern(parsing: "ticker.*.X", allowWildcards: false))

@@ -39,7 +39,8 @@ final class ClientCommandTests: XCTestCase {
         XCTAssertEqual(failure(#"{"id":5,"op":"subscribe","channel":7}"#)?.message, "channel must be a string")
         XCTAssertEqual(failure(#"{"id":5,"op":"subscribe","channel":"a.b.c","fields":[1]}"#)?.message, "fields must be an array of strings")
         XCTAssertEqual(failure(#"{"id":5,"op":"subscribe","channel":"a.b.c","since":{"offset":1}}"#)?.message, "since.epoch must be a string")
-        XCTAssertEqual(failure(#"{"id":5,"op":"subscribe","channel":"a.b.c","since":{"epoch":"e","offset":"1"}}"#)?.message, "since.offset must be a non-negative integer")
+        XCTAssertEqual(
+            failure(#"{"id":5,"op":"subscribe","channel":"a.b.c","since":{"epoch":"e","offset":"1"}}"#)?.message, "since.offset must be a non-negative integer")
         XCTAssertEqual(failure(#"{"id":5,"op":"subscribe","channel":"a.b.c","filter":{}}"#)?.code, ProtocolError.Code.unsupported.rawValue)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
-@testable import HubCore
 import XCTest
+
+@testable import HubCore
 
 /// Enrichment formulas against values computed by hand (docs/guides/enrichment.md has the same
 /// worked examples).
@@ -145,10 +146,12 @@ final class EnrichmentTests: XCTestCase {
         config.fees = ["binance": 0.001, "coinbase": 0.006]
         enrich = Enrich(properties: props, config: config)
         enrich.load(mappings: [
-            InstrumentMapping(id: "BTC-USD", kind: .crypto, members: [
-                .init(venue: "binance", instrument: "BTC/USDT"), .init(venue: "coinbase", instrument: "BTC/USD"),
-                .init(venue: "deribit", instrument: "BTC-PERPETUAL", role: "reference"),
-            ])
+            InstrumentMapping(
+                id: "BTC-USD", kind: .crypto,
+                members: [
+                    .init(venue: "binance", instrument: "BTC/USDT"), .init(venue: "coinbase", instrument: "BTC/USD"),
+                    .init(venue: "deribit", instrument: "BTC-PERPETUAL", role: "reference"),
+                ])
         ])
         // The reference member (Deribit's index) is shown, never traded: its 80 000 bid is ignored.
         var deribit = ticker("deribit", "BTC-PERPETUAL", bid: 80_000, ask: 80_010)
@@ -189,10 +192,12 @@ final class EnrichmentTests: XCTestCase {
         config.fees = ["kalshi": 0.01, "polymarket": 0]
         enrich = Enrich(properties: props, config: config)
         enrich.load(mappings: [
-            InstrumentMapping(id: "FED", kind: .prediction, members: [
-                .init(venue: "polymarket", instrument: "YES-TOKEN", side: "yes"), .init(venue: "polymarket", instrument: "NO-TOKEN", side: "no"),
-                .init(venue: "kalshi", instrument: "FED-K"),
-            ])
+            InstrumentMapping(
+                id: "FED", kind: .prediction,
+                members: [
+                    .init(venue: "polymarket", instrument: "YES-TOKEN", side: "yes"), .init(venue: "polymarket", instrument: "NO-TOKEN", side: "no"),
+                    .init(venue: "kalshi", instrument: "FED-K"),
+                ])
         ])
         func outcome(_ venue: String, _ instrument: String, _ fields: [(String, Double)]) -> Tick {
             var t = Tick(source: venue, instrument: instrument, stream: .outcomes, exchangeTime: 1000, receiveTime: 0)
@@ -284,7 +289,8 @@ final class EnrichmentTests: XCTestCase {
         feed(tick("y", 101.04, 102, at: 44))
         (_, out) = feed(tick("x", 100, 101, at: 44))
         XCTAssertFalse(out.contains { $0.stream == .arb && $0.value(id("active")) == .bool(true) }, "0.04 % < minEdge")
-        XCTAssertThrowsError(try InstrumentMapping(id: "A/B", kind: .crypto, members: mapping.members).check(), "a slash cannot be addressed in /api/mappings/:id")
+        XCTAssertThrowsError(
+            try InstrumentMapping(id: "A/B", kind: .crypto, members: mapping.members).check(), "a slash cannot be addressed in /api/mappings/:id")
     }
 
     func testArbitrageChoosesVenuesAfterFees() throws {

@@ -7,12 +7,16 @@ final class FlagEvaluatorTests: XCTestCase {
     func testUserWithRoleStrategyAndRolesConstraint() {
         let set = FlagSet(features: [
             FeatureFlag(name: "beta", enabled: true, strategies: [FlagStrategy(name: "userWithRole", parameters: ["roles": "premium, analyst"])]),
-            FeatureFlag(name: "desk", enabled: true, strategies: [
-                FlagStrategy(name: "default", constraints: [FlagConstraint(contextName: "roles", operator: "IN", values: ["trader"])]),
-            ]),
-            FeatureFlag(name: "not-viewers", enabled: true, strategies: [
-                FlagStrategy(name: "default", constraints: [FlagConstraint(contextName: "roles", operator: "NOT_IN", values: ["viewer"])]),
-            ]),
+            FeatureFlag(
+                name: "desk", enabled: true,
+                strategies: [
+                    FlagStrategy(name: "default", constraints: [FlagConstraint(contextName: "roles", operator: "IN", values: ["trader"])])
+                ]),
+            FeatureFlag(
+                name: "not-viewers", enabled: true,
+                strategies: [
+                    FlagStrategy(name: "default", constraints: [FlagConstraint(contextName: "roles", operator: "NOT_IN", values: ["viewer"])])
+                ]),
         ])
         let e = FlagEvaluator(set)
         XCTAssertTrue(e.isEnabled("beta", FlagContext(roles: ["viewer", "analyst"])))
@@ -26,9 +30,13 @@ final class FlagEvaluatorTests: XCTestCase {
     }
 
     func testRolloutIsStableAndSplitsAsThePercentageSays() {
-        let half = FlagSet(features: [FeatureFlag(name: "half", enabled: true, strategies: [
-            FlagStrategy(name: "flexibleRollout", parameters: ["rollout": "50", "stickiness": "userId", "groupId": "half"]),
-        ])])
+        let half = FlagSet(features: [
+            FeatureFlag(
+                name: "half", enabled: true,
+                strategies: [
+                    FlagStrategy(name: "flexibleRollout", parameters: ["rollout": "50", "stickiness": "userId", "groupId": "half"])
+                ])
+        ])
         let e = FlagEvaluator(half)
         let on = (0..<10_000).filter { e.isEnabled("half", FlagContext(userId: "u\($0)")) }.count
         XCTAssertEqual(Double(on) / 10_000, 0.5, accuracy: 0.03)
@@ -57,7 +65,8 @@ final class FlagEvaluatorTests: XCTestCase {
     }
 
     func testClientFeaturesJSONRoundTripsWithLooseParameters() throws {
-        let json = #"{"version":1,"features":[{"name":"f","enabled":true,"strategies":[{"name":"flexibleRollout","parameters":{"rollout":50,"groupId":"f"}}]}],"segments":[{"id":1,"constraints":[{"contextName":"appName","operator":"IN","values":["a"]}]}]}"#
+        let json =
+            #"{"version":1,"features":[{"name":"f","enabled":true,"strategies":[{"name":"flexibleRollout","parameters":{"rollout":50,"groupId":"f"}}]}],"segments":[{"id":1,"constraints":[{"contextName":"appName","operator":"IN","values":["a"]}]}]}"#
         let set = try JSONDecoder().decode(FlagSet.self, from: Data(json.utf8))
         XCTAssertEqual(set.features[0].strategies[0].parameters["rollout"], "50")
         XCTAssertEqual(set.segments[0].constraints[0].values, ["a"])

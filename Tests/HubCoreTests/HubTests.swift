@@ -24,10 +24,12 @@ final class HubTests: XCTestCase {
         var c = ServeConfig()
         configure(&c)
         var n = 0
-        return Hub(properties: props, config: c, now: { 1_000 }, makeEpoch: {
-            n += 1
-            return "e\(n)"
-        })
+        return Hub(
+            properties: props, config: c, now: { 1_000 },
+            makeEpoch: {
+                n += 1
+                return "e\(n)"
+            })
     }
 
     private func tick(_ stream: StreamKind, _ instrument: String, _ value: Double, note: String = "") -> Tick {
@@ -104,7 +106,7 @@ final class HubTests: XCTestCase {
                 if let off = obj?["off"] as? Int { offsets.append(off) }
             }
         }
-        XCTAssertEqual(offsets, Array(1...101).filter { $0 != 1 } .map { $0 - 1 })
+        XCTAssertEqual(offsets, Array(1...101).filter { $0 != 1 }.map { $0 - 1 })
         XCTAssertGreaterThan(frames, 5)
     }
 
@@ -123,7 +125,10 @@ final class HubTests: XCTestCase {
     }
 
     func testSlowEventSubscriberIsClosedWhenItsBacklogExceedsTheByteLimit() {
-        let h = hub { $0.maxPendingBytes = 2048; $0.frameBytes = 1024 }
+        let h = hub {
+            $0.maxPendingBytes = 2048
+            $0.frameBytes = 1024
+        }
         let t = FakeTransport()
         let s = h.open(transport: t, remoteAddress: "")
         send(h, s, #"{"id":1,"op":"subscribe","channel":"trades.v.T"}"#)

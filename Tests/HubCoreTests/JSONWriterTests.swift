@@ -80,8 +80,10 @@ final class JSONWriterDecimalTests: XCTestCase {
 
 extension JSONWriterDecimalTests {
     func testPowersOfTenAndBoundaries() {
-        for (d, text) in [(1000.0, "1000"), (0.001, "0.001"), (1e-4, "0.0001"), (9.5e-5, "9.5e-05"), (999999999999999.0, "999999999999999"),
-                          (1e15, "1000000000000000.0"), (0.1 + 0.7, "0.8"), (100.0 / 3, "33.3333333333333")] {
+        for (d, text) in [
+            (1000.0, "1000"), (0.001, "0.001"), (1e-4, "0.0001"), (9.5e-5, "9.5e-05"), (999999999999999.0, "999999999999999"),
+            (1e15, "1000000000000000.0"), (0.1 + 0.7, "0.8"), (100.0 / 3, "33.3333333333333"),
+        ] {
             var out: [UInt8] = []
             JSONWriter.appendDouble(d, to: &out)
             XCTAssertEqual(String(decoding: out, as: UTF8.self), text, "\(d)")

@@ -2,7 +2,8 @@ import HubCore
 import XCTest
 
 final class PipelineStageTests: XCTestCase {
-    let schema = VenueSchema(source: "v", fields: [.init("b", "bid"), .init("a", "ask"), .init("bv", "bidVolume"), .init("av", "askVolume"), .init("n", "name")])
+    let schema = VenueSchema(
+        source: "v", fields: [.init("b", "bid"), .init("a", "ask"), .init("bv", "bidVolume"), .init("av", "askVolume"), .init("n", "name")])
 
     /// A registry with the properties the schema maps to.
     private func registry() throws -> PropertyRegistry {

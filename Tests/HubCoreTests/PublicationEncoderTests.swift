@@ -24,6 +24,7 @@ final class PublicationEncoderTests: XCTestCase {
             XCTAssertEqual(encoder.project(full, mask: mask), direct, "mask \(bits)")
             XCTAssertEqual(encoder.projectedSize(full, mask: mask), direct.count, "mask \(bits)")
         }
-        XCTAssertEqual(String(decoding: encoder.project(full, mask: PropertyMask([])), as: UTF8.self), #"{"ch":"ticker.v.I","off":9,"ts":11,"rt":22,"data":{}}"#)
+        XCTAssertEqual(
+            String(decoding: encoder.project(full, mask: PropertyMask([])), as: UTF8.self), #"{"ch":"ticker.v.I","off":9,"ts":11,"rt":22,"data":{}}"#)
     }
 }

@@ -1,5 +1,5 @@
-import Foundation
 import Fixtures
+import Foundation
 import HubCore
 import XCTest
 
@@ -65,6 +65,8 @@ final class UnleashSpecTests: XCTestCase {
         let name: String
         let payload: FlagVariant.Payload?
         let enabled: Bool
+        // swift-format-ignore: AlwaysUseLowerCamelCase
+        // The specification's key, decoded as it is spelled.
         let feature_enabled: Bool?
     }
 
@@ -95,7 +97,9 @@ final class UnleashSpecTests: XCTestCase {
                 let v = eval.variant(t.toggleName, t.context.context)
                 let got = ExpectedVariant(name: v.name, payload: v.payload, enabled: v.enabled, feature_enabled: v.featureEnabled)
                 var want = t.expectedResult
-                if want.feature_enabled == nil { want = ExpectedVariant(name: want.name, payload: want.payload, enabled: want.enabled, feature_enabled: got.feature_enabled) }
+                if want.feature_enabled == nil {
+                    want = ExpectedVariant(name: want.name, payload: want.payload, enabled: want.enabled, feature_enabled: got.feature_enabled)
+                }
                 if got == want { passed += 1 } else { XCTFail("\(file): \(t.description): expected \(want), got \(got)") }
             }
             report.append("\(file): \(passed)/\(total)")

@@ -47,7 +47,8 @@ final class BinanceFeedIntegrationTests: XCTestCase {
             XCTAssertEqual(bids.map { $0[0] }, bids.map { $0[0] }.sorted(by: >))
             XCTAssertLessThan(bids[0][0], asks[0][0], "never crossed")
         }
-        let trade = try XCTUnwrap(try c.waitFor(timeout: 5) { ($0["ch"] as? String)?.hasPrefix("trades.binance.") == true && $0["data"] != nil }["data"] as? [String: Any])
+        let trade = try XCTUnwrap(
+            try c.waitFor(timeout: 5) { ($0["ch"] as? String)?.hasPrefix("trades.binance.") == true && $0["data"] != nil }["data"] as? [String: Any])
         XCTAssertTrue(["buy", "sell"].contains(trade["side"] as? String ?? ""))
         XCTAssertNotNil(trade["tradeId"] as? String)
         XCTAssertGreaterThan(hub.simulator(BinanceSimulator.self)?.currentStats.snapshots ?? 0, 1, "books came from REST snapshots")

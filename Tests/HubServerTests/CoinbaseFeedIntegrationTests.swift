@@ -38,7 +38,8 @@ final class CoinbaseFeedIntegrationTests: XCTestCase {
         XCTAssertNotNil(t["high"])
         let book = try XCTUnwrap(try c.waitFor { $0["ch"] as? String == "book.coinbase.ETH/USD" && $0["data"] != nil }["data"] as? [String: Any])
         XCTAssertLessThan(((book["bids"] as? [[Double]])?.first?[0])!, ((book["asks"] as? [[Double]])?.first?[0])!)
-        let trade = try XCTUnwrap(try c.waitFor(timeout: 5) { ($0["ch"] as? String)?.hasPrefix("trades.coinbase.") == true && $0["data"] != nil }["data"] as? [String: Any])
+        let trade = try XCTUnwrap(
+            try c.waitFor(timeout: 5) { ($0["ch"] as? String)?.hasPrefix("trades.coinbase.") == true && $0["data"] != nil }["data"] as? [String: Any])
         XCTAssertTrue(["buy", "sell"].contains(trade["side"] as? String ?? ""))
         try hub.waitForSource("coinbase", "heartbeats") { $0.heartbeats > 0 }
 

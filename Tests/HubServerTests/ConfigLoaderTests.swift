@@ -50,11 +50,13 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(c.auth.accessTokenSeconds, 300)
         XCTAssertEqual(c.auth.issuers.first?.roleMap, ["desk": "trader"])
         XCTAssertEqual(c.auth.issuers.first?.rolesClaim, "realm_access.roles")
-        XCTAssertEqual(error(Self.auth + "  issuers: [{issuer: streamhub, audience: a, jwksFile: f}]\n"), "auth.issuers[0].issuer: 'streamhub' is the hub's own issuer")
+        XCTAssertEqual(
+            error(Self.auth + "  issuers: [{issuer: streamhub, audience: a, jwksFile: f}]\n"), "auth.issuers[0].issuer: 'streamhub' is the hub's own issuer")
         XCTAssertEqual(error(Self.auth + "  loginMaxFailuresPerAddress: 0\n"), "auth.loginMaxFailuresPerAddress: must be at least 1")
         XCTAssertEqual(error("auth:\n  jwtSecret: ${NOPE}\n"), "auth.jwtSecret: environment variable NOPE is not set")
         XCTAssertEqual(error(Self.auth + "  passwordRounds: 5\n"), "auth.passwordRounds: must be between 10000 and 10000000")
-        XCTAssertEqual(error(Self.auth + "  bootstrapAdminKey: admin\n"), "auth.bootstrapAdminKey: must look like shk_<id>_<secret> (secret of 16 to 128 characters)")
+        XCTAssertEqual(
+            error(Self.auth + "  bootstrapAdminKey: admin\n"), "auth.bootstrapAdminKey: must look like shk_<id>_<secret> (secret of 16 to 128 characters)")
         XCTAssertEqual(error(Self.auth + "  issuers: [{issuer: x, audience: '', jwksFile: f}]\n"), "auth.issuers[0].audience: must not be empty")
         XCTAssertEqual(error(Self.auth + "  issuers: [{issuer: x, audience: a}]\n"), "auth.issuers[0].jwksFile: is required")
         XCTAssertTrue(error(Self.auth + "  secret: x\n")?.hasPrefix("auth.secret: unknown key") ?? false)
@@ -97,7 +99,9 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(error("feeds:\n  deribit: {enabled: true, url: http://x}\n"), "feeds.deribit.url: must be a ws:// or wss:// URL")
         XCTAssertEqual(error("feeds:\n  deribit: {enabled: true, interval: raw}\n"), "feeds.deribit.interval: raw needs clientId and clientSecret")
         XCTAssertEqual(error("feeds:\n  deribit: {enabled: true, clientId: a}\n"), "feeds.deribit.clientSecret: clientId and clientSecret go together")
-        XCTAssertEqual(error("feeds:\n  deribit: {enabled: true, heartbeatSeconds: 10, staleAfterSeconds: 5}\n"), "feeds.deribit.staleAfterSeconds: must exceed heartbeatSeconds")
+        XCTAssertEqual(
+            error("feeds:\n  deribit: {enabled: true, heartbeatSeconds: 10, staleAfterSeconds: 5}\n"),
+            "feeds.deribit.staleAfterSeconds: must exceed heartbeatSeconds")
         XCTAssertEqual(error("feeds:\n  synthetic: {enabled: true, rate: 0}\n"), "feeds.synthetic.rate: must be between 0 and 10000000")
         XCTAssertEqual(error("serve: {frameBytes: 65536, maxPendingBytes: 1024}\n"), "serve.maxPendingBytes: must be at least serve.frameBytes")
         XCTAssertTrue(error("- a\n- b\n")?.contains("expected") ?? false)

@@ -45,7 +45,9 @@ final class CrossVenueTests: XCTestCase {
 
         // Coinbase jumps to 70 000 while Binance stays near 65 000: buy Binance, sell Coinbase.
         hub.simulator(CoinbaseSimulator.self)!.move("BTC-USD", to: 70_000)
-        let opened = try XCTUnwrap(try c.waitFor(timeout: 10) { $0["ch"] as? String == "arb.crypto.BTC-USD" && ($0["data"] as? [String: Any])?["active"] as? Bool == true }["data"] as? [String: Any])
+        let opened = try XCTUnwrap(
+            try c.waitFor(timeout: 10) { $0["ch"] as? String == "arb.crypto.BTC-USD" && ($0["data"] as? [String: Any])?["active"] as? Bool == true }["data"]
+                as? [String: Any])
         XCTAssertGreaterThan(opened["edge"] as? Double ?? 0, 0.05)
         XCTAssertTrue((opened["legs"] as? String ?? "").hasPrefix("buy binance"), "\(opened["legs"] ?? "")")
         let listed = json(try hub.request("GET", "/api/arbitrage/opportunities?kind=crypto"))
@@ -53,7 +55,11 @@ final class CrossVenueTests: XCTestCase {
         XCTAssertEqual(first["channel"] as? String, "arb.crypto.BTC-USD")
         XCTAssertEqual(try hub.request("GET", "/api/arbitrage/opportunities?kind=nope").status, 400)
         // A role that sees arbitrage but not its legs gets the edge without them.
-        XCTAssertEqual(try hub.request("POST", "/api/roles", #"{"id":"arbview","grants":{"channels":[{"allow":"arb.*.*"}],"tiers":["public","premium"],"properties":{"deny":["legs"]},"scopes":["state:read"]}}"#).status, 201)
+        XCTAssertEqual(
+            try hub.request(
+                "POST", "/api/roles",
+                #"{"id":"arbview","grants":{"channels":[{"allow":"arb.*.*"}],"tiers":["public","premium"],"properties":{"deny":["legs"]},"scopes":["state:read"]}}"#
+            ).status, 201)
         let user = try hub.request("POST", "/api/users", #"{"username":"arbie","roles":["arbview"]}"#)
         let uid = try XCTUnwrap(((user.json as? [String: Any])?["user"] as? [String: Any])?["id"] as? Int)
         let limited = json(try hub.request("GET", "/api/arbitrage/opportunities", token: try hub.token(subject: "\(uid)")))
@@ -69,27 +75,38 @@ final class CrossVenueTests: XCTestCase {
 
     func testMappingsCRUDAppliedLive() throws {
         let list = json(try hub.request("GET", "/api/mappings"))
-        XCTAssertEqual((list["mappings"] as? [[String: Any]])?.compactMap { $0["id"] as? String }.sorted(), ["BTC-USD", "EPL-ARS-CHE", "ETH-USD", "FED-DEC-CUT"])
+        XCTAssertEqual(
+            (list["mappings"] as? [[String: Any]])?.compactMap { $0["id"] as? String }.sorted(), ["BTC-USD", "EPL-ARS-CHE", "ETH-USD", "FED-DEC-CUT"])
         XCTAssertEqual(try hub.request("GET", "/api/mappings/BTC-USD").status, 200)
         XCTAssertEqual(try hub.request("GET", "/api/mappings/NOPE").status, 404)
         // Bad bodies name the field.
         let one = try hub.request("POST", "/api/mappings", #"{"id":"X","kind":"crypto","members":[{"venue":"binance","instrument":"BTC/USDT"}]}"#)
         XCTAssertEqual(one.status, 400)
         XCTAssertEqual((json(one)["error"] as? [String: Any])?["field"] as? String, "members")
-        let side = try hub.request("POST", "/api/mappings", #"{"id":"X","kind":"crypto","members":[{"venue":"binance","instrument":"A","side":"yes"},{"venue":"coinbase","instrument":"B"}]}"#)
+        let side = try hub.request(
+            "POST", "/api/mappings",
+            #"{"id":"X","kind":"crypto","members":[{"venue":"binance","instrument":"A","side":"yes"},{"venue":"coinbase","instrument":"B"}]}"#)
         XCTAssertEqual((json(side)["error"] as? [String: Any])?["field"] as? String, "members[0].side")
         XCTAssertEqual(try hub.request("POST", "/api/mappings", #"{"id":"X","kind":"futures","members":[]}"#).status, 400)
         XCTAssertEqual(try hub.request("POST", "/api/mappings", #"{"id":"X","kind":"crypto","members":[],"extra":1}"#).status, 400)
         // A new crypto mapping starts a composite quote at once.
-        let body = #"{"id":"ETH-X","kind":"crypto","description":"ether","members":[{"venue":"coinbase","instrument":"ETH/USD"},{"venue":"binance","instrument":"ETH/USDT"}]}"#
+        let body =
+            #"{"id":"ETH-X","kind":"crypto","description":"ether","members":[{"venue":"coinbase","instrument":"ETH/USD"},{"venue":"binance","instrument":"ETH/USDT"}]}"#
         XCTAssertEqual(try hub.request("POST", "/api/mappings", body).status, 201)
         XCTAssertEqual(try hub.request("POST", "/api/mappings", body).status, 409)
         let c = try TestClient.connect(hub.wsURL)
         c.send(#"{"id":1,"op":"subscribe","channel":"ticker.composite.ETH-X"}"#)
         let q = try XCTUnwrap(try c.waitFor(timeout: 5) { $0["ch"] as? String == "ticker.composite.ETH-X" && $0["data"] != nil }["data"] as? [String: Any])
         XCTAssertEqual(q["bidVenue"] as? String, "coinbase", "the only member with data")
-        XCTAssertEqual(try hub.request("PUT", "/api/mappings/ETH-X", #"{"id":"OTHER","kind":"crypto","members":[{"venue":"a","instrument":"x"},{"venue":"b","instrument":"y"}]}"#).status, 400, "id cannot change")
-        XCTAssertEqual(try hub.request("PUT", "/api/mappings/ETH-X", #"{"kind":"crypto","description":"changed","members":[{"venue":"coinbase","instrument":"ETH/USD"},{"venue":"binance","instrument":"ETH/USDT"}]}"#).status, 200)
+        XCTAssertEqual(
+            try hub.request(
+                "PUT", "/api/mappings/ETH-X", #"{"id":"OTHER","kind":"crypto","members":[{"venue":"a","instrument":"x"},{"venue":"b","instrument":"y"}]}"#
+            ).status, 400, "id cannot change")
+        XCTAssertEqual(
+            try hub.request(
+                "PUT", "/api/mappings/ETH-X",
+                #"{"kind":"crypto","description":"changed","members":[{"venue":"coinbase","instrument":"ETH/USD"},{"venue":"binance","instrument":"ETH/USDT"}]}"#
+            ).status, 200)
         XCTAssertEqual(json(try hub.request("GET", "/api/mappings/ETH-X"))["mapping"].flatMap { ($0 as? [String: Any])?["description"] as? String }, "changed")
         XCTAssertEqual(try hub.request("DELETE", "/api/mappings/ETH-X").status, 204)
         XCTAssertEqual(try hub.request("DELETE", "/api/mappings/ETH-X").status, 404)

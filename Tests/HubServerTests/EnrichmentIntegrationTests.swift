@@ -38,7 +38,8 @@ final class EnrichmentIntegrationTests: XCTestCase {
         let consensus = try XCTUnwrap(home["sharpConsensus"] as? Double)
         XCTAssertEqual(consensus, 0.46, accuracy: 0.01, "the simulator's fair probability")
         XCTAssertEqual(home["participant"] as? String, "Arsenal")
-        let quote = try XCTUnwrap(try c.waitFor { $0["ch"] as? String == "odds.orca.EPL-ARS-CHE/ML/home/pinnacle" && $0["data"] != nil }["data"] as? [String: Any])
+        let quote = try XCTUnwrap(
+            try c.waitFor { $0["ch"] as? String == "odds.orca.EPL-ARS-CHE/ML/home/pinnacle" && $0["data"] != nil }["data"] as? [String: Any])
         let overround = try XCTUnwrap(quote["overround"] as? Double)
         XCTAssertEqual(overround, 1.02, accuracy: 0.01, "Pinnacle's 2 % margin")
         XCTAssertEqual(try XCTUnwrap(quote["noVigProbability"] as? Double), (1 / (quote["oddsDecimal"] as! Double)) / overround, accuracy: 1e-9)
@@ -51,7 +52,9 @@ final class EnrichmentIntegrationTests: XCTestCase {
         XCTAssertTrue((opened["legs"] as? String ?? "").hasPrefix("home@bet365 3.0 stake"), "\(opened["legs"] ?? "")")
         // Back to 2.00: the opportunity closes and is retracted.
         sim.quote(event: "EPL-ARS-CHE", market: "ML", outcome: "home", bookmaker: "bet365", decimal: 2.0)
-        let closed = try XCTUnwrap(try c.waitFor { $0["ch"] as? String == "arb.sportsbook.EPL-ARS-CHE/ML" && ($0["data"] as? [String: Any])?["active"] as? Bool == false }["data"] as? [String: Any])
+        let closed = try XCTUnwrap(
+            try c.waitFor { $0["ch"] as? String == "arb.sportsbook.EPL-ARS-CHE/ML" && ($0["data"] as? [String: Any])?["active"] as? Bool == false }["data"]
+                as? [String: Any])
         XCTAssertEqual(closed["firstSeen"] as? Int, opened["firstSeen"] as? Int)
     }
 

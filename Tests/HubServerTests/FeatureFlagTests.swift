@@ -49,7 +49,8 @@ final class FeatureFlagTests: XCTestCase {
         XCTAssertEqual(list.status, 200)
         XCTAssertEqual((json(list)["features"] as? [[String: Any]])?.compactMap { $0["name"] as? String }, ["beta-features", "premium-data", "sharp-books-v2"])
 
-        let flag = #"{"name":"new-ui","description":"x","enabled":true,"strategies":[{"name":"flexibleRollout","parameters":{"rollout":"30","stickiness":"userId","groupId":"new-ui"},"constraints":[{"contextName":"roles","operator":"IN","values":["trader"]}]}],"variants":[{"name":"blue","weight":1},{"name":"green","weight":1}]}"#
+        let flag =
+            #"{"name":"new-ui","description":"x","enabled":true,"strategies":[{"name":"flexibleRollout","parameters":{"rollout":"30","stickiness":"userId","groupId":"new-ui"},"constraints":[{"contextName":"roles","operator":"IN","values":["trader"]}]}],"variants":[{"name":"blue","weight":1},{"name":"green","weight":1}]}"#
         XCTAssertEqual(try hub.request("POST", "/api/features", flag).status, 201)
         XCTAssertEqual(try hub.request("POST", "/api/features", flag).status, 409)
         XCTAssertEqual(try hub.request("GET", "/api/features/new-ui").status, 200)
@@ -57,9 +58,18 @@ final class FeatureFlagTests: XCTestCase {
             (#"{"name":"a/b","enabled":true}"#, "name"),
             (#"{"name":"x","enabled":true,"strategies":[{"name":"magic"}]}"#, "strategies[0].name"),
             (#"{"name":"x","enabled":true,"strategies":[{"name":"flexibleRollout","parameters":{"rollout":"150"}}]}"#, "strategies[0].parameters.rollout"),
-            (#"{"name":"x","enabled":true,"strategies":[{"name":"default","constraints":[{"contextName":"a","operator":"LIKE","values":[]}]}]}"#, "strategies[0].constraints[0].operator"),
-            (#"{"name":"x","enabled":true,"strategies":[{"name":"default","constraints":[{"contextName":"a","operator":"NUM_GT","value":"ten"}]}]}"#, "strategies[0].constraints[0].value"),
-            (#"{"name":"x","enabled":true,"strategies":[{"name":"default","constraints":[{"contextName":"a","operator":"REGEX","value":"(open"}]}]}"#, "strategies[0].constraints[0].value"),
+            (
+                #"{"name":"x","enabled":true,"strategies":[{"name":"default","constraints":[{"contextName":"a","operator":"LIKE","values":[]}]}]}"#,
+                "strategies[0].constraints[0].operator"
+            ),
+            (
+                #"{"name":"x","enabled":true,"strategies":[{"name":"default","constraints":[{"contextName":"a","operator":"NUM_GT","value":"ten"}]}]}"#,
+                "strategies[0].constraints[0].value"
+            ),
+            (
+                #"{"name":"x","enabled":true,"strategies":[{"name":"default","constraints":[{"contextName":"a","operator":"REGEX","value":"(open"}]}]}"#,
+                "strategies[0].constraints[0].value"
+            ),
             (#"{"name":"x","enabled":true,"dependencies":[{"feature":"x"}]}"#, "dependencies[0].feature"),
             (#"{"enabled":true}"#, "name"),
         ]
@@ -103,7 +113,9 @@ final class FeatureFlagTests: XCTestCase {
         XCTAssertEqual(try hub.request("GET", "/api/features", token: premium).status, 200, "premium holds features:read")
         XCTAssertEqual(try hub.request("PUT", "/api/features/new-ui", #"{"enabled":false}"#, token: premium).status, 403)
         let audit = try XCTUnwrap(json(try hub.request("GET", "/api/audit?limit=20"))["entries"] as? [[String: Any]])
-        XCTAssertEqual(audit.compactMap { $0["action"] as? String }.filter { $0.hasPrefix("feature.") }, ["feature.import", "feature.delete", "feature.create", "feature.seed"])
+        XCTAssertEqual(
+            audit.compactMap { $0["action"] as? String }.filter { $0.hasPrefix("feature.") },
+            ["feature.import", "feature.delete", "feature.create", "feature.seed"])
     }
 
     func testPremiumDataGatesPremiumPropertiesLive() throws {
@@ -152,7 +164,9 @@ final class FeatureFlagTests: XCTestCase {
         _ = try a.waitFor { $0["ch"] as? String == "arb.deribit.BTC-X" }
         _ = try b.waitFor { $0["ch"] as? String == "arb.deribit.BTC-X" }
 
-        try setFlag("beta-features", #"{"enabled":true,"strategies":[{"name":"flexibleRollout","parameters":{"rollout":"50","stickiness":"userId","groupId":"beta-features"}}]}"#)
+        try setFlag(
+            "beta-features",
+            #"{"enabled":true,"strategies":[{"name":"flexibleRollout","parameters":{"rollout":"50","stickiness":"userId","groupId":"beta-features"}}]}"#)
         let gone = try b.waitFor(timeout: 1, "unsubscribed") { $0["type"] as? String == "unsubscribed" }
         XCTAssertEqual(gone["channel"] as? String, "arb.*.*", "the whole pattern: no arb channel is left to it")
         XCTAssertEqual(gone["reason"] as? String, "feature 'beta-features' changed")

@@ -165,9 +165,11 @@ final class IdentityAPITests: XCTestCase {
     func testRolesCRUDWithValidationAndProtection() throws {
         let list = try hub.request("GET", "/api/roles")
         XCTAssertEqual(list.status, 200)
-        XCTAssertEqual((json(list)["roles"] as? [[String: Any]])?.compactMap { $0["id"] as? String }, ["admin", "analyst", "anonymous", "premium", "trader", "viewer"])
+        XCTAssertEqual(
+            (json(list)["roles"] as? [[String: Any]])?.compactMap { $0["id"] as? String }, ["admin", "analyst", "anonymous", "premium", "trader", "viewer"])
 
-        let body = #"{"id":"desk","description":"FX desk","grants":{"channels":[{"allow":"ticker.*.*"},{"deny":"ticker.deribit.*"}],"tiers":["public"],"scopes":["state:read"]}}"#
+        let body =
+            #"{"id":"desk","description":"FX desk","grants":{"channels":[{"allow":"ticker.*.*"},{"deny":"ticker.deribit.*"}],"tiers":["public"],"scopes":["state:read"]}}"#
         XCTAssertEqual(try hub.request("POST", "/api/roles", body).status, 201)
         XCTAssertEqual(try hub.request("POST", "/api/roles", body).status, 409)
         XCTAssertEqual(try hub.request("GET", "/api/roles/desk").status, 200)
@@ -206,7 +208,8 @@ final class IdentityAPITests: XCTestCase {
         XCTAssertGreaterThan(table.count, 20)
         for (method, path, access) in table {
             let concrete = path.replacingOccurrences(of: ":id", with: "1").replacingOccurrences(of: ":role", with: "viewer")
-                .replacingOccurrences(of: ":key", with: "k").replacingOccurrences(of: ":name", with: "bid").replacingOccurrences(of: "*channel", with: "ticker.deribit.X")
+                .replacingOccurrences(of: ":key", with: "k").replacingOccurrences(of: ":name", with: "bid").replacingOccurrences(
+                    of: "*channel", with: "ticker.deribit.X")
             let r = try hub.request(method, concrete, method == "GET" ? nil : "{}", token: nil)
             if access == "open" {
                 XCTAssertNotEqual(r.status, 401, "\(method) \(path)")
@@ -265,7 +268,11 @@ final class IdentityAPITests: XCTestCase {
 
 extension IdentityAPITests {
     func testLesserManagersCannotTouchMorePrivilegedUsersOrWidenRoles() throws {
-        XCTAssertEqual(try hub.request("POST", "/api/roles", #"{"id":"usermgr","grants":{"channels":[{"allow":"ticker.*.*"}],"tiers":["public"],"scopes":["users:read","users:write","roles:read","roles:write"]}}"#).status, 201)
+        XCTAssertEqual(
+            try hub.request(
+                "POST", "/api/roles",
+                #"{"id":"usermgr","grants":{"channels":[{"allow":"ticker.*.*"}],"tiers":["public"],"scopes":["users:read","users:write","roles:read","roles:write"]}}"#
+            ).status, 201)
         let mgrID = try createUser("mgr2", roles: ["usermgr"])
         let mgr = try hub.token(subject: "\(mgrID)")
         // The admin (user 1) is out of reach: password, keys, roles, state.
@@ -279,7 +286,10 @@ extension IdentityAPITests {
         let plainID = try createUser("plain")
         XCTAssertEqual(try hub.request("PUT", "/api/users/\(plainID)", #"{"displayName":"x"}"#, token: mgr).status, 200)
         // roles:write does not let it widen a role past its own rights.
-        let widen = try hub.request("PUT", "/api/roles/usermgr", #"{"grants":{"channels":[{"allow":"*.*.*"}],"tiers":["public","premium"],"scopes":["users:read","users:write","roles:read","roles:write"]}}"#, token: mgr)
+        let widen = try hub.request(
+            "PUT", "/api/roles/usermgr",
+            #"{"grants":{"channels":[{"allow":"*.*.*"}],"tiers":["public","premium"],"scopes":["users:read","users:write","roles:read","roles:write"]}}"#,
+            token: mgr)
         XCTAssertEqual(widen.status, 403)
         XCTAssertTrue((error(widen)["message"] as? String ?? "").contains("tier premium"), widen.text)
         // Nor touch a role that has more than it: narrowing or deleting the admin role.
@@ -298,7 +308,10 @@ extension IdentityAPITests {
 
     func testThePropertyCatalogueShowsWhatTheCallerMayReceive() throws {
         let viewer = try hub.token(subject: "\(try createUser("cat", roles: ["viewer"]))")
-        let names = ((try hub.request("GET", "/api/properties", token: viewer).json as? [String: Any])?["properties"] as? [[String: Any]])?.compactMap { $0["tier"] as? String } ?? []
+        let names =
+            ((try hub.request("GET", "/api/properties", token: viewer).json as? [String: Any])?["properties"] as? [[String: Any]])?.compactMap {
+                $0["tier"] as? String
+            } ?? []
         XCTAssertFalse(names.isEmpty)
         XCTAssertEqual(Set(names), ["public"])
         XCTAssertEqual(try hub.request("GET", "/api/properties/markIv", token: viewer).status, 404)

@@ -39,16 +39,18 @@ final class KalshiFeedIntegrationTests: XCTestCase {
         c.send(#"{"id":2,"op":"subscribe","channel":"book.kalshi.*"}"#)
         c.send(#"{"id":3,"op":"subscribe","channel":"trades.kalshi.*"}"#)
         c.send(#"{"id":4,"op":"subscribe","channel":"ticker.coinbase.BTC/USD"}"#)
-        let o = try XCTUnwrap(try c.waitFor { m in
-            let d = m["data"] as? [String: Any]
-            return m["ch"] as? String == "outcomes.kalshi.\(Self.fed)" && d?["yesBid"] != nil && d?["yesAsk"] != nil && d?["volume"] != nil
-        }["data"] as? [String: Any])
+        let o = try XCTUnwrap(
+            try c.waitFor { m in
+                let d = m["data"] as? [String: Any]
+                return m["ch"] as? String == "outcomes.kalshi.\(Self.fed)" && d?["yesBid"] != nil && d?["yesAsk"] != nil && d?["volume"] != nil
+            }["data"] as? [String: Any])
         let yesBid = try XCTUnwrap(o["yesBid"] as? Double), yesAsk = try XCTUnwrap(o["yesAsk"] as? Double)
         XCTAssertLessThan(yesBid, yesAsk)
         let book = try XCTUnwrap(try c.waitFor { ($0["ch"] as? String)?.hasPrefix("book.kalshi.") == true && $0["data"] != nil }["data"] as? [String: Any])
         let bids = try XCTUnwrap(book["bids"] as? [[Double]]), asks = try XCTUnwrap(book["asks"] as? [[Double]])
         if let b = bids.first, let a = asks.first { XCTAssertLessThan(b[0], a[0], "YES-centric book never crossed") }
-        let trade = try XCTUnwrap(try c.waitFor(timeout: 5) { ($0["ch"] as? String)?.hasPrefix("trades.kalshi.") == true && $0["data"] != nil }["data"] as? [String: Any])
+        let trade = try XCTUnwrap(
+            try c.waitFor(timeout: 5) { ($0["ch"] as? String)?.hasPrefix("trades.kalshi.") == true && $0["data"] != nil }["data"] as? [String: Any])
         XCTAssertNotNil(trade["amount"] as? Double)
         XCTAssertNotNil(trade["price"] as? Double)
 
@@ -71,10 +73,11 @@ final class KalshiFeedIntegrationTests: XCTestCase {
         try hub.waitUntilLive("kalshi")
         let c = try TestClient.connect(hub.wsURL)
         c.send(#"{"id":1,"op":"subscribe","channel":"outcomes.kalshi.\#(Self.fed)"}"#)
-        let o = try XCTUnwrap(try c.waitFor { m in
-            let d = m["data"] as? [String: Any]
-            return m["ch"] as? String == "outcomes.kalshi.\(Self.fed)" && d?["yesBid"] != nil && d?["openInterest"] != nil
-        }["data"] as? [String: Any])
+        let o = try XCTUnwrap(
+            try c.waitFor { m in
+                let d = m["data"] as? [String: Any]
+                return m["ch"] as? String == "outcomes.kalshi.\(Self.fed)" && d?["yesBid"] != nil && d?["openInterest"] != nil
+            }["data"] as? [String: Any])
         let yesBid = try XCTUnwrap(o["yesBid"] as? Double)
         XCTAssertTrue(yesBid > 0 && yesBid < 1, "cents became a probability: \(yesBid)")
         XCTAssertEqual(hub.sync { $0.sourceReport("kalshi")!.decodeErrors }, 0)

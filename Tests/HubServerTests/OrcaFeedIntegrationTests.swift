@@ -42,7 +42,8 @@ final class OrcaFeedIntegrationTests: XCTestCase {
         XCTAssertEqual(q["marketType"] as? String, "moneyline")
         XCTAssertEqual(q["event"] as? String, "EPL-ARS-CHE")
         XCTAssertNotNil(q["commenceTime"] as? Int)
-        let t = try XCTUnwrap(try c.waitFor { ($0["ch"] as? String)?.hasPrefix("odds.orca.NBA-LAL-BOS/TOT") == true && $0["data"] != nil }["data"] as? [String: Any])
+        let t = try XCTUnwrap(
+            try c.waitFor { ($0["ch"] as? String)?.hasPrefix("odds.orca.NBA-LAL-BOS/TOT") == true && $0["data"] != nil }["data"] as? [String: Any])
         XCTAssertEqual(t["line"] as? Double, 221.5)
         XCTAssertEqual(q["sport"] as? String, "soccer")
         XCTAssertEqual(q["league"] as? String, "EPL")

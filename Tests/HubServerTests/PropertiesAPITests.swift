@@ -38,7 +38,9 @@ final class PropertiesAPITests: XCTestCase {
         XCTAssertEqual(lineage["upstream"] as? [String], ["spread", "mid", "bid", "ask"])
         XCTAssertEqual(lineage["formulaVersion"] as? Int, 1)
         let bid = try XCTUnwrap(try request("GET", "/api/properties/bid").json as? [String: Any])
-        XCTAssertEqual((bid["lineage"] as? [String: Any])?["downstream"] as? [String], ["bidVenue", "edge", "legs", "microprice", "mid", "spread", "active", "firstSeen", "lastSeen", "spreadBps"])
+        XCTAssertEqual(
+            (bid["lineage"] as? [String: Any])?["downstream"] as? [String],
+            ["bidVenue", "edge", "legs", "microprice", "mid", "spread", "active", "firstSeen", "lastSeen", "spreadBps"])
         XCTAssertEqual((bid["property"] as? [String: Any])?["type"] as? String, "decimal")
 
         let missing = try request("GET", "/api/properties/nope")
@@ -60,7 +62,8 @@ final class PropertiesAPITests: XCTestCase {
     }
 
     func testCreateIsValidatedPersistedAndEffectiveWithoutRestart() throws {
-        let body = #"{"name":"fairValue","type":"decimal","unit":"USD","description":"A model price.","tier":"premium","derivedFrom":["mid"],"formula":"mid","formulaVersion":1,"rules":{"min":0}}"#
+        let body =
+            #"{"name":"fairValue","type":"decimal","unit":"USD","description":"A model price.","tier":"premium","derivedFrom":["mid"],"formula":"mid","formulaVersion":1,"rules":{"min":0}}"#
         let created = try request("POST", "/api/properties", body)
         XCTAssertEqual(created.status, 201, created.text)
         XCTAssertEqual(((created.json as? [String: Any])?["property"] as? [String: Any])?["name"] as? String, "fairValue")
@@ -73,7 +76,9 @@ final class PropertiesAPITests: XCTestCase {
         hub.stop()
         hub = try TestHub(dataDirectory: dataDir)
         XCTAssertEqual(try request("GET", "/api/properties/fairValue").status, 200)
-        let downstream = (try request("GET", "/api/properties/mid").json as? [String: Any]).flatMap { ($0["lineage"] as? [String: Any])?["downstream"] as? [String] }
+        let downstream = (try request("GET", "/api/properties/mid").json as? [String: Any]).flatMap {
+            ($0["lineage"] as? [String: Any])?["downstream"] as? [String]
+        }
         XCTAssertEqual(downstream, ["fairValue", "spreadBps"])
     }
 
@@ -87,7 +92,10 @@ final class PropertiesAPITests: XCTestCase {
             (#"{"name":"x","type":"decimal","description":"d","tier":"public","rules":{"min":"zero"}}"#, 400, "rules.min"),
             (#"{"name":"x","type":"decimal","description":"d","tier":"public","extra":1}"#, 400, "extra"),
             (#"{"name":"x y","type":"decimal","description":"d","tier":"public"}"#, 400, "name"),
-            (#"{"name":"x","type":"decimal","description":"d","tier":"public","derivedFrom":["ghost"],"formula":"g","formulaVersion":1}"#, 400, "derivedFrom[0]"),
+            (
+                #"{"name":"x","type":"decimal","description":"d","tier":"public","derivedFrom":["ghost"],"formula":"g","formulaVersion":1}"#, 400,
+                "derivedFrom[0]"
+            ),
             (#"{"name":"bid","type":"decimal","description":"d","tier":"public"}"#, 409, "name"),
         ]
         for (body, status, field) in cases {
@@ -100,7 +108,8 @@ final class PropertiesAPITests: XCTestCase {
 
     func testUpdateChangesRulesLiveAndRejectsBadChanges() throws {
         // Tighten bid to at most 10: a tick above it is quarantined from now on.
-        let put = try request("PUT", "/api/properties/bid", #"{"type":"decimal","description":"Best bid.","tier":"public","sources":["deribit"],"rules":{"min":0,"max":10}}"#)
+        let put = try request(
+            "PUT", "/api/properties/bid", #"{"type":"decimal","description":"Best bid.","tier":"public","sources":["deribit"],"rules":{"min":0,"max":10}}"#)
         XCTAssertEqual(put.status, 200, put.text)
         XCTAssertEqual((((put.json as? [String: Any])?["property"] as? [String: Any])?["rules"] as? [String: Any])?["max"] as? Double, 10)
         hub.inject([TickFactory.ticker("Q", bid: 50, ask: 60)])
@@ -113,8 +122,10 @@ final class PropertiesAPITests: XCTestCase {
         XCTAssertEqual(recent["instrument"] as? String, "Q")
 
         XCTAssertEqual(try request("PUT", "/api/properties/ghost", #"{"type":"decimal","description":"d","tier":"public"}"#).status, 404)
-        XCTAssertEqual(error(try request("PUT", "/api/properties/bid", #"{"name":"ask","type":"decimal","description":"d","tier":"public"}"#))["field"] as? String, "name")
-        let cycle = try request("PUT", "/api/properties/mid", #"{"type":"decimal","description":"d","tier":"public","derivedFrom":["spreadBps"],"formula":"x","formulaVersion":2}"#)
+        XCTAssertEqual(
+            error(try request("PUT", "/api/properties/bid", #"{"name":"ask","type":"decimal","description":"d","tier":"public"}"#))["field"] as? String, "name")
+        let cycle = try request(
+            "PUT", "/api/properties/mid", #"{"type":"decimal","description":"d","tier":"public","derivedFrom":["spreadBps"],"formula":"x","formulaVersion":2}"#)
         XCTAssertEqual(cycle.status, 400)
         XCTAssertEqual(error(cycle)["field"] as? String, "derivedFrom")
         XCTAssertEqual(try request("DELETE", "/api/properties/bid").status, 405)

@@ -14,11 +14,13 @@ final class PropertySeedLoaderTests: XCTestCase {
         XCTAssertEqual(transform.unregisteredMappings, [], "every Deribit field maps to a registered property")
         for name in ["mid", "spread", "spreadBps", "microprice"] { XCTAssertTrue(registry.definition(name)?.isDerived ?? false, name) }
         // Seed sources of the mission: exchanges (ccxt names), Deribit options, prediction markets, sportsbook.
-        for name in ["symbol", "price", "amount", "cost", "side", "fee", "bid", "ask", "last", "bidVolume", "askVolume", "baseVolume",
-                     "quoteVolume", "vwap", "strike", "expiry", "optionType", "delta", "gamma", "vega", "theta", "rho", "markIv", "bidIv",
-                     "askIv", "underlyingPrice", "markPrice", "openInterest", "question", "outcome", "size", "volume", "bestBid",
-                     "bestAsk", "yesBid", "yesAsk", "noBid", "noAsk", "lastPrice", "oddsDecimal", "oddsAmerican", "line",
-                     "bookmaker", "marketType", "event", "participant", "commenceTime"] {
+        for name in [
+            "symbol", "price", "amount", "cost", "side", "fee", "bid", "ask", "last", "bidVolume", "askVolume", "baseVolume",
+            "quoteVolume", "vwap", "strike", "expiry", "optionType", "delta", "gamma", "vega", "theta", "rho", "markIv", "bidIv",
+            "askIv", "underlyingPrice", "markPrice", "openInterest", "question", "outcome", "size", "volume", "bestBid",
+            "bestAsk", "yesBid", "yesAsk", "noBid", "noAsk", "lastPrice", "oddsDecimal", "oddsAmerican", "line",
+            "bookmaker", "marketType", "event", "participant", "commenceTime",
+        ] {
             XCTAssertNotNil(registry.definition(name), name)
         }
         XCTAssertEqual(registry.definition("delta")?.flag, "premium-data")
@@ -37,13 +39,16 @@ final class PropertySeedLoaderTests: XCTestCase {
     }
 
     func testMalformedFilesNameTheFileAndKey() {
-        XCTAssertEqual(errorFor("properties:\n  - name: p\n    type: decimal\n    description: d\n    tier: public\n    rules: {min: low}\n"),
-                       "props.yaml: properties[0].rules.min: expected a number")
+        XCTAssertEqual(
+            errorFor("properties:\n  - name: p\n    type: decimal\n    description: d\n    tier: public\n    rules: {min: low}\n"),
+            "props.yaml: properties[0].rules.min: expected a number")
         XCTAssertEqual(errorFor("properties:\n  - name: p\n    type: decimal\n    description: d\n"), "props.yaml: properties[0].tier: is required")
-        XCTAssertTrue(errorFor("properties:\n  - name: p\n    type: decimal\n    description: d\n    tier: public\n    colour: red\n")?
-            .hasPrefix("props.yaml: properties[0].colour: unknown key") ?? false)
-        XCTAssertEqual(errorFor("properties:\n  - name: p\n    type: enum\n    description: d\n    tier: public\n"),
-                       "props.yaml: properties[0].rules.values: an enum property lists its values")
+        XCTAssertTrue(
+            errorFor("properties:\n  - name: p\n    type: decimal\n    description: d\n    tier: public\n    colour: red\n")?
+                .hasPrefix("props.yaml: properties[0].colour: unknown key") ?? false)
+        XCTAssertEqual(
+            errorFor("properties:\n  - name: p\n    type: enum\n    description: d\n    tier: public\n"),
+            "props.yaml: properties[0].rules.values: an enum property lists its values")
         XCTAssertTrue(errorFor("props: []\n")?.hasPrefix("props.yaml: props: unknown key") ?? false)
         XCTAssertTrue(errorFor("properties: [unclosed\n")?.hasPrefix("props.yaml: not valid YAML") ?? false, errorFor("properties: [unclosed\n") ?? "")
     }

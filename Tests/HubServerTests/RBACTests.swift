@@ -90,7 +90,10 @@ final class RBACTests: XCTestCase {
             if role == "anonymous" {
                 XCTAssertNotNil(reply["result"], "anonymous may ask: the pattern overlaps ticker")
             }
-            let kinds = Set(((reply["result"] as? [String: Any])?["channels"] as? [[String: Any]] ?? []).compactMap { ($0["ch"] as? String)?.split(separator: ".").first.map(String.init) })
+            let kinds = Set(
+                ((reply["result"] as? [String: Any])?["channels"] as? [[String: Any]] ?? []).compactMap {
+                    ($0["ch"] as? String)?.split(separator: ".").first.map(String.init)
+                })
             XCTAssertTrue(kinds.isSubset(of: Set(allowed[role]!.map(\.rawValue))), "\(role) wildcard got \(kinds)")
         }
     }
@@ -205,7 +208,8 @@ final class RBACTests: XCTestCase {
         // Bad handshake tokens close the connection: 4001 invalid, 4004 expired.
         let forged = try TestClient.connect("ws://127.0.0.1:\(hub.port)/ws?access_token=\(hub.adminToken.dropLast(4))AAAA")
         XCTAssertEqual(try forged.waitClosed().code, 4001)
-        let expired = try TestClient.connect("ws://127.0.0.1:\(hub.port)/ws", headers: [("Authorization", "Bearer \(try hub.token(subject: "\(admin.id)", lifetime: -120))")])
+        let expired = try TestClient.connect(
+            "ws://127.0.0.1:\(hub.port)/ws", headers: [("Authorization", "Bearer \(try hub.token(subject: "\(admin.id)", lifetime: -120))")])
         XCTAssertEqual(try expired.waitClosed().code, 4004)
         // A long header (identity providers' tokens can be kilobytes) is read whole, never dropped
         // into an anonymous session.

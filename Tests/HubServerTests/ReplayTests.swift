@@ -1,12 +1,13 @@
-import Foundation
 import Fixtures
+import Foundation
 import HubCache
 import HubCore
-@testable import HubServer
-import Venues
-import SimdJSON
 import HubTesting
+import SimdJSON
+import Venues
 import XCTest
+
+@testable import HubServer
 
 /// Bulk import: the recorded Binance and Deribit sessions of Tests/Fixtures/captures/ pushed
 /// through the adapters and the pipeline — into a real redis-server, as an operator would.
@@ -86,12 +87,12 @@ final class ReplayTests: XCTestCase {
         // Garbage lines are skipped and counted; frames that do not decode are counted.
         let f = "\(data!)/junk.jsonl"
         try """
-            not a recording line
-            {"time":1.0,"venue":"orca","type":"in","frame":"{\\"type\\":\\"gossip\\"}"}
-            {"time":2.0,"venue":"kalshi","type":"in","frame":"ignored: another venue"}
-            {"time":"soon"}
+        not a recording line
+        {"time":1.0,"venue":"orca","type":"in","frame":"{\\"type\\":\\"gossip\\"}"}
+        {"time":2.0,"venue":"kalshi","type":"in","frame":"ignored: another venue"}
+        {"time":"soon"}
 
-            """.write(toFile: f, atomically: true, encoding: .utf8)
+        """.write(toFile: f, atomically: true, encoding: .utf8)
         let s = try replayer.replay(files: [f], venue: "orca")
         XCTAssertEqual(s.frames, 1)
         XCTAssertEqual(s.decodeErrors, 1)
@@ -110,7 +111,9 @@ final class ReplayTests: XCTestCase {
         XCTAssertEqual(try r.next().map { String(decoding: $0, as: UTF8.self) }, "last")
         XCTAssertNil(try r.next())
         // A recording line survives a round trip: quotes, newlines, control bytes, a tag.
-        let line = RecordedLine(time: 1795766400.123456, venue: "binance", kind: .http, url: "http://x/api?symbol=A", status: 200, tag: "depth:A:1", payload: Array("{\"a\":\"q\\\"\n\u{01}\"}".utf8))
+        let line = RecordedLine(
+            time: 1795766400.123456, venue: "binance", kind: .http, url: "http://x/api?symbol=A", status: 200, tag: "depth:A:1",
+            payload: Array("{\"a\":\"q\\\"\n\u{01}\"}".utf8))
         var bytes = line.encoded()
         XCTAssertEqual(bytes.last, UInt8(ascii: "\n"))
         bytes.removeLast()

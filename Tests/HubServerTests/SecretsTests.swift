@@ -1,13 +1,14 @@
 import Foundation
 import HubCache
 import HubCore
-@testable import HubServer
 import HubStore
 import HubTesting
 import Logging
 import Venues
 import WebSocketLoop
 import XCTest
+
+@testable import HubServer
 
 /// Credentials stay out of recordings, errors and descriptions; unexpected failures reach
 /// clients as `internal` with no detail; files that hold secrets are owner-only.
@@ -22,7 +23,8 @@ final class SecretsTests: XCTestCase {
         XCTAssertEqual(
             redact(#"{"result":{"access_token" : "a.b.c","refresh_token":"r","expires_in":900}}"#, ["access_token", "refresh_token"]),
             #"{"result":{"access_token" : "***","refresh_token":"***","expires_in":900}}"#)
-        XCTAssertEqual(redact(#"{"x":"client_secret","y":1}"#, ["client_secret"]), #"{"x":"client_secret","y":1}"#, "a value that names the field is not a field")
+        XCTAssertEqual(
+            redact(#"{"x":"client_secret","y":1}"#, ["client_secret"]), #"{"x":"client_secret","y":1}"#, "a value that names the field is not a field")
         XCTAssertEqual(redact("PING", ["client_secret"]), "PING")
     }
 
@@ -44,7 +46,9 @@ final class SecretsTests: XCTestCase {
             $0.feeds.venues.deribit.feed.clientID = "acct-7"
             $0.feeds.venues.deribit.feed.clientSecret = "very-secret-0123"
             $0.feeds.venues.deribit.feed.optionCurrencies = []
-        } beforeStart: { try $0.record(to: path) }
+        } beforeStart: {
+            try $0.record(to: path)
+        }
         try hub.waitUntilLive("deribit")
         hub.stop()
         let text = try String(contentsOfFile: path, encoding: .utf8)

@@ -26,10 +26,11 @@ final class SlowConsumerTests: XCTestCase {
             XCTAssertLessThan(seq, 64_000, "slow consumer never detected")
             if seq >= 64_000 { return }
             let first = seq + 1
-            hub.inject((0..<100).map { _ in
-                seq += 1
-                return TickFactory.trade("T", seq: seq, padding: 1000)
-            })
+            hub.inject(
+                (0..<100).map { _ in
+                    seq += 1
+                    return TickFactory.trade("T", seq: seq, padding: 1000)
+                })
             if !joined {
                 _ = try fast.nextJSON()  // channel joined
                 joined = true
@@ -68,10 +69,11 @@ final class SlowConsumerTests: XCTestCase {
         while hub.sync({ $0.hub.counters.conflations }) == 0 {
             XCTAssertLessThan(n, 400_000, "conflation never happened")
             if n >= 400_000 { return }
-            hub.inject((0..<500).map { _ in
-                n += 1
-                return TickFactory.ticker("C", bid: Double(n))
-            })
+            hub.inject(
+                (0..<500).map { _ in
+                    n += 1
+                    return TickFactory.ticker("C", bid: Double(n))
+                })
         }
         hub.inject([TickFactory.ticker("C", bid: 0.125)])
         c.resumeReading()

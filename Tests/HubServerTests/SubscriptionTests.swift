@@ -159,12 +159,18 @@ final class SubscriptionTests: XCTestCase {
         for client in [c, plain] { _ = try client.nextJSON() }
         // Random prices are incompressible enough for zlib's output to outgrow its buffer.
         var rng = SystemRandomNumberGenerator()
-        let books = (0..<600).map { _ in (0..<40).map { _ in PriceLevel(price: Double(Int.random(in: 0..<1_000_000_000, using: &rng)) / 1000, amount: Double(Int.random(in: 0..<1_000_000, using: &rng)) / 100) } }
-        hub.inject(books.enumerated().flatMap { i, levels in
-            var e = TickFactory.trade("Z", seq: UInt64(i + 1))
-            e.fields.append(RawField(DeribitField.bids.rawValue, .levels(levels)))
-            return [e, TickFactory.trade("Y", seq: UInt64(i + 1), padding: 100)]
-        })
+        let books = (0..<600).map { _ in
+            (0..<40).map { _ in
+                PriceLevel(
+                    price: Double(Int.random(in: 0..<1_000_000_000, using: &rng)) / 1000, amount: Double(Int.random(in: 0..<1_000_000, using: &rng)) / 100)
+            }
+        }
+        hub.inject(
+            books.enumerated().flatMap { i, levels in
+                var e = TickFactory.trade("Z", seq: UInt64(i + 1))
+                e.fields.append(RawField(DeribitField.bids.rawValue, .levels(levels)))
+                return [e, TickFactory.trade("Y", seq: UInt64(i + 1), padding: 100)]
+            })
         _ = try c.nextJSON()  // channel joined
         for (i, levels) in books.enumerated() {
             let m = try c.nextJSON()

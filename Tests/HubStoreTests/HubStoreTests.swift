@@ -14,8 +14,10 @@ final class HubStoreTests: XCTestCase {
 
     override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
 
-    private let bid = PropertyDefinition(name: "bid", type: .decimal, unit: "USD", description: "Best bid.", tier: .public, sources: ["deribit"], rules: ValidationRules(min: 0))
-    private let mid = PropertyDefinition(name: "mid", type: .decimal, description: "Mid.", tier: .public, derivedFrom: ["bid"], formula: "bid", formulaVersion: 2)
+    private let bid = PropertyDefinition(
+        name: "bid", type: .decimal, unit: "USD", description: "Best bid.", tier: .public, sources: ["deribit"], rules: ValidationRules(min: 0))
+    private let mid = PropertyDefinition(
+        name: "mid", type: .decimal, description: "Mid.", tier: .public, derivedFrom: ["bid"], formula: "bid", formulaVersion: 2)
 
     /// Password hashes and key digests live here: owner-only, side files included.
     func testTheStoreFileIsReadableByItsOwnerOnly() throws {
@@ -40,7 +42,8 @@ final class HubStoreTests: XCTestCase {
         try store.insertProperties([bid])
         XCTAssertEqual(try store.propertyCount(), 1)
 
-        try store.insertMapping(InstrumentMapping(id: "M", kind: .crypto, members: [.init(venue: "a", instrument: "x"), .init(venue: "b", instrument: "y")]), actor: "test")
+        try store.insertMapping(
+            InstrumentMapping(id: "M", kind: .crypto, members: [.init(venue: "a", instrument: "x"), .init(venue: "b", instrument: "y")]), actor: "test")
         XCTAssertEqual(try store.mappings().map(\.id), ["M"])
         XCTAssertEqual(try store.rollbackLast(), "v4-mappings")
         XCTAssertThrowsError(try store.mappingCount(), "the mapping table is gone")

@@ -10,7 +10,10 @@ public enum HTTPTestClient {
         public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    public enum Failure: Error { case connect(String), malformed(String) }
+    public enum Failure: Error {
+        case connect(String)
+        case malformed(String)
+    }
 
     public static func request(
         _ method: String, port: Int, path: String, headers: [String: String] = [:], body: Data? = nil, timeout: Double = 5

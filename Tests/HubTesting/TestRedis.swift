@@ -30,7 +30,8 @@ public final class TestRedis: @unchecked Sendable {
     }
 
     public enum Failure: Error, CustomStringConvertible {
-        case notInstalled, didNotStart(String)
+        case notInstalled
+        case didNotStart(String)
         public var description: String {
             switch self {
             case .notInstalled: return "redis-server is not installed (scripts/setup installs it)"

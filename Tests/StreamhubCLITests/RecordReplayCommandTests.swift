@@ -16,7 +16,9 @@ final class RecordReplayCommandTests: XCTestCase {
     var binary: URL {
         get throws {
             let url = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("streamhub")
-            guard FileManager.default.isExecutableFile(atPath: url.path) else { throw XCTSkip("\(url.path) not built (scripts/test builds every product first)") }
+            guard FileManager.default.isExecutableFile(atPath: url.path) else {
+                throw XCTSkip("\(url.path) not built (scripts/test builds every product first)")
+            }
             return url
         }
     }
@@ -40,24 +42,27 @@ final class RecordReplayCommandTests: XCTestCase {
     func config() throws -> String {
         let path = tmp.appendingPathComponent("c.yaml").path
         try """
-            auth:
-              jwtSecret: ${STREAMHUB_JWT_SECRET}
-              rolesFile: \(TestHub.rolesFile)
-            properties:
-              seedDirectory: \(TestHub.propertiesDirectory)
-            feeds:
-              binance:
-                enabled: true
-                simulate: true
-                symbols: [BTC/USDT, ETH/USDT]
-                simulatorStepMilliseconds: 20
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+        auth:
+          jwtSecret: ${STREAMHUB_JWT_SECRET}
+          rolesFile: \(TestHub.rolesFile)
+        properties:
+          seedDirectory: \(TestHub.propertiesDirectory)
+        feeds:
+          binance:
+            enabled: true
+            simulate: true
+            symbols: [BTC/USDT, ETH/USDT]
+            simulatorStepMilliseconds: 20
+        """.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
     func testRecordedBinanceSessionReplaysWithSnapshotsAndNoErrors() throws {
         let file = tmp.appendingPathComponent("binance.jsonl").path
-        let rec = try run(["record", "--config", try config(), "--data-dir", tmp.appendingPathComponent("d1").path, "--venue", "binance", "--seconds", "2", "--out", file, "--log-level", "error"])
+        let rec = try run([
+            "record", "--config", try config(), "--data-dir", tmp.appendingPathComponent("d1").path, "--venue", "binance", "--seconds", "2", "--out", file,
+            "--log-level", "error",
+        ])
         XCTAssertEqual(rec.code, 0, rec.err)
         XCTAssertTrue(rec.out.hasPrefix("recorded "), rec.out)
         let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
@@ -95,7 +100,9 @@ final class RecordReplayCommandTests: XCTestCase {
         // An existing recording is kept unless --force.
         let existing = tmp.appendingPathComponent("kept.jsonl").path
         try "keep me".write(toFile: existing, atomically: true, encoding: .utf8)
-        let kept = try run(["record", "--config", try config(), "--data-dir", tmp.path, "--venue", "binance", "--seconds", "1", "--out", existing, "--log-level", "error"])
+        let kept = try run([
+            "record", "--config", try config(), "--data-dir", tmp.path, "--venue", "binance", "--seconds", "1", "--out", existing, "--log-level", "error",
+        ])
         XCTAssertEqual(kept.code, 1)
         XCTAssertTrue(kept.err.contains("exists (--force replaces it)"), kept.err)
         XCTAssertEqual(try String(contentsOfFile: existing, encoding: .utf8), "keep me")

@@ -1,5 +1,5 @@
-import Foundation
 import Fixtures
+import Foundation
 import HubCore
 import Venues
 import XCTest

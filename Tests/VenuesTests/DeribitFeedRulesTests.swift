@@ -35,7 +35,8 @@ final class DeribitFeedRulesTests: XCTestCase {
         XCTAssertTrue(out[0].contains(#""method":"public/set_heartbeat","params":{"interval":10}"#))
         XCTAssertTrue(out[1].contains(#""params":{"channels":["ticker.BTC-PERPETUAL.100ms","book.BTC-PERPETUAL.100ms","trades.BTC-PERPETUAL.100ms"]}"#))
         XCTAssertEqual(f.status.state, .connecting)
-        _ = receive(f, #"{"jsonrpc":"2.0","id":\#(id(out[1])),"result":["ticker.BTC-PERPETUAL.100ms","book.BTC-PERPETUAL.100ms","trades.BTC-PERPETUAL.100ms"]}"#)
+        _ = receive(
+            f, #"{"jsonrpc":"2.0","id":\#(id(out[1])),"result":["ticker.BTC-PERPETUAL.100ms","book.BTC-PERPETUAL.100ms","trades.BTC-PERPETUAL.100ms"]}"#)
         XCTAssertEqual(f.status.state, .live)
         XCTAssertEqual(f.subscribedChannels.count, 3)
     }
@@ -63,19 +64,29 @@ final class DeribitFeedRulesTests: XCTestCase {
         let f = feed()
         let sub = sent(f.connected(now: 0))[1]
         _ = receive(f, #"{"jsonrpc":"2.0","id":\#(id(sub)),"result":["book.BTC-PERPETUAL.100ms"]}"#)
-        let snap = receive(f, #"{"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.BTC-PERPETUAL.100ms","data":{"type":"snapshot","timestamp":1,"instrument_name":"BTC-PERPETUAL","change_id":100,"bids":[["new",99,1],["new",98,2]],"asks":[["new",101,3]]}}}"#)
+        let snap = receive(
+            f,
+            #"{"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.BTC-PERPETUAL.100ms","data":{"type":"snapshot","timestamp":1,"instrument_name":"BTC-PERPETUAL","change_id":100,"bids":[["new",99,1],["new",98,2]],"asks":[["new",101,3]]}}}"#
+        )
         XCTAssertEqual(snap.events.count, 1)
         XCTAssertEqual(snap.events[0].stream, .book)
         XCTAssertEqual(snap.events[0].sequence, 100)
-        XCTAssertEqual(snap.events[0].fields.first { $0.key == DeribitField.bids.rawValue }?.value,
-                       .levels([PriceLevel(price: 99, amount: 1), PriceLevel(price: 98, amount: 2)]))
+        XCTAssertEqual(
+            snap.events[0].fields.first { $0.key == DeribitField.bids.rawValue }?.value,
+            .levels([PriceLevel(price: 99, amount: 1), PriceLevel(price: 98, amount: 2)]))
         XCTAssertEqual(snap.events[0].fields.first { $0.key == DeribitField.bestAskPrice.rawValue }?.value, .number(101))
 
-        let chained = receive(f, #"{"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.BTC-PERPETUAL.100ms","data":{"type":"change","timestamp":2,"prev_change_id":100,"instrument_name":"BTC-PERPETUAL","change_id":107,"bids":[["delete",99,0]],"asks":[["change",101,5]]}}}"#)
+        let chained = receive(
+            f,
+            #"{"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.BTC-PERPETUAL.100ms","data":{"type":"change","timestamp":2,"prev_change_id":100,"instrument_name":"BTC-PERPETUAL","change_id":107,"bids":[["delete",99,0]],"asks":[["change",101,5]]}}}"#
+        )
         XCTAssertTrue(chained.actions.isEmpty)
         XCTAssertEqual(chained.events[0].fields.first { $0.key == DeribitField.bestBidPrice.rawValue }?.value, .number(98))
 
-        let gap = receive(f, #"{"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.BTC-PERPETUAL.100ms","data":{"type":"change","timestamp":3,"prev_change_id":110,"instrument_name":"BTC-PERPETUAL","change_id":120,"bids":[],"asks":[]}}}"#)
+        let gap = receive(
+            f,
+            #"{"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.BTC-PERPETUAL.100ms","data":{"type":"change","timestamp":3,"prev_change_id":110,"instrument_name":"BTC-PERPETUAL","change_id":120,"bids":[],"asks":[]}}}"#
+        )
         XCTAssertTrue(gap.events.isEmpty, "nothing is published from a broken book")
         let requests = sent(gap.actions)
         XCTAssertEqual(requests.count, 2)
@@ -86,8 +97,15 @@ final class DeribitFeedRulesTests: XCTestCase {
         XCTAssertEqual(f.resyncing, ["BTC-PERPETUAL"])
 
         // Changes before the new snapshot are ignored; the snapshot rebuilds the book.
-        XCTAssertTrue(receive(f, #"{"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.BTC-PERPETUAL.100ms","data":{"type":"change","timestamp":4,"prev_change_id":120,"instrument_name":"BTC-PERPETUAL","change_id":121,"bids":[],"asks":[]}}}"#).events.isEmpty)
-        let resync = receive(f, #"{"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.BTC-PERPETUAL.100ms","data":{"type":"snapshot","timestamp":5,"instrument_name":"BTC-PERPETUAL","change_id":130,"bids":[["new",97,1]],"asks":[["new",102,1]]}}}"#)
+        XCTAssertTrue(
+            receive(
+                f,
+                #"{"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.BTC-PERPETUAL.100ms","data":{"type":"change","timestamp":4,"prev_change_id":120,"instrument_name":"BTC-PERPETUAL","change_id":121,"bids":[],"asks":[]}}}"#
+            ).events.isEmpty)
+        let resync = receive(
+            f,
+            #"{"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.BTC-PERPETUAL.100ms","data":{"type":"snapshot","timestamp":5,"instrument_name":"BTC-PERPETUAL","change_id":130,"bids":[["new",97,1]],"asks":[["new",102,1]]}}}"#
+        )
         XCTAssertEqual(resync.events.count, 1)
         XCTAssertEqual(resync.events[0].fields.first { $0.key == DeribitField.bids.rawValue }?.value, .levels([PriceLevel(price: 97, amount: 1)]))
         XCTAssertEqual(f.status.state, .live)
@@ -124,8 +142,10 @@ final class DeribitFeedRulesTests: XCTestCase {
         func opt(_ name: String, _ strike: Double, _ exp: Int, _ type: String) -> String {
             #"{"tick_size":0.0005,"strike":\#(strike),"option_type":"\#(type)","kind":"option","is_active":true,"instrument_name":"\#(name)","expiration_timestamp":\#(exp)}"#
         }
-        let result = [opt("BTC-A-1-C", 1, 100, "call"), opt("BTC-A-2-C", 2, 100, "call"), opt("BTC-A-2-P", 2, 100, "put"),
-                      opt("BTC-A-3-C", 3, 100, "call"), opt("BTC-B-2-C", 2, 200, "call")].joined(separator: ",")
+        let result = [
+            opt("BTC-A-1-C", 1, 100, "call"), opt("BTC-A-2-C", 2, 100, "call"), opt("BTC-A-2-P", 2, 100, "put"),
+            opt("BTC-A-3-C", 3, 100, "call"), opt("BTC-B-2-C", 2, 200, "call"),
+        ].joined(separator: ",")
         let r = receive(f, #"{"jsonrpc":"2.0","id":\#(id(out[1])),"result":[\#(result)]}"#)
         let subscribe = sent(r.actions)
         XCTAssertEqual(subscribe.count, 1)

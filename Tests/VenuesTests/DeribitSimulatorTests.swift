@@ -1,5 +1,4 @@
 import HubTesting
-
 import Venues
 import XCTest
 
@@ -24,8 +23,11 @@ final class DeribitSimulatorTests: XCTestCase {
 
     func testSubscribeAcknowledgesValidChannelsThenSendsSnapshotAndNotifications() throws {
         let c = try TestClient.connect(sim.url)
-        let r = try call(c, 1, "public/subscribe", #"{"channels":["book.BTC-PERPETUAL.100ms","ticker.ETH-PERPETUAL.100ms","ticker.NOPE.100ms","book.BTC-PERPETUAL.raw"]}"#)
-        XCTAssertEqual(r["result"] as? [String], ["book.BTC-PERPETUAL.100ms", "ticker.ETH-PERPETUAL.100ms"], "unknown instruments and unauthorised raw channels are left out")
+        let r = try call(
+            c, 1, "public/subscribe", #"{"channels":["book.BTC-PERPETUAL.100ms","ticker.ETH-PERPETUAL.100ms","ticker.NOPE.100ms","book.BTC-PERPETUAL.raw"]}"#)
+        XCTAssertEqual(
+            r["result"] as? [String], ["book.BTC-PERPETUAL.100ms", "ticker.ETH-PERPETUAL.100ms"],
+            "unknown instruments and unauthorised raw channels are left out")
         XCTAssertNotNil(r["usIn"] as? Int)
         XCTAssertEqual(r["testnet"] as? Bool, false)
         let first = try c.waitFor { ($0["params"] as? [String: Any])?["channel"] as? String == "book.BTC-PERPETUAL.100ms" }
@@ -48,8 +50,12 @@ final class DeribitSimulatorTests: XCTestCase {
         XCTAssertEqual((try call(c, 3, "public/set_heartbeat", #"{"interval":0}"#)["error"] as? [String: Any])?["code"] as? Int, 11050)
         XCTAssertEqual(try call(c, 4, "public/set_heartbeat", #"{"interval":1}"#)["result"] as? String, "ok")
         XCTAssertEqual((try call(c, 5, "public/test")["result"] as? [String: Any])?["version"] as? String, "1.2.26")
-        XCTAssertEqual((try call(c, 6, "public/auth", #"{"grant_type":"client_credentials","client_id":"x","client_secret":"y"}"#)["error"] as? [String: Any])?["code"] as? Int, 13004)
-        XCTAssertNotNil((try call(c, 7, "public/auth", #"{"grant_type":"client_credentials","client_id":"sim-client","client_secret":"sim-secret"}"#)["result"] as? [String: Any])?["access_token"])
+        XCTAssertEqual(
+            (try call(c, 6, "public/auth", #"{"grant_type":"client_credentials","client_id":"x","client_secret":"y"}"#)["error"] as? [String: Any])?["code"]
+                as? Int, 13004)
+        XCTAssertNotNil(
+            (try call(c, 7, "public/auth", #"{"grant_type":"client_credentials","client_id":"sim-client","client_secret":"sim-secret"}"#)["result"]
+                as? [String: Any])?["access_token"])
         XCTAssertEqual(try call(c, 8, "public/subscribe", #"{"channels":["book.BTC-PERPETUAL.raw"]}"#)["result"] as? [String], ["book.BTC-PERPETUAL.raw"])
         let instruments = try XCTUnwrap(try call(c, 9, "public/get_instruments", #"{"currency":"BTC","kind":"option"}"#)["result"] as? [[String: Any]])
         XCTAssertEqual(instruments.count, 6)

@@ -43,7 +43,7 @@ final class MarketModelTests: XCTestCase {
         XCTAssertEqual(o?.kind, .option)
         XCTAssertEqual(o?.strike, 2800)
         XCTAssertEqual(o?.optionType, "call")
-        XCTAssertEqual(o?.expiry, 1627632000000)
+        XCTAssertEqual(o?.expiry, 1_627_632_000_000)
         XCTAssertEqual(DeribitInstrument(name: "XRP_USDC-30JUN23-0d625-C")?.strike, 0.625)
         XCTAssertEqual(DeribitInstrument(name: "BTC-25MAR22")?.kind, .future)
         XCTAssertEqual(DeribitInstrument(name: "BTC_USDC")?.kind, .spot)
@@ -95,7 +95,8 @@ final class MarketModelTests: XCTestCase {
                 try apply(DeribitFrames.bookData(change: change), "book.BTC-PERPETUAL.100ms")
             }
             for name in s.tickers {
-                let frame = DeribitFrames.notification(channel: "ticker.\(name).100ms", data: DeribitFrames.tickerData(market.instruments[name]!, market: market))
+                let frame = DeribitFrames.notification(
+                    channel: "ticker.\(name).100ms", data: DeribitFrames.tickerData(market.instruments[name]!, market: market))
                 try frame.withUnsafeBytes { try codec.decode($0, receiveTime: 0) { if case .event = $0 { tickers += 1 } } }
             }
             for (name, list) in s.trades {

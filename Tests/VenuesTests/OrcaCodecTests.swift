@@ -1,7 +1,8 @@
 import Foundation
 import HubCore
-@testable import Venues
 import XCTest
+
+@testable import Venues
 
 /// ORCA `orca.v1`: every server message of docs/feeds/orca.md decodes (the page is read, so the
 /// protocol definition and the decoder cannot drift apart), and the adapter's rules: snapshot,
@@ -21,7 +22,11 @@ final class OrcaCodecTests: XCTestCase {
         var out: [String] = []
         for block in text.components(separatedBy: "```json\n").dropFirst() {
             let body = block.components(separatedBy: "\n```")[0]
-            if (try? JSONSerialization.jsonObject(with: Data(body.utf8))) != nil { out.append(body) } else { out += body.split(separator: "\n").map(String.init) }
+            if (try? JSONSerialization.jsonObject(with: Data(body.utf8))) != nil {
+                out.append(body)
+            } else {
+                out += body.split(separator: "\n").map(String.init)
+            }
         }
         return out
     }
@@ -44,7 +49,11 @@ final class OrcaCodecTests: XCTestCase {
         XCTAssertEqual(e.markets[0].outcomes[0].prices[0], OrcaPrice(bookmaker: "pinnacle", decimal: 2.1, american: 110, updatedAt: 1_795_766_399_000))
         XCTAssertEqual(e.markets[1].outcomes[0].prices[0].american, -108)
         guard case .delta("soccer", 1201, let changes) = decoded[3] else { return XCTFail("delta") }
-        XCTAssertEqual(changes[0], .price(eventId: "EPL-20261128-ARS-CHE", marketId: "ML", outcomeId: "home", OrcaPrice(bookmaker: "pinnacle", decimal: 2.08, american: 108, updatedAt: 1_795_766_400_490)))
+        XCTAssertEqual(
+            changes[0],
+            .price(
+                eventId: "EPL-20261128-ARS-CHE", marketId: "ML", outcomeId: "home",
+                OrcaPrice(bookmaker: "pinnacle", decimal: 2.08, american: 108, updatedAt: 1_795_766_400_490)))
         guard case .delta("soccer", 1202, let moves) = decoded[4] else { return XCTFail("line move") }
         guard case .market("EPL-20261128-ARS-CHE", let m) = moves[0] else { return XCTFail("market") }
         XCTAssertEqual(m.line, 3.0)
@@ -72,14 +81,20 @@ final class OrcaCodecTests: XCTestCase {
     }
 
     func testUnknownChangeKindsAndFractionalTimesDecode() throws {
-        XCTAssertEqual(try decode(#"{"type":"delta","stream":"soccer","seq":2,"changes":[{"kind":"teleport"}]}"#), .delta(stream: "soccer", seq: 2, changes: [.unknown(kind: "teleport")]))
-        guard case .snapshot(_, _, let events) = try decode(#"{"type":"snapshot","stream":"s","seq":1,"events":[{"eventId":"E","commenceTime":"2026-11-28T15:00:00.000Z","status":"live"}]}"#) else { return XCTFail("snapshot") }
+        XCTAssertEqual(
+            try decode(#"{"type":"delta","stream":"soccer","seq":2,"changes":[{"kind":"teleport"}]}"#),
+            .delta(stream: "soccer", seq: 2, changes: [.unknown(kind: "teleport")]))
+        guard
+            case .snapshot(_, _, let events) = try decode(
+                #"{"type":"snapshot","stream":"s","seq":1,"events":[{"eventId":"E","commenceTime":"2026-11-28T15:00:00.000Z","status":"live"}]}"#)
+        else { return XCTFail("snapshot") }
         XCTAssertEqual(events.first?.commenceTime, 1_795_878_000_000)
     }
 
     // MARK: Adapter rules
 
-    static let event = #"{"eventId":"E1","sport":"soccer","league":"EPL","participants":["A","B"],"commenceTime":"2026-11-28T15:00:00Z","status":"prematch","markets":[{"marketId":"ML","marketType":"moneyline","outcomes":[{"outcomeId":"home","name":"A","participant":"A","prices":[{"bookmaker":"pinnacle","decimal":"2.1000","american":110,"updatedAt":1000,"suspended":false},{"bookmaker":"bet365","decimal":"2.0500","american":105,"updatedAt":1000,"suspended":false}]},{"outcomeId":"away","name":"B","participant":"B","prices":[{"bookmaker":"pinnacle","decimal":"1.8000","american":-125,"updatedAt":1000,"suspended":false}]}]},{"marketId":"TOT-2.5","marketType":"total","line":"2.5","outcomes":[{"outcomeId":"over","name":"Over 2.5","prices":[{"bookmaker":"pinnacle","decimal":"1.9000","american":-111,"updatedAt":1000,"suspended":false}]}]}]}"#
+    static let event =
+        #"{"eventId":"E1","sport":"soccer","league":"EPL","participants":["A","B"],"commenceTime":"2026-11-28T15:00:00Z","status":"prematch","markets":[{"marketId":"ML","marketType":"moneyline","outcomes":[{"outcomeId":"home","name":"A","participant":"A","prices":[{"bookmaker":"pinnacle","decimal":"2.1000","american":110,"updatedAt":1000,"suspended":false},{"bookmaker":"bet365","decimal":"2.0500","american":105,"updatedAt":1000,"suspended":false}]},{"outcomeId":"away","name":"B","participant":"B","prices":[{"bookmaker":"pinnacle","decimal":"1.8000","american":-125,"updatedAt":1000,"suspended":false}]}]},{"marketId":"TOT-2.5","marketType":"total","line":"2.5","outcomes":[{"outcomeId":"over","name":"Over 2.5","prices":[{"bookmaker":"pinnacle","decimal":"1.9000","american":-111,"updatedAt":1000,"suspended":false}]}]}]}"#
 
     func feed(_ frames: [String], into adapter: OrcaFeed, now: UInt64 = 1) -> (events: [RawEvent], actions: [FeedAction]) {
         var events: [RawEvent] = [], actions: [FeedAction] = []
@@ -101,10 +116,15 @@ final class OrcaCodecTests: XCTestCase {
         config.streams = ["soccer"]
         let adapter = OrcaFeed(config: config)
         XCTAssertEqual(adapter.connected(now: 1), [])
-        var out = feed([#"{"type":"hello","protocol":"orca.v1","serverTime":1,"heartbeatMs":1000,"retention":100,"streams":["soccer","basketball"]}"#], into: adapter)
+        var out = feed(
+            [#"{"type":"hello","protocol":"orca.v1","serverTime":1,"heartbeatMs":1000,"retention":100,"streams":["soccer","basketball"]}"#], into: adapter)
         XCTAssertEqual(out.actions, [.send(#"{"op":"subscribe","id":1,"stream":"soccer"}"#)])
         XCTAssertEqual(adapter.status.state, .connecting)
-        out = feed([#"{"type":"subscribed","id":1,"stream":"soccer","seq":10,"resumed":false}"#, #"{"type":"snapshot","stream":"soccer","seq":10,"ts":1,"events":[\#(Self.event)]}"#], into: adapter)
+        out = feed(
+            [
+                #"{"type":"subscribed","id":1,"stream":"soccer","seq":10,"resumed":false}"#,
+                #"{"type":"snapshot","stream":"soccer","seq":10,"ts":1,"events":[\#(Self.event)]}"#,
+            ], into: adapter)
         XCTAssertEqual(adapter.status.state, .live)
         // One channel per (event, market, outcome, bookmaker), each quote whole.
         XCTAssertEqual(Set(out.events.map(\.instrument)), ["E1/ML/home/pinnacle", "E1/ML/home/bet365", "E1/ML/away/pinnacle", "E1/TOT-2.5/over/pinnacle"])
@@ -128,7 +148,9 @@ final class OrcaCodecTests: XCTestCase {
         XCTAssertTrue(out.events.isEmpty)
         XCTAssertEqual(adapter.status.gaps, 1)
         XCTAssertEqual(adapter.status.state, .degraded)
-        out = feed([#"{"type":"subscribed","id":2,"stream":"soccer","seq":14,"resumed":true}"#, price(12, "2.2500"), price(13, "2.3000"), price(14, "2.4000")], into: adapter)
+        out = feed(
+            [#"{"type":"subscribed","id":2,"stream":"soccer","seq":14,"resumed":true}"#, price(12, "2.2500"), price(13, "2.3000"), price(14, "2.4000")],
+            into: adapter)
         // The held quotes are published again on resuming (downstream may have set them aside), then the replay.
         XCTAssertEqual(out.events.count, 4 + 3)
         XCTAssertEqual(out.events.suffix(3).compactMap { field($0, .oddsDecimal) }, [.number(2.25), .number(2.3), .number(2.4)])
@@ -156,15 +178,27 @@ final class OrcaCodecTests: XCTestCase {
         config.streams = ["soccer"]
         let adapter = OrcaFeed(config: config)
         _ = adapter.connected(now: 1)
-        _ = feed([#"{"type":"hello","protocol":"orca.v1","serverTime":1,"heartbeatMs":1000,"streams":[]}"#, #"{"type":"subscribed","id":1,"stream":"soccer","seq":1,"resumed":false}"#, #"{"type":"snapshot","stream":"soccer","seq":1,"ts":1,"events":[\#(Self.event)]}"#], into: adapter)
-        var out = feed([#"{"type":"delta","stream":"soccer","seq":2,"ts":1,"changes":[{"kind":"priceRemoved","eventId":"E1","marketId":"ML","outcomeId":"home","bookmaker":"bet365"}]}"#], into: adapter)
+        _ = feed(
+            [
+                #"{"type":"hello","protocol":"orca.v1","serverTime":1,"heartbeatMs":1000,"streams":[]}"#,
+                #"{"type":"subscribed","id":1,"stream":"soccer","seq":1,"resumed":false}"#,
+                #"{"type":"snapshot","stream":"soccer","seq":1,"ts":1,"events":[\#(Self.event)]}"#,
+            ], into: adapter)
+        var out = feed(
+            [
+                #"{"type":"delta","stream":"soccer","seq":2,"ts":1,"changes":[{"kind":"priceRemoved","eventId":"E1","marketId":"ML","outcomeId":"home","bookmaker":"bet365"}]}"#
+            ], into: adapter)
         XCTAssertEqual(out.events.map(\.instrument), ["E1/ML/home/bet365"])
         XCTAssertEqual(field(out.events.first, .suspended), .bool(true))
-        out = feed([#"{"type":"delta","stream":"soccer","seq":3,"ts":1,"changes":[{"kind":"eventStatus","eventId":"E1","status":"suspended"}]}"#], into: adapter)
+        out = feed(
+            [#"{"type":"delta","stream":"soccer","seq":3,"ts":1,"changes":[{"kind":"eventStatus","eventId":"E1","status":"suspended"}]}"#], into: adapter)
         XCTAssertEqual(out.events.count, 3)
         XCTAssertTrue(out.events.allSatisfy { field($0, .suspended) == .bool(true) && field($0, .eventStatus) == .string("suspended") })
         // A line move: the new market's quotes, then the old market's last quotes, suspended.
-        out = feed([#"{"type":"delta","stream":"soccer","seq":4,"ts":1,"changes":[{"kind":"eventStatus","eventId":"E1","status":"live"},{"kind":"market","eventId":"E1","market":{"marketId":"TOT-3.0","marketType":"total","line":"3.0","outcomes":[{"outcomeId":"over","name":"Over 3.0","prices":[{"bookmaker":"pinnacle","decimal":"2.4","american":140,"updatedAt":5,"suspended":false}]}]}},{"kind":"marketRemoved","eventId":"E1","marketId":"TOT-2.5"}]}"#], into: adapter)
+        out = feed(
+            [
+                #"{"type":"delta","stream":"soccer","seq":4,"ts":1,"changes":[{"kind":"eventStatus","eventId":"E1","status":"live"},{"kind":"market","eventId":"E1","market":{"marketId":"TOT-3.0","marketType":"total","line":"3.0","outcomes":[{"outcomeId":"over","name":"Over 3.0","prices":[{"bookmaker":"pinnacle","decimal":"2.4","american":140,"updatedAt":5,"suspended":false}]}]}},{"kind":"marketRemoved","eventId":"E1","marketId":"TOT-2.5"}]}"#
+            ], into: adapter)
         XCTAssertEqual(out.events.suffix(2).map(\.instrument), ["E1/TOT-3.0/over/pinnacle", "E1/TOT-2.5/over/pinnacle"])
         XCTAssertEqual(out.events.suffix(2).map { field($0, .suspended) }, [.bool(false), .bool(true)])
         // A change naming an unknown event: our state differs — counted, and a fresh snapshot asked for.
@@ -172,7 +206,9 @@ final class OrcaCodecTests: XCTestCase {
         XCTAssertEqual(out.actions, [.send(#"{"op":"subscribe","id":2,"stream":"soccer"}"#)])
         XCTAssertEqual(adapter.status.gaps, 1)
         // The new snapshot lacks E1: its quotes are published suspended.
-        out = feed([#"{"type":"subscribed","id":2,"stream":"soccer","seq":9,"resumed":false}"#, #"{"type":"snapshot","stream":"soccer","seq":9,"ts":1,"events":[]}"#], into: adapter)
+        out = feed(
+            [#"{"type":"subscribed","id":2,"stream":"soccer","seq":9,"resumed":false}"#, #"{"type":"snapshot","stream":"soccer","seq":9,"ts":1,"events":[]}"#],
+            into: adapter)
         XCTAssertEqual(Set(out.events.map(\.instrument)), ["E1/ML/home/pinnacle", "E1/ML/away/pinnacle", "E1/TOT-3.0/over/pinnacle"])
         XCTAssertTrue(out.events.allSatisfy { field($0, .suspended) == .bool(true) })
         XCTAssertEqual(adapter.status.resyncs, 1)
@@ -191,9 +227,17 @@ final class OrcaCodecTests: XCTestCase {
         config.streams = ["soccer"]
         let adapter = OrcaFeed(config: config)
         _ = adapter.connected(now: 1)
-        _ = feed([#"{"type":"hello","protocol":"orca.v1","serverTime":1,"heartbeatMs":1000,"streams":["soccer"]}"#, #"{"type":"subscribed","id":1,"stream":"soccer","seq":1,"resumed":false}"#, #"{"type":"snapshot","stream":"soccer","seq":1,"ts":1,"events":[\#(Self.event)]}"#], into: adapter)
+        _ = feed(
+            [
+                #"{"type":"hello","protocol":"orca.v1","serverTime":1,"heartbeatMs":1000,"streams":["soccer"]}"#,
+                #"{"type":"subscribed","id":1,"stream":"soccer","seq":1,"resumed":false}"#,
+                #"{"type":"snapshot","stream":"soccer","seq":1,"ts":1,"events":[\#(Self.event)]}"#,
+            ], into: adapter)
         // The market replaced by one without bet365: bet365's quote is published suspended.
-        var out = feed([#"{"type":"delta","stream":"soccer","seq":2,"ts":1,"changes":[{"kind":"market","eventId":"E1","market":{"marketId":"ML","marketType":"moneyline","outcomes":[{"outcomeId":"home","name":"A","prices":[{"bookmaker":"pinnacle","decimal":"2.2","american":120,"updatedAt":3}]},{"outcomeId":"away","name":"B","prices":[{"bookmaker":"pinnacle","decimal":"1.7","american":-143,"updatedAt":3}]}]}}]}"#], into: adapter)
+        var out = feed(
+            [
+                #"{"type":"delta","stream":"soccer","seq":2,"ts":1,"changes":[{"kind":"market","eventId":"E1","market":{"marketId":"ML","marketType":"moneyline","outcomes":[{"outcomeId":"home","name":"A","prices":[{"bookmaker":"pinnacle","decimal":"2.2","american":120,"updatedAt":3}]},{"outcomeId":"away","name":"B","prices":[{"bookmaker":"pinnacle","decimal":"1.7","american":-143,"updatedAt":3}]}]}}]}"#
+            ], into: adapter)
         XCTAssertEqual(out.events.last?.instrument, "E1/ML/home/bet365")
         XCTAssertEqual(field(out.events.last, .suspended), .bool(true))
         // A delta that cannot be decoded (seq 3 lost) → resume from 2; the replay loses it again → snapshot.

@@ -1,7 +1,8 @@
 import Foundation
 import HubCore
-@testable import Venues
 import XCTest
+
+@testable import Venues
 
 /// Polymarket's CLOB market channel: every message of the CLOB docs and SDK fixtures, and the
 /// adapter's consistency rule (no sequence numbers: the venue's best prices check the book).
@@ -16,10 +17,19 @@ final class PolymarketCodecTests: XCTestCase {
 
     func testOfficialAndSDKExamples() throws {
         XCTAssertEqual(
-            try decode(#"{"event_type": "book", "asset_id": "65818619657568813474341868652308942079804919287380422192892211131408793125422", "market": "0xbd31dc8a20211944f6b70f31557f1001557b59905b7738480ca09bd4532f84af", "bids": [{ "price": ".48", "size": "30" }, { "price": ".49", "size": "20" }, { "price": ".50", "size": "15" }], "asks": [{ "price": ".52", "size": "25" }, { "price": ".53", "size": "60" }, { "price": ".54", "size": "10" }], "timestamp": "123456789000", "hash": "0x0...."}"#),
-            [.book(asset: Self.a1, bids: [.init(price: 0.48, amount: 30), .init(price: 0.49, amount: 20), .init(price: 0.5, amount: 15)], asks: [.init(price: 0.52, amount: 25), .init(price: 0.53, amount: 60), .init(price: 0.54, amount: 10)], time: 123_456_789_000, hash: "0x0....")])
+            try decode(
+                #"{"event_type": "book", "asset_id": "65818619657568813474341868652308942079804919287380422192892211131408793125422", "market": "0xbd31dc8a20211944f6b70f31557f1001557b59905b7738480ca09bd4532f84af", "bids": [{ "price": ".48", "size": "30" }, { "price": ".49", "size": "20" }, { "price": ".50", "size": "15" }], "asks": [{ "price": ".52", "size": "25" }, { "price": ".53", "size": "60" }, { "price": ".54", "size": "10" }], "timestamp": "123456789000", "hash": "0x0...."}"#
+            ),
+            [
+                .book(
+                    asset: Self.a1, bids: [.init(price: 0.48, amount: 30), .init(price: 0.49, amount: 20), .init(price: 0.5, amount: 15)],
+                    asks: [.init(price: 0.52, amount: 25), .init(price: 0.53, amount: 60), .init(price: 0.54, amount: 10)], time: 123_456_789_000,
+                    hash: "0x0....")
+            ])
         // The docs' price_change has no event_type.
-        let docs = try decode(#"{"market": "0x5f65177b394277fd294cd75650044e32ba009a95022d88a0c1d565897d72f8f1", "price_changes": [{"asset_id": "71321045679252212594626385532706912750332728571942532289631379312455583992563", "price": "0.5", "size": "200", "side": "BUY", "hash": "56621a121a47ed9333273e21c83b660cff37ae50", "best_bid": "0.5", "best_ask": "1"}]}"#)
+        let docs = try decode(
+            #"{"market": "0x5f65177b394277fd294cd75650044e32ba009a95022d88a0c1d565897d72f8f1", "price_changes": [{"asset_id": "71321045679252212594626385532706912750332728571942532289631379312455583992563", "price": "0.5", "size": "200", "side": "BUY", "hash": "56621a121a47ed9333273e21c83b660cff37ae50", "best_bid": "0.5", "best_ask": "1"}]}"#
+        )
         guard case .priceChanges(let changes, _) = docs.first else { return XCTFail("price_change") }
         XCTAssertEqual(changes.first?.buy, true)
         XCTAssertEqual(changes.first?.bestAsk, 1)
@@ -32,14 +42,24 @@ final class PolymarketCodecTests: XCTestCase {
             #"{"market":"0xec006eb725b2454a3cf58d3bf43ddd95a03b019188c2286b3767454ec761d054","asset_id":"102872648555130809031488632355736527619427659766925788934870144378212124766731","best_bid":"0.48","best_ask":"0.51","spread":"0.03","timestamp":"1778480999944","event_type":"best_bid_ask"}"#,
         ]
         let decoded = try frames.map { try decode($0).first! }
-        XCTAssertEqual(decoded[1], .lastTrade(asset: "114122071509644379678018727908709560226618148003371446110114509806601493071694", price: 0.456, size: 219.217767, side: "buy", time: 1_750_428_146_322))
+        XCTAssertEqual(
+            decoded[1],
+            .lastTrade(
+                asset: "114122071509644379678018727908709560226618148003371446110114509806601493071694", price: 0.456, size: 219.217767, side: "buy",
+                time: 1_750_428_146_322))
         XCTAssertEqual(decoded[2], .tickSize(asset: Self.a1, old: 0.01, new: 0.001))
         XCTAssertEqual(decoded[3], .resolved(winningAsset: "76043073756653678226373981964075571318267289248134717369284518995922789326425"))
-        XCTAssertEqual(decoded[5], .bestBidAsk(asset: "102872648555130809031488632355736527619427659766925788934870144378212124766731", bid: 0.48, ask: 0.51, time: 1_778_480_999_944))
+        XCTAssertEqual(
+            decoded[5],
+            .bestBidAsk(asset: "102872648555130809031488632355736527619427659766925788934870144378212124766731", bid: 0.48, ask: 0.51, time: 1_778_480_999_944))
         // The initial dump: a JSON array of books in one frame.
-        let dump = try decode(#"[{"event_type":"book","asset_id":"50004092451487013519117521377876897159157506656261391593572775546589316505011","market":"0x7d325e7050162fe19c7d4dba4583cae55d1661f8b71ff6945916b8ba284eaa51","timestamp":"1778480069765","hash":"45f2026aa4eb8dee21005241e2fb95c3a5cc3a78","bids":[{"price":"0.60","size":"100"}],"asks":[{"price":"0.98","size":"200"}],"tick_size":"0.01","last_trade_price":""},{"event_type":"book","asset_id":"114598918128008649573289110164634285301775348261383142320713626791317488686608","market":"0x7d325e7050162fe19c7d4dba4583cae55d1661f8b71ff6945916b8ba284eaa51","timestamp":"1778464937192","hash":"8b2d393ef49638c22a522aa5602df5d6de7185ab","bids":[{"price":"0.45","size":"50"}],"asks":[{"price":"0.94","size":"11.53"}],"tick_size":"0.01","last_trade_price":""}]"#)
+        let dump = try decode(
+            #"[{"event_type":"book","asset_id":"50004092451487013519117521377876897159157506656261391593572775546589316505011","market":"0x7d325e7050162fe19c7d4dba4583cae55d1661f8b71ff6945916b8ba284eaa51","timestamp":"1778480069765","hash":"45f2026aa4eb8dee21005241e2fb95c3a5cc3a78","bids":[{"price":"0.60","size":"100"}],"asks":[{"price":"0.98","size":"200"}],"tick_size":"0.01","last_trade_price":""},{"event_type":"book","asset_id":"114598918128008649573289110164634285301775348261383142320713626791317488686608","market":"0x7d325e7050162fe19c7d4dba4583cae55d1661f8b71ff6945916b8ba284eaa51","timestamp":"1778464937192","hash":"8b2d393ef49638c22a522aa5602df5d6de7185ab","bids":[{"price":"0.45","size":"50"}],"asks":[{"price":"0.94","size":"11.53"}],"tick_size":"0.01","last_trade_price":""}]"#
+        )
         XCTAssertEqual(dump.count, 2)
-        let two = try decode(#"{"market":"0xa8adfd2128c320af6b3369aae60e69a88e06dd0baf98122cae11ac15bebcaff6","price_changes":[{"asset_id":"32029059041121237772501910512051792285371148723936508019755582547379001566932","price":"0.05","size":"2849.22","side":"BUY","hash":"2a784b3f6149b2430b8c21cf0f3302c9d6e5a8e3","best_bid":"0.99","best_ask":"1"},{"asset_id":"44076628926488158747612441576415392346365146558144994485384867009865003867169","price":"0.95","size":"2849.22","side":"SELL","hash":"2e83aa931bc04b2ce1b80e3ae79d05282e89f26b","best_bid":"0","best_ask":"0.01"}],"timestamp":"1778480999942","event_type":"price_change"}"#)
+        let two = try decode(
+            #"{"market":"0xa8adfd2128c320af6b3369aae60e69a88e06dd0baf98122cae11ac15bebcaff6","price_changes":[{"asset_id":"32029059041121237772501910512051792285371148723936508019755582547379001566932","price":"0.05","size":"2849.22","side":"BUY","hash":"2a784b3f6149b2430b8c21cf0f3302c9d6e5a8e3","best_bid":"0.99","best_ask":"1"},{"asset_id":"44076628926488158747612441576415392346365146558144994485384867009865003867169","price":"0.95","size":"2849.22","side":"SELL","hash":"2e83aa931bc04b2ce1b80e3ae79d05282e89f26b","best_bid":"0","best_ask":"0.01"}],"timestamp":"1778480999942","event_type":"price_change"}"#
+        )
         guard case .priceChanges(let pair, let t) = two.first else { return XCTFail("two assets") }
         XCTAssertEqual(pair.map(\.buy), [true, false])
         XCTAssertEqual(t, 1_778_480_999_942)
@@ -50,7 +70,10 @@ final class PolymarketCodecTests: XCTestCase {
     }
 
     func testBadFrames() {
-        for bad in ["PING?", "{", #"{"x":1}"#, #"{"event_type":"book","asset_id":"1"}"#, #"{"event_type":"price_change","price_changes":[{"asset_id":"1","price":"0.5","size":"1","side":"HOLD"}]}"#, "[1]"] {
+        for bad in [
+            "PING?", "{", #"{"x":1}"#, #"{"event_type":"book","asset_id":"1"}"#,
+            #"{"event_type":"price_change","price_changes":[{"asset_id":"1","price":"0.5","size":"1","side":"HOLD"}]}"#, "[1]",
+        ] {
             XCTAssertThrowsError(try decode(bad), bad)
         }
     }
@@ -69,11 +92,15 @@ final class PolymarketCodecTests: XCTestCase {
         XCTAssertEqual(feed.status.state, .live)
         XCTAssertEqual(events.map(\.stream), [.book, .outcomes])
         XCTAssertEqual(events.last?.instrument, "YES-7")
-        _ = frame(#"{"event_type":"price_change","price_changes":[{"asset_id":"7","price":"0.41","size":"3","side":"BUY","best_bid":"0.41","best_ask":"0.45"}],"timestamp":"2"}"#)
+        _ = frame(
+            #"{"event_type":"price_change","price_changes":[{"asset_id":"7","price":"0.41","size":"3","side":"BUY","best_bid":"0.41","best_ask":"0.45"}],"timestamp":"2"}"#
+        )
         XCTAssertEqual(feed.book("7")?.bids.map(\.price), [0.41, 0.40])
         XCTAssertEqual(feed.status.gaps, 0)
         // The venue says the best bid is 0.39: a change was missed.
-        let actions = frame(#"{"event_type":"price_change","price_changes":[{"asset_id":"7","price":"0.44","size":"1","side":"SELL","best_bid":"0.39","best_ask":"0.44"}],"timestamp":"3"}"#)
+        let actions = frame(
+            #"{"event_type":"price_change","price_changes":[{"asset_id":"7","price":"0.44","size":"1","side":"SELL","best_bid":"0.39","best_ask":"0.44"}],"timestamp":"3"}"#
+        )
         XCTAssertEqual(feed.status.gaps, 1)
         XCTAssertEqual(actions, [.send(feed.subscribeMessage)])
         XCTAssertNil(feed.book("7"))
@@ -87,4 +114,3 @@ final class PolymarketCodecTests: XCTestCase {
         XCTAssertEqual(feed.status.heartbeats, 1)
     }
 }
-

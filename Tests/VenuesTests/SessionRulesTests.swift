@@ -10,7 +10,9 @@ final class SessionRulesTests: XCTestCase {
 
     private func receive(_ feed: FeedAdapter, _ text: String) -> [FeedAction] {
         var b = Array(text.utf8)
-        return b.withUnsafeMutableBytes { feed.received(UnsafeRawBufferPointer($0), now: clock.monotonicNanoseconds(), wallMicros: clock.wallMicroseconds()) { _ in } }
+        return b.withUnsafeMutableBytes {
+            feed.received(UnsafeRawBufferPointer($0), now: clock.monotonicNanoseconds(), wallMicros: clock.wallMicroseconds()) { _ in }
+        }
     }
 
     private func timer(_ feed: FeedAdapter) -> [FeedAction] { feed.timer(now: clock.monotonicNanoseconds()) }
@@ -26,7 +28,10 @@ final class SessionRulesTests: XCTestCase {
         c.staleAfterSeconds = staleAfter
         let feed = CoinbaseFeed(config: c)
         _ = feed.connected(now: clock.monotonicNanoseconds())
-        _ = receive(feed, #"{"channel":"l2_data","sequence_num":1,"events":[{"type":"snapshot","product_id":"BTC-USD","updates":[{"side":"bid","price_level":"10","new_quantity":"1"},{"side":"offer","price_level":"11","new_quantity":"2"}]}]}"#)
+        _ = receive(
+            feed,
+            #"{"channel":"l2_data","sequence_num":1,"events":[{"type":"snapshot","product_id":"BTC-USD","updates":[{"side":"bid","price_level":"10","new_quantity":"1"},{"side":"offer","price_level":"11","new_quantity":"2"}]}]}"#
+        )
         XCTAssertEqual(feed.status.state, .live)
         return feed
     }
@@ -72,7 +77,10 @@ final class SessionRulesTests: XCTestCase {
         _ = receive(feed, #"{"channel":"heartbeats","sequence_num":5,"events":[{"heartbeat_counter":"1"}]}"#)
         XCTAssertTrue(timer(feed).isEmpty)
         clock.advance(by: 20)
-        _ = receive(feed, #"{"channel":"l2_data","sequence_num":6,"events":[{"type":"snapshot","product_id":"BTC-USD","updates":[{"side":"bid","price_level":"10","new_quantity":"1"},{"side":"offer","price_level":"11","new_quantity":"2"}]}]}"#)
+        _ = receive(
+            feed,
+            #"{"channel":"l2_data","sequence_num":6,"events":[{"type":"snapshot","product_id":"BTC-USD","updates":[{"side":"bid","price_level":"10","new_quantity":"1"},{"side":"offer","price_level":"11","new_quantity":"2"}]}]}"#
+        )
         XCTAssertEqual(feed.status.state, .live)
         XCTAssertTrue(timer(feed).isEmpty)
         clock.advance(by: 20)

@@ -41,7 +41,8 @@ final class EchoServer: WebSocketHandler, HTTPHandler, @unchecked Sendable {
             respond(HTTPResponse(status: 200, contentType: "text/plain", body: [UInt8](repeating: 65, count: 300_000)))
             return
         }
-        let body = "\(request.method) \(request.path) q=\(request.queryItems.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&")) body=\(request.body.count) auth=\(request.headers["authorization"] ?? "-")"
+        let body =
+            "\(request.method) \(request.path) q=\(request.queryItems.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&")) body=\(request.body.count) auth=\(request.headers["authorization"] ?? "-")"
         respond(HTTPResponse(status: 200, contentType: "text/plain", headers: [("X-Echo", "1")], body: Array(body.utf8)))
     }
 }
@@ -108,7 +109,8 @@ final class EventLoopTests: XCTestCase {
     }
 
     func testHTTPRequestsWithQueryHeadersBodyAndDeferredResponses() throws {
-        let r = try HTTPTestClient.request("POST", port: loop.port, path: "/api/x?b=2&a=h%20i", headers: ["Authorization": "Bearer t"], body: Data("12345".utf8))
+        let r = try HTTPTestClient.request(
+            "POST", port: loop.port, path: "/api/x?b=2&a=h%20i", headers: ["Authorization": "Bearer t"], body: Data("12345".utf8))
         XCTAssertEqual(r.status, 200)
         XCTAssertEqual(r.text, "POST /api/x q=a=h i&b=2 body=5 auth=Bearer t")
         XCTAssertEqual(r.headers["x-echo"], "1")

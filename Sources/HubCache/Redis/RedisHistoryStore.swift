@@ -240,9 +240,11 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
                 if p.offset == 1 || lastEpoch[p.channel] != nil { commands.append([Array("DEL".utf8), stream]) }
                 lastEpoch[p.channel] = p.epoch
             }
-            var cmd: [[UInt8]] = [Array("XADD".utf8), stream, Array("MAXLEN".utf8), Array("~".utf8), Array(String(config.historyLength).utf8),
-                                  Array("\(p.offset)-0".utf8), Array("_ep".utf8), Array(p.epoch.utf8), Array("_ts".utf8),
-                                  Array(String(p.exchangeTime).utf8), Array("_rt".utf8), Array(String(p.receiveTime).utf8)]
+            var cmd: [[UInt8]] = [
+                Array("XADD".utf8), stream, Array("MAXLEN".utf8), Array("~".utf8), Array(String(config.historyLength).utf8),
+                Array("\(p.offset)-0".utf8), Array("_ep".utf8), Array(p.epoch.utf8), Array("_ts".utf8),
+                Array(String(p.exchangeTime).utf8), Array("_rt".utf8), Array(String(p.receiveTime).utf8),
+            ]
             for f in p.fields {
                 cmd.append(Array(f.name.utf8))
                 cmd.append(Array(f.json))
@@ -254,9 +256,11 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
             let p = states[name]!
             // The hash is the whole merged state: replaced, so withdrawn properties go too.
             commands.append([Array("DEL".utf8), Array(key("state:\(name)").utf8)])
-            var cmd: [[UInt8]] = [Array("HSET".utf8), Array(key("state:\(name)").utf8), Array("_epoch".utf8), Array(p.epoch.utf8),
-                                  Array("_off".utf8), Array(String(p.offset).utf8), Array("_ts".utf8), Array(String(p.exchangeTime).utf8),
-                                  Array("_rt".utf8), Array(String(p.receiveTime).utf8)]
+            var cmd: [[UInt8]] = [
+                Array("HSET".utf8), Array(key("state:\(name)").utf8), Array("_epoch".utf8), Array(p.epoch.utf8),
+                Array("_off".utf8), Array(String(p.offset).utf8), Array("_ts".utf8), Array(String(p.exchangeTime).utf8),
+                Array("_rt".utf8), Array(String(p.receiveTime).utf8),
+            ]
             for f in p.fields {
                 cmd.append(Array(f.name.utf8))
                 cmd.append(Array(f.json))

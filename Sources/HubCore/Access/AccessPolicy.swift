@@ -42,8 +42,12 @@ public struct AccessPolicy: Sendable, Equatable {
     }
 
     /// Everything allowed (no access control configured).
-    public static let unrestricted = AccessPolicy(roles: [Role(id: "unrestricted", grants: Grants(
-        channels: [ChannelRule(.allow, "*.*.*")], tiers: PropertyTier.allCases, scopes: [Scope.all]))])
+    public static let unrestricted = AccessPolicy(roles: [
+        Role(
+            id: "unrestricted",
+            grants: Grants(
+                channels: [ChannelRule(.allow, "*.*.*")], tiers: PropertyTier.allCases, scopes: [Scope.all]))
+    ])
 
     public func has(scope: String) -> Bool { scopes.contains(Scope.all) || scopes.contains(scope) }
 

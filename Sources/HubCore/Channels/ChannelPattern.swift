@@ -26,7 +26,9 @@ public struct ChannelPattern: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(stream ?? "*").\(venue ?? "*").\(instrument ?? "*")" }
 
     public enum ParseError: Error, Equatable, CustomStringConvertible {
-        case segments, emptySegment, invalidCharacter(String), tooLong
+        case segments, emptySegment
+        case invalidCharacter(String)
+        case tooLong
 
         public var description: String {
             switch self {

@@ -98,7 +98,8 @@ struct CompiledFlag: Sendable {
         /// nil for a pattern that is invalid or needs what RE2 (Unleash's reference) lacks —
         /// lookaround and backreferences — so results match other clients.
         static func compile(_ pattern: String, caseInsensitive: Bool) -> NSRegularExpression? {
-            let unsupported = ["(?=", "(?!", "(?<=", "(?<!", "\\k<"].contains(where: pattern.contains)
+            let unsupported =
+                ["(?=", "(?!", "(?<=", "(?<!", "\\k<"].contains(where: pattern.contains)
                 || pattern.range(of: #"\\[1-9]"#, options: .regularExpression) != nil
             guard !unsupported else { return nil }
             return try? NSRegularExpression(pattern: pattern, options: caseInsensitive ? [.caseInsensitive] : [])

@@ -66,7 +66,9 @@ public enum FlagCheck {
         case "NUM_EQ", "NUM_GT", "NUM_GTE", "NUM_LT", "NUM_LTE": try value({ FlagEvaluator.number($0) != nil }, "a number")
         case "DATE_AFTER", "DATE_BEFORE": try value({ FlagEvaluator.date($0) != nil }, "an ISO 8601 date-time")
         case "SEMVER_EQ", "SEMVER_GT", "SEMVER_GTE", "SEMVER_LT", "SEMVER_LTE": try value({ SemanticVersion($0) != nil }, "a semantic version")
-        case "REGEX": try value({ CompiledFlag.Constraint.compile($0, caseInsensitive: false) != nil }, "a regular expression (RE2 syntax: no lookaround or backreferences)")
+        case "REGEX":
+            try value(
+                { CompiledFlag.Constraint.compile($0, caseInsensitive: false) != nil }, "a regular expression (RE2 syntax: no lookaround or backreferences)")
         case "IN_CIDR":
             for (k, v) in c.values.enumerated() where IPRange(v) == nil {
                 throw DefinitionError(field: "\(at).values[\(k)]", "'\(v)' is not an address or CIDR block")

@@ -1,5 +1,7 @@
 /// MurmurHash3 x86 32-bit, as Unleash uses it for rollouts and variants.
 public enum MurmurHash3 {
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // The algorithm's own name (MurmurHash3_x86_32).
     public static func x86_32(_ text: String, seed: UInt32 = 0) -> UInt32 {
         let bytes = Array(text.utf8)
         let c1: UInt32 = 0xcc9e_2d51, c2: UInt32 = 0x1b87_3593

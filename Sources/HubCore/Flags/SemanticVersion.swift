@@ -30,10 +30,11 @@ public struct SemanticVersion: Comparable, Sendable {
 
     private static func validIdentifiers(_ s: Substring, numericLeadingZeroOK: Bool) -> Bool {
         let ids = s.split(separator: ".", omittingEmptySubsequences: false)
-        return !ids.isEmpty && ids.allSatisfy { id in
-            !id.isEmpty && id.allSatisfy { $0.isASCIIDigit || $0.isASCIILetter || $0 == "-" }
-                && (numericLeadingZeroOK || !id.allSatisfy(\.isASCIIDigit) || id == "0" || id.first != "0")
-        }
+        return !ids.isEmpty
+            && ids.allSatisfy { id in
+                !id.isEmpty && id.allSatisfy { $0.isASCIIDigit || $0.isASCIILetter || $0 == "-" }
+                    && (numericLeadingZeroOK || !id.allSatisfy(\.isASCIIDigit) || id == "0" || id.first != "0")
+            }
     }
 
     public static func < (a: SemanticVersion, b: SemanticVersion) -> Bool {
@@ -42,7 +43,7 @@ public struct SemanticVersion: Comparable, Sendable {
         if a.prerelease.isEmpty || b.prerelease.isEmpty { return !a.prerelease.isEmpty && b.prerelease.isEmpty }
         for (x, y) in zip(a.prerelease, b.prerelease) where x != y {
             switch (UInt64(x), UInt64(y)) {
-            case let (n?, m?): return n < m
+            case (let n?, let m?): return n < m
             case (.some, nil): return true  // numeric identifiers sort before alphanumeric ones
             case (nil, .some): return false
             case (nil, nil): return x < y

@@ -42,7 +42,8 @@ public final class Transform: @unchecked Sendable {
 
     /// Venue fields whose property is not registered (they are quarantined when they arrive).
     public var unregisteredMappings: [String] {
-        maps.values.flatMap { m in zip(m.schema.fields, m.ids).filter { $0.1 == nil }.map { "\(m.schema.source).\($0.0.venueName) → \($0.0.property)" } }.sorted()
+        maps.values.flatMap { m in zip(m.schema.fields, m.ids).filter { $0.1 == nil }.map { "\(m.schema.source).\($0.0.venueName) → \($0.0.property)" } }
+            .sorted()
     }
 
     /// Re-resolves property names after the registry changed (a property added at run time

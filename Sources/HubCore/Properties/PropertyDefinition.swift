@@ -58,7 +58,8 @@ public struct ValidationRules: Equatable, Sendable {
     /// Stream kinds whose ticks must carry this property (a tick without it is quarantined).
     public var requiredIn: [StreamKind]?
 
-    public init(min: Double? = nil, max: Double? = nil, values: [String]? = nil, pattern: String? = nil, maxLength: Int? = nil, requiredIn: [StreamKind]? = nil) {
+    public init(min: Double? = nil, max: Double? = nil, values: [String]? = nil, pattern: String? = nil, maxLength: Int? = nil, requiredIn: [StreamKind]? = nil)
+    {
         self.min = min
         self.max = max
         self.values = values

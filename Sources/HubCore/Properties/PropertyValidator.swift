@@ -28,7 +28,8 @@ final class PropertyValidator: @unchecked Sendable {
             return d == d.rounded(.towardZero) ? bounds(d) : "expected \(type.rawValue), got \(d)"
         case (.bool, .bool): return nil
         case (.string, .string(let s)): return string(s)
-        case (.enum, .string(let s)): return values?.contains(s) == true ? nil : "'\(s.prefix(64))' is not one of \(values?.sorted().joined(separator: ", ") ?? "")"
+        case (.enum, .string(let s)):
+            return values?.contains(s) == true ? nil : "'\(s.prefix(64))' is not one of \(values?.sorted().joined(separator: ", ") ?? "")"
         case (.array, .levels(let levels)):
             for l in levels where !l.price.isFinite || !l.amount.isFinite || l.amount < 0 || l.price < 0 {
                 return "book level is not a non-negative finite price and amount"

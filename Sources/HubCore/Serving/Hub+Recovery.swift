@@ -14,7 +14,8 @@ extension Hub {
         guard ring.lastOffset - since.offset <= UInt64(config.maxRecoverMessages) else { return .impossible }
         if since.offset + 1 >= ring.firstOffset {
             if config.historyMaxAgeSeconds > 0, let first = ring.tick(at: since.offset + 1),
-                Double(now() - first.receiveTime) / 1e6 > config.historyMaxAgeSeconds {
+                Double(now() - first.receiveTime) / 1e6 > config.historyMaxAgeSeconds
+            {
                 return .impossible
             }
             return .fromRing

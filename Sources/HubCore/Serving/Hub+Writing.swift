@@ -92,9 +92,13 @@ extension Hub {
                         encoder.project(fullEncoding, mask: mask, into: &out)
                     }
                 } else {
-                    guard let bytes = ring.encoding(at: cursor.next, view: view, make: { tick, _, off in
-                        encoder.encode(channel: cursor.channel, offset: off, tick: tick, mask: mask)
-                    }) else { break }
+                    guard
+                        let bytes = ring.encoding(
+                            at: cursor.next, view: view,
+                            make: { tick, _, off in
+                                encoder.encode(channel: cursor.channel, offset: off, tick: tick, mask: mask)
+                            })
+                    else { break }
                     guard add(bytes) else {
                         full = true
                         break

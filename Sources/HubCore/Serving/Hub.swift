@@ -102,7 +102,8 @@ public final class Hub: @unchecked Sendable {
         let ring = channel.ring
         // Serialised once, at publish, only when someone listens (or it persists); projections
         // splice from it.
-        let full = channel.cursors.isEmpty && history == nil
+        let full =
+            channel.cursors.isEmpty && history == nil
             ? nil : encoder.encodeFull(channel: channel, offset: ring.lastOffset + 1, tick: stored)
         let offset = ring.append(stored, full: full)
         if let history, let full {

@@ -11,7 +11,7 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        let where_ = key.isEmpty ? "" : "\(key): "
-        return "\(file.map { "\($0): " } ?? "")\(where_)\(message)"
+        let at = key.isEmpty ? "" : "\(key): "
+        return "\(file.map { "\($0): " } ?? "")\(at)\(message)"
     }
 }

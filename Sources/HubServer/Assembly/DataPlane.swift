@@ -32,7 +32,8 @@ public final class DataPlane {
         let restored = hub.restore(history.restore(), decoder: StoredValueDecoder(registry: registry))
         if restored.channels > 0 || history is RedisHistoryStore {
             logger.info(
-                "channels restored", metadata: ["channels": "\(restored.channels)", "skippedValues": "\(restored.skipped)", "store": "\(history.health.backend)"])
+                "channels restored",
+                metadata: ["channels": "\(restored.channels)", "skippedValues": "\(restored.skipped)", "store": "\(history.health.backend)"])
         }
         (history as? RedisHistoryStore)?.start()
         let transform = Transform(registry: registry, schemas: schemas)

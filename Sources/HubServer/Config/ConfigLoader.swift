@@ -154,7 +154,9 @@ public enum ConfigLoader {
         try check((10_000...10_000_000).contains(a.passwordRounds), "auth.passwordRounds", "must be between 10000 and 10000000")
         try check(a.expiryWarningSeconds >= 0, "auth.expiryWarningSeconds", "must not be negative")
         try check(a.authDeadlineSeconds > 0 && a.authDeadlineSeconds <= 300, "auth.authDeadlineSeconds", "must be more than 0 and at most 300")
-        try check(a.bootstrapAdminKey.isEmpty || APIKey(parsing: a.bootstrapAdminKey) != nil, "auth.bootstrapAdminKey", "must look like shk_<id>_<secret> (secret of 16 to 128 characters)")
+        try check(
+            a.bootstrapAdminKey.isEmpty || APIKey(parsing: a.bootstrapAdminKey) != nil, "auth.bootstrapAdminKey",
+            "must look like shk_<id>_<secret> (secret of 16 to 128 characters)")
         try check(a.loginMaxFailures >= 1, "auth.loginMaxFailures", "must be at least 1")
         try check(a.loginMaxFailuresPerAddress >= 1, "auth.loginMaxFailuresPerAddress", "must be at least 1")
         try check(a.loginWindowSeconds > 0, "auth.loginWindowSeconds", "must be positive")

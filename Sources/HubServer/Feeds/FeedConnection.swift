@@ -188,7 +188,8 @@ final class FeedConnection: WebSocketHandler {
         case .tooBig(let size):
             // The frame is lost, and with it the stream's continuity: counted, then a fresh session.
             oversizedFrames += 1
-            perform([.reconnect(reason: "a frame over feeds.maxFrameBytes (\(loop.configuration.maxClientMessageBytes) bytes) was dropped after \(size) bytes")])
+            perform([.reconnect(reason: "a frame over feeds.maxFrameBytes (\(loop.configuration.maxClientMessageBytes) bytes) was dropped after \(size) bytes")]
+            )
         }
     }
 

@@ -32,9 +32,12 @@ public final class FeedRecorder {
         buffer.reserveCapacity(1 << 18)
     }
 
-    func record(_ venue: String, _ kind: RecordedLine.Kind, url: String? = nil, status: Int? = nil, tag: String? = nil, _ payload: some Sequence<UInt8> = [UInt8]()) {
+    func record(
+        _ venue: String, _ kind: RecordedLine.Kind, url: String? = nil, status: Int? = nil, tag: String? = nil, _ payload: some Sequence<UInt8> = [UInt8]()
+    ) {
         guard failure == nil else { return }
-        let line = RecordedLine(time: Double(clock.wallMicroseconds()) / 1e6, venue: venue, kind: kind, url: url, status: status, tag: tag, payload: Array(payload))
+        let line = RecordedLine(
+            time: Double(clock.wallMicroseconds()) / 1e6, venue: venue, kind: kind, url: url, status: status, tag: tag, payload: Array(payload))
         buffer.append(contentsOf: line.encoded())
         lines += 1
         if kind == .received { frames += 1 }

@@ -51,8 +51,10 @@ final class SyntheticFeed {
                 source: "synthetic", instrument: instruments[next], stream: .ticker, exchangeTime: now / 1000, receiveTime: now,
                 sequence: published,
                 fields: wide
-                    ? [RawField(0, .number(100 + n)), RawField(1, .number(100.5 + n)), RawField(2, .number(3 + n)), RawField(3, .number(4)),
-                       RawField(4, .number(100.25 + n))]
+                    ? [
+                        RawField(0, .number(100 + n)), RawField(1, .number(100.5 + n)), RawField(2, .number(3 + n)), RawField(3, .number(4)),
+                        RawField(4, .number(100.25 + n)),
+                    ]
                     : [RawField(0, .number(100 + n)), RawField(1, .number(100.5 + n))])
             pipeline.process(event)
             published += 1

@@ -21,7 +21,9 @@ public enum FlagSeedLoader {
         }
         var seen: Set<String> = []
         for (i, f) in set.features.enumerated() {
-            guard seen.insert(f.name).inserted else { throw DefinitionError(.duplicate, field: "features[\(i)].name", "'\(f.name)' is defined twice", file: path) }
+            guard seen.insert(f.name).inserted else {
+                throw DefinitionError(.duplicate, field: "features[\(i)].name", "'\(f.name)' is defined twice", file: path)
+            }
             do {
                 try FlagCheck.check(f)
             } catch {

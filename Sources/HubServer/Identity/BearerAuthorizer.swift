@@ -37,8 +37,11 @@ final class BearerAuthorizer: RequestAuthorizer, @unchecked Sendable {
                 case .success(let p): done(check(p, access, from: address))
                 case .failure(let f):
                     let what = f.kind == .expired ? "token expired" : "invalid token"
-                    done(.failure(HTTPError(401, f.kind == .expired ? "token_expired" : "invalid_token", "\(what): \(f.reason)",
-                        headers: [("www-authenticate", "Bearer realm=\"streamhub\", error=\"invalid_token\"")])))
+                    done(
+                        .failure(
+                            HTTPError(
+                                401, f.kind == .expired ? "token_expired" : "invalid_token", "\(what): \(f.reason)",
+                                headers: [("www-authenticate", "Bearer realm=\"streamhub\", error=\"invalid_token\"")])))
                 }
             }
         }

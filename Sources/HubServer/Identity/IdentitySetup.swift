@@ -22,7 +22,9 @@ public enum IdentitySetup {
                 throw AuthSetupError("auth.issuers[\(i)].jwksFile: cannot read \(issuer.jwksFile)")
             }
             c.external.append(
-                .init(issuer: issuer.issuer, audience: issuer.audience, jwks: String(decoding: data, as: UTF8.self), rolesClaim: issuer.rolesClaim, roleMap: issuer.roleMap))
+                .init(
+                    issuer: issuer.issuer, audience: issuer.audience, jwks: String(decoding: data, as: UTF8.self), rolesClaim: issuer.rolesClaim,
+                    roleMap: issuer.roleMap))
         }
         let config = c
         let now: @Sendable () -> Date = { Date(timeIntervalSince1970: Double(clock.wallMicroseconds()) / 1e6) }
@@ -51,7 +53,8 @@ public enum IdentitySetup {
                 throw AuthSetupError("flags.seedFile: \(error)")
             }
             try store.importFlags(flags, actor: "system")
-            logger.info("feature flags seeded", metadata: ["flags": "\(flags.features.map(\.name).joined(separator: ","))", "from": "\(config.flags.seedFile)"])
+            logger.info(
+                "feature flags seeded", metadata: ["flags": "\(flags.features.map(\.name).joined(separator: ","))", "from": "\(config.flags.seedFile)"])
         }
         return store
     }

@@ -50,9 +50,10 @@ final class ArbitrageAPI {
         var out: [Opportunity] = []
         for tracker in [enrich.cryptoArbitrage, enrich.predictionArbitrage, enrich.sportsbookArbitrage] where kind == nil || tracker.kind == kind {
             for o in tracker.open.values where caller.policy.allows(ChannelKey(stream: .arb, source: o.kind, instrument: o.id)) {
-                out.append(Opportunity(
-                    kind: o.kind, id: o.id, channel: "arb.\(o.kind).\(o.id)", edge: o.edge, legs: legs ? o.legs : nil, size: size ? o.size : nil,
-                    firstSeen: first ? o.firstSeen : nil, lastSeen: last ? o.lastSeen : nil))
+                out.append(
+                    Opportunity(
+                        kind: o.kind, id: o.id, channel: "arb.\(o.kind).\(o.id)", edge: o.edge, legs: legs ? o.legs : nil, size: size ? o.size : nil,
+                        firstSeen: first ? o.firstSeen : nil, lastSeen: last ? o.lastSeen : nil))
             }
         }
         out.sort { $0.edge > $1.edge }

@@ -43,7 +43,11 @@ final class AuditAPI {
             } catch {
                 return respond(error.response)
             }
-            gateway.run(respond) { store in try store.auditLog(limit: limit, before: before == 0 ? nil : Int64(before)) } then: { .json(Page(entries: $0.map(Entry.init))) }
+            gateway.run(respond) { store in
+                try store.auditLog(limit: limit, before: before == 0 ? nil : Int64(before))
+            } then: {
+                .json(Page(entries: $0.map(Entry.init)))
+            }
         }
     }
 }

@@ -78,8 +78,9 @@ final class AuthAPI: @unchecked Sendable {
     }
 
     private func me(_ c: Caller) -> Me {
-        Me(subject: c.principal.subject, issuer: c.principal.issuer, roles: c.policy.roles, scopes: c.policy.scopes.sorted(),
-           expiresAt: c.principal.expiresAt.map { Date(timeIntervalSince1970: Double($0) / 1e6) })
+        Me(
+            subject: c.principal.subject, issuer: c.principal.issuer, roles: c.policy.roles, scopes: c.policy.scopes.sorted(),
+            expiresAt: c.principal.expiresAt.map { Date(timeIntervalSince1970: Double($0) / 1e6) })
     }
 
     // MARK: Handlers
@@ -124,7 +125,9 @@ final class AuthAPI: @unchecked Sendable {
         }
         if let wait = throttle.retryAfter(key: "user:\(body.username)", address: req.remoteAddress) { return respond(Self.tooMany(wait)) }
         let address = req.remoteAddress
-        gateway.run(respond) { store in try store.credentials(username: body.username) } then: { [self] credentials in
+        gateway.run(respond) { store in
+            try store.credentials(username: body.username)
+        } then: { [self] credentials in
             let decoy = decoyHash
             let reply = UncheckedBox(respond)
             hashQueue.async { [self] in

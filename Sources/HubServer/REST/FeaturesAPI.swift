@@ -87,8 +87,12 @@ final class FeaturesAPI: @unchecked Sendable {
     private func create(_ req: HTTPRequest, _ caller: Caller, _ respond: HTTPResponder) {
         let f: FeatureFlag
         do { f = try flag(req) } catch { return respond(error.response) }
-        if identity.flags.feature(f.name) != nil { return respond(.error(409, code: "duplicate", message: "feature '\(f.name)' already exists", field: "name")) }
-        write(respond, reason: "feature '\(f.name)' created", { store in try store.insertFeature(f, actor: caller.actor) }) { .json(One(feature: f), status: 201) }
+        if identity.flags.feature(f.name) != nil {
+            return respond(.error(409, code: "duplicate", message: "feature '\(f.name)' already exists", field: "name"))
+        }
+        write(respond, reason: "feature '\(f.name)' created", { store in try store.insertFeature(f, actor: caller.actor) }) {
+            .json(One(feature: f), status: 201)
+        }
     }
 
     private func update(_ name: String, _ req: HTTPRequest, _ caller: Caller, _ respond: HTTPResponder) {
@@ -159,7 +163,8 @@ final class FeaturesAPI: @unchecked Sendable {
         for (k, v) in q where k.hasPrefix("properties.") { properties[String(k.dropFirst("properties.".count))] = v }
         let roles = (q["roles"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let ctx = FlagContext(
-            userId: q["userId"], sessionId: q["sessionId"], remoteAddress: q["remoteAddress"], environment: q["environment"] ?? identity.flagEnvironment.environment,
+            userId: q["userId"], sessionId: q["sessionId"], remoteAddress: q["remoteAddress"],
+            environment: q["environment"] ?? identity.flagEnvironment.environment,
             appName: q["appName"] ?? identity.flagEnvironment.appName, roles: roles, properties: properties)
         let echo = ContextEcho(
             userId: ctx.userId, sessionId: ctx.sessionId, remoteAddress: ctx.remoteAddress, environment: ctx.environment, appName: ctx.appName, roles: roles,

@@ -176,13 +176,18 @@ final class OrcaAPI {
                     // The derived figures are the outcome's aggregate channel: its grants apply.
                     let aggregateKey = ChannelKey(stream: .odds, source: Self.source, instrument: "\(eventId)/\(marketId)/\(outcomeId)")
                     let aggregate =
-                        caller.policy.allows(aggregateKey) ? enrich.oddsAggregate(source: Self.source, event: eventId, market: marketId, outcome: outcomeId) : nil
+                        caller.policy.allows(aggregateKey)
+                        ? enrich.oddsAggregate(source: Self.source, event: eventId, market: marketId, outcome: outcomeId) : nil
                     // Best line: the highest valid decimal among quotes that can be taken.
-                    let live = closed ? [] : quotes.compactMap { q -> Best? in
-                        guard bool(q.tick, "suspended") != true, let d = number(q.tick, "oddsDecimal"), d > 1 else { return nil }
-                        return Best(bookmaker: q.bookmaker, decimal: d)
-                    }
-                    let best = aggregate != nil && may("bestOdds") && may("bestBookmaker")
+                    let live =
+                        closed
+                        ? []
+                        : quotes.compactMap { q -> Best? in
+                            guard bool(q.tick, "suspended") != true, let d = number(q.tick, "oddsDecimal"), d > 1 else { return nil }
+                            return Best(bookmaker: q.bookmaker, decimal: d)
+                        }
+                    let best =
+                        aggregate != nil && may("bestOdds") && may("bestBookmaker")
                         ? live.max { ($0.decimal, $1.bookmaker) < ($1.decimal, $0.bookmaker) } : nil
                     return Outcome(
                         outcomeId: outcomeId, name: string(any, "outcomeName") ?? string(any, "participant") ?? outcomeId,

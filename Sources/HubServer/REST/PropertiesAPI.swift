@@ -87,7 +87,8 @@ final class PropertiesAPI: @unchecked Sendable {
         return .json(
             Detail(
                 property: def,
-                lineage: .init(upstream: registry.upstream(name), downstream: registry.downstream(name), formula: def.formula, formulaVersion: def.formulaVersion)))
+                lineage: .init(
+                    upstream: registry.upstream(name), downstream: registry.downstream(name), formula: def.formula, formulaVersion: def.formulaVersion)))
     }
 
     struct Matrix: Encodable {
@@ -142,7 +143,11 @@ final class PropertiesAPI: @unchecked Sendable {
             do throws(DefinitionError) {
                 try registry.add(def)
                 onChange()
-                return .json(Detail(property: def, lineage: .init(upstream: registry.upstream(def.name), downstream: [], formula: def.formula, formulaVersion: def.formulaVersion)), status: 201)
+                return .json(
+                    Detail(
+                        property: def,
+                        lineage: .init(upstream: registry.upstream(def.name), downstream: [], formula: def.formula, formulaVersion: def.formulaVersion)),
+                    status: 201)
             } catch {
                 return Self.response(error)
             }

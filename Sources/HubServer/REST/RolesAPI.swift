@@ -34,7 +34,11 @@ final class RolesAPI: @unchecked Sendable {
     }
 
     private func list(_ respond: HTTPResponder) {
-        gateway.run(respond) { store in try store.roles() } then: { .json(List(roles: $0, count: $0.count)) }
+        gateway.run(respond) { store in
+            try store.roles()
+        } then: {
+            .json(List(roles: $0, count: $0.count))
+        }
     }
 
     /// Decodes and checks a role body; the error names the field.
@@ -64,7 +68,9 @@ final class RolesAPI: @unchecked Sendable {
         gateway.run(respond) { [identity] store in
             try store.insertRole(r, actor: caller.actor)
             identity.reload(reason: "role '\(r.id)' created")
-        } then: { _ in .json(One(role: r), status: 201) }
+        } then: { _ in
+            .json(One(role: r), status: 201)
+        }
     }
 
     private func update(_ id: String, _ req: HTTPRequest, _ caller: Caller, _ respond: HTTPResponder) {
@@ -76,7 +82,9 @@ final class RolesAPI: @unchecked Sendable {
         gateway.run(respond) { [identity] store in
             try store.updateRole(r, actor: caller.actor)
             identity.reload(reason: "role '\(id)' changed")
-        } then: { _ in .json(One(role: r)) }
+        } then: { _ in
+            .json(One(role: r))
+        }
     }
 
     private func delete(_ id: String, _ caller: Caller, _ respond: HTTPResponder) {
@@ -84,6 +92,8 @@ final class RolesAPI: @unchecked Sendable {
         gateway.run(respond) { [identity] store in
             try store.deleteRole(id, actor: caller.actor)
             identity.reload(reason: "role '\(id)' deleted")
-        } then: { _ in HTTPResponse(status: 204) }
+        } then: { _ in
+            HTTPResponse(status: 204)
+        }
     }
 }

@@ -95,11 +95,14 @@ final class UsersAPI: @unchecked Sendable {
     static let minPasswordLength = 12
 
     static func isValidUsername(_ s: String) -> Bool {
-        (1...64).contains(s.utf8.count) && s.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || "._@-".utf8.contains($0) }
+        (1...64).contains(s.utf8.count)
+            && s.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || "._@-".utf8.contains($0) }
     }
 
     static func checkPassword(_ p: String) -> HTTPError? {
-        if p.count < minPasswordLength { return HTTPError(422, "unprocessable", "password must have at least \(minPasswordLength) characters", field: "password") }
+        if p.count < minPasswordLength {
+            return HTTPError(422, "unprocessable", "password must have at least \(minPasswordLength) characters", field: "password")
+        }
         if p.utf8.count > 1024 { return HTTPError(400, "invalid_body", "password is longer than 1024 bytes", field: "password") }
         return nil
     }
@@ -113,7 +116,9 @@ final class UsersAPI: @unchecked Sendable {
             return respond(.error(400, code: "invalid_body", message: "username must be 1 to 64 of A-Z a-z 0-9 . _ @ -", field: "username"))
         }
         if let p = body.password, let e = Self.checkPassword(p) { return respond(e.response) }
-        if let d = body.displayName, d.count > 128 { return respond(.error(400, code: "invalid_body", message: "displayName is longer than 128 characters", field: "displayName")) }
+        if let d = body.displayName, d.count > 128 {
+            return respond(.error(400, code: "invalid_body", message: "displayName is longer than 128 characters", field: "displayName"))
+        }
         var granted: [Role] = []
         for (i, id) in body.roles.enumerated() {
             guard let r = identity.role(id) else { return respond(.error(422, code: "unknown_role", message: "no role '\(id)'", field: "roles[\(i)]")) }
@@ -126,7 +131,9 @@ final class UsersAPI: @unchecked Sendable {
             let user = try store.insertUser(username: body.username, displayName: body.displayName, passwordHash: hash, roles: body.roles, actor: caller.actor)
             identity.reload(reason: "account created")
             return user
-        } then: { .json(One(user: $0), status: 201) }
+        } then: {
+            .json(One(user: $0), status: 201)
+        }
     }
 
     private func list(_ req: HTTPRequest, _ respond: HTTPResponder) {
@@ -137,7 +144,9 @@ final class UsersAPI: @unchecked Sendable {
         } catch {
             return respond(error.response)
         }
-        gateway.run(respond) { store in try store.users(limit: limit, offset: offset) } then: {
+        gateway.run(respond) { store in
+            try store.users(limit: limit, offset: offset)
+        } then: {
             .json(Page(users: $0.users, total: $0.total, limit: limit, offset: offset))
         }
     }
@@ -150,7 +159,9 @@ final class UsersAPI: @unchecked Sendable {
         gateway.run(respond) { store -> Detail in
             guard let user = try store.user(id: id) else { throw StoreError.notFound("user \(id)") }
             return Detail(user: user, apiKeys: try store.apiKeys(userID: id))
-        } then: { .json($0) }
+        } then: {
+            .json($0)
+        }
     }
 
     private func update(_ idText: String, _ req: HTTPRequest, _ caller: Caller, _ respond: HTTPResponder) {
@@ -174,7 +185,9 @@ final class UsersAPI: @unchecked Sendable {
             let user = try store.updateUser(id: id, displayName: body.displayName, passwordHash: hash, disabled: body.disabled, actor: caller.actor)
             identity.reload(reason: body.disabled == true ? "account disabled" : "account changed")
             return user
-        } then: { .json(One(user: $0)) }
+        } then: {
+            .json(One(user: $0))
+        }
     }
 
     private func assign(_ idText: String, _ req: HTTPRequest, _ caller: Caller, _ respond: HTTPResponder) {
@@ -187,7 +200,9 @@ final class UsersAPI: @unchecked Sendable {
             let user = try store.assignRole(userID: id, role: role.id, actor: caller.actor)
             identity.reload(reason: "role '\(role.id)' assigned")
             return user
-        } then: { .json(One(user: $0)) }
+        } then: {
+            .json(One(user: $0))
+        }
     }
 
     private func remove(_ idText: String, _ role: String, _ caller: Caller, _ respond: HTTPResponder) {
@@ -197,7 +212,9 @@ final class UsersAPI: @unchecked Sendable {
             let user = try store.removeRole(userID: id, role: role, actor: caller.actor)
             identity.reload(reason: "role '\(role)' removed")
             return user
-        } then: { .json(One(user: $0)) }
+        } then: {
+            .json(One(user: $0))
+        }
     }
 
     private func createKey(_ idText: String, _ req: HTTPRequest, _ caller: Caller, _ respond: HTTPResponder) {
@@ -208,15 +225,21 @@ final class UsersAPI: @unchecked Sendable {
         if let e = identity.management(by: caller, of: id) { return respond(e.response) }
         let body: KeyBody
         do {
-            body = req.body.isEmpty ? try RequestBody.decode(KeyBody.self, from: Data("{}".utf8)) : try RequestBody.decode(KeyBody.self, from: try RequestBody.object(req))
+            body =
+                req.body.isEmpty
+                ? try RequestBody.decode(KeyBody.self, from: Data("{}".utf8)) : try RequestBody.decode(KeyBody.self, from: try RequestBody.object(req))
         } catch {
             return respond(error.response)
         }
-        guard (1...64).contains(body.name.count) else { return respond(.error(400, code: "invalid_body", message: "name must be 1 to 64 characters", field: "name")) }
+        guard (1...64).contains(body.name.count) else {
+            return respond(.error(400, code: "invalid_body", message: "name must be 1 to 64 characters", field: "name"))
+        }
         let key = APIKey.generate()
         gateway.run(respond) { store in
             try store.insertAPIKey(id: key.id, userID: id, name: body.name, digest: key.digest, actor: caller.actor)
-        } then: { .json(NewKey(key: key.text, apiKey: $0), status: 201) }
+        } then: {
+            .json(NewKey(key: key.text, apiKey: $0), status: 201)
+        }
     }
 
     private func revokeKey(_ idText: String, _ keyID: String, _ caller: Caller, _ respond: HTTPResponder) {
@@ -225,7 +248,11 @@ final class UsersAPI: @unchecked Sendable {
             return respond(.error(403, code: "forbidden", message: "users:write is needed to revoke keys of other users"))
         }
         if let e = identity.management(by: caller, of: id) { return respond(e.response) }
-        gateway.run(respond) { store in try store.revokeAPIKey(id: keyID, userID: id, actor: caller.actor) } then: { _ in HTTPResponse(status: 204) }
+        gateway.run(respond) { store in
+            try store.revokeAPIKey(id: keyID, userID: id, actor: caller.actor)
+        } then: { _ in
+            HTTPResponse(status: 204)
+        }
     }
 
     // MARK: Parameters

@@ -200,7 +200,10 @@ public final class Replayer {
             let t = MonotonicClock.nanoseconds()
             if t - lastProgress > 100_000_000 {
                 lastProgress = t
-                progress(Progress(bytesRead: readers.reduce(0) { $0 + $1.bytesRead }, totalBytes: total, frames: summary.frames, ticks: pipeline.hub.counters.publications - publishedBefore))
+                progress(
+                    Progress(
+                        bytesRead: readers.reduce(0) { $0 + $1.bytesRead }, totalBytes: total, frames: summary.frames,
+                        ticks: pipeline.hub.counters.publications - publishedBefore))
             }
         }
         summary.seconds = Double(MonotonicClock.nanoseconds() - started) / 1e9

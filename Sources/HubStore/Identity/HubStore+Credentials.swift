@@ -73,7 +73,8 @@ extension HubStore {
             guard let user = try UserRow.fetchOne(db, key: row.userId), !user.disabled else { return .failure(.refused("account disabled")) }
             row.revokedAt = now
             try row.update(db)
-            try RefreshTokenRow(id: successor.id, userId: row.userId, digest: successor.digest, createdAt: now, expiresAt: successor.expiresAt, revokedAt: nil).insert(db)
+            try RefreshTokenRow(id: successor.id, userId: row.userId, digest: successor.digest, createdAt: now, expiresAt: successor.expiresAt, revokedAt: nil)
+                .insert(db)
             return .success(row.userId)
         }
         return try outcome.get()

@@ -36,7 +36,8 @@ extension HubStore {
     ) throws(StoreError) -> UserAccount {
         try writing { db in
             if try UserRow.filter(Column("username") == username).fetchCount(db) > 0 { throw StoreError.duplicate("user '\(username)'") }
-            var row = UserRow(id: nil, username: username, displayName: displayName, passwordHash: passwordHash, disabled: false, createdAt: now, updatedAt: now)
+            var row = UserRow(
+                id: nil, username: username, displayName: displayName, passwordHash: passwordHash, disabled: false, createdAt: now, updatedAt: now)
             try row.insert(db)
             let id = row.id!
             for r in Set(roles).sorted() {
@@ -115,9 +116,10 @@ extension HubStore {
     private func requireAnotherAdmin(besides id: Int64, _ db: Database) throws {
         let holds = try UserRoleRow.exists(db, key: ["userId": id, "roleId": "admin"])
         guard holds else { return }
-        let others = try Int.fetchOne(
-            db, sql: "SELECT COUNT(*) FROM user_role r JOIN user u ON u.id = r.userId WHERE r.roleId = 'admin' AND u.disabled = 0 AND u.id != ?",
-            arguments: [id]) ?? 0
+        let others =
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM user_role r JOIN user u ON u.id = r.userId WHERE r.roleId = 'admin' AND u.disabled = 0 AND u.id != ?",
+                arguments: [id]) ?? 0
         if others == 0 { throw StoreError.refused("user \(id) is the last enabled admin") }
     }
 

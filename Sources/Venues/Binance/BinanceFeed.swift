@@ -82,7 +82,8 @@ public final class BinanceFeed: FeedAdapter {
         switch message {
         case .bookTicker(let s, let bid, let bq, let ask, let aq, _):
             emitEvent(
-                emit, RawEvent(
+                emit,
+                RawEvent(
                     source: source, instrument: symbols.unified(s), stream: .ticker, exchangeTime: wallMicros / 1000, receiveTime: wallMicros,
                     fields: [
                         RawField(binance: .bidPrice, .number(bid)), RawField(binance: .bidQty, .number(bq)), RawField(binance: .askPrice, .number(ask)),
@@ -90,7 +91,8 @@ public final class BinanceFeed: FeedAdapter {
                     ]))
         case .trade(let s, let p, let q, let maker, let id, let time):
             emitEvent(
-                emit, RawEvent(
+                emit,
+                RawEvent(
                     source: source, instrument: symbols.unified(s), stream: .trades, exchangeTime: time, receiveTime: wallMicros, sequence: id,
                     fields: [
                         RawField(binance: .price, .number(p)), RawField(binance: .quantity, .number(q)),
@@ -179,10 +181,14 @@ public final class BinanceFeed: FeedAdapter {
 
     private func emitBook(_ symbol: String, _ sync: BinanceDepthSync, time: Int64, wallMicros: Int64, emit: (RawEvent) -> Void) {
         emitEvent(
-            emit, RawEvent(
+            emit,
+            RawEvent(
                 source: source, instrument: symbols.unified(symbol), stream: .book, exchangeTime: time, receiveTime: wallMicros,
                 sequence: sync.lastUpdateId,
-                fields: [RawField(binance: .bids, .levels(sync.book.top(.bid, config.bookDepth))), RawField(binance: .asks, .levels(sync.book.top(.ask, config.bookDepth)))]))
+                fields: [
+                    RawField(binance: .bids, .levels(sync.book.top(.bid, config.bookDepth))),
+                    RawField(binance: .asks, .levels(sync.book.top(.ask, config.bookDepth))),
+                ]))
     }
 
     /// live: data flowing and every book synchronised; degraded: a book is being rebuilt.

@@ -1,4 +1,5 @@
 import HubCore
+
 /// What the Binance adapter subscribes to.
 public struct BinanceFeedConfig: Sendable, Equatable {
     /// Unified symbols (`BTC/USDT`).

@@ -1,10 +1,13 @@
 import HubCore
+
 /// Binance symbols (`BTCUSDT`) and ccxt's unified form (`BTC/USDT`). Configured symbols map
 /// both ways; others (in recordings) are split at the longest known quote asset.
 public struct BinanceSymbols: Sendable {
     /// Quote assets Binance lists, longest first so `FDUSD` wins over `USD`.
-    static let quotes = ["FDUSD", "USDT", "USDC", "BUSD", "TUSD", "DAI", "BTC", "ETH", "BNB", "EUR", "GBP", "TRY", "BRL", "JPY", "AUD", "USD", "XRP", "DOGE", "TRX"]
-        .sorted { $0.count > $1.count }
+    static let quotes = [
+        "FDUSD", "USDT", "USDC", "BUSD", "TUSD", "DAI", "BTC", "ETH", "BNB", "EUR", "GBP", "TRY", "BRL", "JPY", "AUD", "USD", "XRP", "DOGE", "TRX",
+    ]
+    .sorted { $0.count > $1.count }
 
     private var toUnified: [String: String] = [:]
 

@@ -63,7 +63,8 @@ public final class CoinbaseCodec {
                         .init(
                             product: product, price: decimal(t["price"]), volume24h: decimal(t["volume_24_h"]), low24h: decimal(t["low_24_h"]),
                             high24h: decimal(t["high_24_h"]), percentChange24h: decimal(t["price_percent_chg_24_h"]), bestBid: decimal(t["best_bid"]),
-                            bestBidQuantity: decimal(t["best_bid_quantity"]), bestAsk: decimal(t["best_ask"]), bestAskQuantity: decimal(t["best_ask_quantity"])))
+                            bestBidQuantity: decimal(t["best_bid_quantity"]), bestAsk: decimal(t["best_ask"]), bestAskQuantity: decimal(t["best_ask_quantity"]))
+                    )
                 }
             }
             body = .ticker(out)

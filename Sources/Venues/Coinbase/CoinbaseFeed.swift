@@ -107,7 +107,8 @@ public final class CoinbaseFeed: FeedAdapter {
                         source: source, instrument: CoinbaseFeedConfig.unified(e.product), stream: .book, exchangeTime: wallMicros / 1000,
                         receiveTime: wallMicros, sequence: m.sequence ?? 0,
                         fields: [
-                            RawField(coinbase: .bids, .levels(book.top(.bid, config.bookDepth))), RawField(coinbase: .asks, .levels(book.top(.ask, config.bookDepth))),
+                            RawField(coinbase: .bids, .levels(book.top(.bid, config.bookDepth))),
+                            RawField(coinbase: .asks, .levels(book.top(.ask, config.bookDepth))),
                         ]))
             }
         case .heartbeat:
@@ -136,6 +137,9 @@ public final class CoinbaseFeed: FeedAdapter {
         add(.bestAsk, t.bestAsk)
         add(.bestAskQuantity, t.bestAskQuantity)
         status.events += 1
-        emit(RawEvent(source: source, instrument: CoinbaseFeedConfig.unified(t.product), stream: .ticker, exchangeTime: wallMicros / 1000, receiveTime: wallMicros, fields: fields))
+        emit(
+            RawEvent(
+                source: source, instrument: CoinbaseFeedConfig.unified(t.product), stream: .ticker, exchangeTime: wallMicros / 1000, receiveTime: wallMicros,
+                fields: fields))
     }
 }

@@ -1,4 +1,5 @@
 import HubCore
+
 /// What the Coinbase adapter subscribes to.
 public struct CoinbaseFeedConfig: Sendable, Equatable {
     /// Unified symbols (`BTC/USD`); Coinbase's products are `BTC-USD`.

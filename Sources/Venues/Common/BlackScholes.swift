@@ -1,4 +1,5 @@
 import HubCore
+
 /// Black–Scholes price and greeks for European options (used by the options simulator).
 public struct BlackScholes: Sendable, Equatable {
     public let price: Double

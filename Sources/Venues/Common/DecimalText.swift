@@ -1,4 +1,5 @@
 import HubCore
+
 /// Decimal numbers sent as text (`"0.35210000"`), as most venues send prices and sizes.
 /// Parsed straight from the bytes: up to 15 significant digits exactly (mantissa and power of
 /// ten are both exact, so one correctly rounded division gives the nearest double); anything

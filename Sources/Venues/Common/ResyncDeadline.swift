@@ -1,4 +1,5 @@
 import HubCore
+
 /// Turns a resynchronisation that never finishes (a resubscribe the venue ignores) into a
 /// reconnect: a source stays `degraded` for at most `seconds`.
 struct ResyncDeadline {

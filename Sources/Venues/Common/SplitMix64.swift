@@ -1,4 +1,5 @@
 import HubCore
+
 /// A small seeded generator (SplitMix64) so simulators and tests replay exactly.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64

@@ -21,7 +21,8 @@ public final class DeribitFeed: FeedAdapter {
     private enum Request {
         case auth, heartbeat, test
         case instruments(currency: String)
-        case subscribe([String]), unsubscribe([String])
+        case subscribe([String])
+        case unsubscribe([String])
     }
 
     private struct BookState {

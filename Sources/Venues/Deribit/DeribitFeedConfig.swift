@@ -1,4 +1,5 @@
 import HubCore
+
 /// What the Deribit adapter subscribes to and how it keeps the session healthy.
 public struct DeribitFeedConfig: Sendable, Equatable {
     /// Instruments subscribed by name (ticker, book and trades channels each).

@@ -30,8 +30,10 @@ public final class DeribitMarket {
         public internal(set) var openInterest: Double
         public internal(set) var funding: Double = 0
 
-        init(name: String, kind: DeribitInstrument.Kind, currency: String, tick: Double, strike: Double?, expiry: Int64?,
-             isCall: Bool, price: Double, changeID: Int64, created: Int64, openInterest: Double) {
+        init(
+            name: String, kind: DeribitInstrument.Kind, currency: String, tick: Double, strike: Double?, expiry: Int64?,
+            isCall: Bool, price: Double, changeID: Int64, created: Int64, openInterest: Double
+        ) {
             self.name = name
             self.kind = kind
             self.currency = currency

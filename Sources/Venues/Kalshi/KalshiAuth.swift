@@ -1,7 +1,7 @@
-import HubCore
 import Crypto
 import CryptoExtras
 import Foundation
+import HubCore
 
 /// Kalshi's signed WebSocket handshake: headers `KALSHI-ACCESS-KEY` (the API key id),
 /// `KALSHI-ACCESS-TIMESTAMP` (milliseconds) and `KALSHI-ACCESS-SIGNATURE`, the base64 of an

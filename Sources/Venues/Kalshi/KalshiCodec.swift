@@ -26,7 +26,9 @@ public final class KalshiCodec {
         let id = root["id"]?.int64
         let msg = root["msg"]
         if type.stringEquals("subscribed") {
-            guard let m = msg, let channel = m["channel"]?.string, let sid = m["sid"]?.int64 else { throw VenueDecodeError("subscribed without channel and sid") }
+            guard let m = msg, let channel = m["channel"]?.string, let sid = m["sid"]?.int64 else {
+                throw VenueDecodeError("subscribed without channel and sid")
+            }
             return .subscribed(id: id, channel: channel, sid: sid)
         }
         if type.stringEquals("ok") || type.stringEquals("unsubscribed") { return .ok(id: id) }

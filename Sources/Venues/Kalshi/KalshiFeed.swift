@@ -181,13 +181,19 @@ public final class KalshiFeed: FeedAdapter {
                 }
                 lastSeq[sid] = seq
             }
-            event(emit, RawEvent(
-                source: source, instrument: market, stream: .trades, exchangeTime: time, receiveTime: wallMicros,
-                fields: [
-                    RawField(kalshi: .price, .number(yesPrice)), RawField(kalshi: .amount, .number(count)),
-                    RawField(kalshi: .side, .string(takerYes ? "buy" : "sell")), RawField(kalshi: .tradeId, .string(id)),
-                ]))
-            event(emit, RawEvent(source: source, instrument: market, stream: .outcomes, exchangeTime: time, receiveTime: wallMicros, fields: [RawField(kalshi: .lastPrice, .number(yesPrice))]))
+            event(
+                emit,
+                RawEvent(
+                    source: source, instrument: market, stream: .trades, exchangeTime: time, receiveTime: wallMicros,
+                    fields: [
+                        RawField(kalshi: .price, .number(yesPrice)), RawField(kalshi: .amount, .number(count)),
+                        RawField(kalshi: .side, .string(takerYes ? "buy" : "sell")), RawField(kalshi: .tradeId, .string(id)),
+                    ]))
+            event(
+                emit,
+                RawEvent(
+                    source: source, instrument: market, stream: .outcomes, exchangeTime: time, receiveTime: wallMicros,
+                    fields: [RawField(kalshi: .lastPrice, .number(yesPrice))]))
         case .ignored:
             break
         }
@@ -204,9 +210,11 @@ public final class KalshiFeed: FeedAdapter {
     private func publish(_ market: String, _ wallMicros: Int64, _ emit: (RawEvent) -> Void) {
         guard let b = books[market] else { return }
         let asks = b.no.top(.bid, config.bookDepth).map { PriceLevel(price: ((1 - $0.price) * 10_000).rounded() / 10_000, amount: $0.amount) }
-        event(emit, RawEvent(
-            source: source, instrument: market, stream: .book, exchangeTime: wallMicros / 1000, receiveTime: wallMicros,
-            fields: [RawField(kalshi: .bids, .levels(b.yes.top(.bid, config.bookDepth))), RawField(kalshi: .asks, .levels(asks))]))
+        event(
+            emit,
+            RawEvent(
+                source: source, instrument: market, stream: .book, exchangeTime: wallMicros / 1000, receiveTime: wallMicros,
+                fields: [RawField(kalshi: .bids, .levels(b.yes.top(.bid, config.bookDepth))), RawField(kalshi: .asks, .levels(asks))]))
         var fields: [RawField] = []
         var removed: [UInt16] = []
         if let yb = b.yes.bids.first?.price {

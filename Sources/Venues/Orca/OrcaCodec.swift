@@ -81,7 +81,8 @@ public final class OrcaCodec {
 
     static func price(_ e: JSONElement) throws -> OrcaPrice {
         guard let d = decimal(e["decimal"]), let a = e["american"]?.int64 else { throw fail("price without decimal and american") }
-        return OrcaPrice(bookmaker: try string(e, "bookmaker"), decimal: d, american: a, updatedAt: e["updatedAt"]?.int64 ?? 0, suspended: e["suspended"]?.bool ?? false)
+        return OrcaPrice(
+            bookmaker: try string(e, "bookmaker"), decimal: d, american: a, updatedAt: e["updatedAt"]?.int64 ?? 0, suspended: e["suspended"]?.bool ?? false)
     }
 
     static func outcome(_ e: JSONElement) throws -> OrcaOutcome {
@@ -119,7 +120,9 @@ public final class OrcaCodec {
             return .price(eventId: try string(e, "eventId"), marketId: try string(e, "marketId"), outcomeId: try string(e, "outcomeId"), try price(e))
         }
         if kind.stringEquals("priceRemoved") {
-            return .priceRemoved(eventId: try string(e, "eventId"), marketId: try string(e, "marketId"), outcomeId: try string(e, "outcomeId"), bookmaker: try string(e, "bookmaker"))
+            return .priceRemoved(
+                eventId: try string(e, "eventId"), marketId: try string(e, "marketId"), outcomeId: try string(e, "outcomeId"),
+                bookmaker: try string(e, "bookmaker"))
         }
         if kind.stringEquals("market") {
             guard let m = e["market"] else { throw fail("market change without market") }

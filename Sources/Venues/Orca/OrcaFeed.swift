@@ -272,9 +272,10 @@ public final class OrcaFeed: FeedAdapter {
         if e.participants.count > 1 { fields.append(RawField(orca: .away, .string(e.participants[1]))) }
         fields.append(RawField(orca: .outcomeName, .string(o.name)))
         status.events += 1
-        emit(RawEvent(
-            source: source, instrument: OrcaFeedConfig.instrument(event: e.eventId, market: m.marketId, outcome: o.outcomeId, bookmaker: p.bookmaker),
-            stream: .odds, exchangeTime: p.updatedAt, receiveTime: wallMicros, fields: fields))
+        emit(
+            RawEvent(
+                source: source, instrument: OrcaFeedConfig.instrument(event: e.eventId, market: m.marketId, outcome: o.outcomeId, bookmaker: p.bookmaker),
+                stream: .odds, exchangeTime: p.updatedAt, receiveTime: wallMicros, fields: fields))
     }
 }
 

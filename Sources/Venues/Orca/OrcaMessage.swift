@@ -1,4 +1,5 @@
 import HubCore
+
 /// One bookmaker's quote for an outcome.
 public struct OrcaPrice: Equatable, Sendable {
     public var bookmaker: String

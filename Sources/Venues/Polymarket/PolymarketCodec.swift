@@ -66,7 +66,8 @@ public final class PolymarketCodec {
             }
             let buy = side.stringEquals("BUY")
             guard buy || side.stringEquals("SELL") else { throw VenueDecodeError("price change side is not BUY or SELL") }
-            out.append(.init(asset: asset, price: p, size: s, buy: buy, bestBid: decimal(c["best_bid"]), bestAsk: decimal(c["best_ask"]), hash: c["hash"]?.string))
+            out.append(
+                .init(asset: asset, price: p, size: s, buy: buy, bestBid: decimal(c["best_bid"]), bestAsk: decimal(c["best_ask"]), hash: c["hash"]?.string))
         }
         return .priceChanges(out, time: e["timestamp"]?.string.flatMap { Int64($0) } ?? 0)
     }

@@ -104,15 +104,28 @@ public final class PolymarketFeed: FeedAdapter {
                 for asset in touched.sorted() { if let b = books[asset] { publish(asset, b, time, wallMicros, emit) } }
             case .lastTrade(let asset, let price, let size, let side, let time):
                 let instrument = assets[asset]?.instrument ?? asset
-                emitEvent(emit, RawEvent(
-                    source: source, instrument: instrument, stream: .trades, exchangeTime: time, receiveTime: wallMicros,
-                    fields: [RawField(polymarket: .price, .number(price)), RawField(polymarket: .size, .number(size)), RawField(polymarket: .side, .string(side))]))
-                emitEvent(emit, RawEvent(source: source, instrument: instrument, stream: .outcomes, exchangeTime: time, receiveTime: wallMicros, fields: [RawField(polymarket: .lastPrice, .number(price))]))
+                emitEvent(
+                    emit,
+                    RawEvent(
+                        source: source, instrument: instrument, stream: .trades, exchangeTime: time, receiveTime: wallMicros,
+                        fields: [
+                            RawField(polymarket: .price, .number(price)), RawField(polymarket: .size, .number(size)),
+                            RawField(polymarket: .side, .string(side)),
+                        ]))
+                emitEvent(
+                    emit,
+                    RawEvent(
+                        source: source, instrument: instrument, stream: .outcomes, exchangeTime: time, receiveTime: wallMicros,
+                        fields: [RawField(polymarket: .lastPrice, .number(price))]))
             case .bestBidAsk(let asset, let bid, let ask, let time):
                 var fields: [RawField] = []
                 if let bid { fields.append(RawField(polymarket: .bestBid, .number(bid))) }
                 if let ask { fields.append(RawField(polymarket: .bestAsk, .number(ask))) }
-                emitEvent(emit, RawEvent(source: source, instrument: assets[asset]?.instrument ?? asset, stream: .outcomes, exchangeTime: time, receiveTime: wallMicros, fields: fields))
+                emitEvent(
+                    emit,
+                    RawEvent(
+                        source: source, instrument: assets[asset]?.instrument ?? asset, stream: .outcomes, exchangeTime: time, receiveTime: wallMicros,
+                        fields: fields))
             case .tickSize, .resolved, .ignored:
                 break
             }
@@ -132,14 +145,26 @@ public final class PolymarketFeed: FeedAdapter {
     private func publish(_ asset: String, _ b: OrderBook, _ time: Int64, _ wallMicros: Int64, _ emit: (RawEvent) -> Void) {
         let a = assets[asset]
         let instrument = a?.instrument ?? asset
-        emitEvent(emit, RawEvent(
-            source: source, instrument: instrument, stream: .book, exchangeTime: time, receiveTime: wallMicros,
-            fields: [RawField(polymarket: .bids, .levels(b.top(.bid, config.bookDepth))), RawField(polymarket: .asks, .levels(b.top(.ask, config.bookDepth)))]))
+        emitEvent(
+            emit,
+            RawEvent(
+                source: source, instrument: instrument, stream: .book, exchangeTime: time, receiveTime: wallMicros,
+                fields: [
+                    RawField(polymarket: .bids, .levels(b.top(.bid, config.bookDepth))), RawField(polymarket: .asks, .levels(b.top(.ask, config.bookDepth))),
+                ]))
         var fields: [RawField] = []
         var removed: [UInt16] = []
         // An empty side has no best price: withdrawn, not left at its last value.
-        if let bid = b.bids.first?.price { fields.append(RawField(polymarket: .bestBid, .number(bid))) } else { removed.append(PolymarketField.bestBid.rawValue) }
-        if let ask = b.asks.first?.price { fields.append(RawField(polymarket: .bestAsk, .number(ask))) } else { removed.append(PolymarketField.bestAsk.rawValue) }
+        if let bid = b.bids.first?.price {
+            fields.append(RawField(polymarket: .bestBid, .number(bid)))
+        } else {
+            removed.append(PolymarketField.bestBid.rawValue)
+        }
+        if let ask = b.asks.first?.price {
+            fields.append(RawField(polymarket: .bestAsk, .number(ask)))
+        } else {
+            removed.append(PolymarketField.bestAsk.rawValue)
+        }
         if let outcome = a?.outcome, !outcome.isEmpty { fields.append(RawField(polymarket: .outcome, .string(outcome))) }
         var e = RawEvent(source: source, instrument: instrument, stream: .outcomes, exchangeTime: time, receiveTime: wallMicros, fields: fields)
         e.removed = removed

@@ -1,5 +1,5 @@
-import HubCore
 import DequeModule
+import HubCore
 import Synchronization
 import WebSocketLoop
 

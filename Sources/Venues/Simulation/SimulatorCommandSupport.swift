@@ -1,6 +1,6 @@
-import HubCore
 import ArgumentParser
 import Foundation
+import HubCore
 
 /// The options every simulator has.
 public func validateListen(port: Int, stepMilliseconds: Int) throws {

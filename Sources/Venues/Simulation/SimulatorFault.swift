@@ -1,4 +1,5 @@
 import HubCore
+
 /// Faults a test (or an operator of `venue-sim`) can inject into a simulator.
 public enum SimulatorFault: Sendable, Equatable {
     /// Drop the next book change of an instrument, so clients see a broken change_id chain.

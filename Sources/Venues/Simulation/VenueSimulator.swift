@@ -1,4 +1,5 @@
 import HubCore
+
 /// What every venue simulator offers its runners (`venue-sim`, the demo, tests).
 ///
 /// Threading: `start`, `stop` and `inject` are thread-safe; the simulator runs on its own loop.

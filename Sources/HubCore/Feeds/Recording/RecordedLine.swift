@@ -10,7 +10,10 @@ import SimdJSON
 /// strings, so any text (`PING`, a malformed frame) survives exactly.
 public struct RecordedLine: Equatable, Sendable {
     public enum Kind: String, Sendable {
-        case open, received = "in", sent = "out", http, close
+        case open
+        case received = "in"
+        case sent = "out"
+        case http, close
     }
 
     /// Seconds since the Unix epoch (microsecond resolution).

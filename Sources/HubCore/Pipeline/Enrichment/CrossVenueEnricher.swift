@@ -136,7 +136,9 @@ final class CrossVenueEnricher {
             } else {
                 // A tick with book prices carries them all: a side it leaves out is empty.
                 // (Trade ticks carry none and change nothing.)
-                guard tick.fields.contains(where: { bookPriceIDs.contains($0.id) }) || tick.removed.contains(where: { bookPriceIDs.contains($0) }) else { continue }
+                guard tick.fields.contains(where: { bookPriceIDs.contains($0.id) }) || tick.removed.contains(where: { bookPriceIDs.contains($0) }) else {
+                    continue
+                }
                 q.bid = nil
                 q.ask = nil
                 var yesBidPrice: Double?

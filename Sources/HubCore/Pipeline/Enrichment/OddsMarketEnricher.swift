@@ -126,7 +126,9 @@ final class OddsMarketEnricher {
                 continue
             }
             // The bookmaker's other quotes of the market: same overround, new no-vig (or none).
-            var t = Tick(source: m.source, instrument: m.prefix + "/" + other + "/" + book, stream: .odds, exchangeTime: tick.exchangeTime, receiveTime: tick.receiveTime)
+            var t = Tick(
+                source: m.source, instrument: m.prefix + "/" + other + "/" + book, stream: .odds, exchangeTime: tick.exchangeTime, receiveTime: tick.receiveTime
+            )
             if let o, let p { t.fields = [Field(overround, .number(o)), Field(noVig, .number(p))] } else { t.removed = [overround, noVig] }
             emit(t)
         }

@@ -118,15 +118,24 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, @unchecked S
             }
             send(symbol, "depth@100ms", Self.depthUpdate(symbol, first: first, last: b.updateId, bids: bidChanges, asks: askChanges, time: now))
             if let tb = b.levels.top(bids: 1).first, let ta = b.levels.top(asks: 1).first {
-                send(symbol, "bookTicker", #"{"u":\#(b.updateId),"s":"\#(symbol)","b":"\#(Self.text(tb.0))","B":"\#(Self.text(tb.1))","a":"\#(Self.text(ta.0))","A":"\#(Self.text(ta.1))"}"#)
+                send(
+                    symbol, "bookTicker",
+                    #"{"u":\#(b.updateId),"s":"\#(symbol)","b":"\#(Self.text(tb.0))","B":"\#(Self.text(tb.1))","a":"\#(Self.text(ta.0))","A":"\#(Self.text(ta.1))"}"#
+                )
             }
             if rng.next() % 4 == 0 {
                 aggregateID += 1
                 let buyerMaker = rng.next() % 2 == 0
                 let price = buyerMaker ? b.levels.bestBid : b.levels.bestAsk
                 let q = Self.text(Double(1 + rng.next() % 30) / 100)
-                send(symbol, "aggTrade", #"{"e":"aggTrade","E":\#(now),"s":"\#(symbol)","a":\#(aggregateID),"p":"\#(Self.text(price))","q":"\#(q)","f":\#(aggregateID * 3),"l":\#(aggregateID * 3),"T":\#(now),"m":\#(buyerMaker),"M":true}"#)
-                send(symbol, "trade", #"{"e":"trade","E":\#(now),"s":"\#(symbol)","t":\#(aggregateID * 3),"p":"\#(Self.text(price))","q":"\#(q)","T":\#(now),"m":\#(buyerMaker),"M":true}"#)
+                send(
+                    symbol, "aggTrade",
+                    #"{"e":"aggTrade","E":\#(now),"s":"\#(symbol)","a":\#(aggregateID),"p":"\#(Self.text(price))","q":"\#(q)","f":\#(aggregateID * 3),"l":\#(aggregateID * 3),"T":\#(now),"m":\#(buyerMaker),"M":true}"#
+                )
+                send(
+                    symbol, "trade",
+                    #"{"e":"trade","E":\#(now),"s":"\#(symbol)","t":\#(aggregateID * 3),"p":"\#(Self.text(price))","q":"\#(q)","T":\#(now),"m":\#(buyerMaker),"M":true}"#
+                )
             }
         }
     }

@@ -1,6 +1,6 @@
-import HubCore
 import ArgumentParser
 import Foundation
+import HubCore
 
 /// `venue-sim binance`: the Binance simulator on loopback until SIGINT/SIGTERM.
 public struct BinanceSimulatorCommand: ParsableCommand {
@@ -29,7 +29,13 @@ public struct BinanceSimulatorCommand: ParsableCommand {
         c.port = port
         c.stepMilliseconds = stepMilliseconds
         c.seed = seed
-        c.symbols = Dictionary(symbol.map { s in let kv = s.split(separator: "="); return (String(kv[0]).uppercased(), Double(kv[1])!) }, uniquingKeysWith: { a, _ in a })
-        try serveUntilSignalled({ try BinanceSimulator(config: c) }) { sim in "binance simulator on \(sim.url)/stream?streams=… and \(sim.restURL)/api/v3/depth (symbols: \(c.symbols.keys.sorted().joined(separator: ", ")))" }
+        c.symbols = Dictionary(
+            symbol.map { s in
+                let kv = s.split(separator: "=")
+                return (String(kv[0]).uppercased(), Double(kv[1])!)
+            }, uniquingKeysWith: { a, _ in a })
+        try serveUntilSignalled({ try BinanceSimulator(config: c) }) { sim in
+            "binance simulator on \(sim.url)/stream?streams=… and \(sim.restURL)/api/v3/depth (symbols: \(c.symbols.keys.sorted().joined(separator: ", ")))"
+        }
     }
 }

@@ -1,4 +1,5 @@
 import HubCore
+
 /// How the Binance simulator listens and behaves.
 public struct BinanceSimulatorConfig: Sendable, Equatable {
     public var host = "127.0.0.1"

@@ -101,7 +101,8 @@ public final class CoinbaseSimulator: WebSocketHandler, @unchecked Sendable {
             frame.append(contentsOf: #""}"#.utf8)
             for c in clients.values { enqueue(frame, to: c) }
         case .outOfRange(let product):
-            let t = #"{"type":"update","tickers":[{"type":"ticker","product_id":"\#(product)","price":"1","best_bid":"-5","best_bid_quantity":"1","best_ask":"1","best_ask_quantity":"1"}]}"#
+            let t =
+                #"{"type":"update","tickers":[{"type":"ticker","product_id":"\#(product)","price":"1","best_bid":"-5","best_bid_quantity":"1","best_ask":"1","best_ask_quantity":"1"}]}"#
             for c in clients.values where c.channels["ticker"]?.contains(product) == true { send("ticker", [t], to: c) }
         }
     }
@@ -121,7 +122,8 @@ public final class CoinbaseSimulator: WebSocketHandler, @unchecked Sendable {
             c.sequence += 1  // a lost message
             clients.stats.withLock { $0.gapsInjected += 1 }
         }
-        let msg = #"{"channel":"\#(channel)","client_id":"","timestamp":"\#(Self.timestamp(clock.wallMilliseconds()))","sequence_num":\#(c.sequence),"events":[\#(events.joined(separator: ","))]}"#
+        let msg =
+            #"{"channel":"\#(channel)","client_id":"","timestamp":"\#(Self.timestamp(clock.wallMilliseconds()))","sequence_num":\#(c.sequence),"events":[\#(events.joined(separator: ","))]}"#
         c.sequence += 1
         enqueue(Array(msg.utf8), to: c)
     }
@@ -139,7 +141,8 @@ public final class CoinbaseSimulator: WebSocketHandler, @unchecked Sendable {
 
     private func ticker(_ product: String, _ b: SimulatedBook, type: String) -> String {
         let bid = b.top(bids: 1).first ?? (b.bestBid, 1), ask = b.top(asks: 1).first ?? (b.bestAsk, 1)
-        return #"{"type":"\#(type)","tickers":[{"type":"ticker","product_id":"\#(product)","price":"\#(Self.text(b.mid))","volume_24_h":"1523.5","low_24_h":"\#(Self.text(b.mid * 0.97))","high_24_h":"\#(Self.text(b.mid * 1.03))","low_52_w":"1","high_52_w":"\#(Self.text(b.mid * 2))","price_percent_chg_24_h":"-1.25","best_bid":"\#(Self.text(bid.0))","best_bid_quantity":"\#(Self.text(bid.1))","best_ask":"\#(Self.text(ask.0))","best_ask_quantity":"\#(Self.text(ask.1))"}]}"#
+        return
+            #"{"type":"\#(type)","tickers":[{"type":"ticker","product_id":"\#(product)","price":"\#(Self.text(b.mid))","volume_24_h":"1523.5","low_24_h":"\#(Self.text(b.mid * 0.97))","high_24_h":"\#(Self.text(b.mid * 1.03))","low_52_w":"1","high_52_w":"\#(Self.text(b.mid * 2))","price_percent_chg_24_h":"-1.25","best_bid":"\#(Self.text(bid.0))","best_bid_quantity":"\#(Self.text(bid.1))","best_ask":"\#(Self.text(ask.0))","best_ask_quantity":"\#(Self.text(ask.1))"}]}"#
     }
 
     private func step() {
@@ -159,7 +162,8 @@ public final class CoinbaseSimulator: WebSocketHandler, @unchecked Sendable {
             tradeID += 1
             let b = books[p]!
             let buy = rng.next() % 2 == 0
-            trades[p] = #"{"trade_id":"\#(tradeID)","product_id":"\#(p)","price":"\#(Self.text(buy ? b.bestAsk : b.bestBid))","size":"\#(Self.text(Double(1 + rng.next() % 30) / 100))","side":"\#(buy ? "BUY" : "SELL")","time":"\#(Self.timestamp(now))"}"#
+            trades[p] =
+                #"{"trade_id":"\#(tradeID)","product_id":"\#(p)","price":"\#(Self.text(buy ? b.bestAsk : b.bestBid))","size":"\#(Self.text(Double(1 + rng.next() % 30) / 100))","side":"\#(buy ? "BUY" : "SELL")","time":"\#(Self.timestamp(now))"}"#
         }
         for c in clients.values {
             if beat && c.channels["heartbeats"] != nil {
@@ -209,10 +213,18 @@ public final class CoinbaseSimulator: WebSocketHandler, @unchecked Sendable {
             for p in products.sorted() {
                 guard let b = books[p] else { continue }
                 switch channel {
-                case "level2": send("l2_data", [#"{"type":"snapshot","product_id":"\#(p)","updates":[\#(levels(p, (b.top(bids: config.levels), b.top(asks: config.levels))))]}"#], to: c)
+                case "level2":
+                    send(
+                        "l2_data",
+                        [#"{"type":"snapshot","product_id":"\#(p)","updates":[\#(levels(p, (b.top(bids: config.levels), b.top(asks: config.levels))))]}"#],
+                        to: c)
                 case "ticker": send("ticker", [ticker(p, b, type: "snapshot")], to: c)
                 case "market_trades":
-                    send("market_trades", [#"{"type":"snapshot","trades":[{"trade_id":"1","product_id":"\#(p)","price":"\#(Self.text(b.mid))","size":"0.01","side":"BUY","time":"\#(Self.timestamp(clock.wallMilliseconds() - 60_000))"}]}"#], to: c)
+                    send(
+                        "market_trades",
+                        [
+                            #"{"type":"snapshot","trades":[{"trade_id":"1","product_id":"\#(p)","price":"\#(Self.text(b.mid))","size":"0.01","side":"BUY","time":"\#(Self.timestamp(clock.wallMilliseconds() - 60_000))"}]}"#
+                        ], to: c)
                 default: break
                 }
             }

@@ -1,6 +1,6 @@
-import HubCore
 import ArgumentParser
 import Foundation
+import HubCore
 
 /// `venue-sim coinbase`: the Coinbase simulator on loopback until SIGINT/SIGTERM.
 public struct CoinbaseSimulatorCommand: ParsableCommand {
@@ -29,7 +29,13 @@ public struct CoinbaseSimulatorCommand: ParsableCommand {
         c.port = port
         c.stepMilliseconds = stepMilliseconds
         c.seed = seed
-        c.products = Dictionary(product.map { s in let kv = s.split(separator: "="); return (String(kv[0]).uppercased(), Double(kv[1])!) }, uniquingKeysWith: { a, _ in a })
-        try serveUntilSignalled({ try CoinbaseSimulator(config: c) }) { sim in "coinbase simulator on \(sim.url) (products: \(c.products.keys.sorted().joined(separator: ", ")))" }
+        c.products = Dictionary(
+            product.map { s in
+                let kv = s.split(separator: "=")
+                return (String(kv[0]).uppercased(), Double(kv[1])!)
+            }, uniquingKeysWith: { a, _ in a })
+        try serveUntilSignalled({ try CoinbaseSimulator(config: c) }) { sim in
+            "coinbase simulator on \(sim.url) (products: \(c.products.keys.sorted().joined(separator: ", ")))"
+        }
     }
 }

@@ -35,7 +35,6 @@ public final class DeribitSimulator: WebSocketHandler, @unchecked Sendable {
         var heartbeat: LoopTimer?
         var awaitingTest = false
 
-
         func isSubscribed(_ channel: String) -> Bool {
             channels.values.contains { $0.contains { $0.channel == channel } }
         }
@@ -257,7 +256,10 @@ public final class DeribitSimulator: WebSocketHandler, @unchecked Sendable {
                 params?["client_id"]?.string == config.clientID, params?["client_secret"]?.string == config.clientSecret
             else { return fail(13004, "invalid_credentials") }
             c.authorized = true
-            return ok(Array("{\"token_type\":\"bearer\",\"scope\":\"connection mainaccount\",\"refresh_token\":\"sim-refresh\",\"expires_in\":31536000,\"access_token\":\"sim-access\"}".utf8))
+            return ok(
+                Array(
+                    "{\"token_type\":\"bearer\",\"scope\":\"connection mainaccount\",\"refresh_token\":\"sim-refresh\",\"expires_in\":31536000,\"access_token\":\"sim-access\"}"
+                        .utf8))
         default:
             return fail(-32601, "Method not found")
         }

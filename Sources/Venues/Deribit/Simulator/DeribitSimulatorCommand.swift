@@ -1,6 +1,6 @@
-import HubCore
 import ArgumentParser
 import Foundation
+import HubCore
 
 /// `venue-sim deribit`: the Deribit simulator on loopback until SIGINT/SIGTERM.
 public struct DeribitSimulatorCommand: ParsableCommand {
@@ -26,7 +26,9 @@ public struct DeribitSimulatorCommand: ParsableCommand {
         c.stepMilliseconds = stepMilliseconds
         c.seed = seed
         c.minHeartbeatSeconds = minHeartbeat
-        let sim = try serveUntilSignalled({ try DeribitSimulator(config: c) }) { sim in "deribit simulator on \(sim.url) (instruments: \(sim.instrumentNames.joined(separator: ", ")))" }
+        let sim = try serveUntilSignalled({ try DeribitSimulator(config: c) }) { sim in
+            "deribit simulator on \(sim.url) (instruments: \(sim.instrumentNames.joined(separator: ", ")))"
+        }
         while !sim.isStopped { usleep(1000) }
     }
 }

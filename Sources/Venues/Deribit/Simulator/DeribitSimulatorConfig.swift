@@ -1,4 +1,5 @@
 import HubCore
+
 /// How the Deribit simulator listens and behaves.
 public struct DeribitSimulatorConfig: Sendable, Equatable {
     public var host = "127.0.0.1"

@@ -108,8 +108,10 @@ public final class KalshiSimulator: WebSocketHandler, @unchecked Sendable {
     }
 
     private func acceptsLogin(_ headers: [String: String]) -> Bool {
-        let ok = headers["kalshi-access-key"] == config.keyID
-            && KalshiAuth.verify(publicKeyPEM: config.publicKeyPEM, timestamp: headers["kalshi-access-timestamp"] ?? "", signature: headers["kalshi-access-signature"] ?? "")
+        let ok =
+            headers["kalshi-access-key"] == config.keyID
+            && KalshiAuth.verify(
+                publicKeyPEM: config.publicKeyPEM, timestamp: headers["kalshi-access-timestamp"] ?? "", signature: headers["kalshi-access-signature"] ?? "")
         if !ok { clients.stats.withLock { $0.rejectedLogins += 1 } }
         return ok
     }
@@ -143,17 +145,20 @@ public final class KalshiSimulator: WebSocketHandler, @unchecked Sendable {
     }
 
     private func delta(_ market: String, cents: Int, delta: Int, yes: Bool, sid: Int64, seq: Int64, ms: Int64) -> String {
-        let values = config.legacyCents
+        let values =
+            config.legacyCents
             ? #""price":\#(cents),"delta":\#(delta)"#
             : #""price_dollars":"\#(Self.dollars(cents))","delta_fp":"\#(delta).00""#
-        return #"{"type":"orderbook_delta","sid":\#(sid),"seq":\#(seq),"msg":{"market_ticker":"\#(market)","market_id":"\#(Self.marketID(market))",\#(values),"side":"\#(yes ? "yes" : "no")","ts":"\#(Self.iso(ms))","ts_ms":\#(ms)}}"#
+        return
+            #"{"type":"orderbook_delta","sid":\#(sid),"seq":\#(seq),"msg":{"market_ticker":"\#(market)","market_id":"\#(Self.marketID(market))",\#(values),"side":"\#(yes ? "yes" : "no")","ts":"\#(Self.iso(ms))","ts_ms":\#(ms)}}"#
     }
 
     private func ticker(_ market: String, sid: Int64, ms: Int64, priceCents: Int? = nil) -> String {
         let b = books[market]!
         let bid = b.yes.keys.max() ?? 0, ask = 100 - (b.no.keys.max() ?? 0)
         let price = priceCents ?? lastPrice[market]!, vol = volume[market]!, oi = vol / 2
-        let values = config.legacyCents
+        let values =
+            config.legacyCents
             ? #""price":\#(price),"yes_bid":\#(bid),"yes_ask":\#(ask),"volume":\#(vol),"open_interest":\#(oi)"#
             : #""price_dollars":"\#(Self.dollars(price))","yes_bid_dollars":"\#(Self.dollars(bid))","yes_ask_dollars":"\#(Self.dollars(ask))","volume_fp":"\#(Self.count(vol))","open_interest_fp":"\#(Self.count(oi))","ts_ms":\#(ms)"#
         return #"{"type":"ticker","sid":\#(sid),"msg":{"market_ticker":"\#(market)","market_id":"\#(Self.marketID(market))",\#(values),"ts":\#(ms / 1000)}}"#
@@ -162,9 +167,11 @@ public final class KalshiSimulator: WebSocketHandler, @unchecked Sendable {
     private func trade(_ market: String, yesCents: Int, count: Int, takerYes: Bool, sid: Int64, seq: Int64, ms: Int64) -> String {
         let id = "\(String(rng.next(), radix: 16))-\(ms)"
         if config.legacyCents {
-            return #"{"type":"trade","sid":\#(sid),"msg":{"trade_id":"\#(id)","market_ticker":"\#(market)","yes_price":\#(yesCents),"no_price":\#(100 - yesCents),"count":\#(count),"taker_side":"\#(takerYes ? "yes" : "no")","ts":\#(ms / 1000)}}"#
+            return
+                #"{"type":"trade","sid":\#(sid),"msg":{"trade_id":"\#(id)","market_ticker":"\#(market)","yes_price":\#(yesCents),"no_price":\#(100 - yesCents),"count":\#(count),"taker_side":"\#(takerYes ? "yes" : "no")","ts":\#(ms / 1000)}}"#
         }
-        return #"{"type":"trade","sid":\#(sid),"seq":\#(seq),"msg":{"trade_id":"\#(id)","market_ticker":"\#(market)","yes_price_dollars":"\#(Self.dollars(yesCents))","no_price_dollars":"\#(Self.dollars(100 - yesCents))","count_fp":"\#(Self.count(count))","taker_side":"\#(takerYes ? "yes" : "no")","ts":\#(ms / 1000),"ts_ms":\#(ms)}}"#
+        return
+            #"{"type":"trade","sid":\#(sid),"seq":\#(seq),"msg":{"trade_id":"\#(id)","market_ticker":"\#(market)","yes_price_dollars":"\#(Self.dollars(yesCents))","no_price_dollars":"\#(Self.dollars(100 - yesCents))","count_fp":"\#(Self.count(count))","taker_side":"\#(takerYes ? "yes" : "no")","ts":\#(ms / 1000),"ts_ms":\#(ms)}}"#
     }
 
     // MARK: Behaviour

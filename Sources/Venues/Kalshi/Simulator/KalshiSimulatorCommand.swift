@@ -1,6 +1,6 @@
-import HubCore
 import ArgumentParser
 import Foundation
+import HubCore
 
 /// `venue-sim kalshi`: the Kalshi simulator on loopback until SIGINT/SIGTERM.
 public struct KalshiSimulatorCommand: ParsableCommand {
@@ -38,7 +38,15 @@ public struct KalshiSimulatorCommand: ParsableCommand {
         c.keyID = keyID
         c.publicKeyPEM = try String(contentsOfFile: publicKeyFile, encoding: .utf8)
         c.legacyCents = legacyCents
-        if !market.isEmpty { c.markets = Dictionary(market.map { s in let kv = s.split(separator: "="); return (String(kv[0]), Double(kv[1])!) }, uniquingKeysWith: { a, _ in a }) }
-        try serveUntilSignalled({ try KalshiSimulator(config: c) }) { sim in "kalshi simulator on \(sim.url) (markets: \(c.markets.keys.sorted().joined(separator: ", ")); key id \(keyID))" }
+        if !market.isEmpty {
+            c.markets = Dictionary(
+                market.map { s in
+                    let kv = s.split(separator: "=")
+                    return (String(kv[0]), Double(kv[1])!)
+                }, uniquingKeysWith: { a, _ in a })
+        }
+        try serveUntilSignalled({ try KalshiSimulator(config: c) }) { sim in
+            "kalshi simulator on \(sim.url) (markets: \(c.markets.keys.sorted().joined(separator: ", ")); key id \(keyID))"
+        }
     }
 }

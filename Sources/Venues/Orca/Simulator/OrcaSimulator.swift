@@ -142,7 +142,11 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
             // Stored like any quote, so snapshots and resumes agree.
             streams[name]!.events[ei].markets[mi].quotes[bookmaker]!.decimals[k] = decimal
             streams[name]!.events[ei].markets[mi].quotes[bookmaker]!.at = now
-            publish(name, [#"{"kind":"price","eventId":"\#(event)","marketId":"\#(market)","outcomeId":"\#(outcome)","bookmaker":"\#(bookmaker)","decimal":"\#(String(format: "%.4f", decimal))","american":\#(Self.american(decimal)),"updatedAt":\#(now),"suspended":false}"#])
+            publish(
+                name,
+                [
+                    #"{"kind":"price","eventId":"\#(event)","marketId":"\#(market)","outcomeId":"\#(outcome)","bookmaker":"\#(bookmaker)","decimal":"\#(String(format: "%.4f", decimal))","american":\#(Self.american(decimal)),"updatedAt":\#(now),"suspended":false}"#
+                ])
         }
     }
 
@@ -156,22 +160,36 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
             SimMarket(id: "ML", type: "moneyline", outcomes: [("home", h, h), ("away", a, a)], fair: [p, 1 - p])
         }
         func spread(_ h: String, _ a: String, _ line: Double) -> SimMarket {
-            SimMarket(id: "SP\(text(line, sign: true))", type: "spread", line: line, outcomes: [("home", "\(h) \(text(line))", h), ("away", "\(a) \(text(-line, sign: true))", a)], fair: [0.5, 0.5])
+            SimMarket(
+                id: "SP\(text(line, sign: true))", type: "spread", line: line,
+                outcomes: [("home", "\(h) \(text(line))", h), ("away", "\(a) \(text(-line, sign: true))", a)], fair: [0.5, 0.5])
         }
         func total(_ line: Double) -> SimMarket {
-            SimMarket(id: "TOT-\(text(line))", type: "total", line: line, outcomes: [("over", "Over \(text(line))", nil), ("under", "Under \(text(line))", nil)], fair: [0.5, 0.5])
+            SimMarket(
+                id: "TOT-\(text(line))", type: "total", line: line, outcomes: [("over", "Over \(text(line))", nil), ("under", "Under \(text(line))", nil)],
+                fair: [0.5, 0.5])
         }
         switch sport {
         case "soccer":
             return [
-                SimEvent(id: "EPL-ARS-CHE", sport: sport, league: "EPL", participants: ["Arsenal", "Chelsea"], commence: start, markets: [ml3("Arsenal", "Chelsea", [0.46, 0.27, 0.27]), spread("Arsenal", "Chelsea", -0.5), total(2.5)]),
-                SimEvent(id: "EPL-LIV-MCI", sport: sport, league: "EPL", participants: ["Liverpool", "Manchester City"], commence: start + 9_000_000, markets: [ml3("Liverpool", "Manchester City", [0.38, 0.26, 0.36]), total(3.5)]),
-                SimEvent(id: "LALIGA-RMA-FCB", sport: sport, league: "La Liga", participants: ["Real Madrid", "Barcelona"], commence: start + 86_400_000, markets: [ml3("Real Madrid", "Barcelona", [0.41, 0.25, 0.34]), total(2.5)]),
+                SimEvent(
+                    id: "EPL-ARS-CHE", sport: sport, league: "EPL", participants: ["Arsenal", "Chelsea"], commence: start,
+                    markets: [ml3("Arsenal", "Chelsea", [0.46, 0.27, 0.27]), spread("Arsenal", "Chelsea", -0.5), total(2.5)]),
+                SimEvent(
+                    id: "EPL-LIV-MCI", sport: sport, league: "EPL", participants: ["Liverpool", "Manchester City"], commence: start + 9_000_000,
+                    markets: [ml3("Liverpool", "Manchester City", [0.38, 0.26, 0.36]), total(3.5)]),
+                SimEvent(
+                    id: "LALIGA-RMA-FCB", sport: sport, league: "La Liga", participants: ["Real Madrid", "Barcelona"], commence: start + 86_400_000,
+                    markets: [ml3("Real Madrid", "Barcelona", [0.41, 0.25, 0.34]), total(2.5)]),
             ]
         case "basketball":
             return [
-                SimEvent(id: "NBA-LAL-BOS", sport: sport, league: "NBA", participants: ["Los Angeles Lakers", "Boston Celtics"], commence: start + 3_600_000, markets: [ml2("Los Angeles Lakers", "Boston Celtics", 0.42), spread("Los Angeles Lakers", "Boston Celtics", 3.5), total(221.5)]),
-                SimEvent(id: "NBA-GSW-DEN", sport: sport, league: "NBA", participants: ["Golden State Warriors", "Denver Nuggets"], commence: start + 7_200_000, markets: [ml2("Golden State Warriors", "Denver Nuggets", 0.47), spread("Golden State Warriors", "Denver Nuggets", 1.5), total(229.5)]),
+                SimEvent(
+                    id: "NBA-LAL-BOS", sport: sport, league: "NBA", participants: ["Los Angeles Lakers", "Boston Celtics"], commence: start + 3_600_000,
+                    markets: [ml2("Los Angeles Lakers", "Boston Celtics", 0.42), spread("Los Angeles Lakers", "Boston Celtics", 3.5), total(221.5)]),
+                SimEvent(
+                    id: "NBA-GSW-DEN", sport: sport, league: "NBA", participants: ["Golden State Warriors", "Denver Nuggets"], commence: start + 7_200_000,
+                    markets: [ml2("Golden State Warriors", "Denver Nuggets", 0.47), spread("Golden State Warriors", "Denver Nuggets", 1.5), total(229.5)]),
             ]
         default:
             return []
@@ -197,13 +215,15 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
     /// One bookmaker's stored price for outcome `k`.
     private func priceText(_ m: SimMarket, _ k: Int, _ book: String, suspended: Bool) -> String {
         let q = m.quotes[book]!
-        return #""bookmaker":"\#(book)","decimal":"\#(String(format: "%.4f", q.decimals[k]))","american":\#(Self.american(q.decimals[k])),"updatedAt":\#(q.at),"suspended":\#(suspended)"#
+        return
+            #""bookmaker":"\#(book)","decimal":"\#(String(format: "%.4f", q.decimals[k]))","american":\#(Self.american(q.decimals[k])),"updatedAt":\#(q.at),"suspended":\#(suspended)"#
     }
 
     private func marketText(_ m: SimMarket, _ e: SimEvent) -> String {
         let outcomes = m.outcomes.indices.map { k -> String in
             let o = m.outcomes[k]
-            let prices = Self.bookmakers.filter { m.quotes[$0.name] != nil }.map { "{" + priceText(m, k, $0.name, suspended: e.status == "suspended") + "}" }.joined(separator: ",")
+            let prices = Self.bookmakers.filter { m.quotes[$0.name] != nil }.map { "{" + priceText(m, k, $0.name, suspended: e.status == "suspended") + "}" }
+                .joined(separator: ",")
             let participant = o.participant.map { #","participant":"\#($0)""# } ?? ""
             return #"{"outcomeId":"\#(o.id)","name":"\#(o.name)"\#(participant),"prices":[\#(prices)]}"#
         }.joined(separator: ",")
@@ -214,12 +234,14 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
     private func eventText(_ e: SimEvent) -> String {
         let start = Date(timeIntervalSince1970: Double(e.commence) / 1000).formatted(.iso8601)
         let participants = e.participants.map { "\"\($0)\"" }.joined(separator: ",")
-        return #"{"eventId":"\#(e.id)","sport":"\#(e.sport)","league":"\#(e.league)","participants":[\#(participants)],"commenceTime":"\#(start)","status":"\#(e.status)","markets":[\#(e.markets.map { marketText($0, e) }.joined(separator: ","))]}"#
+        return
+            #"{"eventId":"\#(e.id)","sport":"\#(e.sport)","league":"\#(e.league)","participants":[\#(participants)],"commenceTime":"\#(start)","status":"\#(e.status)","markets":[\#(e.markets.map { marketText($0, e) }.joined(separator: ","))]}"#
     }
 
     private func snapshotText(_ name: String) -> String {
         let s = streams[name]!
-        return #"{"type":"snapshot","stream":"\#(name)","seq":\#(s.seq),"ts":\#(clock.wallMilliseconds()),"events":[\#(s.events.map(eventText).joined(separator: ","))]}"#
+        return
+            #"{"type":"snapshot","stream":"\#(name)","seq":\#(s.seq),"ts":\#(clock.wallMilliseconds()),"events":[\#(s.events.map(eventText).joined(separator: ","))]}"#
     }
 
     // MARK: Behaviour
@@ -258,7 +280,9 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
             let old = e.markets[ti]
             var line = old.line! + (rng.next() % 2 == 0 ? 0.5 : -0.5)
             if line < 0.5 { line = old.line! + 0.5 }
-            var m = SimMarket(id: "TOT-\(Self.text(line))", type: "total", line: line, outcomes: [("over", "Over \(Self.text(line))", nil), ("under", "Under \(Self.text(line))", nil)], fair: [0.5, 0.5])
+            var m = SimMarket(
+                id: "TOT-\(Self.text(line))", type: "total", line: line,
+                outcomes: [("over", "Over \(Self.text(line))", nil), ("under", "Under \(Self.text(line))", nil)], fair: [0.5, 0.5])
             m.fair = [0.45 + Double(rng.next() % 10) / 100, 0]
             m.fair[1] = 1 - m.fair[0]
             for b in Self.bookmakers { m.requote(b, at: now) }
@@ -277,7 +301,9 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
             m.requote(book, at: now)
             e.markets[mi] = m
             for k in m.outcomes.indices {
-                changes.append(#"{"kind":"price","eventId":"\#(e.id)","marketId":"\#(m.id)","outcomeId":"\#(m.outcomes[k].id)",\#(priceText(m, k, book.name, suspended: e.status == "suspended"))}"#)
+                changes.append(
+                    #"{"kind":"price","eventId":"\#(e.id)","marketId":"\#(m.id)","outcomeId":"\#(m.outcomes[k].id)",\#(priceText(m, k, book.name, suspended: e.status == "suspended"))}"#
+                )
             }
         }
         s.events[ei] = e
@@ -311,7 +337,11 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
             // Decimal odds below 1: well-formed, impossible. Numbered like any delta.
             let name = streams[stream] != nil ? stream : streams.keys.sorted().first!
             guard let e = streams[name]?.events.first, let m = e.markets.first else { return }
-            publish(name, [#"{"kind":"price","eventId":"\#(e.id)","marketId":"\#(m.id)","outcomeId":"\#(m.outcomes[0].id)","bookmaker":"pinnacle","decimal":"0.5000","american":-200,"updatedAt":\#(clock.wallMilliseconds()),"suspended":false}"#])
+            publish(
+                name,
+                [
+                    #"{"kind":"price","eventId":"\#(e.id)","marketId":"\#(m.id)","outcomeId":"\#(m.outcomes[0].id)","bookmaker":"pinnacle","decimal":"0.5000","american":-200,"updatedAt":\#(clock.wallMilliseconds()),"suspended":false}"#
+                ])
         }
     }
 
@@ -373,7 +403,9 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
         let c = Client(connection)
         clients.opened(c)
         let names = config.streams.map { "\"\($0)\"" }.joined(separator: ",")
-        send(#"{"type":"hello","protocol":"orca.v1","serverTime":\#(clock.wallMilliseconds()),"heartbeatMs":\#(config.heartbeatMs),"retention":\#(config.retention),"streams":[\#(names)]}"#, to: c)
+        send(
+            #"{"type":"hello","protocol":"orca.v1","serverTime":\#(clock.wallMilliseconds()),"heartbeatMs":\#(config.heartbeatMs),"retention":\#(config.retention),"streams":[\#(names)]}"#,
+            to: c)
     }
 
     public func webSocketClosed(_ connection: WebSocketConnection, error: String?) {

@@ -1,6 +1,6 @@
-import HubCore
 import ArgumentParser
 import Foundation
+import HubCore
 
 /// `venue-sim orca`: the ORCA simulator on loopback until SIGINT/SIGTERM.
 public struct OrcaSimulatorCommand: ParsableCommand {

@@ -120,7 +120,8 @@ public final class PolymarketSimulator: WebSocketHandler, @unchecked Sendable {
             for c in clients.values { enqueue(frame, to: c) }
         case .outOfRange(let asset):
             // A probability above 1: well-formed, impossible.
-            let frame = #"{"event_type":"best_bid_ask","market":"\#(Self.market)","asset_id":"\#(asset)","best_bid":"1.5","best_ask":"1.6","spread":"0.1","timestamp":"\#(clock.wallMilliseconds())"}"#
+            let frame =
+                #"{"event_type":"best_bid_ask","market":"\#(Self.market)","asset_id":"\#(asset)","best_bid":"1.5","best_ask":"1.6","spread":"0.1","timestamp":"\#(clock.wallMilliseconds())"}"#
             for c in clients.values where c.assets.contains(asset) { enqueue(Array(frame.utf8), to: c) }
         }
     }
@@ -128,9 +129,12 @@ public final class PolymarketSimulator: WebSocketHandler, @unchecked Sendable {
     private func bookEvent(_ asset: String) -> String {
         let b = books[asset]!
         func levels(_ d: [Double: Double], ascending: Bool) -> String {
-            "[" + d.sorted { ascending ? $0.key < $1.key : $0.key > $1.key }.map { #"{"price":"\#(Self.text($0.key))","size":"\#(Self.text($0.value))"}"# }.joined(separator: ",") + "]"
+            "["
+                + d.sorted { ascending ? $0.key < $1.key : $0.key > $1.key }.map { #"{"price":"\#(Self.text($0.key))","size":"\#(Self.text($0.value))"}"# }
+                .joined(separator: ",") + "]"
         }
-        return #"{"event_type":"book","asset_id":"\#(asset)","market":"\#(Self.market)","bids":\#(levels(b.bids, ascending: true)),"asks":\#(levels(b.asks, ascending: false)),"timestamp":"\#(clock.wallMilliseconds())","hash":"\#(String(rng.next(), radix: 16))","tick_size":"0.01","last_trade_price":""}"#
+        return
+            #"{"event_type":"book","asset_id":"\#(asset)","market":"\#(Self.market)","bids":\#(levels(b.bids, ascending: true)),"asks":\#(levels(b.asks, ascending: false)),"timestamp":"\#(clock.wallMilliseconds())","hash":"\#(String(rng.next(), radix: 16))","tick_size":"0.01","last_trade_price":""}"#
     }
 
     private func step() {
@@ -151,11 +155,14 @@ public final class PolymarketSimulator: WebSocketHandler, @unchecked Sendable {
         if buy { books[asset]!.bids[price] = size == 0 ? nil : size } else { books[asset]!.asks[price] = size == 0 ? nil : size }
         guard now >= silentUntil, !clients.isEmpty else { return }
         let after = best(asset)
-        let change = #"{"event_type":"price_change","market":"\#(Self.market)","price_changes":[{"asset_id":"\#(asset)","price":"\#(Self.text(price))","size":"\#(Self.text(size))","side":"\#(buy ? "BUY" : "SELL")","hash":"\#(String(rng.next(), radix: 16))","best_bid":"\#(Self.text(after.bid))","best_ask":"\#(Self.text(after.ask))"}],"timestamp":"\#(now)"}"#
-        let trade = rng.next() % 5 == 0
+        let change =
+            #"{"event_type":"price_change","market":"\#(Self.market)","price_changes":[{"asset_id":"\#(asset)","price":"\#(Self.text(price))","size":"\#(Self.text(size))","side":"\#(buy ? "BUY" : "SELL")","hash":"\#(String(rng.next(), radix: 16))","best_bid":"\#(Self.text(after.bid))","best_ask":"\#(Self.text(after.ask))"}],"timestamp":"\#(now)"}"#
+        let trade =
+            rng.next() % 5 == 0
             ? #"{"event_type":"last_trade_price","asset_id":"\#(asset)","market":"\#(Self.market)","price":"\#(Self.text(buy ? after.ask : after.bid))","size":"\#(Self.text(Double(1 + rng.next() % 200)))","fee_rate_bps":"0","side":"\#(buy ? "BUY" : "SELL")","timestamp":"\#(now)"}"#
             : nil
-        let bba = #"{"event_type":"best_bid_ask","market":"\#(Self.market)","asset_id":"\#(asset)","best_bid":"\#(Self.text(after.bid))","best_ask":"\#(Self.text(after.ask))","spread":"\#(Self.text(after.ask - after.bid))","timestamp":"\#(now)"}"#
+        let bba =
+            #"{"event_type":"best_bid_ask","market":"\#(Self.market)","asset_id":"\#(asset)","best_bid":"\#(Self.text(after.bid))","best_ask":"\#(Self.text(after.ask))","spread":"\#(Self.text(after.ask - after.bid))","timestamp":"\#(now)"}"#
         for c in clients.values where c.assets.contains(asset) {
             enqueue(Array(change.utf8), to: c)
             if let trade { enqueue(Array(trade.utf8), to: c) }

@@ -1,6 +1,6 @@
-import HubCore
 import ArgumentParser
 import Foundation
+import HubCore
 
 /// `venue-sim polymarket`: the Polymarket simulator on loopback until SIGINT/SIGTERM.
 public struct PolymarketSimulatorCommand: ParsableCommand {
@@ -19,7 +19,9 @@ public struct PolymarketSimulatorCommand: ParsableCommand {
         try validateListen(port: port, stepMilliseconds: stepMilliseconds)
         for s in asset {
             let kv = s.split(separator: "=")
-            guard kv.count == 2, kv[0].allSatisfy(\.isNumber), let p = Double(kv[1]), p > 0, p < 1 else { throw ValidationError("--asset must be TOKEN_ID=PROBABILITY, not '\(s)'") }
+            guard kv.count == 2, kv[0].allSatisfy(\.isNumber), let p = Double(kv[1]), p > 0, p < 1 else {
+                throw ValidationError("--asset must be TOKEN_ID=PROBABILITY, not '\(s)'")
+            }
         }
     }
 
@@ -29,7 +31,15 @@ public struct PolymarketSimulatorCommand: ParsableCommand {
         c.port = port
         c.stepMilliseconds = stepMilliseconds
         c.seed = seed
-        if !asset.isEmpty { c.assets = Dictionary(asset.map { s in let kv = s.split(separator: "="); return (String(kv[0]), Double(kv[1])!) }, uniquingKeysWith: { a, _ in a }) }
-        try serveUntilSignalled({ try PolymarketSimulator(config: c) }) { sim in "polymarket simulator on \(sim.url) (tokens: \(c.assets.keys.sorted().joined(separator: ", ")))" }
+        if !asset.isEmpty {
+            c.assets = Dictionary(
+                asset.map { s in
+                    let kv = s.split(separator: "=")
+                    return (String(kv[0]), Double(kv[1])!)
+                }, uniquingKeysWith: { a, _ in a })
+        }
+        try serveUntilSignalled({ try PolymarketSimulator(config: c) }) { sim in
+            "polymarket simulator on \(sim.url) (tokens: \(c.assets.keys.sorted().joined(separator: ", ")))"
+        }
     }
 }
