@@ -86,15 +86,7 @@ public final class HubServer: @unchecked Sendable {
     public var port: Int { loop.port }
 
     /// Every REST route with its declared access: `open`, `authenticated` or the scope.
-    public var routeTable: [(method: String, path: String, access: String)] {
-        router.table.map { r in
-            switch r.access {
-            case .open: return (r.method, r.path, "open")
-            case .authenticated: return (r.method, r.path, "authenticated")
-            case .scope(let s): return (r.method, r.path, s)
-            }
-        }
-    }
+    public var routeTable: [(method: String, path: String, access: String)] { router.table.map { ($0.method, $0.path, $0.access.name) } }
 
     /// Records every feed connection's traffic to `path` (call before `start`/`run`).
     public func record(to path: String, overwrite: Bool = false) throws {

@@ -10,6 +10,15 @@ enum RouteAccess: Equatable {
     case authenticated
     /// A caller whose roles grant this scope (the anonymous role counts when it has it).
     case scope(String)
+
+    /// `open`, `authenticated` or the scope, as the route table shows it.
+    var name: String {
+        switch self {
+        case .open: return "open"
+        case .authenticated: return "authenticated"
+        case .scope(let s): return s
+        }
+    }
 }
 
 /// Who is calling, once the route's access rule held.
