@@ -18,8 +18,7 @@ struct HistoryCommand: ParsableCommand {
         var samples: [StoredPublication] = []
         for c in 0..<channels {
             var t = Tick(source: "bench", instrument: "S\(c)", stream: .ticker, exchangeTime: 1, receiveTime: 2)
-            for (i, name) in props.names.enumerated() { t.set(PropertyID(UInt16(i)), .number(100 + Double(i) / 4)) }
-            _ = name(t)
+            for i in props.names.indices { t.set(PropertyID(UInt16(i)), .number(100 + Double(i) / 4)) }
             hub.publish(t)
         }
         for (i, channel) in hub.allChannels.enumerated() {
@@ -46,7 +45,7 @@ struct HistoryCommand: ParsableCommand {
             next[c] += 1
         }
         let enqueued = MonotonicClock.nanoseconds()
-        while store.health.pending > 0 { usleep(1000) }
+        guard store.waitUntilFlushed(timeout: 600) else { throw ValidationError("Redis did not take the publications: \(store.health)") }
         let done = MonotonicClock.nanoseconds()
         let h = store.health
         print(String(format: "record (loop thread): %.0f ns per publication", Double(enqueued - start) / Double(publications)))
@@ -56,5 +55,4 @@ struct HistoryCommand: ParsableCommand {
                 Double(publications) / (Double(done - start) / 1e9), h.writes, h.failedWrites, h.droppedHistory))
     }
 
-    private func name(_ t: Tick) -> String { t.channelName }
 }

@@ -89,7 +89,7 @@ final class LoadClient: WebSocketHandler, @unchecked Sendable {
 
     func stop() {
         loop.stop()
-        while !loop.isFinished { usleep(1000) }
+        loop.waitUntilFinished()
     }
 
     // MARK: WebSocketHandler

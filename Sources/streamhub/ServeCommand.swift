@@ -68,6 +68,10 @@ struct CheckConfig: ParsableCommand {
 
     func run() throws {
         let config = try options.resolve(needsSecret: true)
+        // What `serve` reads at start too: a venue's key files.
+        for v in VenueRegistry.all {
+            do { _ = try v.feed(in: config.feeds.venues) } catch { throw CLIError(message: "\(options.config): \(error)") }
+        }
         let on = VenueRegistry.all.filter { config.feeds.venues.enabled($0) }.map(\.id)
         print("ok: \(options.config) (server \(config.server.host):\(config.server.port), feeds: \(on.isEmpty ? "none" : on.joined(separator: ", ")))")
     }

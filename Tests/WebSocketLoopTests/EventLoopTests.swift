@@ -64,7 +64,7 @@ final class EventLoopTests: XCTestCase {
 
     override func tearDown() {
         loop.stop()
-        while !loop.isFinished { usleep(1000) }
+        loop.waitUntilFinished()
     }
 
     func testBindsAnOSChosenPortAndRejectsABusyOne() throws {

@@ -26,7 +26,7 @@ final class HTTPClientTests: XCTestCase {
     override func tearDown() {
         for l in [client!, server!] {
             l.stop()
-            while !l.isFinished { usleep(1000) }
+            l.waitUntilFinished()
         }
     }
 

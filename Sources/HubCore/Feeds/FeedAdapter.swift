@@ -1,5 +1,3 @@
-import HubCore
-
 /// What a feed adapter asks its connection to do.
 public enum FeedAction: Equatable, Sendable {
     /// Send this text frame to the venue.

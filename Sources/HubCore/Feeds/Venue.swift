@@ -12,9 +12,11 @@ public protocol Venue: Sendable {
     var id: String { get }
     /// The fields its adapter emits and the registered properties they become.
     var schema: VenueSchema { get }
-    /// The property definitions file (in `properties.seedDirectory`) that registers the
-    /// properties its fields map to beyond the shared vocabularies (`exchange.yaml`, …).
-    var propertiesFile: String { get }
+    /// The property definition files (in `properties.seedDirectory`) where the properties its
+    /// fields map to are defined, each listing the venue among its sources: `exchange.yaml` for
+    /// the ccxt vocabulary exchanges share, a venue's own file for what only it brings
+    /// (`VenueRegistryTests` holds every venue to this).
+    var propertiesFiles: [String] { get }
     /// JSON fields whose values are credentials in frames exchanged with the venue (a login's
     /// `client_secret`, the tokens it answers with): recordings blank them.
     var secretFields: [String] { get }

@@ -7,7 +7,7 @@ public struct BinanceVenue: SimulatedVenue {
     public init() {}
     public let id = "binance"
     public var schema: VenueSchema { BinanceField.schema }
-    public let propertiesFile = "exchange.yaml"
+    public let propertiesFiles = ["exchange.yaml"]
 
     public func endpoint(_ settings: BinanceSettings) -> String { settings.url + BinanceFeed.streamPath(settings.feed) }
 

@@ -6,7 +6,7 @@ public struct CoinbaseVenue: SimulatedVenue {
     public init() {}
     public let id = "coinbase"
     public var schema: VenueSchema { CoinbaseField.schema }
-    public let propertiesFile = "exchange.yaml"
+    public let propertiesFiles = ["exchange.yaml"]
 
     public func adapter(_ settings: CoinbaseSettings) -> FeedAdapter { CoinbaseFeed(config: settings.feed) }
 

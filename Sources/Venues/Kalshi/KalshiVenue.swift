@@ -8,7 +8,7 @@ public struct KalshiVenue: SimulatedVenue {
     public init() {}
     public let id = "kalshi"
     public var schema: VenueSchema { KalshiField.schema }
-    public let propertiesFile = "prediction.yaml"
+    public let propertiesFiles = ["prediction.yaml", "exchange.yaml"]
 
     /// Reads the API key's private key file into the feed's settings.
     public func prepare(_ settings: KalshiSettings) throws(ConfigError) -> KalshiSettings {

@@ -6,7 +6,7 @@ public struct OrcaVenue: SimulatedVenue {
     public init() {}
     public let id = "orca"
     public var schema: VenueSchema { OrcaField.schema }
-    public let propertiesFile = "sportsbook.yaml"
+    public let propertiesFiles = ["sportsbook.yaml", "prediction.yaml"]
 
     public func adapter(_ settings: OrcaSettings) -> FeedAdapter { OrcaFeed(config: settings.feed) }
 

@@ -6,7 +6,7 @@ public struct PolymarketVenue: SimulatedVenue {
     public init() {}
     public let id = "polymarket"
     public var schema: VenueSchema { PolymarketField.schema }
-    public let propertiesFile = "prediction.yaml"
+    public let propertiesFiles = ["prediction.yaml", "exchange.yaml"]
 
     public func adapter(_ settings: PolymarketSettings) -> FeedAdapter { PolymarketFeed(config: settings.feed) }
 

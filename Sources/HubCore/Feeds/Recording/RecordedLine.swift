@@ -1,4 +1,3 @@
-import HubCore
 import SimdJSON
 
 /// StreamHub's own recording format (written by `streamhub record`, read by `streamhub replay`):

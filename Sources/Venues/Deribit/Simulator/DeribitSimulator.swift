@@ -73,6 +73,8 @@ public final class DeribitSimulator: WebSocketHandler, @unchecked Sendable {
 
     public func stop() { loop.stop() }
     public var isStopped: Bool { loop.isFinished }
+    /// Blocks until its loop has ended (after `stop`).
+    public func waitUntilStopped() { loop.waitUntilFinished() }
 
     /// Injects a fault (thread-safe); it takes effect on the simulator's loop.
     public func inject(_ fault: SimulatorFault) {

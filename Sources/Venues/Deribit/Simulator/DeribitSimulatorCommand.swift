@@ -29,6 +29,6 @@ public struct DeribitSimulatorCommand: ParsableCommand {
         let sim = try serveUntilSignalled({ try DeribitSimulator(config: c) }) { sim in
             "deribit simulator on \(sim.url) (instruments: \(sim.instrumentNames.joined(separator: ", ")))"
         }
-        while !sim.isStopped { usleep(1000) }
+        sim.waitUntilStopped()
     }
 }

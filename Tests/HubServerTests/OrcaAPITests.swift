@@ -1,0 +1,59 @@
+import Foundation
+import HubCore
+import HubTesting
+import Venues
+import XCTest
+
+/// `/api/orca/events…` answer from the pipeline's channel state: values that passed
+/// validation only; a price that never did is an absent field, never a guess or a 500.
+final class OrcaAPITests: XCTestCase {
+    var hub: TestHub!
+    override func setUpWithError() throws { hub = try TestHub() }
+    override func tearDown() { hub.stop() }
+
+    /// One ORCA quote as the adapter emits it.
+    func quote(_ bookmaker: String, decimal: Double, american: Int64, outcome: String = "home", at: Int64 = 1_795_766_400_000) -> RawEvent {
+        func f(_ field: OrcaField, _ v: PropertyValue) -> RawField { RawField(field.rawValue, v) }
+        return RawEvent(
+            source: "orca", instrument: "EVT-1/ML/\(outcome)/\(bookmaker)", stream: .odds, exchangeTime: at, receiveTime: at * 1000,
+            fields: [
+                f(.oddsDecimal, .number(decimal)), f(.oddsAmerican, .integer(american)), f(.bookmaker, .string(bookmaker)),
+                f(.event, .string("EVT-1")), f(.participant, .string(outcome == "home" ? "Arsenal" : "Chelsea")), f(.outcome, .string(outcome)),
+                f(.marketType, .string("moneyline")), f(.commenceTime, .integer(1_795_870_800_000)), f(.eventStatus, .string("prematch")),
+                f(.suspended, .bool(false)), f(.outcomeCount, .integer(2)), f(.sport, .string("soccer")), f(.league, .string("EPL")),
+                f(.home, .string("Arsenal")), f(.away, .string("Chelsea")), f(.outcomeName, .string(outcome == "home" ? "Arsenal" : "Chelsea")),
+            ])
+    }
+
+    func testAPriceThatFailedValidationIsAbsentAndTheRestIsServed() throws {
+        hub.inject([
+            quote("pinnacle", decimal: 0, american: -1_000_000_000),  // both out of range: quarantined
+            quote("bet365", decimal: 2.1, american: 110),
+            quote("bet365", decimal: 3.4, american: 240, outcome: "away"),
+            quote("pinnacle", decimal: 3.3, american: 230, outcome: "away"),
+        ])
+        let events = try XCTUnwrap(hub.request("GET", "/api/orca/events").json as? [String: Any])
+        let e = try XCTUnwrap((events["events"] as? [[String: Any]])?.first)
+        XCTAssertEqual(e["sport"] as? String, "soccer")
+        XCTAssertEqual(e["league"] as? String, "EPL")
+        XCTAssertEqual(e["participants"] as? [String], ["Arsenal", "Chelsea"])
+        XCTAssertEqual(e["markets"] as? Int, 1)
+
+        let r = try hub.request("GET", "/api/orca/events/EVT-1/odds")
+        XCTAssertEqual(r.status, 200)
+        let odds = try XCTUnwrap(r.json as? [String: Any])
+        let outcomes = try XCTUnwrap((odds["markets"] as? [[String: Any]])?.first?["outcomes"] as? [[String: Any]])
+        let home = try XCTUnwrap(outcomes.first { $0["outcomeId"] as? String == "home" })
+        XCTAssertEqual(home["name"] as? String, "Arsenal")
+        let prices = try XCTUnwrap(home["prices"] as? [[String: Any]])
+        let pinnacle = try XCTUnwrap(prices.first { $0["bookmaker"] as? String == "pinnacle" })
+        XCTAssertNil(pinnacle["decimal"], "never validated: absent")
+        XCTAssertNil(pinnacle["american"])
+        XCTAssertEqual(pinnacle["channel"] as? String, "odds.orca.EVT-1/ML/home/pinnacle")
+        let best = try XCTUnwrap(home["best"] as? [String: Any])
+        XCTAssertEqual(best["bookmaker"] as? String, "bet365", "the best line is among valid prices only")
+        XCTAssertEqual(best["decimal"] as? Double, 2.1)
+        XCTAssertEqual(try XCTUnwrap(home["impliedProbability"] as? Double), 1 / 2.1, accuracy: 1e-9)
+        XCTAssertEqual(try hub.request("GET", "/api/orca/events/EVT-2/odds").status, 404)
+    }
+}
