@@ -28,15 +28,15 @@ public final class MemoryHistoryStore: HistoryStore {
     public func record(_ p: StoredPublication) {
         guard historyLength > 0 else { return }
         channels.withLock { all in
-            var h = all[p.channel] ?? ChannelHistory(epoch: p.epoch, latest: p)
-            if h.epoch != p.epoch {
-                // A new epoch: the channel's offsets started again, its history with them.
-                h = ChannelHistory(epoch: p.epoch, latest: p)
+            // Mutated in place: a copy taken out of the dictionary would share the deque's
+            // buffer and copy every entry on append.
+            if all[p.channel]?.epoch != p.epoch {
+                // New, or a new epoch: the channel's offsets started again, its history with them.
+                all[p.channel] = ChannelHistory(epoch: p.epoch, latest: p)
             }
-            h.entries.append(p)
-            if h.entries.count > historyLength { h.entries.removeFirst(h.entries.count - historyLength) }
-            h.latest = p
-            all[p.channel] = h
+            all[p.channel]!.entries.append(p)
+            if all[p.channel]!.entries.count > historyLength { all[p.channel]!.entries.removeFirst() }
+            all[p.channel]!.latest = p
         }
         counters.withLock { $0.writes += 2 }  // state and history, as Redis counts them
     }

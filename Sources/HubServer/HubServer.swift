@@ -173,7 +173,7 @@ public final class HubServer: @unchecked Sendable {
         loop.execute { [self] in body(self) }
     }
 
-    /// Evaluates `condition` on the loop now and after every feed event (a frame, a REST answer,
+    /// Evaluates `condition` on the loop now and after every feed event (a frame, the answer to a venue fetch,
     /// a timer tick, a disconnect) until it returns true: waiting on what the feeds do without
     /// polling.
     public func whenever(_ condition: @escaping @Sendable (HubServer) -> Bool) {

@@ -40,9 +40,10 @@ public final class HubStore: @unchecked Sendable {
             return try pool.write(body)
         } catch let e as StoreError {
             throw e
-        } catch  where (error as? DatabaseError)?.resultCode == .SQLITE_CONSTRAINT {
-            // SQLite's text names tables and columns: the caller gets the fact, not the schema.
-            throw StoreError.conflict("the change conflicts with stored data")
+        } catch let e as DatabaseError where e.resultCode == .SQLITE_CONSTRAINT {
+            // SQLite's text (`e.message`) names tables and columns: the caller gets the fact, not
+            // the schema.
+            throw StoreError.conflict("the change conflicts with stored data (\(e.resultCode))")
         } catch {
             throw StoreError.io("\(error)")
         }

@@ -27,6 +27,8 @@ public final class EventLoop: @unchecked Sendable {
     private let queue = Mutex<[@Sendable () -> Void]>([])
     private let stopRequested = Atomic<Bool>(false)
     private let running = Atomic<Bool>(false)
+    /// Set once `start` or `run` is called: a loop that never ran has nothing to wait for.
+    private let launched = Atomic<Bool>(false)
     private let finished = Mutex<Bool>(false)
     private let finishedSignal = DispatchSemaphore(value: 0)
     private var strings = CStrings()
@@ -163,7 +165,11 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Services the context on the calling thread until `stop()`.
     public func run() {
-        guard let ctx = context else { return }
+        launched.store(true, ordering: .sequentiallyConsistent)
+        guard let ctx = context else {
+            finishedSignal.signal()
+            return
+        }
         loopThread = pthread_self()
         running.store(true, ordering: .sequentiallyConsistent)
         while !stopRequested.load(ordering: .relaxed) {
@@ -183,6 +189,7 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Runs the loop on a new thread. Returns once it has started.
     public func start(name: String = "lws-loop") {
+        launched.store(true, ordering: .sequentiallyConsistent)
         let thread = Thread { [self] in self.run() }
         thread.name = name
         thread.stackSize = 1 << 20
@@ -200,6 +207,7 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Blocks until `run()` has returned (after `stop()`); never call it on the loop thread.
     public func waitUntilFinished() {
+        guard launched.load(ordering: .sequentiallyConsistent) else { return }
         finishedSignal.wait()
         finishedSignal.signal()  // later waiters return at once
     }

@@ -19,12 +19,14 @@ struct EnrichmentCommand: ParsableCommand {
         try registry.load(try PropertySeedLoader.load(directory: properties))
         let p = registry.table
         let enrich = Enrich(properties: p)
-        enrich.load(mappings: [
-            InstrumentMapping(
-                id: "BTC-USD", kind: .crypto, members: [.init(venue: "binance", instrument: "BTC/USDT"), .init(venue: "coinbase", instrument: "BTC/USD")]),
-            InstrumentMapping(
-                id: "FED", kind: .prediction, members: [.init(venue: "polymarket", instrument: "Y", side: "yes"), .init(venue: "kalshi", instrument: "K")]),
-        ])
+        enrich.load(
+            mappings: [
+                InstrumentMapping(
+                    id: "BTC-USD", kind: .crypto, members: [.init(venue: "binance", instrument: "BTC/USDT"), .init(venue: "coinbase", instrument: "BTC/USD")]),
+                InstrumentMapping(
+                    id: "FED", kind: .prediction, members: [.init(venue: "polymarket", instrument: "Y", side: "yes"), .init(venue: "kalshi", instrument: "K")]),
+            ], now: WallClock.milliseconds()
+        ) { _ in }
         func id(_ n: String) -> PropertyID { p.intern(n) }
         var rng = SystemRandomNumberGenerator()
         func jitter() -> Double { Double.random(in: -5...5, using: &rng) }

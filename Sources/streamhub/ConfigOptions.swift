@@ -47,6 +47,8 @@ struct ConfigOptions: ParsableArguments {
             // Owner-only: the store and any recordings hold credentials' digests and venue traffic.
             try FileManager.default.createDirectory(
                 atPath: c.server.dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            // One made by an earlier version (or by hand) is tightened too.
+            try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: c.server.dataDir)
         } catch {
             throw CLIError(message: "server.dataDir (--data-dir): cannot create \(c.server.dataDir): \(error.localizedDescription)")
         }

@@ -145,14 +145,16 @@ final class EnrichmentTests: XCTestCase {
         var config = EnrichmentConfig()
         config.fees = ["binance": 0.001, "coinbase": 0.006]
         enrich = Enrich(properties: props, config: config)
-        enrich.load(mappings: [
-            InstrumentMapping(
-                id: "BTC-USD", kind: .crypto,
-                members: [
-                    .init(venue: "binance", instrument: "BTC/USDT"), .init(venue: "coinbase", instrument: "BTC/USD"),
-                    .init(venue: "deribit", instrument: "BTC-PERPETUAL", role: "reference"),
-                ])
-        ])
+        enrich.load(
+            mappings: [
+                InstrumentMapping(
+                    id: "BTC-USD", kind: .crypto,
+                    members: [
+                        .init(venue: "binance", instrument: "BTC/USDT"), .init(venue: "coinbase", instrument: "BTC/USD"),
+                        .init(venue: "deribit", instrument: "BTC-PERPETUAL", role: "reference"),
+                    ])
+            ], now: WallClock.milliseconds()
+        ) { _ in }
         // The reference member (Deribit's index) is shown, never traded: its 80 000 bid is ignored.
         var deribit = ticker("deribit", "BTC-PERPETUAL", bid: 80_000, ask: 80_010)
         deribit.set(id("indexPrice"), .number(65_003.5))
@@ -191,14 +193,16 @@ final class EnrichmentTests: XCTestCase {
         var config = EnrichmentConfig()
         config.fees = ["kalshi": 0.01, "polymarket": 0]
         enrich = Enrich(properties: props, config: config)
-        enrich.load(mappings: [
-            InstrumentMapping(
-                id: "FED", kind: .prediction,
-                members: [
-                    .init(venue: "polymarket", instrument: "YES-TOKEN", side: "yes"), .init(venue: "polymarket", instrument: "NO-TOKEN", side: "no"),
-                    .init(venue: "kalshi", instrument: "FED-K"),
-                ])
-        ])
+        enrich.load(
+            mappings: [
+                InstrumentMapping(
+                    id: "FED", kind: .prediction,
+                    members: [
+                        .init(venue: "polymarket", instrument: "YES-TOKEN", side: "yes"), .init(venue: "polymarket", instrument: "NO-TOKEN", side: "no"),
+                        .init(venue: "kalshi", instrument: "FED-K"),
+                    ])
+            ], now: WallClock.milliseconds()
+        ) { _ in }
         func outcome(_ venue: String, _ instrument: String, _ fields: [(String, Double)]) -> Tick {
             var t = Tick(source: venue, instrument: instrument, stream: .outcomes, exchangeTime: 1000, receiveTime: 0)
             for (k, v) in fields { t.set(id(k), .number(v)) }
@@ -258,7 +262,7 @@ final class EnrichmentTests: XCTestCase {
         config.maxQuoteAgeSeconds = 30
         enrich = Enrich(properties: props, config: config)
         let mapping = InstrumentMapping(id: "B", kind: .crypto, members: [.init(venue: "x", instrument: "B"), .init(venue: "y", instrument: "B")])
-        enrich.load(mappings: [mapping])
+        enrich.load(mappings: [mapping], now: WallClock.milliseconds()) { _ in }
         func tick(_ venue: String, _ bid: Double, _ ask: Double, at seconds: Int64) -> Tick {
             var t = ticker(venue, "B", bid: bid, ask: ask, at: seconds * 1000)
             t.receiveTime = seconds * 1_000_000
@@ -271,7 +275,7 @@ final class EnrichmentTests: XCTestCase {
         var retractions: [Tick] = []
         var described = mapping
         described.description = "new words"
-        enrich.load(mappings: [described]) { retractions.append($0) }
+        enrich.load(mappings: [described], now: WallClock.milliseconds()) { retractions.append($0) }
         XCTAssertTrue(retractions.isEmpty)
         XCTAssertEqual(enrich.cryptoArbitrage.open.count, 1)
         // 40 s later only y has fresh prices: x's old quote no longer counts.
@@ -297,7 +301,10 @@ final class EnrichmentTests: XCTestCase {
         var config = EnrichmentConfig()
         config.fees = ["x": 0.006, "y": 0, "z": 0]
         enrich = Enrich(properties: props, config: config)
-        enrich.load(mappings: [InstrumentMapping(id: "F", kind: .crypto, members: ["x", "y", "z"].map { .init(venue: $0, instrument: "F") })])
+        enrich.load(
+            mappings: [InstrumentMapping(id: "F", kind: .crypto, members: ["x", "y", "z"].map { .init(venue: $0, instrument: "F") })],
+            now: WallClock.milliseconds()
+        ) { _ in }
         feed(ticker("x", "F", bid: 102, ask: 103))
         feed(ticker("y", "F", bid: 101.8, ask: 103))
         let (_, out) = feed(ticker("z", "F", bid: 99, ask: 100))

@@ -116,8 +116,10 @@ final class CrossVenueTests: XCTestCase {
     }
 
     func testOrcaEventsAndOdds() throws {
+        // The snapshot has come: both events, and all five bookmakers on the Lakers moneyline.
         try hub.wait(timeout: 5, "both events quoted") { s in
-            Set(s.hub.allChannels.filter { $0.key.source == "orca" && $0.state != nil }.map { $0.key.instrument.split(separator: "/")[0] }).count == 2
+            let quoted = s.hub.allChannels.filter { $0.key.source == "orca" && $0.state != nil }.map(\.key.instrument)
+            return Set(quoted.map { $0.split(separator: "/")[0] }).count == 2 && quoted.filter { $0.hasPrefix("NBA-LAL-BOS/ML/home/") }.count == 5
         }
         let events = json(try hub.request("GET", "/api/orca/events?sport=basketball"))
         let first = try XCTUnwrap((events["events"] as? [[String: Any]])?.first)

@@ -56,4 +56,29 @@ final class OrcaAPITests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(home["impliedProbability"] as? Double), 1 / 2.1, accuracy: 1e-9)
         XCTAssertEqual(try hub.request("GET", "/api/orca/events/EVT-2/odds").status, 404)
     }
+
+    /// A price that was valid and then refused is no longer current: absent, and out of the
+    /// best line, as long as no valid one follows.
+    func testAPriceRefusedAfterAValidOneIsWithdrawn() throws {
+        hub.inject([
+            quote("bet365", decimal: 2.5, american: 150, at: 1),
+            quote("pinnacle", decimal: 2.1, american: 110, at: 1),
+            quote("bet365", decimal: 3.4, american: 240, outcome: "away", at: 1),
+            quote("pinnacle", decimal: 3.3, american: 230, outcome: "away", at: 1),
+        ])
+        func home() throws -> [String: Any] {
+            let odds = try XCTUnwrap(try hub.request("GET", "/api/orca/events/EVT-1/odds").json as? [String: Any])
+            let outcomes = try XCTUnwrap((odds["markets"] as? [[String: Any]])?.first?["outcomes"] as? [[String: Any]])
+            return try XCTUnwrap(outcomes.first { $0["outcomeId"] as? String == "home" })
+        }
+        XCTAssertEqual((try home()["best"] as? [String: Any])?["bookmaker"] as? String, "bet365")
+        hub.inject([quote("bet365", decimal: 0, american: 150, at: 2)])  // refused: 0 is no price
+        let h = try home()
+        let bet365 = try XCTUnwrap((h["prices"] as? [[String: Any]])?.first { $0["bookmaker"] as? String == "bet365" })
+        XCTAssertNil(bet365["decimal"], "the refused price is withdrawn, the old 2.5 is not shown as current")
+        XCTAssertEqual(bet365["updatedAt"] as? Int, 2)
+        XCTAssertEqual((h["best"] as? [String: Any])?["bookmaker"] as? String, "pinnacle", "the best line among current prices")
+        hub.inject([quote("bet365", decimal: 2.6, american: 160, at: 3)])
+        XCTAssertEqual((try home()["best"] as? [String: Any])?["decimal"] as? Double, 2.6, "a valid price brings the quote back")
+    }
 }

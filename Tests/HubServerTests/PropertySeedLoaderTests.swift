@@ -1,7 +1,9 @@
 import Foundation
 import HubCore
 import HubServer
+import HubStore
 import HubTesting
+import Logging
 import Venues
 import XCTest
 
@@ -10,8 +12,8 @@ final class PropertySeedLoaderTests: XCTestCase {
         let defs = try PropertySeedLoader.load(directory: TestHub.propertiesDirectory)
         let registry = PropertyRegistry()
         try registry.load(defs)
-        let transform = Transform(registry: registry, schemas: [DeribitField.schema])
-        XCTAssertEqual(transform.unregisteredMappings, [], "every Deribit field maps to a registered property")
+        let transform = Transform(registry: registry, schemas: VenueRegistry.all.map(\.schema))
+        XCTAssertEqual(transform.unregisteredMappings, [], "every venue's fields map to registered properties")
         for name in ["mid", "spread", "spreadBps", "microprice"] { XCTAssertTrue(registry.definition(name)?.isDerived ?? false, name) }
         // Seed sources of the mission: exchanges (ccxt names), Deribit options, prediction markets, sportsbook.
         for name in [
@@ -73,5 +75,27 @@ final class PropertySeedLoaderTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("d.yaml: derivedFrom[0]: property 'r': unknown property 'zz'"), "\($0)")
         }
         XCTAssertThrowsError(try PropertySeedLoader.load(directory: "/nonexistent"))
+    }
+
+    /// An existing store gets the definitions a newer version brings; what it holds stays as
+    /// an admin left it.
+    func testAnExistingStoreGetsNewDefinitionsAndKeepsItsOwn() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("seed-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try HubStore(dataDirectory: dir)
+        try store.migrate()
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let shipped = try PropertySeedLoader.load(directory: TestHub.propertiesDirectory)
+        // An older version's store: everything but ORCA's reference data, and one definition an admin changed.
+        var old = shipped.filter { !["sport", "league", "home", "away", "outcomeName"].contains($0.name) }
+        let i = try XCTUnwrap(old.firstIndex { $0.name == "bid" })
+        old[i].description = "changed by an admin"
+        try store.insertProperties(old)
+        let registry = try PropertySeedLoader.seeded(store: store, seedDirectory: TestHub.propertiesDirectory, logger: logger)
+        XCTAssertNotNil(registry.definition("sport"), "added from the seed")
+        XCTAssertEqual(registry.definition("bid")?.description, "changed by an admin", "the store's definition stands")
+        XCTAssertEqual(try store.propertyCount(), shipped.count)
     }
 }

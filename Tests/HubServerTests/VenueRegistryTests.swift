@@ -50,4 +50,11 @@ final class VenueRegistryTests: XCTestCase {
             XCTAssertTrue("\($0)".hasPrefix("feeds.nasdaq: unknown key"), "\($0)")
         }
     }
+
+    /// A section whose keys are all commented out is the venue's defaults, as before.
+    func testAnEmptySectionMeansTheDefaults() throws {
+        let c = try ConfigLoader.parse(
+            "auth: {jwtSecret: \(String(repeating: "k", count: 32))}\nfeeds:\n  deribit:\n  #  enabled: true\n", venues: VenueRegistry.all)
+        XCTAssertEqual(c.feeds.venues.deribit, DeribitSettings())
+    }
 }

@@ -10,6 +10,7 @@ public final class TestHub: @unchecked Sendable {
     public let server: HubServer
     /// The simulators started beside the hub (as `streamhub serve` starts them).
     public let simulation: Simulation
+    private var stopped = false
     public var port: Int { server.port }
     /// The WebSocket URL with the admin's token (every channel and property).
     public var wsURL: String { "ws://127.0.0.1:\(port)/ws?access_token=\(adminToken)" }
@@ -65,6 +66,7 @@ public final class TestHub: @unchecked Sendable {
             try beforeStart(server)
             try server.start(sections: simulation.sections)
         } catch {
+            stopped = true  // nothing runs: deinit has nothing to stop
             simulation.stop()
             throw error
         }
@@ -90,8 +92,6 @@ public final class TestHub: @unchecked Sendable {
 
     /// The in-process simulator of one type (tests drive its prices and faults).
     public func simulator<S: VenueSimulator>(_ type: S.Type) -> S? { simulation.simulator(type) }
-
-    private var stopped = false
 
     /// A hub a failed test left running is stopped before its loop can outlive it.
     deinit { stop() }
@@ -132,16 +132,8 @@ public final class TestHub: @unchecked Sendable {
         return r.json as? [String: Any] ?? [:]
     }
 
-    /// One source's status in `/healthz` (empty when the hub has no such source).
-    public func source(_ name: String) throws -> [String: Any] {
-        (try health()["sources"] as? [[String: Any]])?.first { $0["name"] as? String == name } ?? [:]
-    }
-
-    /// One counter of a source's status (-1 when absent).
-    public func counter(_ name: String, _ key: String) throws -> Int { try source(name)[key] as? Int ?? -1 }
-
     /// Waits until `condition` holds on the loop thread. It is checked now and again after every
-    /// feed event (a frame, a REST answer, a timer tick, a disconnect): waiting on events, not
+    /// feed event (a frame, the answer to a venue fetch, a timer tick, a disconnect): waiting on events, not
     /// polling. Fails after `timeout` seconds (a bound, not a schedule).
     public func wait(timeout: Double = 5, _ what: String, _ condition: @escaping @Sendable (HubServer) -> Bool) throws {
         let done = DispatchSemaphore(value: 0)

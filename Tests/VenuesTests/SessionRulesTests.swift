@@ -94,8 +94,12 @@ final class SessionRulesTests: XCTestCase {
         XCTAssertEqual(clock.monotonicNanoseconds(), t0 + 1_500_000_000)
         XCTAssertEqual(clock.wallMicroseconds(), w0 + 1_500_000)
         let running = ManualClock(running: true)
-        let r0 = running.monotonicNanoseconds()
+        let r0 = running.monotonicNanoseconds(), rw0 = running.wallMicroseconds()
         running.advance(by: 60)
         XCTAssertGreaterThanOrEqual(running.monotonicNanoseconds(), r0 + 60_000_000_000)
+        // Both readings derive from one elapsed time: however often they are read, they agree.
+        for _ in 0..<10_000 { _ = running.wallMicroseconds() }
+        let dm = Int64(running.monotonicNanoseconds() - r0) / 1000, dw = running.wallMicroseconds() - rw0
+        XCTAssertLessThanOrEqual(abs(dm - dw), 1_000, "wall and monotonic readings moved together")
     }
 }

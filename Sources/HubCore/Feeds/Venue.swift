@@ -62,8 +62,9 @@ extension Venue {
         try settings.validate(ConfigCheck(prefix: settingsKey))
     }
 
+    /// The section at `feeds.<id>`; an empty one (every key commented out) means the defaults.
     func decodeSettings(from container: KeyedDecodingContainer<AnyCodingKey>) throws -> any VenueSettings {
-        try container.decode(Settings.self, forKey: AnyCodingKey(stringValue: id))
+        try container.decodeIfPresent(Settings.self, forKey: AnyCodingKey(stringValue: id)) ?? Settings()
     }
 
     func defaultSettings() -> any VenueSettings { Settings() }

@@ -65,6 +65,9 @@ public final class Transform: @unchecked Sendable {
         // Room for the derived properties enrichment appends (up to eight), so it never reallocates.
         var fields: [Field] = []
         fields.reserveCapacity(event.fields.count + 8)
+        // Registered properties whose new value was refused: on a state stream the last valid
+        // value must not pass for the current one, so the tick withdraws them.
+        var refused: [PropertyID] = []
         for raw in event.fields {
             let k = Int(raw.key)
             guard k < map.ids.count else {
@@ -79,6 +82,7 @@ public final class Transform: @unchecked Sendable {
             if let problem = registry.problem(id, raw.value) {
                 let f = map.schema.fields[k]
                 quarantine(event, property: f.property, venueField: f.venueName, reason: problem)
+                refused.append(id)
                 continue
             }
             fields.append(Field(id, raw.value))
@@ -93,6 +97,7 @@ public final class Transform: @unchecked Sendable {
             source: event.source, instrument: event.instrument, stream: event.stream,
             exchangeTime: event.exchangeTime, receiveTime: event.receiveTime, sequence: event.sequence, fields: fields)
         if !event.removed.isEmpty { tick.removed = event.removed.compactMap { Int($0) < map.ids.count ? map.ids[Int($0)] : nil } }
+        if !refused.isEmpty && event.stream.delivery == .state { tick.removed += refused }
         return tick
     }
 

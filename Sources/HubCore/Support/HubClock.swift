@@ -30,42 +30,43 @@ public struct SystemClock: HubClock {
 /// Threading: thread-safe.
 public final class ManualClock: HubClock {
     private struct State {
-        var monotonic: UInt64
-        var wall: Int64
-        /// System monotonic time at the last reading when running.
+        /// Nanoseconds moved by hand.
+        var jumped: UInt64 = 0
+        /// The system's monotonic time at the last reading (running clocks only).
         var lastSystem: UInt64
+        /// Nanoseconds followed from the system (running clocks only).
+        var followed: UInt64 = 0
     }
     private let state: Mutex<State>
     private let running: Bool
+    private let wallOrigin: Int64
+    private static let monotonicOrigin: UInt64 = 1_000_000_000
 
     /// Starts at the system's wall time (so timestamps look real).
     public init(running: Bool = false, wallMicroseconds: Int64 = WallClock.microseconds()) {
         self.running = running
-        state = Mutex(State(monotonic: 1_000_000_000, wall: wallMicroseconds, lastSystem: MonotonicClock.nanoseconds()))
+        wallOrigin = wallMicroseconds
+        state = Mutex(State(lastSystem: MonotonicClock.nanoseconds()))
     }
 
-    private func read<T>(_ body: (State) -> T) -> T {
+    /// Nanoseconds since the clock was made; both readings derive from it, so they never drift.
+    private func elapsed() -> UInt64 {
         state.withLock { s in
             if running {
                 let now = MonotonicClock.nanoseconds()
-                let elapsed = now &- s.lastSystem
+                s.followed += now &- s.lastSystem
                 s.lastSystem = now
-                s.monotonic += elapsed
-                s.wall += Int64(elapsed / 1000)
             }
-            return body(s)
+            return s.jumped + s.followed
         }
     }
 
-    public func monotonicNanoseconds() -> UInt64 { read { $0.monotonic } }
-    public func wallMicroseconds() -> Int64 { read { $0.wall } }
+    public func monotonicNanoseconds() -> UInt64 { Self.monotonicOrigin + elapsed() }
+    public func wallMicroseconds() -> Int64 { wallOrigin + Int64(elapsed() / 1000) }
 
     /// Moves both readings forward by `seconds`.
     public func advance(by seconds: Double) {
         precondition(seconds >= 0, "a clock never goes backwards")
-        state.withLock {
-            $0.monotonic += UInt64(seconds * 1e9)
-            $0.wall += Int64(seconds * 1e6)
-        }
+        state.withLock { $0.jumped += UInt64(seconds * 1e9) }
     }
 }

@@ -23,6 +23,8 @@ final class SyntheticFeed {
     private var timer: LoopTimer?
     private var started: UInt64 = 0
     private(set) var published: UInt64 = 0
+    /// Ticks of a backlog beyond one second, never published (see `publishDue`).
+    private(set) var skipped: UInt64 = 0
     private var next = 0
 
     init(rate: Double, channels: Int, wide: Bool = false, pipeline: Pipeline, loop: EventLoop, clock: HubClock) {
@@ -44,7 +46,11 @@ final class SyntheticFeed {
     private func publishDue() {
         let elapsed = Double(clock.monotonicNanoseconds() - started) / 1e9
         let due = UInt64(elapsed * rate)
-        while published < due {
+        // A stalled loop or a clock moved forward owes at most a second of ticks: the rest of
+        // the backlog is skipped, never published in one burst.
+        let ceiling = UInt64(max(rate, 1))
+        if due > published + skipped + ceiling { skipped = due - published - ceiling }
+        while published + skipped < due {
             let n = Double(published % 7)
             let now = clock.wallMicroseconds()
             let event = RawEvent(

@@ -25,7 +25,7 @@ final class HubRoutes {
             registry: registry, transform: pipeline.transform, store: store, storeQueue: storeQueue, loop: loop, logger: logger,
             onChange: { [identity] in identity.propertiesChanged() })
         let state = StateAPI(hub: pipeline.hub, identity: identity)
-        let auth = AuthAPI(identity: identity, gateway: gateway, loop: loop)
+        let auth = AuthAPI(identity: identity, gateway: gateway, loop: loop, clock: clock)
         let users = UsersAPI(identity: identity, gateway: gateway)
         let roles = RolesAPI(identity: identity, gateway: gateway)
         let audit = AuditAPI(gateway: gateway)

@@ -15,7 +15,7 @@ final class LoginThrottle {
     private let maxKeys = 100_000
     private let now: () -> Double
 
-    init(maxPerKey: Int, maxPerAddress: Int, window: Double, now: @escaping () -> Double = { Date().timeIntervalSince1970 }) {
+    init(maxPerKey: Int, maxPerAddress: Int, window: Double, now: @escaping () -> Double) {
         self.maxPerKey = maxPerKey
         self.maxPerAddress = maxPerAddress
         self.window = window

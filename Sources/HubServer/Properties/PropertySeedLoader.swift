@@ -83,13 +83,26 @@ public enum PropertySeedLoader {
     /// Inputs from other files are checked with the whole set; within one file only the shape.
     private static func lineageOutsideFile(_ d: PropertyDefinition) -> Set<String> { Set(d.derivedFrom ?? []) }
 
-    /// The registry from the store (the source of truth); an empty property table is seeded from
-    /// `seedDirectory` first.
+    /// The registry from the store (the source of truth). Definitions of the seed directory the
+    /// store does not hold yet are added first — all of them into a new store, and on an
+    /// existing one those a newer version brings (properties are never deleted, so an absent
+    /// name is a new one); stored definitions are never overwritten by the seed.
     public static func seeded(store: HubStore, seedDirectory: String, logger: Logger) throws -> PropertyRegistry {
-        if try store.propertyCount() == 0 {
-            let seed = try load(directory: seedDirectory)
-            try store.insertProperties(seed)
-            logger.info("property registry seeded", metadata: ["properties": "\(seed.count)", "from": "\(seedDirectory)"])
+        let stored = Set(try store.properties().map(\.name))
+        var seed: [PropertyDefinition] = []
+        do {
+            seed = try load(directory: seedDirectory)
+        } catch {
+            guard !stored.isEmpty else { throw error }
+            // A running installation does not need its seed any more: serve what the store holds.
+            logger.warning("property seed not read; serving the stored definitions", metadata: ["error": "\(error)"])
+        }
+        let missing = seed.filter { !stored.contains($0.name) }
+        if !missing.isEmpty {
+            try store.insertProperties(missing)
+            logger.info(
+                stored.isEmpty ? "property registry seeded" : "property registry: new definitions added from the seed",
+                metadata: ["properties": "\(missing.count)", "from": "\(seedDirectory)"])
         }
         let registry = PropertyRegistry()
         do {

@@ -16,15 +16,20 @@ final class AuthAPI: @unchecked Sendable {
     private let hashQueue = DispatchQueue(label: "streamhub.passwords", attributes: .concurrent)
     private let throttle: LoginThrottle
     private unowned let loop: EventLoop
+    /// Refresh-token lifetimes and the login throttle's window read this clock.
+    private let clock: HubClock
     /// Checked when a username is unknown, so that answer takes as long as a wrong password.
     private let decoyHash: String
 
-    init(identity: IdentityService, gateway: StoreGateway, loop: EventLoop) {
+    init(identity: IdentityService, gateway: StoreGateway, loop: EventLoop, clock: HubClock) {
         self.identity = identity
         self.gateway = gateway
         self.loop = loop
+        self.clock = clock
         let c = identity.config
-        throttle = LoginThrottle(maxPerKey: c.loginMaxFailures, maxPerAddress: c.loginMaxFailuresPerAddress, window: c.loginWindowSeconds)
+        throttle = LoginThrottle(
+            maxPerKey: c.loginMaxFailures, maxPerAddress: c.loginMaxFailuresPerAddress, window: c.loginWindowSeconds,
+            now: { Double(clock.wallMicroseconds()) / 1e6 })
         decoyHash = (try? Passwords.hash(UUID().uuidString, rounds: c.passwordRounds)) ?? ""
     }
 
@@ -159,10 +164,11 @@ final class AuthAPI: @unchecked Sendable {
         let next = RefreshToken.generate()
         let lifetime = identity.config.refreshTokenSeconds
         let address = req.remoteAddress
+        let now = Date(timeIntervalSince1970: Double(clock.wallMicroseconds()) / 1e6)
         gateway.run(respond) { store -> Result<UserAccount, HTTPError> in
             do {
                 let userID = try store.rotateRefreshToken(
-                    id: presented.id, digest: presented.digest, successor: (next.id, next.digest, Date().addingTimeInterval(lifetime)))
+                    id: presented.id, digest: presented.digest, successor: (next.id, next.digest, now.addingTimeInterval(lifetime)), now: now)
                 guard let user = try store.user(id: userID) else { return .failure(HTTPError(401, "invalid_token", "unknown refresh token")) }
                 return .success(user)
             } catch StoreError.notFound {
@@ -190,8 +196,9 @@ final class AuthAPI: @unchecked Sendable {
         guard refresh else { return sign(user, refreshToken: nil, respond) }
         let token = RefreshToken.generate()
         let lifetime = identity.config.refreshTokenSeconds
+        let now = Date(timeIntervalSince1970: Double(clock.wallMicroseconds()) / 1e6)
         gateway.run(respond) { store in
-            try store.insertRefreshToken(id: token.id, userID: user.id, digest: token.digest, expiresAt: Date().addingTimeInterval(lifetime))
+            try store.insertRefreshToken(id: token.id, userID: user.id, digest: token.digest, expiresAt: now.addingTimeInterval(lifetime), now: now)
         } then: { [self] _ in
             sign(user, refreshToken: token.text, respond)
             return nil

@@ -129,16 +129,22 @@ final class OrcaAPI {
             status: string(latest, "eventStatus"), markets: Set(qs.map(\.market)).count)
     }
 
-    private func visible(_ eventId: String, _ qs: [Quote], _ caller: Caller) -> Bool {
+    private func visible(_ eventId: String, _ caller: Caller) -> Bool {
         caller.policy.mayMatch(ChannelPattern(stream: "odds", venue: Self.source, instrument: nil))
             && caller.policy.allows(ChannelKey(stream: .odds, source: Self.source, instrument: eventId))
+    }
+
+    /// `items` without repeats, in first-seen order.
+    private static func unique(_ items: [String]) -> [String] {
+        var seen: Set<String> = []
+        return items.filter { seen.insert($0).inserted }
     }
 
     // MARK: Handlers
 
     private func list(_ req: HTTPRequest, _ caller: Caller) -> HTTPResponse {
         let sport = req.queryItems["sport"], status = req.queryItems["status"]
-        let events = quotes().filter { visible($0.key, $0.value, caller) }.map { summary($0.key, $0.value) }
+        let events = quotes().filter { visible($0.key, caller) }.map { summary($0.key, $0.value) }
             .filter { e in (sport == nil || e.sport == sport) && (status == nil || e.status == status) }
             .sorted { ($0.commenceTime ?? .max, $0.eventId) < ($1.commenceTime ?? .max, $1.eventId) }
         return .json(Events(events: events, count: events.count))
@@ -152,20 +158,21 @@ final class OrcaAPI {
 
     private func odds(_ eventId: String, _ caller: Caller) -> HTTPResponse {
         func may(_ name: String) -> Bool { registry.definition(name).map(caller.policy.allows) ?? false }
-        guard let qs = quotes()[eventId], visible(eventId, qs, caller) else {
+        guard let qs = quotes()[eventId], visible(eventId, caller) else {
             return .error(404, code: "not_found", message: "no ORCA event '\(eventId.prefix(100))'")
         }
         let event = summary(eventId, qs)
         let closed = event.status == "suspended" || event.status == "closed"
-        let marketIds = Array(Set(qs.map(\.market))).sorted()
+        // The venue's order: channels are created as quotes first arrive (snapshot order).
+        let marketIds = Self.unique(qs.map(\.market))
         let markets = marketIds.map { marketId in
             let inMarket = qs.filter { $0.market == marketId }
             let first = inMarket.max { $0.tick.receiveTime < $1.tick.receiveTime }!.tick
-            let outcomeIds = Array(Set(inMarket.map(\.outcome))).sorted()
+            let outcomeIds = Self.unique(inMarket.map(\.outcome))
             return Market(
                 marketId: marketId, marketType: string(first, "marketType"), line: number(first, "line"),
                 outcomes: outcomeIds.map { outcomeId in
-                    let quotes = inMarket.filter { $0.outcome == outcomeId && caller.policy.allows($0.channel.key) }.sorted { $0.bookmaker < $1.bookmaker }
+                    let quotes = inMarket.filter { $0.outcome == outcomeId && caller.policy.allows($0.channel.key) }
                     let any = inMarket.first { $0.outcome == outcomeId }!.tick
                     let prices = quotes.map { q in
                         Price(

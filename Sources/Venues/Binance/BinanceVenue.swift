@@ -39,6 +39,14 @@ public struct BinanceVenue: SimulatedVenue {
     }
 
     public func faultTarget(_ settings: BinanceSettings) -> String { BinanceSymbols.venue(settings.feed.symbols.first ?? "BTC/USDT") }
+
+    public var simulatedSettings: BinanceSettings {
+        var s = BinanceSettings()
+        s.enabled = true
+        s.simulate = true
+        s.feed.symbols = ["BTC/USDT", "ETH/USDT"]
+        return s
+    }
 }
 
 extension VenueSections {

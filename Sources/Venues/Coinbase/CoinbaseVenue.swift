@@ -21,6 +21,14 @@ public struct CoinbaseVenue: SimulatedVenue {
     }
 
     public func faultTarget(_ settings: CoinbaseSettings) -> String { CoinbaseFeedConfig.product(settings.feed.symbols.first ?? "BTC/USD") }
+
+    public var simulatedSettings: CoinbaseSettings {
+        var s = CoinbaseSettings()
+        s.enabled = true
+        s.simulate = true
+        s.feed.symbols = ["BTC/USD", "ETH/USD"]
+        return s
+    }
 }
 
 extension VenueSections {

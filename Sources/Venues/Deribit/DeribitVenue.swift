@@ -26,6 +26,14 @@ public struct DeribitVenue: SimulatedVenue {
     }
 
     public func faultTarget(_ settings: DeribitSettings) -> String { settings.feed.instruments.first ?? "BTC-PERPETUAL" }
+
+    public var simulatedSettings: DeribitSettings {
+        var s = DeribitSettings()
+        s.enabled = true
+        s.simulate = true
+        s.feed.instruments = ["BTC-PERPETUAL", "ETH-PERPETUAL"]
+        return s
+    }
 }
 
 extension VenueSections {

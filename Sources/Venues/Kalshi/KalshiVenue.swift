@@ -51,6 +51,14 @@ public struct KalshiVenue: SimulatedVenue {
     }
 
     public func faultTarget(_ settings: KalshiSettings) -> String { settings.feed.markets.first ?? "" }
+
+    public var simulatedSettings: KalshiSettings {
+        var s = KalshiSettings()
+        s.enabled = true
+        s.simulate = true
+        s.feed.markets = ["FED-23DEC-T3.00", "HIGHNY-22DEC23-B53.5"]
+        return s
+    }
 }
 
 extension VenueSections {

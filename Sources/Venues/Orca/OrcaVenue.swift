@@ -21,6 +21,13 @@ public struct OrcaVenue: SimulatedVenue {
     }
 
     public func faultTarget(_ settings: OrcaSettings) -> String { settings.feed.streams.first ?? "soccer" }
+
+    public var simulatedSettings: OrcaSettings {
+        var s = OrcaSettings()
+        s.enabled = true
+        s.simulate = true
+        return s
+    }
 }
 
 extension VenueSections {

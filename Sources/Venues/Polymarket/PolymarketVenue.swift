@@ -20,6 +20,17 @@ public struct PolymarketVenue: SimulatedVenue {
     }
 
     public func faultTarget(_ settings: PolymarketSettings) -> String { settings.feed.assets.first?.id ?? "" }
+
+    public var simulatedSettings: PolymarketSettings {
+        var s = PolymarketSettings()
+        s.enabled = true
+        s.simulate = true
+        s.feed.assets = [
+            .init(id: "65818619657568813474341868652308942079804919287380422192892211131408793125422", name: "FED-CUT-YES", outcome: "Yes"),
+            .init(id: "71321045679252212594626385532706912750332728571942532289631379312455583992563", name: "FED-CUT-NO", outcome: "No"),
+        ]
+        return s
+    }
 }
 
 extension VenueSections {

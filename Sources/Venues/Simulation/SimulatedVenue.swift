@@ -15,9 +15,16 @@ public protocol SimulatedVenue: Venue {
     /// The simulator's name for the instrument (or stream) that `.gap` and `.outOfRange` faults
     /// hit under `settings`: the fault script every venue passes uses it.
     func faultTarget(_ settings: Settings) -> String
+
+    /// A section that runs the venue against its simulator — enabled, `simulate: true`, with
+    /// instruments the simulator knows — from which the fault script starts.
+    var simulatedSettings: Settings { get }
 }
 
 extension SimulatedVenue {
+    /// Puts this venue's `simulatedSettings` into `sections`.
+    public func enableSimulated(in sections: inout VenueSections) { sections[self] = simulatedSettings }
+
     /// `faultTarget` for this venue's section in `sections`.
     public func faultTarget(in sections: VenueSections) -> String { faultTarget(sections[self]) }
 }

@@ -13,10 +13,3 @@ public protocol VenueSimulator: AnyObject, Sendable {
     /// Injects a fault; it takes effect on the simulator's loop.
     func inject(_ fault: SimulatorFault)
 }
-
-extension BinanceSimulator: VenueSimulator {}
-extension CoinbaseSimulator: VenueSimulator {}
-extension DeribitSimulator: VenueSimulator {}
-extension KalshiSimulator: VenueSimulator {}
-extension OrcaSimulator: VenueSimulator {}
-extension PolymarketSimulator: VenueSimulator {}

@@ -34,7 +34,7 @@ public final class Enrich: @unchecked Sendable {
 
     /// Applies a new set of mappings (at start, and on every change through `/api/mappings`);
     /// opportunities of removed or changed mappings are retracted through `emit`.
-    public func load(mappings: [InstrumentMapping], now: Int64 = WallClock.milliseconds(), emit: (Tick) -> Void = { _ in }) {
+    public func load(mappings: [InstrumentMapping], now: Int64, emit: (Tick) -> Void) {
         crossVenue.load(mappings, now: now, receiveTime: now * 1000) { t in
             emitted += 1
             emit(t)
@@ -49,7 +49,7 @@ public final class Enrich: @unchecked Sendable {
 
     /// A venue's feed went down: its quotes leave composite quotes, best lines and arbitrage
     /// (its sportsbook quotes count as suspended) until fresh data arrives.
-    public func sourceDown(_ source: String, now: Int64 = WallClock.milliseconds(), emit: (Tick) -> Void) {
+    public func sourceDown(_ source: String, now: Int64, emit: (Tick) -> Void) {
         let count: (Tick) -> Void = { [self] t in
             emitted += 1
             emit(t)

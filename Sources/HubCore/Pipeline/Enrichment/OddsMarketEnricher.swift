@@ -89,10 +89,16 @@ final class OddsMarketEnricher {
     func enrich(_ tick: inout Tick, emit: (Tick) -> Void) {
         // <event>/<market>/<outcome>/<bookmaker>; an aggregate (three parts) is ours: skip.
         let parts = tick.instrument.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count >= 4, let d = tick.value(oddsDecimal)?.number else { return }
+        guard parts.count >= 4 else { return }
+        // A price refused by validation is withdrawn: the quote counts as not takeable (the last
+        // valid price is no longer current) until a valid one comes.
+        let given = tick.value(oddsDecimal)?.number
+        let withdrawn = given == nil && tick.removed.contains(oddsDecimal)
+        guard given != nil || withdrawn else { return }
         let book = String(parts[parts.count - 1]), out = String(parts[parts.count - 2])
         let prefix = parts[0..<(parts.count - 2)].joined(separator: "/")
         let key = tick.source + ":" + prefix
+        guard let d = given ?? markets[key]?.books[book]?[out]?.decimal else { return }
         let m = markets[key] ?? Market(source: tick.source, prefix: prefix)
         markets[key] = m
         if m.info[out] == nil { m.outcomes.append(out) }
@@ -103,7 +109,7 @@ final class OddsMarketEnricher {
             m.bookNames.append(book)
             m.bookNames.sort()
         }
-        let isSuspended = tick.value(suspended) == .bool(true)
+        let isSuspended = withdrawn || tick.value(suspended) == .bool(true)
         let previous = m.books[book]?[out]?.publishedNoVig
         m.books[book, default: [:]][out] = Quote(decimal: d, updatedAt: tick.exchangeTime, suspended: isSuspended, publishedNoVig: previous)
         m.latest = max(m.latest, tick.exchangeTime)

@@ -10,7 +10,7 @@ import WebSocketLoop
 /// update ids — so the adapter's snapshot synchronisation is exercised for real.
 ///
 /// Threading: runs its own event loop thread; `inject`, `stop` and the stats are thread-safe.
-public final class BinanceSimulator: WebSocketHandler, HTTPHandler, @unchecked Sendable {
+public final class BinanceSimulator: WebSocketHandler, HTTPHandler, VenueSimulator, @unchecked Sendable {
     public let config: BinanceSimulatorConfig
     private var loop: EventLoop!
     private var books: [String: Book] = [:]
@@ -204,6 +204,8 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, @unchecked S
     }
 
     public func webSocketReceived(_ connection: WebSocketConnection, _ message: IncomingMessage) {
+        // A silent venue answers nothing either (the `silence` fault is a venue gone quiet).
+        guard clock.wallMilliseconds() >= silentUntil else { return }
         // SUBSCRIBE/UNSUBSCRIBE: acknowledged (the combined-stream URL already chose the streams).
         guard let c = connection.context as? Client, case .text(let bytes) = message else { return }
         let text = String(decoding: bytes, as: UTF8.self)

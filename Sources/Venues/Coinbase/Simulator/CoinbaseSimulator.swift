@@ -24,7 +24,7 @@ public struct CoinbaseSimulatorConfig: Sendable, Equatable {
 /// of a connection — shaped like the venue's messages (EXAMPLES.md §4b).
 ///
 /// Threading: runs its own event loop thread; `inject`, `stop` and the stats are thread-safe.
-public final class CoinbaseSimulator: WebSocketHandler, @unchecked Sendable {
+public final class CoinbaseSimulator: WebSocketHandler, VenueSimulator, @unchecked Sendable {
     public let config: CoinbaseSimulatorConfig
     private var loop: EventLoop!
     private var books: [String: SimulatedBook] = [:]
@@ -195,6 +195,8 @@ public final class CoinbaseSimulator: WebSocketHandler, @unchecked Sendable {
     }
 
     public func webSocketReceived(_ connection: WebSocketConnection, _ message: IncomingMessage) {
+        // A silent venue answers nothing either (the `silence` fault is a venue gone quiet).
+        guard clock.wallMilliseconds() >= silentUntil else { return }
         guard let c = connection.context as? Client, case .text(let bytes) = message else { return }
         guard let obj = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any], let type = obj["type"] as? String,
             let channel = obj["channel"] as? String

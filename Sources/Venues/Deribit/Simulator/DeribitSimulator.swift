@@ -11,7 +11,7 @@ import WebSocketLoop
 /// public/get_instruments, public/auth — with a simulated market behind it.
 ///
 /// Threading: runs its own event loop thread; `inject`, `stop` and the stats are thread-safe.
-public final class DeribitSimulator: WebSocketHandler, @unchecked Sendable {
+public final class DeribitSimulator: WebSocketHandler, VenueSimulator, @unchecked Sendable {
     public let config: DeribitSimulatorConfig
     private var loop: EventLoop!
     private let market: DeribitMarket
@@ -178,7 +178,8 @@ public final class DeribitSimulator: WebSocketHandler, @unchecked Sendable {
     }
 
     public func webSocketReceived(_ connection: WebSocketConnection, _ message: IncomingMessage) {
-        guard let c = connection.context as? Client else { return }
+        // A silent venue answers nothing either (the `silence` fault is a venue gone quiet).
+        guard let c = connection.context as? Client, !isSilent else { return }
         let usIn = clock.wallMicroseconds()
         clients.stats.withLock { $0.requests += 1 }
         guard case .text(let bytes) = message else {

@@ -30,7 +30,7 @@ public struct KalshiSimulatorConfig: Sendable, Equatable {
 /// subscription numbers its messages (`seq`), except tickers. Shapes as EXAMPLES.md §3.
 ///
 /// Threading: runs its own event loop thread; `inject`, `stop` and the stats are thread-safe.
-public final class KalshiSimulator: WebSocketHandler, @unchecked Sendable {
+public final class KalshiSimulator: WebSocketHandler, VenueSimulator, @unchecked Sendable {
     public let config: KalshiSimulatorConfig
     private var loop: EventLoop!
     /// Resting contracts per price in cents, YES bids and NO bids; best YES + best NO < 100.
@@ -330,6 +330,8 @@ public final class KalshiSimulator: WebSocketHandler, @unchecked Sendable {
     }
 
     public func webSocketReceived(_ connection: WebSocketConnection, _ message: IncomingMessage) {
+        // A silent venue answers nothing either (the `silence` fault is a venue gone quiet).
+        guard clock.wallMilliseconds() >= silentUntil else { return }
         guard let c = connection.context as? Client, case .text(let bytes) = message else { return }
         command(c, bytes)
     }

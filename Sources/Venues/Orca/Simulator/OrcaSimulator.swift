@@ -25,7 +25,7 @@ public struct OrcaSimulatorConfig: Sendable, Equatable {
 /// probabilities that drift, quoted by five bookmakers with their own margins.
 ///
 /// Threading: runs its own event loop thread; `inject`, `stop` and the stats are thread-safe.
-public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
+public final class OrcaSimulator: WebSocketHandler, VenueSimulator, @unchecked Sendable {
     public static let path = "/orca/v1/stream"
     public static let bookmakers: [(name: String, margin: Double)] = [
         ("pinnacle", 0.02), ("betfair", 0.015), ("bet365", 0.05), ("draftkings", 0.045), ("fanduel", 0.045),
@@ -417,6 +417,8 @@ public final class OrcaSimulator: WebSocketHandler, @unchecked Sendable {
     }
 
     public func webSocketReceived(_ connection: WebSocketConnection, _ message: IncomingMessage) {
+        // A silent venue answers nothing either (the `silence` fault is a venue gone quiet).
+        guard clock.wallMilliseconds() >= silentUntil else { return }
         guard let c = connection.context as? Client else { return }
         switch message {
         case .text(let bytes): command(c, bytes)

@@ -25,7 +25,7 @@ public struct PolymarketSimulatorConfig: Sendable, Equatable {
 /// `best_bid_ask`; the text `PING` is answered with `PONG`. Shapes as EXAMPLES.md §2.
 ///
 /// Threading: runs its own event loop thread; `inject`, `stop` and the stats are thread-safe.
-public final class PolymarketSimulator: WebSocketHandler, @unchecked Sendable {
+public final class PolymarketSimulator: WebSocketHandler, VenueSimulator, @unchecked Sendable {
     public let config: PolymarketSimulatorConfig
     private var loop: EventLoop!
     private var books: [String: (bids: [Double: Double], asks: [Double: Double])] = [:]
@@ -190,6 +190,8 @@ public final class PolymarketSimulator: WebSocketHandler, @unchecked Sendable {
     }
 
     public func webSocketReceived(_ connection: WebSocketConnection, _ message: IncomingMessage) {
+        // A silent venue answers nothing either (the `silence` fault is a venue gone quiet).
+        guard clock.wallMilliseconds() >= silentUntil else { return }
         guard let c = connection.context as? Client, case .text(let bytes) = message else { return }
         if bytes.elementsEqual("PING".utf8) {
             clients.stats.withLock { $0.pings += 1 }
