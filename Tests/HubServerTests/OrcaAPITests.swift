@@ -81,4 +81,29 @@ final class OrcaAPITests: XCTestCase {
         hub.inject([quote("bet365", decimal: 2.6, american: 160, at: 3)])
         XCTAssertEqual((try home()["best"] as? [String: Any])?["decimal"] as? Double, 2.6, "a valid price brings the quote back")
     }
+
+    /// What the venue removed (a price, a market, an event) is gone from the answer, as the
+    /// venue no longer offers it: the adapter's last publication withdraws the price.
+    func testWithdrawnQuotesMarketsAndEventsAreGone() throws {
+        func withdrawn(_ bookmaker: String, outcome: String = "home") -> RawEvent {
+            var e = quote(bookmaker, decimal: 2, american: 100, outcome: outcome, at: 9)
+            e.fields.removeAll { $0.key == OrcaField.oddsDecimal.rawValue || $0.key == OrcaField.oddsAmerican.rawValue }
+            e.fields.removeAll { $0.key == OrcaField.suspended.rawValue }
+            e.fields.append(RawField(OrcaField.suspended.rawValue, .bool(true)))
+            e.removed = [OrcaField.oddsDecimal.rawValue, OrcaField.oddsAmerican.rawValue]
+            return e
+        }
+        hub.inject([
+            quote("bet365", decimal: 2.5, american: 150), quote("pinnacle", decimal: 2.1, american: 110),
+            quote("bet365", decimal: 3.4, american: 240, outcome: "away"),
+        ])
+        hub.inject([withdrawn("pinnacle")])
+        let odds = try XCTUnwrap(try hub.request("GET", "/api/orca/events/EVT-1/odds").json as? [String: Any])
+        let outcomes = try XCTUnwrap((odds["markets"] as? [[String: Any]])?.first?["outcomes"] as? [[String: Any]])
+        let home = try XCTUnwrap(outcomes.first { $0["outcomeId"] as? String == "home" })
+        XCTAssertEqual((home["prices"] as? [[String: Any]])?.compactMap { $0["bookmaker"] as? String }, ["bet365"], "the removed price is gone")
+        hub.inject([withdrawn("bet365"), withdrawn("bet365", outcome: "away")])
+        XCTAssertEqual(try hub.request("GET", "/api/orca/events/EVT-1/odds").status, 404, "nothing left: the event is gone")
+        XCTAssertEqual((try hub.request("GET", "/api/orca/events").json as? [String: Any])?["count"] as? Int, 0)
+    }
 }

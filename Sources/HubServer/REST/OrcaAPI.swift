@@ -108,12 +108,17 @@ final class OrcaAPI {
         return b
     }
 
-    /// Every quote channel with state, by event.
+    /// Every quote the venue still offers, by event. A withdrawn quote (its price, market or
+    /// event removed: suspended, with no price left in its state) is gone from the answer, so
+    /// are markets and events with nothing else; a price that failed validation stays listed,
+    /// without its figures.
     private func quotes() -> [String: [Quote]] {
         var byEvent: [String: [Quote]] = [:]
+        let decimal = id("oddsDecimal")
         for c in hub.allChannels where c.key.source == Self.source && c.key.stream == .odds {
             let parts = c.key.instrument.split(separator: "/", omittingEmptySubsequences: false)
             guard parts.count == 4, let t = c.state else { continue }
+            if bool(t, "suspended") == true && decimal.flatMap({ t.value($0) }) == nil { continue }
             byEvent[String(parts[0]), default: []].append(
                 Quote(market: String(parts[1]), outcome: String(parts[2]), bookmaker: String(parts[3]), channel: c, tick: t))
         }

@@ -132,7 +132,7 @@ public final class OrcaFeed: FeedAdapter {
                 for m in e.markets {
                     for o in m.outcomes {
                         for p in o.prices where !(now?.quote(m.marketId, o.outcomeId, p.bookmaker) ?? false) {
-                            quote(e, m, o, p, suspended: true, wallMicros, emit)
+                            quote(e, m, o, p, withdrawn: true, wallMicros, emit)
                         }
                     }
                 }
@@ -186,7 +186,7 @@ public final class OrcaFeed: FeedAdapter {
                 e.markets[mi].outcomes[oi].prices.append(p)
             }
             s.events[eventId] = e
-            quote(e, e.markets[mi], e.markets[mi].outcomes[oi], p, suspended: false, wallMicros, emit)
+            quote(e, e.markets[mi], e.markets[mi].outcomes[oi], p, withdrawn: false, wallMicros, emit)
             return true
         case .priceRemoved(let eventId, let marketId, let outcomeId, let bookmaker):
             guard var e = s.events[eventId], let mi = e.markets.firstIndex(where: { $0.marketId == marketId }),
@@ -195,14 +195,14 @@ public final class OrcaFeed: FeedAdapter {
             else { return unknown("removal of unknown price \(eventId)/\(marketId)/\(outcomeId)/\(bookmaker)") }
             let p = e.markets[mi].outcomes[oi].prices.remove(at: pi)
             s.events[eventId] = e
-            quote(e, e.markets[mi], e.markets[mi].outcomes[oi], p, suspended: true, wallMicros, emit)
+            quote(e, e.markets[mi], e.markets[mi].outcomes[oi], p, withdrawn: true, wallMicros, emit)
             return true
         case .market(let eventId, let market):
             guard var e = s.events[eventId] else { return unknown("market for unknown event \(eventId)") }
             let old = e.markets.first { $0.marketId == market.marketId }
             if let mi = e.markets.firstIndex(where: { $0.marketId == market.marketId }) { e.markets[mi] = market } else { e.markets.append(market) }
             s.events[eventId] = e
-            for o in market.outcomes { for p in o.prices { quote(e, market, o, p, suspended: false, wallMicros, emit) } }
+            for o in market.outcomes { for p in o.prices { quote(e, market, o, p, withdrawn: false, wallMicros, emit) } }
             if let old { suspendVanished(e, [old], wallMicros, emit) }
             return true
         case .unknown(let kind):
@@ -213,7 +213,7 @@ public final class OrcaFeed: FeedAdapter {
             }
             let m = e.markets.remove(at: mi)
             s.events[eventId] = e
-            for o in m.outcomes { for p in o.prices { quote(e, m, o, p, suspended: true, wallMicros, emit) } }
+            for o in m.outcomes { for p in o.prices { quote(e, m, o, p, withdrawn: true, wallMicros, emit) } }
             return true
         case .event(let e):
             let old = s.events[e.eventId]
@@ -230,7 +230,7 @@ public final class OrcaFeed: FeedAdapter {
         case .eventRemoved(let eventId):
             guard var e = s.events.removeValue(forKey: eventId) else { return unknown("removal of unknown event \(eventId)") }
             e.status = "closed"
-            for m in e.markets { for o in m.outcomes { for p in o.prices { quote(e, m, o, p, suspended: true, wallMicros, emit) } } }
+            for m in e.markets { for o in m.outcomes { for p in o.prices { quote(e, m, o, p, withdrawn: true, wallMicros, emit) } } }
             return true
         }
     }
@@ -244,23 +244,25 @@ public final class OrcaFeed: FeedAdapter {
     private func suspendVanished(_ e: OrcaEvent, _ before: [OrcaMarket], _ wallMicros: Int64, _ emit: (RawEvent) -> Void) {
         for m in before {
             for o in m.outcomes {
-                for p in o.prices where !e.quote(m.marketId, o.outcomeId, p.bookmaker) { quote(e, m, o, p, suspended: true, wallMicros, emit) }
+                for p in o.prices where !e.quote(m.marketId, o.outcomeId, p.bookmaker) { quote(e, m, o, p, withdrawn: true, wallMicros, emit) }
             }
         }
     }
 
     private func publish(_ e: OrcaEvent, _ wallMicros: Int64, _ emit: (RawEvent) -> Void) {
-        for m in e.markets { for o in m.outcomes { for p in o.prices { quote(e, m, o, p, suspended: false, wallMicros, emit) } } }
+        for m in e.markets { for o in m.outcomes { for p in o.prices { quote(e, m, o, p, withdrawn: false, wallMicros, emit) } } }
     }
 
-    private func quote(_ e: OrcaEvent, _ m: OrcaMarket, _ o: OrcaOutcome, _ p: OrcaPrice, suspended: Bool, _ wallMicros: Int64, _ emit: (RawEvent) -> Void) {
+    /// Publishes one quote. `withdrawn` (the venue removed the price, its market or its event):
+    /// the last publication of the channel, suspended and with its price withdrawn, so no state
+    /// built on the channel shows it as a price the venue still offers.
+    private func quote(_ e: OrcaEvent, _ m: OrcaMarket, _ o: OrcaOutcome, _ p: OrcaPrice, withdrawn: Bool, _ wallMicros: Int64, _ emit: (RawEvent) -> Void) {
         var fields = [
-            RawField(orca: .oddsDecimal, .number(p.decimal)), RawField(orca: .oddsAmerican, .integer(p.american)),
             RawField(orca: .bookmaker, .string(p.bookmaker)), RawField(orca: .event, .string(e.eventId)),
             RawField(orca: .participant, .string(o.participant ?? o.name)), RawField(orca: .outcome, .string(o.outcomeId)),
             RawField(orca: .marketType, .string(m.marketType)), RawField(orca: .commenceTime, .integer(e.commenceTime)),
             RawField(orca: .eventStatus, .string(e.status)),
-            RawField(orca: .suspended, .bool(suspended || p.suspended || e.status == "suspended" || e.status == "closed")),
+            RawField(orca: .suspended, .bool(withdrawn || p.suspended || e.status == "suspended" || e.status == "closed")),
             RawField(orca: .outcomeCount, .integer(Int64(m.outcomes.count))),
         ]
         if let line = m.line { fields.append(RawField(orca: .line, .number(line))) }
@@ -271,11 +273,19 @@ public final class OrcaFeed: FeedAdapter {
         if let home = e.participants.first { fields.append(RawField(orca: .home, .string(home))) }
         if e.participants.count > 1 { fields.append(RawField(orca: .away, .string(e.participants[1]))) }
         fields.append(RawField(orca: .outcomeName, .string(o.name)))
+        var removed: [UInt16] = []
+        if withdrawn {
+            removed = [OrcaField.oddsDecimal.rawValue, OrcaField.oddsAmerican.rawValue]
+        } else {
+            fields.append(RawField(orca: .oddsDecimal, .number(p.decimal)))
+            fields.append(RawField(orca: .oddsAmerican, .integer(p.american)))
+        }
         status.events += 1
-        emit(
-            RawEvent(
-                source: source, instrument: OrcaFeedConfig.instrument(event: e.eventId, market: m.marketId, outcome: o.outcomeId, bookmaker: p.bookmaker),
-                stream: .odds, exchangeTime: p.updatedAt, receiveTime: wallMicros, fields: fields))
+        var event = RawEvent(
+            source: source, instrument: OrcaFeedConfig.instrument(event: e.eventId, market: m.marketId, outcome: o.outcomeId, bookmaker: p.bookmaker),
+            stream: .odds, exchangeTime: p.updatedAt, receiveTime: wallMicros, fields: fields)
+        event.removed = removed
+        emit(event)
     }
 }
 
