@@ -16,7 +16,7 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, VenueSimulat
     private var books: [String: Book] = [:]
     private var rng: SplitMix64
     private var pendingGaps: Set<String> = []
-    private var silentUntil: Int64 = 0
+    private var silence = SilenceWindow()
     private var aggregateID: UInt64 = 1_000_000
     private let clients = SimulatorConnections<Client, Stats>()
 
@@ -89,7 +89,7 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, VenueSimulat
         case .gap(let symbol): pendingGaps.insert(symbol)
         case .dropConnections: for c in clients.values { c.connection.kill() }
         case .malformedFrame: broadcast(Array(#"{"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","#.utf8))
-        case .silence(let seconds): silentUntil = clock.wallMilliseconds() + Int64(seconds * 1000)
+        case .silence(let seconds): silence.begin(seconds: seconds, clock: clock)
         case .oversizedFrame(let bytes):
             var frame = Array(#"{"stream":"padding","data":{"e":"padding","x":""#.utf8)
             frame.append(contentsOf: repeatElement(UInt8(ascii: "x"), count: max(0, bytes - frame.count - 3)))
@@ -111,7 +111,7 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, VenueSimulat
             let first = b.updateId + 1
             b.updateId += UInt64(bidChanges.count + askChanges.count)
             books[symbol] = b
-            guard clock.wallMilliseconds() >= silentUntil, !clients.isEmpty else { continue }
+            guard !silence.isOn(clock), !clients.isEmpty else { continue }
             if pendingGaps.remove(symbol) != nil || pendingGaps.remove(BinanceSymbols(unified: []).unified(symbol)) != nil {
                 clients.stats.withLock { $0.gapsInjected += 1 }
                 continue  // lost: the next update's U will not follow on
@@ -205,7 +205,7 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, VenueSimulat
 
     public func webSocketReceived(_ connection: WebSocketConnection, _ message: IncomingMessage) {
         // A silent venue answers nothing either (the `silence` fault is a venue gone quiet).
-        guard clock.wallMilliseconds() >= silentUntil else { return }
+        guard !silence.isOn(clock) else { return }
         // SUBSCRIBE/UNSUBSCRIBE: acknowledged (the combined-stream URL already chose the streams).
         guard let c = connection.context as? Client, case .text(let bytes) = message else { return }
         let text = String(decoding: bytes, as: UTF8.self)

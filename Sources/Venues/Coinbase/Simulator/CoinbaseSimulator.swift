@@ -30,7 +30,7 @@ public final class CoinbaseSimulator: WebSocketHandler, VenueSimulator, @uncheck
     private var books: [String: SimulatedBook] = [:]
     private var rng: SplitMix64
     private var skipSequence = false
-    private var silentUntil: Int64 = 0
+    private var silence = SilenceWindow()
     private var tradeID: UInt64 = 500_000
     private let clients = SimulatorConnections<Client, Stats>()
     private var lastHeartbeat: Int64 = 0
@@ -94,7 +94,7 @@ public final class CoinbaseSimulator: WebSocketHandler, VenueSimulator, @uncheck
         case .gap: skipSequence = true
         case .dropConnections: for c in clients.values { c.connection.kill() }
         case .malformedFrame: for c in clients.values { enqueue(Array(#"{"channel":"l2_data","events":[{"#.utf8), to: c) }
-        case .silence(let seconds): silentUntil = clock.wallMilliseconds() + Int64(seconds * 1000)
+        case .silence(let seconds): silence.begin(seconds: seconds, clock: clock)
         case .oversizedFrame(let bytes):
             var frame = Array(#"{"channel":"padding","events":[],"x":""#.utf8)
             frame.append(contentsOf: repeatElement(UInt8(ascii: "x"), count: max(0, bytes - frame.count - 2)))
@@ -148,7 +148,7 @@ public final class CoinbaseSimulator: WebSocketHandler, VenueSimulator, @uncheck
     private func step() {
         let now = clock.wallMilliseconds()
         // A silent venue is frozen: its sequence numbers and books resume where they stopped.
-        guard now >= silentUntil else { return }
+        guard !silence.isOn(atMillis: now) else { return }
         var changes: [String: (bids: [(Double, Double)], asks: [(Double, Double)])] = [:]
         for p in books.keys.sorted() { changes[p] = books[p]!.step(&rng) }
         guard !clients.isEmpty else { return }
@@ -196,7 +196,7 @@ public final class CoinbaseSimulator: WebSocketHandler, VenueSimulator, @uncheck
 
     public func webSocketReceived(_ connection: WebSocketConnection, _ message: IncomingMessage) {
         // A silent venue answers nothing either (the `silence` fault is a venue gone quiet).
-        guard clock.wallMilliseconds() >= silentUntil else { return }
+        guard !silence.isOn(clock) else { return }
         guard let c = connection.context as? Client, case .text(let bytes) = message else { return }
         guard let obj = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any], let type = obj["type"] as? String,
             let channel = obj["channel"] as? String

@@ -17,7 +17,7 @@ public final class DeribitSimulator: WebSocketHandler, VenueSimulator, @unchecke
     private let market: DeribitMarket
     private let parser = JSONParser(maxDocumentBytes: 1 << 20)
     private var pendingGaps: Set<String> = []
-    private var silentUntil: Int64 = 0
+    private var silence = SilenceWindow()
     private let clients = SimulatorConnections<Client, Stats>()
 
     public struct Stats: SimulatorStats, Equatable {
@@ -72,7 +72,6 @@ public final class DeribitSimulator: WebSocketHandler, VenueSimulator, @unchecke
     }
 
     public func stop() { loop.stop() }
-    public var isStopped: Bool { loop.isFinished }
     /// Blocks until its loop has ended (after `stop`).
     public func waitUntilStopped() { loop.waitUntilFinished() }
 
@@ -90,7 +89,7 @@ public final class DeribitSimulator: WebSocketHandler, VenueSimulator, @unchecke
         case .malformedFrame:
             broadcast(Array("{\"jsonrpc\":\"2.0\",\"method\":\"subscription\",\"params\":{\"channel\":".utf8))
         case .silence(let seconds):
-            silentUntil = clock.wallMilliseconds() + Int64(seconds * 1000)
+            silence.begin(seconds: seconds, clock: clock)
         case .oversizedFrame(let bytes):
             var frame = Array("{\"jsonrpc\":\"2.0\",\"method\":\"subscription\",\"params\":{\"channel\":\"padding\",\"data\":\"".utf8)
             frame.append(contentsOf: repeatElement(UInt8(ascii: "x"), count: max(0, bytes - frame.count - 4)))
@@ -116,7 +115,7 @@ public final class DeribitSimulator: WebSocketHandler, VenueSimulator, @unchecke
         return Array(data[..<from]) + Array(value.utf8) + Array(data[to...])
     }
 
-    private var isSilent: Bool { clock.wallMilliseconds() < silentUntil }
+    private var isSilent: Bool { silence.isOn(clock) }
 
     private func broadcast(_ frame: [UInt8]) {
         for c in clients.values { send(frame, to: c) }

@@ -38,7 +38,7 @@ public final class KalshiSimulator: WebSocketHandler, VenueSimulator, @unchecked
     private var volume: [String: Int] = [:]
     private var lastPrice: [String: Int] = [:]
     private var rng: SplitMix64
-    private var silentUntil: Int64 = 0
+    private var silence = SilenceWindow()
     private let clients = SimulatorConnections<Client, Stats>()
 
     public struct Stats: SimulatorStats, Equatable {
@@ -188,7 +188,7 @@ public final class KalshiSimulator: WebSocketHandler, VenueSimulator, @unchecked
             clients.stats.withLock { $0.gapsInjected += 1 }
         case .dropConnections: for c in clients.values { c.connection.kill() }
         case .malformedFrame: for c in clients.values { enqueue(Array(#"{"type":"orderbook_delta","sid":1,"seq":"#.utf8), to: c) }
-        case .silence(let seconds): silentUntil = clock.wallMilliseconds() + Int64(seconds * 1000)
+        case .silence(let seconds): silence.begin(seconds: seconds, clock: clock)
         case .oversizedFrame(let bytes):
             var frame = Array(#"{"type":"padding","msg":{"x":""#.utf8)
             frame.append(contentsOf: repeatElement(UInt8(ascii: "x"), count: max(0, bytes - frame.count - 3)))
@@ -208,7 +208,7 @@ public final class KalshiSimulator: WebSocketHandler, VenueSimulator, @unchecked
     private func step() {
         let ms = clock.wallMilliseconds()
         // A silent venue is frozen: books and sequence numbers resume where they stopped.
-        guard !books.isEmpty, ms >= silentUntil else { return }
+        guard !books.isEmpty, !silence.isOn(atMillis: ms) else { return }
         let markets = books.keys.sorted()
         let market = markets[Int(rng.next() % UInt64(markets.count))]
         var b = books[market]!
@@ -296,7 +296,7 @@ public final class KalshiSimulator: WebSocketHandler, VenueSimulator, @unchecked
             }
         case "list_subscriptions":
             // A silent venue answers nothing.
-            guard clock.wallMilliseconds() >= silentUntil else { return }
+            guard !silence.isOn(clock) else { return }
             let subs = c.subscriptions.keys.sorted().map { #"{"channel":"\#(c.subscriptions[$0]!.channel)","sid":\#($0)}"# }.joined(separator: ",")
             enqueue(Array(#"{"id":\#(id ?? 0),"type":"ok","msg":[\#(subs)]}"#.utf8), to: c)
         case "unsubscribe":
@@ -331,7 +331,7 @@ public final class KalshiSimulator: WebSocketHandler, VenueSimulator, @unchecked
 
     public func webSocketReceived(_ connection: WebSocketConnection, _ message: IncomingMessage) {
         // A silent venue answers nothing either (the `silence` fault is a venue gone quiet).
-        guard clock.wallMilliseconds() >= silentUntil else { return }
+        guard !silence.isOn(clock) else { return }
         guard let c = connection.context as? Client, case .text(let bytes) = message else { return }
         command(c, bytes)
     }

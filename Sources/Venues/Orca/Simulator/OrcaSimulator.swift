@@ -35,7 +35,7 @@ public final class OrcaSimulator: WebSocketHandler, VenueSimulator, @unchecked S
     private var loop: EventLoop!
     private var streams: [String: SimStream] = [:]
     private var rng: SplitMix64
-    private var silentUntil: Int64 = 0
+    private var silence = SilenceWindow()
     private var withhold: Set<String> = []
     private let startedAt: Int64
     private let clients = SimulatorConnections<Client, Stats>()
@@ -256,7 +256,7 @@ public final class OrcaSimulator: WebSocketHandler, VenueSimulator, @unchecked S
         if s.history.count > config.retention { s.history.removeFirst() }
         streams[stream] = s
         if withhold.remove(stream) != nil { return }  // "lost in transit"; kept for resumes
-        guard clock.wallMilliseconds() >= silentUntil else { return }
+        guard !silence.isOn(clock) else { return }
         let bytes = Array(text.utf8)
         for c in clients.values where c.streams.contains(stream) { enqueue(bytes, to: c) }
     }
@@ -312,7 +312,7 @@ public final class OrcaSimulator: WebSocketHandler, VenueSimulator, @unchecked S
     }
 
     private func heartbeat() {
-        guard clock.wallMilliseconds() >= silentUntil else { return }
+        guard !silence.isOn(clock) else { return }
         let ts = clock.wallMilliseconds()
         for c in clients.values {
             let seqs = c.streams.sorted().map { #""\#($0)":\#(streams[$0]!.seq)"# }.joined(separator: ",")
@@ -327,7 +327,7 @@ public final class OrcaSimulator: WebSocketHandler, VenueSimulator, @unchecked S
             clients.stats.withLock { $0.gapsInjected += 1 }
         case .dropConnections: for c in clients.values { c.connection.kill() }
         case .malformedFrame: for c in clients.values { enqueue(Array(#"{"type":"delta","stream":"soccer","seq":"#.utf8), to: c) }
-        case .silence(let seconds): silentUntil = clock.wallMilliseconds() + Int64(seconds * 1000)
+        case .silence(let seconds): silence.begin(seconds: seconds, clock: clock)
         case .oversizedFrame(let bytes):
             var frame = Array(#"{"type":"heartbeat","seqs":{},"padding":""#.utf8)
             frame.append(contentsOf: repeatElement(UInt8(ascii: "x"), count: max(0, bytes - frame.count - 2)))
@@ -418,7 +418,7 @@ public final class OrcaSimulator: WebSocketHandler, VenueSimulator, @unchecked S
 
     public func webSocketReceived(_ connection: WebSocketConnection, _ message: IncomingMessage) {
         // A silent venue answers nothing either (the `silence` fault is a venue gone quiet).
-        guard clock.wallMilliseconds() >= silentUntil else { return }
+        guard !silence.isOn(clock) else { return }
         guard let c = connection.context as? Client else { return }
         switch message {
         case .text(let bytes): command(c, bytes)

@@ -30,7 +30,7 @@ public final class PolymarketSimulator: WebSocketHandler, VenueSimulator, @unche
     private var loop: EventLoop!
     private var books: [String: (bids: [Double: Double], asks: [Double: Double])] = [:]
     private var rng: SplitMix64
-    private var silentUntil: Int64 = 0
+    private var silence = SilenceWindow()
     private let clients = SimulatorConnections<Client, Stats>()
     static let market = "0xbd31dc8a20211944f6b70f31557f1001557b59905b7738480ca09bd4532f84af"
 
@@ -112,7 +112,7 @@ public final class PolymarketSimulator: WebSocketHandler, VenueSimulator, @unche
             }
         case .dropConnections: for c in clients.values { c.connection.kill() }
         case .malformedFrame: for c in clients.values { enqueue(Array(#"{"event_type":"price_change","price_changes":[{"#.utf8), to: c) }
-        case .silence(let seconds): silentUntil = clock.wallMilliseconds() + Int64(seconds * 1000)
+        case .silence(let seconds): silence.begin(seconds: seconds, clock: clock)
         case .oversizedFrame(let bytes):
             var frame = Array(#"{"event_type":"padding","x":""#.utf8)
             frame.append(contentsOf: repeatElement(UInt8(ascii: "x"), count: max(0, bytes - frame.count - 2)))
@@ -153,7 +153,7 @@ public final class PolymarketSimulator: WebSocketHandler, VenueSimulator, @unche
         let size: Double
         size = rng.next() % 6 == 0 ? 0 : Double(10 + rng.next() % 500)
         if buy { books[asset]!.bids[price] = size == 0 ? nil : size } else { books[asset]!.asks[price] = size == 0 ? nil : size }
-        guard now >= silentUntil, !clients.isEmpty else { return }
+        guard !silence.isOn(atMillis: now), !clients.isEmpty else { return }
         let after = best(asset)
         let change =
             #"{"event_type":"price_change","market":"\#(Self.market)","price_changes":[{"asset_id":"\#(asset)","price":"\#(Self.text(price))","size":"\#(Self.text(size))","side":"\#(buy ? "BUY" : "SELL")","hash":"\#(String(rng.next(), radix: 16))","best_bid":"\#(Self.text(after.bid))","best_ask":"\#(Self.text(after.ask))"}],"timestamp":"\#(now)"}"#
@@ -191,12 +191,12 @@ public final class PolymarketSimulator: WebSocketHandler, VenueSimulator, @unche
 
     public func webSocketReceived(_ connection: WebSocketConnection, _ message: IncomingMessage) {
         // A silent venue answers nothing either (the `silence` fault is a venue gone quiet).
-        guard clock.wallMilliseconds() >= silentUntil else { return }
+        guard !silence.isOn(clock) else { return }
         guard let c = connection.context as? Client, case .text(let bytes) = message else { return }
         if bytes.elementsEqual("PING".utf8) {
             clients.stats.withLock { $0.pings += 1 }
             // A silent venue does not answer pings either.
-            return clock.wallMilliseconds() < silentUntil ? () : enqueue(Array("PONG".utf8), to: c)
+            return silence.isOn(clock) ? () : enqueue(Array("PONG".utf8), to: c)
         }
         guard let obj = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any], let ids = obj["assets_ids"] as? [String] else {
             return enqueue(Array("INVALID OPERATION".utf8), to: c)
