@@ -2,6 +2,7 @@
 
 Usage: pyjwt_tokens.py SECRET SUBJECT -> prints JSON {"jwks": {...}, "tokens": {...}}
 """
+import base64
 import json
 import sys
 import time
@@ -20,6 +21,12 @@ keys = {
 jwks = {"keys": []}
 for alg, (kid, key, algorithm) in keys.items():
     jwk = json.loads(algorithm.to_jwk(key.public_key()))
+    if alg == "ES256":
+        # RFC 7518 §6.2.1.2: coordinates are full 32-byte octet strings. Older PyJWT drops
+        # leading zero bytes (about one key in a hundred), which a strict verifier rightly refuses.
+        n = key.public_key().public_numbers()
+        for name, value in (("x", n.x), ("y", n.y)):
+            jwk[name] = base64.urlsafe_b64encode(value.to_bytes(32, "big")).rstrip(b"=").decode()
     jwk.update({"kid": kid, "alg": alg, "use": "sig"})
     jwks["keys"].append(jwk)
 
