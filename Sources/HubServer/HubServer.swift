@@ -42,6 +42,8 @@ public final class HubServer: @unchecked Sendable {
     private let sockets: ClientSockets
     private let router = HTTPRouter()
     private var routes: HubRoutes?
+    /// Performance windows, `/metrics`, usage analytics.
+    let observability: Observability
     private var timers: [LoopTimer] = []
     private let startedAt: UInt64
     private let stopped = Mutex(false)
@@ -74,9 +76,12 @@ public final class HubServer: @unchecked Sendable {
         loop = try EventLoop(configuration: .hub(config, logger: logger), webSocketHandler: sockets, httpHandler: router)
         loopRef.loop = loop
         feeds = FeedSupervisor(pipeline: plane.pipeline, loop: loop, clock: clock, logger: logger)
+        observability = Observability(
+            config: config, plane: plane, monitor: feeds.monitor, store: store, storeQueue: storeQueue, loop: loop, clock: clock, logger: logger)
+        router.observer = { [observability] in observability.answered($0) }
         routes = HubRoutes(
-            router: router, identity: identity, store: store, storeQueue: storeQueue, loop: loop, plane: plane, feeds: feeds, clock: clock,
-            logger: logger, health: { [unowned self] in health() })
+            router: router, identity: identity, store: store, storeQueue: storeQueue, loop: loop, plane: plane, feeds: feeds,
+            observability: observability, clock: clock, logger: logger, health: { [unowned self] in health() })
     }
 
     /// The instrument mappings in force (simulators of mapped markets start alike).
@@ -123,6 +128,7 @@ public final class HubServer: @unchecked Sendable {
                 hub.sweep()
                 identity.poll()
                 feeds.tick()
+                observability.tick()
             })
         feeds.start(planned, synthetic: config.feeds.synthetic)
     }
@@ -134,6 +140,7 @@ public final class HubServer: @unchecked Sendable {
             guard !shuttingDown else { return }
             shuttingDown = true
             timers.removeAll()
+            observability.usage.flushNow()
             logger.info("shutting down", metadata: ["connections": "\(hub.sessionCount)"])
             feeds.stop()
             hub.closeAll(.goingAway)

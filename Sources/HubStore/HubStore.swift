@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import HubCore
 
 /// The control-plane store: one SQLite file (WAL) in the data directory, opened through GRDB.
 /// Later issues add their tables as migrations (`Migrations.all`).
@@ -9,6 +10,8 @@ import GRDB
 public final class HubStore: @unchecked Sendable {
     public let path: String
     let pool: DatabasePool
+    /// How long reads and write transactions take (`/metrics`, `/api/monitoring/performance`).
+    public let timings = CallTimings()
 
     /// Opens (creating when missing) `streamhub.sqlite` in `dataDirectory`. Does not migrate.
     public convenience init(dataDirectory: String) throws(StoreError) {
@@ -36,6 +39,8 @@ public final class HubStore: @unchecked Sendable {
 
     /// Runs `body` in a write transaction; GRDB and SQLite errors become `StoreError`.
     func writing<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        let start = MonotonicClock.nanoseconds()
+        defer { timings.record("sqlite", "write", nanoseconds: MonotonicClock.nanoseconds() &- start) }
         do {
             return try pool.write(body)
         } catch let e as StoreError {
@@ -51,6 +56,8 @@ public final class HubStore: @unchecked Sendable {
 
     /// Runs `body` on a read snapshot.
     func reading<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        let start = MonotonicClock.nanoseconds()
+        defer { timings.record("sqlite", "read", nanoseconds: MonotonicClock.nanoseconds() &- start) }
         do {
             return try pool.read(body)
         } catch let e as StoreError {

@@ -125,6 +125,36 @@ enum Migrations {
                         """)
             },
             down: { db in try db.execute(sql: "DROP TABLE mapping") }),
+        Migration(
+            id: "v5-usage",
+            up: { db in
+                try db.execute(
+                    sql: """
+                        CREATE TABLE usage (
+                            granularity TEXT NOT NULL,   -- minute, hour, day
+                            bucket INTEGER NOT NULL,     -- start, seconds since the epoch
+                            dimension TEXT NOT NULL,     -- property, channel, route, user
+                            key TEXT NOT NULL,
+                            user TEXT NOT NULL,          -- "" on property rows (counted by role only)
+                            roles TEXT NOT NULL,         -- ",a,b,"
+                            messages INTEGER NOT NULL DEFAULT 0,
+                            bytes INTEGER NOT NULL DEFAULT 0,
+                            subscriptions INTEGER NOT NULL DEFAULT 0,
+                            sessions INTEGER NOT NULL DEFAULT 0,
+                            connectSeconds REAL NOT NULL DEFAULT 0,
+                            calls2xx INTEGER NOT NULL DEFAULT 0,
+                            calls3xx INTEGER NOT NULL DEFAULT 0,
+                            calls4xx INTEGER NOT NULL DEFAULT 0,
+                            calls5xx INTEGER NOT NULL DEFAULT 0,
+                            latencySumNs INTEGER NOT NULL DEFAULT 0,
+                            latencyMaxNs INTEGER NOT NULL DEFAULT 0,
+                            lastSeen INTEGER NOT NULL DEFAULT 0,
+                            PRIMARY KEY (granularity, dimension, key, user, roles, bucket)
+                        ) WITHOUT ROWID;
+                        CREATE INDEX usage_window ON usage(granularity, dimension, bucket);
+                        """)
+            },
+            down: { db in try db.execute(sql: "DROP TABLE usage") }),
     ]
 
     static var migrator: DatabaseMigrator {

@@ -49,9 +49,22 @@ public protocol HTTPHandler: AnyObject {
 /// Threading: call on the loop thread (use `EventLoop.execute` from elsewhere).
 public final class HTTPResponder: @unchecked Sendable {
     weak var exchange: HTTPExchange?
-    init(exchange: HTTPExchange) { self.exchange = exchange }
+    private var answered = false
+    /// Called once with the response as it is sent (the router times and counts requests).
+    public var onRespond: ((HTTPResponse) -> Void)?
+
+    init(exchange: HTTPExchange?) { self.exchange = exchange }
+
+    /// A responder that hands the response to `body` (tests, and requests answered in-process).
+    public init(_ body: @escaping (HTTPResponse) -> Void) {
+        exchange = nil
+        onRespond = body
+    }
 
     public func callAsFunction(_ response: HTTPResponse) {
+        guard !answered else { return }
+        answered = true
+        onRespond?(response)
         exchange?.respond(response)
     }
 }

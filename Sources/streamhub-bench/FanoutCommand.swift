@@ -18,13 +18,14 @@ struct FanoutCommand: ParsableCommand {
     @Option(help: "Subscribers authenticate as users of this many roles with distinct property grants (0: anonymous).") var roleViews = 0
     @Flag(help: "Wide ticks (nine properties; implied by --role-views and --flag-split).") var wide = false
     @Option(help: "Every subscriber its own user; premium-data rolled out to this percentage of them (two flag-dependent views).") var flagSplit: Int?
+    @Flag(help: "Usage analytics off in the hub (to measure what counting costs).") var noUsage = false
 
     func run() throws {
         let hub =
             url == nil
             ? try ChildHub(
                 rate: rate, channels: channels, redis: redis, roleViews: roleViews, wide: wide || roleViews > 0 || flagSplit != nil, flagSplit: flagSplit,
-                users: clients) : nil
+                users: clients, usage: !noUsage) : nil
         defer { hub?.stop() }
         let target = url ?? "ws://127.0.0.1:\(hub!.port)/ws"
         let prefix = channelPrefix, channels = channels
@@ -44,7 +45,7 @@ struct FanoutCommand: ParsableCommand {
             "expected_msgs_per_s": Int(rate * Double(clients) / Double(channels)),
             "p50_us": h.valueAtPercentile(50), "p99_us": h.valueAtPercentile(99), "p999_us": h.valueAtPercentile(99.9),
             "max_us": h.max, "hub_rss_kib": mem.rss, "hub_peak_rss_kib": mem.peak, "redis": redis != nil,
-            "role_views": roleViews, "wide": wide || roleViews > 0 || flagSplit != nil, "flag_split": flagSplit ?? -1,
+            "role_views": roleViews, "wide": wide || roleViews > 0 || flagSplit != nil, "flag_split": flagSplit ?? -1, "usage": !noUsage,
         ]
         let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))

@@ -21,6 +21,7 @@ struct HubCommand: ParsableCommand {
     @Option(help: "Where --role-views / --flag-split write the tokens.") var tokensFile: String?
     @Option(help: "Create --users users of one premium role and roll premium-data out to this percentage of them (flag-dependent views).") var flagSplit: Int?
     @Option(help: "Users for --flag-split.") var users = 1000
+    @Flag(help: "Usage analytics off (compare fan-out with and without usage counting).") var noUsage = false
 
     func run() throws {
         var config = HubConfig()
@@ -32,6 +33,7 @@ struct HubCommand: ParsableCommand {
         config.feeds.synthetic.rate = max(rate, 1)
         config.feeds.synthetic.channels = channels
         config.feeds.synthetic.wide = wide
+        config.usage.enabled = !noUsage
         // Connections without a token get the anonymous role; with --role-views, tokens pick roles.
         config.auth.jwtSecret = (0..<48).map { _ in String(UInt8.random(in: 97...122), radix: 36) }.joined()
         config.auth.anonymous = true

@@ -97,7 +97,7 @@ public final class TestRedis: @unchecked Sendable {
     /// A client connection for checking contents.
     public func client() throws -> RedisConnection { try RedisConnection(url: url) }
 
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var addr = sockaddr_in()

@@ -21,6 +21,9 @@ import Synchronization
 public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
     public let url: RedisURL
     public let config: RedisHistoryStoreConfig
+    /// How long each round trip takes: `pipeline` (a batch of writes), `xrange` (a recovery
+    /// fetch), `connect`.
+    public let timings = CallTimings()
 
     private struct Fetch {
         let channel: String
@@ -207,7 +210,7 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
         if connection != nil { markDown("connection lost") }
         guard Date() >= nextAttempt else { return false }
         do {
-            connection = try RedisConnection(url, timeoutSeconds: config.timeoutSeconds)
+            connection = try timings.time("redis", "connect") { () throws(RedisError) in try RedisConnection(url, timeoutSeconds: config.timeoutSeconds) }
             backoff.reset()
             stats.withLock {
                 if $0.lastError != nil { $0.reconnects += 1 }
@@ -269,7 +272,7 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
             commands.append([Array("SADD".utf8), Array(key("channels").utf8), Array(name.utf8)])
         }
         do {
-            let replies = try c.pipeline(commands)
+            let replies = try timings.time("redis", "pipeline") { () throws(RedisError) in try c.pipeline(commands) }
             let errors = replies.filter { if case .error = $0 { return true } else { return false } }
             stats.withLock {
                 $0.writes += UInt64(commands.count - errors.count)
@@ -290,7 +293,9 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
         stats.withLock { $0.fetches += 1 }
         guard let c = connection, f.through > f.after else { return f.reply(f.through == f.after ? [] : nil) }
         do {
-            let reply = try c.command(["XRANGE", key("history:\(f.channel)"), "\(f.after + 1)-0", "\(f.through)-0"])
+            let reply = try timings.time("redis", "xrange") { () throws(RedisError) in
+                try c.command(["XRANGE", key("history:\(f.channel)"), "\(f.after + 1)-0", "\(f.through)-0"])
+            }
             f.reply(Self.messages(reply, epoch: f.epoch, after: f.after, through: f.through))
         } catch {
             markDown("\(error)")

@@ -72,4 +72,17 @@ public protocol AccessControl: AnyObject, Sendable {
     var expiryWarningSeconds: Double { get }
     /// Seconds a connection without a token has to send its `auth` message.
     var authDeadlineSeconds: Double { get }
+    /// How usage analytics and the audit log name `principal` (`user:<id>` for local users).
+    func usageName(of principal: Principal) -> String
+}
+
+extension AccessControl {
+    public func usageName(of principal: Principal) -> String { Principal.usageName(of: principal) }
+}
+
+extension Principal {
+    /// `anonymous`, or `<issuer>:<subject>`.
+    public static func usageName(of p: Principal) -> String {
+        p.isAnonymous ? "anonymous" : "\(p.issuer):\(p.subject)"
+    }
 }

@@ -15,6 +15,8 @@ public final class Channel: @unchecked Sendable {
     let publicationHead: [UInt8]
     /// Cursors of the sessions subscribed here (each knows its index for O(1) removal).
     var cursors: [Cursor] = []
+    /// Messages delivered from this channel to sessions (monitoring).
+    public internal(set) var deliveredMessages: UInt64 = 0
 
     /// The channel's last publication, when it is still in memory, else (after a restart) the
     /// restored state: what a new subscriber gets as its snapshot.

@@ -1,6 +1,6 @@
 /// A source's health as operators see it (`/healthz`, later `/api/streams`).
 public struct FeedStatus: Sendable, Equatable {
-    public enum State: String, Sendable {
+    public enum State: String, Sendable, CaseIterable {
         /// Opening the socket or waiting for subscriptions to be acknowledged.
         case connecting
         /// Subscribed and receiving.

@@ -64,4 +64,7 @@ public final class Pipeline: @unchecked Sendable {
     }
 
     public func resetLatency() { latency.reset() }
+
+    /// Moves every stage's latency windows on by `slots` ten-second slots.
+    public func rotateLatency(_ slots: Int) { latency.rotate(slots) }
 }

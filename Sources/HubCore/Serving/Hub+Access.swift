@@ -59,6 +59,7 @@ extension Hub {
         guard let policy = access.policy(for: principal, on: s.connection) else { return false }
         // A session that changes identity (`auth` again) is told what it lost.
         let reason = s.principal.map { $0.subject != principal.subject || $0.issuer != principal.issuer ? "re-authenticated" : nil } ?? nil
+        if reason != nil { identityChanged(s) }
         s.principal = principal
         s.expiryWarned = false
         update(s, policy: policy, mask: access.mask(for: policy), reason: reason)
@@ -72,6 +73,7 @@ extension Hub {
         // Pushed when what the client can name changes (roles, scopes); flags have their own push.
         let old = s.policy
         let changed = old?.roles != policy.roles || old?.scopes != policy.scopes
+        if old?.roles != policy.roles { identityChanged(s) }
         s.policy = policy
         s.policyMask = mask
         for sub in Array(s.subscriptions.values).sorted(by: { $0.key < $1.key }) {
@@ -82,8 +84,7 @@ extension Hub {
             }
             sub.view = view(s, sub.fields)
             for (key, cursor) in s.cursors where cursor.subscription === sub && !policy.allows(cursor.channel.key) {
-                cursor.channel.detach(cursor)
-                cursor.isDetached = true
+                retire(cursor)
                 s.cursors[key] = nil
                 if let reason { enqueue(ServerMessage.unsubscribed(channel: cursor.channel.name, reason: reason), to: s) }
             }

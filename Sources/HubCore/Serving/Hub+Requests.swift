@@ -85,6 +85,7 @@ extension Hub {
         let sub = Subscription(pattern: pattern, key: request.channel, fields: fields, view: view(s, fields), session: s)
         s.subscriptions[request.channel] = sub
         registry.watch(sub)
+        countSubscription(s)
 
         var result: [UInt8] = []
         JSONWriter.appendLiteral("{\"channels\":[", to: &result)
@@ -135,6 +136,7 @@ extension Hub {
         cursor.isPaused = paused
         s.cursors[ObjectIdentifier(channel)] = cursor
         channel.attach(cursor)
+        countAttach(cursor)
         if cursor.hasPending {
             cursor.isReady = true
             s.ready.append(cursor)
@@ -152,8 +154,7 @@ extension Hub {
                 cursor.subscription = other
                 continue
             }
-            cursor.channel.detach(cursor)
-            cursor.isDetached = true
+            retire(cursor)
             s.cursors[key] = nil
         }
     }

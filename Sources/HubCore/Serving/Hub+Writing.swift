@@ -75,6 +75,7 @@ extension Hub {
             }
             let view = cursor.view
             let mask = views.mask(view)
+            let cursorStart = out.count, messagesBefore = messages
             while cursor.hasPending {
                 // Projections are spliced from the full encoding straight into the frame: no
                 // per-view allocation to make, cache and free (the full bytes are shared).
@@ -105,6 +106,12 @@ extension Hub {
                     }
                 }
                 cursor.next += 1
+            }
+            // Usage: two plain increments per cursor per frame (folded at the roll-up).
+            cursor.channel.deliveredMessages &+= UInt64(messages - messagesBefore)
+            if tracksUsage {
+                cursor.usageMessages &+= UInt64(messages - messagesBefore)
+                cursor.usageBytes &+= UInt64(out.count - cursorStart)
             }
             if cursor.hasPending {
                 cursor.isReady = true

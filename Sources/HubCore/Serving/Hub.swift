@@ -25,6 +25,11 @@ public final class Hub: @unchecked Sendable {
     public let access: AccessControl?
     var sessions: [UInt64: Session] = [:]
     var nextSessionID: UInt64 = 1
+    /// Usage analytics: counted unless turned off (`usage.enabled`; the fan-out benchmark
+    /// compares both).
+    public var tracksUsage = true
+    /// Usage since the last roll-up (`collectUsage`).
+    var usage = UsageLedger()
 
     /// - Parameters:
     ///   - projectable: resolves a `fields` name to a property (default: any interned name).
@@ -161,6 +166,9 @@ public final class Hub: @unchecked Sendable {
 
     public var sessionCount: Int { sessions.count }
 
+    /// Subscriptions across every session (O(sessions): for monitoring, not the hot path).
+    public var subscriptionCount: Int { sessions.values.reduce(0) { $0 + $1.subscriptions.count } }
+
     /// A new connection. `token` (from the handshake's Authorization header or `access_token`)
     /// is verified off the loop; without one the session is anonymous when that is allowed, or
     /// must send `auth` within the deadline.
@@ -181,10 +189,8 @@ public final class Hub: @unchecked Sendable {
 
     /// The connection is gone: drop its cursors and subscriptions.
     public func disconnect(_ s: Session) {
-        for c in s.cursors.values {
-            c.channel.detach(c)
-            c.isDetached = true
-        }
+        if tracksUsage { foldSession(s, nowMicros: now(), into: &usage) }
+        for c in s.cursors.values { retire(c) }
         s.cursors.removeAll()
         s.ready.removeAll()
         for sub in s.subscriptions.values { registry.unwatch(sub) }

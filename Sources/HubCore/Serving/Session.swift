@@ -37,6 +37,12 @@ public final class Session: @unchecked Sendable {
     public internal(set) var framesSent: UInt64 = 0
     public internal(set) var conflations: UInt64 = 0
 
+    /// Usage: how rows name this session (nil until first needed, reset when its identity
+    /// changes), counted up to when (µs), and whether the session itself was counted.
+    var usageLabel: (user: String, roles: String)?
+    var usageCountedUntil: Int64 = 0
+    var usageSessionCounted = false
+
     /// What flag rollouts stick to.
     public var connection: ConnectionInfo { ConnectionInfo(id: id, remoteAddress: remoteAddress) }
 

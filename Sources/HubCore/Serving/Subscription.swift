@@ -35,6 +35,9 @@ final class Cursor {
     var isDetached = false
     /// Waiting for missed publications from the history store: not delivering yet.
     var isPaused = false
+    /// Delivered since the last usage roll-up.
+    var usageMessages: UInt64 = 0
+    var usageBytes: UInt64 = 0
 
     init(session: Session, channel: Channel, next: UInt64, subscription: Subscription) {
         self.session = session

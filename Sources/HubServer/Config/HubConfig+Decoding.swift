@@ -3,7 +3,7 @@ import HubCore
 // Strict decoding: absent keys take defaults, unknown keys are errors naming their path.
 
 extension HubConfig: Decodable {
-    enum Keys: String, CodingKey, CaseIterable { case server, serve, feeds, properties, redis, auth, flags, enrichment, mappings }
+    enum Keys: String, CodingKey, CaseIterable { case server, serve, feeds, properties, redis, auth, flags, enrichment, mappings, metrics, usage }
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
         self.init()
@@ -16,6 +16,8 @@ extension HubConfig: Decodable {
         flags = try c.value(.flags, flags)
         enrichment = try c.decodeIfPresent(EnrichmentSection.self, forKey: .enrichment)?.config ?? enrichment
         mappings = try c.value(.mappings, mappings)
+        metrics = try c.value(.metrics, metrics)
+        usage = try c.value(.usage, usage)
     }
 }
 

@@ -14,6 +14,10 @@ public struct HubConfig: Sendable, Equatable {
     public var mappings = Mappings()
     /// Derived properties and cross-venue results (docs/guides/enrichment.md).
     public var enrichment = EnrichmentConfig()
+    /// `/metrics` access and labels (docs/guides/observability.md).
+    public var metrics = Metrics()
+    /// Usage analytics roll-ups and retention.
+    public var usage = Usage()
 
     public init() {}
 

@@ -84,17 +84,33 @@ final class HTTPRouter: HTTPHandler {
 
     private struct Route {
         let method: String
+        let pattern: String
         let segments: [Substring]
         let access: RouteAccess
+        /// Lets a request through without the access check (a scraper's token, say).
+        let bypass: ((HTTPRequest) -> Bool)?
         let handler: Handler
+    }
+
+    /// One answered request, as monitoring and usage analytics count it.
+    struct Answered {
+        let method: String
+        /// The route's pattern (`/api/users/:id`); `other` when no route matched.
+        let route: String
+        /// Who called (nil for open routes and refused requests).
+        let caller: Caller?
+        let status: Int
+        let nanoseconds: UInt64
     }
 
     private var routes: [Route] = []
     /// Checks callers; without one, only `.open` routes answer (the others fail closed).
     var authorizer: RequestAuthorizer?
+    /// Told of every answered request (loop thread).
+    var observer: ((Answered) -> Void)?
 
-    func add(_ method: String, _ pattern: String, _ access: RouteAccess, _ handler: @escaping Handler) {
-        routes.append(Route(method: method, segments: pattern.split(separator: "/"), access: access, handler: handler))
+    func add(_ method: String, _ pattern: String, _ access: RouteAccess, bypass: ((HTTPRequest) -> Bool)? = nil, _ handler: @escaping Handler) {
+        routes.append(Route(method: method, pattern: pattern, segments: pattern.split(separator: "/"), access: access, bypass: bypass, handler: handler))
     }
 
     /// The declared access of every route (for the reference docs and tests).
@@ -104,28 +120,46 @@ final class HTTPRouter: HTTPHandler {
 
     func handle(_ request: HTTPRequest, respond: HTTPResponder) {
         let parts = request.path.split(separator: "/")
-        var pathMatched = false
+        var pathMatched: Route?
+        var found: (Route, [String: String])?
         for route in routes {
             guard let params = match(route.segments, parts) else { continue }
-            pathMatched = true
+            pathMatched = pathMatched ?? route
             if route.method == request.method || (route.method == "GET" && request.method == "HEAD") {
-                dispatch(route, params, request, respond)
-                return
+                found = (route, params)
+                break
             }
         }
-        if pathMatched {
+        let callerBox = CallerBox()
+        if let observer {
+            let start = MonotonicClock.nanoseconds(), method = request.method, pattern = (found?.0 ?? pathMatched)?.pattern ?? "other"
+            respond.onRespond = { response in
+                observer(
+                    Answered(
+                        method: method, route: pattern, caller: callerBox.caller, status: response.status, nanoseconds: MonotonicClock.nanoseconds() &- start))
+            }
+        }
+        if let (route, params) = found {
+            dispatch(route, params, request, respond, callerBox)
+            return
+        }
+        if pathMatched != nil {
             respond(.error(405, code: "method_not_allowed", message: "\(request.method) is not allowed on \(request.path)"))
         } else {
             respond(.error(404, code: "not_found", message: "no route for \(request.path)"))
         }
     }
 
-    private func dispatch(_ route: Route, _ params: [String: String], _ request: HTTPRequest, _ respond: HTTPResponder) {
-        guard route.access != .open else { return route.handler(request, RouteContext(parameters: params, caller: nil), respond) }
+    private func dispatch(_ route: Route, _ params: [String: String], _ request: HTTPRequest, _ respond: HTTPResponder, _ callerBox: CallerBox) {
+        guard route.access != .open, route.bypass?(request) != true else {
+            return route.handler(request, RouteContext(parameters: params, caller: nil), respond)
+        }
         guard let authorizer else { return respond(.error(401, code: "unauthorized", message: "authentication is not available")) }
         authorizer.authorize(request, route.access) { outcome in
             switch outcome {
-            case .success(let caller): route.handler(request, RouteContext(parameters: params, caller: caller), respond)
+            case .success(let caller):
+                callerBox.caller = caller
+                route.handler(request, RouteContext(parameters: params, caller: caller), respond)
             case .failure(let e): respond(e.response)
             }
         }
@@ -151,4 +185,9 @@ final class HTTPRouter: HTTPHandler {
         }
         return params
     }
+}
+
+/// The caller of a request once known (the response observer reads it).
+private final class CallerBox {
+    var caller: Caller?
 }

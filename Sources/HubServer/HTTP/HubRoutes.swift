@@ -14,7 +14,7 @@ final class HubRoutes {
 
     init(
         router: HTTPRouter, identity: IdentityService, store: HubStore, storeQueue: DispatchQueue, loop: EventLoop, plane: DataPlane,
-        feeds: FeedSupervisor, clock: HubClock, logger: Logger, health: @escaping () -> HealthReport
+        feeds: FeedSupervisor, observability: Observability, clock: HubClock, logger: Logger, health: @escaping () -> HealthReport
     ) {
         let pipeline = plane.pipeline, registry = plane.registry
         let authorizer = BearerAuthorizer(identity: identity, loop: loop)
@@ -34,6 +34,10 @@ final class HubRoutes {
         let mappings = MappingsAPI(gateway: gateway, pipeline: pipeline, clock: clock)
         let arbitrage = ArbitrageAPI(enrich: pipeline.enrich, registry: registry)
         let orca = OrcaAPI(hub: pipeline.hub, enrich: pipeline.enrich, registry: registry)
+        let monitoring = MonitoringAPI(exporter: observability.exporter, performance: observability.performance, config: observability.metricsConfig)
+        let analytics = AnalyticsAPI(recorder: observability.usage, gateway: gateway, clock: clock)
+        monitoring.routes(router)
+        analytics.routes(router)
         mappings.routes(router)
         arbitrage.routes(router)
         orca.routes(router)
@@ -45,6 +49,6 @@ final class HubRoutes {
         audit.routes(router)
         features.routes(router)
         streams.routes(router)
-        apis = [authorizer, properties, state, auth, users, roles, audit, features, streams, mappings, arbitrage, orca]
+        apis = [authorizer, properties, state, auth, users, roles, audit, features, streams, mappings, arbitrage, orca, monitoring, analytics]
     }
 }

@@ -149,6 +149,11 @@ final class IdentityService: AccessControl, @unchecked Sendable {
         p.isAnonymous || p.issuer != issuer ? nil : Int64(p.subject)
     }
 
+    /// `user:<id>` for local users (as the audit log names them), else `<issuer>:<subject>`.
+    func usageName(of p: Principal) -> String {
+        userID(of: p).map { "user:\($0)" } ?? Principal.usageName(of: p)
+    }
+
     // MARK: Changes
 
     /// Reads roles and users from the store and applies them. Call on the store queue after a
