@@ -130,6 +130,7 @@ public final class HubServer: @unchecked Sendable {
                 feeds.tick()
                 observability.tick()
             })
+        timers.append(loop.every(observability.evaluateSeconds) { [unowned self] in observability.alerts.evaluate() })
         feeds.start(planned, synthetic: config.feeds.synthetic)
     }
 

@@ -155,6 +155,19 @@ enum Migrations {
                         """)
             },
             down: { db in try db.execute(sql: "DROP TABLE usage") }),
+        Migration(
+            id: "v6-alert-rules",
+            up: { db in
+                try db.execute(
+                    sql: """
+                        CREATE TABLE alert_rules (
+                            id INTEGER PRIMARY KEY CHECK (id = 1),  -- one rule set
+                            rules TEXT NOT NULL,                    -- JSON array of rules
+                            updatedAt DATETIME NOT NULL
+                        )
+                        """)
+            },
+            down: { db in try db.execute(sql: "DROP TABLE alert_rules") }),
     ]
 
     static var migrator: DatabaseMigrator {

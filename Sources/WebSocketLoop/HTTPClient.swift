@@ -1,7 +1,7 @@
 import CWebSockets
 import Foundation
 
-/// The answer to an HTTP GET made with `EventLoop.fetch`.
+/// The answer to an HTTP request made with `EventLoop.fetch`.
 public struct HTTPClientResponse: Sendable {
     public let status: Int
     public let body: [UInt8]
@@ -15,6 +15,8 @@ final class HTTPClientRequest {
     let completion: (Result<HTTPClientResponse, LoopError>) -> Void
     let maxBytes: Int
     let headers: [(String, String)]
+    /// The request body (POST, PUT), sent in one write once lws may write.
+    let requestBody: [UInt8]?
     var status = 0
     var body: [UInt8] = []
     var finished = false
@@ -22,8 +24,9 @@ final class HTTPClientRequest {
     var strings: [UnsafeMutablePointer<CChar>] = []
     var deadline: LoopTimer?
 
-    init(headers: [(String, String)], maxBytes: Int, completion: @escaping (Result<HTTPClientResponse, LoopError>) -> Void) {
+    init(headers: [(String, String)], body: [UInt8]?, maxBytes: Int, completion: @escaping (Result<HTTPClientResponse, LoopError>) -> Void) {
         self.headers = headers
+        self.requestBody = body
         self.maxBytes = maxBytes
         self.completion = completion
     }
@@ -50,12 +53,12 @@ final class HTTPClientRequest {
 }
 
 extension EventLoop {
-    /// GETs `url` (`http://` or `https://`) and calls `completion` on the loop thread with the
-    /// status and body, or an error (connection failure, body over `maxBytes`, no answer
-    /// within `timeout` seconds). Call on the loop thread.
+    /// Requests `url` (`http://` or `https://`; GET, or `method` with `body`) and calls
+    /// `completion` on the loop thread with the status and body, or an error (connection
+    /// failure, body over `maxBytes`, no answer within `timeout` seconds). Call on the loop thread.
     public func fetch(
-        _ url: String, headers: [(String, String)] = [], timeout: Double = 10, maxBytes: Int = 32 << 20,
-        completion: @escaping (Result<HTTPClientResponse, LoopError>) -> Void
+        _ url: String, method: String = "GET", headers: [(String, String)] = [], body: [UInt8]? = nil, timeout: Double = 10,
+        maxBytes: Int = 32 << 20, completion: @escaping (Result<HTTPClientResponse, LoopError>) -> Void
     ) {
         let parsed: WebSocketURL
         do {
@@ -64,7 +67,7 @@ extension EventLoop {
         } catch {
             return completion(.failure(.invalidURL(url)))
         }
-        let r = HTTPClientRequest(headers: headers, maxBytes: maxBytes, completion: completion)
+        let r = HTTPClientRequest(headers: headers, body: body, maxBytes: maxBytes, completion: completion)
         guard let ctx = context else { return completion(.failure(.invalidURL("loop is not running"))) }
         httpClients[ObjectIdentifier(r)] = r
         var ci = lws_client_connect_info()
@@ -74,7 +77,7 @@ extension EventLoop {
         ci.path = UnsafePointer(r.keep(parsed.path))
         ci.host = ci.address
         ci.origin = ci.address
-        ci.method = UnsafePointer(r.keep("GET"))
+        ci.method = UnsafePointer(r.keep(method))
         ci.local_protocol_name = UnsafePointer(r.keep("streamhub-client"))
         if parsed.secure { ci.ssl_connection = Int32(LCCSCF_USE_SSL.rawValue) }
         ci.opaque_user_data = Unmanaged.passUnretained(r).toOpaque()
@@ -108,6 +111,21 @@ extension EventLoop {
             for (name, value) in r.headers where lws_add_http_header_by_name(wsi, name.lowercased() + ":", value, Int32(value.utf8.count), pp, end) != 0 {
                 return -1
             }
+            if let body = r.requestBody {
+                if lws_add_http_header_content_length(wsi, lws_filepos_t(body.count), pp, end) != 0 { return -1 }
+                // The body goes out from CLIENT_HTTP_WRITEABLE once the headers are sent.
+                lws_client_http_body_pending(wsi, 1)
+                lws_callback_on_writable(wsi)
+            }
+        case LWS_CALLBACK_CLIENT_HTTP_WRITEABLE:
+            guard let body = r.requestBody else { return 0 }
+            var buffer = [UInt8](repeating: 0, count: Int(shim_lws_pre) + body.count)
+            buffer.replaceSubrange(Int(shim_lws_pre)..., with: body)
+            let written = buffer.withUnsafeMutableBufferPointer { b in
+                lws_write(wsi, b.baseAddress! + Int(shim_lws_pre), body.count, LWS_WRITE_HTTP_FINAL)
+            }
+            lws_client_http_body_pending(wsi, 0)
+            return written < 0 ? -1 : 0
         case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP:
             r.status = Int(lws_http_client_http_response(wsi))
         case LWS_CALLBACK_RECEIVE_CLIENT_HTTP:

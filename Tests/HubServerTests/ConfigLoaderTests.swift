@@ -112,6 +112,39 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(try parse("redis:\n  url: ${R:-}\n", environment: ["R": "redis://h:1/2"]).redis.url, "redis://h:1/2")
     }
 
+    func testObservabilitySectionsAreDecodedAndChecked() throws {
+        let c = try parse(
+            """
+            metrics: {token: "${T}", loopbackOpen: true, channelLabels: true, maxChannelLabels: 5}
+            usage: {flushSeconds: 10, retention: {minuteHours: 2, hourDays: 8, dayDays: 31}}
+            alerts:
+              evaluateSeconds: 2
+              rules:
+                - {name: feeds, kind: sourceNotLive, forSeconds: 30, severity: critical}
+                - {name: serve-p99, kind: stageLatency, stage: serve, threshold: 0.005, forSeconds: 60}
+              webhooks:
+                - {url: "http://127.0.0.1:9/hook", headers: {Authorization: "Bearer x"}, maxAttempts: 2}
+
+            """, environment: ["T": "0123456789abcdef0123"])
+        XCTAssertEqual(c.metrics.token, "0123456789abcdef0123")
+        XCTAssertTrue(c.metrics.loopbackOpen)
+        XCTAssertEqual(c.metrics.maxChannelLabels, 5)
+        XCTAssertEqual(c.usage.flushSeconds, 10)
+        XCTAssertEqual(c.usage.retention.hourDays, 8)
+        XCTAssertEqual(c.alerts.rules.map(\.name), ["feeds", "serve-p99"])
+        XCTAssertEqual(c.alerts.rules[1].stage, "serve")
+        XCTAssertEqual(c.alerts.webhooks.first?.maxAttempts, 2)
+
+        XCTAssertEqual(error("metrics: {token: short}\n"), "metrics.token: a metrics token needs at least 16 characters")
+        XCTAssertEqual(error("usage: {flushSeconds: 0}\n"), "usage.flushSeconds: must be between 1 and 3600")
+        XCTAssertEqual(error("usage: {retention: {hourDays: 1}}\n"), "usage.retention.hourDays: must be at least 7 (the 7d window)")
+        XCTAssertTrue(error("usage: {nope: 1}\n")?.hasPrefix("usage.nope: unknown key") ?? false)
+        XCTAssertEqual(error("alerts: {rules: [{name: a, kind: stageLatency}]}\n"), "alerts.rules[0].stage: must be one of ingest, transform, enrich, serve")
+        XCTAssertEqual(error("alerts: {rules: [{name: a, kind: redisDown}, {name: a, kind: redisDown}]}\n"), "alerts.rules: two rules are named 'a'")
+        XCTAssertEqual(error("alerts: {webhooks: [{url: ftp://x}]}\n"), "alerts.webhooks[0].url: must be an http:// or https:// URL")
+        XCTAssertEqual(error("alerts: {evaluateSeconds: 0}\n"), "alerts.evaluateSeconds: must be between 0.1 and 3600")
+    }
+
     func testLoadReportsTheFile() {
         XCTAssertThrowsError(try ConfigLoader.load(path: "/nonexistent/c.yaml", venues: VenueRegistry.all)) {
             XCTAssertEqual("\($0)", "/nonexistent/c.yaml: cannot read the file")

@@ -45,7 +45,10 @@ final class MetricsTests: XCTestCase {
     }
 
     func testLoopbackScrapesAreOpenOnlyWhenConfigured() throws {
-        let open = try TestHub { $0.metrics.loopbackOpen = true }
+        let open = try TestHub {
+            $0.metrics.loopbackOpen = true
+            $0.server.publicDir = TestHub.repository.appendingPathComponent("public").path  // static files at / do not shadow /metrics
+        }
         defer { open.stop() }
         XCTAssertEqual(try open.request("GET", "/metrics", token: nil).status, 200)
         XCTAssertEqual(try hub.request("GET", "/metrics", token: nil).status, 401, "closed by default")

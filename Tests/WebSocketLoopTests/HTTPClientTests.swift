@@ -53,6 +53,21 @@ final class HTTPClientTests: XCTestCase {
         XCTAssertEqual(try get("http://127.0.0.1:\(server.port)/api/later").get().status, 202)
     }
 
+    func testPostsABodyWithItsLength() throws {
+        let done = DispatchSemaphore(value: 0)
+        let result = Mutex<Result<HTTPClientResponse, LoopError>?>(nil)
+        let body = Array(String(repeating: "{\"alert\":1}", count: 2000).utf8)
+        client.execute { [client, server] in
+            client!.fetch("http://127.0.0.1:\(server!.port)/api/hook", method: "POST", headers: [("Content-Type", "application/json")], body: body) { r in
+                result.withLock { $0 = r }
+                done.signal()
+            }
+        }
+        XCTAssertEqual(done.wait(timeout: .now() + 10), .success)
+        let r = try result.withLock { $0! }.get()
+        XCTAssertEqual(String(decoding: r.body, as: UTF8.self), "POST /api/hook q= body=\(body.count) auth=-", "the whole body arrived")
+    }
+
     func testFailuresAreReportedNotHung() {
         guard case .failure = get("http://127.0.0.1:1/x") else { return XCTFail("connection refused must fail") }
         guard case .failure(let e) = get("http://127.0.0.1:\(server.port)/api/big", maxBytes: 1000) else { return XCTFail("over the limit") }

@@ -142,7 +142,7 @@ public enum Scope {
     /// The scopes routes declare (docs/rest.md lists which route needs which).
     public static let known: [String] = [
         "users:read", "users:write", "roles:read", "roles:write", "features:read", "features:write",
-        "properties:read", "properties:write", "state:read", "streams:read", "analytics:read", "monitoring:read", "audit:read",
+        "properties:read", "properties:write", "state:read", "streams:read", "analytics:read", "monitoring:read", "monitoring:write", "audit:read",
     ]
 
     static func isValid(_ s: String) -> Bool {

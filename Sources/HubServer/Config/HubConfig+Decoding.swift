@@ -3,7 +3,7 @@ import HubCore
 // Strict decoding: absent keys take defaults, unknown keys are errors naming their path.
 
 extension HubConfig: Decodable {
-    enum Keys: String, CodingKey, CaseIterable { case server, serve, feeds, properties, redis, auth, flags, enrichment, mappings, metrics, usage }
+    enum Keys: String, CodingKey, CaseIterable { case server, serve, feeds, properties, redis, auth, flags, enrichment, mappings, metrics, usage, alerts }
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
         self.init()
@@ -18,6 +18,7 @@ extension HubConfig: Decodable {
         mappings = try c.value(.mappings, mappings)
         metrics = try c.value(.metrics, metrics)
         usage = try c.value(.usage, usage)
+        alerts = try c.value(.alerts, alerts)
     }
 }
 

@@ -18,6 +18,8 @@ public struct HubConfig: Sendable, Equatable {
     public var metrics = Metrics()
     /// Usage analytics roll-ups and retention.
     public var usage = Usage()
+    /// Alert rules, their evaluation and webhooks.
+    public var alerts = Alerts()
 
     public init() {}
 

@@ -7,13 +7,8 @@ import HubCore
 ///
 /// Threading: loop-confined.
 final class SourceMonitor {
-    /// The hub's own data appears as source `hub`.
-    static let schema = VenueSchema(
-        source: "hub",
-        fields: [
-            .init("state", "feedState"), .init("msgs_per_s", "msgsPerSecond"), .init("last_message_age_ms", "lastMessageAgeMs"),
-            .init("reconnects", "reconnects"), .init("gaps", "gaps"), .init("decode_errors", "decodeErrors"),
-        ])
+    /// The hub's own data appears as source `hub` (its fields: `HubSchema`).
+    static let schema = HubSchema.schema
 
     /// What is monitored: a venue connection's adapter and its reconnect count.
     struct Source {
@@ -52,10 +47,11 @@ final class SourceMonitor {
             let r = report(s, st, now: now, channels: 0)
             let wall = clock.wallMicroseconds()
             var fields = [
-                RawField(0, .string(r.state)), RawField(1, .number((r.msgsPerSecond * 10).rounded() / 10)), RawField(3, .integer(Int64(r.reconnects))),
-                RawField(4, .integer(Int64(r.gaps))), RawField(5, .integer(Int64(r.decodeErrors))),
+                HubSchema.field(.feedState, .string(r.state)), HubSchema.field(.msgsPerSecond, .number((r.msgsPerSecond * 10).rounded() / 10)),
+                HubSchema.field(.reconnects, .integer(Int64(r.reconnects))), HubSchema.field(.gaps, .integer(Int64(r.gaps))),
+                HubSchema.field(.decodeErrors, .integer(Int64(r.decodeErrors))),
             ]
-            if let age = r.lastMessageAgeMs { fields.append(RawField(2, .number(age.rounded()))) }
+            if let age = r.lastMessageAgeMs { fields.append(HubSchema.field(.lastMessageAgeMs, .number(age.rounded()))) }
             pipeline.process(RawEvent(source: "hub", instrument: s.name, stream: .sources, exchangeTime: wall / 1000, receiveTime: wall, fields: fields))
         }
     }

@@ -36,8 +36,10 @@ final class HubRoutes {
         let orca = OrcaAPI(hub: pipeline.hub, enrich: pipeline.enrich, registry: registry)
         let monitoring = MonitoringAPI(exporter: observability.exporter, performance: observability.performance, config: observability.metricsConfig)
         let analytics = AnalyticsAPI(recorder: observability.usage, gateway: gateway, clock: clock)
+        let alerts = AlertsAPI(engine: observability.alerts, webhooks: observability.webhooks, gateway: gateway, evaluateSeconds: observability.evaluateSeconds)
         monitoring.routes(router)
         analytics.routes(router)
+        alerts.routes(router)
         mappings.routes(router)
         arbitrage.routes(router)
         orca.routes(router)
@@ -49,6 +51,6 @@ final class HubRoutes {
         audit.routes(router)
         features.routes(router)
         streams.routes(router)
-        apis = [authorizer, properties, state, auth, users, roles, audit, features, streams, mappings, arbitrage, orca, monitoring, analytics]
+        apis = [authorizer, properties, state, auth, users, roles, audit, features, streams, mappings, arbitrage, orca, monitoring, analytics, alerts]
     }
 }

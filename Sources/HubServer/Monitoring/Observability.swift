@@ -15,6 +15,9 @@ final class Observability {
     let exporter: MetricsExporter
     let usage: UsageRecorder
     let metricsConfig: HubConfig.Metrics
+    let alerts: AlertEngine
+    let webhooks: WebhookSender
+    let evaluateSeconds: Double
     private let hub: Hub
     private var sinceFlush = 0.0
     private let flushSeconds: Double
@@ -31,6 +34,24 @@ final class Observability {
         usage = UsageRecorder(hub: plane.hub, store: store, storeQueue: storeQueue, loop: loop, clock: clock, config: config.usage, logger: logger)
         flushSeconds = config.usage.flushSeconds
         metricsConfig = config.metrics
+        evaluateSeconds = config.alerts.evaluateSeconds
+        alerts = AlertEngine(
+            rules: Self.alertRules(store: store, seed: config.alerts.rules, logger: logger),
+            inputs: AlertInputs(pipeline: plane.pipeline, performance: performance, monitor: monitor, history: plane.history), clock: clock, logger: logger)
+        webhooks = WebhookSender(webhooks: config.alerts.webhooks, loop: loop, logger: logger)
+        alerts.onTransition = { [webhooks] in webhooks.send($0) }
+        exporter.alertStates = { [alerts] in alerts.levels() }
+    }
+
+    /// The stored rule set; on first start the configuration's rules, stored as the seed.
+    static func alertRules(store: HubStore, seed: [AlertRule], logger: Logger) -> [AlertRule] {
+        do {
+            if let stored = try store.alertRules(as: [AlertRule].self) { return stored }
+            try store.saveAlertRules(seed, actor: "system")
+        } catch {
+            logger.error("alert rules: the stored set is unusable; using the configuration's", metadata: ["error": "\(error)"])
+        }
+        return seed
     }
 
     /// Once a second: windows move on, usage rolls up every `usage.flushSeconds`.

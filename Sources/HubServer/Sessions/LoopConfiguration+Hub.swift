@@ -8,7 +8,7 @@ extension LoopConfiguration {
     /// `/api`), the dashboard's static files, frame limits, permessage-deflate.
     static func hub(_ config: HubConfig, logger: Logger) -> LoopConfiguration {
         var lc = LoopConfiguration(listen: .init(host: config.server.host, port: config.server.port))
-        lc.dynamicPrefixes = ["/healthz", "/api"]
+        lc.dynamicPrefixes = ["/healthz", "/api", "/metrics"]
         if let dir = config.server.publicDir {
             var isDir: ObjCBool = false
             if FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue {
