@@ -141,7 +141,6 @@ public final class HubServer: @unchecked Sendable {
             guard !shuttingDown else { return }
             shuttingDown = true
             timers.removeAll()
-            observability.usage.flushNow()
             logger.info("shutting down", metadata: ["connections": "\(hub.sessionCount)"])
             feeds.stop()
             hub.closeAll(.goingAway)
@@ -167,7 +166,10 @@ public final class HubServer: @unchecked Sendable {
         finish()
     }
 
+    /// After the loop has ended (its state is this thread's now): the last usage roll-up, the
+    /// history writer drained, the recording closed.
     private func finish() {
+        observability.usage.flushNow()
         plane.stopHistory()
         feeds.recorder?.close()
         stoppedCondition.lock()

@@ -101,8 +101,9 @@ extension HubStore {
         var filter = "granularity = ? AND dimension = ? AND bucket >= ? AND bucket < ?"
         var args: [any DatabaseValueConvertible] = [q.granularity.rawValue, q.dimension.rawValue, q.from, q.to]
         if let role = q.role {
-            filter += " AND roles LIKE ? ESCAPE '\\'"
-            args.append("%," + Self.likeEscaped(role) + ",%")
+            // Exact, case-sensitive: `,role,` inside `,a,b,` (LIKE would ignore case).
+            filter += " AND instr(roles, ?) > 0"
+            args.append("," + role + ",")
         }
         if let users = q.users {
             filter += " AND user IN (\(users.map { _ in "?" }.joined(separator: ",")))"
@@ -153,10 +154,5 @@ extension HubStore {
         c.latencyMaxNanoseconds = u(10)
         c.lastSeen = (row[i + 11] as Int64?) ?? 0
         return c
-    }
-
-    /// `%` and `_` taken literally in a LIKE pattern.
-    static func likeEscaped(_ s: String) -> String {
-        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
     }
 }

@@ -17,6 +17,7 @@ final class HTTPClientRequest {
     let headers: [(String, String)]
     /// The request body (POST, PUT), sent in one write once lws may write.
     let requestBody: [UInt8]?
+    var bodySent = false
     var status = 0
     var body: [UInt8] = []
     var finished = false
@@ -61,11 +62,13 @@ extension EventLoop {
         maxBytes: Int = 32 << 20, completion: @escaping (Result<HTTPClientResponse, LoopError>) -> Void
     ) {
         let parsed: WebSocketURL
+        // Errors name the URL without credentials or query (tokens travel there).
+        let shown = WebSocketURL.redacted(url)
         do {
-            guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw LoopError.invalidURL(url) }
+            guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw LoopError.invalidURL(shown) }
             parsed = try WebSocketURL(parsing: url.replacingOccurrences(of: "http", with: "ws", options: .anchored))
         } catch {
-            return completion(.failure(.invalidURL(url)))
+            return completion(.failure(.invalidURL(shown)))
         }
         let r = HTTPClientRequest(headers: headers, body: body, maxBytes: maxBytes, completion: completion)
         guard let ctx = context else { return completion(.failure(.invalidURL("loop is not running"))) }
@@ -83,7 +86,7 @@ extension EventLoop {
         ci.opaque_user_data = Unmanaged.passUnretained(r).toOpaque()
         r.deadline = schedule(after: timeout) { [weak self, weak r] in
             guard let r else { return }
-            r.finish(.failure(.requestFailed("\(url): no answer within \(timeout) s")))
+            r.finish(.failure(.requestFailed("\(shown): no answer within \(timeout) s")))
             self?.release(r)
         }
         r.wsi = lws_client_connect_via_info(&ci)
@@ -111,14 +114,16 @@ extension EventLoop {
             for (name, value) in r.headers where lws_add_http_header_by_name(wsi, name.lowercased() + ":", value, Int32(value.utf8.count), pp, end) != 0 {
                 return -1
             }
-            if let body = r.requestBody {
+            // After a redirect to GET (303) lws sends the headers again: no body then.
+            if let body = r.requestBody, lws_http_is_redirected_to_get(wsi) == 0 {
                 if lws_add_http_header_content_length(wsi, lws_filepos_t(body.count), pp, end) != 0 { return -1 }
                 // The body goes out from CLIENT_HTTP_WRITEABLE once the headers are sent.
                 lws_client_http_body_pending(wsi, 1)
                 lws_callback_on_writable(wsi)
             }
         case LWS_CALLBACK_CLIENT_HTTP_WRITEABLE:
-            guard let body = r.requestBody else { return 0 }
+            guard let body = r.requestBody, !r.bodySent, lws_http_is_redirected_to_get(wsi) == 0 else { return 0 }
+            r.bodySent = true
             var buffer = [UInt8](repeating: 0, count: Int(shim_lws_pre) + body.count)
             buffer.replaceSubrange(Int(shim_lws_pre)..., with: body)
             let written = buffer.withUnsafeMutableBufferPointer { b in

@@ -40,7 +40,7 @@ final class HTTPExchange {
         for (token, name) in [
             (WSI_TOKEN_HTTP_AUTHORIZATION, "authorization"), (WSI_TOKEN_HTTP_CONTENT_TYPE, "content-type"),
             (WSI_TOKEN_HTTP_CONTENT_LENGTH, "content-length"), (WSI_TOKEN_HTTP_ACCEPT, "accept"),
-            (WSI_TOKEN_HOST, "host"), (WSI_TOKEN_HTTP_USER_AGENT, "user-agent"),
+            (WSI_TOKEN_HOST, "host"), (WSI_TOKEN_HTTP_USER_AGENT, "user-agent"), (WSI_TOKEN_X_FORWARDED_FOR, "x-forwarded-for"),
         ] {
             if let v = header(token) { headers[name] = v }
         }

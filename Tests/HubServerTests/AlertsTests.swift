@@ -167,7 +167,9 @@ final class AlertsTests: XCTestCase {
         try eventually(timeout: 5, "firing at once (forSeconds 0)") {
             ((try hub.request("GET", "/api/monitoring/alerts").json as? [String: Any])?["alerts"] as? [[String: Any]])?.first?["state"] as? String == "firing"
         }
+        XCTAssertEqual(MetricsTests.samples(try hub.request("GET", "/metrics").text)[#"streamhub_alert_state{rule="serve-slow"}"#], 2)
         XCTAssertEqual(try hub.request("PUT", "/api/monitoring/alert-rules", #"{"rules":[]}"#).status, 200)
+        XCTAssertFalse(try hub.request("GET", "/metrics").text.contains("serve-slow"), "a removed rule leaves the exposition")
         let alerts = try XCTUnwrap(hub.request("GET", "/api/monitoring/alerts").json as? [String: Any])
         XCTAssertEqual((alerts["alerts"] as? [[String: Any]])?.count, 0)
         XCTAssertEqual((alerts["recent"] as? [[String: Any]])?.first?["to"] as? String, "resolved")

@@ -142,6 +142,9 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(error("alerts: {rules: [{name: a, kind: stageLatency}]}\n"), "alerts.rules[0].stage: must be one of ingest, transform, enrich, serve")
         XCTAssertEqual(error("alerts: {rules: [{name: a, kind: redisDown}, {name: a, kind: redisDown}]}\n"), "alerts.rules: two rules are named 'a'")
         XCTAssertEqual(error("alerts: {webhooks: [{url: ftp://x}]}\n"), "alerts.webhooks[0].url: must be an http:// or https:// URL")
+        XCTAssertEqual(
+            error("alerts: {webhooks: [{url: \"https://u:secret@h/x\"}]}\n"),
+            "alerts.webhooks[0].url: must not carry credentials: put them in headers (Authorization)")
         XCTAssertEqual(error("alerts: {evaluateSeconds: 0}\n"), "alerts.evaluateSeconds: must be between 0.1 and 3600")
     }
 

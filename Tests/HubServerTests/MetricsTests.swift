@@ -51,6 +51,8 @@ final class MetricsTests: XCTestCase {
         }
         defer { open.stop() }
         XCTAssertEqual(try open.request("GET", "/metrics", token: nil).status, 200)
+        let proxied = try HTTPTestClient.request("GET", port: open.port, path: "/metrics", headers: ["X-Forwarded-For": "203.0.113.9"])
+        XCTAssertEqual(proxied.status, 401, "forwarded by a local proxy: not a loopback scraper")
         XCTAssertEqual(try hub.request("GET", "/metrics", token: nil).status, 401, "closed by default")
     }
 

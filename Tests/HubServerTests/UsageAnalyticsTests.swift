@@ -97,6 +97,33 @@ final class UsageAnalyticsTests: XCTestCase {
         XCTAssertEqual((counters(unmatched)["callsByStatus"] as? [String: Int])?["4xx"], 1)
     }
 
+    func testASessionThatChangesIdentityIsCountedUnderEachInTurn() throws {
+        let pat = try user("pat", roles: ["premium"])
+        let ana = try user("ana", roles: ["analyst"])
+        hub.inject([TickFactory.ticker("X-PERP", bid: 1)])
+        let c = try TestClient.connect("ws://127.0.0.1:\(hub.port)/ws?access_token=\(pat.token)")
+        defer { c.close() }
+        c.send(#"{"id":1,"op":"subscribe","channel":"ticker.deribit.X-PERP"}"#)
+        _ = try c.waitFor { $0["id"] as? Int == 1 }
+        func deliver(_ bids: ClosedRange<Int>) throws {
+            hub.inject(bids.map { TickFactory.ticker("X-PERP", bid: Double($0)) })
+            for b in bids { _ = try c.waitFor("bid \(b)") { ($0["data"] as? [String: Any])?["bid"] as? Double == Double(b) } }
+        }
+        try deliver(10...11)
+        c.send(#"{"id":2,"op":"auth","token":"\#(ana.token)"}"#)
+        _ = try c.waitFor { $0["id"] as? Int == 2 }
+        try deliver(20...22)
+
+        let users = top(try usage("by=user&window=1h", token: ana.token))
+        func row(_ id: Int) -> [String: Any] { counters(users.first { $0["key"] as? String == "user:\(id)" }) }
+        XCTAssertEqual(row(pat.id)["messages"] as? Int, 2, "before the auth")
+        XCTAssertEqual(row(ana.id)["messages"] as? Int, 3, "after it")
+        XCTAssertEqual(row(pat.id)["sessions"] as? Int, 1)
+        XCTAssertEqual(row(ana.id)["sessions"] as? Int, 1)
+        let byRole = try usage("by=channel&window=1h&role=analyst", token: ana.token)
+        XCTAssertEqual(counters(top(byRole).first)["messages"] as? Int, 3)
+    }
+
     func testAccessAndBadQueries() throws {
         let pat = try user("pat", roles: ["premium"])
         let ana = try user("ana", roles: ["analyst"])

@@ -69,7 +69,10 @@ final class UsageStoreTests: XCTestCase {
             "whole role names only")
         XCTAssertEqual(
             try store.usage(UsageQuery(dimension: .channel, granularity: .minute, from: t0, to: t0 + 3600, top: 10, role: "%")).totals.messages, 0,
-            "LIKE wildcards are literal")
+            "no wildcards")
+        XCTAssertEqual(
+            try store.usage(UsageQuery(dimension: .channel, granularity: .minute, from: t0, to: t0 + 3600, top: 10, role: "PREMIUM")).totals.messages, 0,
+            "role names are case-sensitive")
         let one = try store.usage(UsageQuery(dimension: .channel, granularity: .minute, from: t0, to: t0 + 3600, top: 10, users: ["user:1"]))
         XCTAssertEqual(one.totals.messages, 150)
         XCTAssertEqual(try store.usage(UsageQuery(dimension: .route, granularity: .minute, from: t0, to: t0 + 3600, top: 10)).keys, 0, "another dimension")

@@ -59,21 +59,23 @@ extension Hub {
         guard let policy = access.policy(for: principal, on: s.connection) else { return false }
         // A session that changes identity (`auth` again) is told what it lost.
         let reason = s.principal.map { $0.subject != principal.subject || $0.issuer != principal.issuer ? "re-authenticated" : nil } ?? nil
+        // Usage so far is booked to the identity the session had.
         if reason != nil { identityChanged(s) }
         s.principal = principal
         s.expiryWarned = false
-        update(s, policy: policy, mask: access.mask(for: policy), reason: reason)
+        update(s, policy: policy, mask: access.mask(for: policy), reason: reason, identityFolded: reason != nil)
         return true
     }
 
     /// Installs a new policy: subscriptions and channels no longer allowed are removed (with an
     /// `unsubscribed` push naming the reason when `reason` is given), views are recompiled, and
     /// wildcard subscriptions pick up channels the new policy allows.
-    private func update(_ s: Session, policy: AccessPolicy, mask: PropertyMask, reason: String?) {
+    private func update(_ s: Session, policy: AccessPolicy, mask: PropertyMask, reason: String?, identityFolded: Bool = false) {
         // Pushed when what the client can name changes (roles, scopes); flags have their own push.
         let old = s.policy
         let changed = old?.roles != policy.roles || old?.scopes != policy.scopes
-        if old?.roles != policy.roles { identityChanged(s) }
+        // New roles: usage so far goes to the old ones (a first policy has nothing to fold).
+        if let old, old.roles != policy.roles, !identityFolded { identityChanged(s) }
         s.policy = policy
         s.policyMask = mask
         for sub in Array(s.subscriptions.values).sorted(by: { $0.key < $1.key }) {

@@ -72,7 +72,9 @@ extension Hub {
 
     /// A session's identity changed: its usage from now on counts under the new one.
     func identityChanged(_ s: Session) {
-        guard tracksUsage, s.usageLabel != nil else { return }
+        // Called before the session's principal or policy changes: what it delivered so far
+        // is folded under the identity it had.
+        guard tracksUsage else { return }
         for c in s.cursors.values { fold(c, into: &usage) }
         foldSession(s, nowMicros: now(), into: &usage)
         s.usageLabel = nil

@@ -58,7 +58,7 @@ public struct UsageCounters: Sendable, Equatable {
 /// Who and what a row counts: `key` is the property, channel, route (`GET /api/users/:id`) or
 /// user; `user` the caller (`user:<id>`, `<issuer>:<subject>`, `anonymous`; empty for property
 /// rows, which count by role only); `roles` the caller's roles as `,a,b,` (so one role matches
-/// with `LIKE '%,a,%'`).
+/// as a substring).
 public struct UsageKey: Hashable, Sendable {
     public let dimension: UsageDimension
     public let key: String

@@ -1,3 +1,4 @@
+import Foundation
 import HubCore
 
 /// One alert rule: what is watched, the threshold, and how long it must hold before the alert
@@ -139,8 +140,11 @@ extension HubConfig.Alerts.Webhook: Decodable {
         headers = try c.value(.headers, headers)
         timeoutSeconds = try c.value(.timeoutSeconds, timeoutSeconds)
         maxAttempts = try c.value(.maxAttempts, maxAttempts)
-        guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+        guard url.hasPrefix("http://") || url.hasPrefix("https://"), let parts = URLComponents(string: url), parts.host?.isEmpty == false else {
             throw DecodingError.dataCorruptedError(forKey: .url, in: c, debugDescription: "must be an http:// or https:// URL")
+        }
+        guard parts.user == nil && parts.password == nil else {
+            throw DecodingError.dataCorruptedError(forKey: .url, in: c, debugDescription: "must not carry credentials: put them in headers (Authorization)")
         }
         guard maxAttempts >= 1 && maxAttempts <= 20 else {
             throw DecodingError.dataCorruptedError(forKey: .maxAttempts, in: c, debugDescription: "must be between 1 and 20")

@@ -88,7 +88,8 @@ final class WebhookSender {
             switch result {
             case .success(let r) where (200..<300).contains(r.status): failure = nil
             case .success(let r): failure = "status \(r.status)"
-            case .failure(let e): failure = "\(e)"
+            // The client's errors name the URL: the status shows the redacted one instead.
+            case .failure(let e): failure = Self.describe(e)
             }
             guard let failure else {
                 counts.delivered += 1
@@ -105,6 +106,14 @@ final class WebhookSender {
         }
     }
 
+    static func describe(_ e: LoopError) -> String {
+        switch e {
+        case .invalidURL: return "invalid URL"
+        case .requestFailed(let why): return why.contains("no answer within") ? "no answer in time" : why.contains("://") ? "request failed" : why
+        default: return "request failed"
+        }
+    }
+
     /// Seconds before attempt `attempt + 1`: 0.5 s doubling to at most 30 s, ±20 % jitter.
     static func backoff(attempt: Int) -> Double {
         let base = min(30, 0.5 * pow(2, Double(attempt - 1)))
@@ -112,13 +121,11 @@ final class WebhookSender {
     }
 }
 
-/// A URL as logs and status show it: no credentials, no query string.
+/// A webhook as logs and status show it: scheme, host and port only (receivers such as Slack
+/// keep their secret in the path).
 enum RedactedURL {
     static func text(_ url: String) -> String {
-        guard var c = URLComponents(string: url) else { return "(invalid URL)" }
-        c.user = nil
-        c.password = nil
-        c.query = nil
-        return c.string ?? "(invalid URL)"
+        guard let c = URLComponents(string: url), let scheme = c.scheme, let host = c.host else { return "(invalid URL)" }
+        return "\(scheme)://\(host)\(c.port.map { ":\($0)" } ?? "")"
     }
 }

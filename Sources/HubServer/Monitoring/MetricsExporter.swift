@@ -45,6 +45,7 @@ final class MetricsExporter {
     }()
 
     private var routeTimers: [String: CoreMetrics.Timer] = [:]
+    private var alertGauges: [String: Prometheus.Gauge] = [:]
     private lazy var cpuSeconds: (counter: Prometheus.Counter, last: Double) = (
         registry.makeCounter(
             descriptor: MetricNameDescriptor(
@@ -116,9 +117,11 @@ final class MetricsExporter {
         var entry =
             mirrored[key]
             ?? (registry.makeCounter(descriptor: Self.name(metric, "total", help), labels: labels), 0)
-        // Counters only go up: a value below the last one (a reset source) adds nothing.
-        if value > entry.last { entry.counter.increment(by: Int64(clamping: value - entry.last)) }
-        entry.last = max(entry.last, value)
+        // A value below the last one is a source that started again from 0 (a new adapter, a
+        // channel gone from a sum): everything it counted since is new.
+        let increase = value >= entry.last ? value - entry.last : value
+        if increase > 0 { entry.counter.increment(by: Int64(clamping: increase)) }
+        entry.last = value
         mirrored[key] = entry
     }
 
@@ -178,8 +181,18 @@ final class MetricsExporter {
             cpuSeconds.last = cpu
         }
 
-        for (rule, state) in alertStates() {
-            gauge("alert_state", "", "Alert rules: 0 inactive, 1 pending, 2 firing", [("rule", rule)], Double(state))
+        let levels = alertStates()
+        let current = Set(levels.map(\.rule))
+        // A rule that is gone leaves the exposition (its last value would stand forever).
+        for (rule, g) in alertGauges where !current.contains(rule) {
+            registry.unregisterGauge(g)
+            alertGauges[rule] = nil
+        }
+        for (rule, state) in levels {
+            let g = registry.makeGauge(
+                descriptor: Self.name("alert_state", "", "Alert rules: 0 inactive, 1 pending, 2 firing"), labels: [("rule", rule)])
+            g.set(Double(state))
+            alertGauges[rule] = g
         }
         if config.channelLabels { syncChannels(hub) }
     }

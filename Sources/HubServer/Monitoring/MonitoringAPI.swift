@@ -37,7 +37,9 @@ final class MonitoringAPI {
             for i in 0..<expected.count { diff |= Int(expected[i] ^ (i < given.count ? given[i] : 0)) }
             if diff == 0 { return true }
         }
-        return config.loopbackOpen && isLoopback(request.remoteAddress)
+        // A request a local proxy forwarded comes from loopback too: it is not a local scraper.
+        let forwarded = request.headers["x-forwarded-for"] != nil
+        return config.loopbackOpen && !forwarded && isLoopback(request.remoteAddress)
     }
 
     static func isLoopback(_ address: String) -> Bool {

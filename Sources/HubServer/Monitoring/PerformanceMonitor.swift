@@ -21,7 +21,8 @@ final class PerformanceMonitor {
         let requests: UInt64
         let errors: UInt64
         let slowConsumers: UInt64
-        let loopCPU: UInt64
+        /// CPU time of the loop thread (nil for the sample taken at construction, off the loop).
+        let loopCPU: UInt64?
         let realNanoseconds: UInt64
         let residentBytes: UInt64
     }
@@ -46,7 +47,7 @@ final class PerformanceMonitor {
         self.callTimings = callTimings
         slots = SlotClock(nowNanoseconds: clock.monotonicNanoseconds())
         lastCPU = (0, MonotonicClock.nanoseconds())
-        samples.append(sample())
+        samples.append(sample(onLoop: false))
     }
 
     /// REST route patterns are bounded (the route table); unmatched paths count as `other`.
@@ -74,11 +75,12 @@ final class PerformanceMonitor {
         while samples.count > 362 { samples.removeFirst() }
     }
 
-    private func sample() -> Sample {
+    private func sample(onLoop: Bool = true) -> Sample {
         let c = pipeline.hub.counters
         return Sample(
             at: clock.monotonicNanoseconds(), publications: c.publications, messages: c.messagesOut, bytes: c.bytesOut, requests: requests,
-            errors: serverErrors, slowConsumers: c.slowConsumers, loopCPU: ProcessStats.threadCPUNanoseconds(), realNanoseconds: MonotonicClock.nanoseconds(),
+            errors: serverErrors, slowConsumers: c.slowConsumers, loopCPU: onLoop ? ProcessStats.threadCPUNanoseconds() : nil,
+            realNanoseconds: MonotonicClock.nanoseconds(),
             residentBytes: ProcessStats.residentBytes())
     }
 
@@ -160,14 +162,20 @@ final class PerformanceMonitor {
 
     func throughput(_ w: SlidingLatency.Window) -> Throughput? {
         guard let (a, b) = span(w) else { return nil }
-        let seconds = Double(b.at &- a.at) / 1e9, real = Double(b.realNanoseconds &- a.realNanoseconds)
+        let seconds = Double(b.at &- a.at) / 1e9
+        // The loop's CPU time from the first sample taken on the loop within the span.
+        let cpuFrom = a.loopCPU != nil ? a : samples.first { $0.at >= a.at && $0.loopCPU != nil }
+        var busy = busyRatio
+        if let f = cpuFrom, let fromCPU = f.loopCPU, let toCPU = b.loopCPU, b.realNanoseconds > f.realNanoseconds, toCPU >= fromCPU {
+            busy = min(1, Double(toCPU - fromCPU) / Double(b.realNanoseconds - f.realNanoseconds))
+        }
         func rate(_ x: UInt64, _ y: UInt64) -> Double { seconds > 0 ? Double(y &- x) / seconds : 0 }
         let calls = b.requests &- a.requests
         return Throughput(
             seconds: seconds, publicationsPerSecond: rate(a.publications, b.publications), messagesPerSecond: rate(a.messages, b.messages),
             bytesPerSecond: rate(a.bytes, b.bytes), requestsPerSecond: rate(a.requests, b.requests),
             errorRate: calls == 0 ? 0 : Double(b.errors &- a.errors) / Double(calls), slowConsumerCloses: b.slowConsumers &- a.slowConsumers,
-            loopBusyRatio: real > 0 ? min(1, Double(b.loopCPU &- a.loopCPU) / real) : busyRatio,
+            loopBusyRatio: busy,
             residentGrowthBytesPerHour: seconds > 0 ? (Double(b.residentBytes) - Double(a.residentBytes)) / seconds * 3600 : 0)
     }
 

@@ -17,6 +17,8 @@ final class UsageRecorder: @unchecked Sendable {
     private let clock: HubClock
     private let config: HubConfig.Usage
     private let logger: Logger
+    /// When the interval being counted began (wall seconds): rows go to the bucket of its middle.
+    private var intervalStart: Int64
 
     init(hub: Hub, store: HubStore, storeQueue: DispatchQueue, loop: EventLoop, clock: HubClock, config: HubConfig.Usage, logger: Logger) {
         self.hub = hub
@@ -27,12 +29,20 @@ final class UsageRecorder: @unchecked Sendable {
         self.config = config
         self.logger = logger
         hub.tracksUsage = config.enabled
+        intervalStart = clock.wallMilliseconds() / 1000
+    }
+
+    /// The time a roll-up's rows are booked at: the middle of the interval they were counted in.
+    private func closeInterval() -> Int64 {
+        let now = clock.wallMilliseconds() / 1000
+        defer { intervalStart = now }
+        return intervalStart + max(0, now - intervalStart) / 2
     }
 
     /// Rolls up what was counted; `then` runs on the loop once it is in the store.
     func flush(then: (() -> Void)? = nil) {
         let rows = UncheckedBox(hub.collectUsage())
-        let at = clock.wallMilliseconds() / 1000
+        let at = closeInterval()
         let then = UncheckedBox(then)
         storeQueue.async { [self] in
             write(rows.value, at: at)
@@ -40,10 +50,11 @@ final class UsageRecorder: @unchecked Sendable {
         }
     }
 
-    /// The last roll-up, written before the hub stops (loop thread, blocking briefly).
+    /// The last roll-up, written before the hub stops (on the thread that ran the loop, once it
+    /// has ended).
     func flushNow() {
         let rows = hub.collectUsage()
-        let at = clock.wallMilliseconds() / 1000
+        let at = closeInterval()
         let box = UncheckedBox(rows)
         storeQueue.sync { write(box.value, at: at) }
     }
