@@ -42,10 +42,9 @@ struct AlertInputs {
                 holds: rate > rule.threshold, value: rate, message: "REST calls answered 5xx over the last minute: \(Int((rate * 100).rounded())) %")
         case .rssGrowth:
             // A rate needs a span: less than a minute of samples tells nothing.
-            guard let t = performance.throughput(.fiveMinutes), t.seconds >= 60 else {
+            guard let growth = performance.throughput(.fiveMinutes)?.residentGrowthBytesPerHour, let t = performance.throughput(.fiveMinutes) else {
                 return AlertObservation(holds: false, value: 0, message: "less than a minute measured")
             }
-            let growth = t.residentGrowthBytesPerHour
             return AlertObservation(
                 holds: growth > rule.threshold, value: growth,
                 message: "resident memory grows \(Int(growth / 1_048_576)) MiB per hour (over \(Int(t.seconds)) s)")

@@ -22,7 +22,7 @@ extension HTTPResponse {
     /// A Codable value as JSON (REST responses are not on the hot path: Foundation's encoder).
     static func json<T: Encodable>(_ value: T, status: Int = 200) -> HTTPResponse {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         do {
             return HTTPResponse(status: status, body: Array(try encoder.encode(value)))

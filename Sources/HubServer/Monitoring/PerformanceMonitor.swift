@@ -132,8 +132,9 @@ final class PerformanceMonitor {
         let errorRate: Double
         let slowConsumerCloses: UInt64
         let loopBusyRatio: Double
-        /// Resident memory change per hour over the span.
-        let residentGrowthBytesPerHour: Double
+        /// Resident memory change per hour over the span (nil under a minute: start-up growth
+        /// extrapolated to an hour says nothing).
+        let residentGrowthBytesPerHour: Double?
     }
 
     struct Window: Encodable {
@@ -176,7 +177,7 @@ final class PerformanceMonitor {
             bytesPerSecond: rate(a.bytes, b.bytes), requestsPerSecond: rate(a.requests, b.requests),
             errorRate: calls == 0 ? 0 : Double(b.errors &- a.errors) / Double(calls), slowConsumerCloses: b.slowConsumers &- a.slowConsumers,
             loopBusyRatio: busy,
-            residentGrowthBytesPerHour: seconds > 0 ? (Double(b.residentBytes) - Double(a.residentBytes)) / seconds * 3600 : 0)
+            residentGrowthBytesPerHour: seconds >= 60 ? (Double(b.residentBytes) - Double(a.residentBytes)) / seconds * 3600 : nil)
     }
 
     func window(_ w: SlidingLatency.Window) -> Window {
