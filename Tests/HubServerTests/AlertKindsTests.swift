@@ -34,6 +34,7 @@ final class AlertKindsTests: XCTestCase {
         let text = try hub.request("GET", "/metrics").text
         XCTAssertGreaterThan(MetricsTests.samples(text)[#"streamhub_store_call_duration_seconds_count{store="redis",operation="pipeline"}"#] ?? 0, 0)
         XCTAssertEqual(MetricsTests.samples(text)[#"streamhub_history_up{backend="redis"}"#], 1)
+        XCTAssertEqual(try TestPrometheus.check(metrics: text).status, 0, "with Redis timings")
         XCTAssertEqual(try state(hub, "redis"), "inactive")
 
         redis.kill()

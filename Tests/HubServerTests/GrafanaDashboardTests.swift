@@ -24,6 +24,8 @@ final class GrafanaDashboardTests: XCTestCase {
         try hub.waitUntilLive("deribit", timeout: 15)
         XCTAssertEqual(try hub.request("GET", "/api/streams").status, 200)
         let exposition = try hub.request("GET", "/metrics", token: nil).text
+        let check = try TestPrometheus.check(metrics: exposition)
+        XCTAssertEqual(check.status, 0, "with sources and alerts: \(check.output)")
         let exported = Set(
             exposition.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line in
                 String(line.prefix { $0 != "{" && $0 != " " })
