@@ -131,7 +131,7 @@ let package = Package(
         .testTarget(name: "VenuesTests", dependencies: ["Venues", "HubTesting", "Fixtures"]),
         .testTarget(name: "WebSocketLoopTests", dependencies: ["WebSocketLoop", "HubTesting"]),
         .testTarget(name: "HubServerTests", dependencies: ["HubServer", "Venues", "HubTesting", "Fixtures"], exclude: ["Fixtures"]),
-        .testTarget(name: "StreamhubCLITests", dependencies: ["HubTesting"]),
+        .testTarget(name: "StreamhubCLITests", dependencies: ["HubTesting", "HubServer", "HubCore", "Venues"]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17

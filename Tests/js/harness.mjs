@@ -46,7 +46,7 @@ export class Redis {
     });
     await waitFor("redis", () => {
       try {
-        return execFileSync("redis-cli", ["-p", `${this.port}`, "ping"], { encoding: "utf8" }).trim() === "PONG";
+        return execFileSync("redis-cli", ["-p", `${this.port}`, "ping"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() === "PONG";
       } catch {
         return false;
       }
@@ -92,11 +92,13 @@ auth: {jwtSecret: ${jwtSecret}, anonymous: true, rolesFile: ${join(repository, "
 `,
     );
     this.process = spawn(streamhubBinary(), ["serve", "--config", config, "--log-level", "error"], { stdio: ["ignore", "ignore", "inherit"] });
+    // Up, and the synthetic feed has made its channels (so a subscribe finds them).
     await waitFor(
-      "the hub",
+      "the hub and its synthetic channels",
       async () => {
         try {
-          return (await fetch(`http://127.0.0.1:${this.port}/healthz`)).ok;
+          const r = await fetch(`http://127.0.0.1:${this.port}/healthz`);
+          return r.ok && (await r.json()).channels >= 2;
         } catch {
           return false;
         }

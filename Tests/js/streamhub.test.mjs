@@ -28,6 +28,13 @@ function assertContiguous(offsets, what) {
 let redis;
 let hub;
 
+/** A client closed when the test ends, whatever happens in it (no reconnect loop outlives it). */
+function newClient(t, url, options) {
+  const c = new StreamHubClient(url, options);
+  t.after(() => c.close());
+  return c;
+}
+
 before(async () => {
   redis = await new Redis().start();
   hub = await new Hub({ redisURL: redis.url }).start();
@@ -38,8 +45,8 @@ after(async () => {
   await redis?.stop();
 });
 
-test("subscribes with fields, splits batched frames, answers errors as rejections", async () => {
-  const client = new StreamHubClient(hub.wsURL);
+test("subscribes with fields, splits batched frames, answers errors as rejections", async (t) => {
+  const client = newClient(t, hub.wsURL);
   const seen = record(client);
   await client.connect();
   const reply = await client.subscribe(channel, { fields: ["bid"] });
@@ -62,8 +69,8 @@ test("subscribes with fields, splits batched frames, answers errors as rejection
   client.close();
 });
 
-test("a dropped connection reconnects with backoff and recovers with since: no gap, no duplicate", async () => {
-  const client = new StreamHubClient(hub.wsURL, { initialDelayMs: 300 });
+test("a dropped connection reconnects with backoff and recovers with since: no gap, no duplicate", async (t) => {
+  const client = newClient(t, hub.wsURL, { initialDelayMs: 300 });
   const seen = record(client);
   const recovered = [];
   const reconnecting = [];
@@ -83,8 +90,8 @@ test("a dropped connection reconnects with backoff and recovers with since: no g
   client.close();
 });
 
-test("a hub restart is crossed: Redis keeps epoch and offsets, the client continues", async () => {
-  const client = new StreamHubClient(hub.wsURL, { initialDelayMs: 100, maxDelayMs: 400 });
+test("a hub restart is crossed: Redis keeps epoch and offsets, the client continues", async (t) => {
+  const client = newClient(t, hub.wsURL, { initialDelayMs: 100, maxDelayMs: 400 });
   const seen = record(client);
   const closes = [];
   const recovered = [];
@@ -109,7 +116,7 @@ test("a hub restart is crossed: Redis keeps epoch and offsets, the client contin
   client.close();
 });
 
-test("the token is refreshed on the expiring push", async () => {
+test("the token is refreshed on the expiring push", async (t) => {
   // Tokens live 900 s and the warning comes 899 s before expiry: at once.
   const h = await new Hub({ rate: 5, authExtra: ", expiryWarningSeconds: 899" }).start();
   try {
@@ -118,7 +125,7 @@ test("the token is refreshed on the expiring push", async () => {
       issued += 1;
       return h.adminToken();
     };
-    const client = new StreamHubClient(h.wsURL, { token: await h.adminToken(), getToken });
+    const client = newClient(t, h.wsURL, { token: await h.adminToken(), getToken });
     const expiring = [];
     const refreshed = [];
     client.addEventListener("expiring", (e) => expiring.push(e.detail));
@@ -135,10 +142,10 @@ test("the token is refreshed on the expiring push", async () => {
   }
 });
 
-test("auth as another user: unsubscribed and permissions pushes arrive as events", async () => {
+test("auth as another user: unsubscribed and permissions pushes arrive as events", async (t) => {
   const admin = await hub.adminToken();
   const viewer = await hub.userToken(`viewer${Date.now()}`, ["viewer"]);
-  const client = new StreamHubClient(hub.wsURL, { token: admin });
+  const client = newClient(t, hub.wsURL, { token: admin });
   const unsubscribed = [];
   const permissions = [];
   client.addEventListener("unsubscribed", (e) => unsubscribed.push(e.detail));
@@ -153,8 +160,8 @@ test("auth as another user: unsubscribed and permissions pushes arrive as events
   client.close();
 });
 
-test("a refused token is final: no reconnect loop", async () => {
-  const client = new StreamHubClient(hub.wsURL, { token: "not-a-token" });
+test("a refused token is final: no reconnect loop", async (t) => {
+  const client = newClient(t, hub.wsURL, { token: "not-a-token" });
   const closes = [];
   client.addEventListener("close", (e) => closes.push(e.detail));
   await client.connect().catch(() => {});
