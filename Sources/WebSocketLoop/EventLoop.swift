@@ -138,6 +138,14 @@ public final class EventLoop: @unchecked Sendable {
             m.origin_protocol = UInt8(LWSMPRO_CALLBACK.rawValue)
             list.append(m)
         }
+        for (prefix, directory) in c.staticMounts {
+            var m = lws_http_mount()
+            m.mountpoint = UnsafePointer(strings.make(prefix))
+            m.mountpoint_len = UInt8(prefix.utf8.count)
+            m.origin = UnsafePointer(strings.make(directory))
+            m.origin_protocol = UInt8(LWSMPRO_FILE.rawValue)
+            list.append(m)
+        }
         if let root = c.staticRoot {
             var m = lws_http_mount()
             m.mountpoint = UnsafePointer(strings.make("/"))

@@ -4,6 +4,9 @@ public struct LoopConfiguration: Sendable {
     public var listen: Listen?
     /// Directory served at `/` (static files); nil serves none.
     public var staticRoot: String?
+    /// More directories served under their own prefixes (`/vendor/chart.js` → a Debian package's
+    /// files): mounted before `/`.
+    public var staticMounts: [(prefix: String, directory: String)] = []
     /// Path prefixes answered by the `HTTPHandler` (`/healthz`, `/api`).
     public var dynamicPrefixes: [String] = []
     /// The only path on which WebSocket upgrades are accepted.

@@ -121,7 +121,7 @@ extension HubConfig.Properties: Decodable {
 
 extension HubConfig.Server: Decodable {
     enum Keys: String, CodingKey, CaseIterable {
-        case host, port, dataDir, publicDir, permessageDeflate, maxConnections, shutdownGraceSeconds
+        case host, port, dataDir, publicDir, chartJsDir, permessageDeflate, maxConnections, shutdownGraceSeconds
     }
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
@@ -130,6 +130,7 @@ extension HubConfig.Server: Decodable {
         port = try c.value(.port, port)
         dataDir = try c.value(.dataDir, dataDir)
         publicDir = try c.value(.publicDir, publicDir)
+        chartJsDir = try c.value(.chartJsDir, chartJsDir)
         permessageDeflate = try c.value(.permessageDeflate, permessageDeflate)
         maxConnections = try c.value(.maxConnections, maxConnections)
         shutdownGraceSeconds = try c.value(.shutdownGraceSeconds, shutdownGraceSeconds)

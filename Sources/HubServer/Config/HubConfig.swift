@@ -89,6 +89,8 @@ public struct HubConfig: Sendable, Equatable {
         public var dataDir = "data/"
         /// Static files served at `/` (the dashboard); nil or missing directory serves none.
         public var publicDir: String? = "public"
+        /// Chart.js served at `/vendor/chart.js/` beside the dashboard (Debian's libjs-chart.js).
+        public var chartJsDir: String? = "/usr/share/javascript/chart.js"
         /// Offer permessage-deflate to clients that ask for it.
         public var permessageDeflate = true
         /// File descriptors for connections.

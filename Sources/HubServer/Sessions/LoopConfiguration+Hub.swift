@@ -16,6 +16,12 @@ extension LoopConfiguration {
             } else {
                 logger.warning("public directory not found; static files are not served", metadata: ["publicDir": "\(dir)"])
             }
+            // Chart.js for the dashboard's charts, from Debian's libjs-chart.js (never a CDN).
+            if let chart = config.server.chartJsDir, FileManager.default.fileExists(atPath: chart + "/chart.min.js") {
+                lc.staticMounts.append(("/vendor/chart.js", chart))
+            } else if let chart = config.server.chartJsDir {
+                logger.warning("Chart.js not found (Debian package libjs-chart.js); the dashboard draws no charts", metadata: ["chartJsDir": "\(chart)"])
+            }
         }
         lc.maxMessageBytes = config.serve.maxMessageBytes
         lc.maxClientMessageBytes = config.feeds.maxFrameBytes
