@@ -51,7 +51,7 @@ class Hub:
         with open(config, "w") as f:
             f.write(f"""server: {{host: 127.0.0.1, port: {self.port}, dataDir: {self.dir}/data, publicDir: {r('public')}, shutdownGraceSeconds: 1}}
 feeds:
-  deribit: {{enabled: true, simulate: true}}
+  deribit: {{enabled: true, simulate: true, optionCurrencies: [BTC], maxOptionsPerCurrency: 2}}
   orca: {{enabled: true, simulate: true}}
 properties: {{seedDirectory: {r('config/properties')}}}
 mappings: {{seedFile: {r('config/mappings.yaml')}}}
@@ -86,16 +86,32 @@ alerts: {{evaluateSeconds: 1, rules: [{{name: feeds, kind: sourceNotLive, forSec
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def rest(port, method, path, body=None, token=None):
+    """A REST call to the hub; the JSON answer."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, headers=headers, method=method)
+    with urllib.request.urlopen(req, timeout=5) as r:
+        text = r.read()
+        return json.loads(text) if text else None
+
+
+def chrome():
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,900"):
+        options.add_argument(arg)
+    return webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
+
+
 class DashboardTests(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.hub = Hub()
-        options = webdriver.ChromeOptions()
-        options.binary_location = "/usr/bin/chromium"
-        for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,900"):
-            options.add_argument(arg)
         try:
-            cls.browser = webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
+            cls.browser = chrome()
         except Exception:
             cls.hub.stop()
             raise
@@ -139,7 +155,7 @@ class DashboardTests(unittest.TestCase):
         field.send_keys(ADMIN_KEY)
         self.browser.find_element(By.CSS_SELECTOR, "#si-key button").click()
         wait_for("signed in", lambda: self.text("#who").startswith("admin"))
-        self.assertEqual(self.nav(), ["Live", "Sources", "Performance", "Alerts", "Usage"])
+        self.assertEqual(self.nav(), ["Live", "Sources", "Performance", "Alerts", "Usage", "Flags"])
 
         self.browser.get(self.base + "#sources")
         wait_for("sources", lambda: len(self.browser.find_elements(By.CSS_SELECTOR, "#src-rows tr")) == 2)
@@ -168,6 +184,52 @@ class DashboardTests(unittest.TestCase):
         wait_for("the error beside the form", lambda: self.text("#us-error"))
         self.assertIn("user", self.text("#us-error"))
         self.shot("usage")
+
+    def admin_token(self):
+        return rest(self.hub.port, "POST", "/api/auth/token", {"apiKey": ADMIN_KEY})["accessToken"]
+
+    def test_3_a_rollout_slider_change_is_stored(self):
+        self.browser.get(self.base + "#flags")
+        row = 'tr[data-name="beta-features"] .fl-rollout'
+        wait_for("the flags", lambda: self.browser.find_elements(By.CSS_SELECTOR, row))
+        slider = self.browser.find_element(By.CSS_SELECTOR, row)
+        self.browser.execute_script("arguments[0].value = 40; arguments[0].dispatchEvent(new Event('change'))", slider)
+        wait_for("saved", lambda: "rollout 40 %" in self.text("#fl-status"))
+        flag = rest(self.hub.port, "GET", "/api/features/beta-features", token=self.admin_token())["feature"]
+        self.assertEqual(flag["strategies"][0]["parameters"]["rollout"], "40")
+        wait_for("the audit trail", lambda: "feature.update" in self.text("#fl-audit"))
+        self.shot("flags")
+
+    def test_4_turning_premium_data_off_strips_a_live_premium_session(self):
+        admin = self.admin_token()
+        rest(self.hub.port, "POST", "/api/users", {"username": "pat", "roles": ["premium"], "password": "pat's long password"}, token=admin)
+        second = chrome()
+        try:
+            second.get(self.base + "#signin")
+            wait_for("the form", lambda: second.find_elements(By.ID, "si-username"))
+            second.find_element(By.ID, "si-username").send_keys("pat")
+            second.find_element(By.ID, "si-pass").send_keys("pat's long password")
+            second.find_element(By.CSS_SELECTOR, "#si-password button").click()
+            wait_for("pat signed in", lambda: second.find_element(By.ID, "who").text.startswith("pat"))
+            field = second.find_element(By.ID, "live-pattern")
+            field.clear()
+            field.send_keys("options.deribit.*")
+            second.find_element(By.CSS_SELECTOR, "#live-sub button").click()
+            mark_iv = "#live-rows tr td:nth-child(8)"  # channel, off, bid, ask, mid, spreadBps, last, markIv
+            cell = lambda: [td.text for td in second.find_elements(By.CSS_SELECTOR, mark_iv)]
+            wait_for("mark IV for premium", lambda: any(cell()))
+            self.browser.get(self.base + "#flags")
+            toggle = 'tr[data-name="premium-data"] .fl-toggle'
+            wait_for("the flags", lambda: self.browser.find_elements(By.CSS_SELECTOR, toggle))
+            started = time.time()
+            self.browser.find_element(By.CSS_SELECTOR, toggle).click()
+            wait_for("premium-data off", lambda: "premium-data: off" in self.text("#fl-status"))
+            wait_for("the gated field gone in the other session", lambda: cell() and not any(cell()), timeout=5)
+            self.assertLess(time.time() - started, 3, "seen by the other session within a second of the change (plus the click)")
+            second.save_screenshot(os.path.join(SHOTS, "live-premium-after-flag-off.png"))
+        finally:
+            second.quit()
+            self.browser.find_element(By.CSS_SELECTOR, 'tr[data-name="premium-data"] .fl-toggle').click()
 
 
 if __name__ == "__main__":

@@ -6,9 +6,10 @@ import * as sources from "./pages/sources.js";
 import * as performance from "./pages/performance.js";
 import * as alerts from "./pages/alerts.js";
 import * as usage from "./pages/usage.js";
+import * as flags from "./pages/flags.js";
 import * as signin from "./pages/signin.js";
 
-const pages = { live, sources, performance, alerts, usage, signin };
+const pages = { live, sources, performance, alerts, usage, flags, signin };
 let cleanup = null;
 
 function nav() {
