@@ -155,7 +155,7 @@ class DashboardTests(unittest.TestCase):
         field.send_keys(ADMIN_KEY)
         self.browser.find_element(By.CSS_SELECTOR, "#si-key button").click()
         wait_for("signed in", lambda: self.text("#who").startswith("admin"))
-        self.assertEqual(self.nav(), ["Live", "Sources", "Performance", "Alerts", "Usage", "Flags"])
+        self.assertEqual(self.nav(), ["Live", "Sources", "Performance", "Alerts", "Usage", "Flags", "Users"])
 
         self.browser.get(self.base + "#sources")
         wait_for("sources", lambda: len(self.browser.find_elements(By.CSS_SELECTOR, "#src-rows tr")) == 2)
@@ -230,6 +230,59 @@ class DashboardTests(unittest.TestCase):
         finally:
             second.quit()
             self.browser.find_element(By.CSS_SELECTOR, 'tr[data-name="premium-data"] .fl-toggle').click()
+
+    def test_5_create_a_user_and_an_api_key(self):
+        self.browser.get(self.base + "#users")
+        wait_for("the form", lambda: self.browser.find_elements(By.ID, "us-new-username"))
+        self.browser.find_element(By.ID, "us-new-username").send_keys("kim")
+        self.browser.find_element(By.ID, "us-new-password").send_keys("short")
+        self.browser.find_element(By.ID, "us-new-roles").send_keys("viewer")
+        self.browser.find_element(By.CSS_SELECTOR, "#us-create button").click()
+        beside = '#us-create .field-error[data-field="password"]'
+        wait_for("the error beside the password", lambda: self.text(beside))
+        self.assertIn("at least 12 characters", self.text(beside))
+        field = self.browser.find_element(By.ID, "us-new-password")
+        field.clear()
+        field.send_keys("kim's long password")
+        self.browser.find_element(By.CSS_SELECTOR, "#us-create button").click()
+        row = 'tr[data-username="kim"]'
+        wait_for("kim listed", lambda: self.browser.find_elements(By.CSS_SELECTOR, row))
+        self.assertIn("viewer", self.text(row))
+        self.browser.find_element(By.CSS_SELECTOR, f"{row} .us-newkey").click()
+        key = wait_for("the key, shown once", lambda: self.browser.find_elements(By.ID, "us-key-value") and self.text("#us-key-value"))
+        self.assertTrue(key.startswith("shk_"))
+        tokens = rest(self.hub.port, "POST", "/api/auth/token", {"apiKey": key})
+        self.assertEqual(tokens["user"]["username"], "kim", "the key works")
+        self.shot("users")
+
+    def test_6_a_role_edit_unsubscribes_a_live_session_with_the_reason(self):
+        admin = self.admin_token()
+        rest(self.hub.port, "POST", "/api/users", {"username": "lee", "roles": ["viewer"], "password": "lee's long password"}, token=admin)
+        viewer = rest(self.hub.port, "GET", "/api/roles/viewer", token=admin)["role"]
+        second = chrome()
+        try:
+            second.get(self.base + "#signin")
+            wait_for("the form", lambda: second.find_elements(By.ID, "si-username"))
+            second.find_element(By.ID, "si-username").send_keys("lee")
+            second.find_element(By.ID, "si-pass").send_keys("lee's long password")
+            second.find_element(By.CSS_SELECTOR, "#si-password button").click()
+            wait_for("lee's live ticks", lambda: len(second.find_elements(By.CSS_SELECTOR, "#live-rows tr")) >= 2)
+
+            self.browser.get(self.base + "#users")
+            form = 'form.us-role[data-role="viewer"]'
+            wait_for("the viewer role", lambda: self.browser.find_elements(By.CSS_SELECTOR, form))
+            grants = dict(viewer["grants"])
+            grants["channels"] = [c for c in grants["channels"] if c.get("allow") != "ticker.*.*"]
+            area = self.browser.find_element(By.CSS_SELECTOR, f"{form} textarea")
+            self.browser.execute_script("arguments[0].value = arguments[1]", area, json.dumps(grants))
+            self.browser.find_element(By.CSS_SELECTOR, f"{form} button").click()
+            wait_for("saved", lambda: "role viewer saved" in self.text("#us-status"))
+            status = wait_for("the reason in lee's browser", lambda: "unsubscribed" in second.find_element(By.ID, "live-status").text and second.find_element(By.ID, "live-status").text)
+            self.assertIn("role 'viewer' changed", status)
+            second.save_screenshot(os.path.join(SHOTS, "live-unsubscribed-by-role-edit.png"))
+        finally:
+            second.quit()
+            rest(self.hub.port, "PUT", "/api/roles/viewer", {"description": viewer["description"], "grants": viewer["grants"]}, token=admin)
 
 
 if __name__ == "__main__":

@@ -7,9 +7,10 @@ import * as performance from "./pages/performance.js";
 import * as alerts from "./pages/alerts.js";
 import * as usage from "./pages/usage.js";
 import * as flags from "./pages/flags.js";
+import * as users from "./pages/users.js";
 import * as signin from "./pages/signin.js";
 
-const pages = { live, sources, performance, alerts, usage, flags, signin };
+const pages = { live, sources, performance, alerts, usage, flags, users, signin };
 let cleanup = null;
 
 function nav() {

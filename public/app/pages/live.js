@@ -26,6 +26,12 @@ export function render(root) {
     hub = new StreamHubClient(`${scheme}://${location.host}/ws`, { token, getToken: session.signedIn ? () => session.accessToken() : undefined });
     hub.addEventListener("open", () => status("live"));
     hub.addEventListener("close", (e) => status(`closed (${e.detail.code})${e.detail.willReconnect ? " — reconnecting" : ""}`));
+    // The hub took a subscription or channel away (a role or flag change): say so, and why.
+    hub.addEventListener("unsubscribed", (e) => {
+      status(`unsubscribed from ${e.detail.channel}: ${e.detail.reason}`);
+      rows.get(e.detail.channel)?.remove(); // a channel that no longer flows leaves the table
+      rows.delete(e.detail.channel);
+    });
     hub.addEventListener("publication", ({ detail: m }) => {
       let tr = rows.get(m.channel);
       if (!tr) {
