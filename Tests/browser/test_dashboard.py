@@ -136,7 +136,7 @@ class DashboardTests(unittest.TestCase):
         self.browser.get(self.base)
         wait_for("ticks", lambda: len(self.browser.find_elements(By.CSS_SELECTOR, "#live-rows tr")) >= 2)
         self.assertEqual(self.text("#who"), "anonymous")
-        self.assertEqual(self.nav(), ["Live", "Sources"], "anonymous may read streams, nothing else")
+        self.assertEqual(self.nav(), ["Live", "Sources", "Properties"], "the anonymous role reads streams and properties")
         row = "#live-rows tr:first-child td:nth-child(2)"
         first = int(self.text(row))
         wait_for("the offset moves", lambda: int(self.text(row)) > first)
@@ -155,7 +155,7 @@ class DashboardTests(unittest.TestCase):
         field.send_keys(ADMIN_KEY)
         self.browser.find_element(By.CSS_SELECTOR, "#si-key button").click()
         wait_for("signed in", lambda: self.text("#who").startswith("admin"))
-        self.assertEqual(self.nav(), ["Live", "Sources", "Performance", "Alerts", "Usage", "Flags", "Users"])
+        self.assertEqual(self.nav(), ["Live", "Sources", "Arbitrage", "Properties", "Performance", "Alerts", "Usage", "Flags", "Users"])
 
         self.browser.get(self.base + "#sources")
         wait_for("sources", lambda: len(self.browser.find_elements(By.CSS_SELECTOR, "#src-rows tr")) == 2)
@@ -283,6 +283,20 @@ class DashboardTests(unittest.TestCase):
         finally:
             second.quit()
             rest(self.hub.port, "PUT", "/api/roles/viewer", {"description": viewer["description"], "grants": viewer["grants"]}, token=admin)
+
+    def test_7_arbitrage_and_properties(self):
+        self.browser.get(self.base + "#arbitrage")
+        wait_for("the list", lambda: self.text("#arb-status").endswith("open"))
+        self.shot("arbitrage")
+        self.browser.get(self.base + "#properties")
+        wait_for("the registry", lambda: len(self.browser.find_elements(By.CSS_SELECTOR, "#pr-table tbody tr")) > 20)
+        self.browser.find_element(By.ID, "pr-search").send_keys("markIv")
+        wait_for("one match", lambda: len(self.browser.find_elements(By.CSS_SELECTOR, "#pr-table tbody tr")) == 1)
+        self.browser.find_element(By.CSS_SELECTOR, '#pr-table a[data-name="markIv"]').click()
+        wait_for("its lineage", lambda: self.text("#pr-detail-title") == "Lineage of markIv")
+        wait_for("the type matrix", lambda: len(self.browser.find_elements(By.CSS_SELECTOR, "#pr-matrix tbody tr")) > 20)
+        wait_for("the quarantine", lambda: "values refused" in self.text("#pr-quarantine"))
+        self.shot("properties")
 
 
 if __name__ == "__main__":

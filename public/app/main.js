@@ -8,9 +8,11 @@ import * as alerts from "./pages/alerts.js";
 import * as usage from "./pages/usage.js";
 import * as flags from "./pages/flags.js";
 import * as users from "./pages/users.js";
+import * as arbitrage from "./pages/arbitrage.js";
+import * as properties from "./pages/properties.js";
 import * as signin from "./pages/signin.js";
 
-const pages = { live, sources, performance, alerts, usage, flags, users, signin };
+const pages = { live, sources, arbitrage, properties, performance, alerts, usage, flags, users, signin };
 let cleanup = null;
 
 function nav() {
