@@ -72,8 +72,11 @@ final class AlertsTests: XCTestCase {
         let metrics = try hub.request("GET", "/metrics", token: nil).text
         XCTAssertEqual(MetricsTests.samples(metrics)[#"streamhub_alert_state{rule="deribit-down"}"#], 2, "firing")
 
+        // The venue talks again; the clock passes the staleness limit, so a session opened while
+        // it was silent (its subscriptions never answered) is replaced by one that goes live.
         sim.inject(.silence(seconds: 0))
-        try hub.waitForSource("deribit", timeout: 15, "live again") { $0.state == "live" }
+        clock.advance(by: 40)
+        try hub.waitForSource("deribit", timeout: 20, "live again") { $0.state == "live" }
         _ = try waitForAlert(c, "deribit-down", "resolved")
 
         // The webhook got every transition, the first after a retry, with its header.

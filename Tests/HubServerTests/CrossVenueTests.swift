@@ -73,6 +73,42 @@ final class CrossVenueTests: XCTestCase {
         XCTAssertEqual(json(try hub.request("GET", "/api/arbitrage/opportunities"))["count"] as? Int, 0, "no longer listed once retracted")
     }
 
+    /// The demo's simulated Coinbase moves away now and then on its own: an opportunity opens
+    /// and is retracted as the hub's clock moves, with nothing driving it by hand.
+    func testScheduledDislocationOpensAndClosesAnOpportunity() throws {
+        let clock = ManualClock(running: true)
+        let demo = try TestHub(clock: clock) {
+            $0.feeds.venues.binance.enabled = true
+            $0.feeds.venues.binance.simulate = true
+            $0.feeds.venues.binance.simulatorStepMilliseconds = 20
+            $0.feeds.venues.binance.feed.symbols = ["BTC/USDT"]
+            $0.feeds.venues.coinbase.enabled = true
+            $0.feeds.venues.coinbase.simulate = true
+            $0.feeds.venues.coinbase.simulatorStepMilliseconds = 20
+            $0.feeds.venues.coinbase.feed.symbols = ["BTC/USD"]
+            $0.feeds.venues.coinbase.simulatorDislocationEverySeconds = 30
+            // The clock jumps below must not look like silence.
+            $0.feeds.venues.coinbase.feed.staleAfterSeconds = 1e9
+            $0.feeds.venues.binance.feed.staleAfterSeconds = 1e9
+        }
+        defer { demo.stop() }
+        try demo.waitUntilLive("binance", "coinbase", timeout: 15)
+        let admin = try XCTUnwrap(demo.server.store.user(named: "admin"))
+        let c = try TestClient.connect("ws://127.0.0.1:\(demo.port)/ws?access_token=\(try demo.token(subject: "\(admin.id)", lifetime: 86_400))")
+        defer { c.close() }
+        c.send(#"{"id":1,"op":"subscribe","channel":"arb.crypto.*"}"#)
+        _ = try c.waitFor { $0["id"] as? Int == 1 }
+        clock.advance(by: 31)
+        let opened = try c.waitFor(timeout: 10, "opened by the jump") {
+            $0["ch"] as? String == "arb.crypto.BTC-USD" && ($0["data"] as? [String: Any])?["active"] as? Bool == true
+        }
+        XCTAssertGreaterThan(((opened["data"] as? [String: Any])?["edge"] as? Double) ?? 0, 0.005, "1.5 % less fees")
+        clock.advance(by: 9)
+        _ = try c.waitFor(timeout: 10, "retracted when the price comes back") {
+            $0["ch"] as? String == "arb.crypto.BTC-USD" && ($0["data"] as? [String: Any])?["active"] as? Bool == false
+        }
+    }
+
     func testMappingsCRUDAppliedLive() throws {
         let list = json(try hub.request("GET", "/api/mappings"))
         XCTAssertEqual(

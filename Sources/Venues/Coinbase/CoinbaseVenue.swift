@@ -17,6 +17,7 @@ public struct CoinbaseVenue: SimulatedVenue {
         sc.products = Dictionary(
             settings.feed.symbols.map { (CoinbaseFeedConfig.product($0), context.startingPrice(ofUnified: $0)) }, uniquingKeysWith: { a, _ in a })
         sc.stepMilliseconds = settings.simulatorStepMilliseconds
+        sc.dislocationEverySeconds = settings.simulatorDislocationEverySeconds
         return (try CoinbaseSimulator(config: sc, clock: context.clock), settings)
     }
 

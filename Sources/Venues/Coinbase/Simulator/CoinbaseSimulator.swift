@@ -12,6 +12,8 @@ public struct CoinbaseSimulatorConfig: Sendable, Equatable {
     /// Products and their starting prices.
     public var products: [String: Double] = ["BTC-USD": 65_000, "ETH-USD": 3_200]
     public var stepMilliseconds = 100
+    /// Now and then a product jumps away from the other venues and back (0: never).
+    public var dislocationEverySeconds = 0.0
     public var levels = 50
     public var seed: UInt64 = 11
     public var maxQueuedFrames = 50_000
@@ -35,6 +37,7 @@ public final class CoinbaseSimulator: WebSocketHandler, VenueSimulator, @uncheck
     private let clients = SimulatorConnections<Client, Stats>()
     private var lastHeartbeat: Int64 = 0
     private var heartbeatCounter: UInt64 = 0
+    private var dislocation: DislocationSchedule
 
     public struct Stats: SimulatorStats, Equatable {
         public var connections = 0
@@ -57,6 +60,7 @@ public final class CoinbaseSimulator: WebSocketHandler, VenueSimulator, @uncheck
     public init(config: CoinbaseSimulatorConfig = CoinbaseSimulatorConfig(), clock: HubClock = SystemClock()) throws {
         self.config = config
         self.clock = clock
+        dislocation = DislocationSchedule(everySeconds: config.dislocationEverySeconds, startMillis: clock.wallMilliseconds())
         rng = SplitMix64(seed: config.seed)
         var lc = LoopConfiguration(listen: .init(host: config.host, port: config.port))
         lc.webSocketPath = "/"
@@ -149,6 +153,9 @@ public final class CoinbaseSimulator: WebSocketHandler, VenueSimulator, @uncheck
         let now = clock.wallMilliseconds()
         // A silent venue is frozen: its sequence numbers and books resume where they stopped.
         guard !silence.isOn(atMillis: now) else { return }
+        if case .move(let product, let factor)? = dislocation.step(nowMillis: now, products: books.keys.sorted()) {
+            books[product]?.mid *= factor
+        }
         var changes: [String: (bids: [(Double, Double)], asks: [(Double, Double)])] = [:]
         for p in books.keys.sorted() { changes[p] = books[p]!.step(&rng) }
         guard !clients.isEmpty else { return }
