@@ -140,6 +140,11 @@ class DashboardTests(unittest.TestCase):
         row = "#live-rows tr:first-child td:nth-child(2)"
         first = int(self.text(row))
         wait_for("the offset moves", lambda: int(self.text(row)) > first)
+        # The channel browser lists what the anonymous role may see (tickers, odds; no books).
+        wait_for("the channel browser", lambda: len(self.browser.find_elements(By.CSS_SELECTOR, "#live-channels a")) > 3)
+        listed = [a.text for a in self.browser.find_elements(By.CSS_SELECTOR, "#live-channels a")]
+        self.assertIn("ticker.deribit.BTC-PERPETUAL", listed)
+        self.assertFalse([c for c in listed if c.startswith("book.")], "books are not granted to anonymous")
         self.shot("live")
 
     def test_2_sign_in_with_an_api_key_and_visit_every_page(self):
@@ -187,6 +192,23 @@ class DashboardTests(unittest.TestCase):
 
     def admin_token(self):
         return rest(self.hub.port, "POST", "/api/auth/token", {"apiKey": ADMIN_KEY})["accessToken"]
+
+    def test_2b_live_fields_and_book_ladder_for_a_signed_in_admin(self):
+        self.browser.get(self.base + "#live")
+        wait_for("the browser", lambda: self.browser.find_elements(By.CSS_SELECTOR, '#live-channels a[data-pattern="book.deribit.BTC-PERPETUAL"]'))
+        fields = self.browser.find_element(By.ID, "live-fields")
+        fields.send_keys("bids,asks,mid")
+        self.browser.find_element(By.CSS_SELECTOR, '#live-channels a[data-pattern="book.deribit.BTC-PERPETUAL"]').click()
+        wait_for("the ladder", lambda: len(self.browser.find_elements(By.CSS_SELECTOR, "#live-book tbody tr")) >= 5)
+        self.assertEqual(self.text("#live-book-title"), "Book book.deribit.BTC-PERPETUAL")
+        cells = self.browser.find_elements(By.CSS_SELECTOR, "#live-book tbody tr:first-child td")
+        self.assertLess(float(cells[1].text), float(cells[2].text), "best bid below best ask")
+        fields.clear()
+        fields.send_keys("nonsense")
+        self.browser.find_element(By.CSS_SELECTOR, '#live-channels a[data-pattern="ticker.deribit.ETH-PERPETUAL"]').click()
+        wait_for("the refusal beside the form", lambda: self.text("#live-error"))
+        self.assertIn("1006", self.text("#live-error"))
+        self.shot("live-book")
 
     def test_3_a_rollout_slider_change_is_stored(self):
         self.browser.get(self.base + "#flags")

@@ -31,6 +31,7 @@ final class HubRoutes {
         let audit = AuditAPI(gateway: gateway)
         let features = FeaturesAPI(identity: identity, gateway: gateway, registry: registry)
         let streams = StreamsAPI(hub: pipeline.hub, monitor: feeds.monitor)
+        let channels = ChannelsAPI(hub: pipeline.hub)
         let mappings = MappingsAPI(gateway: gateway, pipeline: pipeline, clock: clock)
         let arbitrage = ArbitrageAPI(enrich: pipeline.enrich, registry: registry)
         let orca = OrcaAPI(hub: pipeline.hub, enrich: pipeline.enrich, registry: registry)
@@ -51,6 +52,9 @@ final class HubRoutes {
         audit.routes(router)
         features.routes(router)
         streams.routes(router)
-        apis = [authorizer, properties, state, auth, users, roles, audit, features, streams, mappings, arbitrage, orca, monitoring, analytics, alerts]
+        channels.routes(router)
+        apis = [
+            authorizer, properties, state, auth, users, roles, audit, features, streams, channels, mappings, arbitrage, orca, monitoring, analytics, alerts,
+        ]
     }
 }

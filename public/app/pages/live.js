@@ -1,6 +1,9 @@
-// Live: a channel pattern, a ticks table that flashes changes (through the JavaScript client,
-// js/streamhub.js), with the signed-in token or anonymous.
+// Live: a channel browser (streams, venues, instruments that exist and the caller may see), a
+// pattern and a field picker (the subscription's `fields`), a ticks table that flashes changes,
+// and a ladder for `book.*` channels — through the JavaScript client (js/streamhub.js), with the
+// signed-in token or anonymous.
 import { StreamHubClient } from "../../js/streamhub.js";
+import { api } from "../api.js";
 import { session } from "../session.js";
 import { esc, fmt } from "./util.js";
 
@@ -13,14 +16,52 @@ export function render(root) {
   root.innerHTML = `
     <h1>Live</h1>
     <div class="status" id="live-status">connecting…</div>
-    <form class="inline" id="live-sub"><input id="live-pattern" size="40" value="*.deribit.*" aria-label="channel pattern"> <button>subscribe</button>
+    <form class="inline" id="live-sub"><input id="live-pattern" size="40" value="*.deribit.*" aria-label="channel pattern">
+      fields <input id="live-fields" size="28" list="live-field-names" placeholder="all (e.g. bid,ask)" aria-label="fields">
+      <datalist id="live-field-names"></datalist> <button>subscribe</button>
       <span class="field-error" id="live-error"></span></form>
-    <table id="live-table"><thead><tr><th class="text">channel</th><th>off</th>${columns.map((c) => `<th>${c}</th>`).join("")}<th>age ms</th></tr></thead>
-    <tbody id="live-rows"></tbody></table>`;
+    <div class="grid" style="grid-template-columns: 18rem 1fr">
+      <div class="card"><h2>Channels</h2>
+        <select id="live-stream"><option value="*">every stream</option></select> <select id="live-venue"><option value="*">every venue</option></select>
+        <ul id="live-channels" style="padding-left:1rem; max-height:30rem; overflow:auto"></ul></div>
+      <div>
+        <table id="live-table"><thead><tr><th class="text">channel</th><th>off</th>${columns.map((c) => `<th>${c}</th>`).join("")}<th>age ms</th></tr></thead>
+        <tbody id="live-rows"></tbody></table>
+        <div id="live-book" class="card" hidden><h2 id="live-book-title"></h2>
+          <table><thead><tr><th>bid size</th><th>bid</th><th>ask</th><th>ask size</th></tr></thead><tbody></tbody></table></div>
+      </div>
+    </div>`;
   const rows = new Map();
   const status = (t) => (root.querySelector("#live-status").textContent = t);
   const scheme = location.protocol === "https:" ? "wss" : "ws";
+
+  // A book channel's levels as a ladder: the first book channel seen, or the one clicked.
+  let bookChannel = null;
+  const ladder = (channel, d) => {
+    const box = root.querySelector("#live-book");
+    if (!box || !(Array.isArray(d.bids) || Array.isArray(d.asks))) return;
+    bookChannel = channel;
+    box.hidden = false;
+    root.querySelector("#live-book-title").textContent = `Book ${channel}`;
+    const bids = d.bids ?? [], asks = d.asks ?? [];
+    const n = Math.min(10, Math.max(bids.length, asks.length));
+    root.querySelector("#live-book tbody").innerHTML = Array.from({ length: n }, (_, i) => {
+      const b = bids[i] ?? [], a = asks[i] ?? [];
+      return `<tr><td>${fmt(b[1])}</td><td class="state-live">${fmt(b[0])}</td><td class="state-down">${fmt(a[0])}</td><td>${fmt(a[1])}</td></tr>`;
+    }).join("");
+  };
+  root.querySelector("#live-rows").onclick = (e) => {
+    const name = e.target.closest("tr")?.firstChild?.textContent;
+    if (name?.startsWith("book.")) bookChannel = name;
+  };
+
   let hub;
+  const subscribe = (pattern) => {
+    root.querySelector("#live-error").textContent = "";
+    const fields = root.querySelector("#live-fields").value.split(",").map((f) => f.trim()).filter(Boolean);
+    hub?.subscribe(pattern, fields.length ? { fields } : {}).catch((e) => (root.querySelector("#live-error").textContent = `${e.code}: ${e.message}`));
+  };
+
   (async () => {
     const token = await session.accessToken();
     hub = new StreamHubClient(`${scheme}://${location.host}/ws`, { token, getToken: session.signedIn ? () => session.accessToken() : undefined });
@@ -46,17 +87,49 @@ export function render(root) {
       values.forEach((v, i) => (c[i + 1].textContent = fmt(v)));
       tr.classList.add("flash");
       setTimeout(() => tr.classList.remove("flash"), 150);
+      if (m.channel.startsWith("book.") && (bookChannel ?? m.channel) === m.channel) ladder(m.channel, d);
     });
     await hub.connect().catch(() => {});
     subscribe(root.querySelector("#live-pattern").value);
   })();
-  const subscribe = (pattern) => {
-    root.querySelector("#live-error").textContent = "";
-    hub?.subscribe(pattern).catch((e) => (root.querySelector("#live-error").textContent = `${e.code}: ${e.message}`));
-  };
   root.querySelector("#live-sub").onsubmit = (e) => {
     e.preventDefault();
     subscribe(root.querySelector("#live-pattern").value);
   };
+
+  // The channel browser (GET /api/channels): streams and venues from what exists.
+  const browse = async () => {
+    const list = root.querySelector("#live-channels");
+    try {
+      const stream = root.querySelector("#live-stream").value, venue = root.querySelector("#live-venue").value;
+      const { channels } = await api("/api/channels?limit=10000");
+      const fill = (id, values, keep) => {
+        const el = root.querySelector(id);
+        el.innerHTML = el.options[0].outerHTML + [...new Set(values)].sort().map((v) => `<option ${v === keep ? "selected" : ""}>${esc(v)}</option>`).join("");
+      };
+      fill("#live-stream", channels.map((c) => c.stream), stream);
+      fill("#live-venue", channels.filter((c) => stream === "*" || c.stream === stream).map((c) => c.venue), venue);
+      const shown = channels.filter((c) => (stream === "*" || c.stream === stream) && (venue === "*" || c.venue === venue));
+      const all = `${stream}.${venue}.*`;
+      list.innerHTML =
+        `<li><a href="#live" data-pattern="${esc(all)}">${esc(all)}</a> (${shown.length})</li>` +
+        shown.slice(0, 300).map((c) => `<li><a href="#live" data-pattern="${esc(c.ch)}">${esc(c.ch)}</a></li>`).join("");
+      for (const a of list.querySelectorAll("a")) {
+        a.onclick = (e) => {
+          e.preventDefault();
+          root.querySelector("#live-pattern").value = a.dataset.pattern;
+          subscribe(a.dataset.pattern);
+        };
+      }
+    } catch (e) {
+      list.innerHTML = `<li class="error">${esc(e.message)}</li>`;
+    }
+  };
+  root.querySelector("#live-stream").onchange = browse;
+  root.querySelector("#live-venue").onchange = browse;
+  browse();
+  api("/api/properties")
+    .then(({ properties }) => (root.querySelector("#live-field-names").innerHTML = properties.map((p) => `<option value="${esc(p.name)}">`).join("")))
+    .catch(() => {});
   return () => hub?.close();
 }
