@@ -164,7 +164,8 @@ class DashboardTests(unittest.TestCase):
 
         self.browser.get(self.base + "#sources")
         wait_for("sources", lambda: len(self.browser.find_elements(By.CSS_SELECTOR, "#src-rows tr")) == 2)
-        states = [td.text for td in self.browser.find_elements(By.CSS_SELECTOR, "#src-rows td:nth-child(2)")]
+        # Read in one call: the table is redrawn every second.
+        states = self.browser.execute_script("return [...document.querySelectorAll('#src-rows td:nth-child(2)')].map(td => td.textContent)")
         self.assertEqual(states, ["live", "live"])
         time.sleep(2)  # a few sparkline points for the screenshot
         self.shot("sources")
@@ -201,14 +202,27 @@ class DashboardTests(unittest.TestCase):
         self.browser.find_element(By.CSS_SELECTOR, '#live-channels a[data-pattern="book.deribit.BTC-PERPETUAL"]').click()
         wait_for("the ladder", lambda: len(self.browser.find_elements(By.CSS_SELECTOR, "#live-book tbody tr")) >= 5)
         self.assertEqual(self.text("#live-book-title"), "Book book.deribit.BTC-PERPETUAL")
-        cells = self.browser.find_elements(By.CSS_SELECTOR, "#live-book tbody tr:first-child td")
-        self.assertLess(float(cells[1].text), float(cells[2].text), "best bid below best ask")
+        # Read in one call: the ladder is redrawn with every publication.
+        cells = self.browser.execute_script("return [...document.querySelectorAll('#live-book tbody tr:first-child td')].map(td => td.textContent)")
+        self.assertLess(float(cells[1]), float(cells[2]), "best bid below best ask")
         fields.clear()
         fields.send_keys("nonsense")
         self.browser.find_element(By.CSS_SELECTOR, '#live-channels a[data-pattern="ticker.deribit.ETH-PERPETUAL"]').click()
         wait_for("the refusal beside the form", lambda: self.text("#live-error"))
         self.assertIn("1006", self.text("#live-error"))
         self.shot("live-book")
+
+        # The odds board: ORCA best lines with their bookmakers.
+        fields.clear()
+        pattern = self.browser.find_element(By.ID, "live-pattern")
+        pattern.clear()
+        pattern.send_keys("odds.orca.*")
+        self.browser.find_element(By.CSS_SELECTOR, "#live-sub button").click()
+        wait_for("the odds board", lambda: len(self.browser.find_elements(By.CSS_SELECTOR, "#live-odds tbody tr")) >= 2)
+        wait_for("a best line with its bookmaker", lambda: self.browser.execute_script(
+            "return [...document.querySelectorAll('#live-odds tbody tr')].some(tr => tr.children[4].textContent !== '')"))
+        self.assertIn("(", self.text("#live-odds tbody"), "bookmakers with their no-vig probability")
+        self.shot("live-odds")
 
     def test_3_a_rollout_slider_change_is_stored(self):
         self.browser.get(self.base + "#flags")
@@ -238,7 +252,7 @@ class DashboardTests(unittest.TestCase):
             field.send_keys("options.deribit.*")
             second.find_element(By.CSS_SELECTOR, "#live-sub button").click()
             mark_iv = "#live-rows tr td:nth-child(8)"  # channel, off, bid, ask, mid, spreadBps, last, markIv
-            cell = lambda: [td.text for td in second.find_elements(By.CSS_SELECTOR, mark_iv)]
+            cell = lambda: second.execute_script(f"return [...document.querySelectorAll('{mark_iv}')].map(td => td.textContent)")
             wait_for("mark IV for premium", lambda: any(cell()))
             self.browser.get(self.base + "#flags")
             toggle = 'tr[data-name="premium-data"] .fl-toggle'

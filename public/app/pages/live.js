@@ -10,7 +10,7 @@ import { esc, fmt } from "./util.js";
 export const title = "Live";
 export const scope = null;
 
-const columns = ["bid", "ask", "mid", "spreadBps", "last", "markIv", "delta"];
+const columns = ["bid", "ask", "mid", "spreadBps", "last", "markIv", "delta", "venues"];
 
 export function render(root) {
   root.innerHTML = `
@@ -27,6 +27,9 @@ export function render(root) {
       <div>
         <table id="live-table"><thead><tr><th class="text">channel</th><th>off</th>${columns.map((c) => `<th>${c}</th>`).join("")}<th>age ms</th></tr></thead>
         <tbody id="live-rows"></tbody></table>
+        <div id="live-odds" class="card" hidden><h2>Odds board</h2>
+          <table><thead><tr><th class="text">event</th><th class="text">market</th><th class="text">outcome</th><th>best</th><th class="text">at</th>
+            <th>consensus</th><th class="text">bookmakers (decimal, no-vig %)</th></tr></thead><tbody></tbody></table></div>
         <div id="live-book" class="card" hidden><h2 id="live-book-title"></h2>
           <table><thead><tr><th>bid size</th><th>bid</th><th>ask</th><th>ask size</th></tr></thead><tbody></tbody></table></div>
       </div>
@@ -50,6 +53,41 @@ export function render(root) {
       return `<tr><td>${fmt(b[1])}</td><td class="state-live">${fmt(b[0])}</td><td class="state-down">${fmt(a[0])}</td><td>${fmt(a[1])}</td></tr>`;
     }).join("");
   };
+  // The odds board: best line and consensus per outcome (odds.orca.<event>/<market>/<outcome>),
+  // each bookmaker's price and no-vig probability (…/<bookmaker>), redrawn at most twice a second.
+  const outcomes = new Map();
+  let oddsTimer = null;
+  const odds = (channel, d) => {
+    const [event, market, outcome, bookmaker] = channel.slice("odds.orca.".length).split("/");
+    if (!outcome) return;
+    const key = `${event}/${market}/${outcome}`;
+    const o = outcomes.get(key) ?? { event, market, outcome, books: new Map() };
+    outcomes.set(key, o);
+    if (d.outcomeName) o.name = d.outcomeName;
+    if (bookmaker) {
+      o.books.set(bookmaker, { odds: d.oddsDecimal, noVig: d.noVigProbability, suspended: d.suspended });
+    } else {
+      o.best = d.bestOdds;
+      o.bestBook = d.bestBookmaker;
+      o.consensus = d.sharpConsensus;
+    }
+    oddsTimer ??= setTimeout(drawOdds, 500);
+  };
+  const drawOdds = () => {
+    oddsTimer = null;
+    const box = root.querySelector("#live-odds");
+    if (!box) return;
+    box.hidden = false;
+    const pct = (p) => (p === undefined ? "" : `${(p * 100).toFixed(1)}`);
+    box.querySelector("tbody").innerHTML = [...outcomes.values()]
+      .sort((a, b) => `${a.event}/${a.market}/${a.outcome}`.localeCompare(`${b.event}/${b.market}/${b.outcome}`))
+      .slice(0, 200)
+      .map((o) => `<tr><td class="text">${esc(o.event)}</td><td class="text">${esc(o.market)}</td><td class="text">${esc(o.name ?? o.outcome)}</td>
+        <td>${fmt(o.best)}</td><td class="text">${esc(o.bestBook ?? "")}</td><td>${pct(o.consensus)}</td>
+        <td class="text">${[...o.books.entries()].sort().map(([b, q]) => esc(`${b} ${q.suspended ? "suspended" : fmt(q.odds)}${q.noVig === undefined ? "" : ` (${pct(q.noVig)})`}`)).join(" · ")}</td></tr>`)
+      .join("");
+  };
+
   root.querySelector("#live-rows").onclick = (e) => {
     const name = e.target.closest("tr")?.firstChild?.textContent;
     if (name?.startsWith("book.")) bookChannel = name;
@@ -83,11 +121,13 @@ export function render(root) {
         body.insertBefore(tr, [...body.children].find((r) => r.firstChild.textContent > m.channel) ?? null);
       }
       const d = m.data, c = tr.children;
-      const values = [m.offset, ...columns.map((k) => (k === "last" ? (d.last ?? d.price) : d[k])), Math.max(0, Math.round(Date.now() - m.rt / 1000))];
+      const cell = (k) => (k === "last" ? (d.last ?? d.price) : k === "venues" ? (d.bidVenue ? `${d.bidVenue}/${d.askVenue ?? ""}` : undefined) : d[k]);
+      const values = [m.offset, ...columns.map(cell), Math.max(0, Math.round(Date.now() - m.rt / 1000))];
       values.forEach((v, i) => (c[i + 1].textContent = fmt(v)));
       tr.classList.add("flash");
       setTimeout(() => tr.classList.remove("flash"), 150);
       if (m.channel.startsWith("book.") && (bookChannel ?? m.channel) === m.channel) ladder(m.channel, d);
+      if (m.channel.startsWith("odds.orca.")) odds(m.channel, d);
     });
     await hub.connect().catch(() => {});
     subscribe(root.querySelector("#live-pattern").value);
@@ -131,5 +171,8 @@ export function render(root) {
   api("/api/properties")
     .then(({ properties }) => (root.querySelector("#live-field-names").innerHTML = properties.map((p) => `<option value="${esc(p.name)}">`).join("")))
     .catch(() => {});
-  return () => hub?.close();
+  return () => {
+    clearTimeout(oddsTimer);
+    hub?.close();
+  };
 }
