@@ -236,6 +236,29 @@ class DashboardTests(unittest.TestCase):
         wait_for("the audit trail", lambda: "feature.update" in self.text("#fl-audit"))
         self.shot("flags")
 
+        # The strategy editor: a role strategy with a constraint, then a refused strategy name
+        # shown with the field the hub names.
+        self.browser.find_element(By.CSS_SELECTOR, 'tr[data-name="beta-features"] .fl-edit').click()
+        area = self.browser.find_element(By.ID, "fl-editor-json")
+        edited = {"enabled": True, "strategies": [{"name": "userWithRole", "parameters": {"roles": "analyst,admin"},
+                  "constraints": [{"contextName": "environment", "operator": "IN", "values": ["production"]}]}],
+                  "variants": [{"name": "blue", "weight": 1}, {"name": "green", "weight": 1}]}
+        self.browser.execute_script("arguments[0].value = arguments[1]", area, json.dumps(edited))
+        self.browser.find_element(By.CSS_SELECTOR, "#fl-editor button").click()
+        wait_for("saved", lambda: "beta-features: saved" in self.text("#fl-status"))
+        flag = rest(self.hub.port, "GET", "/api/features/beta-features", token=self.admin_token())["feature"]
+        self.assertEqual(flag["strategies"][0]["name"], "userWithRole")
+        self.assertEqual([v["name"] for v in flag["variants"]], ["blue", "green"])
+        self.assertIn("userWithRole (roles=analyst,admin) when environment IN production", self.text('tr[data-name="beta-features"]'))
+        self.browser.find_element(By.CSS_SELECTOR, 'tr[data-name="beta-features"] .fl-edit').click()
+        edited["strategies"][0]["name"] = "everyoneOnTuesdays"
+        self.browser.execute_script("arguments[0].value = arguments[1]", self.browser.find_element(By.ID, "fl-editor-json"), json.dumps(edited))
+        self.browser.find_element(By.CSS_SELECTOR, "#fl-editor button").click()
+        wait_for("the refusal", lambda: self.text("#fl-editor-error"))
+        self.assertTrue(self.text("#fl-editor-error").startswith("strategies[0].name:"), self.text("#fl-editor-error"))
+        self.shot("flags-editor")
+        self.browser.find_element(By.ID, "fl-editor-cancel").click()
+
     def test_4_turning_premium_data_off_strips_a_live_premium_session(self):
         admin = self.admin_token()
         rest(self.hub.port, "POST", "/api/users", {"username": "pat", "roles": ["premium"], "password": "pat's long password"}, token=admin)

@@ -18,7 +18,12 @@ function strategySummary(s) {
 export function render(root) {
   const canWrite = session.may("features:write");
   root.innerHTML = `<h1>Feature flags</h1><div class="status" id="fl-status"></div>
-    <table id="fl-table"><thead><tr><th class="text">flag</th><th class="text">on</th><th class="text">strategies</th><th class="text">rollout</th><th class="text">variants</th></tr></thead><tbody></tbody></table>
+    <table id="fl-table"><thead><tr><th class="text">flag</th><th class="text">on</th><th class="text">strategies</th><th class="text">rollout</th><th class="text">variants</th><th></th></tr></thead><tbody></tbody></table>
+    <form class="card" id="fl-editor" hidden><h2 id="fl-editor-title"></h2>
+      <p class="note">The flag as Unleash's client-features JSON: strategies (default, userWithId, userWithRole, flexibleRollout, gradualRollout…, remoteAddress) with
+        parameters, constraints and segments; variants; dependencies (docs/guides/feature-flags.md). Saving replaces the flag.</p>
+      <textarea id="fl-editor-json" rows="16" cols="110"></textarea>
+      <p><button>save</button> <button type="button" id="fl-editor-cancel">cancel</button> <span class="field-error" id="fl-editor-error"></span></p></form>
     <h2>Evaluate for a user</h2>
     <form class="inline" id="fl-eval"><select id="fl-eval-flag"></select> userId <input id="fl-eval-user" size="8"> roles <input id="fl-eval-roles" size="16" placeholder="premium,trader">
       <button>evaluate</button> <span id="fl-eval-result"></span></form>
@@ -55,7 +60,8 @@ export function render(root) {
         return `<tr data-name="${esc(f.name)}"><td class="text" title="${esc(f.description ?? "")}">${esc(f.name)}</td>
           <td class="text"><input type="checkbox" class="fl-toggle" data-flag="${i}" ${f.enabled ? "checked" : ""} ${canWrite ? "" : "disabled"}></td>
           <td class="text">${(f.strategies ?? []).map(strategySummary).map(esc).join("<br>") || "(on for everyone)"}</td>
-          <td class="text">${slider}</td><td class="text">${(f.variants ?? []).map((v) => esc(`${v.name} ${v.weight}`)).join(", ")}</td></tr>`;
+          <td class="text">${slider}</td><td class="text">${(f.variants ?? []).map((v) => esc(`${v.name} ${v.weight}`)).join(", ")}</td>
+          <td>${canWrite ? `<button class="fl-edit" data-flag="${i}">edit</button>` : ""}</td></tr>`;
       })
       .join("");
     for (const box of body.querySelectorAll(".fl-toggle")) {
@@ -73,6 +79,18 @@ export function render(root) {
         save(f, `rollout ${range.value} %`);
       };
     }
+    for (const button of body.querySelectorAll(".fl-edit")) {
+      button.onclick = () => {
+        const f = flags[+button.dataset.flag];
+        const editor = root.querySelector("#fl-editor");
+        editor.hidden = false;
+        editor.dataset.name = f.name;
+        root.querySelector("#fl-editor-title").textContent = `Edit ${f.name}`;
+        root.querySelector("#fl-editor-error").textContent = "";
+        const { name, ...rest } = f;
+        root.querySelector("#fl-editor-json").value = JSON.stringify(rest, null, 2);
+      };
+    }
     const select = root.querySelector("#fl-eval-flag");
     const chosen = select.value;
     select.innerHTML = flags.map((f) => `<option ${f.name === chosen ? "selected" : ""}>${esc(f.name)}</option>`).join("");
@@ -87,6 +105,28 @@ export function render(root) {
       } catch {}
     } else {
       root.querySelector("#fl-audit tbody").innerHTML = `<tr><td class="text note">needs audit:read</td></tr>`;
+    }
+  };
+
+  root.querySelector("#fl-editor-cancel").onclick = () => (root.querySelector("#fl-editor").hidden = true);
+  root.querySelector("#fl-editor").onsubmit = async (e) => {
+    e.preventDefault();
+    const editor = root.querySelector("#fl-editor"), error = root.querySelector("#fl-editor-error");
+    error.textContent = "";
+    let flag;
+    try {
+      flag = { name: editor.dataset.name, ...JSON.parse(root.querySelector("#fl-editor-json").value) };
+    } catch {
+      error.textContent = "not valid JSON";
+      return;
+    }
+    try {
+      await api(`/api/features/${encodeURIComponent(flag.name)}`, { method: "PUT", body: flag });
+      editor.hidden = true;
+      status(`${flag.name}: saved`);
+      await load();
+    } catch (err) {
+      error.textContent = `${err.field ? `${err.field}: ` : ""}${err.message}`;
     }
   };
 
