@@ -53,6 +53,8 @@ class Hub:
 feeds:
   deribit: {{enabled: true, simulate: true, optionCurrencies: [BTC], maxOptionsPerCurrency: 2}}
   orca: {{enabled: true, simulate: true}}
+  binance: {{enabled: true, simulate: true, symbols: [BTC/USDT]}}
+  coinbase: {{enabled: true, simulate: true, symbols: [BTC/USD], simulatorDislocationEverySeconds: 10}}
 properties: {{seedDirectory: {r('config/properties')}}}
 mappings: {{seedFile: {r('config/mappings.yaml')}}}
 flags: {{seedFile: {r('config/flags.yaml')}}}
@@ -163,10 +165,10 @@ class DashboardTests(unittest.TestCase):
         self.assertEqual(self.nav(), ["Live", "Sources", "Arbitrage", "Properties", "Performance", "Alerts", "Usage", "Flags", "Users"])
 
         self.browser.get(self.base + "#sources")
-        wait_for("sources", lambda: len(self.browser.find_elements(By.CSS_SELECTOR, "#src-rows tr")) == 2)
+        wait_for("sources", lambda: len(self.browser.find_elements(By.CSS_SELECTOR, "#src-rows tr")) == 4)
         # Read in one call: the table is redrawn every second.
         states = self.browser.execute_script("return [...document.querySelectorAll('#src-rows td:nth-child(2)')].map(td => td.textContent)")
-        self.assertEqual(states, ["live", "live"])
+        self.assertEqual(states, ["live"] * 4)
         time.sleep(2)  # a few sparkline points for the screenshot
         self.shot("sources")
 
@@ -344,9 +346,19 @@ class DashboardTests(unittest.TestCase):
             rest(self.hub.port, "PUT", "/api/roles/viewer", {"description": viewer["description"], "grants": viewer["grants"]}, token=admin)
 
     def test_7_arbitrage_and_properties(self):
+        # The demo's Coinbase simulator jumps 1.5 % every 10 s here: an opportunity opens, then
+        # fades out when the price comes back.
         self.browser.get(self.base + "#arbitrage")
         wait_for("the list", lambda: self.text("#arb-status").endswith("open"))
+        row = 'tr[data-channel="arb.crypto.BTC-USD"]'
+        # An open (not fading) row, read in one call.
+        read = f"return [...document.querySelectorAll('{row}:not(.retracting) td')].map(td => td.textContent)"
+        cells = wait_for("an opportunity", lambda: (lambda c: c if len(c) == 6 and c[2] else None)(self.browser.execute_script(read)), timeout=40)
+        self.assertEqual(cells[:2], ["crypto", "BTC-USD"])
+        self.assertGreater(float(cells[2]), 0.5, "edge in % after fees")
+        self.assertIn("binance", cells[3])
         self.shot("arbitrage")
+        wait_for("retracted and faded out", lambda: not self.browser.find_elements(By.CSS_SELECTOR, row), timeout=30)
         self.browser.get(self.base + "#properties")
         wait_for("the registry", lambda: len(self.browser.find_elements(By.CSS_SELECTOR, "#pr-table tbody tr")) > 20)
         self.browser.find_element(By.ID, "pr-search").send_keys("markIv")
