@@ -141,8 +141,7 @@ final class AlertsTests: XCTestCase {
         }
         XCTAssertEqual(try hub.request("PUT", "/api/monitoring/alert-rules", "[]").status, 400)
         let body = #"{"rules":[{"name":"errors","kind":"errorRate","threshold":0.05,"forSeconds":120,"severity":"critical"}]}"#
-        let premium = try hub.request("POST", "/api/users", #"{"username":"pat","roles":["analyst"]}"#)
-        let pat = try hub.token(subject: "\(try XCTUnwrap(((premium.json as? [String: Any])?["user"] as? [String: Any])?["id"] as? Int))")
+        let pat = try hub.createUser("pat", roles: ["analyst"]).token
         XCTAssertEqual(try hub.request("PUT", "/api/monitoring/alert-rules", body, token: pat).status, 403, "monitoring:read is not monitoring:write")
         let put = try hub.request("PUT", "/api/monitoring/alert-rules", body)
         XCTAssertEqual(put.status, 200, put.text)

@@ -17,11 +17,11 @@ final class ExternalTokenTests: XCTestCase {
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
-        do { try p.run() } catch { throw XCTSkip("\(Self.python) is not available (scripts/setup installs it)") }
+        do { try p.run() } catch { throw MissingPrerequisite("\(Self.python) is not available (scripts/setup installs it)") }
         let data = out.fileHandleForReading.readDataToEndOfFile()
         let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
-        if errText.contains("No module named") { throw XCTSkip("PyJWT is not installed (scripts/setup installs python3-jwt): \(errText)") }
+        if errText.contains("No module named") { throw MissingPrerequisite("PyJWT is not installed (scripts/setup installs python3-jwt): \(errText)") }
         XCTAssertEqual(p.terminationStatus, 0, errText)
         let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         return (try JSONSerialization.data(withJSONObject: obj["jwks"]!), try XCTUnwrap(obj["tokens"] as? [String: String]))

@@ -15,13 +15,7 @@ final class MetricsTests: XCTestCase {
     override func tearDown() { hub.stop() }
 
     /// A user with `roles`; returns a token.
-    func token(roles: [String]) throws -> String {
-        let body = String(decoding: try JSONSerialization.data(withJSONObject: ["username": "u\(UUID().uuidString.prefix(8))", "roles": roles]), as: UTF8.self)
-        let r = try hub.request("POST", "/api/users", body)
-        XCTAssertEqual(r.status, 201, r.text)
-        let id = try XCTUnwrap(((r.json as? [String: Any])?["user"] as? [String: Any])?["id"] as? Int)
-        return try hub.token(subject: "\(id)")
-    }
+    func token(roles: [String]) throws -> String { try hub.createUser(roles: roles).token }
 
     func testScrapingNeedsTheMonitoringScopeOrTheScrapeToken() throws {
         XCTAssertEqual(try hub.request("GET", "/metrics", token: nil).status, 401)

@@ -51,10 +51,7 @@ final class PerformanceAPITests: XCTestCase {
     }
 
     func testNeedsTheMonitoringScope() throws {
-        let body = #"{"username":"pat","roles":["premium"]}"#
-        let r = try hub.request("POST", "/api/users", body)
-        let id = try XCTUnwrap(((r.json as? [String: Any])?["user"] as? [String: Any])?["id"] as? Int)
-        XCTAssertEqual(try hub.request("GET", "/api/monitoring/performance", token: try hub.token(subject: "\(id)")).status, 403)
+        XCTAssertEqual(try hub.request("GET", "/api/monitoring/performance", token: try hub.createUser("pat", roles: ["premium"]).token).status, 403)
         XCTAssertEqual(try hub.request("GET", "/api/monitoring/performance", token: nil).status, 401)
     }
 }

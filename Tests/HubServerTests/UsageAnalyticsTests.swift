@@ -15,13 +15,7 @@ final class UsageAnalyticsTests: XCTestCase {
     override func tearDown() { hub.stop() }
 
     /// A user with `roles`: its id and a token.
-    func user(_ name: String, roles: [String]) throws -> (id: Int, token: String) {
-        let body = String(decoding: try JSONSerialization.data(withJSONObject: ["username": name, "roles": roles]), as: UTF8.self)
-        let r = try hub.request("POST", "/api/users", body)
-        XCTAssertEqual(r.status, 201, r.text)
-        let id = try XCTUnwrap(((r.json as? [String: Any])?["user"] as? [String: Any])?["id"] as? Int)
-        return (id, try hub.token(subject: "\(id)"))
-    }
+    func user(_ name: String, roles: [String]) throws -> (id: Int, token: String) { try hub.createUser(name, roles: roles) }
 
     func usage(_ query: String, token: String) throws -> [String: Any] {
         let r = try hub.request("GET", "/api/analytics/usage?\(query)", token: token)

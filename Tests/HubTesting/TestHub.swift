@@ -90,6 +90,23 @@ public final class TestHub: @unchecked Sendable {
         return try HTTPTestClient.request(method, port: port, path: path, headers: headers, body: body.map { Data($0.utf8) })
     }
 
+    /// A REST call the test relied on was refused.
+    public struct RequestFailed: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// A user with `roles` created by the admin through the REST API (a fresh name by default):
+    /// its id and a token of it.
+    public func createUser(_ name: String? = nil, roles: [String]) throws -> (id: Int, token: String) {
+        let username = name ?? "u\(UUID().uuidString.prefix(8))"
+        let body = String(decoding: try JSONSerialization.data(withJSONObject: ["username": username, "roles": roles]), as: UTF8.self)
+        let r = try request("POST", "/api/users", body)
+        guard r.status == 201, let id = ((r.json as? [String: Any])?["user"] as? [String: Any])?["id"] as? Int else {
+            throw RequestFailed(description: "creating user \(username): \(r.status) \(r.text)")
+        }
+        return (id, try token(subject: "\(id)"))
+    }
+
     /// The in-process simulator of one type (tests drive its prices and faults).
     public func simulator<S: VenueSimulator>(_ type: S.Type) -> S? { simulation.simulator(type) }
 

@@ -17,7 +17,7 @@ final class RecordReplayCommandTests: XCTestCase {
         get throws {
             let url = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("streamhub")
             guard FileManager.default.isExecutableFile(atPath: url.path) else {
-                throw XCTSkip("\(url.path) not built (scripts/test builds every product first)")
+                throw MissingPrerequisite("\(url.path) not built (scripts/test builds every product first)")
             }
             return url
         }

@@ -18,7 +18,7 @@ final class ServeCommandTests: XCTestCase {
             let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
             let url = dir.appendingPathComponent("streamhub")
             guard FileManager.default.isExecutableFile(atPath: url.path) else {
-                throw XCTSkip("\(url.path) not built (scripts/test builds every product first)")
+                throw MissingPrerequisite("\(url.path) not built (scripts/test builds every product first)")
             }
             return url
         }

@@ -1,5 +1,6 @@
 import Foundation
 import HubCore
+import HubTesting
 import XCTest
 
 @testable import Venues
@@ -141,7 +142,7 @@ final class KalshiCodecTests: XCTestCase {
     /// PSS with MGF1-SHA256 and salt of digest length), both ways.
     func testSignatureInteroperatesWithPythonCryptography() throws {
         let python = "/usr/bin/python3"
-        guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("\(python) is not available (scripts/setup installs it)") }
+        guard FileManager.default.isExecutableFile(atPath: python) else { throw MissingPrerequisite("\(python) is not available (scripts/setup installs it)") }
         let (priv, pub) = try KalshiAuth.generateKeyPair()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kalshi-\(UUID())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -167,7 +168,7 @@ final class KalshiCodecTests: XCTestCase {
         let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         let errText = String(decoding: e, as: UTF8.self)
-        if errText.contains("No module named") { throw XCTSkip("python3-cryptography is not installed (scripts/setup installs it)") }
+        if errText.contains("No module named") { throw MissingPrerequisite("python3-cryptography is not installed (scripts/setup installs it)") }
         XCTAssertEqual(p.terminationStatus, 0, "Python rejected our signature: \(errText)")
         let theirs = String(decoding: o, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         XCTAssertTrue(KalshiAuth.verify(publicKeyPEM: pub, timestamp: "1703123456790", signature: theirs), "we reject Python's signature")

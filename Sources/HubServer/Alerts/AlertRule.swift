@@ -70,6 +70,12 @@ public struct AlertRule: Sendable, Equatable, Codable {
         try c.encodeIfPresent(description, forKey: .description)
     }
 
+    /// A name two of `rules` share (a rule set needs unique names: each is a channel).
+    static func repeatedName(in rules: [AlertRule]) -> String? {
+        var seen: Set<String> = []
+        return rules.first { !seen.insert($0.name).inserted }?.name
+    }
+
     /// The first thing wrong with the rule, naming its key.
     func check() -> (key: Keys, message: String)? {
         // The name is the instrument of `alerts.hub.<name>`: channel-safe and short.
@@ -125,7 +131,7 @@ extension HubConfig.Alerts: Decodable {
         guard evaluateSeconds >= 0.1 && evaluateSeconds <= 3600 else {
             throw DecodingError.dataCorruptedError(forKey: .evaluateSeconds, in: c, debugDescription: "must be between 0.1 and 3600")
         }
-        if let dup = Dictionary(grouping: rules, by: \.name).first(where: { $0.value.count > 1 })?.key {
+        if let dup = AlertRule.repeatedName(in: rules) {
             throw DecodingError.dataCorruptedError(forKey: .rules, in: c, debugDescription: "two rules are named '\(dup)'")
         }
     }

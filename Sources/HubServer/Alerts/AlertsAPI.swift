@@ -27,7 +27,7 @@ final class AlertsAPI {
         init(from decoder: Decoder) throws {
             let c = try decoder.strictContainer(Keys.self)
             rules = try c.decode([AlertRule].self, forKey: .rules)
-            if let dup = Dictionary(grouping: rules, by: \.name).first(where: { $0.value.count > 1 })?.key {
+            if let dup = AlertRule.repeatedName(in: rules) {
                 throw DecodingError.dataCorruptedError(forKey: .rules, in: c, debugDescription: "two rules are named '\(dup)'")
             }
             if rules.count > 200 { throw DecodingError.dataCorruptedError(forKey: .rules, in: c, debugDescription: "at most 200 rules") }

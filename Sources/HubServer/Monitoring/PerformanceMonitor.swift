@@ -40,6 +40,8 @@ final class PerformanceMonitor {
     /// Loop CPU and real time at the last second's reading, and the busy ratio over it.
     private var lastCPU: (cpu: UInt64, real: UInt64)
     private(set) var busyRatio = 0.0
+    /// Resident memory, read from /proc once a second (not at every report or alert evaluation).
+    private(set) var residentBytes = ProcessStats.residentBytes()
 
     init(pipeline: Pipeline, clock: HubClock, callTimings: [CallTimings]) {
         self.pipeline = pipeline
@@ -65,6 +67,7 @@ final class PerformanceMonitor {
             busyRatio = min(1, Double(cpu &- lastCPU.cpu) / Double(real - lastCPU.real))
         }
         lastCPU = (cpu, real)
+        residentBytes = ProcessStats.residentBytes()
         let passed = slots.advance(nowNanoseconds: clock.monotonicNanoseconds())
         guard passed > 0 else { return }
         pipeline.rotateLatency(passed)
@@ -81,7 +84,7 @@ final class PerformanceMonitor {
             at: clock.monotonicNanoseconds(), publications: c.publications, messages: c.messagesOut, bytes: c.bytesOut, requests: requests,
             errors: serverErrors, slowConsumers: c.slowConsumers, loopCPU: onLoop ? ProcessStats.threadCPUNanoseconds() : nil,
             realNanoseconds: MonotonicClock.nanoseconds(),
-            residentBytes: ProcessStats.residentBytes())
+            residentBytes: residentBytes)
     }
 
     /// The oldest sample no older than `window` seconds, and now (nil before any sample).
@@ -195,7 +198,7 @@ final class PerformanceMonitor {
         var windows: [String: Window] = [:]
         for w in SlidingLatency.Window.allCases { windows[w.rawValue] = window(w) }
         return Report(
-            windows: windows, memory: Memory(residentBytes: ProcessStats.residentBytes(), virtualBytes: ProcessStats.virtualBytes()),
+            windows: windows, memory: Memory(residentBytes: residentBytes, virtualBytes: ProcessStats.virtualBytes()),
             openDescriptors: ProcessStats.openDescriptors(), maxDescriptors: ProcessStats.maxDescriptors(), loopBusyRatio: busyRatio,
             connections: hub.sessionCount, subscriptions: hub.subscriptionCount, channels: hub.channelCount)
     }
