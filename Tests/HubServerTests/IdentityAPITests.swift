@@ -206,6 +206,11 @@ final class IdentityAPITests: XCTestCase {
         // No token (anonymous is off in tests): 401 with a challenge, everywhere but the open routes.
         let table = hub.sync { s in s.routeTable.map { ($0.method, $0.path, "\($0.access)") } }
         XCTAssertGreaterThan(table.count, 20)
+        // Every scope a route needs is one `GET /api/roles` lists (the console's grant editor offers them).
+        let listed = try XCTUnwrap(try hub.request("GET", "/api/roles").object["scopes"] as? [String])
+        for (method, path, access) in table where access.contains(":") {
+            XCTAssertTrue(listed.contains(access), "\(method) \(path) needs \(access), not in \(listed)")
+        }
         for (method, path, access) in table {
             let concrete = path.replacingOccurrences(of: ":id", with: "1").replacingOccurrences(of: ":role", with: "viewer")
                 .replacingOccurrences(of: ":key", with: "k").replacingOccurrences(of: ":name", with: "bid").replacingOccurrences(

@@ -230,4 +230,21 @@ final class RBACTests: XCTestCase {
         strictClock.advance(by: 301)
         XCTAssertEqual(try c.waitClosed(timeout: 3).code, 4001, "no auth within the deadline")
     }
+
+    func testAnAnonymousCallerLearnsItsRoleAndScopesFromAuthMe() throws {
+        // The console shows anonymous visitors the pages the anonymous role allows, as the hub has it now.
+        let me = try XCTUnwrap(try hub.request("GET", "/api/auth/me", token: nil).json as? [String: Any])
+        XCTAssertEqual(me["roles"] as? [String], ["anonymous"])
+        XCTAssertEqual(me["scopes"] as? [String], ["properties:read", "streams:read"])
+        XCTAssertNil(me["expiresAt"])
+        var anonymous = try XCTUnwrap(try hub.request("GET", "/api/roles/anonymous").object["role"] as? [String: Any])
+        anonymous["grants"] = ["scopes": ["state:read"]]
+        XCTAssertEqual(
+            try hub.request("PUT", "/api/roles/anonymous", String(decoding: try JSONSerialization.data(withJSONObject: anonymous), as: UTF8.self)).status, 200)
+        XCTAssertEqual(try hub.request("GET", "/api/auth/me", token: nil).object["scopes"] as? [String], ["state:read"])
+
+        let strict = try TestHub()
+        defer { strict.stop() }
+        XCTAssertEqual(try strict.request("GET", "/api/auth/me", token: nil).status, 401, "no anonymous role on this hub")
+    }
 }

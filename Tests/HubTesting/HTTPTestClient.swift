@@ -7,6 +7,8 @@ public enum HTTPTestClient {
         public let headers: [String: String]
         public let body: Data
         public var json: Any? { try? JSONSerialization.jsonObject(with: body) }
+        /// The body as a JSON object (empty when it is not one).
+        public var object: [String: Any] { json as? [String: Any] ?? [:] }
         public var text: String { String(decoding: body, as: UTF8.self) }
     }
 

@@ -16,6 +16,7 @@ import urllib.request
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -148,6 +149,17 @@ class DashboardTests(unittest.TestCase):
         self.assertIn("ticker.deribit.BTC-PERPETUAL", listed)
         self.assertFalse([c for c in listed if c.startswith("book.")], "books are not granted to anonymous")
         self.shot("live")
+        # The pages follow the anonymous role as the hub has it: given state:read, Arbitrage appears.
+        admin = self.admin_token()
+        role = rest(self.hub.port, "GET", "/api/roles/anonymous", token=admin)["role"]
+        grants = json.loads(json.dumps(role["grants"]))
+        grants["scopes"] = grants["scopes"] + ["state:read"]
+        rest(self.hub.port, "PUT", "/api/roles/anonymous", {"description": role["description"], "grants": grants}, token=admin)
+        try:
+            self.browser.refresh()
+            wait_for("the wider anonymous nav", lambda: self.nav() == ["Live", "Sources", "Arbitrage", "Properties"])
+        finally:
+            rest(self.hub.port, "PUT", "/api/roles/anonymous", {"description": role["description"], "grants": role["grants"]}, token=admin)
 
     def test_2_sign_in_with_an_api_key_and_visit_every_page(self):
         self.browser.get(self.base + "#signin")
@@ -238,28 +250,50 @@ class DashboardTests(unittest.TestCase):
         wait_for("the audit trail", lambda: "feature.update" in self.text("#fl-audit"))
         self.shot("flags")
 
-        # The strategy editor: a role strategy with a constraint, then a refused strategy name
-        # shown with the field the hub names.
+        # The flag editor as a form: a role strategy with a constraint and two variants.
         self.browser.find_element(By.CSS_SELECTOR, 'tr[data-name="beta-features"] .fl-edit').click()
-        area = self.browser.find_element(By.ID, "fl-editor-json")
-        edited = {"enabled": True, "strategies": [{"name": "userWithRole", "parameters": {"roles": "analyst,admin"},
-                  "constraints": [{"contextName": "environment", "operator": "IN", "values": ["production"]}]}],
-                  "variants": [{"name": "blue", "weight": 1}, {"name": "green", "weight": 1}]}
-        self.browser.execute_script("arguments[0].value = arguments[1]", area, json.dumps(edited))
-        self.browser.find_element(By.CSS_SELECTOR, "#fl-editor button").click()
+        editor = "#fl-editor"
+        at = lambda path: self.browser.find_element(By.CSS_SELECTOR, f'{editor} [data-path="{path}"]')
+        click = lambda css: self.browser.find_element(By.CSS_SELECTOR, f"{editor} {css}").click()
+        wait_for("the editor", lambda: self.browser.find_elements(By.CSS_SELECTOR, f'{editor} [data-path="strategies.0.name"]'))
+        Select(at("strategies.0.name")).select_by_visible_text("userWithRole")
+        at("strategies.0.parameters.roles").send_keys("analyst,admin")
+        click('button[data-action="add-constraint"][data-list="strategies.0.constraints"]')
+        at("strategies.0.constraints.0.contextName").send_keys("environment")
+        at("strategies.0.constraints.0.values").send_keys("production")
+        for name in ("blue", "green"):
+            click('button[data-action="add-variant"][data-list="variants"]')
+            field = self.browser.find_elements(By.CSS_SELECTOR, f'{editor} [data-path$=".name"][data-path^="variants."]')[-1]
+            field.clear()
+            field.send_keys(name)
+        self.shot("flags-editor")
+        click("#fl-editor-save")
         wait_for("saved", lambda: "beta-features: saved" in self.text("#fl-status"))
         flag = rest(self.hub.port, "GET", "/api/features/beta-features", token=self.admin_token())["feature"]
         self.assertEqual(flag["strategies"][0]["name"], "userWithRole")
+        self.assertEqual(flag["strategies"][0]["parameters"], {"roles": "analyst,admin"})
+        self.assertEqual([(c["contextName"], c["operator"], c["values"]) for c in flag["strategies"][0]["constraints"]], [("environment", "IN", ["production"])])
         self.assertEqual([v["name"] for v in flag["variants"]], ["blue", "green"])
         self.assertIn("userWithRole (roles=analyst,admin) when environment IN production", self.text('tr[data-name="beta-features"]'))
+
+        # A refused value is shown beside the input the hub names.
         self.browser.find_element(By.CSS_SELECTOR, 'tr[data-name="beta-features"] .fl-edit').click()
-        edited["strategies"][0]["name"] = "everyoneOnTuesdays"
+        wait_for("the editor", lambda: self.browser.find_elements(By.CSS_SELECTOR, f'{editor} [data-path="strategies.0.constraints.0.operator"]'))
+        Select(at("strategies.0.constraints.0.operator")).select_by_visible_text("NUM_GT")
+        click("#fl-editor-save")
+        beside = f'{editor} [data-path="strategies.0.constraints.0.value"].invalid + .field-error'
+        wait_for("the error beside the value", lambda: self.browser.find_elements(By.CSS_SELECTOR, beside))
+        self.assertTrue(self.text(beside).startswith("strategies[0].constraints[0].value: must be a number"), self.text(beside))
+        self.shot("flags-editor-error")
+
+        # The same flag as JSON: a refused strategy name with its field.
+        click('button[data-action="mode"]')
+        edited = {"enabled": True, "strategies": [{"name": "everyoneOnTuesdays"}]}
         self.browser.execute_script("arguments[0].value = arguments[1]", self.browser.find_element(By.ID, "fl-editor-json"), json.dumps(edited))
-        self.browser.find_element(By.CSS_SELECTOR, "#fl-editor button").click()
+        click("#fl-editor-save")
         wait_for("the refusal", lambda: self.text("#fl-editor-error"))
         self.assertTrue(self.text("#fl-editor-error").startswith("strategies[0].name:"), self.text("#fl-editor-error"))
-        self.shot("flags-editor")
-        self.browser.find_element(By.ID, "fl-editor-cancel").click()
+        click('button[data-action="cancel"]')
 
     def test_4_turning_premium_data_off_strips_a_live_premium_session(self):
         admin = self.admin_token()
@@ -332,11 +366,12 @@ class DashboardTests(unittest.TestCase):
             self.browser.get(self.base + "#users")
             form = 'form.us-role[data-role="viewer"]'
             wait_for("the viewer role", lambda: self.browser.find_elements(By.CSS_SELECTOR, form))
-            grants = dict(viewer["grants"])
-            grants["channels"] = [c for c in grants["channels"] if c.get("allow") != "ticker.*.*"]
-            area = self.browser.find_element(By.CSS_SELECTOR, f"{form} textarea")
-            self.browser.execute_script("arguments[0].value = arguments[1]", area, json.dumps(grants))
-            self.browser.find_element(By.CSS_SELECTOR, f"{form} button").click()
+            # The grants form: remove the ticker rule, save.
+            rows = self.browser.find_elements(By.CSS_SELECTOR, f"{form} .ge-rule")
+            ticker = [r for r in rows if r.find_element(By.CSS_SELECTOR, ".ge-pattern").get_attribute("value") == "ticker.*.*"]
+            self.assertEqual(len(ticker), 1)
+            ticker[0].find_element(By.CSS_SELECTOR, ".ge-remove").click()
+            self.browser.find_element(By.CSS_SELECTOR, f"{form} .us-role-save").click()
             wait_for("saved", lambda: "role viewer saved" in self.text("#us-status"))
             status = wait_for("the reason in lee's browser", lambda: "unsubscribed" in second.find_element(By.ID, "live-status").text and second.find_element(By.ID, "live-status").text)
             self.assertIn("role 'viewer' changed", status)
@@ -344,6 +379,35 @@ class DashboardTests(unittest.TestCase):
         finally:
             second.quit()
             rest(self.hub.port, "PUT", "/api/roles/viewer", {"description": viewer["description"], "grants": viewer["grants"]}, token=admin)
+
+    def test_6b_create_a_role_with_the_grants_form(self):
+        self.browser.get(self.base + "#users")
+        form = "#us-role-create"
+        wait_for("the form", lambda: self.browser.find_elements(By.CSS_SELECTOR, f"{form} .ge-add"))
+        self.browser.find_element(By.ID, "us-role-id").send_keys("desk")
+        self.browser.find_element(By.ID, "us-role-description").send_keys("FX desk")
+        self.browser.find_element(By.CSS_SELECTOR, f"{form} .ge-add").click()
+        self.browser.find_element(By.CSS_SELECTOR, f"{form} .ge-add").click()
+        patterns = self.browser.find_elements(By.CSS_SELECTOR, f"{form} .ge-pattern")
+        patterns[0].send_keys("ticker.*.*")
+        patterns[1].send_keys("ticker.deribit")  # two segments: refused
+        Select(self.browser.find_elements(By.CSS_SELECTOR, f"{form} .ge-kind")[1]).select_by_visible_text("deny")
+        self.browser.find_element(By.CSS_SELECTOR, f'{form} .ge-tier[value="public"]').click()
+        self.browser.find_element(By.CSS_SELECTOR, f'{form} .ge-scope[value="state:read"]').click()
+        self.browser.find_element(By.ID, "us-role-create-button").click()
+        beside = f'{form} .ge-rule[data-field="grants.channels[1]"].invalid + .field-error'
+        wait_for("the error beside the second rule", lambda: self.browser.find_elements(By.CSS_SELECTOR, beside))
+        self.assertTrue(self.text(beside).startswith("grants.channels[1]: 'ticker.deribit'"), self.text(beside))
+        self.shot("users-role-error")
+        patterns[1].send_keys(".*")
+        self.browser.find_element(By.ID, "us-role-create-button").click()
+        wait_for("created", lambda: "role desk created" in self.text("#us-status"))
+        role = rest(self.hub.port, "GET", "/api/roles/desk", token=self.admin_token())["role"]
+        self.assertEqual(role["description"], "FX desk")
+        self.assertEqual(role["grants"]["channels"], [{"allow": "ticker.*.*"}, {"deny": "ticker.deribit.*"}])
+        self.assertEqual(role["grants"]["tiers"], ["public"])
+        self.assertEqual(role["grants"]["scopes"], ["state:read"])
+        wait_for("listed with its rules", lambda: len(self.browser.find_elements(By.CSS_SELECTOR, 'form.us-role[data-role="desk"] .ge-rule')) == 2)
 
     def test_7_arbitrage_and_properties(self):
         # The demo's Coinbase simulator jumps 1.5 % every 10 s here: an opportunity opens, then
@@ -365,6 +429,13 @@ class DashboardTests(unittest.TestCase):
         wait_for("one match", lambda: len(self.browser.find_elements(By.CSS_SELECTOR, "#pr-table tbody tr")) == 1)
         self.browser.find_element(By.CSS_SELECTOR, '#pr-table a[data-name="markIv"]').click()
         wait_for("its lineage", lambda: self.text("#pr-detail-title") == "Lineage of markIv")
+        # The lineage graph: every derived property and its inputs; choosing spreadBps lights
+        # what it comes from however far (spread and mid, then bid and ask) and nothing else.
+        self.browser.find_element(By.CSS_SELECTOR, '#pr-graph g.lg-node[data-name="spreadBps"]').click()
+        wait_for("spreadBps chosen", lambda: self.text("#pr-detail-title") == "Lineage of spreadBps")
+        lit = self.browser.execute_script("return [...document.querySelectorAll('#pr-graph path.lg-edge.lit')].map(p => p.dataset.from + '>' + p.dataset.to).sort()")
+        self.assertEqual(lit, ["ask>mid", "ask>spread", "bid>mid", "bid>spread", "mid>spreadBps", "spread>spreadBps"])
+        self.assertGreater(len(self.browser.find_elements(By.CSS_SELECTOR, "#pr-graph g.lg-node.derived")), 15)
         wait_for("the type matrix", lambda: len(self.browser.find_elements(By.CSS_SELECTOR, "#pr-matrix tbody tr")) > 20)
         wait_for("the quarantine", lambda: "values refused" in self.text("#pr-quarantine"))
         self.shot("properties")

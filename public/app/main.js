@@ -38,6 +38,10 @@ function show() {
   const root = document.getElementById("page");
   root.innerHTML = "";
   nav();
+  if (!session.admitted && page !== signin) {
+    location.hash = "signin";
+    return;
+  }
   if (!session.may(page.scope)) {
     root.innerHTML = `<h1>${page.title}</h1><p class="error">Your roles do not grant <code>${page.scope}</code>. <a href="#signin">Sign in</a> as someone who has it.</p>`;
     return;
@@ -48,3 +52,5 @@ function show() {
 session.addEventListener("change", show);
 window.addEventListener("hashchange", show);
 show();
+// What anonymous may do is the hub's to say; the pages are redrawn when it answers.
+if (!session.signedIn) session.loadAnonymous();

@@ -2,7 +2,8 @@
 // sessionStorage (a reload keeps the session, closing the tab ends it) and renewed a minute
 // before they expire — with the refresh token, or with the API key, which stays in memory only
 // (after a reload a key session lasts until its token expires). Without a sign-in the console
-// is anonymous (when the hub allows it).
+// is anonymous when the hub allows it, with the anonymous role's scopes as the hub tells them
+// (GET /api/auth/me without a token).
 
 const KEY = "streamhub.session";
 
@@ -12,6 +13,24 @@ class Session extends EventTarget {
     const saved = JSON.parse(sessionStorage.getItem(KEY) ?? "null");
     this.state = saved; // {accessToken, expiresAt (ms), refreshToken?, username, scopes, roles}
     this.apiKey = null;
+    /** The anonymous role's scopes; null when the hub refuses callers without a token. */
+    this.anonymousScopes = [];
+  }
+
+  /** Asks the hub what a caller without a token may do (the anonymous role, or nothing). */
+  async loadAnonymous() {
+    try {
+      const r = await fetch("/api/auth/me");
+      this.anonymousScopes = r.ok ? ((await r.json()).scopes ?? []) : null;
+    } catch {
+      this.anonymousScopes = null;
+    }
+    if (!this.signedIn) this.dispatchEvent(new Event("change"));
+  }
+
+  /** Pages may be shown: signed in, or anonymous access is on. */
+  get admitted() {
+    return this.signedIn || this.anonymousScopes !== null;
   }
 
   get signedIn() {
@@ -19,10 +38,10 @@ class Session extends EventTarget {
   }
 
   get scopes() {
-    return this.state?.scopes ?? ["properties:read", "streams:read"];
+    return this.state?.scopes ?? this.anonymousScopes ?? [];
   }
 
-  /** The caller's roles grant `scope` (or `*`). Anonymous: the anonymous role's scopes. */
+  /** The caller's roles grant `scope` (or `*`). */
   may(scope) {
     if (!scope) return true;
     const scopes = this.scopes;
@@ -45,6 +64,7 @@ class Session extends EventTarget {
     this.apiKey = null;
     sessionStorage.removeItem(KEY);
     this.dispatchEvent(new Event("change"));
+    this.loadAnonymous();
   }
 
   /** A valid access token (renewed when it expires within a minute), or null when anonymous. */

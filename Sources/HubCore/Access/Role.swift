@@ -143,6 +143,7 @@ public enum Scope {
     public static let known: [String] = [
         "users:read", "users:write", "roles:read", "roles:write", "features:read", "features:write",
         "properties:read", "properties:write", "state:read", "streams:read", "analytics:read", "monitoring:read", "monitoring:write", "audit:read",
+        "mappings:read", "mappings:write",
     ]
 
     static func isValid(_ s: String) -> Bool {

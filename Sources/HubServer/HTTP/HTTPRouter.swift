@@ -8,14 +8,17 @@ enum RouteAccess: Equatable {
     case open
     /// Any authenticated caller (not the anonymous role).
     case authenticated
+    /// Any caller the hub accepts: the anonymous role too, when the hub allows it.
+    case anyCaller
     /// A caller whose roles grant this scope (the anonymous role counts when it has it).
     case scope(String)
 
-    /// `open`, `authenticated` or the scope, as the route table shows it.
+    /// `open`, `authenticated`, `any caller` or the scope, as the route table shows it.
     var name: String {
         switch self {
         case .open: return "open"
         case .authenticated: return "authenticated"
+        case .anyCaller: return "any caller"
         case .scope(let s): return s
         }
     }

@@ -31,6 +31,8 @@ final class RolesAPI: @unchecked Sendable {
     struct List: Encodable {
         let roles: [Role]
         let count: Int
+        /// The scopes routes declare, for editors of grants.
+        let scopes = Scope.known
     }
 
     private func list(_ respond: HTTPResponder) {

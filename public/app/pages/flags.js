@@ -1,10 +1,12 @@
 // Feature flags: every flag with its on/off toggle and, for flexibleRollout strategies, a
 // rollout slider (writes need features:write: PUT /api/features/:id with the whole flag, as the
-// API replaces it); an "evaluate for user" box; the audit trail of flag changes (audit:read).
+// API replaces it); the flag editor (flag-editor.js); an "evaluate for user" box; the audit
+// trail of flag changes (audit:read).
 // A change reaches every connected session before the API answers (docs/rest.md#features).
 import { api } from "../api.js";
 import { session } from "../session.js";
 import { esc } from "./util.js";
+import { editFlag } from "./flag-editor.js";
 
 export const title = "Flags";
 export const scope = "features:read";
@@ -19,17 +21,13 @@ export function render(root) {
   const canWrite = session.may("features:write");
   root.innerHTML = `<h1>Feature flags</h1><div class="status" id="fl-status"></div>
     <table id="fl-table"><thead><tr><th class="text">flag</th><th class="text">on</th><th class="text">strategies</th><th class="text">rollout</th><th class="text">variants</th><th></th></tr></thead><tbody></tbody></table>
-    <form class="card" id="fl-editor" hidden><h2 id="fl-editor-title"></h2>
-      <p class="note">The flag as Unleash's client-features JSON: strategies (default, userWithId, userWithRole, flexibleRollout, gradualRollout…, remoteAddress) with
-        parameters, constraints and segments; variants; dependencies (docs/guides/feature-flags.md). Saving replaces the flag.</p>
-      <textarea id="fl-editor-json" rows="16" cols="110"></textarea>
-      <p><button>save</button> <button type="button" id="fl-editor-cancel">cancel</button> <span class="field-error" id="fl-editor-error"></span></p></form>
+    <form class="card" id="fl-editor" hidden></form>
     <h2>Evaluate for a user</h2>
     <form class="inline" id="fl-eval"><select id="fl-eval-flag"></select> userId <input id="fl-eval-user" size="8"> roles <input id="fl-eval-roles" size="16" placeholder="premium,trader">
       <button>evaluate</button> <span id="fl-eval-result"></span></form>
     <h2>Audit trail</h2><table id="fl-audit"><thead><tr><th class="text">at</th><th class="text">who</th><th class="text">action</th><th class="text">flag</th></tr></thead><tbody></tbody></table>`;
   const status = (t, error = false) => (root.querySelector("#fl-status").innerHTML = error ? `<span class="error">${esc(t)}</span>` : esc(t));
-  let flags = [];
+  let flags = [], segments = [];
 
   const save = async (flag, what) => {
     try {
@@ -43,7 +41,7 @@ export function render(root) {
 
   const load = async () => {
     try {
-      ({ features: flags } = await api("/api/features"));
+      ({ features: flags, segments = [] } = await api("/api/features"));
     } catch (e) {
       return status(e.message, true);
     }
@@ -82,13 +80,15 @@ export function render(root) {
     for (const button of body.querySelectorAll(".fl-edit")) {
       button.onclick = () => {
         const f = flags[+button.dataset.flag];
-        const editor = root.querySelector("#fl-editor");
-        editor.hidden = false;
-        editor.dataset.name = f.name;
-        root.querySelector("#fl-editor-title").textContent = `Edit ${f.name}`;
-        root.querySelector("#fl-editor-error").textContent = "";
-        const { name, ...rest } = f;
-        root.querySelector("#fl-editor-json").value = JSON.stringify(rest, null, 2);
+        editFlag(root.querySelector("#fl-editor"), f, {
+          segments,
+          flagNames: flags.map((x) => x.name).filter((n) => n !== f.name),
+          onDone: (saved) => {
+            if (saved) status(`${f.name}: saved`);
+            load();
+          },
+        });
+        root.querySelector("#fl-editor").scrollIntoView();
       };
     }
     const select = root.querySelector("#fl-eval-flag");
@@ -105,28 +105,6 @@ export function render(root) {
       } catch {}
     } else {
       root.querySelector("#fl-audit tbody").innerHTML = `<tr><td class="text note">needs audit:read</td></tr>`;
-    }
-  };
-
-  root.querySelector("#fl-editor-cancel").onclick = () => (root.querySelector("#fl-editor").hidden = true);
-  root.querySelector("#fl-editor").onsubmit = async (e) => {
-    e.preventDefault();
-    const editor = root.querySelector("#fl-editor"), error = root.querySelector("#fl-editor-error");
-    error.textContent = "";
-    let flag;
-    try {
-      flag = { name: editor.dataset.name, ...JSON.parse(root.querySelector("#fl-editor-json").value) };
-    } catch {
-      error.textContent = "not valid JSON";
-      return;
-    }
-    try {
-      await api(`/api/features/${encodeURIComponent(flag.name)}`, { method: "PUT", body: flag });
-      editor.hidden = true;
-      status(`${flag.name}: saved`);
-      await load();
-    } catch (err) {
-      error.textContent = `${err.field ? `${err.field}: ` : ""}${err.message}`;
     }
   };
 

@@ -1,9 +1,11 @@
 // Properties: the registry with search, one property's lineage (what it is derived from and
-// what derives from it), the type matrix (source × property), and quarantine counts with the
+// what derives from it), the lineage graph of every derived property (lineage-graph.js), the
+// type matrix (source × property), and quarantine counts with the
 // latest rejects (monitoring:read).
 import { api } from "../api.js";
 import { session } from "../session.js";
 import { esc } from "./util.js";
+import { drawLineage } from "./lineage-graph.js";
 
 export const title = "Properties";
 export const scope = "properties:read";
@@ -15,6 +17,7 @@ export function render(root) {
       <div class="card"><table id="pr-table"><thead><tr><th class="text">name</th><th class="text">type</th><th class="text">tier</th><th class="text">sources</th><th class="text">flag</th></tr></thead><tbody></tbody></table></div>
       <div class="card"><h2 id="pr-detail-title">Lineage</h2><div id="pr-detail" class="note">Choose a property.</div></div>
     </div>
+    <h2>Lineage graph</h2><div class="card" id="pr-graph" style="overflow:auto"></div>
     <h2>Type matrix</h2><div class="card" style="overflow:auto"><table id="pr-matrix"></table></div>
     <h2>Quarantine</h2><div id="pr-quarantine" class="card"></div>`;
   let all = [];
@@ -33,7 +36,9 @@ export function render(root) {
       };
     }
   };
+  const graph = (selected) => drawLineage(root.querySelector("#pr-graph"), all, { selected, onPick: detail });
   const detail = async (name) => {
+    graph(name);
     try {
       const { property: p, lineage: l } = await api(`/api/properties/${encodeURIComponent(name)}`);
       const links = (names) => (names?.length ? names.map((n) => `<a href="#properties" data-name="${esc(n)}">${esc(n)}</a>`).join(" · ") : "—");
@@ -58,6 +63,7 @@ export function render(root) {
     try {
       ({ properties: all } = await api("/api/properties"));
       list();
+      graph(null);
       const m = await api("/api/properties/matrix");
       const type = new Map(m.cells.map((c) => [`${c.source}\u0001${c.property}`, c.type]));
       root.querySelector("#pr-matrix").innerHTML = `<thead><tr><th class="text">property</th>${m.sources.map((s) => `<th class="text">${esc(s)}</th>`).join("")}</tr></thead>

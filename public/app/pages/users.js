@@ -1,10 +1,12 @@
 // Users & roles: create and disable users, give and take roles, create API keys (shown once),
-// edit role grants. Every change is a REST call; the hub's error is shown beside the field it
+// create roles and edit their grants (grants-editor.js). Every change is a REST call; the hub's error is shown beside the field it
 // names (or the form). Reading needs users:read (roles: roles:read); changes users:write and
 // roles:write.
 import { api } from "../api.js";
 import { session } from "../session.js";
 import { esc } from "./util.js";
+import { showFieldError } from "./field-errors.js";
+import { grantsFields, readGrants, wireGrants } from "./grants-editor.js";
 
 export const title = "Users";
 export const scope = "users:read";
@@ -19,22 +21,25 @@ export function render(root) {
       roles <input id="us-new-roles" size="18" placeholder="viewer,premium"><span class="field-error" data-field="roles"></span>
       <button>create</button> <span class="field-error" data-field=""></span></div></form>` : ""}
     <table id="us-users"><thead><tr><th>id</th><th class="text">username</th><th class="text">roles</th><th class="text">disabled</th><th class="text"></th></tr></thead><tbody></tbody></table>
-    <h2>Roles</h2><div id="us-roles">${canReadRoles ? "" : '<p class="note">needs roles:read</p>'}</div>`;
+    <h2>Roles</h2><div id="us-roles">${canReadRoles ? "" : '<p class="note">needs roles:read</p>'}</div>
+    ${canWriteRoles ? `<form class="card" id="us-role-create"><h2>New role</h2>
+      <div class="inline">id <input id="us-role-id" size="14" data-field="id"> description <input id="us-role-description" size="40" data-field="description"></div>
+      <div class="us-role-grants"></div><p><button id="us-role-create-button">create role</button> <span class="field-error" data-field=""></span></p></form>` : ""}`;
   const status = (t, error = false) => (root.querySelector("#us-status").innerHTML = error ? `<span class="error">${esc(t)}</span>` : esc(t));
-  let roles = [];
+  let roles = [], scopes = [];
 
-  /** Runs a change; on failure shows the error beside the element of its field (or the form). */
+  /**
+   * Runs a change, then shows the new state. A refused change altered nothing: the form keeps
+   * what was typed and shows the error beside the element of its field (or the form).
+   */
   const change = async (form, body, done) => {
-    for (const el of form?.querySelectorAll(".field-error") ?? []) el.textContent = "";
     try {
       await body();
-      done?.();
     } catch (e) {
-      const key = (e.field ?? "").replace(/\[\d+\]$/, "");
-      const spot = form?.querySelector(`.field-error[data-field="${CSS.escape(key)}"]`) ?? form?.querySelector('.field-error[data-field=""]');
-      if (spot) spot.textContent = `${e.field ? `${e.field}: ` : ""}${e.message}`;
-      else status(e.message, true);
+      if (!form || !showFieldError(form, e)) status(e.message, true);
+      return;
     }
+    done?.();
     await load();
   };
 
@@ -42,7 +47,7 @@ export function render(root) {
     let users;
     try {
       ({ users } = await api("/api/users?limit=500"));
-      if (canReadRoles) ({ roles } = await api("/api/roles"));
+      if (canReadRoles) ({ roles, scopes } = await api("/api/roles"));
     } catch (e) {
       return status(e.message, true);
     }
@@ -63,7 +68,15 @@ export function render(root) {
       const add = tr.querySelector(".us-role-add");
       if (add) add.onclick = () => change(tr, () => api(`/api/users/${id}/role`, { method: "POST", body: { role: tr.querySelector(".us-role-pick").value } }));
       const disabled = tr.querySelector(".us-disabled");
-      disabled.onchange = () => change(tr, () => api(`/api/users/${id}`, { method: "PUT", body: { disabled: disabled.checked } }));
+      disabled.onchange = () =>
+        change(tr, async () => {
+          try {
+            await api(`/api/users/${id}`, { method: "PUT", body: { disabled: disabled.checked } });
+          } catch (e) {
+            disabled.checked = !disabled.checked;
+            throw e;
+          }
+        });
       const key = tr.querySelector(".us-newkey");
       if (key) {
         key.onclick = () =>
@@ -79,25 +92,21 @@ export function render(root) {
     if (canReadRoles && list) {
       list.innerHTML = roles
         .map((r) => `<form class="card us-role" data-role="${esc(r.id)}"><b>${esc(r.id)}</b> — ${esc(r.description)}
-          <textarea rows="6" cols="100" ${canWriteRoles ? "" : "readonly"}>${esc(JSON.stringify(r.grants, null, 1))}</textarea>
-          ${canWriteRoles ? '<p><button>save grants</button> <span class="field-error" data-field=""></span><span class="field-error" data-field="grants"></span></p>' : ""}</form>`)
+          ${grantsFields(r.grants, { scopes, editable: canWriteRoles })}
+          ${canWriteRoles ? '<p><button class="us-role-save">save grants</button> <span class="field-error" data-field=""></span></p>' : ""}</form>`)
         .join("");
       for (const form of list.querySelectorAll("form.us-role")) {
+        wireGrants(form);
         form.onsubmit = (e) => {
           e.preventDefault();
           const role = roles.find((r) => r.id === form.dataset.role);
-          let grants;
-          try {
-            grants = JSON.parse(form.querySelector("textarea").value);
-          } catch {
-            form.querySelector('.field-error[data-field=""]').textContent = "the grants are not valid JSON";
-            return;
-          }
-          change(form, () => api(`/api/roles/${encodeURIComponent(role.id)}`, { method: "PUT", body: { description: role.description, grants } }), () =>
+          change(form, () => api(`/api/roles/${encodeURIComponent(role.id)}`, { method: "PUT", body: { description: role.description, grants: readGrants(form) } }), () =>
             status(`role ${role.id} saved`));
         };
       }
     }
+    const newRole = root.querySelector("#us-role-create .us-role-grants");
+    if (newRole && !newRole.children.length) newRole.innerHTML = grantsFields({}, { scopes, editable: true });
   };
 
   const create = root.querySelector("#us-create");
@@ -109,6 +118,19 @@ export function render(root) {
       const password = root.querySelector("#us-new-password").value;
       if (password) body.password = password;
       change(create, () => api("/api/users", { method: "POST", body }), () => status(`user ${body.username} created`));
+    };
+  }
+  const roleCreate = root.querySelector("#us-role-create");
+  if (roleCreate) {
+    wireGrants(roleCreate);
+    roleCreate.onsubmit = (e) => {
+      e.preventDefault();
+      const body = { id: root.querySelector("#us-role-id").value.trim(), description: root.querySelector("#us-role-description").value.trim(), grants: readGrants(roleCreate) };
+      change(roleCreate, () => api("/api/roles", { method: "POST", body }), () => {
+        status(`role ${body.id} created`);
+        roleCreate.querySelector(".us-role-grants").innerHTML = "";
+        roleCreate.reset();
+      });
     };
   }
   load();
