@@ -168,6 +168,13 @@ enum Migrations {
                         """)
             },
             down: { db in try db.execute(sql: "DROP TABLE alert_rules") }),
+        Migration(
+            id: "v7-api-key-expiry",
+            up: { db in
+                // Keys made before expiry existed keep working until revoked (NULL: no expiry).
+                try db.execute(sql: "ALTER TABLE api_key ADD COLUMN expiresAt DATETIME")
+            },
+            down: { db in try db.execute(sql: "ALTER TABLE api_key DROP COLUMN expiresAt") }),
     ]
 
     static var migrator: DatabaseMigrator {

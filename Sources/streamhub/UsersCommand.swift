@@ -34,7 +34,8 @@ struct Users: ParsableCommand {
             print("created user \(user.username) (id \(user.id)), roles: \(user.roles.isEmpty ? "none" : user.roles.joined(separator: ", "))")
             if key {
                 let k = APIKey.generate()
-                _ = try storeCall { try store.insertAPIKey(id: k.id, userID: user.id, name: "cli", digest: k.digest, actor: "cli") }
+                let expires = Date().addingTimeInterval(config.auth.apiKeyDays * 86_400)
+                _ = try storeCall { try store.insertAPIKey(id: k.id, userID: user.id, name: "cli", digest: k.digest, expiresAt: expires, actor: "cli") }
                 print("API key (shown once): \(k.text)")
             }
         }

@@ -110,17 +110,30 @@ final class PipelineStageTests: XCTestCase {
         XCTAssertEqual(p.latency.summary(.serve).count, 0)
     }
 
-    func testViewsInternMasks() {
+    func testViewsInternMasksAndForgetThemWhenNobodyHoldsThem() {
         let views = ViewTable()
-        let a = views.intern(PropertyMask([PropertyID(1), PropertyID(70)]))
-        let b = views.intern(PropertyMask([PropertyID(70), PropertyID(1)]))
+        let a = views.retain(PropertyMask([PropertyID(1), PropertyID(70)]))
+        let b = views.retain(PropertyMask([PropertyID(70), PropertyID(1)]))
         XCTAssertEqual(a, b)
-        XCTAssertEqual(views.intern(.all), .all)
+        XCTAssertEqual(views.retain(.all), .all)
         XCTAssertEqual(views.count, 2)
         let m = views.mask(a)
         XCTAssertTrue(m.contains(PropertyID(70)))
         XCTAssertFalse(m.contains(PropertyID(2)))
         XCTAssertFalse(m.contains(PropertyID(500)))
         XCTAssertTrue(PropertyMask.all.contains(PropertyID(500)))
+
+        views.release(a)
+        XCTAssertEqual(views.count, 2, "still held once")
+        views.release(b)
+        XCTAssertEqual(views.count, 1, "forgotten; the full view stays")
+        views.release(.all)
+        XCTAssertEqual(views.count, 1)
+        // The slot is reused under a new ID: bytes cached for the old view never match the new one.
+        let c = views.retain(PropertyMask([PropertyID(2)]))
+        XCTAssertNotEqual(c, a)
+        XCTAssertTrue(views.mask(c).contains(PropertyID(2)))
+        XCTAssertFalse(views.mask(c).contains(PropertyID(70)))
+        XCTAssertEqual(views.retain(PropertyMask([PropertyID(1), PropertyID(70)])), ViewID(rawValue: 2), "a fresh slot when none is free")
     }
 }

@@ -97,15 +97,26 @@ final class IdentityStoreTests: XCTestCase {
 
     func testAPIKeysKeepOnlyADigestAndCanBeRevoked() throws {
         let u = try store.insertUser(username: "bot", passwordHash: nil, roles: [], actor: "t")
-        let info = try store.insertAPIKey(id: "k1", userID: u.id, name: "ci", digest: "d1", actor: "t")
+        let info = try store.insertAPIKey(id: "k1", userID: u.id, name: "ci", digest: "d1", expiresAt: nil, actor: "t")
         XCTAssertEqual(info.name, "ci")
         XCTAssertEqual(try store.apiKey(id: "k1")?.digest, "d1")
-        XCTAssertThrowsError(try store.insertAPIKey(id: "k1", userID: u.id, name: "x", digest: "d", actor: "t"))
+        XCTAssertThrowsError(try store.insertAPIKey(id: "k1", userID: u.id, name: "x", digest: "d", expiresAt: nil, actor: "t"))
         try store.touchAPIKey(id: "k1")
         XCTAssertNotNil(try store.apiKeys(userID: u.id).first?.lastUsedAt)
         try store.revokeAPIKey(id: "k1", userID: u.id, actor: "t")
         XCTAssertNotNil(try store.apiKey(id: "k1")?.info.revokedAt)
         XCTAssertThrowsError(try store.revokeAPIKey(id: "k1", userID: u.id + 1, actor: "t"), "another user's key is not found")
+        // The cap counts keys neither revoked nor expired.
+        let past = Date().addingTimeInterval(-1), future = Date().addingTimeInterval(3600)
+        _ = try store.insertAPIKey(id: "old", userID: u.id, name: "x", digest: "d", expiresAt: past, maxActive: 1, actor: "t")
+        _ = try store.insertAPIKey(id: "k2", userID: u.id, name: "x", digest: "d", expiresAt: future, maxActive: 1, actor: "t")
+        XCTAssertThrowsError(try store.insertAPIKey(id: "k3", userID: u.id, name: "x", digest: "d", expiresAt: future, maxActive: 1, actor: "t")) {
+            guard case .refused? = $0 as? StoreError else { return XCTFail("\($0)") }
+        }
+        XCTAssertEqual(try store.apiKey(id: "k2")?.info.expiresAt?.timeIntervalSince1970 ?? 0, future.timeIntervalSince1970, accuracy: 0.001)
+        // A new password revokes every key.
+        _ = try store.updateUser(id: u.id, passwordHash: "h", actor: "t")
+        XCTAssertNotNil(try store.apiKey(id: "k2")?.info.revokedAt)
         // No column holds anything but the digest.
         let raw = try String(contentsOfFile: store.path, encoding: .isoLatin1)
         XCTAssertFalse(raw.contains("shk_"))

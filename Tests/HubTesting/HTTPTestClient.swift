@@ -17,10 +17,12 @@ public enum HTTPTestClient {
         case malformed(String)
     }
 
+    /// One request on its own connection; `from` binds the client to another loopback address
+    /// (127.0.0.2, …) so the hub sees a different peer.
     public static func request(
-        _ method: String, port: Int, path: String, headers: [String: String] = [:], body: Data? = nil, timeout: Double = 5
+        _ method: String, port: Int, path: String, headers: [String: String] = [:], body: Data? = nil, timeout: Double = 5, from: String? = nil
     ) throws -> Response {
-        let fd = try open(port: port, timeout: timeout)
+        let fd = try open(port: port, timeout: timeout, from: from)
         defer { Foundation.close(fd) }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         for (k, v) in headers { head += "\(k): \(v)\r\n" }
@@ -29,6 +31,11 @@ public enum HTTPTestClient {
         var out = Data(head.utf8)
         if let body { out.append(body) }
         _ = out.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        return try readResponse(fd)
+    }
+
+    /// Reads one answer up to the server's close.
+    private static func readResponse(_ fd: Int32) throws -> Response {
         var received = Data()
         var buf = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -44,6 +51,23 @@ public enum HTTPTestClient {
     }
 
     public static func get(port: Int, path: String) throws -> Response { try request("GET", port: port, path: path) }
+
+    /// The same request on `count` connections at once: every request is sent before any answer
+    /// is read, so the server has them all in flight together. Answers in connection order.
+    public static func concurrent(
+        _ count: Int, _ method: String, port: Int, path: String, headers: [String: String] = [:], body: Data? = nil, timeout: Double = 30
+    ) throws -> [Response] {
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+        for (k, v) in headers { head += "\(k): \(v)\r\n" }
+        if let body { head += "Content-Length: \(body.count)\r\n" }
+        var out = Data((head + "\r\n").utf8)
+        if let body { out.append(body) }
+        var fds: [Int32] = []
+        defer { for fd in fds { Foundation.close(fd) } }
+        for _ in 0..<count { fds.append(try open(port: port, timeout: timeout)) }
+        for fd in fds { _ = out.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) } }
+        return try fds.map(readResponse)
+    }
 
     /// GETs each path in turn on one keep-alive connection (responses need content-length).
     public static func keepAlive(port: Int, paths: [String], timeout: Double = 5) throws -> [Response] {
@@ -74,11 +98,23 @@ public enum HTTPTestClient {
         return responses
     }
 
-    private static func open(port: Int, timeout: Double) throws -> Int32 {
+    private static func open(port: Int, timeout: Double, from: String? = nil) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure.connect("socket") }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        if let from {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(from)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                Foundation.close(fd)
+                throw Failure.connect("bind to \(from)")
+            }
+        }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)

@@ -82,12 +82,15 @@ public final class TestHub: @unchecked Sendable {
     /// Stands for the admin's token in `request` (the default).
     public static let admin = "<admin>"
 
-    /// A REST request, as the admin unless another token (or none: `token: nil`) is given.
-    public func request(_ method: String, _ path: String, _ body: String? = nil, token: String? = TestHub.admin) throws -> HTTPTestClient.Response {
+    /// A REST request, as the admin unless another token (or none: `token: nil`) is given;
+    /// `from` another loopback address (127.0.0.2) to appear as another client.
+    public func request(
+        _ method: String, _ path: String, _ body: String? = nil, token: String? = TestHub.admin, from: String? = nil
+    ) throws -> HTTPTestClient.Response {
         var headers = ["Content-Type": "application/json"]
         let t = token == Self.admin ? adminToken : token
         if let t { headers["Authorization"] = "Bearer \(t)" }
-        return try HTTPTestClient.request(method, port: port, path: path, headers: headers, body: body.map { Data($0.utf8) })
+        return try HTTPTestClient.request(method, port: port, path: path, headers: headers, body: body.map { Data($0.utf8) }, from: from)
     }
 
     /// A REST call the test relied on was refused.

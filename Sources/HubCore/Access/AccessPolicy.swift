@@ -69,9 +69,14 @@ public struct AccessPolicy: Sendable, Equatable {
 
     /// What `grants` would give beyond this policy (empty: nothing): nobody hands out rights
     /// they do not hold. Conservative: an allow pattern must be covered by one of ours, and
-    /// each of our deny rules must be kept (denied too, or not reached).
-    public func excess(of grants: Grants) -> [String] {
+    /// each of our deny rules — channels and properties — must be kept (denied too, or not
+    /// reached). `tierOf` names a property's tier; without it, any tier may reach a property.
+    public func excess(of grants: Grants, tierOf: (String) -> PropertyTier? = { _ in nil }) -> [String] {
         var missing: [String] = []
+        for name in denyProperties.sorted() where !grants.properties.deny.contains(name) {
+            let reached = grants.properties.allow.contains(name) || tierOf(name).map(grants.tiers.contains) ?? !grants.tiers.isEmpty
+            if reached { missing.append("property \(name) (denied to you)") }
+        }
         for scope in grants.scopes where !(scopes.contains(Scope.all) || scopes.contains(scope)) { missing.append("scope \(scope)") }
         for tier in grants.tiers where !tiers.contains(tier) { missing.append("tier \(tier.rawValue)") }
         let allTiers = tiers.count == PropertyTier.allCases.count && denyProperties.isEmpty

@@ -63,6 +63,19 @@ public struct Grants: Equatable, Sendable, Codable {
         try c.encode(scopes, forKey: .scopes)
     }
 
+    /// What holding all of `roles` grants, as one set of grants (a deny in any of them stays).
+    public static func union(_ roles: [Role]) -> Grants {
+        var g = Grants()
+        for r in roles {
+            g.channels += r.grants.channels
+            g.tiers += r.grants.tiers.filter { !g.tiers.contains($0) }
+            g.properties.allow += r.grants.properties.allow.filter { !g.properties.allow.contains($0) }
+            g.properties.deny += r.grants.properties.deny.filter { !g.properties.deny.contains($0) }
+            g.scopes += r.grants.scopes.filter { !g.scopes.contains($0) }
+        }
+        return g
+    }
+
     /// Checks patterns and scope names; the error names the field.
     public func check() throws(DefinitionError) {
         for (i, rule) in channels.enumerated() {

@@ -1,9 +1,8 @@
 /// Authentication, permissions and their changes on live sessions.
 extension Hub {
-    /// The view a subscription gets: what the session's policy lets through ∩ its fields.
-    func view(_ s: Session, _ fields: PropertyMask?) -> ViewID {
-        let mask = fields.map { s.policyMask.intersection($0) } ?? s.policyMask
-        return views.intern(mask)
+    /// The mask of a subscription's view: what the session's policy lets through ∩ its fields.
+    func viewMask(_ s: Session, _ fields: PropertyMask?) -> PropertyMask {
+        fields.map { s.policyMask.intersection($0) } ?? s.policyMask
     }
 
     /// Verifies `token` off the loop; the session's requests wait until the answer is in.
@@ -84,7 +83,7 @@ extension Hub {
                 if let reason { enqueue(ServerMessage.unsubscribed(channel: sub.key, reason: reason), to: s) }
                 continue
             }
-            sub.view = view(s, sub.fields)
+            sub.project(viewMask(s, sub.fields))
             for (key, cursor) in s.cursors where cursor.subscription === sub && !policy.allows(cursor.channel.key) {
                 retire(cursor)
                 s.cursors[key] = nil

@@ -82,7 +82,7 @@ extension Hub {
             fields = mask
         }
 
-        let sub = Subscription(pattern: pattern, key: request.channel, fields: fields, view: view(s, fields), session: s)
+        let sub = Subscription(pattern: pattern, key: request.channel, fields: fields, mask: viewMask(s, fields), views: views, session: s)
         s.subscriptions[request.channel] = sub
         registry.watch(sub)
         countSubscription(s)

@@ -5,19 +5,31 @@ final class Subscription {
     let key: String
     /// The projection asked for (nil: every property the session may see).
     let fields: PropertyMask?
-    /// Policy mask ∩ fields, interned; recompiled when the session's permissions change.
-    var view: ViewID
+    /// Policy mask ∩ fields, interned and held while the subscription lives; reprojected when
+    /// the session's permissions change.
+    private(set) var view: ViewID
+    private let views: ViewTable
     /// unowned(unsafe): a session outlives its subscriptions (`Hub.disconnect` drops them first),
     /// and the checked form costs a strong retain per access on the fan-out path.
     unowned(unsafe) let session: Session
 
-    init(pattern: ChannelPattern, key: String, fields: PropertyMask?, view: ViewID, session: Session) {
+    init(pattern: ChannelPattern, key: String, fields: PropertyMask?, mask: PropertyMask, views: ViewTable, session: Session) {
         self.pattern = pattern
         self.key = key
         self.fields = fields
-        self.view = view
+        self.views = views
+        self.view = views.retain(mask)
         self.session = session
     }
+
+    /// Holds the view of `mask` instead of the current one.
+    func project(_ mask: PropertyMask) {
+        let old = view
+        view = views.retain(mask)
+        views.release(old)
+    }
+
+    deinit { views.release(view) }
 }
 
 /// A session's position in one channel: the next offset to deliver. One per (session, channel),

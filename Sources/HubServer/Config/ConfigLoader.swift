@@ -160,6 +160,9 @@ public enum ConfigLoader {
         try check(a.loginMaxFailures >= 1, "auth.loginMaxFailures", "must be at least 1")
         try check(a.loginMaxFailuresPerAddress >= 1, "auth.loginMaxFailuresPerAddress", "must be at least 1")
         try check(a.loginWindowSeconds > 0, "auth.loginWindowSeconds", "must be positive")
+        try check(a.apiKeyMaxDays > 0 && a.apiKeyMaxDays <= 3650, "auth.apiKeyMaxDays", "must be more than 0 and at most 3650")
+        try check(a.apiKeyDays > 0 && a.apiKeyDays <= a.apiKeyMaxDays, "auth.apiKeyDays", "must be more than 0 and at most auth.apiKeyMaxDays")
+        try check((1...10_000).contains(a.maxAPIKeysPerUser), "auth.maxAPIKeysPerUser", "must be between 1 and 10000")
         for (i, issuer) in a.issuers.enumerated() {
             try check(!issuer.issuer.isEmpty, "auth.issuers[\(i)].issuer", "must not be empty")
             try check(issuer.issuer != "streamhub", "auth.issuers[\(i)].issuer", "'streamhub' is the hub's own issuer")

@@ -63,6 +63,7 @@ extension HubConfig.Auth: Decodable {
     enum Keys: String, CodingKey, CaseIterable {
         case jwtSecret, anonymous, accessTokenSeconds, refreshTokenSeconds, leewaySeconds, passwordRounds, expiryWarningSeconds
         case authDeadlineSeconds, rolesFile, bootstrapAdminKey, loginMaxFailures, loginMaxFailuresPerAddress, loginWindowSeconds, issuers
+        case apiKeyDays, apiKeyMaxDays, maxAPIKeysPerUser
     }
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
@@ -81,6 +82,9 @@ extension HubConfig.Auth: Decodable {
         loginMaxFailuresPerAddress = try c.value(.loginMaxFailuresPerAddress, loginMaxFailuresPerAddress)
         loginWindowSeconds = try c.value(.loginWindowSeconds, loginWindowSeconds)
         issuers = try c.value(.issuers, issuers)
+        apiKeyDays = try c.value(.apiKeyDays, apiKeyDays)
+        apiKeyMaxDays = try c.value(.apiKeyMaxDays, apiKeyMaxDays)
+        maxAPIKeysPerUser = try c.value(.maxAPIKeysPerUser, maxAPIKeysPerUser)
     }
 }
 

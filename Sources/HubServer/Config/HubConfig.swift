@@ -64,6 +64,12 @@ public struct HubConfig: Sendable, Equatable {
         public var loginMaxFailures = 5
         public var loginMaxFailuresPerAddress = 20
         public var loginWindowSeconds = 300.0
+        /// API keys expire after this many days unless the request asks for fewer (or more, up
+        /// to `apiKeyMaxDays`). The bootstrap admin key, managed in the config, never expires.
+        public var apiKeyDays = 90.0
+        public var apiKeyMaxDays = 365.0
+        /// Keys a user may hold at once (not revoked, not expired).
+        public var maxAPIKeysPerUser = 20
         public var issuers: [Issuer] = []
         public init() {}
 

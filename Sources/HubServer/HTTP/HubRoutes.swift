@@ -26,7 +26,7 @@ final class HubRoutes {
             onChange: { [identity] in identity.propertiesChanged() })
         let state = StateAPI(hub: pipeline.hub, identity: identity)
         let auth = AuthAPI(identity: identity, gateway: gateway, loop: loop, clock: clock)
-        let users = UsersAPI(identity: identity, gateway: gateway)
+        let users = UsersAPI(identity: identity, gateway: gateway, clock: clock)
         let roles = RolesAPI(identity: identity, gateway: gateway)
         let audit = AuditAPI(gateway: gateway)
         let features = FeaturesAPI(identity: identity, gateway: gateway, registry: registry)

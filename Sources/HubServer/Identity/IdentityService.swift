@@ -129,7 +129,7 @@ final class IdentityService: AccessControl, @unchecked Sendable {
     func escalation(by caller: Caller, granting granted: [Role]) -> HTTPError? {
         guard !caller.policy.has(scope: Scope.all) else { return nil }
         var missing: [String] = []
-        for r in granted { missing += caller.policy.excess(of: r.grants) }
+        for r in granted { missing += caller.policy.excess(of: r.grants, tierOf: tierOf) }
         guard !missing.isEmpty else { return nil }
         let unique = Array(NSOrderedSet(array: missing)) as? [String] ?? missing
         return HTTPError(403, "forbidden", "you cannot grant rights you do not hold: \(unique.joined(separator: ", "))")
@@ -142,6 +142,40 @@ final class IdentityService: AccessControl, @unchecked Sendable {
         let held = (users[id]?.roles ?? []).compactMap { roles[$0] }
         guard let e = escalation(by: caller, granting: held) else { return nil }
         return HTTPError(403, "forbidden", "user \(id) holds rights you do not: \(e.message.components(separatedBy: ": ").dropFirst().joined(separator: ": "))")
+    }
+
+    /// A property's tier, for the checks above.
+    private func tierOf(_ name: String) -> PropertyTier? { registry.definition(name)?.tier }
+
+    /// Why `caller` may not leave user `id` with `rolesAfter` (nil when it may). A change that
+    /// widens what the user may do — a role with a deny taken away, a deny removed from a role
+    /// the user holds — is a grant of what it uncovers: the caller must hold everything the user
+    /// would then hold. Taking a role from yourself counts: a deny cannot be shed by its holder.
+    func widening(by caller: Caller, of id: Int64, to rolesAfter: [Role]) -> HTTPError? {
+        guard !caller.policy.has(scope: Scope.all), let before = users[id] else { return nil }
+        let after = Grants.union(rolesAfter)
+        let current = AccessPolicy(roles: before.roles.compactMap { roles[$0] }, flags: caller.policy.flags)
+        guard !current.excess(of: after, tierOf: tierOf).isEmpty else { return nil }  // narrower or the same
+        let missing = caller.policy.excess(of: after, tierOf: tierOf)
+        guard !missing.isEmpty else { return nil }
+        let unique = Array(NSOrderedSet(array: missing)) as? [String] ?? missing
+        let who = caller.userID == id ? "you" : "user \(id)"
+        return HTTPError(403, "forbidden", "this change would give \(who) rights you do not hold: \(unique.joined(separator: ", "))")
+    }
+
+    /// `widening` for every user holding role `changed.id` once it becomes `changed`.
+    func widening(by caller: Caller, changing changed: Role) -> HTTPError? {
+        for (id, user) in users.sorted(by: { $0.key < $1.key }) where user.roles.contains(changed.id) {
+            let after = user.roles.compactMap { $0 == changed.id ? changed : roles[$0] }
+            if let e = widening(by: caller, of: id, to: after) { return e }
+        }
+        return nil
+    }
+
+    /// `widening` for user `id` once `role` is taken from it.
+    func widening(by caller: Caller, of id: Int64, removing role: String) -> HTTPError? {
+        guard let user = users[id] else { return nil }
+        return widening(by: caller, of: id, to: user.roles.filter { $0 != role }.compactMap { roles[$0] })
     }
 
     /// The user id of a local principal.

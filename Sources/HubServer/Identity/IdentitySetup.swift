@@ -72,7 +72,8 @@ public enum IdentitySetup {
         let given = auth.bootstrapAdminKey.isEmpty ? nil : APIKey(parsing: auth.bootstrapAdminKey)
         let key = given ?? APIKey.generate()
         let user = try store.insertUser(username: "admin", displayName: "Administrator", passwordHash: nil, roles: ["admin"], actor: "system")
-        _ = try store.insertAPIKey(id: key.id, userID: user.id, name: "bootstrap", digest: key.digest, actor: "system")
+        // No expiry: the key is the config's to rotate (auth.bootstrapAdminKey), not the clock's.
+        _ = try store.insertAPIKey(id: key.id, userID: user.id, name: "bootstrap", digest: key.digest, expiresAt: nil, actor: "system")
         return ("admin", given == nil ? key.text : nil)
     }
 }

@@ -1,16 +1,23 @@
 import DequeModule
 import Foundation
 
-/// Limits failed sign-ins: at most `maxPerKey` failures per username (or API key id) and
-/// `maxPerAddress` per client address within `window` seconds; beyond that, attempts are
-/// refused (429) until the oldest failure leaves the window. Success clears the key's count.
+/// Limits sign-in attempts: at most `maxPerKey` unsuccessful attempts per username (or API key
+/// id) *from one client address*, and `maxPerAddress` per address, within `window` seconds;
+/// beyond that, attempts are refused (429) until the oldest leaves the window.
+///
+/// An attempt counts the moment it is admitted, before any password is hashed or store read, so
+/// a hundred concurrent guesses cannot all pass the check before the first one fails. Success
+/// takes the attempt back and clears the key's count for that address. Counting per key *and
+/// address* means a flood of wrong passwords from one address throttles that address, not the
+/// user signing in from another (a guesser spread over many addresses is held to `maxPerKey`
+/// per address; the 12-character minimum password keeps that far from enough).
 ///
 /// Threading: loop-confined.
 final class LoginThrottle {
     private let maxPerKey: Int
     private let maxPerAddress: Int
     private let window: Double
-    private var failures: [String: Deque<Double>] = [:]
+    private var attempts: [String: Deque<Double>] = [:]
     /// Bounds memory under a spray of usernames: beyond this many keys, stale ones are dropped.
     private let maxKeys = 100_000
     private let now: () -> Double
@@ -22,31 +29,38 @@ final class LoginThrottle {
         self.now = now
     }
 
-    /// Seconds until an attempt is allowed again; nil when it is allowed now.
-    func retryAfter(key: String?, address: String) -> Double? {
+    /// Admits an attempt and counts it (until `succeeded`); or, over a limit, counts nothing
+    /// and answers the seconds until an attempt is allowed again.
+    func admit(key: String?, address: String) -> Double? {
         let t = now()
+        let limits = [(key.map { Self.keyName($0, address) }, maxPerKey), (Self.addressName(address), maxPerAddress)]
         var wait: Double?
-        for (k, limit) in [(key.map { "k:\($0.lowercased())" }, maxPerKey), ("a:\(address)", maxPerAddress)] {
-            guard let k, var q = failures[k] else { continue }
+        for (k, limit) in limits {
+            guard let k, var q = attempts[k] else { continue }
             while let first = q.first, first <= t - window { q.removeFirst() }
-            failures[k] = q.isEmpty ? nil : q
+            attempts[k] = q.isEmpty ? nil : q
             if q.count >= limit, let first = q.first { wait = max(wait ?? 0, first + window - t) }
         }
-        return wait
+        if let wait { return wait }
+        if attempts.count >= maxKeys { prune(t) }
+        for (k, _) in limits { if let k { attempts[k, default: []].append(t) } }
+        return nil
     }
 
-    func failed(key: String?, address: String) {
-        let t = now()
-        if failures.count >= maxKeys { prune(t) }
-        if let key { failures["k:\(key.lowercased())", default: []].append(t) }
-        failures["a:\(address)", default: []].append(t)
+    /// The admitted attempt succeeded: the key's count from this address is cleared and the
+    /// address's count loses this attempt.
+    func succeeded(key: String?, address: String) {
+        if let key { attempts[Self.keyName(key, address)] = nil }
+        let a = Self.addressName(address)
+        guard var q = attempts[a], !q.isEmpty else { return }
+        q.removeLast()
+        attempts[a] = q.isEmpty ? nil : q
     }
 
-    func succeeded(key: String) {
-        failures["k:\(key.lowercased())"] = nil
-    }
+    private static func keyName(_ key: String, _ address: String) -> String { "k:\(key.lowercased())\u{0}\(address)" }
+    private static func addressName(_ address: String) -> String { "a:\(address)" }
 
     private func prune(_ t: Double) {
-        failures = failures.filter { ($0.value.last ?? 0) > t - window }
+        attempts = attempts.filter { ($0.value.last ?? 0) > t - window }
     }
 }

@@ -144,6 +144,7 @@ final class MetricsExporter {
         counter("quarantined_values", "Venue values refused by validation", pipeline.transform.quarantinedCount)
         gauge("connections", "", "Open WebSocket sessions", [], Double(hub.sessionCount))
         gauge("subscriptions", "", "Subscriptions across sessions", [], Double(hub.subscriptionCount))
+        gauge("views", "", "Distinct projections in use (a publication is serialised once per view)", [], Double(hub.views.count))
         gauge("channels", "", "Channels known to the hub", [], Double(hub.channelCount))
 
         for r in monitor.reports(hub: hub) {

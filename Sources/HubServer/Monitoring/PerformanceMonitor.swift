@@ -157,6 +157,8 @@ final class PerformanceMonitor {
         let connections: Int
         let subscriptions: Int
         let channels: Int
+        /// Distinct projections in use (each publication is serialised once per view).
+        let views: Int
     }
 
     struct Memory: Encodable {
@@ -200,6 +202,7 @@ final class PerformanceMonitor {
         return Report(
             windows: windows, memory: Memory(residentBytes: residentBytes, virtualBytes: ProcessStats.virtualBytes()),
             openDescriptors: ProcessStats.openDescriptors(), maxDescriptors: ProcessStats.maxDescriptors(), loopBusyRatio: busyRatio,
-            connections: hub.sessionCount, subscriptions: hub.subscriptionCount, channels: hub.channelCount)
+            connections: hub.sessionCount, subscriptions: hub.subscriptionCount, channels: hub.channelCount,
+            views: hub.views.count)
     }
 }

@@ -5,15 +5,15 @@ import HubStore
 import WebSocketLoop
 
 /// `/api/auth/…`: API key → access token, username + password → access and refresh tokens,
-/// refresh (rotating), and `me`. Failed attempts are throttled per client address and per
-/// username or key (429 with `Retry-After`).
+/// refresh (rotating), and `me`. Attempts are throttled per client address and per username or
+/// key from that address (429 with `Retry-After`), counted before any work is done.
 ///
 /// Threading: handlers on the loop; store reads on the store queue; password hashing on a
-/// concurrent worker queue; token signing on Swift's pool.
+/// bounded pool (503 when it is full); token signing on Swift's pool.
 final class AuthAPI: @unchecked Sendable {
     private let identity: IdentityService
     private let gateway: StoreGateway
-    private let hashQueue = DispatchQueue(label: "streamhub.passwords", attributes: .concurrent)
+    private let hashing: PasswordWorkers
     private let throttle: LoginThrottle
     private unowned let loop: EventLoop
     /// Refresh-token lifetimes and the login throttle's window read this clock.
@@ -31,6 +31,7 @@ final class AuthAPI: @unchecked Sendable {
             maxPerKey: c.loginMaxFailures, maxPerAddress: c.loginMaxFailuresPerAddress, window: c.loginWindowSeconds,
             now: { Double(clock.wallMicroseconds()) / 1e6 })
         decoyHash = (try? Passwords.hash(UUID().uuidString, rounds: c.passwordRounds)) ?? ""
+        hashing = PasswordWorkers(threads: ProcessInfo.processInfo.activeProcessorCount, maxWaiting: 64, loop: loop)
     }
 
     func routes(_ router: HTTPRouter) {
@@ -94,25 +95,29 @@ final class AuthAPI: @unchecked Sendable {
         let body: KeyBody
         do { body = try RequestBody.decode(KeyBody.self, from: try RequestBody.object(req)) } catch { return respond(error.response) }
         let key = APIKey(parsing: body.apiKey)
-        if let wait = throttle.retryAfter(key: key.map { "key:\($0.id)" }, address: req.remoteAddress) { return respond(Self.tooMany(wait)) }
+        if let wait = throttle.admit(key: key.map { "key:\($0.id)" }, address: req.remoteAddress) { return respond(Self.tooMany(wait)) }
         guard let key else {
-            throttle.failed(key: nil, address: req.remoteAddress)
             return respond(.error(400, code: "invalid_body", message: "apiKey must look like shk_<id>_<secret>", field: "apiKey"))
         }
         let address = req.remoteAddress
-        gateway.run(respond) { store -> UserAccount? in
+        let now = Date(timeIntervalSince1970: Double(clock.wallMicroseconds()) / 1e6)
+        gateway.run(respond) { store -> Result<UserAccount, HTTPError> in
             guard let stored = try store.apiKey(id: key.id), stored.info.revokedAt == nil,
                 Passwords.constantTimeEquals(Array(stored.digest.utf8), Array(key.digest.utf8)),
                 let user = try store.user(id: stored.info.userId)
-            else { return nil }
-            try store.touchAPIKey(id: key.id)
-            return user
-        } then: { [self] user in
-            guard let user else {
-                throttle.failed(key: "key:\(key.id)", address: address)
-                return .error(401, code: "invalid_credentials", message: "unknown or revoked API key")
+            else { return .failure(HTTPError(401, "invalid_credentials", "unknown or revoked API key")) }
+            if let expiry = stored.info.expiresAt, expiry <= now {
+                return .failure(HTTPError(401, "invalid_credentials", "API key expired; create a new one"))
             }
-            throttle.succeeded(key: "key:\(key.id)")
+            try store.touchAPIKey(id: key.id, now: now)
+            return .success(user)
+        } then: { [self] outcome in
+            let user: UserAccount
+            switch outcome {
+            case .failure(let e): return e.response
+            case .success(let u): user = u
+            }
+            throttle.succeeded(key: "key:\(key.id)", address: address)
             guard !user.disabled else { return .error(403, code: "forbidden", message: "account disabled") }
             issue(user, refresh: false, respond)
             return nil
@@ -128,37 +133,32 @@ final class AuthAPI: @unchecked Sendable {
         guard body.password.utf8.count <= 1024 else {
             return respond(.error(400, code: "invalid_body", message: "password is longer than 1024 bytes", field: "password"))
         }
-        if let wait = throttle.retryAfter(key: "user:\(body.username)", address: req.remoteAddress) { return respond(Self.tooMany(wait)) }
+        if let wait = throttle.admit(key: "user:\(body.username)", address: req.remoteAddress) { return respond(Self.tooMany(wait)) }
         let address = req.remoteAddress
         gateway.run(respond) { store in
             try store.credentials(username: body.username)
         } then: { [self] credentials in
             let decoy = decoyHash
-            let reply = UncheckedBox(respond)
-            hashQueue.async { [self] in
-                // Always hash: an unknown user answers no faster than a wrong password.
-                let ok = Passwords.verify(body.password, against: credentials?.passwordHash ?? decoy) && credentials?.passwordHash != nil
-                loop.execute { [self] in
-                    let respond = reply.value
-                    guard ok, let user = credentials?.account else {
-                        throttle.failed(key: "user:\(body.username)", address: address)
-                        return respond(.error(401, code: "invalid_credentials", message: "invalid username or password"))
-                    }
-                    throttle.succeeded(key: "user:\(body.username)")
-                    guard !user.disabled else { return respond(.error(403, code: "forbidden", message: "account disabled")) }
-                    issue(user, refresh: true, respond)
+            // Always hash: an unknown user answers no faster than a wrong password.
+            let started = hashing.run {
+                Passwords.verify(body.password, against: credentials?.passwordHash ?? decoy) && credentials?.passwordHash != nil
+            } then: { [self] ok in
+                guard ok, let user = credentials?.account else {
+                    return respond(.error(401, code: "invalid_credentials", message: "invalid username or password"))
                 }
+                throttle.succeeded(key: "user:\(body.username)", address: address)
+                guard !user.disabled else { return respond(.error(403, code: "forbidden", message: "account disabled")) }
+                issue(user, refresh: true, respond)
             }
-            return nil
+            return started ? nil : Self.busy
         }
     }
 
     private func refresh(_ req: HTTPRequest, _ respond: HTTPResponder) {
         let body: RefreshBody
         do { body = try RequestBody.decode(RefreshBody.self, from: try RequestBody.object(req)) } catch { return respond(error.response) }
-        if let wait = throttle.retryAfter(key: nil, address: req.remoteAddress) { return respond(Self.tooMany(wait)) }
+        if let wait = throttle.admit(key: nil, address: req.remoteAddress) { return respond(Self.tooMany(wait)) }
         guard let presented = RefreshToken(parsing: body.refreshToken) else {
-            throttle.failed(key: nil, address: req.remoteAddress)
             return respond(.error(401, code: "invalid_token", message: "not a refresh token"))
         }
         let next = RefreshToken.generate()
@@ -180,9 +180,9 @@ final class AuthAPI: @unchecked Sendable {
         } then: { [self] outcome in
             switch outcome {
             case .failure(let e):
-                throttle.failed(key: nil, address: address)
                 return e.response
             case .success(let user):
+                throttle.succeeded(key: nil, address: address)
                 sign(user, refreshToken: next.text, respond)
                 return nil
             }
@@ -220,9 +220,16 @@ final class AuthAPI: @unchecked Sendable {
         }
     }
 
+    /// The hashing pool is full: a flood of sign-ins is in progress.
+    static var busy: HTTPResponse {
+        var r = HTTPResponse.error(503, code: "busy", message: "too many sign-ins in progress; retry shortly")
+        r.headers = [("retry-after", "1")]
+        return r
+    }
+
     static func tooMany(_ wait: Double) -> HTTPResponse {
         let seconds = max(1, Int(wait.rounded(.up)))
-        var r = HTTPResponse.error(429, code: "too_many_attempts", message: "too many failed attempts; retry in \(seconds) s")
+        var r = HTTPResponse.error(429, code: "too_many_attempts", message: "too many sign-in attempts; retry in \(seconds) s")
         r.headers = [("retry-after", "\(seconds)")]
         return r
     }

@@ -79,8 +79,11 @@ final class RolesAPI: @unchecked Sendable {
         guard let current = identity.role(id) else { return respond(.error(404, code: "not_found", message: "no role '\(id.prefix(64))'")) }
         let r: Role
         do { r = try role(req, id: id) } catch { return respond(error.response) }
-        // Neither widen a role past your own rights nor touch one that has more than you.
-        if let e = identity.escalation(by: caller, granting: [r, current]) { return respond(e.response) }
+        // Neither widen a role past your own rights, nor touch one that has more than you, nor
+        // uncover for its holders (yourself included) what its denies kept from them.
+        if let e = identity.escalation(by: caller, granting: [r, current]) ?? identity.widening(by: caller, changing: r) {
+            return respond(e.response)
+        }
         gateway.run(respond) { [identity] store in
             try store.updateRole(r, actor: caller.actor)
             identity.reload(reason: "role '\(id)' changed")

@@ -12,9 +12,13 @@ final class UsersAPI: @unchecked Sendable {
     private let identity: IdentityService
     private let gateway: StoreGateway
 
-    init(identity: IdentityService, gateway: StoreGateway) {
+    /// API key expiry reads this clock.
+    private let clock: HubClock
+
+    init(identity: IdentityService, gateway: StoreGateway, clock: HubClock) {
         self.identity = identity
         self.gateway = gateway
+        self.clock = clock
     }
 
     func routes(_ router: HTTPRouter) {
@@ -71,8 +75,13 @@ final class UsersAPI: @unchecked Sendable {
 
     struct KeyBody: Decodable {
         var name: String
-        enum Keys: String, CodingKey, CaseIterable { case name }
-        init(from decoder: Decoder) throws { name = try decoder.strictContainer(Keys.self).value(.name, "api") }
+        var expiresInDays: Double?
+        enum Keys: String, CodingKey, CaseIterable { case name, expiresInDays }
+        init(from decoder: Decoder) throws {
+            let c = try decoder.strictContainer(Keys.self)
+            name = try c.value(.name, "api")
+            expiresInDays = try c.decodeIfPresent(Double.self, forKey: .expiresInDays)
+        }
     }
 
     struct One: Encodable { let user: UserAccount }
@@ -207,7 +216,7 @@ final class UsersAPI: @unchecked Sendable {
 
     private func remove(_ idText: String, _ role: String, _ caller: Caller, _ respond: HTTPResponder) {
         guard let id = Self.userID(idText, respond) else { return }
-        if let e = identity.management(by: caller, of: id) { return respond(e.response) }
+        if let e = identity.management(by: caller, of: id) ?? identity.widening(by: caller, of: id, removing: role) { return respond(e.response) }
         gateway.run(respond) { [identity] store in
             let user = try store.removeRole(userID: id, role: role, actor: caller.actor)
             identity.reload(reason: "role '\(role)' removed")
@@ -234,9 +243,18 @@ final class UsersAPI: @unchecked Sendable {
         guard (1...64).contains(body.name.count) else {
             return respond(.error(400, code: "invalid_body", message: "name must be 1 to 64 characters", field: "name"))
         }
+        let auth = identity.config
+        let days = body.expiresInDays ?? auth.apiKeyDays
+        guard days > 0, days <= auth.apiKeyMaxDays else {
+            return respond(
+                .error(400, code: "invalid_body", message: "expiresInDays must be more than 0 and at most \(auth.apiKeyMaxDays)", field: "expiresInDays"))
+        }
         let key = APIKey.generate()
+        let now = Date(timeIntervalSince1970: Double(clock.wallMicroseconds()) / 1e6)
         gateway.run(respond) { store in
-            try store.insertAPIKey(id: key.id, userID: id, name: body.name, digest: key.digest, actor: caller.actor)
+            try store.insertAPIKey(
+                id: key.id, userID: id, name: body.name, digest: key.digest, expiresAt: now.addingTimeInterval(days * 86_400),
+                maxActive: auth.maxAPIKeysPerUser, actor: caller.actor, now: now)
         } then: {
             .json(NewKey(key: key.text, apiKey: $0), status: 201)
         }

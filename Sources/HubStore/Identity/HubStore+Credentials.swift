@@ -11,12 +11,22 @@ public struct StoredAPIKey: Sendable {
 extension HubStore {
     // MARK: API keys
 
-    /// Stores a new key's digest (the caller shows the key once and forgets it).
-    public func insertAPIKey(id: String, userID: Int64, name: String, digest: String, actor: String, now: Date = Date()) throws(StoreError) -> APIKeyInfo {
+    /// Stores a new key's digest (the caller shows the key once and forgets it). `maxActive`:
+    /// refused (`.refused`) when the user already holds that many keys neither revoked nor expired.
+    public func insertAPIKey(
+        id: String, userID: Int64, name: String, digest: String, expiresAt: Date?, maxActive: Int = .max, actor: String, now: Date = Date()
+    ) throws(StoreError) -> APIKeyInfo {
         try writing { db in
             guard try UserRow.exists(db, key: userID) else { throw StoreError.notFound("user \(userID)") }
             if try APIKeyRow.exists(db, key: id) { throw StoreError.duplicate("api key '\(id)'") }
-            let row = APIKeyRow(id: id, userId: userID, name: name, digest: digest, createdAt: now, lastUsedAt: nil, revokedAt: nil)
+            let active =
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM api_key WHERE userId = ? AND revokedAt IS NULL AND (expiresAt IS NULL OR expiresAt > ?)",
+                    arguments: [userID, now]) ?? 0
+            guard active < maxActive else {
+                throw StoreError.refused("user \(userID) holds \(active) API keys, the most allowed; revoke one first")
+            }
+            let row = APIKeyRow(id: id, userId: userID, name: name, digest: digest, createdAt: now, lastUsedAt: nil, revokedAt: nil, expiresAt: expiresAt)
             try row.insert(db)
             try audit(db, actor: actor, action: "key.create", target: "\(userID)", detail: ["key": id, "name": name], at: now)
             return row.info

@@ -61,9 +61,12 @@ extension HubStore {
             if let disabled { row.disabled = disabled }
             row.updatedAt = now
             try row.update(db)
-            // A new password or a disabled account ends every refresh-token session.
+            // A new password or a disabled account ends every refresh-token session and revokes
+            // every API key: a reset locks out whoever held the old credentials, and enabling
+            // the account again does not bring them back.
             if passwordHash != nil || disabled == true {
                 try db.execute(sql: "UPDATE refresh_token SET revokedAt = ? WHERE userId = ? AND revokedAt IS NULL", arguments: [now, id])
+                try db.execute(sql: "UPDATE api_key SET revokedAt = ? WHERE userId = ? AND revokedAt IS NULL", arguments: [now, id])
             }
             try audit(
                 db, actor: actor, action: "user.update", target: "\(id)",

@@ -42,6 +42,8 @@ public struct APIKeyInfo: Sendable, Equatable, Codable {
     public var createdAt: Date
     public var lastUsedAt: Date?
     public var revokedAt: Date?
+    /// nil: no expiry (the bootstrap admin key, keys from before expiry existed).
+    public var expiresAt: Date?
 }
 
 /// Everything the live access checks need, loaded at start and after each change.
@@ -104,8 +106,11 @@ struct APIKeyRow: Codable, FetchableRecord, PersistableRecord {
     var createdAt: Date
     var lastUsedAt: Date?
     var revokedAt: Date?
+    var expiresAt: Date?
 
-    var info: APIKeyInfo { APIKeyInfo(id: id, userId: userId, name: name, createdAt: createdAt, lastUsedAt: lastUsedAt, revokedAt: revokedAt) }
+    var info: APIKeyInfo {
+        APIKeyInfo(id: id, userId: userId, name: name, createdAt: createdAt, lastUsedAt: lastUsedAt, revokedAt: revokedAt, expiresAt: expiresAt)
+    }
 }
 
 struct RefreshTokenRow: Codable, FetchableRecord, PersistableRecord {
