@@ -75,6 +75,11 @@ public final class HubServer: @unchecked Sendable {
         sockets = ClientSockets(hub: plane.hub)
         loop = try EventLoop(configuration: .hub(config, logger: logger), webSocketHandler: sockets, httpHandler: router)
         loopRef.loop = loop
+        // A credential the hub cannot read is refused, not taken for no credential (anonymous).
+        loop.upgradeFilter = { request in
+            guard let header = request.authorization, BearerAuthorizer.bearerToken(header) == nil else { return .accept }
+            return .refuse(status: 401, message: "the Authorization header must be 'Bearer <token>'")
+        }
         feeds = FeedSupervisor(pipeline: plane.pipeline, loop: loop, clock: clock, logger: logger)
         observability = Observability(
             config: config, plane: plane, monitor: feeds.monitor, store: store, storeQueue: storeQueue, loop: loop, clock: clock, logger: logger)

@@ -19,10 +19,11 @@ public final class EventLoop: @unchecked Sendable {
 
     weak var webSocketHandler: WebSocketHandler?
     weak var httpHandler: HTTPHandler?
-    /// Decides from the captured handshake headers (`LoopConfiguration.captureHeaders`) whether
-    /// an upgrade is accepted; a refused one fails before any WebSocket frame (a login check).
-    /// Set before `start`; called on the loop thread.
-    public var upgradeFilter: (([String: String]) -> Bool)?
+    /// Decides from the handshake (`LoopConfiguration.captureHeaders` and `Authorization`)
+    /// whether an upgrade is accepted; a refused one is answered with its HTTP status before any
+    /// WebSocket frame (a login check, a malformed credential). Set before `start`; called on the
+    /// loop thread.
+    public var upgradeFilter: ((UpgradeRequest) -> UpgradeDecision)?
 
     private let queue = Mutex<[@Sendable () -> Void]>([])
     private let stopRequested = Atomic<Bool>(false)

@@ -142,7 +142,22 @@ extension EventLoop {
         var buf = [CChar](repeating: 0, count: len + 1)
         guard lws_hdr_copy(wsi, &buf, Int32(len + 1), WSI_TOKEN_GET_URI) >= 0 else { return false }
         guard string(fromC: buf) == configuration.webSocketPath else { return false }
-        return upgradeFilter?(capturedHeaders(wsi)) ?? true
+        guard let upgradeFilter else { return true }
+        switch upgradeFilter(UpgradeRequest(headers: capturedHeaders(wsi), authorization: authorization(wsi))) {
+        case .accept: return true
+        case .refuse(let status, let message):
+            // The answer is written now; refusing the upgrade then closes the connection.
+            lws_return_http_status(wsi, UInt32(status), message)
+            return false
+        }
+    }
+
+    /// The `Authorization` header, sized to its length (a long token is never cut).
+    func authorization(_ wsi: OpaquePointer) -> String? {
+        let length = Int(lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION))
+        guard length > 0 else { return nil }
+        var auth = [CChar](repeating: 0, count: length + 1)
+        return lws_hdr_copy(wsi, &auth, Int32(auth.count), WSI_TOKEN_HTTP_AUTHORIZATION) > 0 ? string(fromC: auth) : nil
     }
 
     /// The handshake headers named in `captureHeaders` that are present.
@@ -161,12 +176,7 @@ extension EventLoop {
     func readHandshake(_ wsi: OpaquePointer, into c: WebSocketConnection) {
         var buf = [CChar](repeating: 0, count: 4096)
         if lws_hdr_copy(wsi, &buf, Int32(buf.count), WSI_TOKEN_GET_URI) > 0 { c.path = string(fromC: buf) }
-        // Sized to the header: a long token (an identity provider's) is never cut or dropped.
-        let authLength = Int(lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION))
-        if authLength > 0 {
-            var auth = [CChar](repeating: 0, count: authLength + 1)
-            if lws_hdr_copy(wsi, &auth, Int32(auth.count), WSI_TOKEN_HTTP_AUTHORIZATION) > 0 { c.authorization = string(fromC: auth) }
-        }
+        c.authorization = authorization(wsi)
         var parts: [String] = []
         var idx: Int32 = 0
         while lws_hdr_copy_fragment(wsi, &buf, Int32(buf.count), WSI_TOKEN_HTTP_URI_ARGS, idx) > 0 {

@@ -52,6 +52,27 @@ public enum HTTPTestClient {
 
     public static func get(port: Int, path: String) throws -> Response { try request("GET", port: port, path: path) }
 
+    /// A WebSocket upgrade request; the answer's head (101 when accepted, the refusal otherwise).
+    public static func upgrade(port: Int, path: String, headers: [String: String] = [:], timeout: Double = 5) throws -> Response {
+        let fd = try open(port: port, timeout: timeout)
+        defer { Foundation.close(fd) }
+        var head = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        head += "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        for (k, v) in headers { head += "\(k): \(v)\r\n" }
+        let out = Data((head + "\r\n").utf8)
+        _ = out.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        var received = Data()
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while received.range(of: Data("\r\n\r\n".utf8)) == nil {
+            let n = recv(fd, &buf, buf.count, 0)
+            guard n > 0 else { throw Failure.malformed("closed before an answer: \(String(decoding: received, as: UTF8.self))") }
+            received.append(contentsOf: buf[0..<n])
+        }
+        let split = received.range(of: Data("\r\n\r\n".utf8))!
+        let (status, answerHeaders) = try parseHead(received[..<split.lowerBound])
+        return Response(status: status, headers: answerHeaders, body: Data(received[split.upperBound...]))
+    }
+
     /// The same request on `count` connections at once: every request is sent before any answer
     /// is read, so the server has them all in flight together. Answers in connection order.
     public static func concurrent(

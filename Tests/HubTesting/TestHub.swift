@@ -146,11 +146,8 @@ public final class TestHub: @unchecked Sendable {
         }
     }
 
-    /// `GET /healthz` decoded.
-    public func health() throws -> [String: Any] {
-        let r = try HTTPTestClient.get(port: port, path: "/healthz")
-        return r.json as? [String: Any] ?? [:]
-    }
+    /// `GET /healthz` decoded, in full (as the admin).
+    public func health() throws -> [String: Any] { try request("GET", "/healthz").object }
 
     /// Waits until `condition` holds on the loop thread. It is checked now and again after every
     /// feed event (a frame, the answer to a venue fetch, a timer tick, a disconnect): waiting on events, not

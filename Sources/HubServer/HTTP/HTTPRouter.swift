@@ -6,6 +6,9 @@ import WebSocketLoop
 enum RouteAccess: Equatable {
     /// Anyone (health, login).
     case open
+    /// Anyone; a caller that sends a token is identified (a bad token is 401) so the answer may
+    /// depend on its scopes (`/healthz` in full for `monitoring:read`).
+    case openIdentified
     /// Any authenticated caller (not the anonymous role).
     case authenticated
     /// Any caller the hub accepts: the anonymous role too, when the hub allows it.
@@ -16,7 +19,7 @@ enum RouteAccess: Equatable {
     /// `open`, `authenticated`, `any caller` or the scope, as the route table shows it.
     var name: String {
         switch self {
-        case .open: return "open"
+        case .open, .openIdentified: return "open"
         case .authenticated: return "authenticated"
         case .anyCaller: return "any caller"
         case .scope(let s): return s
@@ -154,7 +157,8 @@ final class HTTPRouter: HTTPHandler {
     }
 
     private func dispatch(_ route: Route, _ params: [String: String], _ request: HTTPRequest, _ respond: HTTPResponder, _ callerBox: CallerBox) {
-        guard route.access != .open, route.bypass?(request) != true else {
+        let unidentified = route.access == .openIdentified && request.headers["authorization"] == nil
+        guard route.access != .open, !unidentified, route.bypass?(request) != true else {
             return route.handler(request, RouteContext(parameters: params, caller: nil), respond)
         }
         guard let authorizer else { return respond(.error(401, code: "unauthorized", message: "authentication is not available")) }

@@ -19,7 +19,12 @@ final class HubRoutes {
         let pipeline = plane.pipeline, registry = plane.registry
         let authorizer = BearerAuthorizer(identity: identity, loop: loop)
         router.authorizer = authorizer
-        router.add("GET", "/healthz", .open) { _, _, respond in respond(.json(health())) }
+        // Load balancers see the status; the details (upstream URLs, counters) need monitoring:read.
+        router.add("GET", "/healthz", .openIdentified) { _, context, respond in
+            let report = health()
+            let detailed = context.caller?.policy.has(scope: "monitoring:read") == true
+            respond(detailed ? .json(report) : .json(HealthReport.Summary(status: report.status)))
+        }
         let gateway = StoreGateway(store: store, queue: storeQueue, loop: loop, logger: logger)
         let properties = PropertiesAPI(
             registry: registry, transform: pipeline.transform, store: store, storeQueue: storeQueue, loop: loop, logger: logger,

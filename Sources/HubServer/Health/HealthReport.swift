@@ -2,6 +2,11 @@ import HubCore
 
 /// The `GET /healthz` body: overall status, uptime, connections and each source's state.
 struct HealthReport: Encodable {
+    /// What `/healthz` tells a caller without `monitoring:read`: the status alone.
+    struct Summary: Encodable {
+        let status: String
+    }
+
     /// `ok` when every source is live and the history store is up; `degraded` otherwise.
     let status: String
     let uptimeSeconds: Double

@@ -54,7 +54,7 @@ final class BearerAuthorizer: RequestAuthorizer, @unchecked Sendable {
         }
         let caller = Caller(principal: p, policy: policy, userID: identity.userID(of: p))
         switch access {
-        case .open, .anyCaller: return .success(caller)
+        case .open, .openIdentified, .anyCaller: return .success(caller)
         case .authenticated:
             return p.isAnonymous ? .failure(HTTPError(401, "unauthorized", "authentication required", headers: [Self.challenge])) : .success(caller)
         case .scope(let scope):

@@ -31,7 +31,11 @@ final class FeaturesAPI: @unchecked Sendable {
         }
         router.add("PUT", "/api/features/:id", write) { [unowned self] req, p, respond in update(p["id"]!, req, p.caller!, respond) }
         router.add("DELETE", "/api/features/:id", write) { [unowned self] _, p, respond in delete(p["id"]!, p.caller!, respond) }
-        router.add("GET", "/api/features/:id/evaluate", read) { [unowned self] req, p, respond in respond(evaluate(p["id"]!, req)) }
+        // Flag targeting (user ids, addresses, constraint values) is for those who administer
+        // flags; anyone signed in may ask what a flag gives them.
+        router.add("GET", "/api/features/:id/evaluate", .authenticated) { [unowned self] req, p, respond in
+            respond(p.caller!.policy.has(scope: "features:read") ? evaluate(p["id"]!, req) : evaluateForCaller(p["id"]!, req, p.caller!))
+        }
     }
 
     struct One: Encodable { let feature: FeatureFlag }
@@ -154,6 +158,23 @@ final class FeaturesAPI: @unchecked Sendable {
             identity.flagsChanged(set, reason: reason, auditHead: head)
             return answer(result)
         }
+    }
+
+    /// What a flag gives the caller itself (user, roles, token claims, address): a caller without
+    /// `features:read` may not ask about any other context.
+    private func evaluateForCaller(_ name: String, _ req: HTTPRequest, _ caller: Caller) -> HTTPResponse {
+        if let asked = req.queryItems.keys.sorted().first {
+            return .error(
+                403, code: "forbidden", message: "evaluating for another context (\(asked.prefix(64))) needs features:read; without it, ask without parameters",
+                field: String(asked.prefix(64)))
+        }
+        guard identity.flags.feature(name) != nil else { return notFound(name) }
+        var ctx = identity.context(caller.principal, caller.policy.roles, ConnectionInfo(id: 0, remoteAddress: req.remoteAddress))
+        ctx.sessionId = nil
+        let echo = ContextEcho(
+            userId: ctx.userId, sessionId: nil, remoteAddress: ctx.remoteAddress, environment: ctx.environment, appName: ctx.appName, roles: ctx.roles,
+            properties: ctx.properties)
+        return .json(Evaluation(feature: name, enabled: identity.flags.isEnabled(name, ctx), variant: identity.flags.variant(name, ctx), context: echo))
     }
 
     private func evaluate(_ name: String, _ req: HTTPRequest) -> HTTPResponse {

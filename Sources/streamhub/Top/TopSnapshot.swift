@@ -1,9 +1,10 @@
 import Foundation
 
-/// What `streamhub top` shows, read from the hub's REST API in one pass. `/healthz` (open)
-/// gives sources, lifetime stage latency and connections; the last minute's percentiles, firing
-/// alerts and the busiest channels need `monitoring:read` and `analytics:read` — a section the
-/// caller may not read says so instead.
+/// What `streamhub top` shows, read from the hub's REST API in one pass. `/healthz` gives the
+/// status to anyone and, with `monitoring:read`, sources, lifetime stage latency and
+/// connections; without it the sources come from `/api/streams` (`streams:read`). The last
+/// minute's percentiles, firing alerts and the busiest channels need `monitoring:read` and
+/// `analytics:read` — a section the caller may not read says so instead.
 struct TopSnapshot {
     struct Source {
         let name: String
@@ -67,7 +68,9 @@ struct TopSnapshot {
             s.uptimeSeconds = h["uptimeSeconds"] as? Double ?? 0
             s.connections = h["connections"] as? Int ?? 0
             s.channelCount = h["channels"] as? Int ?? 0
-            s.sources = (h["sources"] as? [[String: Any]] ?? []).map {
+            var sources = h["sources"] as? [[String: Any]]
+            if sources == nil, case .success(let streams) = http.json("/api/streams") { sources = streams["sources"] as? [[String: Any]] }
+            s.sources = (sources ?? []).map {
                 Source(
                     name: $0["name"] as? String ?? "?", state: $0["state"] as? String ?? "?", rate: $0["msgsPerSecond"] as? Double ?? 0,
                     gaps: $0["gaps"] as? Int ?? 0, resyncs: $0["resyncs"] as? Int ?? 0, reconnects: $0["reconnects"] as? Int ?? 0,

@@ -76,7 +76,9 @@ public final class KalshiSimulator: WebSocketHandler, VenueSimulator, @unchecked
         lc.clientTLS = false
         lc.captureHeaders = ["kalshi-access-key", "kalshi-access-timestamp", "kalshi-access-signature"]
         loop = try EventLoop(configuration: lc, webSocketHandler: self)
-        loop.upgradeFilter = { [weak self] headers in self?.acceptsLogin(headers) ?? false }
+        loop.upgradeFilter = { [weak self] request in
+            self?.acceptsLogin(request.headers) == true ? .accept : .refuse(status: 401, message: "invalid Kalshi login")
+        }
         for (market, p) in config.markets {
             var yes: [Int: Int] = [:], no: [Int: Int] = [:]
             let mid = Int((p * 100).rounded())
