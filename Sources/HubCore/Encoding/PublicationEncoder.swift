@@ -86,23 +86,6 @@ public struct PublicationEncoder: Sendable {
         JSONWriter.appendLiteral(",\"data\":{", to: &out)
     }
 
-    /// A publication read back from the history store, projected through `mask`.
-    public func encode(channel: Channel, stored m: StoredMessage, mask: PropertyMask) -> [UInt8] {
-        var out: [UInt8] = []
-        appendHead(channel: channel, offset: m.offset, exchangeTime: m.exchangeTime, receiveTime: m.receiveTime, snapshot: false, epoch: nil, to: &out)
-        var first = true
-        for f in m.fields {
-            guard let id = properties.id(f.name), mask.contains(id) else { continue }
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            JSONWriter.appendString(f.name, to: &out)
-            out.append(UInt8(ascii: ":"))
-            out.append(contentsOf: f.json)
-        }
-        JSONWriter.appendLiteral("}}", to: &out)
-        return out
-    }
-
     public func encode(channel: Channel, offset: UInt64, tick: Tick, mask: PropertyMask, snapshot: Bool = false, epoch: String? = nil) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(channel.publicationHead.count + 48 + tick.fields.count * 24)

@@ -36,6 +36,31 @@ extension Hub {
         }
     }
 
+    /// `after+1 … through` of `channel` as typed ticks, or nil when the entries are not exactly
+    /// those offsets in order (or no decoder is set).
+    func storedTicks(_ messages: [StoredMessage], channel: Channel, after: UInt64, through: UInt64) -> [(UInt64, Tick)]? {
+        guard let storedValues, messages.count == Int(through - after) else { return nil }
+        var out: [(UInt64, Tick)] = []
+        out.reserveCapacity(messages.count)
+        for (i, m) in messages.enumerated() {
+            guard m.offset == after + 1 + UInt64(i) else {
+                counters.rejectedStoredValues += 1
+                return nil
+            }
+            let decoded = storedValues.fields(m.fields)
+            counters.rejectedStoredValues += UInt64(decoded.skipped)
+            let key = channel.key
+            out.append(
+                (
+                    m.offset,
+                    Tick(
+                        source: key.source, instrument: key.instrument, stream: key.stream, exchangeTime: m.exchangeTime, receiveTime: m.receiveTime,
+                        sequence: 0, fields: decoded.fields)
+                ))
+        }
+        return out
+    }
+
     func completeRecovery(
         _ s: Session, sub: Subscription, cursor: Cursor, id: Int64, since: ClientCommand.Position, through: UInt64,
         messages: [StoredMessage]?
@@ -43,9 +68,11 @@ extension Hub {
         guard sessions[s.id] === s, s.closeReason == nil, s.subscriptions[sub.key] === sub, !cursor.isDetached else { return }
         let channel = cursor.channel, ring = channel.ring
         let mask = views.mask(sub.view)
-        let complete = messages.map { $0.count == Int(through - since.offset) && $0.first?.offset == since.offset + 1 } ?? false
+        // What the store sent is checked as venue data is: every offset in sequence, every value
+        // registered and well typed (a value that is not is skipped and counted).
+        let ticks = messages.flatMap { storedTicks($0, channel: channel, after: since.offset, through: through) }
         // The ring must still hold what follows the fetched range, else continuity is lost.
-        let recovered = complete && channel.epoch == since.epoch && through + 1 >= ring.firstOffset
+        let recovered = ticks != nil && channel.epoch == since.epoch && through + 1 >= ring.firstOffset
         var result: [UInt8] = []
         JSONWriter.appendLiteral("{\"channels\":[", to: &result)
         ServerMessage.appendChannelEntry(channel, to: &result)
@@ -53,8 +80,8 @@ extension Hub {
         JSONWriter.appendBool(recovered, to: &result)
         result.append(UInt8(ascii: "}"))
         enqueue(ServerMessage.reply(id: id, result: result), to: s)
-        if recovered, let messages {
-            for m in messages { enqueue(encoder.encode(channel: channel, stored: m, mask: mask), to: s) }
+        if recovered, let ticks {
+            for (offset, tick) in ticks { enqueue(encoder.encode(channel: channel, offset: offset, tick: tick, mask: mask), to: s) }
             cursor.next = through + 1
         } else {
             if let tick = channel.latest {

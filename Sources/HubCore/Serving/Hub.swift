@@ -16,6 +16,9 @@ public final class Hub: @unchecked Sendable {
     let parser: JSONParser
     let now: () -> Int64
     let makeEpoch: () -> String
+    /// Types history read back from the store (set by `restore`); without it, recovery from the
+    /// store answers `recovered: false` rather than splice unchecked bytes.
+    var storedValues: StoredValueDecoder?
     let registry: ChannelRegistry
     /// Persistence beyond the rings (Redis), when configured.
     public let history: HistoryStore?
@@ -136,30 +139,53 @@ public final class Hub: @unchecked Sendable {
         return offset
     }
 
+    /// What `restore` made of the store's channels.
+    public struct RestoreOutcome: Equatable {
+        public var channels = 0
+        /// Values (and unreadable channel names) skipped.
+        public var skipped = 0
+        /// Channels whose stored epoch or offset could not be true: they start a new epoch.
+        public var newEpochs: [String] = []
+    }
+
+    /// The largest offset a channel may carry: clients read offsets as JSON numbers, exact up to 2^53.
+    public static let maxOffset: UInt64 = 1 << 53 - 1
+
     /// Re-creates persisted channels (start-up, before serving): their epochs continue, their
-    /// offsets go on from the last one persisted, their latest state is the snapshot.
-    /// Returns how many channels were restored and how many stored values were skipped.
+    /// offsets go on from the last one persisted, their latest state is the snapshot — each
+    /// checked as if it came off the wire. Bad values are skipped; an epoch that is not one the
+    /// hub makes, or an offset no channel can reach, starts the channel on a new epoch (its
+    /// clients then get `recovered: false` and a snapshot) instead of trusting it. `decoder` is
+    /// kept for history read back during recovery.
     @discardableResult
-    public func restore(_ channels: [RestoredChannel], decoder: StoredValueDecoder) -> (channels: Int, skipped: Int) {
-        var restored = 0, skipped = 0
+    public func restore(_ channels: [RestoredChannel], decoder: StoredValueDecoder) -> RestoreOutcome {
+        storedValues = decoder
+        var outcome = RestoreOutcome()
         for r in channels {
             guard let p = try? ChannelPattern(parsing: r.name, allowWildcards: false), let stream = StreamKind(rawValue: p.stream!) else {
-                skipped += 1
+                outcome.skipped += 1
                 continue
             }
             let key = ChannelKey(stream: stream, source: p.venue!, instrument: p.instrument!)
             guard registry.channel(key) == nil else { continue }
-            let c = registry.create(key, epoch: r.epoch)
-            c.ring.resume(after: r.offset)
+            let trusted = Self.isEpoch(r.epoch) && r.offset <= Self.maxOffset
+            let c = registry.create(key, epoch: trusted ? r.epoch : nil)
+            if trusted { c.ring.resume(after: r.offset) } else { outcome.newEpochs.append(r.name) }
             let decoded = decoder.fields(r.fields)
-            skipped += decoded.skipped
+            outcome.skipped += decoded.skipped
             c.state = Tick(
                 source: key.source, instrument: key.instrument, stream: stream, exchangeTime: r.exchangeTime,
                 receiveTime: r.receiveTime, sequence: 0, fields: decoded.fields)
-            restored += 1
+            outcome.channels += 1
         }
         counters.channels = registry.count
-        return (restored, skipped)
+        return outcome
+    }
+
+    /// An epoch as `randomEpoch` makes them (and earlier runs did): 1–32 letters, digits, `-`, `_`.
+    static func isEpoch(_ s: String) -> Bool {
+        (1...32).contains(s.utf8.count)
+            && s.utf8.allSatisfy { $0 < 0x80 && (Character(UnicodeScalar($0)).isLetter || Character(UnicodeScalar($0)).isNumber || $0 == 0x2D || $0 == 0x5F) }
     }
 
     // MARK: Sessions

@@ -11,5 +11,8 @@ public struct ServeCounters: Sendable, Equatable {
     public var slowConsumers: UInt64 = 0
     public var conflations: UInt64 = 0
     public var authFailures: UInt64 = 0
+    /// Values read back from the history store (recovery) that were not registered or well
+    /// typed, or entries out of sequence: skipped, never spliced into a frame.
+    public var rejectedStoredValues: UInt64 = 0
     public init() {}
 }

@@ -35,6 +35,11 @@ public final class DataPlane {
                 "channels restored",
                 metadata: ["channels": "\(restored.channels)", "skippedValues": "\(restored.skipped)", "store": "\(history.health.backend)"])
         }
+        for name in restored.newEpochs {
+            logger.warning(
+                "stored epoch or offset of a channel cannot be true; it starts a new epoch (clients get recovered: false and a snapshot)",
+                metadata: ["channel": "\(name)"])
+        }
         (history as? RedisHistoryStore)?.start()
         let transform = Transform(registry: registry, schemas: schemas)
         for missing in transform.unregisteredMappings {

@@ -37,6 +37,8 @@ struct HealthReport: Encodable {
         let quarantined: UInt64
         /// Tokens refused on WebSockets (handshake, `auth`, `refresh`).
         let authFailures: UInt64
+        /// History values read back from the store that failed the checks (skipped).
+        let rejectedStoredValues: UInt64
     }
 }
 
@@ -59,6 +61,7 @@ extension HealthReport {
             serve: .init(
                 publications: c.publications, messagesOut: c.messagesOut, framesOut: c.framesOut, bytesOut: c.bytesOut,
                 requests: c.requests, protocolErrors: c.protocolErrors, slowConsumers: c.slowConsumers,
-                conflations: c.conflations, quarantined: pipeline.transform.quarantinedCount, authFailures: c.authFailures))
+                conflations: c.conflations, quarantined: pipeline.transform.quarantinedCount, authFailures: c.authFailures,
+                rejectedStoredValues: c.rejectedStoredValues))
     }
 }

@@ -141,6 +141,7 @@ final class MetricsExporter {
         counter("client_requests", "Protocol requests received from sessions", c.requests)
         counter("protocol_errors", "Protocol requests answered with an error", c.protocolErrors)
         counter("auth_failures", "Tokens refused on WebSockets", c.authFailures)
+        counter("rejected_stored_values", "History values read back from the store that failed validation (skipped)", c.rejectedStoredValues)
         counter("quarantined_values", "Venue values refused by validation", pipeline.transform.quarantinedCount)
         gauge("connections", "", "Open WebSocket sessions", [], Double(hub.sessionCount))
         gauge("subscriptions", "", "Subscriptions across sessions", [], Double(hub.subscriptionCount))
