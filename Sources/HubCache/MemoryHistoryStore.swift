@@ -41,7 +41,8 @@ public final class MemoryHistoryStore: HistoryStore {
         counters.withLock { $0.writes += 2 }  // state and history, as Redis counts them
     }
 
-    public func fetch(channel: String, epoch: String, after: UInt64, through: UInt64, reply: @escaping @Sendable ([StoredMessage]?) -> Void) {
+    @discardableResult
+    public func fetch(channel: String, epoch: String, after: UInt64, through: UInt64, reply: @escaping @Sendable ([StoredMessage]?) -> Void) -> UInt64 {
         counters.withLock { $0.fetches += 1 }
         let found: [StoredMessage]? = channels.withLock { all in
             // An empty range is always there; a reversed one never.
@@ -53,7 +54,11 @@ public final class MemoryHistoryStore: HistoryStore {
             return range.map(Self.message)
         }
         reply(found)
+        return 0
     }
+
+    /// Fetches are answered at once: there is nothing to cancel.
+    public func cancelFetch(_ ticket: UInt64) {}
 
     public func restore() -> [RestoredChannel] {
         channels.withLock { all in

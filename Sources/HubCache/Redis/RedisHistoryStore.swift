@@ -12,6 +12,10 @@ import Synchronization
 /// - `<prefix>:channels` — the set of channel names (restore enumerates it).
 ///
 /// Every batch is one pipelined round trip. The loop thread only appends to a locked queue.
+/// Recovery reads are served on the same thread after the writes queued before them (so a read
+/// sees every publication recorded before it was asked for), at most `fetchesPerPass` between
+/// two write batches: a flood of recoveries cannot hold history writes back. A fetch not served
+/// yet can be cancelled.
 /// When Redis is down the writer reconnects with exponential backoff and jitter; state updates
 /// wait (coalesced, bounded by the number of channels), history waits up to
 /// `maxPendingHistory` entries (older ones are dropped and counted: recovery across that gap
@@ -26,6 +30,7 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
     public let timings = CallTimings()
 
     private struct Fetch {
+        let ticket: UInt64
         let channel: String
         let epoch: String
         let after: UInt64
@@ -36,7 +41,8 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
     private struct Queue {
         var states: [String: StoredPublication] = [:]
         var history: Deque<StoredPublication> = []
-        var fetches: [Fetch] = []
+        var fetches: Deque<Fetch> = []
+        var nextTicket: UInt64 = 1
         var stopping = false
     }
 
@@ -111,9 +117,28 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
         if first { signal() }
     }
 
-    public func fetch(channel: String, epoch: String, after: UInt64, through: UInt64, reply: @escaping @Sendable ([StoredMessage]?) -> Void) {
-        queue.withLock { $0.fetches.append(Fetch(channel: channel, epoch: epoch, after: after, through: through, reply: reply)) }
+    /// Recovery reads served between two write batches.
+    static let fetchesPerPass = 4
+
+    @discardableResult
+    public func fetch(channel: String, epoch: String, after: UInt64, through: UInt64, reply: @escaping @Sendable ([StoredMessage]?) -> Void) -> UInt64 {
+        let ticket = queue.withLock { q in
+            let t = q.nextTicket
+            q.nextTicket += 1
+            q.fetches.append(Fetch(ticket: t, channel: channel, epoch: epoch, after: after, through: through, reply: reply))
+            return t
+        }
         signal()
+        return ticket
+    }
+
+    public func cancelFetch(_ ticket: UInt64) {
+        let cancelled = queue.withLock { q -> Bool in
+            guard let i = q.fetches.firstIndex(where: { $0.ticket == ticket }) else { return false }
+            q.fetches.remove(at: i)
+            return true
+        }
+        if cancelled { stats.withLock { $0.cancelledFetches += 1 } }
     }
 
     /// Reads every channel's state (start-up; blocking, with the configured timeout).
@@ -182,10 +207,11 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
             }
             // Swap the queues out: O(1) under the lock the loop thread also takes.
             let (states, history, fetches) = queue.withLock { q in
-                let batch = (q.states, q.history, q.fetches)
+                let taken = min(q.fetches.count, Self.fetchesPerPass)
+                let batch = (q.states, q.history, Array(q.fetches.prefix(taken)))
                 q.states = [:]
                 q.history = []
-                q.fetches = []
+                q.fetches.removeFirst(taken)
                 inFlight.store(batch.0.count + batch.1.count, ordering: .releasing)
                 return batch
             }
@@ -305,7 +331,7 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
 
     private func failFetches() {
         let fetches = queue.withLock { q -> [Fetch] in
-            let f = q.fetches
+            let f = Array(q.fetches)
             q.fetches = []
             return f
         }

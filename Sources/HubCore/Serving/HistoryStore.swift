@@ -8,8 +8,12 @@ public protocol HistoryStore: AnyObject, Sendable {
     /// A publication to persist: the channel's latest state and an entry of its history.
     func record(_ publication: StoredPublication)
     /// Publications `after < offset ≤ through` of `channel` in `epoch`, in order, or nil when
-    /// they are not all available. `reply` may run on any thread.
-    func fetch(channel: String, epoch: String, after: UInt64, through: UInt64, reply: @escaping @Sendable ([StoredMessage]?) -> Void)
+    /// they are not all available. `reply` may run on any thread. Returns a ticket for
+    /// `cancelFetch`.
+    @discardableResult
+    func fetch(channel: String, epoch: String, after: UInt64, through: UInt64, reply: @escaping @Sendable ([StoredMessage]?) -> Void) -> UInt64
+    /// Drops a fetch not served yet (its reply never comes); one served or running is left be.
+    func cancelFetch(_ ticket: UInt64)
     /// Every persisted channel (start-up). Failure to reach the store returns what it can (or
     /// nothing) and shows in `health`; the hub serves from memory regardless.
     func restore() -> [RestoredChannel]
@@ -106,6 +110,8 @@ public struct HistoryStoreHealth: Sendable, Equatable, Encodable {
     public var pending = 0
     public var reconnects: UInt64 = 0
     public var fetches: UInt64 = 0
+    /// Fetches cancelled before they were served (their client unsubscribed or left).
+    public var cancelledFetches: UInt64 = 0
     public var lastError: String?
 
     public init(backend: String, state: State) {

@@ -104,9 +104,12 @@ extension Hub {
                 case .fromHistory(let through):
                     // Missed publications older than the ring: fetched from the history store;
                     // the reply waits for them.
-                    let cursor = attach(sub, to: channel, next: through + 1, paused: true)
-                    recoverFromHistory(s, sub: sub, cursor: cursor, id: id, since: since, through: through)
-                    return
+                    if admitsRecovery(s) {
+                        let cursor = attach(sub, to: channel, next: through + 1, paused: true)
+                        recoverFromHistory(s, cursor: cursor, id: id, since: since, through: through)
+                        return
+                    }
+                    recovered = false
                 case .impossible:
                     recovered = false
                 }

@@ -28,6 +28,8 @@ public final class Hub: @unchecked Sendable {
     public let access: AccessControl?
     var sessions: [UInt64: Session] = [:]
     var nextSessionID: UInt64 = 1
+    /// Recoveries from the history store in flight across sessions.
+    public internal(set) var recoveriesInFlight = 0
     /// Usage analytics: counted unless turned off (`usage.enabled`; the fan-out benchmark
     /// compares both).
     public var tracksUsage = true
@@ -125,11 +127,12 @@ public final class Hub: @unchecked Sendable {
         for cursor in channel.cursors {
             let s = cursor.session
             guard s.closeReason == nil else { continue }
+            // A paused cursor waits for a recovery: where the ring is does not say it is slow.
+            if cursor.isPaused { continue }
             if event && (cursor.next < ring.firstOffset || ring.backlogBytes(from: cursor.next) > UInt64(config.maxPendingBytes)) {
                 close(s, .slowConsumer)
                 continue
             }
-            if cursor.isPaused { continue }
             if !cursor.isReady {
                 cursor.isReady = true
                 s.ready.append(cursor)

@@ -23,6 +23,11 @@ public struct ServeConfig: Sendable, Equatable {
     public var historyMaxAgeSeconds: Double = 3600
     /// Recovery delivers at most this many missed publications; beyond, a fresh snapshot.
     public var maxRecoverMessages = 10_000
+    /// Recoveries from the history store in flight at once, per session and across the hub;
+    /// beyond either, `recovered: false` with a snapshot (a flood of `since` requests cannot
+    /// keep the store busy for everyone).
+    public var maxRecoveriesPerSession = 8
+    public var maxRecoveries = 256
     /// Publications kept per channel in memory beyond the ring, for recovery, when Redis is
     /// not configured (0: the rings only — the embedded default).
     public var memoryHistoryLength = 0

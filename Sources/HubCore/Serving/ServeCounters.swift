@@ -14,5 +14,7 @@ public struct ServeCounters: Sendable, Equatable {
     /// Values read back from the history store (recovery) that were not registered or well
     /// typed, or entries out of sequence: skipped, never spliced into a frame.
     public var rejectedStoredValues: UInt64 = 0
+    /// `since` requests answered `recovered: false` because too many recoveries were in flight.
+    public var recoveriesRefused: UInt64 = 0
     public init() {}
 }

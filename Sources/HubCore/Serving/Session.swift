@@ -20,6 +20,8 @@ public final class Session: @unchecked Sendable {
     var writeScheduled = false
     public internal(set) var closeReason: CloseReason?
     var protocolErrors = 0
+    /// Recoveries from the history store in flight.
+    var recoveries = 0
 
     /// Who this is (nil until authenticated, when anonymous access is off).
     public internal(set) var principal: Principal?

@@ -47,6 +47,8 @@ final class Cursor {
     var isDetached = false
     /// Waiting for missed publications from the history store: not delivering yet.
     var isPaused = false
+    /// The recovery from the history store this cursor waits for (while paused).
+    var recovery: PendingRecovery?
     /// Delivered since the last usage roll-up.
     var usageMessages: UInt64 = 0
     var usageBytes: UInt64 = 0

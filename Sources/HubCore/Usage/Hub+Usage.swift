@@ -65,6 +65,7 @@ extension Hub {
 
     /// Detaches a cursor from its channel, keeping what it delivered.
     func retire(_ cursor: Cursor) {
+        cancelRecovery(cursor)
         if tracksUsage { fold(cursor, into: &usage) }
         cursor.channel.detach(cursor)
         cursor.isDetached = true

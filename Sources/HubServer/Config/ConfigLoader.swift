@@ -138,6 +138,8 @@ public enum ConfigLoader {
         try check(s.maxProtocolErrors >= 0, "serve.maxProtocolErrors", "must not be negative")
         try check(s.historyMaxAgeSeconds >= 0, "serve.historyMaxAgeSeconds", "must not be negative (0: no limit)")
         try check(s.maxRecoverMessages >= 0, "serve.maxRecoverMessages", "must not be negative")
+        try check((1...1024).contains(s.maxRecoveriesPerSession), "serve.maxRecoveriesPerSession", "must be between 1 and 1024")
+        try check((1...100_000).contains(s.maxRecoveries), "serve.maxRecoveries", "must be between 1 and 100000")
         try check((0...1_000_000).contains(s.memoryHistoryLength), "serve.memoryHistoryLength", "must be between 0 and 1000000")
         let r = c.redis
         if !r.url.isEmpty {

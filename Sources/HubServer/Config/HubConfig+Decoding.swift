@@ -147,6 +147,7 @@ struct ServeSection: Decodable {
     enum Keys: String, CodingKey, CaseIterable {
         case stateRingSize, eventRingSize, frameBytes, maxPendingBytes, conflateBytes, maxControlBytes
         case maxMessageBytes, maxSubscriptions, maxProtocolErrors, historyMaxAgeSeconds, maxRecoverMessages, memoryHistoryLength
+        case maxRecoveriesPerSession, maxRecoveries
     }
     init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
@@ -161,6 +162,8 @@ struct ServeSection: Decodable {
         config.maxProtocolErrors = try c.value(.maxProtocolErrors, config.maxProtocolErrors)
         config.historyMaxAgeSeconds = try c.value(.historyMaxAgeSeconds, config.historyMaxAgeSeconds)
         config.maxRecoverMessages = try c.value(.maxRecoverMessages, config.maxRecoverMessages)
+        config.maxRecoveriesPerSession = try c.value(.maxRecoveriesPerSession, config.maxRecoveriesPerSession)
+        config.maxRecoveries = try c.value(.maxRecoveries, config.maxRecoveries)
         config.memoryHistoryLength = try c.value(.memoryHistoryLength, config.memoryHistoryLength)
     }
 }

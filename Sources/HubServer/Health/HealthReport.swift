@@ -39,6 +39,8 @@ struct HealthReport: Encodable {
         let authFailures: UInt64
         /// History values read back from the store that failed the checks (skipped).
         let rejectedStoredValues: UInt64
+        /// `since` requests answered `recovered: false` because too many recoveries were in flight.
+        let recoveriesRefused: UInt64
     }
 }
 
@@ -62,6 +64,6 @@ extension HealthReport {
                 publications: c.publications, messagesOut: c.messagesOut, framesOut: c.framesOut, bytesOut: c.bytesOut,
                 requests: c.requests, protocolErrors: c.protocolErrors, slowConsumers: c.slowConsumers,
                 conflations: c.conflations, quarantined: pipeline.transform.quarantinedCount, authFailures: c.authFailures,
-                rejectedStoredValues: c.rejectedStoredValues))
+                rejectedStoredValues: c.rejectedStoredValues, recoveriesRefused: c.recoveriesRefused))
     }
 }

@@ -142,6 +142,7 @@ final class MetricsExporter {
         counter("protocol_errors", "Protocol requests answered with an error", c.protocolErrors)
         counter("auth_failures", "Tokens refused on WebSockets", c.authFailures)
         counter("rejected_stored_values", "History values read back from the store that failed validation (skipped)", c.rejectedStoredValues)
+        counter("recoveries_refused", "Recoveries answered recovered:false because too many were in flight", c.recoveriesRefused)
         counter("quarantined_values", "Venue values refused by validation", pipeline.transform.quarantinedCount)
         gauge("connections", "", "Open WebSocket sessions", [], Double(hub.sessionCount))
         gauge("subscriptions", "", "Subscriptions across sessions", [], Double(hub.subscriptionCount))
