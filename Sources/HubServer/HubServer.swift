@@ -75,10 +75,17 @@ public final class HubServer: @unchecked Sendable {
         sockets = ClientSockets(hub: plane.hub)
         loop = try EventLoop(configuration: .hub(config, logger: logger), webSocketHandler: sockets, httpHandler: router)
         loopRef.loop = loop
-        // A credential the hub cannot read is refused, not taken for no credential (anonymous).
-        loop.upgradeFilter = { request in
-            guard let header = request.authorization, BearerAuthorizer.bearerToken(header) == nil else { return .accept }
-            return .refuse(status: 401, message: "the Authorization header must be 'Bearer <token>'")
+        // A credential the hub cannot read is refused, not taken for no credential (anonymous);
+        // one address holds a bounded number of connections.
+        let perAddress = config.server.maxConnectionsPerAddress
+        loop.upgradeFilter = { [sockets] request in
+            if let header = request.authorization, BearerAuthorizer.bearerToken(header) == nil {
+                return .refuse(status: 401, message: "the Authorization header must be 'Bearer <token>'")
+            }
+            if perAddress > 0, sockets.connectionsByAddress[request.remoteAddress, default: 0] >= perAddress {
+                return .refuse(status: 429, message: "too many connections from this address")
+            }
+            return .accept
         }
         feeds = FeedSupervisor(pipeline: plane.pipeline, loop: loop, clock: clock, logger: logger)
         observability = Observability(

@@ -143,7 +143,7 @@ extension EventLoop {
         guard lws_hdr_copy(wsi, &buf, Int32(len + 1), WSI_TOKEN_GET_URI) >= 0 else { return false }
         guard string(fromC: buf) == configuration.webSocketPath else { return false }
         guard let upgradeFilter else { return true }
-        switch upgradeFilter(UpgradeRequest(headers: capturedHeaders(wsi), authorization: authorization(wsi))) {
+        switch upgradeFilter(UpgradeRequest(headers: capturedHeaders(wsi), authorization: authorization(wsi), remoteAddress: peerAddress(wsi))) {
         case .accept: return true
         case .refuse(let status, let message):
             // The answer is written now; refusing the upgrade then closes the connection.

@@ -4,6 +4,8 @@ public struct UpgradeRequest: Sendable {
     public let headers: [String: String]
     /// The `Authorization` header, whole, when present.
     public let authorization: String?
+    /// The client's address (no port).
+    public let remoteAddress: String
 }
 
 /// An upgrade filter's answer: go on, or refuse with an HTTP status (and a short text body).

@@ -29,6 +29,10 @@ struct HubCommand: ParsableCommand {
         config.server.publicDir = nil
         config.server.permessageDeflate = deflate
         config.server.maxConnections = 70_000
+        // Every load connection comes from loopback: the per-address caps would cut the run short.
+        config.server.maxConnectionsPerAddress = 0
+        config.serve.maxSubscriptionsPerAddress = 0
+        config.auth.anonymousIdleSeconds = 0
         config.feeds.synthetic.enabled = rate > 0
         config.feeds.synthetic.rate = max(rate, 1)
         config.feeds.synthetic.channels = channels

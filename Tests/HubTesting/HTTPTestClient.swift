@@ -53,8 +53,8 @@ public enum HTTPTestClient {
     public static func get(port: Int, path: String) throws -> Response { try request("GET", port: port, path: path) }
 
     /// A WebSocket upgrade request; the answer's head (101 when accepted, the refusal otherwise).
-    public static func upgrade(port: Int, path: String, headers: [String: String] = [:], timeout: Double = 5) throws -> Response {
-        let fd = try open(port: port, timeout: timeout)
+    public static func upgrade(port: Int, path: String, headers: [String: String] = [:], timeout: Double = 5, from: String? = nil) throws -> Response {
+        let fd = try open(port: port, timeout: timeout, from: from)
         defer { Foundation.close(fd) }
         var head = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         head += "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"

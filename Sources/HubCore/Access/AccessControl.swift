@@ -72,12 +72,15 @@ public protocol AccessControl: AnyObject, Sendable {
     var expiryWarningSeconds: Double { get }
     /// Seconds a connection without a token has to send its `auth` message.
     var authDeadlineSeconds: Double { get }
+    /// Seconds an anonymous connection may hold no subscription and send nothing (0: forever).
+    var anonymousIdleSeconds: Double { get }
     /// How usage analytics and the audit log name `principal` (`user:<id>` for local users).
     func usageName(of principal: Principal) -> String
 }
 
 extension AccessControl {
     public func usageName(of principal: Principal) -> String { Principal.usageName(of: principal) }
+    public var anonymousIdleSeconds: Double { 0 }
 }
 
 extension Principal {

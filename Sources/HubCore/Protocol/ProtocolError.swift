@@ -39,6 +39,8 @@ public struct CloseReason: Equatable, Sendable {
     public static let unauthorized = CloseReason(code: 4001, message: "unauthorized")
     public static let forbidden = CloseReason(code: 4003, message: "forbidden")
     public static let tokenExpired = CloseReason(code: 4004, message: "token expired")
+    /// An anonymous connection that held no subscription for `auth.anonymousIdleSeconds`.
+    public static let idle = CloseReason(code: 4002, message: "idle: no subscription")
     public static let accountDisabled = CloseReason(code: 4003, message: "account disabled")
     public static let slowConsumer = CloseReason(code: 4008, message: "slow consumer")
     public static let messageTooBig = CloseReason(code: 4009, message: "message too big")

@@ -118,13 +118,19 @@ extension Hub {
     }
 
     /// Periodic checks (about once a second): tokens about to expire get an `expiring` push,
-    /// expired ones close with 4004, connections that never authenticated close with 4001.
+    /// expired ones close with 4004, connections that never authenticated close with 4001,
+    /// anonymous ones idle (no subscription, nothing sent) past `anonymousIdleSeconds` with 4002.
     public func sweep() {
         guard let access else { return }
         let t = now()
+        let idle = access.anonymousIdleSeconds
         for s in sessions.values where s.closeReason == nil {
             guard let p = s.principal else {
                 if !s.authPending && Double(t - s.openedAt) / 1e6 > access.authDeadlineSeconds { close(s, .unauthorized) }
+                continue
+            }
+            if p.isAnonymous, idle > 0, s.subscriptions.isEmpty, Double(t - s.lastMessageAt) / 1e6 > idle {
+                close(s, .idle)
                 continue
             }
             guard let exp = p.expiresAt else { continue }

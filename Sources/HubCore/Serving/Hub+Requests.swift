@@ -61,6 +61,9 @@ extension Hub {
         guard s.subscriptions.count < config.maxSubscriptions else {
             throw ProtocolError(.tooManySubscriptions, "at most \(config.maxSubscriptions) subscriptions per connection", id: id)
         }
+        guard config.maxSubscriptionsPerAddress == 0 || subscriptionsByAddress[s.remoteAddress, default: 0] < config.maxSubscriptionsPerAddress else {
+            throw ProtocolError(.tooManySubscriptions, "at most \(config.maxSubscriptionsPerAddress) subscriptions per client address", id: id)
+        }
         if request.since != nil && !pattern.isExact {
             throw ProtocolError(.badRequest, "since needs an exact channel, not a pattern", id: id)
         }
@@ -84,6 +87,7 @@ extension Hub {
 
         let sub = Subscription(pattern: pattern, key: request.channel, fields: fields, mask: viewMask(s, fields), views: views, session: s)
         s.subscriptions[request.channel] = sub
+        countSubscriptions(1, from: s)
         registry.watch(sub)
         countSubscription(s)
 
@@ -148,8 +152,15 @@ extension Hub {
         return cursor
     }
 
+    /// Keeps `subscriptionsByAddress` (entries go when they reach zero).
+    func countSubscriptions(_ delta: Int, from s: Session) {
+        let n = subscriptionsByAddress[s.remoteAddress, default: 0] + delta
+        subscriptionsByAddress[s.remoteAddress] = n > 0 ? n : nil
+    }
+
     func unsubscribe(_ sub: Subscription, _ s: Session) {
-        s.subscriptions[sub.key] = nil
+        guard s.subscriptions.removeValue(forKey: sub.key) != nil else { return }
+        countSubscriptions(-1, from: s)
         registry.unwatch(sub)
         for (key, cursor) in s.cursors where cursor.subscription === sub {
             // Another subscription of this session that matches keeps the channel flowing.

@@ -30,6 +30,8 @@ public final class Hub: @unchecked Sendable {
     var nextSessionID: UInt64 = 1
     /// Recoveries from the history store in flight across sessions.
     public internal(set) var recoveriesInFlight = 0
+    /// Subscriptions per client address, across its connections (`maxSubscriptionsPerAddress`).
+    var subscriptionsByAddress: [String: Int] = [:]
     /// Usage analytics: counted unless turned off (`usage.enabled`; the fan-out benchmark
     /// compares both).
     public var tracksUsage = true
@@ -223,6 +225,7 @@ public final class Hub: @unchecked Sendable {
         s.cursors.removeAll()
         s.ready.removeAll()
         for sub in s.subscriptions.values { registry.unwatch(sub) }
+        countSubscriptions(-s.subscriptions.count, from: s)
         s.subscriptions.removeAll()
         s.control.removeAll()
         sessions[s.id] = nil
@@ -250,6 +253,7 @@ public final class Hub: @unchecked Sendable {
     /// A complete text message from the client.
     public func receive(_ s: Session, message: UnsafeRawBufferPointer) {
         guard s.closeReason == nil else { return }
+        s.lastMessageAt = now()
         if s.authPending {
             // Requests wait for the token check (a client may subscribe right after connecting).
             guard s.waitingRequests.count < 64 else { return close(s, .tooManyWaiting) }

@@ -17,6 +17,8 @@ public struct ServeConfig: Sendable, Equatable {
     public var maxMessageBytes = 64 * 1024
     /// Subscriptions per connection.
     public var maxSubscriptions = 1024
+    /// Subscriptions across every connection of one client address (0: no limit).
+    public var maxSubscriptionsPerAddress = 10_000
     /// Bad requests answered on one connection before it is closed with 4000.
     public var maxProtocolErrors = 100
     /// Recovery (`since`) reaches back at most this far in time (seconds; 0: no limit).

@@ -22,6 +22,8 @@ public final class Session: @unchecked Sendable {
     var protocolErrors = 0
     /// Recoveries from the history store in flight.
     var recoveries = 0
+    /// When the client last sent a message (µs; the open time before the first).
+    var lastMessageAt: Int64 = 0
 
     /// Who this is (nil until authenticated, when anonymous access is off).
     public internal(set) var principal: Principal?
@@ -53,6 +55,7 @@ public final class Session: @unchecked Sendable {
         self.remoteAddress = remoteAddress
         self.transport = transport
         self.openedAt = openedAt
+        lastMessageAt = openedAt
     }
 
     public var subscriptionCount: Int { subscriptions.count }

@@ -125,6 +125,7 @@ public enum ConfigLoader {
         try check(!c.server.dataDir.isEmpty, "server.dataDir", "must not be empty")
         try check(!c.properties.seedDirectory.isEmpty, "properties.seedDirectory", "must not be empty")
         try check(c.server.maxConnections >= 16, "server.maxConnections", "must be at least 16")
+        try check(c.server.maxConnectionsPerAddress >= 0, "server.maxConnectionsPerAddress", "must not be negative (0: no limit)")
         try check(c.server.shutdownGraceSeconds >= 0, "server.shutdownGraceSeconds", "must not be negative")
         let s = c.serve
         try check((1...1_000_000).contains(s.stateRingSize), "serve.stateRingSize", "must be between 1 and 1000000")
@@ -140,6 +141,7 @@ public enum ConfigLoader {
         try check(s.maxRecoverMessages >= 0, "serve.maxRecoverMessages", "must not be negative")
         try check((1...1024).contains(s.maxRecoveriesPerSession), "serve.maxRecoveriesPerSession", "must be between 1 and 1024")
         try check((1...100_000).contains(s.maxRecoveries), "serve.maxRecoveries", "must be between 1 and 100000")
+        try check(s.maxSubscriptionsPerAddress >= 0, "serve.maxSubscriptionsPerAddress", "must not be negative (0: no limit)")
         try check((0...1_000_000).contains(s.memoryHistoryLength), "serve.memoryHistoryLength", "must be between 0 and 1000000")
         let r = c.redis
         if !r.url.isEmpty {
@@ -165,6 +167,7 @@ public enum ConfigLoader {
         try check(a.apiKeyMaxDays > 0 && a.apiKeyMaxDays <= 3650, "auth.apiKeyMaxDays", "must be more than 0 and at most 3650")
         try check(a.apiKeyDays > 0 && a.apiKeyDays <= a.apiKeyMaxDays, "auth.apiKeyDays", "must be more than 0 and at most auth.apiKeyMaxDays")
         try check((1...10_000).contains(a.maxAPIKeysPerUser), "auth.maxAPIKeysPerUser", "must be between 1 and 10000")
+        try check(a.anonymousIdleSeconds >= 0, "auth.anonymousIdleSeconds", "must not be negative (0: never)")
         for (i, issuer) in a.issuers.enumerated() {
             try check(!issuer.issuer.isEmpty, "auth.issuers[\(i)].issuer", "must not be empty")
             try check(issuer.issuer != "streamhub", "auth.issuers[\(i)].issuer", "'streamhub' is the hub's own issuer")

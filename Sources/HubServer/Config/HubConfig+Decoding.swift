@@ -63,7 +63,7 @@ extension HubConfig.Auth: Decodable {
     enum Keys: String, CodingKey, CaseIterable {
         case jwtSecret, anonymous, accessTokenSeconds, refreshTokenSeconds, leewaySeconds, passwordRounds, expiryWarningSeconds
         case authDeadlineSeconds, rolesFile, bootstrapAdminKey, loginMaxFailures, loginMaxFailuresPerAddress, loginWindowSeconds, issuers
-        case apiKeyDays, apiKeyMaxDays, maxAPIKeysPerUser
+        case apiKeyDays, apiKeyMaxDays, maxAPIKeysPerUser, anonymousIdleSeconds
     }
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
@@ -85,6 +85,7 @@ extension HubConfig.Auth: Decodable {
         apiKeyDays = try c.value(.apiKeyDays, apiKeyDays)
         apiKeyMaxDays = try c.value(.apiKeyMaxDays, apiKeyMaxDays)
         maxAPIKeysPerUser = try c.value(.maxAPIKeysPerUser, maxAPIKeysPerUser)
+        anonymousIdleSeconds = try c.value(.anonymousIdleSeconds, anonymousIdleSeconds)
     }
 }
 
@@ -125,7 +126,7 @@ extension HubConfig.Properties: Decodable {
 
 extension HubConfig.Server: Decodable {
     enum Keys: String, CodingKey, CaseIterable {
-        case host, port, dataDir, publicDir, chartJsDir, permessageDeflate, maxConnections, shutdownGraceSeconds
+        case host, port, dataDir, publicDir, chartJsDir, permessageDeflate, maxConnections, shutdownGraceSeconds, maxConnectionsPerAddress
     }
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
@@ -137,6 +138,7 @@ extension HubConfig.Server: Decodable {
         chartJsDir = try c.value(.chartJsDir, chartJsDir)
         permessageDeflate = try c.value(.permessageDeflate, permessageDeflate)
         maxConnections = try c.value(.maxConnections, maxConnections)
+        maxConnectionsPerAddress = try c.value(.maxConnectionsPerAddress, maxConnectionsPerAddress)
         shutdownGraceSeconds = try c.value(.shutdownGraceSeconds, shutdownGraceSeconds)
     }
 }
@@ -147,7 +149,7 @@ struct ServeSection: Decodable {
     enum Keys: String, CodingKey, CaseIterable {
         case stateRingSize, eventRingSize, frameBytes, maxPendingBytes, conflateBytes, maxControlBytes
         case maxMessageBytes, maxSubscriptions, maxProtocolErrors, historyMaxAgeSeconds, maxRecoverMessages, memoryHistoryLength
-        case maxRecoveriesPerSession, maxRecoveries
+        case maxRecoveriesPerSession, maxRecoveries, maxSubscriptionsPerAddress
     }
     init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
@@ -164,6 +166,7 @@ struct ServeSection: Decodable {
         config.maxRecoverMessages = try c.value(.maxRecoverMessages, config.maxRecoverMessages)
         config.maxRecoveriesPerSession = try c.value(.maxRecoveriesPerSession, config.maxRecoveriesPerSession)
         config.maxRecoveries = try c.value(.maxRecoveries, config.maxRecoveries)
+        config.maxSubscriptionsPerAddress = try c.value(.maxSubscriptionsPerAddress, config.maxSubscriptionsPerAddress)
         config.memoryHistoryLength = try c.value(.memoryHistoryLength, config.memoryHistoryLength)
     }
 }

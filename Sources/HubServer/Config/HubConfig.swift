@@ -56,6 +56,9 @@ public struct HubConfig: Sendable, Equatable {
         public var expiryWarningSeconds = 60.0
         /// A WebSocket without a token must send `auth` within this time.
         public var authDeadlineSeconds = 10.0
+        /// An anonymous WebSocket that holds no subscription and sends nothing for this long is
+        /// closed (4002); 0 keeps it.
+        public var anonymousIdleSeconds = 300.0
         /// Default roles, loaded into the store on first start.
         public var rolesFile = "config/roles.yaml"
         /// The first admin's API key (`shk_<id>_<secret>`); empty: one is generated and printed.
@@ -101,6 +104,9 @@ public struct HubConfig: Sendable, Equatable {
         public var permessageDeflate = true
         /// File descriptors for connections.
         public var maxConnections = 70_000
+        /// WebSocket connections one client address may hold at once (0: no limit); beyond,
+        /// the upgrade is refused with 429.
+        public var maxConnectionsPerAddress = 1000
         /// Seconds to wait for clients to take their close frames on shutdown.
         public var shutdownGraceSeconds = 2.0
         public init() {}

@@ -69,6 +69,7 @@ final class IdentityService: AccessControl, @unchecked Sendable {
     var expiryWarningSeconds: Double { config.expiryWarningSeconds }
     var leewaySeconds: Double { config.leewaySeconds }
     var authDeadlineSeconds: Double { config.authDeadlineSeconds }
+    var anonymousIdleSeconds: Double { config.anonymousIdleSeconds }
 
     func policy(for principal: Principal, on connection: ConnectionInfo?) -> AccessPolicy? {
         guard let ids = roleIDs(of: principal) else { return nil }

@@ -6,12 +6,15 @@ import WebSocketLoop
 /// Threading: loop-confined.
 final class ClientSockets: WebSocketHandler {
     let hub: Hub
+    /// Open connections per client address (for `server.maxConnectionsPerAddress`).
+    private(set) var connectionsByAddress: [String: Int] = [:]
 
     init(hub: Hub) {
         self.hub = hub
     }
 
     func webSocketOpened(_ connection: WebSocketConnection) {
+        connectionsByAddress[connection.remoteAddress, default: 0] += 1
         connection.context = hub.open(transport: SocketTransport(connection), remoteAddress: connection.remoteAddress, token: Self.token(connection))
     }
 
@@ -47,6 +50,8 @@ final class ClientSockets: WebSocketHandler {
     }
 
     func webSocketClosed(_ connection: WebSocketConnection, error: String?) {
+        let address = connection.remoteAddress
+        if let n = connectionsByAddress[address] { connectionsByAddress[address] = n > 1 ? n - 1 : nil }
         guard let session = connection.context as? Session else { return }
         hub.disconnect(session)
         connection.context = nil
