@@ -103,7 +103,7 @@ public final class EventLoop: @unchecked Sendable {
             extensions = .allocate(capacity: 2)
             var pmd = lws_extension()
             pmd.name = UnsafePointer(strings.make("permessage-deflate"))
-            pmd.callback = lws_extension_callback_pm_deflate
+            pmd.callback = boundedDeflate
             pmd.client_offer = UnsafePointer(strings.make("permessage-deflate; client_max_window_bits"))
             extensions!.initialize(to: pmd)
             (extensions! + 1).initialize(to: lws_extension())

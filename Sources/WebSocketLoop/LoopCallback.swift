@@ -27,7 +27,9 @@ func lwsCallback(
         c.wsi = wsi
         c.remoteAddress = peerAddress(wsi)
         loop.readHandshake(wsi, into: c)
-        c.usesDeflate = loop.configuration.permessageDeflate && loop.offersDeflate(wsi)
+        let offer = loop.deflateOffer(wsi)
+        c.usesDeflate = loop.configuration.permessageDeflate && offer != nil
+        c.offeredServerWindowBits = offer.flatMap(offeredServerWindowBits)
         slot.pointee = Unmanaged.passRetained(c as AnyObject).toOpaque()
         handler.webSocketOpened(c)
     case LWS_CALLBACK_RECEIVE:
@@ -260,11 +262,12 @@ extension EventLoop {
         return n < count ? -1 : n
     }
 
-    /// The client offered permessage-deflate (we accept whenever offered and enabled).
-    func offersDeflate(_ wsi: OpaquePointer) -> Bool {
+    /// The client's permessage-deflate offer, if it made one (we accept whenever offered and enabled).
+    func deflateOffer(_ wsi: OpaquePointer) -> String? {
         var buf = [CChar](repeating: 0, count: 512)
-        guard lws_hdr_copy(wsi, &buf, Int32(buf.count), WSI_TOKEN_EXTENSIONS) > 0 else { return false }
-        return string(fromC: buf).contains("permessage-deflate")
+        guard lws_hdr_copy(wsi, &buf, Int32(buf.count), WSI_TOKEN_EXTENSIONS) > 0 else { return nil }
+        let header = string(fromC: buf)
+        return header.split(separator: ",").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("permessage-deflate") }.map(String.init)
     }
 
     private func sendClose(_ wsi: OpaquePointer, _ code: UInt16, _ reason: String) {

@@ -20,6 +20,10 @@ public struct LoopConfiguration: Sendable {
     public var maxBodyBytes = 1 << 20
     /// Offer permessage-deflate (RFC 7692) to clients that ask for it.
     public var permessageDeflate = true
+    /// The server's compressor per connection: window 2^bits (8–15) and zlib memory level (1–9);
+    /// it takes about 2^(bits+2) + 2^(level+9) bytes (see `BoundedDeflate`).
+    public var deflateWindowBits = 15
+    public var deflateMemoryLevel = 8
     /// Seconds a closing connection may take to read its close frame before it is dropped.
     public var closeTimeoutSeconds: Int32 = 5
     /// File descriptors the context may use (connections + listeners + pipes).

@@ -26,6 +26,10 @@ public final class WebSocketConnection: @unchecked Sendable {
     var extraHeaders: [(String, String)] = []
     /// permessage-deflate is active: frames are written from `ownFrame` (see `EventLoop.writable`).
     var usesDeflate = false
+    /// The compressor's bound was applied (before its first write).
+    var deflateBounded = false
+    /// `server_max_window_bits` the client's offer asked for.
+    var offeredServerWindowBits: Int?
     var ownFrame: FrameBuffer?
     var connectStrings: [UnsafeMutablePointer<CChar>] = []
     /// The close code and reason the peer sent, if it closed first.

@@ -9,7 +9,8 @@ final class ChildHub {
     private(set) var tokens: [String] = []
 
     init(
-        rate: Double, channels: Int, redis: String? = nil, roleViews: Int = 0, wide: Bool = false, flagSplit: Int? = nil, users: Int = 0, usage: Bool = true
+        rate: Double, channels: Int, redis: String? = nil, roleViews: Int = 0, wide: Bool = false, flagSplit: Int? = nil, users: Int = 0, usage: Bool = true,
+        deflate: (windowBits: Int, memoryLevel: Int)? = nil
     ) throws {
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let tokensFile = FileManager.default.temporaryDirectory.appendingPathComponent("bench-tokens-\(getpid()).json").path
@@ -17,6 +18,7 @@ final class ChildHub {
             ["hub", "--rate", "\(rate)", "--channels", "\(channels)"] + (redis.map { ["--redis", $0] } ?? [])
             + (wide ? ["--wide"] : []) + (roleViews > 0 ? ["--role-views", "\(roleViews)", "--tokens-file", tokensFile] : [])
             + (flagSplit.map { ["--flag-split", "\($0)", "--users", "\(users)", "--tokens-file", tokensFile] } ?? []) + (usage ? [] : ["--no-usage"])
+            + (deflate.map { ["--deflate", "--deflate-window-bits", "\($0.windowBits)", "--deflate-memory-level", "\($0.memoryLevel)"] } ?? [])
         let out = Pipe()
         process.standardOutput = out
         try process.run()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Histogram
+import HubServer
 
 /// N WebSocket subscribers (libwebsockets, this process) against the hub (a child process)
 /// publishing synthetic ticks through the whole pipeline at a target rate.
@@ -52,24 +53,32 @@ struct FanoutCommand: ParsableCommand {
     }
 }
 
-/// Memory per idle connection: the hub's resident memory before and after N connections that
-/// subscribe to a quiet channel.
+/// Memory per connection: the hub's resident memory before and after N connections that
+/// subscribe to one channel — quiet, or (`--rate`) publishing, which is when a permessage-deflate
+/// connection's compressor comes to life.
 struct IdleCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "idle", abstract: "Hub memory per idle connection.")
+    static let configuration = CommandConfiguration(commandName: "idle", abstract: "Hub memory per connection (idle, or with traffic and deflate).")
 
-    @Option(help: "Idle connections.") var connections = 10_000
+    @Option(help: "Connections.") var connections = 10_000
+    @Option(help: "Ticks per second on the subscribed channel (0: quiet).") var rate = 0.0
+    @Flag(help: "The hub accepts permessage-deflate (the load client offers it).") var deflate = false
+    @Option(help: "With --deflate: the compressor's window bits.") var deflateWindowBits = HubConfig.Server().deflateWindowBits
+    @Option(help: "With --deflate: the compressor's zlib memory level.") var deflateMemoryLevel = HubConfig.Server().deflateMemoryLevel
 
     func run() throws {
-        let hub = try ChildHub(rate: 0, channels: 1)
+        let hub = try ChildHub(rate: rate, channels: 1, deflate: deflate ? (deflateWindowBits, deflateMemoryLevel) : nil)
         defer { hub.stop() }
         Thread.sleep(forTimeInterval: 1)
         let before = hub.memory.rss
-        let load = try LoadClient(url: "ws://127.0.0.1:\(hub.port)/ws") { _ in #"{"id":1,"op":"subscribe","channel":"ticker.synthetic.S0"}"# }
+        let load = try LoadClient(url: "ws://127.0.0.1:\(hub.port)/ws", deflate: deflate) { _ in #"{"id":1,"op":"subscribe","channel":"ticker.synthetic.S0"}"# }
         let connected = load.open(connections)
         Thread.sleep(forTimeInterval: 2)
         let after = hub.memory.rss
         load.stop()
         let per = connected > 0 ? Double(after - before) * 1024 / Double(connected) : 0
-        print(#"{"connections":\#(connected),"hub_rss_before_kib":\#(before),"hub_rss_after_kib":\#(after),"bytes_per_connection":\#(Int(per))}"#)
+        let settings = deflate ? #""deflate":{"windowBits":\#(deflateWindowBits),"memoryLevel":\#(deflateMemoryLevel)},"# : #""deflate":null,"#
+        print(
+            #"{\#(settings)"rate":\#(rate),"connections":\#(connected),"hub_rss_before_kib":\#(before),"hub_rss_after_kib":\#(after),"bytes_per_connection":\#(Int(per))}"#
+        )
     }
 }

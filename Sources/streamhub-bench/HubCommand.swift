@@ -14,6 +14,8 @@ struct HubCommand: ParsableCommand {
     @Option(help: "Ticks per second across all channels.") var rate = 1000.0
     @Option(help: "Channels ticker.synthetic.S0 … S<n-1>.") var channels = 1
     @Flag(help: "Offer permessage-deflate.") var deflate = false
+    @Option(help: "The deflate compressor's window bits (server.deflateWindowBits).") var deflateWindowBits = HubConfig.Server().deflateWindowBits
+    @Option(help: "The deflate compressor's zlib memory level (server.deflateMemoryLevel).") var deflateMemoryLevel = HubConfig.Server().deflateMemoryLevel
     @Option(help: "Redis URL for state and history (write-behind); none by default.") var redis: String?
     @Flag(help: "Wide ticks: sizes and a last price too (nine properties).") var wide = false
     @Option(help: "Create this many roles with distinct property grants, a user for each, and write their tokens to --tokens-file (JSON list).") var roleViews =
@@ -28,6 +30,8 @@ struct HubCommand: ParsableCommand {
         config.server.port = port
         config.server.publicDir = nil
         config.server.permessageDeflate = deflate
+        config.server.deflateWindowBits = deflateWindowBits
+        config.server.deflateMemoryLevel = deflateMemoryLevel
         config.server.maxConnections = 70_000
         // Every load connection comes from loopback: the per-address caps would cut the run short.
         config.server.maxConnectionsPerAddress = 0

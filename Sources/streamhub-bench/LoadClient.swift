@@ -26,9 +26,10 @@ final class LoadClient: WebSocketHandler, @unchecked Sendable {
     private let shared = Mutex((connected: 0, closed: 0))
 
     /// `query`: a query string for connection i (a token), appended to the URL's path.
-    init(url: String, query: ((Int) -> String)? = nil, subscribe: @escaping (Int) -> String?) throws {
+    /// `deflate`: offer permessage-deflate (what browsers do).
+    init(url: String, query: ((Int) -> String)? = nil, deflate: Bool = false, subscribe: @escaping (Int) -> String?) throws {
         var c = LoopConfiguration()
-        c.permessageDeflate = false
+        c.permessageDeflate = deflate
         c.clientTLS = false
         c.maxConnections = 70_000
         loop = try EventLoop(configuration: c)

@@ -10,7 +10,12 @@ final class EchoServer: WebSocketHandler, HTTPHandler, @unchecked Sendable {
     var pending: [ObjectIdentifier: [[UInt8]]] = [:]
     let tooBig = Mutex(0)
 
-    func webSocketOpened(_ c: WebSocketConnection) {}
+    /// `?greet` connections get a message before they send anything (the server writes first).
+    func webSocketOpened(_ c: WebSocketConnection) {
+        guard c.query == "greet" else { return }
+        pending[ObjectIdentifier(c)] = [Array(String(repeating: "welcome ", count: 500).utf8)]
+        c.requestWritable()
+    }
     func webSocketReceived(_ c: WebSocketConnection, _ m: IncomingMessage) {
         switch m {
         case .text(let b):
@@ -94,6 +99,35 @@ final class EventLoopTests: XCTestCase {
         let text = String(repeating: "compressible ", count: 1000)
         c.send(text)
         XCTAssertEqual(try c.next(), text)
+    }
+
+    /// The server's compressor bounded to a 512-byte window and the smallest zlib memory, both
+    /// orders of first use (server writes first, client first), messages that reach far back
+    /// and ones the client compresses with its full window: everything arrives intact.
+    func testABoundedDeflateCompressorRoundTripsInBothDirections() throws {
+        var c = LoopConfiguration(listen: .init(host: "127.0.0.1", port: 0))
+        c.deflateWindowBits = 9
+        c.deflateMemoryLevel = 1
+        let server = EchoServer()
+        let bounded = try EventLoop(configuration: c, webSocketHandler: server)
+        server.loop = bounded
+        bounded.start()
+        defer {
+            bounded.stop()
+            bounded.waitUntilFinished()
+        }
+        var rng = SystemRandomNumberGenerator()
+        // Repeats 4 KiB apart: a 32 KiB window finds them, a 512-byte one must not be asked to.
+        let words = (0..<400).map { _ in String((0..<8).map { _ in "abcdefghijklmnopqrstuvwxyz".randomElement(using: &rng)! }) }
+        let messages = (1...30).map { i in (0..<(i * 60)).map { words[($0 * 7 + i) % words.count] }.joined(separator: " ") }
+        for query in ["greet", ""] {
+            let client = try TestClient.connect("ws://127.0.0.1:\(bounded.port)/ws\(query.isEmpty ? "" : "?" + query)", deflate: true)
+            if !query.isEmpty { XCTAssertEqual(try client.next(), String(repeating: "welcome ", count: 500)) }
+            for m in messages {
+                client.send(m)
+                XCTAssertEqual(try client.next(), m)
+            }
+        }
     }
 
     func testServerCloseCodesReachTheClient() throws {

@@ -127,6 +127,7 @@ extension HubConfig.Properties: Decodable {
 extension HubConfig.Server: Decodable {
     enum Keys: String, CodingKey, CaseIterable {
         case host, port, dataDir, publicDir, chartJsDir, permessageDeflate, maxConnections, shutdownGraceSeconds, maxConnectionsPerAddress
+        case deflateWindowBits, deflateMemoryLevel
     }
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
@@ -139,6 +140,8 @@ extension HubConfig.Server: Decodable {
         permessageDeflate = try c.value(.permessageDeflate, permessageDeflate)
         maxConnections = try c.value(.maxConnections, maxConnections)
         maxConnectionsPerAddress = try c.value(.maxConnectionsPerAddress, maxConnectionsPerAddress)
+        deflateWindowBits = try c.value(.deflateWindowBits, deflateWindowBits)
+        deflateMemoryLevel = try c.value(.deflateMemoryLevel, deflateMemoryLevel)
         shutdownGraceSeconds = try c.value(.shutdownGraceSeconds, shutdownGraceSeconds)
     }
 }

@@ -102,6 +102,10 @@ public struct HubConfig: Sendable, Equatable {
         public var chartJsDir: String? = "/usr/share/javascript/chart.js"
         /// Offer permessage-deflate to clients that ask for it.
         public var permessageDeflate = true
+        /// The compressor of each deflate connection: window 2^bits (8–15), zlib memory level
+        /// (1–9); about 2^(bits+2) + 2^(level+9) bytes per connection once it has written.
+        public var deflateWindowBits = 11
+        public var deflateMemoryLevel = 4
         /// File descriptors for connections.
         public var maxConnections = 70_000
         /// WebSocket connections one client address may hold at once (0: no limit); beyond,

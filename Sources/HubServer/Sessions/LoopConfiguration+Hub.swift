@@ -26,6 +26,8 @@ extension LoopConfiguration {
         lc.maxMessageBytes = config.serve.maxMessageBytes
         lc.maxClientMessageBytes = config.feeds.maxFrameBytes
         lc.permessageDeflate = config.server.permessageDeflate
+        lc.deflateWindowBits = config.server.deflateWindowBits
+        lc.deflateMemoryLevel = config.server.deflateMemoryLevel
         lc.maxConnections = UInt32(config.server.maxConnections)
         return lc
     }

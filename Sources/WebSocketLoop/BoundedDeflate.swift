@@ -1,0 +1,50 @@
+import CWebSockets
+import Foundation
+
+/// permessage-deflate as libwebsockets implements it, with the server's compressor sized by
+/// `LoopConfiguration.deflateWindowBits` and `deflateMemoryLevel` instead of zlib's largest
+/// (window 15, memory level 8: about 260 KB per connection once it has written).
+///
+/// lws sizes its compressor and its decompressor from the same `server_max_window_bits`, each
+/// when it first runs. The bound is set just before a connection's first compressed write and the
+/// negotiated value put back right after, so a decompressor made later still takes whatever
+/// window the client compresses with. A smaller window on the server's side needs no
+/// negotiation: any inflater with a window at least as large reads it (RFC 7692 §7.1.2.1).
+func boundedDeflate(
+    _ context: OpaquePointer?, _ ext: UnsafePointer<lws_extension>?, _ wsi: OpaquePointer?, _ reason: lws_extension_callback_reasons,
+    _ user: UnsafeMutableRawPointer?, _ input: UnsafeMutableRawPointer?, _ len: Int
+) -> Int32 {
+    guard reason == LWS_EXT_CB_PAYLOAD_TX, let wsi, let c = serverConnection(wsi), !c.deflateBounded else {
+        return lws_extension_callback_pm_deflate(context, ext, wsi, reason, user, input, len)
+    }
+    c.deflateBounded = true
+    let config = c.loop.configuration
+    let bits = min(config.deflateWindowBits, c.offeredServerWindowBits ?? 15)
+    setDeflateOption(wsi, "server_max_window_bits", bits)
+    setDeflateOption(wsi, "mem_level", config.deflateMemoryLevel)
+    let result = lws_extension_callback_pm_deflate(context, ext, wsi, reason, user, input, len)
+    setDeflateOption(wsi, "server_max_window_bits", c.offeredServerWindowBits ?? 15)
+    return result
+}
+
+private func setDeflateOption(_ wsi: OpaquePointer, _ name: String, _ value: Int) {
+    _ = lws_set_extension_option(wsi, "permessage-deflate", name, String(value))
+}
+
+/// The accepted connection behind `wsi` (server side: the protocol's per-session slot).
+private func serverConnection(_ wsi: OpaquePointer) -> WebSocketConnection? {
+    guard let slot = lws_wsi_user(wsi)?.assumingMemoryBound(to: UnsafeMutableRawPointer?.self), let p = slot.pointee else { return nil }
+    guard let c = Unmanaged<AnyObject>.fromOpaque(p).takeUnretainedValue() as? WebSocketConnection, !c.isClient else { return nil }
+    return c
+}
+
+/// The `server_max_window_bits=N` a client's permessage-deflate offer asks for, if any.
+func offeredServerWindowBits(_ offer: String) -> Int? {
+    for param in offer.split(separator: ";") {
+        let kv = param.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        if kv.count == 2, kv[0] == "server_max_window_bits", let n = Int(kv[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))), (8...15).contains(n) {
+            return n
+        }
+    }
+    return nil
+}
