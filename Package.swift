@@ -13,6 +13,12 @@ let package = Package(
         .executable(name: "streamhub", targets: ["streamhub"]),
         .executable(name: "venue-sim", targets: ["venue-sim"]),
         .executable(name: "streamhub-bench", targets: ["streamhub-bench"]),
+        // The hub's modules, for the fuzz targets in Fuzz/ (a package of their own).
+        .library(name: "HubCore", targets: ["HubCore"]),
+        .library(name: "HubServer", targets: ["HubServer"]),
+        .library(name: "HubCache", targets: ["HubCache"]),
+        .library(name: "HubAuth", targets: ["HubAuth"]),
+        .library(name: "Venues", targets: ["Venues"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

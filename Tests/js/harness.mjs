@@ -97,8 +97,9 @@ auth: {jwtSecret: ${jwtSecret}, anonymous: true, rolesFile: ${join(repository, "
       "the hub and its synthetic channels",
       async () => {
         try {
-          const r = await fetch(`http://127.0.0.1:${this.port}/healthz`);
-          return r.ok && (await r.json()).channels >= 2;
+          // /healthz tells anyone only the status; the channel list is open to the anonymous role.
+          const r = await fetch(`http://127.0.0.1:${this.port}/api/channels?pattern=ticker.synthetic.*`);
+          return r.ok && (await r.json()).total >= 2;
         } catch {
           return false;
         }

@@ -83,6 +83,24 @@ public final class RedisConnection {
         return replies
     }
 
+    /// Every complete reply in `resp` (RESP bytes, as Redis sends them), read with hiredis'
+    /// own reader; a protocol error ends the list. (Fuzzing feeds it arbitrary bytes.)
+    public static func replies(resp: [UInt8]) -> [RedisReply] {
+        guard let reader = redisReaderCreate() else { return [] }
+        defer { redisReaderFree(reader) }
+        let fed = resp.withUnsafeBufferPointer { b in
+            b.baseAddress.map { redisReaderFeed(reader, UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self), b.count) } ?? REDIS_OK
+        }
+        guard fed == REDIS_OK else { return [] }
+        var out: [RedisReply] = []
+        while true {
+            var raw: UnsafeMutableRawPointer?
+            guard redisReaderGetReply(reader, &raw) == REDIS_OK, let raw else { return out }
+            out.append(convert(raw.assumingMemoryBound(to: redisReply.self)))
+            freeReplyObject(raw)
+        }
+    }
+
     private static func withArgv<R>(_ args: [[UInt8]], _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> R) -> R {
         // One buffer for every argument keeps the pointers valid for the call.
         var blob: [UInt8] = []

@@ -158,7 +158,8 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
         }
     }
 
-    private static func restored(_ name: String, _ reply: RedisReply) -> RestoredChannel? {
+    /// A channel's state hash (`HGETALL`) as restored, or nil when it lacks an epoch or offset.
+    public static func restored(_ name: String, _ reply: RedisReply) -> RestoredChannel? {
         guard case .array(let items) = reply, items.count % 2 == 0 else { return nil }
         var epoch: String?, offset: UInt64?, ts: Int64 = 0, rt: Int64 = 0
         var fields: [StoredField] = []
@@ -339,7 +340,7 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
     }
 
     /// Stream entries → messages, only when they are exactly `after+1 … through` in `epoch`.
-    static func messages(_ reply: RedisReply, epoch: String, after: UInt64, through: UInt64) -> [StoredMessage]? {
+    public static func messages(_ reply: RedisReply, epoch: String, after: UInt64, through: UInt64) -> [StoredMessage]? {
         guard case .array(let entries) = reply, entries.count == Int(through - after) else { return nil }
         var out: [StoredMessage] = []
         out.reserveCapacity(entries.count)
