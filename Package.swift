@@ -1,5 +1,6 @@
 // swift-tools-version: 6.0
 // StreamHub: a real-time market-data hub on libwebsockets (see docs/architecture.md).
+import Foundation
 import PackageDescription
 
 /// Release builds of the hot-path modules skip dynamic exclusivity checks (about 3 % of the
@@ -13,12 +14,6 @@ let package = Package(
         .executable(name: "streamhub", targets: ["streamhub"]),
         .executable(name: "venue-sim", targets: ["venue-sim"]),
         .executable(name: "streamhub-bench", targets: ["streamhub-bench"]),
-        // The hub's modules, for the fuzz targets in Fuzz/ (a package of their own).
-        .library(name: "HubCore", targets: ["HubCore"]),
-        .library(name: "HubServer", targets: ["HubServer"]),
-        .library(name: "HubCache", targets: ["HubCache"]),
-        .library(name: "HubAuth", targets: ["HubAuth"]),
-        .library(name: "Venues", targets: ["Venues"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -142,3 +137,22 @@ let package = Package(
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17
 )
+
+// libFuzzer targets for the hub's untrusted inputs (Fuzz/, docs/security.md#fuzzing), present
+// only when `STREAMHUB_FUZZ` is set: `scripts/fuzz` builds them with
+// `--sanitize=fuzzer --sanitize=address` (every module of this package instrumented); each is a
+// libFuzzer binary with no `main` of its own, so ordinary builds leave them out.
+if ProcessInfo.processInfo.environment["STREAMHUB_FUZZ"] != nil {
+    func fuzzTarget(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+        .executableTarget(name: name, dependencies: ["FuzzSupport"] + dependencies, path: "Fuzz/Sources/\(name)")
+    }
+    package.targets += [
+        .target(name: "FuzzSupport", path: "Fuzz/Sources/FuzzSupport"),
+        fuzzTarget("FuzzClientCommands", ["HubCore", "HubServer"]),
+        fuzzTarget("FuzzVenueFrames", ["HubCore", "Venues"]),
+        fuzzTarget("FuzzConfig", ["HubServer", "Venues"]),
+        fuzzTarget("FuzzTokens", ["HubAuth"]),
+        fuzzTarget("FuzzRedisReplies", ["HubCache", "HubCore", "HubServer"]),
+        fuzzTarget("FuzzRESTBodies", ["HubCore"]),
+    ]
+}

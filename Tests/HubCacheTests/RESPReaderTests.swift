@@ -11,6 +11,12 @@ final class RESPReaderTests: XCTestCase {
             [.array([.string(Array("foo".utf8)), .integer(5)]), .status("OK"), .error("ERR no"), .null], "the cut array is not a reply yet")
     }
 
+    func testAnArrayAnnouncingMoreThanAMillionElementsIsRefusedBeforeAnyAllocation() {
+        // hiredis would calloc 5.6 GB for this before an element arrives.
+        XCTAssertEqual(RedisConnection.replies(resp: Array("+OK\r\n*700000000\r\n:1\r\n".utf8)), [.status("OK")])
+        XCTAssertEqual(RedisConnection.replies(resp: Array("*2\r\n:1\r\n:2\r\n".utf8)), [.array([.integer(1), .integer(2)])])
+    }
+
     func testGarbageEndsTheList() {
         XCTAssertEqual(RedisConnection.replies(resp: Array("+OK\r\n?what\r\n+later\r\n".utf8)), [.status("OK")])
         XCTAssertEqual(RedisConnection.replies(resp: []), [])

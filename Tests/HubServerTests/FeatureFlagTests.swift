@@ -44,6 +44,17 @@ final class FeatureFlagTests: XCTestCase {
         XCTAssertEqual(r.status, 200, r.text)
     }
 
+    func testADateConstraintThatCrashedICUIsAnsweredNotFatal() throws {
+        // Found by fuzzing: ICU's date parser died of a division fault on this fraction.
+        let body =
+            #"{"name":"dated","enabled":true,"strategies":[{"name":"default","constraints":[{"contextName":"currentTime","operator":"DATE_BEFORE","value":"2022-01-22T14:00:00.00022222222222222222222222222222222222222+02:00"}]}]}"#
+        XCTAssertEqual(try hub.request("POST", "/api/features", body).status, 201)
+        XCTAssertEqual(json(try hub.request("GET", "/api/features/dated/evaluate"))["enabled"] as? Bool, false, "2022 is past")
+        let bad = try hub.request(
+            "POST", "/api/features", body.replacingOccurrences(of: "2022-01-22T14", with: "2022-02-30T14").replacingOccurrences(of: "dated", with: "dated2"))
+        XCTAssertEqual(bad.status, 400)
+    }
+
     func testDefaultFlagsAreSeededAndTheRESTAPIWorks() throws {
         let list = try hub.request("GET", "/api/features")
         XCTAssertEqual(list.status, 200)

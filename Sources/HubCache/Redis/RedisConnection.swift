@@ -43,6 +43,7 @@ public final class RedisConnection {
             throw .connect("\(url): \(message)")
         }
         context = c
+        BoundedReplies.install(on: c.pointee.reader)
         redisSetTimeout(c, tv)
         if let password = url.password {
             if case .error(let e) = try command(["AUTH", password]) { throw .connect("AUTH: \(e)") }
@@ -88,6 +89,7 @@ public final class RedisConnection {
     public static func replies(resp: [UInt8]) -> [RedisReply] {
         guard let reader = redisReaderCreate() else { return [] }
         defer { redisReaderFree(reader) }
+        BoundedReplies.install(on: reader)
         let fed = resp.withUnsafeBufferPointer { b in
             b.baseAddress.map { redisReaderFeed(reader, UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self), b.count) } ?? REDIS_OK
         }

@@ -168,19 +168,7 @@ public final class FlagEvaluator: Sendable {
         return d
     }
 
-    nonisolated(unsafe) private static let isoFractional: ISO8601DateFormatter = {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f
-    }()
-    nonisolated(unsafe) private static let iso: ISO8601DateFormatter = ISO8601DateFormatter()
-    private static let dateLock = NSLock()
-
-    static func date(_ s: String) -> Date? {
-        dateLock.lock()
-        defer { dateLock.unlock() }
-        return isoFractional.date(from: s) ?? iso.date(from: s)
-    }
+    static func date(_ s: String) -> Date? { InternetDateTime.parse(s) }
 
     // MARK: Variants
 

@@ -1,0 +1,34 @@
+import FuzzSupport
+// Redis replies as the hub reads them back: any RESP becomes history messages or nil, and any
+// stored state restores channels (bad values skipped, impossible epochs and offsets a new
+// epoch), never a crash or an arithmetic trap.
+import HubCache
+import HubCore
+import HubServer
+
+let registry: PropertyRegistry = {
+    let r = PropertyRegistry()
+    try! r.load(PropertySeedLoader.load(directory: FuzzInput.repository.appendingPathComponent("config/properties").path))
+    return r
+}()
+
+/// Runs once before the first input: what is built here (the property registry compiles its
+/// rules' regular expressions) is not counted against any input by the leak checker.
+@_cdecl("LLVMFuzzerInitialize")
+public func initialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>) -> CInt {
+    _ = registry
+    return 0
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzRedisReplies(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
+    let replies = RedisConnection.replies(resp: Array(UnsafeRawBufferPointer(start: data, count: size)))
+    var restored: [RestoredChannel] = []
+    for (i, reply) in replies.enumerated() {
+        _ = RedisHistoryStore.messages(reply, epoch: "e", after: UInt64(i), through: UInt64(i + 3))
+        if let channel = RedisHistoryStore.restored(i % 2 == 0 ? "ticker.deribit.X\(i)" : "trades.deribit.Y\(i)", reply) { restored.append(channel) }
+    }
+    let hub = Hub(properties: registry.table, projectable: { registry.id($0) })
+    hub.restore(restored, decoder: StoredValueDecoder(registry: registry))
+    return 0
+}

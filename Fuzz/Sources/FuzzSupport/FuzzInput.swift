@@ -1,0 +1,21 @@
+import Foundation
+
+/// Helpers the fuzz targets share.
+public enum FuzzInput {
+    /// The repository's root (for the shipped property definitions and roles).
+    public static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// `bytes` cut at each newline: one input carries several messages, so the fuzzer reaches
+    /// sequences (subscribe, then unsubscribe…), not single messages only.
+    public static func lines(_ bytes: UnsafeRawBufferPointer) -> [UnsafeRawBufferPointer] {
+        var out: [UnsafeRawBufferPointer] = []
+        var start = 0
+        for i in 0..<bytes.count where bytes[i] == UInt8(ascii: "\n") {
+            out.append(UnsafeRawBufferPointer(rebasing: bytes[start..<i]))
+            start = i + 1
+        }
+        if start < bytes.count { out.append(UnsafeRawBufferPointer(rebasing: bytes[start...])) }
+        return out
+    }
+}
