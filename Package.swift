@@ -147,7 +147,7 @@ if ProcessInfo.processInfo.environment["STREAMHUB_FUZZ"] != nil {
         .executableTarget(name: name, dependencies: ["FuzzSupport"] + dependencies, path: "Fuzz/Sources/\(name)")
     }
     package.targets += [
-        .target(name: "FuzzSupport", path: "Fuzz/Sources/FuzzSupport"),
+        .target(name: "FuzzSupport", dependencies: ["HubCore", "HubServer"], path: "Fuzz/Sources/FuzzSupport"),
         fuzzTarget("FuzzClientCommands", ["HubCore", "HubServer"]),
         fuzzTarget("FuzzVenueFrames", ["HubCore", "Venues"]),
         fuzzTarget("FuzzConfig", ["HubServer", "Venues"]),

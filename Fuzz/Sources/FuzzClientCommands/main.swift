@@ -10,11 +10,7 @@ final class DiscardingTransport: SessionTransport {
     func requestClose(_ reason: CloseReason) {}
 }
 
-let registry: PropertyRegistry = {
-    let r = PropertyRegistry()
-    try! r.load(PropertySeedLoader.load(directory: FuzzInput.repository.appendingPathComponent("config/properties").path))
-    return r
-}()
+let registry = FuzzInput.registry
 
 /// A ticker and a trade with state, so subscriptions find channels, snapshots and rings.
 func seed(_ hub: Hub) {
@@ -29,14 +25,6 @@ func seed(_ hub: Hub) {
                 source: "deribit", instrument: "BTC-PERPETUAL", stream: .trades, exchangeTime: 1, receiveTime: Int64(i), sequence: UInt64(i),
                 fields: [Field(price, .number(100))]))
     }
-}
-
-/// Runs once before the first input: what is built here (the property registry compiles its
-/// rules' regular expressions) is not counted against any input by the leak checker.
-@_cdecl("LLVMFuzzerInitialize")
-public func initialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>) -> CInt {
-    _ = registry
-    return 0
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")

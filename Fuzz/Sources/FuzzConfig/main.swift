@@ -1,4 +1,5 @@
 // The configuration file: any YAML (or not) is a ConfigError naming the key, never a crash.
+import FuzzSupport
 import HubServer
 import Venues
 

@@ -1,24 +1,12 @@
-import FuzzSupport
 // Redis replies as the hub reads them back: any RESP becomes history messages or nil, and any
 // stored state restores channels (bad values skipped, impossible epochs and offsets a new
 // epoch), never a crash or an arithmetic trap.
+import FuzzSupport
 import HubCache
 import HubCore
 import HubServer
 
-let registry: PropertyRegistry = {
-    let r = PropertyRegistry()
-    try! r.load(PropertySeedLoader.load(directory: FuzzInput.repository.appendingPathComponent("config/properties").path))
-    return r
-}()
-
-/// Runs once before the first input: what is built here (the property registry compiles its
-/// rules' regular expressions) is not counted against any input by the leak checker.
-@_cdecl("LLVMFuzzerInitialize")
-public func initialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>) -> CInt {
-    _ = registry
-    return 0
-}
+let registry = FuzzInput.registry
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzRedisReplies(_ data: UnsafeRawPointer, _ size: Int) -> CInt {

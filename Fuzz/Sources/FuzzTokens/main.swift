@@ -2,6 +2,7 @@
 // any algorithm) is a refusal with a reason, never a crash.
 import Dispatch
 import Foundation
+import FuzzSupport
 import HubAuth
 
 final class Box<T>: @unchecked Sendable { var value: T? }
@@ -16,14 +17,6 @@ let service: TokenService = {
     done.wait()
     return box.value!
 }()
-
-/// Runs once before the first input: what is built here (the property registry compiles its
-/// rules' regular expressions) is not counted against any input by the leak checker.
-@_cdecl("LLVMFuzzerInitialize")
-public func initialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>) -> CInt {
-    _ = service
-    return 0
-}
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTokens(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
