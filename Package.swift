@@ -151,7 +151,7 @@ if ProcessInfo.processInfo.environment["STREAMHUB_FUZZ"] != nil {
         fuzzTarget("FuzzClientCommands", ["HubCore", "HubServer"]),
         fuzzTarget("FuzzVenueFrames", ["HubCore", "Venues"]),
         fuzzTarget("FuzzConfig", ["HubServer", "Venues"]),
-        fuzzTarget("FuzzTokens", ["HubAuth"]),
+        fuzzTarget("FuzzTokens", ["HubAuth", "HubServer"]),
         fuzzTarget("FuzzRedisReplies", ["HubCache", "HubCore", "HubServer"]),
         fuzzTarget("FuzzRESTBodies", ["HubCore"]),
     ]

@@ -13,14 +13,7 @@ final class CrossVenueTests: XCTestCase {
 
     override func setUpWithError() throws {
         hub = try TestHub {
-            $0.feeds.venues.binance.enabled = true
-            $0.feeds.venues.binance.simulate = true
-            $0.feeds.venues.binance.simulatorStepMilliseconds = 20
-            $0.feeds.venues.binance.feed.symbols = ["BTC/USDT"]
-            $0.feeds.venues.coinbase.enabled = true
-            $0.feeds.venues.coinbase.simulate = true
-            $0.feeds.venues.coinbase.simulatorStepMilliseconds = 20
-            $0.feeds.venues.coinbase.feed.symbols = ["BTC/USD", "ETH/USD"]
+            Self.simulatedCrypto(&$0, coinbase: ["BTC/USD", "ETH/USD"])
             $0.feeds.venues.orca.enabled = true
             $0.feeds.venues.orca.simulate = true
             $0.feeds.venues.orca.feed.streams = ["basketball"]
@@ -32,6 +25,18 @@ final class CrossVenueTests: XCTestCase {
     }
 
     override func tearDown() { hub.stop() }
+
+    /// Binance (BTC/USDT) and Coinbase (`coinbase` products) simulators, stepping every 20 ms.
+    static func simulatedCrypto(_ c: inout HubConfig, coinbase: [String]) {
+        c.feeds.venues.binance.enabled = true
+        c.feeds.venues.binance.simulate = true
+        c.feeds.venues.binance.simulatorStepMilliseconds = 20
+        c.feeds.venues.binance.feed.symbols = ["BTC/USDT"]
+        c.feeds.venues.coinbase.enabled = true
+        c.feeds.venues.coinbase.simulate = true
+        c.feeds.venues.coinbase.simulatorStepMilliseconds = 20
+        c.feeds.venues.coinbase.feed.symbols = coinbase
+    }
 
     func json(_ r: HTTPTestClient.Response) -> [String: Any] { (r.json as? [String: Any]) ?? [:] }
 
@@ -78,14 +83,7 @@ final class CrossVenueTests: XCTestCase {
     func testScheduledDislocationOpensAndClosesAnOpportunity() throws {
         let clock = ManualClock(running: true)
         let demo = try TestHub(clock: clock) {
-            $0.feeds.venues.binance.enabled = true
-            $0.feeds.venues.binance.simulate = true
-            $0.feeds.venues.binance.simulatorStepMilliseconds = 20
-            $0.feeds.venues.binance.feed.symbols = ["BTC/USDT"]
-            $0.feeds.venues.coinbase.enabled = true
-            $0.feeds.venues.coinbase.simulate = true
-            $0.feeds.venues.coinbase.simulatorStepMilliseconds = 20
-            $0.feeds.venues.coinbase.feed.symbols = ["BTC/USD"]
+            Self.simulatedCrypto(&$0, coinbase: ["BTC/USD"])
             $0.feeds.venues.coinbase.simulatorDislocationEverySeconds = 30
             // The clock jumps below must not look like silence.
             $0.feeds.venues.coinbase.feed.staleAfterSeconds = 1e9

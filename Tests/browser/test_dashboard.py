@@ -205,6 +205,15 @@ class DashboardTests(unittest.TestCase):
         self.assertIn("user", self.text("#us-error"))
         self.shot("usage")
 
+    def sign_in(self, browser, username, password):
+        """Signs `browser` in with a password through the console's form."""
+        browser.get(self.base + "#signin")
+        wait_for("the form", lambda: browser.find_elements(By.ID, "si-username"))
+        browser.find_element(By.ID, "si-username").send_keys(username)
+        browser.find_element(By.ID, "si-pass").send_keys(password)
+        browser.find_element(By.CSS_SELECTOR, "#si-password button").click()
+        wait_for(f"{username} signed in", lambda: browser.find_element(By.ID, "who").text.startswith(username))
+
     def admin_token(self):
         return rest(self.hub.port, "POST", "/api/auth/token", {"apiKey": ADMIN_KEY})["accessToken"]
 
@@ -300,12 +309,7 @@ class DashboardTests(unittest.TestCase):
         rest(self.hub.port, "POST", "/api/users", {"username": "pat", "roles": ["premium"], "password": "pat's long password"}, token=admin)
         second = chrome()
         try:
-            second.get(self.base + "#signin")
-            wait_for("the form", lambda: second.find_elements(By.ID, "si-username"))
-            second.find_element(By.ID, "si-username").send_keys("pat")
-            second.find_element(By.ID, "si-pass").send_keys("pat's long password")
-            second.find_element(By.CSS_SELECTOR, "#si-password button").click()
-            wait_for("pat signed in", lambda: second.find_element(By.ID, "who").text.startswith("pat"))
+            self.sign_in(second, "pat", "pat's long password")
             field = second.find_element(By.ID, "live-pattern")
             field.clear()
             field.send_keys("options.deribit.*")
@@ -356,11 +360,7 @@ class DashboardTests(unittest.TestCase):
         viewer = rest(self.hub.port, "GET", "/api/roles/viewer", token=admin)["role"]
         second = chrome()
         try:
-            second.get(self.base + "#signin")
-            wait_for("the form", lambda: second.find_elements(By.ID, "si-username"))
-            second.find_element(By.ID, "si-username").send_keys("lee")
-            second.find_element(By.ID, "si-pass").send_keys("lee's long password")
-            second.find_element(By.CSS_SELECTOR, "#si-password button").click()
+            self.sign_in(second, "lee", "lee's long password")
             wait_for("lee's live ticks", lambda: len(second.find_elements(By.CSS_SELECTOR, "#live-rows tr")) >= 2)
 
             self.browser.get(self.base + "#users")

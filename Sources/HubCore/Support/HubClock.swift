@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// Where the hub and the simulators read time: monotonic nanoseconds for durations and session
@@ -13,6 +14,8 @@ public protocol HubClock: Sendable {
 
 extension HubClock {
     public func wallMilliseconds() -> Int64 { wallMicroseconds() / 1000 }
+    /// The wall time as a `Date` (token and key expiry, stored timestamps).
+    public func wallDate() -> Date { Date(timeIntervalSince1970: Double(wallMicroseconds()) / 1e6) }
 }
 
 /// The operating system's clocks.

@@ -132,8 +132,7 @@ final class IdentityService: AccessControl, @unchecked Sendable {
         var missing: [String] = []
         for r in granted { missing += caller.policy.excess(of: r.grants, tierOf: tierOf) }
         guard !missing.isEmpty else { return nil }
-        let unique = Array(NSOrderedSet(array: missing)) as? [String] ?? missing
-        return HTTPError(403, "forbidden", "you cannot grant rights you do not hold: \(unique.joined(separator: ", "))")
+        return Self.refusal("you cannot grant rights you do not hold", missing)
     }
 
     /// Why `caller` may not manage user `id` — its password, keys, roles, state (nil when it
@@ -155,13 +154,17 @@ final class IdentityService: AccessControl, @unchecked Sendable {
     func widening(by caller: Caller, of id: Int64, to rolesAfter: [Role]) -> HTTPError? {
         guard !caller.policy.has(scope: Scope.all), let before = users[id] else { return nil }
         let after = Grants.union(rolesAfter)
-        let current = AccessPolicy(roles: before.roles.compactMap { roles[$0] }, flags: caller.policy.flags)
+        let current = AccessPolicy(roles: before.roles.compactMap { roles[$0] })
         guard !current.excess(of: after, tierOf: tierOf).isEmpty else { return nil }  // narrower or the same
         let missing = caller.policy.excess(of: after, tierOf: tierOf)
         guard !missing.isEmpty else { return nil }
+        return Self.refusal("this change would give \(caller.userID == id ? "you" : "user \(id)") rights you do not hold", missing)
+    }
+
+    /// 403 naming each missing right once, in the order found.
+    private static func refusal(_ what: String, _ missing: [String]) -> HTTPError {
         let unique = Array(NSOrderedSet(array: missing)) as? [String] ?? missing
-        let who = caller.userID == id ? "you" : "user \(id)"
-        return HTTPError(403, "forbidden", "this change would give \(who) rights you do not hold: \(unique.joined(separator: ", "))")
+        return HTTPError(403, "forbidden", "\(what): \(unique.joined(separator: ", "))")
     }
 
     /// `widening` for every user holding role `changed.id` once it becomes `changed`.

@@ -27,7 +27,7 @@ public enum IdentitySetup {
                     roleMap: issuer.roleMap))
         }
         let config = c
-        let now: @Sendable () -> Date = { Date(timeIntervalSince1970: Double(clock.wallMicroseconds()) / 1e6) }
+        let now: @Sendable () -> Date = { clock.wallDate() }
         return try blocking { () async throws -> TokenService in try await TokenService(config: config, now: now) }
     }
 

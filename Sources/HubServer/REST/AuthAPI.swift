@@ -100,7 +100,7 @@ final class AuthAPI: @unchecked Sendable {
             return respond(.error(400, code: "invalid_body", message: "apiKey must look like shk_<id>_<secret>", field: "apiKey"))
         }
         let address = req.remoteAddress
-        let now = Date(timeIntervalSince1970: Double(clock.wallMicroseconds()) / 1e6)
+        let now = clock.wallDate()
         gateway.run(respond) { store -> Result<UserAccount, HTTPError> in
             guard let stored = try store.apiKey(id: key.id), stored.info.revokedAt == nil,
                 Passwords.constantTimeEquals(Array(stored.digest.utf8), Array(key.digest.utf8)),
@@ -164,7 +164,7 @@ final class AuthAPI: @unchecked Sendable {
         let next = RefreshToken.generate()
         let lifetime = identity.config.refreshTokenSeconds
         let address = req.remoteAddress
-        let now = Date(timeIntervalSince1970: Double(clock.wallMicroseconds()) / 1e6)
+        let now = clock.wallDate()
         gateway.run(respond) { store -> Result<UserAccount, HTTPError> in
             do {
                 let userID = try store.rotateRefreshToken(
@@ -196,7 +196,7 @@ final class AuthAPI: @unchecked Sendable {
         guard refresh else { return sign(user, refreshToken: nil, respond) }
         let token = RefreshToken.generate()
         let lifetime = identity.config.refreshTokenSeconds
-        let now = Date(timeIntervalSince1970: Double(clock.wallMicroseconds()) / 1e6)
+        let now = clock.wallDate()
         gateway.run(respond) { store in
             try store.insertRefreshToken(id: token.id, userID: user.id, digest: token.digest, expiresAt: now.addingTimeInterval(lifetime), now: now)
         } then: { [self] _ in

@@ -171,10 +171,7 @@ final class FeaturesAPI: @unchecked Sendable {
         guard identity.flags.feature(name) != nil else { return notFound(name) }
         var ctx = identity.context(caller.principal, caller.policy.roles, ConnectionInfo(id: 0, remoteAddress: req.remoteAddress))
         ctx.sessionId = nil
-        let echo = ContextEcho(
-            userId: ctx.userId, sessionId: nil, remoteAddress: ctx.remoteAddress, environment: ctx.environment, appName: ctx.appName, roles: ctx.roles,
-            properties: ctx.properties)
-        return .json(Evaluation(feature: name, enabled: identity.flags.isEnabled(name, ctx), variant: identity.flags.variant(name, ctx), context: echo))
+        return evaluation(name, ctx)
     }
 
     private func evaluate(_ name: String, _ req: HTTPRequest) -> HTTPResponse {
@@ -187,9 +184,14 @@ final class FeaturesAPI: @unchecked Sendable {
             userId: q["userId"], sessionId: q["sessionId"], remoteAddress: q["remoteAddress"],
             environment: q["environment"] ?? identity.flagEnvironment.environment,
             appName: q["appName"] ?? identity.flagEnvironment.appName, roles: roles, properties: properties)
+        return evaluation(name, ctx)
+    }
+
+    /// The answer for flag `name` in `ctx`, echoing the context evaluated.
+    private func evaluation(_ name: String, _ ctx: FlagContext) -> HTTPResponse {
         let echo = ContextEcho(
-            userId: ctx.userId, sessionId: ctx.sessionId, remoteAddress: ctx.remoteAddress, environment: ctx.environment, appName: ctx.appName, roles: roles,
-            properties: properties)
+            userId: ctx.userId, sessionId: ctx.sessionId, remoteAddress: ctx.remoteAddress, environment: ctx.environment, appName: ctx.appName,
+            roles: ctx.roles, properties: ctx.properties)
         return .json(Evaluation(feature: name, enabled: identity.flags.isEnabled(name, ctx), variant: identity.flags.variant(name, ctx), context: echo))
     }
 }

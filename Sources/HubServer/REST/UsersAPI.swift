@@ -250,7 +250,7 @@ final class UsersAPI: @unchecked Sendable {
                 .error(400, code: "invalid_body", message: "expiresInDays must be more than 0 and at most \(auth.apiKeyMaxDays)", field: "expiresInDays"))
         }
         let key = APIKey.generate()
-        let now = Date(timeIntervalSince1970: Double(clock.wallMicroseconds()) / 1e6)
+        let now = clock.wallDate()
         gateway.run(respond) { store in
             try store.insertAPIKey(
                 id: key.id, userID: id, name: body.name, digest: key.digest, expiresAt: now.addingTimeInterval(days * 86_400),
