@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "4.0.0"..<"6.0.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
     ],
     targets: [
         // C libraries from Debian packages, imported through a module map and a tiny shim header.
@@ -132,6 +133,10 @@ let package = Package(
         .testTarget(name: "VenuesTests", dependencies: ["Venues", "HubTesting", "Fixtures"]),
         .testTarget(name: "WebSocketLoopTests", dependencies: ["WebSocketLoop", "HubTesting"]),
         .testTarget(name: "HubServerTests", dependencies: ["HubServer", "Venues", "HubTesting", "Fixtures"], exclude: ["Fixtures"]),
+        // The access oracle: property-based (swift-property-based, Swift Testing) against a live hub.
+        .testTarget(
+            name: "AccessOracleTests",
+            dependencies: ["HubCore", "HubServer", "HubTesting", "Venues", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "StreamhubCLITests", dependencies: ["HubTesting", "HubServer", "HubCore", "Venues"]),
     ],
     swiftLanguageModes: [.v6],

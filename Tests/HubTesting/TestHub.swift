@@ -96,6 +96,7 @@ public final class TestHub: @unchecked Sendable {
     /// A REST call the test relied on was refused.
     public struct RequestFailed: Error, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     /// A user with `roles` created by the admin through the REST API (a fresh name by default):
