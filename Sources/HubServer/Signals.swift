@@ -1,14 +1,21 @@
 import Foundation
 
 /// Turns SIGINT and SIGTERM into a call on an ordinary thread: the signals are blocked in every
-/// thread (call this before starting any) and one thread waits for them with `sigwait`.
+/// thread (`block()` before starting any) and one thread waits for them with `sigwait`.
 public enum ShutdownSignals {
-    public static func install(_ onSignal: @escaping @Sendable (Int32) -> Void) {
+    /// Blocks SIGINT and SIGTERM in the calling thread and every thread it starts from now on.
+    /// Commands call it first: a thread started before (a simulator's, a store queue's) would
+    /// otherwise take the signal and die of it, skipping the graceful shutdown.
+    public static func block() {
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
         sigaddset(&set, SIGTERM)
         pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
+    public static func install(_ onSignal: @escaping @Sendable (Int32) -> Void) {
+        block()
         let waiter = Thread {
             var set = sigset_t()
             sigemptyset(&set)

@@ -104,6 +104,22 @@ public final class HubStore: @unchecked Sendable {
         }
     }
 
+    /// SQLite's `integrity_check` and `foreign_key_check`: what they find wrong (empty: the
+    /// file is sound). For an operator after a crash or a disk fault (`streamhub migrate check`).
+    public func integrityProblems() throws(StoreError) -> [String] {
+        do {
+            return try pool.read { db in
+                var problems = try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
+                for row in try Row.fetchAll(db, sql: "PRAGMA foreign_key_check") {
+                    problems.append("foreign key: table \(row[0] as String? ?? "?") row \(row[1] as Int64? ?? 0) refers to missing \(row[2] as String? ?? "?")")
+                }
+                return problems
+            }
+        } catch {
+            throw StoreError.io("\(error)")
+        }
+    }
+
     /// Fails unless every migration is applied (the hub starts only on a current schema).
     public func requireCurrentSchema() throws(StoreError) {
         let pending = try migrationStatus().filter { !$0.applied }.map(\.id)

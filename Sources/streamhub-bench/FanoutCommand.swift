@@ -20,6 +20,12 @@ struct FanoutCommand: ParsableCommand {
     @Flag(help: "Wide ticks (nine properties; implied by --role-views and --flag-split).") var wide = false
     @Option(help: "Every subscriber its own user; premium-data rolled out to this percentage of them (two flag-dependent views).") var flagSplit: Int?
     @Flag(help: "Usage analytics off in the hub (to measure what counting costs).") var noUsage = false
+    @Option(help: "Percentage of subscribers that stop reading at the start of the warm-up (stalled clients); the rest are measured.")
+    var stalledPercent = 0
+
+    func validate() throws {
+        guard (0...90).contains(stalledPercent) else { throw ValidationError("--stalled-percent must be 0–90") }
+    }
 
     func run() throws {
         let hub =
@@ -35,7 +41,9 @@ struct FanoutCommand: ParsableCommand {
             #"{"id":1,"op":"subscribe","channel":"\#(prefix)\#(i % channels)"}"#
         }
         let connected = load.open(clients)
-        let r = load.measure(warmup: warmup, seconds: duration)
+        // Spread over the channels: each channel's subscribers are about `stalledPercent` stalled.
+        let stalled = stalledPercent, perChannel = channels
+        let r = load.measure(warmup: warmup, seconds: duration) { i in (i + (i / perChannel) * 31) % 100 < stalled }
         let mem = hub?.memory ?? (rss: 0, peak: 0)
         load.stop()
         let perSecond = Double(r.messages) / duration
@@ -43,7 +51,8 @@ struct FanoutCommand: ParsableCommand {
         let report: [String: Any] = [
             "clients": clients, "connected": connected, "closed": r.closed, "channels": channels, "rate": rate,
             "seconds": duration, "msgs": r.messages, "msgs_per_s": Int(perSecond), "bytes_per_s": Int(Double(r.bytes) / duration),
-            "expected_msgs_per_s": Int(rate * Double(clients) / Double(channels)),
+            "expected_msgs_per_s": Int(rate * Double(clients - clients * stalledPercent / 100) / Double(channels)),
+            "stalled_percent": stalledPercent,
             "p50_us": h.valueAtPercentile(50), "p99_us": h.valueAtPercentile(99), "p999_us": h.valueAtPercentile(99.9),
             "max_us": h.max, "hub_rss_kib": mem.rss, "hub_peak_rss_kib": mem.peak, "redis": redis != nil,
             "role_views": roleViews, "wide": wide || roleViews > 0 || flagSplit != nil, "flag_split": flagSplit ?? -1, "usage": !noUsage,

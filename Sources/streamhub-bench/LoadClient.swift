@@ -67,8 +67,13 @@ final class LoadClient: WebSocketHandler, @unchecked Sendable {
         return shared.withLock { $0.connected }
     }
 
-    /// Counts for `seconds` after a warm-up; returns what arrived while measuring.
-    func measure(warmup: Double, seconds: Double) -> Result {
+    /// Counts for `seconds` after a warm-up; returns what arrived while measuring. Connections
+    /// for which `stall` is true stop reading when the warm-up begins (a client that hangs with
+    /// its socket open): the others are measured while the hub copes with them.
+    func measure(warmup: Double, seconds: Double, stall: @escaping @Sendable (Int) -> Bool = { _ in false }) -> Result {
+        loop.execute { [self] in
+            for (i, c) in connections.enumerated() where stall(i) { c.setReceiving(false) }
+        }
         Thread.sleep(forTimeInterval: warmup)
         loop.execute { [self] in
             result = Result()

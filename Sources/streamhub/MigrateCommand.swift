@@ -1,14 +1,14 @@
 import ArgumentParser
 import HubStore
 
-/// `streamhub migrate up|down|status`: the control-plane schema in `--data-dir`.
+/// `streamhub migrate up|down|status|check`: the control-plane schema in `--data-dir`.
 struct Migrate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Apply (up), roll back the last (down) or list (status) control-plane migrations.")
+        abstract: "Apply (up), roll back the last (down) or list (status) control-plane migrations, or check the store's integrity (check).")
 
-    enum Action: String, ExpressibleByArgument, CaseIterable { case up, down, status }
+    enum Action: String, ExpressibleByArgument, CaseIterable { case up, down, status, check }
 
-    @Argument(help: "up, down or status.") var action: Action
+    @Argument(help: "up, down, status or check.") var action: Action
     @OptionGroup var options: ConfigOptions
 
     func run() throws {
@@ -33,7 +33,15 @@ struct Migrate: ParsableCommand {
                 }
             case .status:
                 for m in try store.migrationStatus() { print("\(m.applied ? "applied" : "pending")  \(m.id)") }
+            case .check:
+                let problems = try store.integrityProblems()
+                guard problems.isEmpty else {
+                    throw CLIError(message: "\(store.path): \(problems.count) problem(s):\n" + problems.prefix(20).joined(separator: "\n"), code: 1)
+                }
+                print("ok (\(store.path))")
             }
+        } catch let e as CLIError {
+            throw e
         } catch {
             throw CLIError(message: "\(error)", code: 1)
         }

@@ -33,6 +33,7 @@ struct Record: ParsableCommand {
     }
 
     func run() throws {
+        ShutdownSignals.block()  // before any thread starts: SIGTERM must reach the graceful path
         var config = try options.resolve()
         // Only the recorded venue runs; the hub listens on a free port (nobody needs it).
         config.feeds.venues.enableOnly(venue, among: VenueRegistry.all)
@@ -47,8 +48,9 @@ struct Record: ParsableCommand {
             return h
         }
         let demo: Demo
+        let logger = Logger(label: "streamhub.record")
         do {
-            demo = try Demo.make(config, logger: Logger(label: "streamhub.record"))
+            demo = try Demo.make(config, logger: logger)
             try demo.server.record(to: out, overwrite: force)
         } catch {
             throw CLIError(message: "\(error)", code: 1)
@@ -58,6 +60,8 @@ struct Record: ParsableCommand {
         if let seconds {
             DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { server.shutdown() }
         }
+        // The recording hub serves too (watch what is recorded, or check it is alive).
+        logger.info("listening", metadata: ["url": "http://\(config.server.host):\(server.port)", "ws": "ws://\(config.server.host):\(server.port)/ws"])
         do {
             try demo.run()
         } catch {

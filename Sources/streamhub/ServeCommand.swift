@@ -13,6 +13,7 @@ struct Serve: ParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() throws {
+        ShutdownSignals.block()  // before any thread starts: SIGTERM must reach the graceful path
         let config = try options.resolve(needsSecret: true)
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)
@@ -67,6 +68,7 @@ struct CheckConfig: ParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() throws {
+        ShutdownSignals.block()  // before any thread starts: SIGTERM must reach the graceful path
         let config = try options.resolve(needsSecret: true)
         // What `serve` reads at start too: a venue's key files.
         for v in VenueRegistry.all {

@@ -195,7 +195,7 @@ final class OracleHub: @unchecked Sendable {
                 continue
             }
             #expect(r.status == 200, "state \(p) allowed: \(r.status) \(r.text); \(context)")
-            let data = (try? r.object)?["data"] as? [String: Any] ?? [:]
+            let data = r.object["data"] as? [String: Any] ?? [:]
             for key in data.keys { #expect(model.sees(property: key), "state \(p) disclosed \(key); \(context)") }
         }
 
@@ -205,7 +205,7 @@ final class OracleHub: @unchecked Sendable {
         tally.add { $0.restAnswers += 1 }
         if canState {
             #expect(arb.status == 200, "arbitrage: \(arb.status); \(context)")
-            let opportunities = (try? arb.object)?["opportunities"] as? [[String: Any]] ?? []
+            let opportunities = arb.object["opportunities"] as? [[String: Any]] ?? []
             for o in opportunities {
                 let ch = o["channel"] as? String ?? "?"
                 #expect(model.allows(channel: ch), "arbitrage listed \(ch); \(context)")
@@ -227,7 +227,7 @@ final class OracleHub: @unchecked Sendable {
         let channels = try hub.request("GET", "/api/channels?limit=10000", token: token)
         tally.add { $0.restAnswers += 1 }
         if model.has(scope: "streams:read") {
-            let listed = ((try? channels.object)?["channels"] as? [[String: Any]] ?? []).compactMap { $0["ch"] as? String }
+            let listed = (channels.object["channels"] as? [[String: Any]] ?? []).compactMap { $0["ch"] as? String }
             for ch in listed { #expect(model.allows(channel: ch), "channels listed \(ch); \(context)") }
             for ch in known where model.allows(channel: ch) { #expect(listed.contains(ch), "channels left out \(ch); \(context)") }
         } else {

@@ -173,6 +173,74 @@ final class RecoveryTests: XCTestCase {
         for off in 31...35 { XCTAssertEqual(try c.nextJSON()["off"] as? Int, off) }
     }
 
+    /// Redis killed and restarted (empty) while trades pour in on a subscribed connection: the
+    /// live stream never skips an offset, the hub reports degraded then ok, and a recovery that
+    /// would need what Redis lost is answered `recovered: false` with a snapshot — never a
+    /// silent hole — while one inside what Redis holds again is recovered whole.
+    func testRedisKilledUnderLoadReconvergesAndReportsTheLostRangeAsUnrecoverable() throws {
+        let h = try hub(eventRing: 256)
+        defer { h.stop() }
+        let live = try TestClient.connect(h.wsURL)
+        live.send(#"{"id":1,"op":"subscribe","channel":"trades.deribit.R"}"#)
+        _ = try live.nextJSON()
+        h.inject(trades(1...200))
+        try flushed(h)
+        let e = try epoch(h)
+        _ = try live.waitFor { $0["off"] as? Int == 200 }
+
+        // Load for the whole outage: batches of 50 trades from another thread, each sent once the
+        // live connection has read the one before (as fast as a client keeps up, never a slow
+        // consumer); the reader checks every offset arrives once, in order.
+        let seen = Progress()
+        let stop = Flag()
+        let loadDone = DispatchSemaphore(value: 0)
+        Thread {
+            var published = 200
+            while !stop.isSet {
+                h.inject(((published + 1)...(published + 50)).map { TickFactory.trade("R", seq: UInt64($0), price: Double($0)) })
+                published += 50
+                guard seen.wait(until: published) else { break }
+            }
+            loadDone.signal()
+        }.start()
+        Thread {
+            while let m = try? live.nextJSON(timeout: 10) {
+                guard let off = m["off"] as? Int else { continue }
+                guard seen.advance(to: off) else { return }
+            }
+            seen.fail("the live connection went quiet")
+        }.start()
+        redis.kill()
+        try eventually(timeout: 10, "degraded") {
+            let health = try h.health()
+            return health["status"] as? String == "degraded" && (health["history"] as? [String: Any])?["state"] as? String == "down"
+        }
+        try redis.start()  // empty: everything Redis held is gone
+        try eventually(timeout: 15, "ok again") { try h.health()["status"] as? String == "ok" }
+        stop.set()
+        loadDone.wait()
+        XCTAssertNil(seen.failure, "the live stream through the outage")
+        let last = seen.last
+        XCTAssertGreaterThan(last, 200 + 256, "load ran past the ring")
+        try flushed(h, timeout: 15)
+
+        // 101…200 were only in the Redis that died, and long gone from the ring.
+        let lost = try TestClient.connect(h.wsURL)
+        lost.send(#"{"id":2,"op":"subscribe","channel":"trades.deribit.R","since":{"epoch":"\#(e)","offset":100}}"#)
+        XCTAssertEqual(((try lost.waitFor { $0["id"] as? Int == 2 })["result"] as? [String: Any])?["recovered"] as? Bool, false)
+        let snap = try lost.nextJSON()
+        XCTAssertEqual(snap["snap"] as? Bool, true)
+        XCTAssertEqual(snap["off"] as? Int, last, "a fresh snapshot of the latest")
+
+        // Written after the restart: beyond the ring, inside Redis — recovered whole.
+        h.inject(trades((last + 1)...(last + 1000)))
+        try flushed(h)
+        let r = try resume(h.wsURL, epoch: e, after: last + 30, until: last + 1000)
+        XCTAssertEqual(r.recovered, true)
+        XCTAssertEqual(r.offsets, Array((last + 31)...(last + 1000)))
+        print("Redis killed under load: \(last - 200) trades published during the outage; live stream gap-free, lost range refused, later range recovered")
+    }
+
     func testRedisDownAtStartTheHubServesDegradedAndCatchesUp() throws {
         redis.kill()
         let h = try hub(eventRing: 1024)
@@ -229,5 +297,41 @@ final class RecoveryTests: XCTestCase {
         let state = try XCTUnwrap((try h.request("GET", "/api/state/\(channel)").json as? [String: Any])?["data"] as? [String: Any])
         XCTAssertEqual(state["active"] as? Bool, false)
         XCTAssertNotNil(state["edge"], "the last figures stay, marked closed")
+    }
+}
+
+/// How far a reading connection got, shared with the thread that paces the load on it.
+private final class Progress: @unchecked Sendable {
+    private let cond = NSCondition()
+    private(set) var last = 200
+    private(set) var failure: String?
+
+    /// Records offset `off`; false (and a failure) unless it is the next one.
+    func advance(to off: Int) -> Bool {
+        cond.withLock {
+            defer { cond.broadcast() }
+            guard off == last + 1 else {
+                failure = failure ?? "offset \(off) after \(last)"
+                return false
+            }
+            last = off
+            return true
+        }
+    }
+
+    func fail(_ why: String) {
+        cond.withLock {
+            failure = failure ?? why
+            cond.broadcast()
+        }
+    }
+
+    /// Waits until `off` has been read (false on a failure or after 10 s).
+    func wait(until off: Int) -> Bool {
+        cond.withLock {
+            let deadline = Date().addingTimeInterval(10)
+            while last < off && failure == nil { if !cond.wait(until: deadline) { return false } }
+            return failure == nil
+        }
     }
 }

@@ -186,11 +186,12 @@ public final class TestHub: @unchecked Sendable {
 }
 
 /// A thread-safe one-way switch.
-final class Flag: @unchecked Sendable {
+public final class Flag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false
-    var isSet: Bool { lock.withLock { value } }
-    func set() { lock.withLock { value = true } }
+    public init() {}
+    public var isSet: Bool { lock.withLock { value } }
+    public func set() { lock.withLock { value = true } }
 }
 
 private final class Box<T>: @unchecked Sendable { var value: T? }

@@ -13,31 +13,7 @@ final class RecordReplayCommandTests: XCTestCase {
 
     override func tearDown() { try? FileManager.default.removeItem(at: tmp) }
 
-    var binary: URL {
-        get throws {
-            let url = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("streamhub")
-            guard FileManager.default.isExecutableFile(atPath: url.path) else {
-                throw MissingPrerequisite("\(url.path) not built (scripts/test builds every product first)")
-            }
-            return url
-        }
-    }
-
-    /// Runs to completion; returns exit code, standard output and standard error.
-    func run(_ args: [String]) throws -> (code: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = try binary
-        p.arguments = args
-        p.environment = ProcessInfo.processInfo.environment.merging(["STREAMHUB_JWT_SECRET": TestHub.jwtSecret]) { $1 }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
+    func run(_ args: [String]) throws -> (code: Int32, out: String, err: String) { try HubProcess.run(args) }
 
     func config() throws -> String {
         let path = tmp.appendingPathComponent("c.yaml").path
@@ -45,6 +21,7 @@ final class RecordReplayCommandTests: XCTestCase {
         auth:
           jwtSecret: ${STREAMHUB_JWT_SECRET}
           rolesFile: \(TestHub.rolesFile)
+          anonymous: true
         properties:
           seedDirectory: \(TestHub.propertiesDirectory)
         feeds:
@@ -53,6 +30,8 @@ final class RecordReplayCommandTests: XCTestCase {
             simulate: true
             symbols: [BTC/USDT, ETH/USDT]
             simulatorStepMilliseconds: 20
+        server:
+          publicDir: null
         """.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
@@ -86,6 +65,40 @@ final class RecordReplayCommandTests: XCTestCase {
         let text = try run(["replay", "--config", try config(), "--data-dir", tmp.appendingPathComponent("d3").path, "--venue", "binance", "--quiet", file])
         XCTAssertEqual(text.code, 0, text.err)
         XCTAssertTrue(text.out.contains("quarantined    0 values"), text.out)
+    }
+
+    /// The disk fills under `record`: recording stops with the error logged at once, the hub
+    /// serves on, and `record` exits 1 naming the error. The recording goes to a 96 KiB tmpfs
+    /// mounted in a mount namespace of its own (`unshare`: no root needed, nothing left behind).
+    func testAFullDiskStopsTheRecordingNotTheHub() throws {
+        let disk = tmp.appendingPathComponent("small-disk")
+        try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
+        let mount = [
+            "/usr/bin/unshare", "--user", "--map-root-user", "--mount", "/bin/sh", "-c", #"mount -t tmpfs -o size=96k tmpfs "$0" && exec "$@""#, disk.path,
+        ]
+        guard (try? HubProcess.run(["--help"], wrapper: mount))?.code == 0 else {
+            throw MissingPrerequisite("unshare cannot mount a tmpfs here (user namespaces: sysctl kernel.unprivileged_userns_clone=1)")
+        }
+        let hub = try HubProcess(
+            [
+                "record", "--config", try config(), "--data-dir", tmp.appendingPathComponent("d").path, "--venue", "binance", "--out",
+                disk.appendingPathComponent("binance.jsonl").path, "--log-level", "info",
+            ], wrapper: mount)
+        XCTAssertTrue(hub.waitForLog("recording stopped", timeout: 30), "the full disk is reported while recording: \(hub.output)")
+        XCTAssertTrue(hub.output.contains("No space left on device"), hub.output)
+
+        // The hub serves on: fresh ticks after the failure, and a healthy status.
+        let c = try TestClient.connect("ws://127.0.0.1:\(hub.port)/ws")
+        c.send(#"{"id":1,"op":"subscribe","channel":"ticker.binance.BTC/USDT"}"#)
+        XCTAssertNotNil(try c.waitFor { $0["id"] as? Int == 1 }["result"])
+        let before = try c.waitFor(timeout: 10) { $0["ch"] as? String == "ticker.binance.BTC/USDT" }["off"] as? Int ?? 0
+        let after = try c.waitFor(timeout: 10) { $0["ch"] as? String == "ticker.binance.BTC/USDT" && $0["snap"] == nil }["off"] as? Int ?? 0
+        XCTAssertGreaterThan(after, before, "live ticks after the recording stopped")
+        XCTAssertEqual(try HTTPTestClient.request("GET", port: hub.port, path: "/healthz").object["status"] as? String, "ok")
+
+        hub.stop()
+        XCTAssertEqual(hub.process.terminationStatus, 1, "record ends with code 1: the recording is incomplete")
+        XCTAssertTrue(hub.output.contains("recording stopped"), hub.output)
     }
 
     func testBadArgumentsExitWithCode2() throws {

@@ -13,17 +13,6 @@ final class ServeCommandTests: XCTestCase {
 
     override func tearDown() { try? FileManager.default.removeItem(at: tmp) }
 
-    var binary: URL {
-        get throws {
-            let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            let url = dir.appendingPathComponent("streamhub")
-            guard FileManager.default.isExecutableFile(atPath: url.path) else {
-                throw MissingPrerequisite("\(url.path) not built (scripts/test builds every product first)")
-            }
-            return url
-        }
-    }
-
     /// Writes `yaml` with an `auth` section (secret, roles file) unless it has its own.
     func config(_ yaml: String) throws -> String {
         let path = tmp.appendingPathComponent("c.yaml").path
@@ -34,17 +23,8 @@ final class ServeCommandTests: XCTestCase {
 
     /// Runs to completion; returns exit code and standard error.
     func run(_ args: [String], env: [String: String] = [:]) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = try binary
-        p.arguments = args
-        p.environment = ProcessInfo.processInfo.environment.merging(["STREAMHUB_JWT_SECRET": TestHub.jwtSecret]) { $1 }.merging(env) { $1 }
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = Pipe()
-        try p.run()
-        let data = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        let r = try HubProcess.run(args, env: env)
+        return (r.code, r.err)
     }
 
     func testBadConfigurationExitsWithCode2NamingTheKey() throws {
@@ -87,54 +67,25 @@ final class ServeCommandTests: XCTestCase {
 
     func testSIGTERMClosesClientsWithGoingAwayAndExitsZero() throws {
         let path = try config("server:\n  port: 0\n  publicDir: null\n")
-        let p = Process()
-        p.executableURL = try binary
-        p.arguments = ["serve", "--config", path, "--data-dir", tmp.appendingPathComponent("data").path, "--log-level", "info"]
-        p.environment = ProcessInfo.processInfo.environment.merging(["STREAMHUB_JWT_SECRET": TestHub.jwtSecret]) { $1 }
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = Pipe()
-        try p.run()
-        // The log line announcing the listening URL tells which port the OS chose.
-        var port = 0
-        var log = ""
-        let deadline = Date().addingTimeInterval(10)
-        while port == 0 && Date() < deadline {
-            let chunk = err.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            log += String(decoding: chunk, as: UTF8.self)
-            if let r = log.range(of: #"url=http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
-                port = Int(log[r].split(separator: ":").last!) ?? 0
-            }
-        }
-        XCTAssertGreaterThan(port, 0, log)
+        let hub = try HubProcess(config: path, dataDir: tmp.appendingPathComponent("data").path)
         XCTAssertTrue(FileManager.default.fileExists(atPath: tmp.appendingPathComponent("data").path), "data dir created")
-        let client = try TestClient.connect("ws://127.0.0.1:\(port)/ws")
+        let client = try TestClient.connect("ws://127.0.0.1:\(hub.port)/ws")
         client.send(#"{"id":1,"op":"ping"}"#)
         _ = try client.nextJSON()
-        p.terminate()  // SIGTERM
+        kill(hub.pid, SIGTERM)
         XCTAssertEqual(try client.waitClosed().code, 1001)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0)
+        hub.process.waitUntilExit()
+        XCTAssertEqual(hub.process.terminationStatus, 0)
     }
 }
 
 extension ServeCommandTests {
-    func testMigrateUpDownAndStatusOnTheDataDirectory() throws {
+    func testMigrateUpDownStatusAndCheckOnTheDataDirectory() throws {
         let data = tmp.appendingPathComponent("data").path
         let cfg = try config("")
         func run(_ action: String) throws -> (Int32, String) {
-            let p = Process()
-            p.executableURL = try binary
-            p.arguments = ["migrate", action, "--config", cfg, "--data-dir", data]
-            p.environment = ProcessInfo.processInfo.environment.merging(["STREAMHUB_JWT_SECRET": TestHub.jwtSecret]) { $1 }
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = out
-            try p.run()
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            return (p.terminationStatus, text)
+            let r = try HubProcess.run(["migrate", action, "--config", cfg, "--data-dir", data])
+            return (r.code, r.out + r.err)
         }
         XCTAssertEqual(
             try run("status").1,
@@ -142,6 +93,7 @@ extension ServeCommandTests {
                 + "pending  v7-api-key-expiry\n")
         XCTAssertEqual(try run("up").1, "applied: v1-properties, v2-identity, v3-flags, v4-mappings, v5-usage, v6-alert-rules, v7-api-key-expiry\n")
         XCTAssertTrue(try run("up").1.hasPrefix("up to date"))
+        XCTAssertEqual(try run("check").1, "ok (\(data)/streamhub.sqlite)\n")
         XCTAssertEqual(
             try run("status").1,
             "applied  v1-properties\napplied  v2-identity\napplied  v3-flags\napplied  v4-mappings\napplied  v5-usage\napplied  v6-alert-rules\n"
@@ -162,6 +114,14 @@ extension ServeCommandTests {
         let (code, err) = try run("sideways")
         XCTAssertEqual(code, 2)
         XCTAssertTrue(err.contains("sideways"))
+
+        // A damaged file: `check` names the problem and exits 1.
+        let broken = tmp.appendingPathComponent("broken")
+        try FileManager.default.createDirectory(at: broken, withIntermediateDirectories: true)
+        try Data(repeating: 0x41, count: 8192).write(to: broken.appendingPathComponent("streamhub.sqlite"))
+        let damaged = try HubProcess.run(["migrate", "check", "--config", cfg, "--data-dir", broken.path])
+        XCTAssertEqual(damaged.code, 1, damaged.out)
+        XCTAssertTrue(damaged.err.contains("not a database") || damaged.err.contains("problem"), damaged.err)
     }
 
     func testBrokenPropertyDefinitionsStopTheServerWithCode2() throws {

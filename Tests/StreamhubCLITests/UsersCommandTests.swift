@@ -6,20 +6,8 @@ import XCTest
 extension ServeCommandTests {
     /// Runs with `stdin`; returns exit code, standard output, standard error.
     func runCLI(_ args: [String], stdin: String? = nil) throws -> (Int32, String, String) {
-        let p = Process()
-        p.executableURL = try binary
-        p.arguments = args
-        p.environment = ProcessInfo.processInfo.environment.merging(["STREAMHUB_JWT_SECRET": TestHub.jwtSecret]) { $1 }
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = input
-        try p.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let r = try HubProcess.run(args, stdin: stdin)
+        return (r.code, r.out, r.err)
     }
 
     func testUsersAndTokenCommandsShareTheStoreWithARunningHub() throws {
@@ -82,7 +70,7 @@ extension ServeCommandTests {
         let data = tmp.appendingPathComponent("first").path
         let cfg = try config("server:\n  port: 0\n  publicDir: null\n")
         let p = Process()
-        p.executableURL = try binary
+        p.executableURL = try HubProcess.binary
         p.arguments = ["serve", "--config", cfg, "--data-dir", data]
         p.environment = ProcessInfo.processInfo.environment.merging(["STREAMHUB_JWT_SECRET": TestHub.jwtSecret]) { $1 }
         let out = Pipe()

@@ -2,7 +2,8 @@ import Foundation
 import HubCore
 
 /// Writes what feed connections exchange with their venues to a recording (`RecordedLine`,
-/// JSON Lines) for `streamhub replay`. Lines are buffered and written in 256 KiB blocks. The
+/// JSON Lines) for `streamhub replay`. Lines are buffered and written in 256 KiB blocks, and at
+/// least once a second (`FeedSupervisor.tick`). The
 /// file is created readable by its owner only (0600): it is venue traffic, whose credentials
 /// the connections blank before they get here.
 ///
@@ -46,10 +47,21 @@ public final class FeedRecorder {
 
     public func flush() {
         guard !buffer.isEmpty, failure == nil else { return }
-        do {
-            try handle.write(contentsOf: buffer)
-        } catch {
-            failure = "writing \(path): \(error.localizedDescription); recording stopped"
+        let fd = handle.fileDescriptor
+        var written = 0
+        buffer.withUnsafeBytes { bytes in
+            while written < bytes.count {
+                let n = write(fd, bytes.baseAddress! + written, bytes.count - written)
+                if n > 0 {
+                    written += n
+                } else if n < 0 && errno == EINTR {
+                    continue
+                } else {
+                    // ENOSPC, EDQUOT, EIO…: said in the system's words ("No space left on device").
+                    failure = "writing \(path): \(String(cString: strerror(n < 0 ? errno : ENOSPC))); recording stopped"
+                    return
+                }
+            }
         }
         buffer.removeAll(keepingCapacity: true)
     }

@@ -27,6 +27,7 @@ final class FeedSupervisor {
     private let logger: Logger
     /// Set before `start`: every connection records to it.
     var recorder: FeedRecorder?
+    private var recordingFailureLogged = false
     /// Conditions re-checked after every feed event; each is dropped once it returns true.
     private var waiters: [() -> Bool] = []
 
@@ -79,7 +80,19 @@ final class FeedSupervisor {
     /// Once a second: every source's status is published.
     func tick() {
         monitor.tick()
+        flushRecording()
         feedEvent()
+    }
+
+    /// The recording is written at least once a second (a crash loses at most a second of it);
+    /// a failed write — a full disk — is logged once, and the hub serves on without recording.
+    private func flushRecording() {
+        guard let r = recorder, !recordingFailureLogged else { return }
+        r.flush()
+        if let failure = r.failure {
+            recordingFailureLogged = true
+            logger.error("recording stopped", metadata: ["path": "\(r.path)", "error": "\(failure)", "lines": "\(r.lines)"])
+        }
     }
 
     /// Runs `condition` now and after every feed event until it returns true.
