@@ -22,9 +22,12 @@ struct FanoutCommand: ParsableCommand {
     @Flag(help: "Usage analytics off in the hub (to measure what counting costs).") var noUsage = false
     @Option(help: "Percentage of subscribers that stop reading at the start of the warm-up (stalled clients); the rest are measured.")
     var stalledPercent = 0
+    @Option(help: "Subscribers use this many distinct filters (`bid > -k`, which every tick passes: the cost of evaluating, not of dropping).")
+    var filters = 0
 
     func validate() throws {
         guard (0...90).contains(stalledPercent) else { throw ValidationError("--stalled-percent must be 0–90") }
+        guard filters >= 0 else { throw ValidationError("--filters must be 0 or more") }
     }
 
     func run() throws {
@@ -35,10 +38,11 @@ struct FanoutCommand: ParsableCommand {
                 users: clients, usage: !noUsage) : nil
         defer { hub?.stop() }
         let target = url ?? "ws://127.0.0.1:\(hub!.port)/ws"
-        let prefix = channelPrefix, channels = channels
+        let prefix = channelPrefix, channels = channels, filters = filters
         let tokens = hub?.tokens ?? []
         let load = try LoadClient(url: target, query: tokens.isEmpty ? nil : { i in "access_token=\(tokens[i % tokens.count])" }) { i in
-            #"{"id":1,"op":"subscribe","channel":"\#(prefix)\#(i % channels)"}"#
+            let filter = filters > 0 ? #","filter":{"property":"bid","op":">","value":-\#(i % filters + 1)}"# : ""
+            return #"{"id":1,"op":"subscribe","channel":"\#(prefix)\#(i % channels)"\#(filter)}"#
         }
         let connected = load.open(clients)
         // Spread over the channels: each channel's subscribers are about `stalledPercent` stalled.
@@ -52,7 +56,7 @@ struct FanoutCommand: ParsableCommand {
             "clients": clients, "connected": connected, "closed": r.closed, "channels": channels, "rate": rate,
             "seconds": duration, "msgs": r.messages, "msgs_per_s": Int(perSecond), "bytes_per_s": Int(Double(r.bytes) / duration),
             "expected_msgs_per_s": Int(rate * Double(clients - clients * stalledPercent / 100) / Double(channels)),
-            "stalled_percent": stalledPercent,
+            "stalled_percent": stalledPercent, "filters": filters,
             "p50_us": h.valueAtPercentile(50), "p99_us": h.valueAtPercentile(99), "p999_us": h.valueAtPercentile(99.9),
             "max_us": h.max, "hub_rss_kib": mem.rss, "hub_peak_rss_kib": mem.peak, "redis": redis != nil,
             "role_views": roleViews, "wide": wide || roleViews > 0 || flagSplit != nil, "flag_split": flagSplit ?? -1, "usage": !noUsage,

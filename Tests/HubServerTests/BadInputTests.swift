@@ -34,7 +34,7 @@ final class BadInputTests: XCTestCase {
             (#"{"id":11,"op":"subscribe","channel":"ticker.deribit.x","fields":"bid"}"#, 1000, 11),
             (#"{"id":12,"op":"subscribe","channel":"ticker.deribit.*","since":{"epoch":"e","offset":1}}"#, 1000, 12),
             (#"{"id":13,"op":"subscribe","channel":"ticker.deribit.x","since":{"epoch":"e","offset":-1}}"#, 1000, 13),
-            (#"{"id":14,"op":"subscribe","channel":"ticker.deribit.x","filter":{"bid":{"gt":1}}}"#, 1007, 14),
+            (#"{"id":14,"op":"subscribe","channel":"ticker.deribit.x","filter":{"bid":{"gt":1}}}"#, 1000, 14),
             (#"{"id":15,"op":"unsubscribe","channel":"ticker.deribit.never"}"#, 1004, 15),
         ]
         for (frame, code, id) in cases {

@@ -19,6 +19,8 @@ public struct ClientCommand: Equatable, Sendable {
         public var channel: String
         public var fields: [String]?
         public var since: Position?
+        /// Which publications to deliver (nil: all).
+        public var filter: SubscriptionFilter?
     }
 
     /// A position in a channel's history: recover everything after `offset` within `epoch`.
@@ -62,7 +64,7 @@ public struct ClientCommand: Equatable, Sendable {
                 sub.since = Position(epoch: epoch, offset: offset)
             }
             if let filter = root["filter"], !filter.isNull {
-                throw ProtocolError(.unsupported, "filter is not supported by this server version", id: id)
+                sub.filter = try SubscriptionFilter(parsing: filter, id: id)
             }
             op = .subscribe(sub)
         case "unsubscribe":

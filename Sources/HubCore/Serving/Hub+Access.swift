@@ -83,6 +83,12 @@ extension Hub {
                 if let reason { enqueue(ServerMessage.unsubscribed(channel: sub.key, reason: reason), to: s) }
                 continue
             }
+            // A filter on a property no longer visible would tell its values: the subscription ends.
+            if let filter = sub.filter, !filter.properties.allSatisfy(mask.contains) {
+                unsubscribe(sub, s)
+                enqueue(ServerMessage.unsubscribed(channel: sub.key, reason: reason ?? "filter names a property your roles no longer allow"), to: s)
+                continue
+            }
             sub.project(viewMask(s, sub.fields))
             for (key, cursor) in s.cursors where cursor.subscription === sub && !policy.allows(cursor.channel.key) {
                 retire(cursor)

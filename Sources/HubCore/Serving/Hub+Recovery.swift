@@ -140,10 +140,12 @@ extension Hub {
         result.append(UInt8(ascii: "}"))
         enqueue(ServerMessage.reply(id: pending.requestID, result: result), to: s)
         if recovered {
-            for (offset, tick) in pending.ticks { enqueue(encoder.encode(channel: channel, offset: offset, tick: tick, mask: mask), to: s) }
+            for (offset, tick) in pending.ticks where cursor.subscription.passes(tick) {
+                enqueue(encoder.encode(channel: channel, offset: offset, tick: tick, mask: mask), to: s)
+            }
             cursor.next = pending.through + 1
         } else {
-            if let tick = channel.latest {
+            if let tick = channel.latest, cursor.subscription.passes(tick) {
                 enqueue(encoder.encode(channel: channel, offset: ring.lastOffset, tick: tick, mask: mask, snapshot: true), to: s)
             }
             cursor.next = ring.lastOffset + 1

@@ -84,8 +84,22 @@ extension Hub {
             }
             fields = mask
         }
+        // A filter may name only what the session may see (as `fields`); compiled once per distinct filter.
+        var filter: CompiledFilter?
+        if let f = request.filter {
+            for name in f.properties.sorted() {
+                guard let pid = projectable(name) else {
+                    throw ProtocolError(.unknownProperty, "unknown property '\(name.prefix(64))' in filter", id: id)
+                }
+                guard s.policyMask.contains(pid) else {
+                    throw ProtocolError(.forbidden, "property '\(name.prefix(64))' is not available to your roles and flags", id: id)
+                }
+            }
+            filter = filters.retain(f, resolve: projectable)
+        }
 
-        let sub = Subscription(pattern: pattern, key: request.channel, fields: fields, mask: viewMask(s, fields), views: views, session: s)
+        let sub = Subscription(
+            pattern: pattern, key: request.channel, fields: fields, mask: viewMask(s, fields), views: views, session: s, filter: filter, filters: filters)
         s.subscriptions[request.channel] = sub
         countSubscriptions(1, from: s)
         registry.watch(sub)
@@ -118,7 +132,7 @@ extension Hub {
                     recovered = false
                 }
             }
-            if recovered != true, let tick = channel.latest {
+            if recovered != true, let tick = channel.latest, sub.passes(tick) {
                 snapshots.append(encoder.encode(channel: channel, offset: ring.lastOffset, tick: tick, mask: views.mask(view), snapshot: true))
             }
             attach(sub, to: channel, next: next)

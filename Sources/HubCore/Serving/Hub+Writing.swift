@@ -76,7 +76,13 @@ extension Hub {
             let view = cursor.view
             let mask = views.mask(view)
             let cursorStart = out.count, messagesBefore = messages
+            let subscription = cursor.subscription
             while cursor.hasPending {
+                // Filtered out before any byte is framed (the offset still advances).
+                if subscription.filter != nil && !subscription.passes(ring.tick(at: cursor.next)) {
+                    cursor.next += 1
+                    continue
+                }
                 // Projections are spliced from the full encoding straight into the frame: no
                 // per-view allocation to make, cache and free (the full bytes are shared).
                 if let fullEncoding = ring.full(at: cursor.next) {

@@ -9,6 +9,8 @@ public final class Hub: @unchecked Sendable {
     /// Names a subscription may project onto (`fields`): registered properties.
     let projectable: (String) -> PropertyID?
     public let views = ViewTable()
+    /// Subscription filters in use, each compiled once.
+    public let filters = FilterTable()
     public let config: ServeConfig
     public internal(set) var counters = ServeCounters()
 

@@ -5,6 +5,9 @@ final class Subscription {
     let key: String
     /// The projection asked for (nil: every property the session may see).
     let fields: PropertyMask?
+    /// Which publications it delivers (nil: all); held in `filters` while the subscription lives.
+    let filter: CompiledFilter?
+    private let filters: FilterTable?
     /// Policy mask ∩ fields, interned and held while the subscription lives; reprojected when
     /// the session's permissions change.
     private(set) var view: ViewID
@@ -13,10 +16,15 @@ final class Subscription {
     /// and the checked form costs a strong retain per access on the fan-out path.
     unowned(unsafe) let session: Session
 
-    init(pattern: ChannelPattern, key: String, fields: PropertyMask?, mask: PropertyMask, views: ViewTable, session: Session) {
+    init(
+        pattern: ChannelPattern, key: String, fields: PropertyMask?, mask: PropertyMask, views: ViewTable, session: Session,
+        filter: CompiledFilter? = nil, filters: FilterTable? = nil
+    ) {
         self.pattern = pattern
         self.key = key
         self.fields = fields
+        self.filter = filter
+        self.filters = filters
         self.views = views
         self.view = views.retain(mask)
         self.session = session
@@ -29,7 +37,17 @@ final class Subscription {
         views.release(old)
     }
 
-    deinit { views.release(view) }
+    /// Whether a publication of `tick` passes the filter.
+    @inline(__always)
+    func passes(_ tick: Tick?) -> Bool {
+        guard let filter else { return true }
+        return tick.map(filter.matches) ?? false
+    }
+
+    deinit {
+        views.release(view)
+        if let filter { filters?.release(filter) }
+    }
 }
 
 /// A session's position in one channel: the next offset to deliver. One per (session, channel),

@@ -147,6 +147,7 @@ final class MetricsExporter {
         gauge("connections", "", "Open WebSocket sessions", [], Double(hub.sessionCount))
         gauge("subscriptions", "", "Subscriptions across sessions", [], Double(hub.subscriptionCount))
         gauge("views", "", "Distinct projections in use (a publication is serialised once per view)", [], Double(hub.views.count))
+        gauge("filters", "", "Distinct subscription filters in use (each compiled once)", [], Double(hub.filters.count))
         gauge("channels", "", "Channels known to the hub", [], Double(hub.channelCount))
 
         for r in monitor.reports(hub: hub) {

@@ -159,6 +159,8 @@ final class PerformanceMonitor {
         let channels: Int
         /// Distinct projections in use (each publication is serialised once per view).
         let views: Int
+        /// Distinct subscription filters in use (each compiled once).
+        let filters: Int
     }
 
     struct Memory: Encodable {
@@ -203,6 +205,6 @@ final class PerformanceMonitor {
             windows: windows, memory: Memory(residentBytes: residentBytes, virtualBytes: ProcessStats.virtualBytes()),
             openDescriptors: ProcessStats.openDescriptors(), maxDescriptors: ProcessStats.maxDescriptors(), loopBusyRatio: busyRatio,
             connections: hub.sessionCount, subscriptions: hub.subscriptionCount, channels: hub.channelCount,
-            views: hub.views.count)
+            views: hub.views.count, filters: hub.filters.count)
     }
 }
