@@ -69,6 +69,21 @@ test("subscribes with fields, splits batched frames, answers errors as rejection
   client.close();
 });
 
+test("a filter is sent with the subscription: only passing publications arrive", async (t) => {
+  const client = newClient(t, hub.wsURL);
+  const filtered = record(client, "ticker.synthetic.S0");
+  const open = record(client, "ticker.synthetic.S1");
+  await client.connect();
+  await client.subscribe("ticker.synthetic.S0", { filter: { property: "bid", op: "<", value: 0 } });
+  await client.subscribe("ticker.synthetic.S1", { filter: { property: "bid", op: "exists" } });
+  await waitFor("five publications on S1", () => open.offsets.length >= 5);
+  assert.equal(filtered.offsets.length, 0, "no bid is negative: nothing on S0, not even its snapshot");
+  await assert.rejects(
+    client.subscribe("ticker.synthetic.S2", { filter: { property: "bid", op: ">", value: "high" } }),
+    (e) => e instanceof StreamHubError && e.code === 1000 && e.message.includes("must be a number"),
+  );
+});
+
 test("a dropped connection reconnects with backoff and recovers with since: no gap, no duplicate", async (t) => {
   const client = newClient(t, hub.wsURL, { initialDelayMs: 300 });
   const seen = record(client);

@@ -24,7 +24,7 @@
 //   publication {channel, offset, epoch, snapshot, ts, rt, data},
 //   channel {channel, epoch, subscription}   (a channel joined a pattern subscription)
 //   recovered {channel, recovered}           (the answer to a resubscription with `since`)
-//   gap {channel, expected, offset}          (offsets skipped: conflation of a slow state reader,
+//   gap {channel, expected, offset}          (not for filtered subscriptions; offsets skipped: conflation of a slow state reader,
 //                                             or events lost under a pattern after a reconnect)
 //   unsubscribed {channel, reason}, permissions {roles, scopes}, flags {flags},
 //   expiring {expiresAt, inSeconds}, refreshed {expiresAt}, error {code, message, id}
@@ -70,7 +70,7 @@ export class StreamHubClient extends EventTarget {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10000;
     this.reconnectEnabled = options.reconnect ?? true;
 
-    /** subscription key (the string given to subscribe) → {fields} */
+    /** subscription key (the string given to subscribe) → {fields, filter} */
     this.subscriptions = new Map();
     /** channel → {epoch, offset} of the last message delivered */
     this.positions = new Map();
@@ -147,12 +147,14 @@ export class StreamHubClient extends EventTarget {
    * @param {string} channel  `stream.venue.instrument`, `*` for whole segments
    * @param {object} [options]
    * @param {string[]} [options.fields]  the properties to receive (a view)
+   * @param {object} [options.filter]  only publications that pass it (docs/protocol.md#filters)
    * @param {{epoch: string, offset: number}} [options.since]  recover from this position
    */
   async subscribe(channel, options = {}) {
-    const entry = { fields: options.fields ?? null };
+    const entry = { fields: options.fields ?? null, filter: options.filter ?? null };
     const request = { op: "subscribe", channel };
     if (entry.fields) request.fields = entry.fields;
+    if (entry.filter) request.filter = entry.filter;
     if (options.since) request.since = options.since;
     // The reply's epochs are noted as it is read, before the snapshots that follow it in the
     // same frame.
@@ -252,7 +254,8 @@ export class StreamHubClient extends EventTarget {
   publication(m) {
     const known = this.positions.get(m.ch);
     if (known && known.offset > 0 && m.off <= known.offset) return; // seen already (a snapshot or a recovery overlap)
-    if (known && known.offset > 0 && m.off > known.offset + 1) {
+    // A filtered subscription skips offsets by design: only unfiltered channels report gaps.
+    if (known && known.offset > 0 && m.off > known.offset + 1 && !this.filtered(m.ch)) {
       this.dispatch("gap", { channel: m.ch, expected: known.offset + 1, offset: m.off });
     }
     const epoch = known?.epoch ?? null;
@@ -260,6 +263,17 @@ export class StreamHubClient extends EventTarget {
     this.dispatch("publication", {
       channel: m.ch, offset: m.off, epoch, snapshot: m.snap === true, ts: m.ts, rt: m.rt, data: m.data,
     });
+  }
+
+  /** Whether a subscription with a filter covers `channel` (its offsets then skip). */
+  filtered(channel) {
+    const parts = channel.split(".");
+    for (const [key, entry] of this.subscriptions) {
+      if (!entry.filter) continue;
+      const pattern = key.split(".");
+      if (pattern.length === 3 && pattern.every((p, i) => p === "*" || p === parts[i])) return true;
+    }
+    return false;
   }
 
   /** Records the epochs a subscribe reply gives; a new epoch restarts the channel's offsets. */
@@ -314,7 +328,7 @@ export class StreamHubClient extends EventTarget {
       all.map(async ([key, entry]) => {
         const exact = !key.split(".").includes("*");
         const at = exact ? this.positions.get(key) : null;
-        const options = { fields: entry.fields ?? undefined };
+        const options = { fields: entry.fields ?? undefined, filter: entry.filter ?? undefined };
         if (at && at.epoch && at.offset > 0) options.since = { epoch: at.epoch, offset: at.offset };
         try {
           await this.subscribe(key, options);
