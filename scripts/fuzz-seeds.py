@@ -88,6 +88,7 @@ def main():
         '{"id":1,"op":"subscribe","channel":"ticker.deribit.BTC-PERPETUAL","filter":{"bid":{"gt":1}}}',
         '{"id":2,"op":"subscribe","channel":"ticker.deribit.*","filter":{"and":[{"property":"bid","op":">","value":1},{"not":{"property":"ask","op":"in","value":[1,"x",true]}}]}}',
         '{"id":3,"op":"subscribe","channel":"arb.*.*","filter":{"or":[{"property":"edge","op":">=","value":0.005},{"property":"legs","op":"exists"}]}}',
+        '{"id":4,"op":"publish","channel":"announcements.desk.btc","data":{"headline":"h","severity":"info","link":"https://x.y/z"}}',
         '{"id":1,"op":"refresh","token":"a.b.c"}',
         '{"id":1,"op":"subscribe","channel":"ticker.deribit.BTC-PERPETUAL","since":{"epoch":"x","offset":18446744073709551615}}',
         '{"id":-1,"op":"ping","extra":[1,2,{"a":null}]}',

@@ -44,6 +44,8 @@ public final class HubServer: @unchecked Sendable {
     private var routes: HubRoutes?
     /// Performance windows, `/metrics`, usage analytics.
     let observability: Observability
+    /// The publish API's checks, limits and counters (REST and the `publish` op).
+    let publisher: Publisher
     private var timers: [LoopTimer] = []
     private let startedAt: UInt64
     private let stopped = Mutex(false)
@@ -91,9 +93,20 @@ public final class HubServer: @unchecked Sendable {
         observability = Observability(
             config: config, plane: plane, monitor: feeds.monitor, store: store, storeQueue: storeQueue, loop: loop, clock: clock, logger: logger)
         router.observer = { [observability] in observability.answered($0) }
+        publisher = Publisher(pipeline: plane.pipeline, config: config.publish, clock: clock)
+        // The `publish` op: the session's policy, its principal's bucket, the same checks as REST.
+        plane.pipeline.hub.publisher = { [publisher] session, request, id throws(ProtocolError) in
+            // Without access control a session has no principal: its own bucket.
+            let caller = session.principal.map(Principal.usageName(of:)) ?? "session:\(session.id)"
+            switch publisher.publish(request, policy: session.policy ?? .unrestricted, caller: caller) {
+            case .success(let published): return published.json
+            case .failure(let r): throw ProtocolError(r.protocolCode, r.message, id: id)
+            }
+        }
         routes = HubRoutes(
             router: router, identity: identity, store: store, storeQueue: storeQueue, loop: loop, plane: plane, feeds: feeds,
-            observability: observability, clock: clock, logger: logger, health: { [unowned self] in health() })
+            observability: observability, publisher: publisher, publishMaxBytes: config.publish.maxBytes, clock: clock, logger: logger,
+            health: { [unowned self] in health() })
     }
 
     /// The instrument mappings in force (simulators of mapped markets start alike).

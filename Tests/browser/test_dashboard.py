@@ -394,6 +394,8 @@ class DashboardTests(unittest.TestCase):
         Select(self.browser.find_elements(By.CSS_SELECTOR, f"{form} .ge-kind")[1]).select_by_visible_text("deny")
         self.browser.find_element(By.CSS_SELECTOR, f'{form} .ge-tier[value="public"]').click()
         self.browser.find_element(By.CSS_SELECTOR, f'{form} .ge-scope[value="state:read"]').click()
+        self.browser.find_element(By.CSS_SELECTOR, f'{form} .ge-scope[value="publish:write"]').click()
+        self.browser.find_element(By.CSS_SELECTOR, f"{form} .ge-publish").send_keys("announcements.desk.*")
         self.browser.find_element(By.ID, "us-role-create-button").click()
         beside = f'{form} .ge-rule[data-field="grants.channels[1]"].invalid + .field-error'
         wait_for("the error beside the second rule", lambda: self.browser.find_elements(By.CSS_SELECTOR, beside))
@@ -406,7 +408,8 @@ class DashboardTests(unittest.TestCase):
         self.assertEqual(role["description"], "FX desk")
         self.assertEqual(role["grants"]["channels"], [{"allow": "ticker.*.*"}, {"deny": "ticker.deribit.*"}])
         self.assertEqual(role["grants"]["tiers"], ["public"])
-        self.assertEqual(role["grants"]["scopes"], ["state:read"])
+        self.assertEqual(role["grants"]["scopes"], ["state:read", "publish:write"])
+        self.assertEqual(role["grants"]["publish"], ["announcements.desk.*"])
         wait_for("listed with its rules", lambda: len(self.browser.find_elements(By.CSS_SELECTOR, 'form.us-role[data-role="desk"] .ge-rule')) == 2)
 
     def test_7_arbitrage_and_properties(self):

@@ -8,13 +8,15 @@ public struct AccessPolicy: Sendable, Equatable {
     private let tiers: Set<PropertyTier>
     private let allowProperties: Set<String>
     private let denyProperties: Set<String>
+    /// Channels the roles may publish to.
+    private let publish: [ChannelPattern]
     /// Flags on for this session (rules and properties that need a flag apply only when it is on).
     public let flags: Set<String>
 
     public static func == (a: AccessPolicy, b: AccessPolicy) -> Bool {
         a.roles == b.roles && a.scopes == b.scopes && a.tiers == b.tiers && a.allowProperties == b.allowProperties
             && a.denyProperties == b.denyProperties && a.flags == b.flags && a.deny == b.deny
-            && a.allow.map(\.pattern) == b.allow.map(\.pattern) && a.allow.map(\.flag) == b.allow.map(\.flag)
+            && a.allow.map(\.pattern) == b.allow.map(\.pattern) && a.allow.map(\.flag) == b.allow.map(\.flag) && a.publish == b.publish
     }
 
     /// The union of the roles' grants (a deny in any role wins).
@@ -22,8 +24,9 @@ public struct AccessPolicy: Sendable, Equatable {
         self.roles = roles.map(\.id).sorted()
         self.flags = flags
         var scopes: Set<String> = [], tiers: Set<PropertyTier> = [], ap: Set<String> = [], dp: Set<String> = []
-        var allow: [(ChannelPattern, String?)] = [], deny: [ChannelPattern] = []
+        var allow: [(ChannelPattern, String?)] = [], deny: [ChannelPattern] = [], publish: [ChannelPattern] = []
         for r in roles {
+            publish += r.grants.publish.compactMap { try? ChannelPattern(parsing: $0) }
             scopes.formUnion(r.grants.scopes)
             tiers.formUnion(r.grants.tiers)
             ap.formUnion(r.grants.properties.allow)
@@ -39,6 +42,7 @@ public struct AccessPolicy: Sendable, Equatable {
         denyProperties = dp
         self.allow = allow
         self.deny = deny
+        self.publish = publish
     }
 
     /// Everything allowed (no access control configured).
@@ -46,7 +50,7 @@ public struct AccessPolicy: Sendable, Equatable {
         Role(
             id: "unrestricted",
             grants: Grants(
-                channels: [ChannelRule(.allow, "*.*.*")], tiers: PropertyTier.allCases, scopes: [Scope.all]))
+                channels: [ChannelRule(.allow, "*.*.*")], tiers: PropertyTier.allCases, scopes: [Scope.all], publish: ["*.*.*"]))
     ])
 
     public func has(scope: String) -> Bool { scopes.contains(Scope.all) || scopes.contains(scope) }
@@ -55,6 +59,13 @@ public struct AccessPolicy: Sendable, Equatable {
     public func allows(_ key: ChannelKey) -> Bool {
         guard !deny.contains(where: { $0.matches(key) }) else { return false }
         return allow.contains { $0.pattern.matches(key) && ($0.flag.map(flags.contains) ?? true) }
+    }
+
+    /// Publishing to a concrete channel: `publish:write`, a publish pattern of the roles covers
+    /// it, and no deny rule of theirs matches it.
+    public func mayPublish(_ key: ChannelKey) -> Bool {
+        guard has(scope: "publish:write"), !deny.contains(where: { $0.matches(key) }) else { return false }
+        return publish.contains { $0.matches(key) }
     }
 
     /// Whether a subscription pattern can ever yield an allowed channel (else it is refused):
@@ -78,6 +89,10 @@ public struct AccessPolicy: Sendable, Equatable {
             if reached { missing.append("property \(name) (denied to you)") }
         }
         for scope in grants.scopes where !(scopes.contains(Scope.all) || scopes.contains(scope)) { missing.append("scope \(scope)") }
+        for pattern in grants.publish {
+            guard let p = try? ChannelPattern(parsing: pattern) else { continue }
+            if !publish.contains(where: { $0.covers(p) }) { missing.append("publish \(pattern)") }
+        }
         for tier in grants.tiers where !tiers.contains(tier) { missing.append("tier \(tier.rawValue)") }
         let allTiers = tiers.count == PropertyTier.allCases.count && denyProperties.isEmpty
         for name in grants.properties.allow where !allTiers && !allowProperties.contains(name) { missing.append("property \(name)") }

@@ -31,21 +31,27 @@ public struct Role: Equatable, Sendable, Codable {
 }
 
 /// What a role allows: channels (allow/deny patterns, deny wins), property tiers and explicit
-/// properties (deny wins), and API scopes.
+/// properties (deny wins), API scopes, and the channels it may publish to (with `publish:write`).
 public struct Grants: Equatable, Sendable, Codable {
     public var channels: [ChannelRule]
     public var tiers: [PropertyTier]
     public var properties: PropertyRules
     public var scopes: [String]
+    /// Channel patterns the role may publish to (`POST /api/publish`, the `publish` op).
+    public var publish: [String]
 
-    public init(channels: [ChannelRule] = [], tiers: [PropertyTier] = [], properties: PropertyRules = PropertyRules(), scopes: [String] = []) {
+    public init(
+        channels: [ChannelRule] = [], tiers: [PropertyTier] = [], properties: PropertyRules = PropertyRules(), scopes: [String] = [],
+        publish: [String] = []
+    ) {
         self.channels = channels
         self.tiers = tiers
         self.properties = properties
         self.scopes = scopes
+        self.publish = publish
     }
 
-    enum Keys: String, CodingKey, CaseIterable { case channels, tiers, properties, scopes }
+    enum Keys: String, CodingKey, CaseIterable { case channels, tiers, properties, scopes, publish }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
@@ -53,6 +59,7 @@ public struct Grants: Equatable, Sendable, Codable {
         tiers = try c.value(.tiers, [])
         properties = try c.value(.properties, PropertyRules())
         scopes = try c.value(.scopes, [])
+        publish = try c.value(.publish, [])
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -61,6 +68,7 @@ public struct Grants: Equatable, Sendable, Codable {
         try c.encode(tiers, forKey: .tiers)
         try c.encode(properties, forKey: .properties)
         try c.encode(scopes, forKey: .scopes)
+        try c.encode(publish, forKey: .publish)
     }
 
     /// What holding all of `roles` grants, as one set of grants (a deny in any of them stays).
@@ -72,6 +80,7 @@ public struct Grants: Equatable, Sendable, Codable {
             g.properties.allow += r.grants.properties.allow.filter { !g.properties.allow.contains($0) }
             g.properties.deny += r.grants.properties.deny.filter { !g.properties.deny.contains($0) }
             g.scopes += r.grants.scopes.filter { !g.scopes.contains($0) }
+            g.publish += r.grants.publish.filter { !g.publish.contains($0) }
         }
         return g
     }
@@ -90,6 +99,13 @@ public struct Grants: Equatable, Sendable, Codable {
         }
         for (i, scope) in scopes.enumerated() where !Scope.isValid(scope) {
             throw DefinitionError(field: "grants.scopes[\(i)]", "'\(scope)' is not a scope (resource:read|write, or *)")
+        }
+        for (i, pattern) in publish.enumerated() {
+            do {
+                _ = try ChannelPattern(parsing: pattern)
+            } catch {
+                throw DefinitionError(field: "grants.publish[\(i)]", "'\(pattern)': \(error)")
+            }
         }
     }
 }
@@ -156,7 +172,7 @@ public enum Scope {
     public static let known: [String] = [
         "users:read", "users:write", "roles:read", "roles:write", "features:read", "features:write",
         "properties:read", "properties:write", "state:read", "streams:read", "analytics:read", "monitoring:read", "monitoring:write", "audit:read",
-        "mappings:read", "mappings:write",
+        "mappings:read", "mappings:write", "publish:write",
     ]
 
     static func isValid(_ s: String) -> Bool {

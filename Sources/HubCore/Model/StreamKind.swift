@@ -5,12 +5,14 @@
 /// through history).
 public enum StreamKind: String, CaseIterable, Sendable {
     case ticker, book, trades, options, odds, outcomes, arb, sources, alerts
+    /// Messages published through the API (`POST /api/publish`, the `publish` op).
+    case announcements
 
     public enum Delivery: Sendable { case state, event }
 
     public var delivery: Delivery {
         switch self {
-        case .trades, .arb, .alerts: return .event
+        case .trades, .arb, .alerts, .announcements: return .event
         case .ticker, .book, .options, .odds, .outcomes, .sources: return .state
         }
     }

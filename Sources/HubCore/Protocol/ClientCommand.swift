@@ -13,6 +13,8 @@ public struct ClientCommand: Equatable, Sendable {
         case auth(token: String)
         /// Replace the session's token before it expires (same subject).
         case refresh(token: String)
+        /// Publish a message into a channel (`publish:write` and a role's publish grant).
+        case publish(PublishRequest)
     }
 
     public struct Subscribe: Equatable, Sendable {
@@ -69,6 +71,12 @@ public struct ClientCommand: Equatable, Sendable {
             op = .subscribe(sub)
         case "unsubscribe":
             op = .unsubscribe(channel: try Self.channel(root, id))
+        case "publish":
+            do {
+                op = .publish(try PublishRequest(parsing: root))
+            } catch {
+                throw ProtocolError(.badRequest, error.message, id: id)
+            }
         case "ping":
             op = .ping
         case "auth", "refresh":

@@ -23,6 +23,8 @@ public struct ProtocolError: Error, Equatable, Sendable {
         case unsupported = 1007
         case unauthorized = 1010
         case forbidden = 1011
+        /// Publishing faster than `publish.ratePerSecond` allows.
+        case rateLimited = 1012
         case `internal` = 1500
     }
 }

@@ -36,6 +36,10 @@ extension Hub {
             enqueue(ServerMessage.reply(id: command.id, result: result), to: s)
         case .subscribe(let sub):
             try subscribe(sub, id: command.id, s)
+        case .publish(let request):
+            guard let publisher else { throw ProtocolError(.unsupported, "this server does not take publications", id: command.id) }
+            let result = try publisher(s, request, command.id)
+            enqueue(ServerMessage.reply(id: command.id, result: result), to: s)
         case .unsubscribe(let channel):
             guard let sub = s.subscriptions[channel] else {
                 throw ProtocolError(.notSubscribed, "not subscribed to '\(channel.prefix(200))'", id: command.id)

@@ -11,6 +11,9 @@ public final class Hub: @unchecked Sendable {
     public let views = ViewTable()
     /// Subscription filters in use, each compiled once.
     public let filters = FilterTable()
+    /// Handles the `publish` op (checks, validation, rate limits, `publish`): the reply's
+    /// `result`, or the error to answer. Nil: the op is unsupported (1007). Loop thread.
+    public var publisher: ((Session, PublishRequest, Int64) throws(ProtocolError) -> [UInt8])?
     public let config: ServeConfig
     public internal(set) var counters = ServeCounters()
 

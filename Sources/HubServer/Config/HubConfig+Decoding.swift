@@ -3,7 +3,9 @@ import HubCore
 // Strict decoding: absent keys take defaults, unknown keys are errors naming their path.
 
 extension HubConfig: Decodable {
-    enum Keys: String, CodingKey, CaseIterable { case server, serve, feeds, properties, redis, auth, flags, enrichment, mappings, metrics, usage, alerts }
+    enum Keys: String, CodingKey, CaseIterable {
+        case server, serve, feeds, properties, redis, auth, flags, enrichment, mappings, metrics, usage, alerts, publish
+    }
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
         self.init()
@@ -19,6 +21,7 @@ extension HubConfig: Decodable {
         metrics = try c.value(.metrics, metrics)
         usage = try c.value(.usage, usage)
         alerts = try c.value(.alerts, alerts)
+        publish = try c.value(.publish, publish)
     }
 }
 

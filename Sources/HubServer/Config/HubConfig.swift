@@ -20,6 +20,8 @@ public struct HubConfig: Sendable, Equatable {
     public var usage = Usage()
     /// Alert rules, their evaluation and webhooks.
     public var alerts = Alerts()
+    /// The publish API's limits.
+    public var publish = Publish()
 
     public init() {}
 

@@ -14,7 +14,8 @@ final class HubRoutes {
 
     init(
         router: HTTPRouter, identity: IdentityService, store: HubStore, storeQueue: DispatchQueue, loop: EventLoop, plane: DataPlane,
-        feeds: FeedSupervisor, observability: Observability, clock: HubClock, logger: Logger, health: @escaping () -> HealthReport
+        feeds: FeedSupervisor, observability: Observability, publisher: Publisher, publishMaxBytes: Int, clock: HubClock, logger: Logger,
+        health: @escaping () -> HealthReport
     ) {
         let pipeline = plane.pipeline, registry = plane.registry
         let authorizer = BearerAuthorizer(identity: identity, loop: loop)
@@ -42,6 +43,8 @@ final class HubRoutes {
         let orca = OrcaAPI(hub: pipeline.hub, enrich: pipeline.enrich, registry: registry)
         let monitoring = MonitoringAPI(exporter: observability.exporter, performance: observability.performance, config: observability.metricsConfig)
         let analytics = AnalyticsAPI(recorder: observability.usage, gateway: gateway, clock: clock)
+        let publish = PublishAPI(publisher: publisher, maxBytes: publishMaxBytes)
+        publish.routes(router)
         let alerts = AlertsAPI(engine: observability.alerts, webhooks: observability.webhooks, gateway: gateway, evaluateSeconds: observability.evaluateSeconds)
         monitoring.routes(router)
         analytics.routes(router)
@@ -60,6 +63,7 @@ final class HubRoutes {
         channels.routes(router)
         apis = [
             authorizer, properties, state, auth, users, roles, audit, features, streams, channels, mappings, arbitrage, orca, monitoring, analytics, alerts,
+            publish,
         ]
     }
 }

@@ -1,5 +1,5 @@
 // A role's grants as form fields: channel rules (allow or deny a pattern, optionally only while
-// a flag is on), tiers, property allow/deny lists and scopes. Inputs carry the field names the
+// a flag is on), tiers, property allow/deny lists, scopes and publish patterns. Inputs carry the field names the
 // hub's errors use (`grants.channels[2]`, `grants.scopes[0]`, …) so a refusal is shown beside
 // the field it names (field-errors.js).
 import { esc } from "./util.js";
@@ -34,6 +34,8 @@ export function grantsFields(grants, { scopes, editable }) {
     <p class="fe-sub">scopes</p><div class="ge-scopes" data-field="grants.scopes">${["*", ...new Set([...scopes, ...held])]
       .map((s) => box("ge-scope", s, held.has(s)))
       .join(" ")}</div>
+    <p class="fe-sub">publishes to (channel patterns, with publish:write)</p>
+    <div class="inline"><input class="ge-publish" size="50" value="${esc((g.publish ?? []).join(","))}" placeholder="announcements.desk.*" data-field="grants.publish" ${off}></div>
   </div>`;
 }
 
@@ -69,5 +71,6 @@ export function readGrants(form) {
     tiers: checkedValues("ge-tier"),
     properties: { allow: list(form.querySelector(".ge-prop-allow").value), deny: list(form.querySelector(".ge-prop-deny").value) },
     scopes: checkedValues("ge-scope"),
+    publish: list(form.querySelector(".ge-publish").value),
   };
 }
