@@ -218,7 +218,8 @@ public final class HubServer: @unchecked Sendable {
     /// Source states, pipeline latency and serving counters. Loop thread.
     func health() -> HealthReport {
         HealthReport(
-            pipeline: pipeline, history: history, monitor: feeds.monitor, uptimeSeconds: Double(clock.monotonicNanoseconds() &- startedAt) / 1e9)
+            pipeline: pipeline, history: history, monitor: feeds.monitor, publisher: publisher,
+            uptimeSeconds: Double(clock.monotonicNanoseconds() &- startedAt) / 1e9)
     }
 
     /// One source's report as `/healthz` shows it (nil when the hub has no such source). Loop thread.

@@ -86,6 +86,9 @@ final class PublishTests: XCTestCase {
         try refused(#"{"channel":"announcements.desk.x","data":{"body":"\#(big)"}}"#, 413, "data", "over publish.maxBytes")
         XCTAssertEqual(try hub.request("POST", "/api/publish", "not json").status, 400)
         XCTAssertNil(hub.sync { $0.hub.channel(named: "announcements.desk.x") }, "nothing was published")
+        let serve = try XCTUnwrap(try hub.health()["serve"] as? [String: Any])
+        XCTAssertEqual(serve["publishRefused"] as? Int, 12, "each refusal counted")
+        XCTAssertEqual(serve["published"] as? Int, 0)
         // Without publish:write (a viewer): 403 before anything is read.
         let (_, viewer) = try hub.createUser(roles: ["viewer"])
         XCTAssertEqual(try hub.request("POST", "/api/publish", #"{"channel":"announcements.desk.x","data":{"headline":"x"}}"#, token: viewer).status, 403)

@@ -41,12 +41,15 @@ struct HealthReport: Encodable {
         let rejectedStoredValues: UInt64
         /// `since` requests answered `recovered: false` because too many recoveries were in flight.
         let recoveriesRefused: UInt64
+        /// Messages published through the API, and attempts refused (grants, validation, rate).
+        let published: UInt64
+        let publishRefused: UInt64
     }
 }
 
 extension HealthReport {
     /// The report now: sources from `monitor`, latency and counters from `pipeline`. Loop thread.
-    init(pipeline: Pipeline, history: HistoryStore, monitor: SourceMonitor, uptimeSeconds: Double) {
+    init(pipeline: Pipeline, history: HistoryStore, monitor: SourceMonitor, publisher: Publisher, uptimeSeconds: Double) {
         let hub = pipeline.hub
         let sources = monitor.reports(hub: hub)
         var stages: [String: Stage] = [:]
@@ -64,6 +67,7 @@ extension HealthReport {
                 publications: c.publications, messagesOut: c.messagesOut, framesOut: c.framesOut, bytesOut: c.bytesOut,
                 requests: c.requests, protocolErrors: c.protocolErrors, slowConsumers: c.slowConsumers,
                 conflations: c.conflations, quarantined: pipeline.transform.quarantinedCount, authFailures: c.authFailures,
-                rejectedStoredValues: c.rejectedStoredValues, recoveriesRefused: c.recoveriesRefused))
+                rejectedStoredValues: c.rejectedStoredValues, recoveriesRefused: c.recoveriesRefused, published: publisher.published,
+                publishRefused: publisher.refused))
     }
 }

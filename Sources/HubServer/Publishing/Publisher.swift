@@ -50,6 +50,9 @@ final class Publisher {
         self.clock = clock
     }
 
+    /// A request refused before it got here (unreadable or oversized body).
+    func countRefusal() { refused += 1 }
+
     func publish(_ request: PublishRequest, policy: AccessPolicy, caller: String) -> Result<Published, Refusal> {
         let result = attempt(request, policy: policy, caller: caller)
         if case .success = result { published += 1 } else { refused += 1 }

@@ -24,6 +24,7 @@ final class PublishAPI {
 
     private func publish(_ req: HTTPRequest, _ caller: Caller) -> HTTPResponse {
         guard req.body.count <= maxBytes else {
+            publisher.countRefusal()
             return .error(413, code: "payload_too_large", message: "the body is over publish.maxBytes (\(maxBytes) bytes)", field: "data")
         }
         let parsed: Result<PublishRequest, PublishRequest.Failure>
@@ -37,10 +38,12 @@ final class PublishAPI {
                 }
             }
         } catch {
+            publisher.countRefusal()
             return .error(400, code: "invalid_body", message: "the body is not valid JSON")
         }
         switch parsed {
         case .failure(let f):
+            publisher.countRefusal()
             return .error(400, code: "invalid_body", message: f.message, field: f.field.isEmpty ? nil : f.field)
         case .success(let request):
             switch publisher.publish(request, policy: caller.policy, caller: Principal.usageName(of: caller.principal)) {
