@@ -5,10 +5,7 @@ screenshot of each under .build/screenshots/. Run by scripts/test with Debian's 
 """
 import json
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
+import sys
 import time
 import unittest
 import urllib.request
@@ -19,86 +16,23 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from hubprocess import REPO, rest, wait_for  # noqa: E402
+from hubprocess import Hub as HubProcess  # noqa: E402
+
 ADMIN_KEY = "shk_browser_0123456789abcdefghijklmnop"
 SHOTS = os.path.join(REPO, ".build", "screenshots")
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(what, check, timeout=20):
-    deadline = time.time() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
-class Hub:
+def Hub():
     """`streamhub serve` of this build with the Deribit and ORCA simulators and the console."""
-
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="browser-hub-")
-        self.port = free_port()
-        config = os.path.join(self.dir, "hub.yaml")
-        r = lambda p: os.path.join(REPO, p)
-        with open(config, "w") as f:
-            f.write(f"""server: {{host: 127.0.0.1, port: {self.port}, dataDir: {self.dir}/data, publicDir: {r('public')}, shutdownGraceSeconds: 1}}
-feeds:
-  deribit: {{enabled: true, simulate: true, optionCurrencies: [BTC], maxOptionsPerCurrency: 2}}
-  orca: {{enabled: true, simulate: true}}
-  binance: {{enabled: true, simulate: true, symbols: [BTC/USDT]}}
-  coinbase: {{enabled: true, simulate: true, symbols: [BTC/USD], simulatorDislocationEverySeconds: 10}}
-properties: {{seedDirectory: {r('config/properties')}}}
-mappings: {{seedFile: {r('config/mappings.yaml')}}}
-flags: {{seedFile: {r('config/flags.yaml')}}}
-auth: {{jwtSecret: browser-test-secret-0123456789abcdef, anonymous: true, rolesFile: {r('config/roles.yaml')}, bootstrapAdminKey: {ADMIN_KEY}, passwordRounds: 10000}}
-alerts: {{evaluateSeconds: 1, rules: [{{name: feeds, kind: sourceNotLive, forSeconds: 30}}, {{name: serve-any, kind: stageLatency, stage: serve, threshold: 0}}]}}
-""")
-        binary = os.environ.get("STREAMHUB_BIN", os.path.join(REPO, ".build", "debug", "streamhub"))
-        # Its output goes to a file: an inherited pipe would outlive a test that fails.
-        self.log = open(os.path.join(self.dir, "hub.log"), "w")
-        self.process = subprocess.Popen([binary, "serve", "--config", config, "--log-level", "error"], cwd=REPO, stdout=self.log, stderr=self.log)
-        try:
-            wait_for("the hub", self.healthy, timeout=60)
-        except AssertionError:
-            self.stop()
-            raise
-
-    def healthy(self):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1) as r:
-                return json.load(r)["status"] == "ok"
-        except Exception:
-            return False
-
-    def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def rest(port, method, path, body=None, token=None):
-    """A REST call to the hub; the JSON answer."""
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, headers=headers, method=method)
-    with urllib.request.urlopen(req, timeout=5) as r:
-        text = r.read()
-        return json.loads(text) if text else None
+    feeds = """
+  deribit: {enabled: true, simulate: true, optionCurrencies: [BTC], maxOptionsPerCurrency: 2}
+  orca: {enabled: true, simulate: true}
+  binance: {enabled: true, simulate: true, symbols: [BTC/USDT]}
+  coinbase: {enabled: true, simulate: true, symbols: [BTC/USD], simulatorDislocationEverySeconds: 10}"""
+    alerts = "alerts: {evaluateSeconds: 1, rules: [{name: feeds, kind: sourceNotLive, forSeconds: 30}, {name: serve-any, kind: stageLatency, stage: serve, threshold: 0}]}\n"
+    return HubProcess(ADMIN_KEY, feeds=feeds, extra=alerts, public_dir=os.path.join(REPO, "public"))
 
 
 def chrome():
