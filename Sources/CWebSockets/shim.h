@@ -6,6 +6,9 @@
 /* Headroom lws needs before every payload passed to lws_write(). */
 static const size_t shim_lws_pre = LWS_PRE;
 
+/* Mutual TLS on a listener: a valid client certificate is required (a compound macro). */
+static const unsigned long long shim_require_client_cert = LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT;
+
 /* A timer on the loop: the lws list node first, so the callback's pointer is the timer. */
 typedef struct shim_timer {
     lws_sorted_usec_list_t sul;

@@ -110,7 +110,15 @@ public final class EventLoop: @unchecked Sendable {
             info.extensions = UnsafePointer(extensions)
         }
         info.options = UInt64(LWS_SERVER_OPTION_DISABLE_IPV6)
-        if c.clientTLS { info.options |= UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT) }
+        if c.clientTLS || c.serverTLS != nil { info.options |= UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT) }
+        if let tls = c.serverTLS, c.listen != nil {
+            info.ssl_cert_filepath = UnsafePointer(strings.make(tls.certFile))
+            info.ssl_private_key_filepath = UnsafePointer(strings.make(tls.keyFile))
+            if let ca = tls.clientCAFile {
+                info.ssl_ca_filepath = UnsafePointer(strings.make(ca))
+                info.options |= UInt64(shim_require_client_cert)
+            }
+        }
         info.fd_limit_per_thread = c.maxConnections
         info.user = Unmanaged.passUnretained(self).toOpaque()
         info.pt_serv_buf_size = 32 * 1024
@@ -120,7 +128,8 @@ public final class EventLoop: @unchecked Sendable {
         info.timeout_secs = 20
 
         guard let ctx = lws_create_context(&info) else {
-            throw LoopError.contextFailed(c.listen.map { "cannot listen on \($0.host):\($0.port)" } ?? "cannot create client context")
+            let tls = c.serverTLS.map { " with TLS (certificate \($0.certFile), key \($0.keyFile))" } ?? ""
+            throw LoopError.contextFailed(c.listen.map { "cannot listen on \($0.host):\($0.port)\(tls)" } ?? "cannot create client context")
         }
         context = ctx
         if c.listen != nil, let vh = lws_get_vhost_by_name(ctx, "default") {

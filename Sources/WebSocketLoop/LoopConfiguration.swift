@@ -30,9 +30,24 @@ public struct LoopConfiguration: Sendable {
     public var maxConnections: UInt32 = 70_000
     /// Verify TLS certificates of client connections against the system's CA store.
     public var clientTLS = true
+    /// Serve TLS on the listening socket (`https://`, `wss://`); nil: plain.
+    public var serverTLS: ServerTLS?
     /// Non-standard handshake headers (lower case, e.g. `kalshi-access-key`) kept in
     /// `WebSocketConnection.headers` for the handler (a venue simulator checking a login).
     public var captureHeaders: [String] = []
+
+    /// The listener's certificate and key (PEM files), and optionally the CAs whose client
+    /// certificates are required (mutual TLS).
+    public struct ServerTLS: Sendable, Equatable {
+        public var certFile: String
+        public var keyFile: String
+        public var clientCAFile: String?
+        public init(certFile: String, keyFile: String, clientCAFile: String? = nil) {
+            self.certFile = certFile
+            self.keyFile = keyFile
+            self.clientCAFile = clientCAFile
+        }
+    }
 
     public struct Listen: Sendable {
         public var host: String

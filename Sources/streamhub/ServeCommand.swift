@@ -52,7 +52,8 @@ struct Serve: ParsableCommand {
             logger.info("signal received", metadata: ["signal": "\(sig)"])
             server.shutdown()
         }
-        logger.info("listening", metadata: ["url": "http://\(config.server.host):\(server.port)", "ws": "ws://\(config.server.host):\(server.port)/ws"])
+        let (http, ws) = config.server.tls == nil ? ("http", "ws") : ("https", "wss")
+        logger.info("listening", metadata: ["url": "\(http)://\(config.server.host):\(server.port)", "ws": "\(ws)://\(config.server.host):\(server.port)/ws"])
         do {
             try demo.run()
         } catch {

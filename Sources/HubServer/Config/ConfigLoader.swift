@@ -128,6 +128,12 @@ public enum ConfigLoader {
         try check(c.server.maxConnectionsPerAddress >= 0, "server.maxConnectionsPerAddress", "must not be negative (0: no limit)")
         try check((9...15).contains(c.server.deflateWindowBits), "server.deflateWindowBits", "must be between 9 and 15")
         try check((1...9).contains(c.server.deflateMemoryLevel), "server.deflateMemoryLevel", "must be between 1 and 9")
+        if let tls = c.server.tls {
+            for (key, path) in [("certFile", tls.certFile), ("keyFile", tls.keyFile), ("clientCAFile", tls.clientCAFile)] {
+                guard let path else { continue }
+                try check(FileManager.default.isReadableFile(atPath: path), "server.tls.\(key)", "cannot read '\(path)' (a PEM file)")
+            }
+        }
         try check(c.server.shutdownGraceSeconds >= 0, "server.shutdownGraceSeconds", "must not be negative")
         let s = c.serve
         try check((1...1_000_000).contains(s.stateRingSize), "serve.stateRingSize", "must be between 1 and 1000000")

@@ -130,7 +130,7 @@ extension HubConfig.Properties: Decodable {
 extension HubConfig.Server: Decodable {
     enum Keys: String, CodingKey, CaseIterable {
         case host, port, dataDir, publicDir, chartJsDir, permessageDeflate, maxConnections, shutdownGraceSeconds, maxConnectionsPerAddress
-        case deflateWindowBits, deflateMemoryLevel
+        case deflateWindowBits, deflateMemoryLevel, tls
     }
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
@@ -146,6 +146,18 @@ extension HubConfig.Server: Decodable {
         deflateWindowBits = try c.value(.deflateWindowBits, deflateWindowBits)
         deflateMemoryLevel = try c.value(.deflateMemoryLevel, deflateMemoryLevel)
         shutdownGraceSeconds = try c.value(.shutdownGraceSeconds, shutdownGraceSeconds)
+        tls = try c.decodeIfPresent(TLS.self, forKey: .tls)
+    }
+}
+
+extension HubConfig.Server.TLS: Decodable {
+    enum Keys: String, CodingKey, CaseIterable { case certFile, keyFile, clientCAFile }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.strictContainer(Keys.self)
+        self.init()
+        certFile = try c.decode(String.self, forKey: .certFile)
+        keyFile = try c.decode(String.self, forKey: .keyFile)
+        clientCAFile = try c.decodeIfPresent(String.self, forKey: .clientCAFile)
     }
 }
 

@@ -115,6 +115,17 @@ public struct HubConfig: Sendable, Equatable {
         public var maxConnectionsPerAddress = 1000
         /// Seconds to wait for clients to take their close frames on shutdown.
         public var shutdownGraceSeconds = 2.0
+        /// TLS on the hub's own port (`https://`, `wss://`); nil: plain HTTP.
+        public var tls: TLS?
+
+        /// PEM files: the certificate (chain) and its key; `clientCAFile` requires client
+        /// certificates signed by those CAs (mutual TLS).
+        public struct TLS: Sendable, Equatable {
+            public var certFile = ""
+            public var keyFile = ""
+            public var clientCAFile: String?
+            public init() {}
+        }
         public init() {}
     }
 
