@@ -1,9 +1,13 @@
 // The JavaScript client (public/js/streamhub.js) against a live hub, under Node's test runner
 // with its experimental WebSocket: `node --experimental-websocket --test Tests/js/`.
 import { test, after, before } from "node:test";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import assert from "node:assert/strict";
 import { StreamHubClient, StreamHubError } from "../../public/js/streamhub.js";
-import { Hub, Redis, waitFor } from "./harness.mjs";
+import { Hub, Redis, repository, waitFor } from "./harness.mjs";
 
 const channel = "ticker.synthetic.S0";
 
@@ -183,4 +187,18 @@ test("a refused token is final: no reconnect loop", async (t) => {
   await waitFor("closed", () => closes.length > 0);
   assert.equal(closes[0].code, 4001);
   assert.equal(closes[0].willReconnect, false);
+});
+
+test("the client packs as a scoped npm package for a private registry", () => {
+  const out = mkdtempSync(join(tmpdir(), "js-pack-"));
+  try {
+    const [pack] = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", out], { cwd: join(repository, "public/js"), encoding: "utf8" }));
+    assert.equal(pack.name, "@streamhub/client");
+    assert.equal(pack.filename, `streamhub-client-${pack.version}.tgz`);
+    assert.deepEqual(pack.files.map((f) => f.path).sort(), ["package.json", "streamhub.js"], "only the module and its manifest");
+    const listed = execFileSync("tar", ["-tzf", join(out, pack.filename)], { encoding: "utf8" }).trim().split("\n").sort();
+    assert.deepEqual(listed, ["package/package.json", "package/streamhub.js"]);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });
