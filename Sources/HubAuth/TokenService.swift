@@ -1,6 +1,7 @@
 import Foundation
 import HubCore
 import JWTKit
+import Synchronization
 
 /// Issues the hub's own access tokens (HS256, `kid` = `streamhub`) and verifies tokens: the
 /// hub's, and externally issued ones (RS256, ES256, EdDSA) from configured issuers' JWKS.
@@ -16,9 +17,12 @@ public final class TokenService: AccessVerifier, Sendable {
 
     private let config: AuthConfig
     private let keys: JWTKeyCollection
-    /// kid → (algorithm, issuer; nil for the hub's own key).
-    private let known: [String: (alg: String, issuer: AuthConfig.ExternalIssuer?)]
+    /// kid → (algorithm, issuer; nil for the hub's own key). Issuers whose keys come from a URL
+    /// get theirs replaced (`install`) as they are fetched again.
+    private let known: Mutex<[String: (alg: String, issuer: AuthConfig.ExternalIssuer?)]>
     private let now: @Sendable () -> Date
+    /// Asked for fresh keys when a token names an unknown `kid` (true: keys may have changed).
+    private let unknownKid = Mutex<(@Sendable () async -> Bool)?>(nil)
 
     /// - Parameter hmacKey: raw HS256 key bytes instead of the UTF-8 of `config.jwtSecret`
     ///   (test vectors use binary keys).
@@ -32,28 +36,13 @@ public final class TokenService: AccessVerifier, Sendable {
         let parser = RawAwareParser()
         let keys = JWTKeyCollection(defaultJWTParser: parser)
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256, kid: JWKIdentifier(string: config.keyID), parser: parser)
-        var known: [String: (String, AuthConfig.ExternalIssuer?)] = [config.keyID: ("HS256", nil)]
+        var known: [String: (alg: String, issuer: AuthConfig.ExternalIssuer?)] = [config.keyID: ("HS256", nil)]
         for issuer in config.external {
             guard issuer.issuer != config.issuer else {
                 throw AuthSetupError("external issuer '\(issuer.issuer)' has the hub's own name: its tokens would pass as local users")
             }
-            let jwks: JWKS
-            do {
-                jwks = try JSONDecoder().decode(JWKS.self, from: Data(issuer.jwks.utf8))
-            } catch {
-                throw AuthSetupError("JWKS of \(issuer.issuer) is not a valid key set: \(error)")
-            }
-            let usage = Self.usage(issuer.jwks)
-            for jwk in jwks.keys {
-                guard let kid = jwk.keyIdentifier?.string, let alg = jwk.algorithm?.rawValue else {
-                    throw AuthSetupError("every key in the JWKS of \(issuer.issuer) needs kid and alg")
-                }
-                if let u = usage[kid], u.use.map({ $0 != "sig" }) ?? false || u.ops.map({ !$0.contains("verify") }) ?? false {
-                    throw AuthSetupError("key \(kid) of \(issuer.issuer) is not for verifying signatures (use/key_ops)")
-                }
-                guard Self.accepted.contains(alg), alg != "HS256" else {
-                    throw AuthSetupError("key \(kid) of \(issuer.issuer): algorithm \(alg) is not accepted (RS256, ES256, EdDSA)")
-                }
+            guard !issuer.jwks.isEmpty else { continue }  // fetched from a URL later (`install`)
+            for (kid, alg, jwk) in try Self.parse(issuer.jwks, of: issuer.issuer) {
                 guard known[kid] == nil else { throw AuthSetupError("key id \(kid) is used twice") }
                 do {
                     try await keys.add(jwk: jwk)
@@ -66,8 +55,62 @@ public final class TokenService: AccessVerifier, Sendable {
         // No default key: a token must name its key.
         _ = await keys.clearDefault()
         self.keys = keys
-        self.known = known
+        self.known = Mutex(known)
     }
+
+    /// The keys of a JWKS document: each with `kid`, an accepted asymmetric `alg`, and (if it
+    /// says) for verifying signatures.
+    static func parse(_ jwksText: String, of issuer: String) throws(AuthSetupError) -> [(kid: String, alg: String, jwk: JWK)] {
+        let jwks: JWKS
+        do {
+            jwks = try JSONDecoder().decode(JWKS.self, from: Data(jwksText.utf8))
+        } catch {
+            throw AuthSetupError("JWKS of \(issuer) is not a valid key set: \(error)")
+        }
+        let usage = Self.usage(jwksText)
+        var out: [(String, String, JWK)] = []
+        for jwk in jwks.keys {
+            guard let kid = jwk.keyIdentifier?.string, let alg = jwk.algorithm?.rawValue else {
+                throw AuthSetupError("every key in the JWKS of \(issuer) needs kid and alg")
+            }
+            if let u = usage[kid], u.use.map({ $0 != "sig" }) ?? false || u.ops.map({ !$0.contains("verify") }) ?? false {
+                throw AuthSetupError("key \(kid) of \(issuer) is not for verifying signatures (use/key_ops)")
+            }
+            guard Self.accepted.contains(alg), alg != "HS256" else {
+                throw AuthSetupError("key \(kid) of \(issuer): algorithm \(alg) is not accepted (RS256, ES256, EdDSA)")
+            }
+            guard !out.contains(where: { $0.0 == kid }) else { throw AuthSetupError("key id \(kid) is used twice") }
+            out.append((kid, alg, jwk))
+        }
+        return out
+    }
+
+    /// Replaces the keys of `issuer` (one of `config.external`) with those of `jwks` — a JWKS
+    /// fetched again: new kids are accepted from now on, kids it no longer lists are not.
+    /// Returns the number of keys; a bad document changes nothing.
+    @discardableResult
+    public func install(jwks: String, for issuer: String) async throws(AuthSetupError) -> Int {
+        guard let external = config.external.first(where: { $0.issuer == issuer }) else { throw AuthSetupError("no issuer \(issuer)") }
+        let parsed = try Self.parse(jwks, of: issuer)
+        let clash = known.withLock { k in parsed.first { k[$0.kid].map { $0.issuer?.issuer != issuer } ?? false } }
+        if let clash { throw AuthSetupError("key id \(clash.kid) of \(issuer) is another issuer's") }
+        for (kid, _, jwk) in parsed {
+            do {
+                try await keys.add(jwk: jwk)
+            } catch {
+                throw AuthSetupError("key \(kid) of \(issuer): \(error)")
+            }
+        }
+        known.withLock { k in
+            for (kid, value) in k where value.issuer?.issuer == issuer { k[kid] = nil }
+            for (kid, alg, _) in parsed { k[kid] = (alg, external) }
+        }
+        return parsed.count
+    }
+
+    /// Who to ask for fresh keys when a token names an unknown `kid` (a key rotated in at the
+    /// provider); it answers whether the keys may have changed (false: rate-limited, failed).
+    public func onUnknownKid(_ refresh: @escaping @Sendable () async -> Bool) { unknownKid.withLock { $0 = refresh } }
 
     /// `use` and `key_ops` of each key (jwt-kit does not keep them).
     private static func usage(_ jwks: String) -> [String: (use: String?, ops: [String]?)] {
@@ -102,7 +145,17 @@ public final class TokenService: AccessVerifier, Sendable {
         case .success(let h): header = h
         case .failure(let f): return .failure(f)
         }
-        if let f = check(header) { return .failure(f) }
+        if let f = check(header) {
+            // An unknown kid may be a key the provider rotated in: fetch its keys (rate-limited) once.
+            guard let kid = header.kid, known.withLock({ $0[kid] == nil }), let refresh = unknownKid.withLock({ $0 }), await refresh() else {
+                return .failure(f)
+            }
+            if let again = check(header) { return .failure(again) }
+        }
+        return await verifyKnown(token, header)
+    }
+
+    private func verifyKnown(_ token: String, _ header: TokenHeader) async -> Result<Principal, AccessFailure> {
         let claims: OpenClaims
         do {
             claims = try await keys.verify(token, as: OpenClaims.self)
@@ -136,7 +189,7 @@ public final class TokenService: AccessVerifier, Sendable {
         guard Self.accepted.contains(alg) else { return AccessFailure("alg \(alg) is not accepted") }
         if h.hasCrit { return AccessFailure("crit header extensions are not supported") }
         guard let kid = h.kid else { return AccessFailure("no kid in header") }
-        guard let key = known[kid] else { return AccessFailure("unknown kid '\(kid.prefix(64))'") }
+        guard let key = known.withLock({ $0[kid] }) else { return AccessFailure("unknown kid '\(kid.prefix(64))'") }
         guard key.alg == alg else { return AccessFailure("kid '\(kid)' is a \(key.alg) key, the token says \(alg)") }
         return nil
     }
@@ -151,7 +204,7 @@ public final class TokenService: AccessVerifier, Sendable {
         }
         let iss = c.claims["iss"]?.string
         let claims = Self.contextClaims(c)
-        guard let external = known[kid]?.issuer else {
+        guard let external = known.withLock({ $0[kid]?.issuer }) else {
             guard iss == config.issuer else { return .failure(AccessFailure("iss must be \(config.issuer)")) }
             return .success(Principal(subject: sub, expiresAt: Int64(exp * 1e6), issuer: config.issuer, claims: claims))
         }

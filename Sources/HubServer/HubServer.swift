@@ -46,6 +46,8 @@ public final class HubServer: @unchecked Sendable {
     let observability: Observability
     /// The publish API's checks, limits and counters (REST and the `publish` op).
     let publisher: Publisher
+    /// External issuers' keys fetched from their JWKS URLs.
+    let jwks: JWKSRefresher
     private var timers: [LoopTimer] = []
     private let startedAt: UInt64
     private let stopped = Mutex(false)
@@ -64,6 +66,10 @@ public final class HubServer: @unchecked Sendable {
         startedAt = clock.monotonicNanoseconds()
         store = try IdentitySetup.openStore(config, logger: logger)
         let tokens = try IdentitySetup.tokenService(config.auth, clock: clock)
+        // Issuers publishing their keys at a URL: fetched now (tokens work from the first
+        // request), then kept current.
+        jwks = try JWKSRefresher(issuers: config.auth.issuers, tokens: tokens, clock: clock, logger: logger)
+        jwks.start()
         bootstrapAdmin = try IdentitySetup.bootstrapAdmin(store, config.auth, logger: logger)
         let registry = try PropertySeedLoader.seeded(store: store, seedDirectory: config.properties.seedDirectory, logger: logger)
         let loopRef = LoopReference()
@@ -152,6 +158,7 @@ public final class HubServer: @unchecked Sendable {
             loop.every(1.0) { [unowned self] in
                 hub.sweep()
                 identity.poll()
+                jwks.tick()
                 feeds.tick()
                 observability.tick()
             })
@@ -194,6 +201,7 @@ public final class HubServer: @unchecked Sendable {
     /// After the loop has ended (its state is this thread's now): the last usage roll-up, the
     /// history writer drained, the recording closed.
     private func finish() {
+        jwks.stop()
         observability.usage.flushNow()
         plane.stopHistory()
         feeds.recorder?.close()

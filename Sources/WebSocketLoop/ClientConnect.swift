@@ -46,7 +46,7 @@ public struct WebSocketURL: Equatable, Sendable {
     }
 
     /// `text` with any credentials (`user:pass@`) and query (tokens travel there) blanked.
-    static func redacted(_ text: String) -> String {
+    public static func redacted(_ text: String) -> String {
         var t = Substring(text)
         var query = ""
         if let q = t.firstIndex(of: "?") {

@@ -111,6 +111,7 @@ public final class EventLoop: @unchecked Sendable {
         }
         info.options = UInt64(LWS_SERVER_OPTION_DISABLE_IPV6)
         if c.clientTLS || c.serverTLS != nil { info.options |= UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT) }
+        if let ca = c.clientCAFile { info.client_ssl_ca_filepath = UnsafePointer(strings.make(ca)) }
         if let tls = c.serverTLS, c.listen != nil {
             info.ssl_cert_filepath = UnsafePointer(strings.make(tls.certFile))
             info.ssl_private_key_filepath = UnsafePointer(strings.make(tls.keyFile))

@@ -30,6 +30,8 @@ public struct LoopConfiguration: Sendable {
     public var maxConnections: UInt32 = 70_000
     /// Verify TLS certificates of client connections against the system's CA store.
     public var clientTLS = true
+    /// PEM CAs client connections trust besides the system's (a private server).
+    public var clientCAFile: String?
     /// Serve TLS on the listening socket (`https://`, `wss://`); nil: plain.
     public var serverTLS: ServerTLS?
     /// Non-standard handshake headers (lower case, e.g. `kalshi-access-key`) kept in

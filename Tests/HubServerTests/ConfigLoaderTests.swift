@@ -58,7 +58,16 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(
             error(Self.auth + "  bootstrapAdminKey: admin\n"), "auth.bootstrapAdminKey: must look like shk_<id>_<secret> (secret of 16 to 128 characters)")
         XCTAssertEqual(error(Self.auth + "  issuers: [{issuer: x, audience: '', jwksFile: f}]\n"), "auth.issuers[0].audience: must not be empty")
-        XCTAssertEqual(error(Self.auth + "  issuers: [{issuer: x, audience: a}]\n"), "auth.issuers[0].jwksFile: is required")
+        XCTAssertEqual(error(Self.auth + "  issuers: [{issuer: x, audience: a}]\n"), "auth.issuers[0].jwksFile: give exactly one of jwksFile and jwksURL")
+        XCTAssertEqual(
+            error(Self.auth + "  issuers: [{issuer: x, audience: a, jwksFile: f, jwksURL: 'https://idp/jwks'}]\n"),
+            "auth.issuers[0].jwksFile: give exactly one of jwksFile and jwksURL")
+        XCTAssertEqual(
+            error(Self.auth + "  issuers: [{issuer: x, audience: a, jwksURL: 'http://idp.example/jwks'}]\n"),
+            "auth.issuers[0].jwksURL: must be an https:// URL (http:// only on loopback)")
+        XCTAssertEqual(
+            error(Self.auth + "  issuers: [{issuer: x, audience: a, jwksURL: 'https://idp/jwks', jwksRefreshSeconds: 5}]\n"),
+            "auth.issuers[0].jwksRefreshSeconds: must be at least 60")
         XCTAssertTrue(error(Self.auth + "  secret: x\n")?.hasPrefix("auth.secret: unknown key") ?? false)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HubCore
 import HubServer
 import HubTesting
 import XCTest
@@ -9,11 +10,12 @@ final class ExternalTokenTests: XCTestCase {
     /// Debian's Python, where `scripts/setup` installs python3-jwt and python3-cryptography.
     static let python = "/usr/bin/python3"
 
-    func mint(subject: String) throws -> (jwks: Data, tokens: [String: String]) {
+    /// `suffix`: key ids of another key set (`py-ec` + suffix), as after a rotation.
+    static func mint(subject: String, suffix: String = "") throws -> (jwks: Data, tokens: [String: String]) {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/pyjwt_tokens.py").path
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.python)
-        p.arguments = [script, TestHub.jwtSecret, subject]
+        p.arguments = [script, TestHub.jwtSecret, subject, suffix]
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
@@ -22,14 +24,14 @@ final class ExternalTokenTests: XCTestCase {
         let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         if errText.contains("No module named") { throw MissingPrerequisite("PyJWT is not installed (scripts/setup installs python3-jwt): \(errText)") }
-        XCTAssertEqual(p.terminationStatus, 0, errText)
+        guard p.terminationStatus == 0 else { throw TestHub.RequestFailed(description: "pyjwt_tokens.py: \(errText)") }
         let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         return (try JSONSerialization.data(withJSONObject: obj["jwks"]!), try XCTUnwrap(obj["tokens"] as? [String: String]))
     }
 
     func testPyJWTTokensAreAcceptedAndItsAttackTokensRefused() throws {
         // The first user of a fresh hub is the bootstrap admin, id 1.
-        let (jwks, tokens) = try mint(subject: "1")
+        let (jwks, tokens) = try Self.mint(subject: "1")
         let jwksFile = FileManager.default.temporaryDirectory.appendingPathComponent("jwks-\(UUID().uuidString).json")
         try jwks.write(to: jwksFile)
         defer { try? FileManager.default.removeItem(at: jwksFile) }
@@ -64,5 +66,72 @@ final class ExternalTokenTests: XCTestCase {
             let r = try hub.request("GET", "/api/auth/me", token: tokens[attack])
             XCTAssertEqual(r.status, 401, "\(attack): \(r.text)")
         }
+    }
+
+    /// An issuer whose keys live at an HTTPS URL (a CA of the test's own): fetched at start,
+    /// fetched again when a token names a key rotated in (then the old keys stop working), and
+    /// not fetched again for unknown kids within the minimum interval.
+    func testKeysFromAJWKSURLAreFetchedAndFollowARotation() throws {
+        let certs = try TestCertificates()
+        defer { certs.remove() }
+        let server = try TestJWKSServer(certificates: certs)
+        defer { server.stop() }
+        let first = try Self.mint(subject: "1", suffix: "-a")
+        server.serve(first.jwks)
+        // The interval between refreshes is crossed by moving this clock (tokens live 600 s).
+        let clock = ManualClock(running: true)
+        let hub = try TestHub(clock: clock) {
+            var issuer = HubConfig.Auth.Issuer()
+            issuer.issuer = "https://py.example"
+            issuer.audience = "streamhub"
+            issuer.jwksURL = server.url
+            issuer.jwksCAFile = certs.caFile
+            issuer.jwksMinRefreshSeconds = 200
+            issuer.rolesClaim = "realm_access.roles"
+            $0.auth.issuers = [issuer]
+        }
+        defer { hub.stop() }
+        XCTAssertEqual(server.requests, 1, "fetched once at start")
+        for alg in ["ES256", "RS256", "EdDSA"] {
+            XCTAssertEqual(try hub.request("GET", "/api/auth/me", token: first.tokens[alg]).status, 200, alg)
+        }
+
+        // The provider rotates: the first token with a new kid makes the hub fetch again.
+        clock.advance(by: 300)
+        let second = try Self.mint(subject: "1", suffix: "-b")
+        server.serve(second.jwks)
+        let me = try hub.request("GET", "/api/auth/me", token: second.tokens["ES256"])
+        XCTAssertEqual(me.status, 200, me.text)
+        XCTAssertEqual((me.json as? [String: Any])?["roles"] as? [String], ["premium"])
+        XCTAssertEqual(server.requests, 2)
+        XCTAssertEqual(try hub.request("GET", "/api/auth/me", token: first.tokens["ES256"]).status, 401, "keys no longer listed are dropped")
+        // Within jwksMinRefreshSeconds an unknown kid does not fetch again.
+        XCTAssertEqual(try hub.request("GET", "/api/auth/me", token: first.tokens["unknownKid"]).status, 401)
+        XCTAssertEqual(server.requests, 2, "rate-limited")
+        // An hour on the hub's clock: fetched again on the timer.
+        clock.advance(by: 3600)
+        try eventually(timeout: 5, "the hourly refresh") { server.requests == 3 }
+    }
+
+    /// A provider that cannot be trusted (no CA for its certificate) gives no keys: its tokens are
+    /// refused, the hub serves on.
+    func testAnUntrustedJWKSServerGivesNoKeys() throws {
+        let certs = try TestCertificates()
+        defer { certs.remove() }
+        let server = try TestJWKSServer(certificates: certs)
+        defer { server.stop() }
+        let minted = try Self.mint(subject: "1", suffix: "-c")
+        server.serve(minted.jwks)
+        let hub = try TestHub {
+            var issuer = HubConfig.Auth.Issuer()
+            issuer.issuer = "https://py.example"
+            issuer.audience = "streamhub"
+            issuer.jwksURL = server.url  // the system's CAs do not know the test CA
+            $0.auth.issuers = [issuer]
+        }
+        defer { hub.stop() }
+        XCTAssertEqual(try hub.request("GET", "/api/auth/me", token: minted.tokens["ES256"]).status, 401)
+        XCTAssertEqual(try hub.request("GET", "/api/auth/me").status, 200, "the admin's own tokens work")
+        XCTAssertEqual(server.requests, 0, "the handshake failed before any request")
     }
 }

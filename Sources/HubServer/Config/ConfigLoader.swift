@@ -180,7 +180,19 @@ public enum ConfigLoader {
             try check(!issuer.issuer.isEmpty, "auth.issuers[\(i)].issuer", "must not be empty")
             try check(issuer.issuer != "streamhub", "auth.issuers[\(i)].issuer", "'streamhub' is the hub's own issuer")
             try check(!issuer.audience.isEmpty, "auth.issuers[\(i)].audience", "must not be empty")
-            try check(!issuer.jwksFile.isEmpty, "auth.issuers[\(i)].jwksFile", "must name a JWKS file")
+            try check(issuer.jwksFile.isEmpty != issuer.jwksURL.isEmpty, "auth.issuers[\(i)].jwksFile", "give exactly one of jwksFile and jwksURL")
+            if !issuer.jwksURL.isEmpty {
+                let url = URL(string: issuer.jwksURL)
+                let loopback = ["127.0.0.1", "localhost", "::1"].contains(url?.host ?? "")
+                try check(
+                    url?.scheme == "https" || (url?.scheme == "http" && loopback), "auth.issuers[\(i)].jwksURL",
+                    "must be an https:// URL (http:// only on loopback)")
+                try check(issuer.jwksRefreshSeconds >= 60, "auth.issuers[\(i)].jwksRefreshSeconds", "must be at least 60")
+                try check(issuer.jwksMinRefreshSeconds >= 1, "auth.issuers[\(i)].jwksMinRefreshSeconds", "must be at least 1")
+                try check(
+                    issuer.jwksCAFile.isEmpty || FileManager.default.isReadableFile(atPath: issuer.jwksCAFile), "auth.issuers[\(i)].jwksCAFile",
+                    "cannot read '\(issuer.jwksCAFile)' (a PEM file)")
+            }
             try check(!issuer.rolesClaim.isEmpty, "auth.issuers[\(i)].rolesClaim", "must not be empty")
         }
         try check(!c.flags.seedFile.isEmpty, "flags.seedFile", "must not be empty")

@@ -93,13 +93,19 @@ extension HubConfig.Auth: Decodable {
 }
 
 extension HubConfig.Auth.Issuer: Decodable {
-    enum Keys: String, CodingKey, CaseIterable { case issuer, audience, jwksFile, rolesClaim, roleMap }
+    enum Keys: String, CodingKey, CaseIterable {
+        case issuer, audience, jwksFile, jwksURL, jwksCAFile, jwksRefreshSeconds, jwksMinRefreshSeconds, rolesClaim, roleMap
+    }
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
         self.init()
         issuer = try c.decode(String.self, forKey: .issuer)
         audience = try c.decode(String.self, forKey: .audience)
-        jwksFile = try c.decode(String.self, forKey: .jwksFile)
+        jwksFile = try c.value(.jwksFile, jwksFile)
+        jwksURL = try c.value(.jwksURL, jwksURL)
+        jwksCAFile = try c.value(.jwksCAFile, jwksCAFile)
+        jwksRefreshSeconds = try c.value(.jwksRefreshSeconds, jwksRefreshSeconds)
+        jwksMinRefreshSeconds = try c.value(.jwksMinRefreshSeconds, jwksMinRefreshSeconds)
         rolesClaim = try c.value(.rolesClaim, rolesClaim)
         roleMap = try c.value(.roleMap, roleMap)
     }

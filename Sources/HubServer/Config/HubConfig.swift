@@ -82,8 +82,17 @@ public struct HubConfig: Sendable, Equatable {
         public struct Issuer: Sendable, Equatable {
             public var issuer = ""
             public var audience = ""
-            /// A JWKS document with the provider's public keys (each with `kid` and `alg`).
+            /// A JWKS document with the provider's public keys (each with `kid` and `alg`), read at
+            /// start — or `jwksURL`, fetched and refreshed (exactly one of the two).
             public var jwksFile = ""
+            /// Where the provider publishes its JWKS (`https://`; `http://` only on loopback).
+            public var jwksURL = ""
+            /// PEM CAs to trust for `jwksURL` besides the system's (a private provider).
+            public var jwksCAFile = ""
+            /// Fetched again this often…
+            public var jwksRefreshSeconds = 3600.0
+            /// …and when a token names an unknown `kid`, at most this often.
+            public var jwksMinRefreshSeconds = 30.0
             /// Where its tokens list roles: a claim name or a dotted path (`realm_access.roles`).
             public var rolesClaim = "roles"
             /// Provider role → hub role; when empty, role names are taken as they are.

@@ -18,7 +18,9 @@ public enum IdentitySetup {
         c.expiryWarningSeconds = auth.expiryWarningSeconds
         c.authDeadlineSeconds = auth.authDeadlineSeconds
         for (i, issuer) in auth.issuers.enumerated() {
-            guard let data = FileManager.default.contents(atPath: issuer.jwksFile) else {
+            // Keys from a URL arrive later (`JWKSRefresher`); a file is read now.
+            let data = issuer.jwksURL.isEmpty ? FileManager.default.contents(atPath: issuer.jwksFile) : Data()
+            guard let data else {
                 throw AuthSetupError("auth.issuers[\(i)].jwksFile: cannot read \(issuer.jwksFile)")
             }
             c.external.append(

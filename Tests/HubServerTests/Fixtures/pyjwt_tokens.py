@@ -12,11 +12,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
 secret, subject = sys.argv[1], sys.argv[2]
+suffix = sys.argv[3] if len(sys.argv) > 3 else ""  # key ids of another key set (a rotation)
 now = int(time.time())
 keys = {
-    "ES256": ("py-ec", ec.generate_private_key(ec.SECP256R1()), ECAlgorithm),
-    "RS256": ("py-rsa", rsa.generate_private_key(public_exponent=65537, key_size=2048), RSAAlgorithm),
-    "EdDSA": ("py-ed", ed25519.Ed25519PrivateKey.generate(), OKPAlgorithm),
+    "ES256": ("py-ec" + suffix, ec.generate_private_key(ec.SECP256R1()), ECAlgorithm),
+    "RS256": ("py-rsa" + suffix, rsa.generate_private_key(public_exponent=65537, key_size=2048), RSAAlgorithm),
+    "EdDSA": ("py-ed" + suffix, ed25519.Ed25519PrivateKey.generate(), OKPAlgorithm),
 }
 jwks = {"keys": []}
 for alg, (kid, key, algorithm) in keys.items():
@@ -35,8 +36,8 @@ external = {"sub": "py-user", "iss": "https://py.example", "aud": "streamhub", "
 tokens = {
     "HS256": jwt.encode({"sub": subject, "iss": "streamhub", "iat": now, "exp": now + 600}, secret, algorithm="HS256",
                         headers={"kid": "streamhub"}),
-    "wrongAudience": jwt.encode(dict(external, aud="elsewhere"), keys["ES256"][1], algorithm="ES256", headers={"kid": "py-ec"}),
-    "expired": jwt.encode(dict(external, exp=now - 120), keys["ES256"][1], algorithm="ES256", headers={"kid": "py-ec"}),
+    "wrongAudience": jwt.encode(dict(external, aud="elsewhere"), keys["ES256"][1], algorithm="ES256", headers={"kid": keys["ES256"][0]}),
+    "expired": jwt.encode(dict(external, exp=now - 120), keys["ES256"][1], algorithm="ES256", headers={"kid": keys["ES256"][0]}),
     "none": jwt.encode(dict(external), None, algorithm="none"),
     "unknownKid": jwt.encode(external, keys["ES256"][1], algorithm="ES256", headers={"kid": "py-other"}),
 }
