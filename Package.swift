@@ -14,6 +14,9 @@ let package = Package(
         .executable(name: "streamhub", targets: ["streamhub"]),
         .executable(name: "venue-sim", targets: ["venue-sim"]),
         .executable(name: "streamhub-bench", targets: ["streamhub-bench"]),
+        // The Swift client for bots and backends (docs/clients/swift.md).
+        .library(name: "StreamHubClient", targets: ["StreamHubClient"]),
+        .executable(name: "arb-bot", targets: ["arb-bot"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -102,6 +105,10 @@ let package = Package(
                 "HubServer", "HubStore", "HubCore", "HubAuth", "Venues", "WebSocketLoop", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The Swift client: on the same libwebsockets loop the hub uses, nothing else.
+        .target(name: "StreamHubClient", dependencies: ["WebSocketLoop"]),
+        // An example bot on the Swift client: follows arb.* and prints opportunities.
+        .executableTarget(name: "arb-bot", dependencies: ["StreamHubClient"], path: "Examples/arb-bot"),
         .executableTarget(
             name: "venue-sim",
             dependencies: ["Venues", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -137,6 +144,7 @@ let package = Package(
         .testTarget(
             name: "AccessOracleTests",
             dependencies: ["HubCore", "HubServer", "HubTesting", "Venues", .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(name: "StreamHubClientTests", dependencies: ["StreamHubClient", "HubTesting", "HubServer", "HubCore", "HubCache", "Venues"]),
         .testTarget(name: "StreamhubCLITests", dependencies: ["HubTesting", "HubServer", "HubCore", "Venues"]),
     ],
     swiftLanguageModes: [.v6],
