@@ -48,6 +48,8 @@ public final class HubServer: @unchecked Sendable {
     let publisher: Publisher
     /// External issuers' keys fetched from their JWKS URLs.
     let jwks: JWKSRefresher
+    /// Would-be RBAC denials while `rollout.enforceRBAC` is `audit-only` (nil: enforced).
+    let rbacAudit: AccessAudit?
     private var timers: [LoopTimer] = []
     private let startedAt: UInt64
     private let stopped = Mutex(false)
@@ -74,8 +76,17 @@ public final class HubServer: @unchecked Sendable {
         let registry = try PropertySeedLoader.seeded(store: store, seedDirectory: config.properties.seedDirectory, logger: logger)
         let loopRef = LoopReference()
         let runOnLoop: @Sendable (@escaping @Sendable () -> Void) -> Void = { work in loopRef.loop?.execute(work) }
+        // Audit-only RBAC: the first would-be denial of each name is logged (then only counted).
+        let auditLogger = logger
+        rbacAudit =
+            config.rollout.enforceRBAC == .auditOnly
+            ? AccessAudit { kind, name, roles in
+                auditLogger.warning(
+                    "RBAC audit-only: would deny", metadata: ["kind": "\(kind.rawValue)", "name": "\(name)", "roles": "\(roles.joined(separator: ","))"])
+            } : nil
         identity = try IdentityService(
-            tokens: tokens, config: config.auth, flags: config.flags, registry: registry, store: store, storeQueue: storeQueue, runOnLoop: runOnLoop)
+            tokens: tokens, config: config.auth, flags: config.flags, registry: registry, store: store, storeQueue: storeQueue, runOnLoop: runOnLoop,
+            audit: rbacAudit)
         plane = try DataPlane(
             config: config, store: store, registry: registry, schemas: venues.map(\.schema) + FeedSupervisor.schemas, clock: clock, access: identity,
             runOnLoop: runOnLoop, logger: logger)
@@ -226,7 +237,7 @@ public final class HubServer: @unchecked Sendable {
     /// Source states, pipeline latency and serving counters. Loop thread.
     func health() -> HealthReport {
         HealthReport(
-            pipeline: pipeline, history: history, monitor: feeds.monitor, publisher: publisher,
+            pipeline: pipeline, history: history, monitor: feeds.monitor, publisher: publisher, rbacAudit: rbacAudit,
             uptimeSeconds: Double(clock.monotonicNanoseconds() &- startedAt) / 1e9)
     }
 

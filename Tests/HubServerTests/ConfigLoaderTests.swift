@@ -69,6 +69,8 @@ final class ConfigLoaderTests: XCTestCase {
             error(Self.auth + "  issuers: [{issuer: x, audience: a, jwksURL: 'https://idp/jwks', jwksRefreshSeconds: 5}]\n"),
             "auth.issuers[0].jwksRefreshSeconds: must be at least 60")
         XCTAssertTrue(error(Self.auth + "  secret: x\n")?.hasPrefix("auth.secret: unknown key") ?? false)
+        XCTAssertEqual(try parse(Self.auth + "rollout: {enforceRBAC: audit-only, enforceValidation: [binance]}\n").rollout.enforceRBAC, .auditOnly)
+        XCTAssertTrue(error(Self.auth + "rollout: {enforceRBAC: sometimes}\n")?.hasPrefix("rollout.enforceRBAC") ?? false)
     }
 
     func testValuesOverrideDefaultsAndEnvironmentFillsSecrets() throws {

@@ -12,6 +12,9 @@ public struct AccessPolicy: Sendable, Equatable {
     private let publish: [ChannelPattern]
     /// Flags on for this session (rules and properties that need a flag apply only when it is on).
     public let flags: Set<String>
+    /// Audit-only RBAC: channels, properties and read scopes the roles would refuse are let
+    /// through and recorded here (nil: enforced).
+    public let audit: AccessAudit?
 
     public static func == (a: AccessPolicy, b: AccessPolicy) -> Bool {
         a.roles == b.roles && a.scopes == b.scopes && a.tiers == b.tiers && a.allowProperties == b.allowProperties
@@ -20,9 +23,10 @@ public struct AccessPolicy: Sendable, Equatable {
     }
 
     /// The union of the roles' grants (a deny in any role wins).
-    public init(roles: [Role], flags: Set<String> = []) {
+    public init(roles: [Role], flags: Set<String> = [], audit: AccessAudit? = nil) {
         self.roles = roles.map(\.id).sorted()
         self.flags = flags
+        self.audit = audit
         var scopes: Set<String> = [], tiers: Set<PropertyTier> = [], ap: Set<String> = [], dp: Set<String> = []
         var allow: [(ChannelPattern, String?)] = [], deny: [ChannelPattern] = [], publish: [ChannelPattern] = []
         for r in roles {
@@ -53,10 +57,21 @@ public struct AccessPolicy: Sendable, Equatable {
                 channels: [ChannelRule(.allow, "*.*.*")], tiers: PropertyTier.allCases, scopes: [Scope.all], publish: ["*.*.*"]))
     ])
 
-    public func has(scope: String) -> Bool { scopes.contains(Scope.all) || scopes.contains(scope) }
+    public func has(scope: String) -> Bool {
+        if scopes.contains(Scope.all) || scopes.contains(scope) { return true }
+        // Audit-only lets reads through; writes stay enforced.
+        guard let audit, scope.hasSuffix(":read") else { return false }
+        return audit.wouldDeny(.scope, scope, roles: roles)
+    }
 
     /// A concrete channel: some allow rule (with its flag on) matches and no deny rule does.
     public func allows(_ key: ChannelKey) -> Bool {
+        if enforcedAllows(key) { return true }
+        guard let audit else { return false }
+        return audit.wouldDeny(.channel, "\(key.stream.rawValue).\(key.source).\(key.instrument)", roles: roles)
+    }
+
+    private func enforcedAllows(_ key: ChannelKey) -> Bool {
         guard !deny.contains(where: { $0.matches(key) }) else { return false }
         return allow.contains { $0.pattern.matches(key) && ($0.flag.map(flags.contains) ?? true) }
     }
@@ -64,7 +79,7 @@ public struct AccessPolicy: Sendable, Equatable {
     /// Publishing to a concrete channel: `publish:write`, a publish pattern of the roles covers
     /// it, and no deny rule of theirs matches it.
     public func mayPublish(_ key: ChannelKey) -> Bool {
-        guard has(scope: "publish:write"), !deny.contains(where: { $0.matches(key) }) else { return false }
+        guard scopes.contains(Scope.all) || scopes.contains("publish:write"), !deny.contains(where: { $0.matches(key) }) else { return false }
         return publish.contains { $0.matches(key) }
     }
 
@@ -74,8 +89,10 @@ public struct AccessPolicy: Sendable, Equatable {
         if pattern.isExact, let s = pattern.stream.flatMap(StreamKind.init(rawValue:)) {
             return allows(ChannelKey(stream: s, source: pattern.venue!, instrument: pattern.instrument!))
         }
-        if deny.contains(where: { $0.covers(pattern) }) { return false }
-        return allow.contains { ($0.flag.map(flags.contains) ?? true) && $0.pattern.overlaps(pattern) }
+        let enforced = !deny.contains(where: { $0.covers(pattern) }) && allow.contains { ($0.flag.map(flags.contains) ?? true) && $0.pattern.overlaps(pattern) }
+        if enforced { return true }
+        guard let audit else { return false }
+        return audit.wouldDeny(.channel, "\(pattern)", roles: roles)
     }
 
     /// What `grants` would give beyond this policy (empty: nothing): nobody hands out rights
@@ -113,6 +130,12 @@ public struct AccessPolicy: Sendable, Equatable {
     /// A property: its tier is granted or it is allowed by name, it is not denied by name, and
     /// the flag it needs (if any) is on.
     public func allows(_ def: PropertyDefinition) -> Bool {
+        if enforcedAllows(def) { return true }
+        guard let audit else { return false }
+        return audit.wouldDeny(.property, def.name, roles: roles)
+    }
+
+    private func enforcedAllows(_ def: PropertyDefinition) -> Bool {
         guard !denyProperties.contains(def.name) else { return false }
         guard tiers.contains(def.tier) || allowProperties.contains(def.name) else { return false }
         return def.flag.map(flags.contains) ?? true

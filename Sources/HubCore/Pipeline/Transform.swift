@@ -32,6 +32,13 @@ public final class Transform: @unchecked Sendable {
     /// The most recent quarantined values, oldest first.
     public private(set) var recentQuarantine: [Quarantined] = []
     public let quarantineKeep: Int
+    /// Whether a source's values that break their rules are quarantined (a phased rollout:
+    /// sources not yet opted in are audited — the value is published, counted and kept below).
+    public var enforcesValidation: (String) -> Bool = { _ in true }
+    /// Values that broke their rules from sources in audit-only mode: counted, kept, published.
+    public private(set) var auditedCount: UInt64 = 0
+    public private(set) var auditedBy: [String: [String: UInt64]] = [:]
+    public private(set) var recentAudited: [Quarantined] = []
 
     public init(registry: PropertyRegistry, schemas: [VenueSchema], quarantineKeep: Int = 100) {
         self.registry = registry
@@ -81,6 +88,11 @@ public final class Transform: @unchecked Sendable {
             }
             if let problem = registry.problem(id, raw.value) {
                 let f = map.schema.fields[k]
+                if !enforcesValidation(event.source) {
+                    audit(event, property: f.property, venueField: f.venueName, reason: problem)
+                    fields.append(Field(id, raw.value))
+                    continue
+                }
                 quarantine(event, property: f.property, venueField: f.venueName, reason: problem)
                 refused.append(id)
                 continue
@@ -101,11 +113,23 @@ public final class Transform: @unchecked Sendable {
         return tick
     }
 
+    private func audit(_ event: RawEvent, property: String, venueField: String, reason: String) {
+        Self.record(event, property, venueField, reason, count: &auditedCount, by: &auditedBy, recent: &recentAudited, keep: quarantineKeep)
+    }
+
     private func quarantine(_ event: RawEvent, property: String, venueField: String, reason: String) {
-        quarantinedCount += 1
-        quarantinedBy[event.source, default: [:]][property, default: 0] += 1
-        if recentQuarantine.count >= quarantineKeep { recentQuarantine.removeFirst() }
-        recentQuarantine.append(
+        Self.record(event, property, venueField, reason, count: &quarantinedCount, by: &quarantinedBy, recent: &recentQuarantine, keep: quarantineKeep)
+    }
+
+    /// Counts a refused (or audited) value by source and property and keeps the latest `keep`.
+    private static func record(
+        _ event: RawEvent, _ property: String, _ venueField: String, _ reason: String, count: inout UInt64, by: inout [String: [String: UInt64]],
+        recent: inout [Quarantined], keep: Int
+    ) {
+        count += 1
+        by[event.source, default: [:]][property, default: 0] += 1
+        if recent.count >= keep { recent.removeFirst() }
+        recent.append(
             Quarantined(
                 source: event.source, instrument: event.instrument, stream: event.stream.rawValue, property: property,
                 venueField: venueField, reason: reason, receiveTime: event.receiveTime))

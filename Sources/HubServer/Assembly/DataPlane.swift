@@ -42,6 +42,8 @@ public final class DataPlane {
         }
         (history as? RedisHistoryStore)?.start()
         let transform = Transform(registry: registry, schemas: schemas)
+        let rollout = config.rollout
+        transform.enforcesValidation = { rollout.enforcesValidation(of: $0) }
         for missing in transform.unregisteredMappings {
             logger.warning("venue field maps to an unregistered property; its values are quarantined", metadata: ["mapping": "\(missing)"])
         }

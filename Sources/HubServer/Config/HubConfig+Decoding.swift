@@ -4,7 +4,7 @@ import HubCore
 
 extension HubConfig: Decodable {
     enum Keys: String, CodingKey, CaseIterable {
-        case server, serve, feeds, properties, redis, auth, flags, enrichment, mappings, metrics, usage, alerts, publish
+        case server, serve, feeds, properties, redis, auth, flags, enrichment, mappings, metrics, usage, alerts, publish, rollout
     }
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
@@ -22,6 +22,7 @@ extension HubConfig: Decodable {
         usage = try c.value(.usage, usage)
         alerts = try c.value(.alerts, alerts)
         publish = try c.value(.publish, publish)
+        rollout = try c.value(.rollout, rollout)
     }
 }
 

@@ -22,6 +22,8 @@ public struct HubConfig: Sendable, Equatable {
     public var alerts = Alerts()
     /// The publish API's limits.
     public var publish = Publish()
+    /// Phased rollout: RBAC and validation enforced or audit-only.
+    public var rollout = Rollout()
 
     public init() {}
 

@@ -44,12 +44,16 @@ struct HealthReport: Encodable {
         /// Messages published through the API, and attempts refused (grants, validation, rate).
         let published: UInt64
         let publishRefused: UInt64
+        /// A phased rollout's audit-only counts: values that would have been quarantined, and
+        /// RBAC denials that were not enforced.
+        let validationAudited: UInt64
+        let rbacWouldDeny: UInt64
     }
 }
 
 extension HealthReport {
     /// The report now: sources from `monitor`, latency and counters from `pipeline`. Loop thread.
-    init(pipeline: Pipeline, history: HistoryStore, monitor: SourceMonitor, publisher: Publisher, uptimeSeconds: Double) {
+    init(pipeline: Pipeline, history: HistoryStore, monitor: SourceMonitor, publisher: Publisher, rbacAudit: AccessAudit?, uptimeSeconds: Double) {
         let hub = pipeline.hub
         let sources = monitor.reports(hub: hub)
         var stages: [String: Stage] = [:]
@@ -68,6 +72,6 @@ extension HealthReport {
                 requests: c.requests, protocolErrors: c.protocolErrors, slowConsumers: c.slowConsumers,
                 conflations: c.conflations, quarantined: pipeline.transform.quarantinedCount, authFailures: c.authFailures,
                 rejectedStoredValues: c.rejectedStoredValues, recoveriesRefused: c.recoveriesRefused, published: publisher.published,
-                publishRefused: publisher.refused))
+                publishRefused: publisher.refused, validationAudited: pipeline.transform.auditedCount, rbacWouldDeny: rbacAudit?.total ?? 0))
     }
 }

@@ -40,10 +40,15 @@ final class IdentityService: AccessControl, @unchecked Sendable {
     /// `environment` and `appName` of every evaluation context.
     let flagEnvironment: HubConfig.Flags
 
+    /// Audit-only RBAC (a phased rollout): would-be denials recorded, not enforced; nil: enforced.
+    let audit: AccessAudit?
+
     init(
         tokens: TokenService, config: HubConfig.Auth, flags flagConfig: HubConfig.Flags = HubConfig.Flags(), registry: PropertyRegistry,
-        store: HubStore, storeQueue: DispatchQueue, runOnLoop: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void
+        store: HubStore, storeQueue: DispatchQueue, runOnLoop: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void,
+        audit: AccessAudit? = nil
     ) throws(StoreError) {
+        self.audit = audit
         flagEnvironment = flagConfig
         self.tokens = tokens
         self.config = config
@@ -109,7 +114,7 @@ final class IdentityService: AccessControl, @unchecked Sendable {
     private func compile(_ ids: [String], flags on: Set<String>) -> (policy: AccessPolicy, mask: PropertyMask) {
         let key = PolicyKey(roles: ids, flags: on.sorted())
         if let c = compiled[key] { return c }
-        let policy = AccessPolicy(roles: ids.compactMap { roles[$0] }, flags: on)
+        let policy = AccessPolicy(roles: ids.compactMap { roles[$0] }, flags: on, audit: audit)
         let c = (policy, policy.mask(registry))
         if compiled.count > 10_000 { compiled.removeAll() }  // bounded: per-user rollouts can make many keys
         compiled[key] = c

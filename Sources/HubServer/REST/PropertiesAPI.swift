@@ -116,10 +116,20 @@ final class PropertiesAPI: @unchecked Sendable {
         let total: UInt64
         let bySource: [String: [String: UInt64]]
         let recent: [Transform.Quarantined]
+        /// Values of sources in audit-only validation (`rollout.enforceValidation`): published, not quarantined.
+        let audited: Audited
+    }
+
+    struct Audited: Encodable {
+        let total: UInt64
+        let bySource: [String: [String: UInt64]]
+        let recent: [Transform.Quarantined]
     }
 
     private func quarantine() -> Quarantine {
-        Quarantine(total: transform.quarantinedCount, bySource: transform.quarantinedBy, recent: transform.recentQuarantine.reversed())
+        Quarantine(
+            total: transform.quarantinedCount, bySource: transform.quarantinedBy, recent: transform.recentQuarantine.reversed(),
+            audited: Audited(total: transform.auditedCount, bySource: transform.auditedBy, recent: transform.recentAudited.reversed()))
     }
 
     // MARK: Writes
