@@ -132,6 +132,13 @@ public final class HubServer: @unchecked Sendable {
     /// The listening port (the OS-chosen one when configured with 0).
     public var port: Int { loop.port }
 
+    /// Where it serves — `https`/`wss` when `server.tls` is set — for the start-up log line.
+    public var listeningMetadata: Logger.Metadata {
+        let (http, ws) = config.server.tls == nil ? ("http", "ws") : ("https", "wss")
+        let base = "\(config.server.host):\(port)"
+        return ["url": "\(http)://\(base)", "ws": "\(ws)://\(base)/ws"]
+    }
+
     /// Every REST route with its declared access: `open`, `authenticated` or the scope.
     public var routeTable: [(method: String, path: String, access: String)] { router.table.map { ($0.method, $0.path, $0.access.name) } }
 

@@ -180,11 +180,9 @@ public final class StreamHubClient: WebSocketHandler, @unchecked Sendable {
 
     public func webSocketReceived(_ c: WebSocketConnection, _ message: IncomingMessage) {
         guard case .text(let bytes) = message else { return }
-        var start = bytes.startIndex
-        for i in bytes.indices where bytes[i] == 0x0A || i == bytes.endIndex - 1 {
-            let end = bytes[i] == 0x0A ? i : i + 1
-            if end > start, let m = try? JSONSerialization.jsonObject(with: Data(bytes[start..<end])) as? [String: Any] { receive(m) }
-            start = i + 1
+        // A frame may carry several messages joined by `\n`.
+        for line in bytes.split(separator: 0x0A) {
+            if let m = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] { receive(m) }
         }
     }
 

@@ -47,7 +47,9 @@ struct FanoutCommand: ParsableCommand {
         let connected = load.open(clients)
         // Spread over the channels: each channel's subscribers are about `stalledPercent` stalled.
         let stalled = stalledPercent, perChannel = channels
-        let r = load.measure(warmup: warmup, seconds: duration) { i in (i + (i / perChannel) * 31) % 100 < stalled }
+        let isStalled: @Sendable (Int) -> Bool = { i in (i + (i / perChannel) * 31) % 100 < stalled }
+        let r = load.measure(warmup: warmup, seconds: duration, stall: isStalled)
+        let reading = (0..<clients).filter { !isStalled($0) }.count
         let mem = hub?.memory ?? (rss: 0, peak: 0)
         load.stop()
         let perSecond = Double(r.messages) / duration
@@ -55,7 +57,7 @@ struct FanoutCommand: ParsableCommand {
         let report: [String: Any] = [
             "clients": clients, "connected": connected, "closed": r.closed, "channels": channels, "rate": rate,
             "seconds": duration, "msgs": r.messages, "msgs_per_s": Int(perSecond), "bytes_per_s": Int(Double(r.bytes) / duration),
-            "expected_msgs_per_s": Int(rate * Double(clients - clients * stalledPercent / 100) / Double(channels)),
+            "expected_msgs_per_s": Int(rate * Double(reading) / Double(channels)),
             "stalled_percent": stalledPercent, "filters": filters,
             "p50_us": h.valueAtPercentile(50), "p99_us": h.valueAtPercentile(99), "p999_us": h.valueAtPercentile(99.9),
             "max_us": h.max, "hub_rss_kib": mem.rss, "hub_peak_rss_kib": mem.peak, "redis": redis != nil,

@@ -61,7 +61,7 @@ struct Record: ParsableCommand {
             DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { server.shutdown() }
         }
         // The recording hub serves too (watch what is recorded, or check it is alive).
-        logger.info("listening", metadata: ["url": "http://\(config.server.host):\(server.port)", "ws": "ws://\(config.server.host):\(server.port)/ws"])
+        logger.info("listening", metadata: server.listeningMetadata)
         do {
             try demo.run()
         } catch {

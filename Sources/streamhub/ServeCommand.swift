@@ -52,8 +52,7 @@ struct Serve: ParsableCommand {
             logger.info("signal received", metadata: ["signal": "\(sig)"])
             server.shutdown()
         }
-        let (http, ws) = config.server.tls == nil ? ("http", "ws") : ("https", "wss")
-        logger.info("listening", metadata: ["url": "\(http)://\(config.server.host):\(server.port)", "ws": "\(ws)://\(config.server.host):\(server.port)/ws"])
+        logger.info("listening", metadata: server.listeningMetadata)
         do {
             try demo.run()
         } catch {

@@ -10,6 +10,15 @@ final class ExternalTokenTests: XCTestCase {
     /// Debian's Python, where `scripts/setup` installs python3-jwt and python3-cryptography.
     static let python = "/usr/bin/python3"
 
+    /// The issuer of PyJWT's tokens (`pyjwt_tokens.py`): its `iss`, `aud` and roles claim.
+    static func pyIssuer() -> HubConfig.Auth.Issuer {
+        var issuer = HubConfig.Auth.Issuer()
+        issuer.issuer = "https://py.example"
+        issuer.audience = "streamhub"
+        issuer.rolesClaim = "realm_access.roles"
+        return issuer
+    }
+
     /// `suffix`: key ids of another key set (`py-ec` + suffix), as after a rotation.
     static func mint(subject: String, suffix: String = "") throws -> (jwks: Data, tokens: [String: String]) {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/pyjwt_tokens.py").path
@@ -36,11 +45,8 @@ final class ExternalTokenTests: XCTestCase {
         try jwks.write(to: jwksFile)
         defer { try? FileManager.default.removeItem(at: jwksFile) }
         let hub = try TestHub {
-            var issuer = HubConfig.Auth.Issuer()
-            issuer.issuer = "https://py.example"
-            issuer.audience = "streamhub"
+            var issuer = Self.pyIssuer()
             issuer.jwksFile = jwksFile.path
-            issuer.rolesClaim = "realm_access.roles"
             $0.auth.issuers = [issuer]
         }
         defer { hub.stop() }
@@ -81,13 +87,10 @@ final class ExternalTokenTests: XCTestCase {
         // The interval between refreshes is crossed by moving this clock (tokens live 600 s).
         let clock = ManualClock(running: true)
         let hub = try TestHub(clock: clock) {
-            var issuer = HubConfig.Auth.Issuer()
-            issuer.issuer = "https://py.example"
-            issuer.audience = "streamhub"
+            var issuer = Self.pyIssuer()
             issuer.jwksURL = server.url
             issuer.jwksCAFile = certs.caFile
             issuer.jwksMinRefreshSeconds = 200
-            issuer.rolesClaim = "realm_access.roles"
             $0.auth.issuers = [issuer]
         }
         defer { hub.stop() }
@@ -123,9 +126,7 @@ final class ExternalTokenTests: XCTestCase {
         let minted = try Self.mint(subject: "1", suffix: "-c")
         server.serve(minted.jwks)
         let hub = try TestHub {
-            var issuer = HubConfig.Auth.Issuer()
-            issuer.issuer = "https://py.example"
-            issuer.audience = "streamhub"
+            var issuer = Self.pyIssuer()
             issuer.jwksURL = server.url  // the system's CAs do not know the test CA
             $0.auth.issuers = [issuer]
         }

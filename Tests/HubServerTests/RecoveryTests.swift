@@ -52,6 +52,14 @@ final class RecoveryTests: XCTestCase {
         try XCTUnwrap(h.sync { $0.hub.channel(named: "trades.deribit.R")?.epoch })
     }
 
+    /// Redis is an outside process: its loss is noticed on the writer's next attempt.
+    private func degraded(_ h: TestHub, timeout: Double = 5) throws {
+        try eventually(timeout: timeout, "degraded") {
+            let health = try h.health()
+            return health["status"] as? String == "degraded" && (health["history"] as? [String: Any])?["state"] as? String == "down"
+        }
+    }
+
     /// Waits (on the writer's progress) until Redis holds everything published so far.
     private func flushed(_ h: TestHub, timeout: Double = 10) throws {
         let store = try XCTUnwrap(h.server.history as? RedisHistoryStore)
@@ -160,11 +168,7 @@ final class RecoveryTests: XCTestCase {
         h.inject(trades(6...30))
         _ = try c.nextJSON()  // channel joined
         for off in 1...30 { XCTAssertEqual(try c.nextJSON()["off"] as? Int, off, "served from memory while Redis is down") }
-        // Redis is an outside process: its loss is noticed on the writer's next attempt.
-        try eventually("degraded") {
-            let health = try h.health()
-            return health["status"] as? String == "degraded" && (health["history"] as? [String: Any])?["state"] as? String == "down"
-        }
+        try degraded(h)
         try redis.start()  // empty: the restarted server kept no data
         h.inject(trades(31...35))
         try flushed(h, timeout: 15)
@@ -211,10 +215,7 @@ final class RecoveryTests: XCTestCase {
             seen.fail("the live connection went quiet")
         }.start()
         redis.kill()
-        try eventually(timeout: 10, "degraded") {
-            let health = try h.health()
-            return health["status"] as? String == "degraded" && (health["history"] as? [String: Any])?["state"] as? String == "down"
-        }
+        try degraded(h, timeout: 10)
         try redis.start()  // empty: everything Redis held is gone
         try eventually(timeout: 15, "ok again") { try h.health()["status"] as? String == "ok" }
         stop.set()

@@ -28,15 +28,7 @@ public final class HubProcess: @unchecked Sendable {
         _ args: [String], wrapper: [String] = [], env: [String: String] = [:], stdin: String? = nil
     ) throws -> (code: Int32, out: String, err: String) {
         let p = Process()
-        if let tool = wrapper.first {
-            p.executableURL = URL(fileURLWithPath: tool)
-            p.arguments = Array(wrapper.dropFirst()) + [try binary.path] + args
-        } else {
-            p.executableURL = try binary
-            p.arguments = args
-        }
-        let base = ["STREAMHUB_JWT_SECRET": TestHub.jwtSecret, "STREAMHUB_ADMIN_API_KEY": TestHub.adminKey]
-        p.environment = ProcessInfo.processInfo.environment.merging(base) { $1 }.merging(env) { $1 }
+        try prepare(p, args, wrapper: wrapper, env: env)
         let out = Pipe(), err = Pipe(), input = Pipe()
         p.standardOutput = out
         p.standardError = err
@@ -58,6 +50,20 @@ public final class HubProcess: @unchecked Sendable {
 
     private final class Box: @unchecked Sendable { var data = Data() }
 
+    /// `streamhub args…` (or `wrapper…` then the binary and the arguments), with the test hubs'
+    /// JWT secret and admin key in the environment.
+    private static func prepare(_ p: Process, _ args: [String], wrapper: [String], env: [String: String]) throws {
+        if let tool = wrapper.first {
+            p.executableURL = URL(fileURLWithPath: tool)
+            p.arguments = Array(wrapper.dropFirst()) + [try binary.path] + args
+        } else {
+            p.executableURL = try binary
+            p.arguments = args
+        }
+        let base = ["STREAMHUB_JWT_SECRET": TestHub.jwtSecret, "STREAMHUB_ADMIN_API_KEY": TestHub.adminKey]
+        p.environment = ProcessInfo.processInfo.environment.merging(base) { $1 }.merging(env) { $1 }
+    }
+
     /// Starts `streamhub serve --config config --data-dir dataDir --log-level info` and waits (at
     /// most `timeout` seconds) for it to listen.
     public convenience init(config: String, dataDir: String, env: [String: String] = [:], timeout: Double = 20) throws {
@@ -69,16 +75,7 @@ public final class HubProcess: @unchecked Sendable {
     /// with the arguments appended) — and waits (at most `timeout` seconds) for its log to name
     /// the port it listens on (`--log-level info` or lower).
     public init(_ arguments: [String], wrapper: [String] = [], env: [String: String] = [:], timeout: Double = 20) throws {
-        let binary = try Self.binary
-        if let tool = wrapper.first {
-            process.executableURL = URL(fileURLWithPath: tool)
-            process.arguments = Array(wrapper.dropFirst()) + [binary.path] + arguments
-        } else {
-            process.executableURL = binary
-            process.arguments = arguments
-        }
-        let base = ["STREAMHUB_JWT_SECRET": TestHub.jwtSecret, "STREAMHUB_ADMIN_API_KEY": TestHub.adminKey]
-        process.environment = ProcessInfo.processInfo.environment.merging(base) { $1 }.merging(env) { $1 }
+        try Self.prepare(process, arguments, wrapper: wrapper, env: env)
         let err = Pipe()
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice

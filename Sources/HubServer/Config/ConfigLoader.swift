@@ -120,6 +120,9 @@ public enum ConfigLoader {
         func check(_ ok: Bool, _ key: String, _ message: String) throws(ConfigError) {
             if !ok { throw ConfigError(key: key, message) }
         }
+        func checkPEM(_ path: String, _ key: String) throws(ConfigError) {
+            try check(FileManager.default.isReadableFile(atPath: path), key, "cannot read '\(path)' (a PEM file)")
+        }
         try check(!c.server.host.isEmpty, "server.host", "must not be empty")
         try check((0...65535).contains(c.server.port), "server.port", "must be between 0 and 65535")
         try check(!c.server.dataDir.isEmpty, "server.dataDir", "must not be empty")
@@ -131,7 +134,7 @@ public enum ConfigLoader {
         if let tls = c.server.tls {
             for (key, path) in [("certFile", tls.certFile), ("keyFile", tls.keyFile), ("clientCAFile", tls.clientCAFile)] {
                 guard let path else { continue }
-                try check(FileManager.default.isReadableFile(atPath: path), "server.tls.\(key)", "cannot read '\(path)' (a PEM file)")
+                try checkPEM(path, "server.tls.\(key)")
             }
         }
         try check(c.server.shutdownGraceSeconds >= 0, "server.shutdownGraceSeconds", "must not be negative")
@@ -189,9 +192,7 @@ public enum ConfigLoader {
                     "must be an https:// URL (http:// only on loopback)")
                 try check(issuer.jwksRefreshSeconds >= 60, "auth.issuers[\(i)].jwksRefreshSeconds", "must be at least 60")
                 try check(issuer.jwksMinRefreshSeconds >= 1, "auth.issuers[\(i)].jwksMinRefreshSeconds", "must be at least 1")
-                try check(
-                    issuer.jwksCAFile.isEmpty || FileManager.default.isReadableFile(atPath: issuer.jwksCAFile), "auth.issuers[\(i)].jwksCAFile",
-                    "cannot read '\(issuer.jwksCAFile)' (a PEM file)")
+                if !issuer.jwksCAFile.isEmpty { try checkPEM(issuer.jwksCAFile, "auth.issuers[\(i)].jwksCAFile") }
             }
             try check(!issuer.rolesClaim.isEmpty, "auth.issuers[\(i)].rolesClaim", "must not be empty")
         }

@@ -50,15 +50,13 @@ final class JWKSRefresher: Sendable {
         self.logger = logger
     }
 
-    var isEmpty: Bool { sources.isEmpty }
-
     /// Starts the loops and fetches every issuer's keys once (waiting at most `timeout` seconds:
     /// a provider that does not answer is retried by `tick`).
     func start(timeout: Double = 10) {
         guard !sources.isEmpty else { return }
         for s in sources { s.loop.start(name: "jwks") }
         let done = DispatchSemaphore(value: 0)
-        for s in sources {
+        for s in sources where claim(s, after: 0) {
             Task {
                 _ = await self.fetch(s)
                 done.signal()
@@ -72,15 +70,19 @@ final class JWKSRefresher: Sendable {
     /// About once a second (the hub's clock): issuers due — `jwksRefreshSeconds` since their last
     /// fetch, or a minimum interval after a failed one — are fetched again.
     func tick() {
+        for s in sources where claim(s, after: failed.withLock { $0.contains(s.issuer) } ? s.minRefreshNanoseconds : s.refreshNanoseconds) {
+            Task { _ = await self.fetch(s) }
+        }
+    }
+
+    /// True (and the fetch is theirs: concurrent callers do not fetch twice) when `s` was last
+    /// fetched at least `interval` ago, or never.
+    private func claim(_ s: Source, after interval: UInt64) -> Bool {
         let now = clock.monotonicNanoseconds()
-        for s in sources {
-            let due = lastFetch.withLock { last -> Bool in
-                let interval = failed.withLock { $0.contains(s.issuer) } ? s.minRefreshNanoseconds : s.refreshNanoseconds
-                guard last[s.issuer].map({ now &- $0 >= interval }) ?? true else { return false }
-                last[s.issuer] = now
-                return true
-            }
-            if due { Task { _ = await self.fetch(s, claimed: true) } }
+        return lastFetch.withLock { last in
+            guard last[s.issuer].map({ now &- $0 >= interval }) ?? true else { return false }
+            last[s.issuer] = now
+            return true
         }
     }
 
@@ -94,22 +96,14 @@ final class JWKSRefresher: Sendable {
     /// An unknown `kid`: every issuer not fetched within its minimum interval is fetched now.
     /// True when new keys were installed.
     func refreshForUnknownKid() async -> Bool {
-        let now = clock.monotonicNanoseconds()
-        let due = sources.filter { s in
-            lastFetch.withLock { last in
-                guard last[s.issuer].map({ now &- $0 >= s.minRefreshNanoseconds }) ?? true else { return false }
-                last[s.issuer] = now  // claimed: concurrent unknown kids do not fetch twice
-                return true
-            }
-        }
+        let due = sources.filter { claim($0, after: $0.minRefreshNanoseconds) }
         var installed = false
-        for s in due where await fetch(s, claimed: true) { installed = true }
+        for s in due where await fetch(s) { installed = true }
         return installed
     }
 
-    /// Fetches one issuer's JWKS and installs it; false when it could not.
-    private func fetch(_ s: Source, claimed: Bool = false) async -> Bool {
-        if !claimed { lastFetch.withLock { $0[s.issuer] = clock.monotonicNanoseconds() } }
+    /// Fetches one issuer's JWKS (the caller has claimed it) and installs it; false when it could not.
+    private func fetch(_ s: Source) async -> Bool {
         let result: Result<HTTPClientResponse, LoopError> = await withCheckedContinuation { done in
             s.loop.execute {
                 s.loop.fetch(s.url, headers: [("Accept", "application/json")], timeout: 10, maxBytes: 1 << 20) { done.resume(returning: $0) }

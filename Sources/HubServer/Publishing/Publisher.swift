@@ -39,8 +39,8 @@ final class Publisher {
     private let pipeline: Pipeline
     private let config: HubConfig.Publish
     private let clock: HubClock
-    /// Per caller: tokens left and when they were counted (µs).
-    private var buckets: [String: (tokens: Double, at: Int64)] = [:]
+    /// Per caller: tokens left and when they were counted (monotonic ns).
+    private var buckets: [String: (tokens: Double, at: UInt64)] = [:]
     private(set) var published: UInt64 = 0
     private(set) var refused: UInt64 = 0
 
@@ -100,14 +100,16 @@ final class Publisher {
 
     /// Takes a token from `caller`'s bucket; nil when there was one, else whole seconds until there is.
     private func admit(_ caller: String) -> Int? {
-        let now = clock.wallMicroseconds()
+        let now = clock.monotonicNanoseconds()
         let capacity = Double(config.burst), rate = config.ratePerSecond
+        func refilled(_ b: (tokens: Double, at: UInt64)) -> Double { min(capacity, b.tokens + Double(now &- b.at) / 1e9 * rate) }
         var bucket = buckets[caller] ?? (capacity, now)
-        bucket.tokens = min(capacity, bucket.tokens + Double(max(0, now - bucket.at)) / 1e6 * rate)
+        bucket.tokens = refilled(bucket)
         bucket.at = now
         defer {
             buckets[caller] = bucket
-            if buckets.count > 100_000 { buckets = buckets.filter { $0.value.tokens < capacity } }  // bounded: full buckets carry nothing
+            // Bounded: a bucket that has filled up again carries nothing and is forgotten.
+            if buckets.count > 100_000 { buckets = buckets.filter { refilled($0.value) < capacity } }
         }
         guard bucket.tokens >= 1 else { return max(1, Int(((1 - bucket.tokens) / rate).rounded(.up))) }
         bucket.tokens -= 1
