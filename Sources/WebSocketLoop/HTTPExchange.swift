@@ -53,7 +53,10 @@ final class HTTPExchange {
             request.queryItems[String(kv[0])] = kv.count > 1 ? String(kv[1]) : ""
         }
         let length = Int(headers["content-length"] ?? "0") ?? 0
-        expectingBody = ["POST", "PUT", "PATCH", "DELETE"].contains(method) && length > 0
+        // Whatever the method, a request with a body is answered once the body is read: an
+        // answer before it leaves libwebsockets reading a body of a finished transaction (it
+        // then calls BODY_COMPLETION for ever on that connection).
+        expectingBody = length > 0
         if length > loop.configuration.maxBodyBytes {
             bodyTooLarge = true
         }
@@ -71,6 +74,7 @@ final class HTTPExchange {
     }
 
     func bodyComplete() {
+        guard expectingBody else { return }
         expectingBody = false
         dispatch()
     }

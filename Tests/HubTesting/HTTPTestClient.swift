@@ -92,13 +92,20 @@ public enum HTTPTestClient {
 
     /// GETs each path in turn on one keep-alive connection (responses need content-length).
     public static func keepAlive(port: Int, paths: [String], timeout: Double = 5) throws -> [Response] {
+        try keepAlive(port: port, requests: paths.map { ("GET", $0, nil) }, timeout: timeout)
+    }
+
+    /// Sends each request in turn on one keep-alive connection, a body as JSON.
+    public static func keepAlive(port: Int, requests: [(method: String, path: String, body: String?)], timeout: Double = 5) throws -> [Response] {
         let fd = try open(port: port, timeout: timeout)
         defer { Foundation.close(fd) }
         var responses: [Response] = []
         var pending = Data()
         var buf = [UInt8](repeating: 0, count: 65536)
-        for path in paths {
-            let head = Data("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\r\n".utf8)
+        for (method, path, body) in requests {
+            var text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
+            if let body { text += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)" } else { text += "\r\n" }
+            let head = Data(text.utf8)
             _ = head.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
             while true {
                 if let split = pending.range(of: Data("\r\n\r\n".utf8)) {

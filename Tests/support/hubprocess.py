@@ -67,7 +67,7 @@ class Hub:
     """`streamhub serve` of this build; `feeds` is the YAML of its `feeds:` section (flow style),
     `extra` more top-level YAML. `restart()` keeps the port and the data directory."""
 
-    def __init__(self, admin_key, feeds="{}", extra="", auth_extra="", public_dir=None, redis_url="", ready=None, server_extra=""):
+    def __init__(self, admin_key, feeds="{}", extra="", auth_extra="", public_dir=None, redis_url="", ready=None, server_extra="", anonymous=True):
         self.admin_key = admin_key
         self.dir = tempfile.mkdtemp(prefix="py-hub-")
         self.port = free_port()
@@ -81,7 +81,7 @@ properties: {{seedDirectory: {r('config/properties')}}}
 mappings: {{seedFile: {r('config/mappings.yaml')}}}
 flags: {{seedFile: {r('config/flags.yaml')}}}
 redis: {{url: "{redis_url}"}}
-auth: {{jwtSecret: {SECRET}, anonymous: true, rolesFile: {r('config/roles.yaml')}, bootstrapAdminKey: {admin_key}, passwordRounds: 10000{auth_extra}}}
+auth: {{jwtSecret: {SECRET}, anonymous: {'true' if anonymous else 'false'}, rolesFile: {r('config/roles.yaml')}, bootstrapAdminKey: {admin_key}, passwordRounds: 10000{auth_extra}}}
 {extra}""")
         self.ready = (lambda: ready(self)) if ready else self.healthy
         self.log = open(os.path.join(self.dir, "hub.log"), "w")

@@ -15,7 +15,7 @@ public enum FlagCheck {
 
     /// Names: 1 to 100 characters, no `/`, no control characters (Unicode is fine).
     public static func isValidName(_ s: String) -> Bool {
-        (1...100).contains(s.count) && !s.contains("/") && !s.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        (1...100).contains(s.unicodeScalars.count) && !s.contains("/") && !s.unicodeScalars.contains { $0.properties.generalCategory == .control }
             && s.trimmingCharacters(in: .whitespaces) == s
     }
 

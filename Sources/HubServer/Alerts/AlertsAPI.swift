@@ -49,10 +49,10 @@ final class AlertsAPI {
     }
 
     func routes(_ router: HTTPRouter) {
-        router.add("GET", "/api/monitoring/alert-rules", .scope("monitoring:read")) { [unowned self] _, _, respond in
+        router.add("GET", "/api/monitoring/alert-rules", .scope("monitoring:read"), doc: .alertRulesGet) { [unowned self] _, _, respond in
             respond(.json(RulesAnswer(rules: engine.rules, evaluateSeconds: evaluateSeconds)))
         }
-        router.add("PUT", "/api/monitoring/alert-rules", .scope("monitoring:write")) { [unowned self] req, ctx, respond in
+        router.add("PUT", "/api/monitoring/alert-rules", .scope("monitoring:write"), doc: .alertRulesPut) { [unowned self] req, ctx, respond in
             let set: RuleSet
             do throws(RequestBody.Failure) {
                 set = try RequestBody.decode(RuleSet.self, from: try RequestBody.object(req))
@@ -67,7 +67,7 @@ final class AlertsAPI {
                 return .json(RulesAnswer(rules: engine.rules, evaluateSeconds: evaluateSeconds))
             }
         }
-        router.add("GET", "/api/monitoring/alerts", .scope("monitoring:read")) { [unowned self] _, _, respond in
+        router.add("GET", "/api/monitoring/alerts", .scope("monitoring:read"), doc: .alerts) { [unowned self] _, _, respond in
             respond(.json(AlertsAnswer(alerts: engine.statuses(), recent: engine.recent.reversed(), webhooks: webhooks.counts)))
         }
     }

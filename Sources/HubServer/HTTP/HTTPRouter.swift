@@ -95,6 +95,7 @@ final class HTTPRouter: HTTPHandler {
         let access: RouteAccess
         /// Lets a request through without the access check (a scraper's token, say).
         let bypass: ((HTTPRequest) -> Bool)?
+        let doc: RouteDoc
         let handler: Handler
     }
 
@@ -115,8 +116,12 @@ final class HTTPRouter: HTTPHandler {
     /// Told of every answered request (loop thread).
     var observer: ((Answered) -> Void)?
 
-    func add(_ method: String, _ pattern: String, _ access: RouteAccess, bypass: ((HTTPRequest) -> Bool)? = nil, _ handler: @escaping Handler) {
-        routes.append(Route(method: method, pattern: pattern, segments: pattern.split(separator: "/"), access: access, bypass: bypass, handler: handler))
+    /// Adds a route; `doc` is its OpenAPI description (so no route exists undescribed).
+    func add(
+        _ method: String, _ pattern: String, _ access: RouteAccess, doc: RouteDoc, bypass: ((HTTPRequest) -> Bool)? = nil, _ handler: @escaping Handler
+    ) {
+        routes.append(
+            Route(method: method, pattern: pattern, segments: pattern.split(separator: "/"), access: access, bypass: bypass, doc: doc, handler: handler))
     }
 
     /// The declared access of every route (for the reference docs and tests).
@@ -124,18 +129,28 @@ final class HTTPRouter: HTTPHandler {
         routes.map { ($0.method, "/" + $0.segments.joined(separator: "/"), $0.access) }
     }
 
+    /// Every route with its description, for `OpenAPIDocument`.
+    var described: [OpenAPIDocument.Route] {
+        routes.map { OpenAPIDocument.Route(method: $0.method, pattern: $0.pattern, access: $0.access, doc: $0.doc) }
+    }
+
     func handle(_ request: HTTPRequest, respond: HTTPResponder) {
         let parts = request.path.split(separator: "/")
-        var pathMatched: Route?
-        var found: (Route, [String: String])?
-        for route in routes {
+        // A path is the resource of its most literal patterns: `/api/features/export` is not
+        // also the flag `export` of `/api/features/:id`.
+        var resource: [(Route, [String: String])] = []
+        var literal = -1
+        // `/api/features/` is no route: not the list, and not a flag named "" (libwebsockets
+        // also cuts a path at an encoded newline, so `/api/features/%0A` arrives as this).
+        let trailingSlash = request.path.utf8.count > 1 && request.path.hasSuffix("/")
+        for route in routes where !trailingSlash {
             guard let params = match(route.segments, parts) else { continue }
-            pathMatched = pathMatched ?? route
-            if route.method == request.method || (route.method == "GET" && request.method == "HEAD") {
-                found = (route, params)
-                break
-            }
+            let n = route.segments.count { !$0.hasPrefix(":") && !$0.hasPrefix("*") }
+            if n > literal { (resource, literal) = ([], n) }
+            if n == literal { resource.append((route, params)) }
         }
+        let pathMatched = resource.first?.0
+        let found = resource.first { $0.0.method == request.method || ($0.0.method == "GET" && request.method == "HEAD") }
         let callerBox = CallerBox()
         if let observer {
             let start = MonotonicClock.nanoseconds(), method = request.method, pattern = (found?.0 ?? pathMatched)?.pattern ?? "other"
@@ -150,7 +165,10 @@ final class HTTPRouter: HTTPHandler {
             return
         }
         if pathMatched != nil {
-            respond(.error(405, code: "method_not_allowed", message: "\(request.method) is not allowed on \(request.path)"))
+            let allowed = resource.map(\.0.method)
+            var response = HTTPResponse.error(405, code: "method_not_allowed", message: "\(request.method) is not allowed on \(request.path)")
+            response.headers = [("allow", (allowed.contains("GET") ? allowed + ["HEAD"] : allowed).joined(separator: ", "))]
+            respond(response)
         } else {
             respond(.error(404, code: "not_found", message: "no route for \(request.path)"))
         }

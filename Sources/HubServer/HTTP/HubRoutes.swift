@@ -21,7 +21,7 @@ final class HubRoutes {
         let authorizer = BearerAuthorizer(identity: identity, loop: loop)
         router.authorizer = authorizer
         // Load balancers see the status; the details (upstream URLs, counters) need monitoring:read.
-        router.add("GET", "/healthz", .openIdentified) { _, context, respond in
+        router.add("GET", "/healthz", .openIdentified, doc: .healthz) { _, context, respond in
             let report = health()
             let detailed = context.caller?.policy.has(scope: "monitoring:read") == true
             respond(detailed ? .json(report) : .json(HealthReport.Summary(status: report.status)))
@@ -61,6 +61,13 @@ final class HubRoutes {
         features.routes(router)
         streams.routes(router)
         channels.routes(router)
+        // Last, so the description covers every route (itself included), built once on first use.
+        var described: [UInt8]?
+        router.add("GET", "/api/openapi.json", .open, doc: .openAPI) { [unowned router] _, _, respond in
+            let body = described ?? OpenAPIDocument.json(router.described, version: OpenAPIDocument.apiVersion)
+            described = body
+            respond(HTTPResponse(status: 200, body: body))
+        }
         apis = [
             authorizer, properties, state, auth, users, roles, audit, features, streams, channels, mappings, arbitrage, orca, monitoring, analytics, alerts,
             publish,

@@ -21,10 +21,11 @@ final class MonitoringAPI {
     }
 
     func routes(_ router: HTTPRouter) {
-        router.add("GET", "/metrics", .scope("monitoring:read"), bypass: { [config] in Self.mayScrape($0, config) }) { [unowned self] _, _, respond in
+        router.add("GET", "/metrics", .scope("monitoring:read"), doc: .metrics, bypass: { [config] in Self.mayScrape($0, config) }) {
+            [unowned self] _, _, respond in
             respond(HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: exporter.render()))
         }
-        router.add("GET", "/api/monitoring/performance", .scope("monitoring:read")) { [unowned self] _, _, respond in
+        router.add("GET", "/api/monitoring/performance", .scope("monitoring:read"), doc: .performance) { [unowned self] _, _, respond in
             respond(.json(performance.report()))
         }
     }

@@ -17,7 +17,9 @@ final class ArbitrageAPI {
     }
 
     func routes(_ router: HTTPRouter) {
-        router.add("GET", "/api/arbitrage/opportunities", .scope("state:read")) { [unowned self] req, p, respond in respond(list(req, p.caller!)) }
+        router.add("GET", "/api/arbitrage/opportunities", .scope("state:read"), doc: .arbitrage) { [unowned self] req, p, respond in
+            respond(list(req, p.caller!))
+        }
     }
 
     /// Each figure only when the caller may see that property (tiers, names, flags).

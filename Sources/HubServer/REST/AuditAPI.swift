@@ -35,7 +35,7 @@ final class AuditAPI {
     }
 
     func routes(_ router: HTTPRouter) {
-        router.add("GET", "/api/audit", .scope("audit:read")) { [gateway] req, _, respond in
+        router.add("GET", "/api/audit", .scope("audit:read"), doc: .audit) { [gateway] req, _, respond in
             let limit: Int, before: Int
             do throws(HTTPError) {
                 limit = try UsersAPI.intQuery(req, "limit", default: 100, range: 1...1000)

@@ -35,10 +35,10 @@ final class AuthAPI: @unchecked Sendable {
     }
 
     func routes(_ router: HTTPRouter) {
-        router.add("POST", "/api/auth/token", .open) { [unowned self] req, _, respond in token(req, respond) }
-        router.add("POST", "/api/auth/login", .open) { [unowned self] req, _, respond in login(req, respond) }
-        router.add("POST", "/api/auth/refresh", .open) { [unowned self] req, _, respond in refresh(req, respond) }
-        router.add("GET", "/api/auth/me", .anyCaller) { [unowned self] _, p, respond in respond(.json(me(p.caller!))) }
+        router.add("POST", "/api/auth/token", .open, doc: .authToken) { [unowned self] req, _, respond in token(req, respond) }
+        router.add("POST", "/api/auth/login", .open, doc: .authLogin) { [unowned self] req, _, respond in login(req, respond) }
+        router.add("POST", "/api/auth/refresh", .open, doc: .authRefresh) { [unowned self] req, _, respond in refresh(req, respond) }
+        router.add("GET", "/api/auth/me", .anyCaller, doc: .authMe) { [unowned self] _, p, respond in respond(.json(me(p.caller!))) }
     }
 
     // MARK: Bodies and answers

@@ -28,7 +28,7 @@ final class ChannelsAPI {
     }
 
     func routes(_ router: HTTPRouter) {
-        router.add("GET", "/api/channels", .scope("streams:read")) { [unowned self] req, ctx, respond in
+        router.add("GET", "/api/channels", .scope("streams:read"), doc: .channels) { [unowned self] req, ctx, respond in
             let pattern: ChannelPattern
             let limit: Int
             do {

@@ -21,19 +21,19 @@ final class FeaturesAPI: @unchecked Sendable {
 
     func routes(_ router: HTTPRouter) {
         let read = RouteAccess.scope("features:read"), write = RouteAccess.scope("features:write")
-        router.add("GET", "/api/features", read) { [unowned self] _, _, respond in respond(.json(List(identity.flags.flags))) }
-        router.add("GET", "/api/features/export", read) { [unowned self] _, _, respond in respond(.json(identity.flags.flags)) }
-        router.add("POST", "/api/features/import", write) { [unowned self] req, p, respond in importFlags(req, p.caller!, respond) }
-        router.add("POST", "/api/features", write) { [unowned self] req, p, respond in create(req, p.caller!, respond) }
-        router.add("GET", "/api/features/:id", read) { [unowned self] _, p, respond in
+        router.add("GET", "/api/features", read, doc: .featuresList) { [unowned self] _, _, respond in respond(.json(List(identity.flags.flags))) }
+        router.add("GET", "/api/features/export", read, doc: .featuresExport) { [unowned self] _, _, respond in respond(.json(identity.flags.flags)) }
+        router.add("POST", "/api/features/import", write, doc: .featuresImport) { [unowned self] req, p, respond in importFlags(req, p.caller!, respond) }
+        router.add("POST", "/api/features", write, doc: .featuresCreate) { [unowned self] req, p, respond in create(req, p.caller!, respond) }
+        router.add("GET", "/api/features/:id", read, doc: .featuresDetail) { [unowned self] _, p, respond in
             guard let f = identity.flags.feature(p["id"]!) else { return respond(notFound(p["id"]!)) }
             respond(.json(One(feature: f)))
         }
-        router.add("PUT", "/api/features/:id", write) { [unowned self] req, p, respond in update(p["id"]!, req, p.caller!, respond) }
-        router.add("DELETE", "/api/features/:id", write) { [unowned self] _, p, respond in delete(p["id"]!, p.caller!, respond) }
+        router.add("PUT", "/api/features/:id", write, doc: .featuresUpdate) { [unowned self] req, p, respond in update(p["id"]!, req, p.caller!, respond) }
+        router.add("DELETE", "/api/features/:id", write, doc: .featuresDelete) { [unowned self] _, p, respond in delete(p["id"]!, p.caller!, respond) }
         // Flag targeting (user ids, addresses, constraint values) is for those who administer
         // flags; anyone signed in may ask what a flag gives them.
-        router.add("GET", "/api/features/:id/evaluate", .authenticated) { [unowned self] req, p, respond in
+        router.add("GET", "/api/features/:id/evaluate", .authenticated, doc: .featuresEvaluate) { [unowned self] req, p, respond in
             respond(p.caller!.policy.has(scope: "features:read") ? evaluate(p["id"]!, req) : evaluateForCaller(p["id"]!, req, p.caller!))
         }
     }
@@ -49,6 +49,20 @@ final class FeaturesAPI: @unchecked Sendable {
             count = s.features.count
         }
     }
+    /// A client-features document that has its `features` (a body without the list — a
+    /// misspelt key, another format — would otherwise import nothing and answer 200).
+    struct ImportBody: Decodable {
+        let set: FlagSet
+        enum Keys: String, CodingKey { case features }
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: Keys.self)
+            guard c.contains(.features), try !c.decodeNil(forKey: .features) else {
+                throw DecodingError.keyNotFound(Keys.features, .init(codingPath: decoder.codingPath, debugDescription: "features is required"))
+            }
+            set = try FlagSet(from: decoder)
+        }
+    }
+
     struct Imported: Encodable {
         let features: Int
         let segments: Int
@@ -121,7 +135,7 @@ final class FeaturesAPI: @unchecked Sendable {
     private func importFlags(_ req: HTTPRequest, _ caller: Caller, _ respond: HTTPResponder) {
         let set: FlagSet
         do {
-            set = try RequestBody.decode(FlagSet.self, from: try RequestBody.object(req))
+            set = try RequestBody.decode(ImportBody.self, from: try RequestBody.object(req)).set
         } catch {
             return respond(error.response)
         }

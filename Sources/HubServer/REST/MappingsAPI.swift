@@ -22,17 +22,17 @@ final class MappingsAPI: @unchecked Sendable {
 
     func routes(_ router: HTTPRouter) {
         let read = RouteAccess.scope("mappings:read"), write = RouteAccess.scope("mappings:write")
-        router.add("GET", "/api/mappings", read) { [unowned self] _, _, respond in
+        router.add("GET", "/api/mappings", read, doc: .mappingsList) { [unowned self] _, _, respond in
             let all = pipeline.enrich.mappings
             respond(.json(List(mappings: all, count: all.count)))
         }
-        router.add("GET", "/api/mappings/:id", read) { [unowned self] _, p, respond in
+        router.add("GET", "/api/mappings/:id", read, doc: .mappingsDetail) { [unowned self] _, p, respond in
             guard let m = mapping(p["id"]!) else { return respond(notFound(p["id"]!)) }
             respond(.json(One(mapping: m)))
         }
-        router.add("POST", "/api/mappings", write) { [unowned self] req, p, respond in create(req, p.caller!, respond) }
-        router.add("PUT", "/api/mappings/:id", write) { [unowned self] req, p, respond in update(p["id"]!, req, p.caller!, respond) }
-        router.add("DELETE", "/api/mappings/:id", write) { [unowned self] _, p, respond in delete(p["id"]!, p.caller!, respond) }
+        router.add("POST", "/api/mappings", write, doc: .mappingsCreate) { [unowned self] req, p, respond in create(req, p.caller!, respond) }
+        router.add("PUT", "/api/mappings/:id", write, doc: .mappingsUpdate) { [unowned self] req, p, respond in update(p["id"]!, req, p.caller!, respond) }
+        router.add("DELETE", "/api/mappings/:id", write, doc: .mappingsDelete) { [unowned self] _, p, respond in delete(p["id"]!, p.caller!, respond) }
     }
 
     struct One: Encodable { let mapping: InstrumentMapping }

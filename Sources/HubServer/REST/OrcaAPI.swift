@@ -23,8 +23,10 @@ final class OrcaAPI {
     }
 
     func routes(_ router: HTTPRouter) {
-        router.add("GET", "/api/orca/events", .scope("state:read")) { [unowned self] req, p, respond in respond(list(req, p.caller!)) }
-        router.add("GET", "/api/orca/events/:id/odds", .scope("state:read")) { [unowned self] _, p, respond in respond(odds(p["id"]!, p.caller!)) }
+        router.add("GET", "/api/orca/events", .scope("state:read"), doc: .orcaEvents) { [unowned self] req, p, respond in respond(list(req, p.caller!)) }
+        router.add("GET", "/api/orca/events/:id/odds", .scope("state:read"), doc: .orcaOdds) { [unowned self] _, p, respond in
+            respond(odds(p["id"]!, p.caller!))
+        }
     }
 
     struct EventSummary: Encodable {

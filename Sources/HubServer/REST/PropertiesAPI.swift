@@ -34,19 +34,23 @@ final class PropertiesAPI: @unchecked Sendable {
 
     func routes(_ router: HTTPRouter) {
         let read = RouteAccess.scope("properties:read"), write = RouteAccess.scope("properties:write")
-        router.add("GET", "/api/properties", read) { [unowned self] _, p, respond in
+        router.add("GET", "/api/properties", read, doc: .propertiesList) { [unowned self] _, p, respond in
             respond(.json(PropertyList(properties: registry.all.filter(visible(to: p.caller!)))))
         }
-        router.add("GET", "/api/properties/matrix", read) { [unowned self] req, p, respond in respond(matrix(req, p.caller!)) }
-        router.add("GET", "/api/properties/quarantine", .scope("monitoring:read")) { [unowned self] _, _, respond in respond(.json(quarantine())) }
-        router.add("GET", "/api/properties/:name", read) { [unowned self] _, p, respond in
+        router.add("GET", "/api/properties/matrix", read, doc: .propertiesMatrix) { [unowned self] req, p, respond in respond(matrix(req, p.caller!)) }
+        router.add("GET", "/api/properties/quarantine", .scope("monitoring:read"), doc: .propertiesQuarantine) { [unowned self] _, _, respond in
+            respond(.json(quarantine()))
+        }
+        router.add("GET", "/api/properties/:name", read, doc: .propertiesDetail) { [unowned self] _, p, respond in
             guard let def = registry.definition(p["name"]!), visible(to: p.caller!)(def) else {
                 return respond(.error(404, code: "not_found", message: "no property '\(p["name"]!.prefix(64))'"))
             }
             respond(detail(def.name))
         }
-        router.add("POST", "/api/properties", write) { [unowned self] req, p, respond in create(req, p.caller!, respond) }
-        router.add("PUT", "/api/properties/:name", write) { [unowned self] req, p, respond in update(p["name"]!, req, p.caller!, respond) }
+        router.add("POST", "/api/properties", write, doc: .propertiesCreate) { [unowned self] req, p, respond in create(req, p.caller!, respond) }
+        router.add("PUT", "/api/properties/:name", write, doc: .propertiesUpdate) { [unowned self] req, p, respond in
+            update(p["name"]!, req, p.caller!, respond)
+        }
     }
 
     // MARK: Reads

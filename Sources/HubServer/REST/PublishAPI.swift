@@ -19,7 +19,7 @@ final class PublishAPI {
     }
 
     func routes(_ router: HTTPRouter) {
-        router.add("POST", "/api/publish", .scope("publish:write")) { [unowned self] req, p, respond in respond(publish(req, p.caller!)) }
+        router.add("POST", "/api/publish", .scope("publish:write"), doc: .publish) { [unowned self] req, p, respond in respond(publish(req, p.caller!)) }
     }
 
     private func publish(_ req: HTTPRequest, _ caller: Caller) -> HTTPResponse {

@@ -17,14 +17,17 @@ final class RolesAPI: @unchecked Sendable {
     }
 
     func routes(_ router: HTTPRouter) {
-        router.add("GET", "/api/roles", .scope("roles:read")) { [unowned self] _, _, respond in list(respond) }
-        router.add("GET", "/api/roles/:id", .scope("roles:read")) { [unowned self] _, p, respond in
+        router.add("GET", "/api/roles", .scope("roles:read"), doc: .rolesList) { [unowned self] _, _, respond in list(respond) }
+        router.add("GET", "/api/roles/:id", .scope("roles:read"), doc: .rolesDetail) { [unowned self] _, p, respond in
             guard let r = identity.role(p["id"]!) else { return respond(.error(404, code: "not_found", message: "no role '\(p["id"]!.prefix(64))'")) }
             respond(.json(One(role: r)))
         }
-        router.add("POST", "/api/roles", .scope("roles:write")) { [unowned self] req, p, respond in create(req, p.caller!, respond) }
-        router.add("PUT", "/api/roles/:id", .scope("roles:write")) { [unowned self] req, p, respond in update(p["id"]!, req, p.caller!, respond) }
-        router.add("DELETE", "/api/roles/:id", .scope("roles:write")) { [unowned self] _, p, respond in delete(p["id"]!, p.caller!, respond) }
+        router.add("POST", "/api/roles", .scope("roles:write"), doc: .rolesCreate) { [unowned self] req, p, respond in create(req, p.caller!, respond) }
+        router.add("PUT", "/api/roles/:id", .scope("roles:write"), doc: .rolesUpdate) { [unowned self] req, p, respond in
+            update(p["id"]!, req, p.caller!, respond)
+        }
+        router.add("DELETE", "/api/roles/:id", .scope("roles:write"), doc: .rolesDelete) { [unowned self] _, p, respond in delete(p["id"]!, p.caller!, respond)
+        }
     }
 
     struct One: Encodable { let role: Role }
@@ -53,7 +56,9 @@ final class RolesAPI: @unchecked Sendable {
         }
         guard Role.isValidID(r.id) else { throw HTTPError(400, "invalid_body", "id must be 1 to 32 of a-z 0-9 _ -", field: "id") }
         if let id, r.id != id { throw HTTPError(400, "invalid_body", "id cannot change (\(id) → \(r.id))", field: "id") }
-        guard r.description.count <= 256 else { throw HTTPError(400, "invalid_body", "description is longer than 256 characters", field: "description") }
+        guard r.description.unicodeScalars.count <= 256 else {
+            throw HTTPError(400, "invalid_body", "description is longer than 256 characters", field: "description")
+        }
         do {
             try r.grants.check()
         } catch {

@@ -16,7 +16,9 @@ final class StateAPI {
     }
 
     func routes(_ router: HTTPRouter) {
-        router.add("GET", "/api/state/*channel", .scope("state:read")) { [unowned self] _, p, respond in respond(state(p["channel"] ?? "", p.caller!)) }
+        router.add("GET", "/api/state/*channel", .scope("state:read"), doc: .state) { [unowned self] _, p, respond in
+            respond(state(p["channel"] ?? "", p.caller!))
+        }
     }
 
     private func state(_ name: String, _ caller: Caller) -> HTTPResponse {

@@ -19,7 +19,7 @@ final class StreamsAPI {
     }
 
     func routes(_ router: HTTPRouter) {
-        router.add("GET", "/api/streams", .scope("streams:read")) { [unowned self] _, _, respond in
+        router.add("GET", "/api/streams", .scope("streams:read"), doc: .streams) { [unowned self] _, _, respond in
             let reports = monitor.reports(hub: hub)
             respond(.json(List(sources: reports, count: reports.count)))
         }

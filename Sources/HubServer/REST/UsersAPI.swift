@@ -22,16 +22,22 @@ final class UsersAPI: @unchecked Sendable {
     }
 
     func routes(_ router: HTTPRouter) {
-        router.add("POST", "/api/users", .scope("users:write")) { [unowned self] req, p, respond in create(req, p.caller!, respond) }
-        router.add("GET", "/api/users", .scope("users:read")) { [unowned self] req, _, respond in list(req, respond) }
-        router.add("GET", "/api/users/:id", .authenticated) { [unowned self] _, p, respond in detail(p["id"]!, p.caller!, respond) }
-        router.add("PUT", "/api/users/:id", .scope("users:write")) { [unowned self] req, p, respond in update(p["id"]!, req, p.caller!, respond) }
-        router.add("POST", "/api/users/:id/role", .scope("users:write")) { [unowned self] req, p, respond in assign(p["id"]!, req, p.caller!, respond) }
-        router.add("DELETE", "/api/users/:id/roles/:role", .scope("users:write")) { [unowned self] _, p, respond in
+        router.add("POST", "/api/users", .scope("users:write"), doc: .usersCreate) { [unowned self] req, p, respond in create(req, p.caller!, respond) }
+        router.add("GET", "/api/users", .scope("users:read"), doc: .usersList) { [unowned self] req, _, respond in list(req, respond) }
+        router.add("GET", "/api/users/:id", .authenticated, doc: .usersDetail) { [unowned self] _, p, respond in detail(p["id"]!, p.caller!, respond) }
+        router.add("PUT", "/api/users/:id", .scope("users:write"), doc: .usersUpdate) { [unowned self] req, p, respond in
+            update(p["id"]!, req, p.caller!, respond)
+        }
+        router.add("POST", "/api/users/:id/role", .scope("users:write"), doc: .usersAssignRole) { [unowned self] req, p, respond in
+            assign(p["id"]!, req, p.caller!, respond)
+        }
+        router.add("DELETE", "/api/users/:id/roles/:role", .scope("users:write"), doc: .usersRemoveRole) { [unowned self] _, p, respond in
             remove(p["id"]!, p["role"]!, p.caller!, respond)
         }
-        router.add("POST", "/api/users/:id/keys", .authenticated) { [unowned self] req, p, respond in createKey(p["id"]!, req, p.caller!, respond) }
-        router.add("DELETE", "/api/users/:id/keys/:key", .authenticated) { [unowned self] _, p, respond in
+        router.add("POST", "/api/users/:id/keys", .authenticated, doc: .usersCreateKey) { [unowned self] req, p, respond in
+            createKey(p["id"]!, req, p.caller!, respond)
+        }
+        router.add("DELETE", "/api/users/:id/keys/:key", .authenticated, doc: .usersRevokeKey) { [unowned self] _, p, respond in
             revokeKey(p["id"]!, p["key"]!, p.caller!, respond)
         }
     }
@@ -125,7 +131,7 @@ final class UsersAPI: @unchecked Sendable {
             return respond(.error(400, code: "invalid_body", message: "username must be 1 to 64 of A-Z a-z 0-9 . _ @ -", field: "username"))
         }
         if let p = body.password, let e = Self.checkPassword(p) { return respond(e.response) }
-        if let d = body.displayName, d.count > 128 {
+        if let d = body.displayName, d.unicodeScalars.count > 128 {
             return respond(.error(400, code: "invalid_body", message: "displayName is longer than 128 characters", field: "displayName"))
         }
         var granted: [Role] = []
@@ -181,7 +187,7 @@ final class UsersAPI: @unchecked Sendable {
             return respond(.error(400, code: "invalid_body", message: "give at least one of password, displayName, disabled"))
         }
         if let p = body.password, let e = Self.checkPassword(p) { return respond(e.response) }
-        if case .some(.some(let d)) = body.displayName, d.count > 128 {
+        if case .some(.some(let d)) = body.displayName, d.unicodeScalars.count > 128 {
             return respond(.error(400, code: "invalid_body", message: "displayName is longer than 128 characters", field: "displayName"))
         }
         if body.disabled == true && caller.userID == id {
@@ -240,7 +246,7 @@ final class UsersAPI: @unchecked Sendable {
         } catch {
             return respond(error.response)
         }
-        guard (1...64).contains(body.name.count) else {
+        guard (1...64).contains(body.name.unicodeScalars.count) else {
             return respond(.error(400, code: "invalid_body", message: "name must be 1 to 64 characters", field: "name"))
         }
         let auth = identity.config

@@ -112,7 +112,7 @@ final class AnalyticsAPI {
     }
 
     func routes(_ router: HTTPRouter) {
-        router.add("GET", "/api/analytics/usage", .scope("analytics:read")) { [unowned self] req, _, respond in
+        router.add("GET", "/api/analytics/usage", .scope("analytics:read"), doc: .usage) { [unowned self] req, _, respond in
             let q: (dimension: UsageDimension, window: Window, top: Int, role: String?, user: String?)
             do throws(HTTPError) {
                 q = try Self.parse(req)
