@@ -175,6 +175,18 @@ enum Migrations {
                 try db.execute(sql: "ALTER TABLE api_key ADD COLUMN expiresAt DATETIME")
             },
             down: { db in try db.execute(sql: "ALTER TABLE api_key DROP COLUMN expiresAt") }),
+        Migration(
+            id: "v8-password-setup",
+            up: { db in
+                // One-time codes with which an imported user sets its first password.
+                try db.create(table: "password_setup") { t in
+                    t.primaryKey("userId", .integer).references("user", onDelete: .cascade)
+                    t.column("digest", .text).notNull()
+                    t.column("expiresAt", .datetime).notNull()
+                    t.column("createdAt", .datetime).notNull()
+                }
+            },
+            down: { db in try db.execute(sql: "DROP TABLE password_setup") }),
     ]
 
     static var migrator: DatabaseMigrator {

@@ -29,7 +29,9 @@ struct StreamHub: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "streamhub",
         abstract: "A real-time market-data hub: venue feeds in, filtered WebSocket channels out.",
-        subcommands: [Serve.self, CheckConfig.self, Migrate.self, Users.self, Token.self, Record.self, Replay.self, Top.self],
+        subcommands: [
+            Serve.self, CheckConfig.self, Migrate.self, Users.self, Import.self, Export.self, Token.self, Record.self, Replay.self, Top.self,
+        ],
         defaultSubcommand: Serve.self)
 }
 

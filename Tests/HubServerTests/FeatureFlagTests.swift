@@ -109,11 +109,10 @@ final class FeatureFlagTests: XCTestCase {
         XCTAssertEqual(try hub.request("DELETE", "/api/features/new-ui").status, 404)
         let imported = try hub.request("POST", "/api/features/import", export.text)
         XCTAssertEqual(imported.status, 200, imported.text)
-        XCTAssertEqual(json(imported)["features"] as? Int, 4)
+        XCTAssertEqual(json(imported)["summary"] as? [String: Int], ["create": 1, "update": 0, "unchanged": 3])
         XCTAssertEqual(try hub.request("GET", "/api/features/new-ui").status, 200)
         let noList = try hub.request("POST", "/api/features/import", #"{"feature":[]}"#)
         XCTAssertEqual(noList.status, 400, "a document without `features` imports nothing: refused")
-        XCTAssertEqual(error(noList)["field"] as? String, "features")
         XCTAssertEqual(try hub.request("POST", "/api/features/import", #"{"features":null}"#).status, 400)
         // Flags that properties or role rules need cannot be deleted.
         let inUse = try hub.request("DELETE", "/api/features/premium-data")

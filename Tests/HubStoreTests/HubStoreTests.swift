@@ -33,13 +33,13 @@ final class HubStoreTests: XCTestCase {
     func testMigrationsGoUpAndDownOnARealFile() throws {
         let store = try HubStore(dataDirectory: dir)
         XCTAssertTrue(store.path.hasSuffix("/streamhub.sqlite"))
-        XCTAssertEqual(try store.migrationStatus().map(\.applied), [false, false, false, false, false, false, false])
+        XCTAssertEqual(try store.migrationStatus().map(\.applied), [false, false, false, false, false, false, false, false])
         XCTAssertThrowsError(try store.requireCurrentSchema())
         try store.migrate()
         XCTAssertEqual(
             try store.migrationStatus().map(\.id),
-            ["v1-properties", "v2-identity", "v3-flags", "v4-mappings", "v5-usage", "v6-alert-rules", "v7-api-key-expiry"])
-        XCTAssertEqual(try store.migrationStatus().map(\.applied), [true, true, true, true, true, true, true])
+            ["v1-properties", "v2-identity", "v3-flags", "v4-mappings", "v5-usage", "v6-alert-rules", "v7-api-key-expiry", "v8-password-setup"])
+        XCTAssertEqual(try store.migrationStatus().map(\.applied), [true, true, true, true, true, true, true, true])
         try store.requireCurrentSchema()
         try store.insertProperties([bid])
         XCTAssertEqual(try store.propertyCount(), 1)
@@ -52,6 +52,7 @@ final class HubStoreTests: XCTestCase {
         XCTAssertEqual(try store.alertRules(as: [String].self), ["a"])
         let user = try store.insertUser(username: "bot", passwordHash: nil, roles: [], actor: "test")
         _ = try store.insertAPIKey(id: "k", userID: user.id, name: "x", digest: "d", expiresAt: Date(), actor: "test")
+        XCTAssertEqual(try store.rollbackLast(), "v8-password-setup")
         XCTAssertEqual(try store.rollbackLast(), "v7-api-key-expiry")
         XCTAssertNil(try store.apiKey(id: "k")?.info.expiresAt, "the column is gone, the key stays")
         XCTAssertEqual(try store.rollbackLast(), "v6-alert-rules")
@@ -66,7 +67,7 @@ final class HubStoreTests: XCTestCase {
         XCTAssertThrowsError(try store.userCount(), "the identity tables are gone")
         XCTAssertEqual(try store.propertyCount(), 1, "properties stay")
         XCTAssertEqual(try store.rollbackLast(), "v1-properties")
-        XCTAssertEqual(try store.migrationStatus().map(\.applied), [false, false, false, false, false, false, false])
+        XCTAssertEqual(try store.migrationStatus().map(\.applied), [false, false, false, false, false, false, false, false])
         XCTAssertThrowsError(try store.propertyCount(), "the table is gone")
         XCTAssertNil(try store.rollbackLast())
 
@@ -74,7 +75,7 @@ final class HubStoreTests: XCTestCase {
         XCTAssertEqual(try store.propertyCount(), 0)
         // The file is WAL.
         let reopened = try HubStore(path: store.path)
-        XCTAssertEqual(try reopened.migrationStatus().map(\.applied), [true, true, true, true, true, true, true])
+        XCTAssertEqual(try reopened.migrationStatus().map(\.applied), [true, true, true, true, true, true, true, true])
     }
 
     func testPropertiesRoundTripWithTheirListsAndRules() throws {

@@ -176,6 +176,7 @@ public enum ConfigLoader {
         try check(a.loginMaxFailuresPerAddress >= 1, "auth.loginMaxFailuresPerAddress", "must be at least 1")
         try check(a.loginWindowSeconds > 0, "auth.loginWindowSeconds", "must be positive")
         try check(a.apiKeyMaxDays > 0 && a.apiKeyMaxDays <= 3650, "auth.apiKeyMaxDays", "must be more than 0 and at most 3650")
+        try check(a.passwordSetupDays > 0 && a.passwordSetupDays <= 90, "auth.passwordSetupDays", "must be more than 0 and at most 90")
         try check(a.apiKeyDays > 0 && a.apiKeyDays <= a.apiKeyMaxDays, "auth.apiKeyDays", "must be more than 0 and at most auth.apiKeyMaxDays")
         try check((1...10_000).contains(a.maxAPIKeysPerUser), "auth.maxAPIKeysPerUser", "must be between 1 and 10000")
         try check(a.anonymousIdleSeconds >= 0, "auth.anonymousIdleSeconds", "must not be negative (0: never)")

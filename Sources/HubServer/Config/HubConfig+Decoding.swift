@@ -67,7 +67,7 @@ extension HubConfig.Auth: Decodable {
     enum Keys: String, CodingKey, CaseIterable {
         case jwtSecret, anonymous, accessTokenSeconds, refreshTokenSeconds, leewaySeconds, passwordRounds, expiryWarningSeconds
         case authDeadlineSeconds, rolesFile, bootstrapAdminKey, loginMaxFailures, loginMaxFailuresPerAddress, loginWindowSeconds, issuers
-        case apiKeyDays, apiKeyMaxDays, maxAPIKeysPerUser, anonymousIdleSeconds
+        case apiKeyDays, apiKeyMaxDays, maxAPIKeysPerUser, anonymousIdleSeconds, passwordSetupDays
     }
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
@@ -90,6 +90,7 @@ extension HubConfig.Auth: Decodable {
         apiKeyMaxDays = try c.value(.apiKeyMaxDays, apiKeyMaxDays)
         maxAPIKeysPerUser = try c.value(.maxAPIKeysPerUser, maxAPIKeysPerUser)
         anonymousIdleSeconds = try c.value(.anonymousIdleSeconds, anonymousIdleSeconds)
+        passwordSetupDays = try c.value(.passwordSetupDays, passwordSetupDays)
     }
 }
 

@@ -77,6 +77,8 @@ public struct HubConfig: Sendable, Equatable {
         public var apiKeyMaxDays = 365.0
         /// Keys a user may hold at once (not revoked, not expired).
         public var maxAPIKeysPerUser = 20
+        /// How long a one-time setup code of an imported user (`setPasswordOnFirstLogin`) lasts.
+        public var passwordSetupDays = 7.0
         public var issuers: [Issuer] = []
         public init() {}
 

@@ -43,6 +43,8 @@ final class HubRoutes {
         let orca = OrcaAPI(hub: pipeline.hub, enrich: pipeline.enrich, registry: registry)
         let monitoring = MonitoringAPI(exporter: observability.exporter, performance: observability.performance, config: observability.metricsConfig)
         let analytics = AnalyticsAPI(recorder: observability.usage, gateway: gateway, clock: clock)
+        let transfer = TransferAPI(identity: identity, gateway: gateway, registry: registry, onProperties: { [identity] in identity.propertiesChanged() })
+        transfer.routes(router)
         let publish = PublishAPI(publisher: publisher, maxBytes: publishMaxBytes)
         publish.routes(router)
         let alerts = AlertsAPI(engine: observability.alerts, webhooks: observability.webhooks, gateway: gateway, evaluateSeconds: observability.evaluateSeconds)
@@ -70,7 +72,7 @@ final class HubRoutes {
         }
         apis = [
             authorizer, properties, state, auth, users, roles, audit, features, streams, channels, mappings, arbitrage, orca, monitoring, analytics, alerts,
-            publish,
+            publish, transfer,
         ]
     }
 }

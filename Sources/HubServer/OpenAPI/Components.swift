@@ -17,6 +17,12 @@ enum Components {
                 "hasPassword": Schema.boolean.described("Whether password login is possible (bots may have API keys only)"),
                 "createdAt": .dateTime, "updatedAt": .dateTime,
             ], required: ["id", "username", "disabled", "roles", "hasPassword", "createdAt", "updatedAt"]),
+        "UserRecord": Schema.object(
+            [
+                "username": .string, "displayName": .string, "disabled": .boolean, "roles": .array(.string),
+                "passwordHash": Schema.string.described("`pbkdf2-sha256$rounds$salt$hash`; never a password"),
+            ], required: ["username"], closed: true
+        ).described("A user as exported and imported (no API keys)"),
         "APIKey": .object(
             [
                 "id": .string, "userId": .integer, "name": .string, "createdAt": .dateTime, "lastUsedAt": .dateTime, "revokedAt": .dateTime,

@@ -11,11 +11,6 @@ extension RouteDoc {
                 .object(
                     ["features": .array(.ref("Feature")), "segments": .array(.ref("Segment")), "count": .integer], required: ["features", "segments", "count"]))
         ])
-    static let featuresExport = RouteDoc(
-        tag: "features", summary: "Every flag as Unleash's client-features document", responses: [.ok(.ref("FlagSet"))])
-    static let featuresImport = RouteDoc(
-        tag: "features", summary: "Replace every flag and segment with a client-features document (one transaction)", body: .ref("FlagSet"),
-        responses: [.ok(.object(["features": .integer, "segments": .integer], required: ["features", "segments"]))], errors: [400: flagFieldError])
     static let featuresCreate = RouteDoc(
         tag: "features", summary: "Create a flag", body: .ref("Feature"), responses: [.created(oneFeature)],
         errors: [400: flagFieldError, 409: "A flag with that name exists"])

@@ -21,6 +21,15 @@ extension RouteDoc {
     static let authRefresh = RouteDoc(
         tag: "auth", summary: "Exchange a refresh token for new tokens (the old refresh token stops working)",
         body: .object(["refreshToken": .string], required: ["refreshToken"], closed: true), responses: [.ok(tokens)], errors: signInErrors)
+    static let authSetup = RouteDoc(
+        tag: "auth", summary: "Set the first password of an imported user with its one-time setup code; answers as a login",
+        body: .object(
+            ["username": .string(minLength: 1, maxLength: 64), "code": .string, "password": .string(minLength: 12, maxLength: 1024)],
+            required: ["username", "code", "password"], closed: true),
+        responses: [.ok(tokens)],
+        errors: signInErrors.merging([
+            401: "Unknown, used or expired setup code", 422: "A password shorter than 12 characters", 503: "Too many sign-ins in progress; retry shortly",
+        ]) { _, b in b })
     static let authMe = RouteDoc(
         tag: "auth", summary: "Who the caller is: subject, issuer, roles and scopes",
         responses: [

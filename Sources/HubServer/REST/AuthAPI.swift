@@ -38,6 +38,7 @@ final class AuthAPI: @unchecked Sendable {
         router.add("POST", "/api/auth/token", .open, doc: .authToken) { [unowned self] req, _, respond in token(req, respond) }
         router.add("POST", "/api/auth/login", .open, doc: .authLogin) { [unowned self] req, _, respond in login(req, respond) }
         router.add("POST", "/api/auth/refresh", .open, doc: .authRefresh) { [unowned self] req, _, respond in refresh(req, respond) }
+        router.add("POST", "/api/auth/setup", .open, doc: .authSetup) { [unowned self] req, _, respond in setup(req, respond) }
         router.add("GET", "/api/auth/me", .anyCaller, doc: .authMe) { [unowned self] _, p, respond in respond(.json(me(p.caller!))) }
     }
 
@@ -56,6 +57,19 @@ final class AuthAPI: @unchecked Sendable {
         init(from decoder: Decoder) throws {
             let c = try decoder.strictContainer(Keys.self)
             username = try c.decode(String.self, forKey: .username)
+            password = try c.decode(String.self, forKey: .password)
+        }
+    }
+
+    struct SetupBody: Decodable {
+        let username: String
+        let code: String
+        let password: String
+        enum Keys: String, CodingKey, CaseIterable { case username, code, password }
+        init(from decoder: Decoder) throws {
+            let c = try decoder.strictContainer(Keys.self)
+            username = try c.decode(String.self, forKey: .username)
+            code = try c.decode(String.self, forKey: .code)
             password = try c.decode(String.self, forKey: .password)
         }
     }
@@ -186,6 +200,41 @@ final class AuthAPI: @unchecked Sendable {
                 sign(user, refreshToken: next.text, respond)
                 return nil
             }
+        }
+    }
+
+    /// An imported user's first password, with the one-time code its import issued: the code is
+    /// used up, the password set, and the answer is that of a login.
+    private func setup(_ req: HTTPRequest, _ respond: HTTPResponder) {
+        let body: SetupBody
+        do { body = try RequestBody.decode(SetupBody.self, from: try RequestBody.object(req)) } catch { return respond(error.response) }
+        guard !body.username.isEmpty, body.username.utf8.count <= 64 else {
+            return respond(.error(400, code: "invalid_body", message: "username must be 1 to 64 characters", field: "username"))
+        }
+        if let e = UsersAPI.checkPassword(body.password) { return respond(e.response) }
+        if let wait = throttle.admit(key: "user:\(body.username)", address: req.remoteAddress) { return respond(Self.tooMany(wait)) }
+        let address = req.remoteAddress, now = clock.wallDate(), rounds = identity.config.passwordRounds
+        let presented = body.code.hasPrefix("shs_") ? APIKey.digest(String(body.code.dropFirst(4))) : ""
+        gateway.run(respond) { store in
+            try store.passwordSetup(username: body.username)
+        } then: { [self] pending in
+            guard let pending, !presented.isEmpty, pending.expiresAt > now,
+                Passwords.constantTimeEquals(Array(pending.digest.utf8), Array(presented.utf8))
+            else { return .error(401, code: "invalid_credentials", message: "unknown, used or expired setup code") }
+            let started = hashing.run {
+                try? Passwords.hash(body.password, rounds: rounds)
+            } then: { [self] hash in
+                guard let hash else { return respond(.error(500, code: "internal", message: "password hashing failed")) }
+                gateway.run(respond) { store in
+                    try store.completePasswordSetup(userID: pending.user.id, digest: pending.digest, passwordHash: hash, now: now)
+                } then: { [self] user in
+                    throttle.succeeded(key: "user:\(body.username)", address: address)
+                    guard !user.disabled else { return .error(403, code: "forbidden", message: "account disabled") }
+                    issue(user, refresh: true, respond)
+                    return nil
+                }
+            }
+            return started ? nil : Self.busy
         }
     }
 

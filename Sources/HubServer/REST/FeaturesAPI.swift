@@ -22,8 +22,6 @@ final class FeaturesAPI: @unchecked Sendable {
     func routes(_ router: HTTPRouter) {
         let read = RouteAccess.scope("features:read"), write = RouteAccess.scope("features:write")
         router.add("GET", "/api/features", read, doc: .featuresList) { [unowned self] _, _, respond in respond(.json(List(identity.flags.flags))) }
-        router.add("GET", "/api/features/export", read, doc: .featuresExport) { [unowned self] _, _, respond in respond(.json(identity.flags.flags)) }
-        router.add("POST", "/api/features/import", write, doc: .featuresImport) { [unowned self] req, p, respond in importFlags(req, p.caller!, respond) }
         router.add("POST", "/api/features", write, doc: .featuresCreate) { [unowned self] req, p, respond in create(req, p.caller!, respond) }
         router.add("GET", "/api/features/:id", read, doc: .featuresDetail) { [unowned self] _, p, respond in
             guard let f = identity.flags.feature(p["id"]!) else { return respond(notFound(p["id"]!)) }
@@ -48,24 +46,6 @@ final class FeaturesAPI: @unchecked Sendable {
             segments = s.segments
             count = s.features.count
         }
-    }
-    /// A client-features document that has its `features` (a body without the list — a
-    /// misspelt key, another format — would otherwise import nothing and answer 200).
-    struct ImportBody: Decodable {
-        let set: FlagSet
-        enum Keys: String, CodingKey { case features }
-        init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: Keys.self)
-            guard c.contains(.features), try !c.decodeNil(forKey: .features) else {
-                throw DecodingError.keyNotFound(Keys.features, .init(codingPath: decoder.codingPath, debugDescription: "features is required"))
-            }
-            set = try FlagSet(from: decoder)
-        }
-    }
-
-    struct Imported: Encodable {
-        let features: Int
-        let segments: Int
     }
     struct Evaluation: Encodable {
         let feature: String
@@ -130,36 +110,6 @@ final class FeaturesAPI: @unchecked Sendable {
             return respond(.error(409, code: "conflict", message: "feature '\(name)' is required by \(users)"))
         }
         write(respond, reason: "feature '\(name)' deleted", { store in try store.deleteFeature(name, actor: caller.actor) }) { HTTPResponse(status: 204) }
-    }
-
-    private func importFlags(_ req: HTTPRequest, _ caller: Caller, _ respond: HTTPResponder) {
-        let set: FlagSet
-        do {
-            set = try RequestBody.decode(ImportBody.self, from: try RequestBody.object(req)).set
-        } catch {
-            return respond(error.response)
-        }
-        var names: Set<String> = []
-        for (i, f) in set.features.enumerated() {
-            do {
-                try FlagCheck.check(f)
-            } catch {
-                return respond(.error(400, code: "invalid_body", message: error.message, field: "features[\(i)].\(error.field)"))
-            }
-            guard names.insert(f.name).inserted else {
-                return respond(.error(400, code: "invalid_body", message: "'\(f.name)' appears twice", field: "features[\(i)].name"))
-            }
-        }
-        for (i, s) in set.segments.enumerated() {
-            do {
-                try FlagCheck.check(s)
-            } catch {
-                return respond(.error(400, code: "invalid_body", message: error.message, field: "segments[\(i)].\(error.field)"))
-            }
-        }
-        write(respond, reason: "features imported", { store in try store.importFlags(set, actor: caller.actor) }) {
-            .json(Imported(features: $0.features, segments: $0.segments))
-        }
     }
 
     /// Writes, reads the whole set back, applies it to every session, then answers.
