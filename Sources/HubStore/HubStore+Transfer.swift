@@ -60,12 +60,28 @@ public struct TransferChange: Codable, Sendable, Equatable {
     public var action: Action
     /// The fields an update changes.
     public var fields: [String]
+    /// Each changed field's value before and after, as JSON (not for password hashes).
+    public var diff: [FieldDiff]
 
-    public init(index: Int, key: String, action: Action, fields: [String] = []) {
+    public init(index: Int, key: String, action: Action, fields: [String] = [], diff: [FieldDiff] = []) {
         self.index = index
         self.key = key
         self.action = action
         self.fields = fields
+        self.diff = diff
+    }
+}
+
+/// One field of an update: its value before and after, as compact JSON.
+public struct FieldDiff: Codable, Sendable, Equatable {
+    public var field: String
+    public var before: String
+    public var after: String
+
+    public init(field: String, before: String, after: String) {
+        self.field = field
+        self.before = before
+        self.after = after
     }
 }
 
@@ -155,10 +171,11 @@ extension HubStore {
                 }
                 let id = row.id!
                 let held = try account(row, db).roles
-                var fields: [String] = []
-                if row.displayName != r.displayName { fields.append("displayName") }
-                if row.disabled != r.disabled { fields.append("disabled") }
-                if held != roles { fields.append("roles") }
+                var diff: [FieldDiff] = []
+                if row.displayName != r.displayName { diff.append(Self.fieldDiff("displayName", row.displayName, r.displayName)) }
+                if row.disabled != r.disabled { diff.append(Self.fieldDiff("disabled", row.disabled, r.disabled)) }
+                if held != roles { diff.append(Self.fieldDiff("roles", held, roles)) }
+                var fields = diff.map(\.field)
                 if let hash = r.passwordHash, hash != row.passwordHash { fields.append("passwordHash") }
                 if r.passwordHash == nil, row.passwordHash == nil, try issueSetup(r, id, db) { fields.append("passwordSetup") }
                 guard !fields.isEmpty else {
@@ -180,7 +197,7 @@ extension HubStore {
                 try audit(
                     db, actor: actor, action: "user.import", target: "\(id)", detail: ["username": r.username, "fields": fields.joined(separator: ",")], at: now
                 )
-                outcome.changes.append(TransferChange(index: i, key: r.username, action: .update, fields: fields))
+                outcome.changes.append(TransferChange(index: i, key: r.username, action: .update, fields: fields, diff: diff))
             }
             let admins =
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM user_role r JOIN user u ON u.id = r.userId WHERE r.roleId = 'admin' AND u.disabled = 0") ?? 0
@@ -226,16 +243,16 @@ extension HubStore {
                     outcome.changes.append(TransferChange(index: i, key: r.id, action: .create))
                     continue
                 }
-                var fields: [String] = []
-                if old.description != r.description { fields.append("description") }
-                fields += Self.changedKeys(old.grants, r.grants).map { "grants.\($0)" }
-                guard !fields.isEmpty else {
+                var diff: [FieldDiff] = []
+                if old.description != r.description { diff.append(Self.fieldDiff("description", old.description, r.description)) }
+                diff += Self.changes(old.grants, r.grants).map { FieldDiff(field: "grants.\($0.field)", before: $0.before, after: $0.after) }
+                guard !diff.isEmpty else {
                     outcome.changes.append(TransferChange(index: i, key: r.id, action: .unchanged))
                     continue
                 }
                 try RoleRow(id: r.id, description: r.description, grants: r.grants, createdAt: old.createdAt, updatedAt: now).update(db)
                 try audit(db, actor: actor, action: "role.import", target: r.id, detail: ["before": old.grants, "after": r.grants], at: now)
-                outcome.changes.append(TransferChange(index: i, key: r.id, action: .update, fields: fields))
+                outcome.changes.append(TransferChange(index: i, key: r.id, action: .update, fields: diff.map(\.field), diff: diff))
             }
         }
     }
@@ -251,14 +268,14 @@ extension HubStore {
                     continue
                 }
                 let before = try old.definition()
-                let fields = Self.changedKeys(before, d)
-                guard !fields.isEmpty else {
+                let diff = Self.changes(before, d)
+                guard !diff.isEmpty else {
                     outcome.changes.append(TransferChange(index: i, key: d.name, action: .unchanged))
                     continue
                 }
                 try PropertyRecord(d, createdAt: old.createdAt, updatedAt: now).update(db)
                 try audit(db, actor: actor, action: "property.import", target: d.name, detail: ["before": before, "after": d], at: now)
-                outcome.changes.append(TransferChange(index: i, key: d.name, action: .update, fields: fields))
+                outcome.changes.append(TransferChange(index: i, key: d.name, action: .update, fields: diff.map(\.field), diff: diff))
             }
         }
     }
@@ -268,40 +285,52 @@ extension HubStore {
         try transfer(dryRun: dryRun) { db, outcome in
             for (i, f) in set.features.enumerated() {
                 let old = try FeatureRow.fetchOne(db, key: f.name)
-                let fields = old.map { Self.changedKeys($0.definition, f) }
-                if fields?.isEmpty == true {
+                let diff = old.map { Self.changes($0.definition, f) }
+                if diff?.isEmpty == true {
                     outcome.changes.append(TransferChange(index: i, key: f.name, action: .unchanged))
                     continue
                 }
                 try FeatureRow(name: f.name, definition: f, createdAt: old?.createdAt ?? now, updatedAt: now).save(db)
-                outcome.changes.append(TransferChange(index: i, key: f.name, action: old == nil ? .create : .update, fields: fields ?? []))
+                outcome.changes.append(
+                    TransferChange(index: i, key: f.name, action: old == nil ? .create : .update, fields: diff?.map(\.field) ?? [], diff: diff ?? []))
             }
             for (i, s) in set.segments.enumerated() {
                 let old = try SegmentRow.fetchOne(db, key: s.id)
-                let fields = old.map { Self.changedKeys($0.definition, s) }
+                let diff = old.map { Self.changes($0.definition, s) }
                 let key = "segment:\(s.id)", index = set.features.count + i
-                if fields?.isEmpty == true {
+                if diff?.isEmpty == true {
                     outcome.changes.append(TransferChange(index: index, key: key, action: .unchanged))
                     continue
                 }
                 try SegmentRow(id: s.id, definition: s, updatedAt: now).save(db)
-                outcome.changes.append(TransferChange(index: index, key: key, action: old == nil ? .create : .update, fields: fields ?? []))
+                outcome.changes.append(
+                    TransferChange(index: index, key: key, action: old == nil ? .create : .update, fields: diff?.map(\.field) ?? [], diff: diff ?? []))
             }
             let written = outcome.changes.filter { $0.action != .unchanged }.map(\.key)
             if !written.isEmpty { try audit(db, actor: actor, action: "feature.import", target: "*", detail: ["changed": written], at: now) }
         }
     }
 
-    /// The top-level keys whose JSON differs between two values (a diff to show).
-    static func changedKeys<T: Encodable>(_ a: T, _ b: T) -> [String] {
+    /// The top-level keys whose JSON differs between two values, with both values (a diff to show).
+    static func changes<T: Encodable>(_ a: T, _ b: T) -> [FieldDiff] {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        func fields(_ v: T) -> [String: Data] {
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        func fields(_ v: T) -> [String: String] {
             guard let data = try? encoder.encode(v), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
-            return object.compactMapValues { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys, .fragmentsAllowed]) }
+            return object.compactMapValues {
+                (try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes]))
+                    .map { String(decoding: $0, as: UTF8.self) }
+            }
         }
         let (x, y) = (fields(a), fields(b))
-        return Set(x.keys).union(y.keys).filter { x[$0] != y[$0] }.sorted()
+        return Set(x.keys).union(y.keys).filter { x[$0] != y[$0] }.sorted().map { FieldDiff(field: $0, before: x[$0] ?? "null", after: y[$0] ?? "null") }
+    }
+
+    static func fieldDiff<T: Encodable>(_ field: String, _ before: T, _ after: T) -> FieldDiff {
+        func text(_ v: T) -> String {
+            (try? JSONEncoder().encode(v)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+        }
+        return FieldDiff(field: field, before: text(before), after: text(after))
     }
 }
 

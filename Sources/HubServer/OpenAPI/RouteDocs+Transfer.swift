@@ -9,6 +9,10 @@ extension RouteDoc {
                     [
                         "at": Schema.string.described("`users[3]`, `line 5` (CSV), `features[0]`, `segments[1]`"), "key": .string,
                         "action": .oneOf(["create", "update", "unchanged"]), "fields": .array(.string),
+                        "diff": .array(
+                            .object(
+                                ["field": .string, "before": Schema.string.described("JSON"), "after": Schema.string.described("JSON")],
+                                required: ["field", "before", "after"])),
                     ], required: ["at", "key", "action"])),
             "problems": .array(.object(["at": .string, "field": .string, "message": .string], required: ["at", "field", "message"])),
         ], required: ["kind", "format", "dryRun", "written", "summary", "changes", "problems"])

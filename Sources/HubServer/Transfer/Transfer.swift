@@ -16,6 +16,8 @@ public enum Transfer {
             let key: String
             let action: TransferChange.Action
             let fields: [String]?
+            /// Before and after of each changed field (not of password hashes).
+            let diff: [FieldDiff]?
         }
         public struct Problem: Encodable, Sendable {
             let at: String
@@ -52,6 +54,7 @@ public enum Transfer {
             ]
             for c in changes where c.action != .unchanged {
                 lines.append("  \(c.action == .create ? "+" : "~") \(c.key)\(c.fields.map { $0.isEmpty ? "" : ": " + $0.joined(separator: ", ") } ?? "")")
+                for d in c.diff ?? [] { lines.append("      \(d.field): \(Self.clip(d.before)) → \(Self.clip(d.after))") }
             }
             if !problems.isEmpty { lines.append("\(problems.count) problem(s):") }
             for p in problems { lines.append("  \(p.at)\(p.field.isEmpty ? "" : ", \(p.field)"): \(p.message)") }
@@ -59,6 +62,8 @@ public enum Transfer {
             for c in setupCodes { lines.append("  \(c.username) \(c.code) (until \(ISO8601DateFormatter().string(from: c.expiresAt)))") }
             return lines.joined(separator: "\n")
         }
+
+        static func clip(_ json: String) -> String { json.count > 100 ? json.prefix(97) + "…" : json }
     }
 
     /// Reads, checks and (unless `dryRun` or a problem) writes a file: `streamhub import`.
@@ -100,12 +105,18 @@ public enum Transfer {
             }
         }
         let problems = parsed.problems + outcome.problems.map(parsed.fromRecord)
-        let changes = outcome.changes.map { TransferChange(index: parsed.origin[$0.index], key: $0.key, action: $0.action, fields: $0.fields) }
+        let changes = outcome.changes.map {
+            TransferChange(index: parsed.origin[$0.index], key: $0.key, action: $0.action, fields: $0.fields, diff: $0.diff)
+        }
         let count = { (a: TransferChange.Action) in changes.filter { $0.action == a }.count }
         return Report(
             kind: kind.rawValue, format: format.rawValue, dryRun: dryRun, written: !dryRun && problems.isEmpty,
             summary: .init(create: count(.create), update: count(.update), unchanged: count(.unchanged)),
-            changes: changes.map { .init(at: parsed.place($0.index), key: $0.key, action: $0.action, fields: $0.fields.isEmpty ? nil : $0.fields) },
+            changes: changes.map {
+                .init(
+                    at: parsed.place($0.index), key: $0.key, action: $0.action, fields: $0.fields.isEmpty ? nil : $0.fields,
+                    diff: $0.diff.isEmpty ? nil : $0.diff)
+            },
             problems: problems.map { .init(at: parsed.place($0.index), field: $0.field, message: $0.message) },
             setupCodes: !dryRun && problems.isEmpty
                 ? changes.filter { $0.fields.contains("passwordSetup") }.compactMap { c in
