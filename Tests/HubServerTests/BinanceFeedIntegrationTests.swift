@@ -73,4 +73,27 @@ final class BinanceFeedIntegrationTests: XCTestCase {
         try assertDeribitFlows(c)
         XCTAssertEqual(hub.sync { $0.sourceReport("deribit")!.reconnects }, 0, "the other source never noticed")
     }
+
+    /// A symbol with no depth traffic and no snapshot (refused) waits on its own: the source
+    /// stays live while the other flows, and lists it on `/api/streams` and `sources.hub.binance`.
+    func testAQuietSymbolIsListedAsWaitingWhileTheSourceStaysLive() throws {
+        let sim = try XCTUnwrap(hub.simulator(BinanceSimulator.self))
+        sim.quiet("ETHUSDT")
+        let reconnects = try XCTUnwrap(hub.sync { $0.sourceReport("binance") }).reconnects
+        sim.inject(.dropConnections)
+        try hub.waitForSource("binance", timeout: 10, "reconnected, ETH/USDT waiting") {
+            $0.reconnects > reconnects && $0.state == "live" && $0.waiting == ["ETH/USDT"]
+        }
+        let streams = try XCTUnwrap(hub.request("GET", "/api/streams").object["sources"] as? [[String: Any]])
+        XCTAssertEqual(streams.first { $0["name"] as? String == "binance" }?["waiting"] as? [String], ["ETH/USDT"])
+        let c = try TestClient.connect(hub.wsURL)
+        c.send(#"{"id":1,"op":"subscribe","channel":"sources.hub.binance"}"#)
+        let status = try c.waitFor(timeout: 3, "a status publication listing the waiting symbol") {
+            ($0["data"] as? [String: Any])?["waiting"] as? String == "ETH/USDT"
+        }
+        XCTAssertEqual((status["data"] as? [String: Any])?["feedState"] as? String, "live")
+        // BTC/USDT carries on meanwhile.
+        c.send(#"{"id":2,"op":"subscribe","channel":"book.binance.BTC/USDT"}"#)
+        _ = try c.waitFor(timeout: 3, "BTC/USDT books flowing") { $0["ch"] as? String == "book.binance.BTC/USDT" && $0["snap"] == nil }
+    }
 }

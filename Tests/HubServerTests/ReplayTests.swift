@@ -78,6 +78,9 @@ final class ReplayTests: XCTestCase {
         XCTAssertEqual(s.ticks, 135, "every option ticker, book and trade frame became a tick")
         XCTAssertEqual(s.unreadableLines, 1, "cryptofeed's configuration header")
         XCTAssertEqual(s.sentFrames, 1)
+        // The recorded acknowledgement answers the recording client's id 0, never ours: the
+        // session is judged by its data.
+        XCTAssertEqual(s.feedState, "live", "a recorded session that delivers data is subscribed")
     }
 
     func testBadInputIsAnErrorNotACrash() throws {

@@ -117,4 +117,36 @@ final class BinanceFeedTests: XCTestCase {
         XCTAssertEqual(trades, 2)
         XCTAssertEqual(feed.book("NKNUSDT")?.isCrossed, false)
     }
+
+    /// One quiet symbol (no depth event, no snapshot yet) does not hold the source in
+    /// `connecting` while the others flow: it is listed as waiting, and only past the deadline
+    /// does the source turn `degraded`.
+    func testAQuietSymbolWaitsWithoutHoldingTheSourceBack() throws {
+        var config = BinanceFeedConfig()
+        config.symbols = ["NKN/USDT", "QUIET/USDT"]
+        config.syncDeadlineSeconds = 30
+        let feed = BinanceFeed(config: config)
+        var tags: [String: String] = [:]
+        for case .fetch(let url, let tag) in feed.connected(now: 1) { tags[String(url.split(separator: "=")[1].split(separator: "&")[0])] = tag }
+        XCTAssertEqual(feed.status.state, .connecting)
+        XCTAssertEqual(feed.status.waiting, ["NKN/USDT", "QUIET/USDT"])
+        var bytes = Array(
+            #"{"stream":"nknusdt@depth@100ms","data":{"e":"depthUpdate","E":1633998512068,"s":"NKNUSDT","U":499869750,"u":499869752,"b":[["0.35130000","6195.00000000"]],"a":[["0.35200000","100.00000000"]]}}"#
+                .utf8)
+        _ = bytes.withUnsafeMutableBytes { feed.received(UnsafeRawBufferPointer($0), now: 2_000_000_000, wallMicros: 0) { _ in } }
+        let snapshot = #"{"lastUpdateId":499869749,"bids":[["0.35000000","10.00000000"]],"asks":[["0.35300000","10.00000000"]]}"#
+        _ = feed.fetched(tag: try XCTUnwrap(tags["NKNUSDT"]), .response(status: 200, body: Array(snapshot.utf8)), now: 2_100_000_000, wallMicros: 0) { _ in }
+        XCTAssertEqual(feed.status.state, .live, "the stream flows; one symbol still waits")
+        XCTAssertEqual(feed.status.waiting, ["QUIET/USDT"])
+        XCTAssertEqual(feed.resyncing, ["QUIETUSDT"])
+        _ = feed.fetched(tag: try XCTUnwrap(tags["QUIETUSDT"]), .response(status: 429, body: []), now: 3_000_000_000, wallMicros: 0) { _ in }
+        _ = feed.timer(now: 20_000_000_000)
+        XCTAssertEqual(feed.status.state, .live, "within the deadline")
+        _ = feed.timer(now: 32_000_000_000)
+        XCTAssertEqual(feed.status.state, .degraded, "unsynchronised past syncDeadlineSeconds")
+        let quiet = #"{"lastUpdateId":7,"bids":[],"asks":[["1.00000000","1.00000000"]]}"#
+        _ = feed.fetched(tag: try XCTUnwrap(tags["QUIETUSDT"]), .response(status: 200, body: Array(quiet.utf8)), now: 33_000_000_000, wallMicros: 0) { _ in }
+        XCTAssertEqual(feed.status.state, .live)
+        XCTAssertEqual(feed.status.waiting, [])
+    }
 }

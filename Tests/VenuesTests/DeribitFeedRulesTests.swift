@@ -41,6 +41,28 @@ final class DeribitFeedRulesTests: XCTestCase {
         XCTAssertEqual(f.subscribedChannels.count, 3)
     }
 
+    /// A recorded session's acknowledgement answers the recording client's id, not ours: the
+    /// replay adapter takes data as proof of a subscription; a live one keeps to ids.
+    func testAReplayIsJudgedByItsDataALiveConnectionByItsAcknowledgements() {
+        let snapshot =
+            #"{"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.BTC-PERPETUAL.100ms","data":{"type":"snapshot","timestamp":1,"instrument_name":"BTC-PERPETUAL","change_id":100,"bids":[["new",99,1]],"asks":[["new",101,3]]}}}"#
+        let foreignAck = #"{"jsonrpc":"2.0","id":0,"result":["book.BTC-PERPETUAL.100ms"]}"#
+        var c = DeribitFeedConfig()
+        c.instruments = ["BTC-PERPETUAL"]
+        let replay = DeribitFeed(config: c, subscribedByData: true)
+        _ = replay.connected(now: 0)
+        _ = receive(replay, foreignAck)
+        XCTAssertEqual(replay.status.state, .connecting, "id 0 was never ours")
+        XCTAssertEqual(receive(replay, snapshot).events.count, 1)
+        XCTAssertEqual(replay.status.state, .live)
+
+        let live = feed()
+        _ = live.connected(now: 0)
+        _ = receive(live, foreignAck)
+        _ = receive(live, snapshot)
+        XCTAssertEqual(live.status.state, .connecting, "a live connection waits for its own acknowledgement")
+    }
+
     func testAuthenticatesFirstWhenCredentialsAreConfigured() {
         let f = feed {
             $0.clientID = "id"

@@ -54,6 +54,25 @@ final class KalshiCodecTests: XCTestCase {
                 time: 1_669_149_841_000))
     }
 
+    /// A market with no trade yet: `"price":0` beside `"price_dollars":""` is no last price (and
+    /// likewise an empty side of the quote), never a price of 0.
+    func testAnEmptyFixedPointPriceIsNoPriceNotZero() throws {
+        XCTAssertEqual(
+            try decode(
+                #"{"type": "ticker", "sid": 11, "msg": {"market_id": "5c0a7d2e-0000-4000-8000-000000000001", "market_ticker": "KXNEW-26DEC31-T1", "price": 0, "yes_bid": 0, "yes_ask": 0, "price_dollars": "", "yes_bid_dollars": "", "yes_ask_dollars": "0.0400", "volume": 0, "volume_fp": "0.00", "open_interest": 0, "open_interest_fp": "", "dollar_volume": 0, "dollar_open_interest": 0, "ts": 1764979200, "ts_ms": 1764979200000}}"#
+            ),
+            .ticker(market: "KXNEW-26DEC31-T1", price: nil, yesBid: nil, yesAsk: 0.04, volume: 0, openInterest: nil, time: 1_764_979_200_000))
+        // The legacy cent-only form: 0 ¢ is no price either.
+        XCTAssertEqual(
+            try decode(
+                #"{"type": "ticker", "sid": 11, "msg": {"market_ticker": "KXNEW-26DEC31-T1", "price": 0, "yes_bid": 3, "yes_ask": 0, "volume": 0, "ts": 1}}"#),
+            .ticker(market: "KXNEW-26DEC31-T1", price: nil, yesBid: 0.03, yesAsk: nil, volume: 0, openInterest: nil, time: 1000))
+        XCTAssertThrowsError(
+            try decode(
+                #"{"type": "trade", "sid": 11, "seq": 2, "msg": {"trade_id": "t", "market_ticker": "M", "yes_price": 36, "yes_price_dollars": "", "count_fp": "1.00", "taker_side": "no", "ts": 1}}"#
+            ), "a trade without a price is malformed, not a trade at 0 (nor at the cents beside an empty string)")
+    }
+
     func testLegacyIntegerCentMessages() throws {
         // The dual-format example: the fixed-point fields win where present.
         XCTAssertEqual(

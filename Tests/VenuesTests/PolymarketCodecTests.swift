@@ -97,9 +97,14 @@ final class PolymarketCodecTests: XCTestCase {
         )
         XCTAssertEqual(feed.book("7")?.bids.map(\.price), [0.41, 0.40])
         XCTAssertEqual(feed.status.gaps, 0)
-        // The venue says the best bid is 0.39: a change was missed.
-        let actions = frame(
+        // The venue says the best bid is 0.39: a change was missed — seen once that burst is
+        // complete (the next frame is of a later time).
+        _ = frame(
             #"{"event_type":"price_change","price_changes":[{"asset_id":"7","price":"0.44","size":"1","side":"SELL","best_bid":"0.39","best_ask":"0.44"}],"timestamp":"3"}"#
+        )
+        XCTAssertEqual(feed.status.gaps, 0, "judged when its burst is complete")
+        let actions = frame(
+            #"{"event_type":"price_change","price_changes":[{"asset_id":"7","price":"0.30","size":"2","side":"BUY","best_bid":"0.39","best_ask":"0.44"}],"timestamp":"3.5"}"#
         )
         XCTAssertEqual(feed.status.gaps, 1)
         XCTAssertEqual(actions, [.send(feed.subscribeMessage)])
@@ -112,5 +117,64 @@ final class PolymarketCodecTests: XCTestCase {
         XCTAssertEqual(feed.timer(now: 12_000_000_000), [.send("PING")])
         _ = frame("PONG")
         XCTAssertEqual(feed.status.heartbeats, 1)
+    }
+
+    /// A trade sweeping two ask levels, as the venue sends it: three `price_change` frames of one
+    /// timestamp — the first adds the taker's resting remainder and reports the best prices after
+    /// the whole sweep (the book crosses for a moment), the next two remove the consumed levels.
+    func testASweepingTradeIsJudgedWhenItsBurstIsComplete() {
+        var c = PolymarketFeedConfig()
+        c.assets = [.init(id: "9", name: "YES-9", outcome: "Yes")]
+        let feed = PolymarketFeed(config: c)
+        _ = feed.connected(now: 1)
+        var events: [RawEvent] = []
+        func frame(_ s: String, now: UInt64 = 10_000_000_000) -> [FeedAction] {
+            var b = Array(s.utf8)
+            return b.withUnsafeMutableBytes { feed.received(UnsafeRawBufferPointer($0), now: now, wallMicros: 0) { events.append($0) } }
+        }
+        _ = frame(
+            #"[{"event_type":"book","asset_id":"9","market":"0xbd31dc8a20211944f6b70f31557f1001557b59905b7738480ca09bd4532f84af","bids":[{"price":"0.48","size":"100"}],"asks":[{"price":"0.50","size":"50"},{"price":"0.52","size":"100"},{"price":"0.55","size":"80"}],"timestamp":"1757908892351","hash":"0x1"}]"#
+        )
+        events.removeAll()
+        let burst = [
+            #"{"market":"0xbd31dc8a20211944f6b70f31557f1001557b59905b7738480ca09bd4532f84af","price_changes":[{"asset_id":"9","price":"0.53","size":"20","side":"BUY","hash":"0x2","best_bid":"0.53","best_ask":"0.55"}],"timestamp":"1757908892400","event_type":"price_change"}"#,
+            #"{"market":"0xbd31dc8a20211944f6b70f31557f1001557b59905b7738480ca09bd4532f84af","price_changes":[{"asset_id":"9","price":"0.50","size":"0","side":"SELL","hash":"0x3","best_bid":"0.53","best_ask":"0.55"}],"timestamp":"1757908892400","event_type":"price_change"}"#,
+            #"{"market":"0xbd31dc8a20211944f6b70f31557f1001557b59905b7738480ca09bd4532f84af","price_changes":[{"asset_id":"9","price":"0.52","size":"0","side":"SELL","hash":"0x4","best_bid":"0.53","best_ask":"0.55"}],"timestamp":"1757908892400","event_type":"price_change"}"#,
+        ]
+        for f in burst { XCTAssertEqual(frame(f), []) }
+        XCTAssertEqual(feed.status.gaps, 0, "crossed only inside the burst")
+        XCTAssertEqual(feed.status.resyncs, 0)
+        XCTAssertEqual(feed.book("9")?.bids.first?.price, 0.53)
+        XCTAssertEqual(feed.book("9")?.asks.first?.price, 0.55)
+        let books = events.filter { $0.stream == .book }
+        XCTAssertEqual(books.count, 1, "the two crossed moments are not published; the book after the sweep is")
+        // The burst is complete after half a second of quiet: consistent, nothing to do.
+        XCTAssertFalse(feed.timer(now: 10_600_000_000).contains(.send(feed.subscribeMessage)))
+        XCTAssertEqual(feed.status.gaps, 0)
+        XCTAssertEqual(feed.status.state, .live)
+
+        // A burst that ends inconsistent is a gap once quiet — and, caught while the source is
+        // still connecting (the other token's book has not come), its rebuilt book is a resync.
+        c.assets.append(.init(id: "10", name: "NO-9", outcome: "No"))
+        let two = PolymarketFeed(config: c)
+        _ = two.connected(now: 5_000_000_000)
+        func frame2(_ s: String, now: UInt64) -> [FeedAction] {
+            var b = Array(s.utf8)
+            return b.withUnsafeMutableBytes { two.received(UnsafeRawBufferPointer($0), now: now, wallMicros: 0) { _ in } }
+        }
+        _ = frame2(
+            #"[{"event_type":"book","asset_id":"9","bids":[{"price":"0.40","size":"1"}],"asks":[{"price":"0.45","size":"1"}],"timestamp":"5"}]"#,
+            now: 5_000_000_001)
+        _ = frame2(
+            #"{"price_changes":[{"asset_id":"9","price":"0.41","size":"1","side":"BUY","best_bid":"0.42","best_ask":"0.45"}],"timestamp":"6","event_type":"price_change"}"#,
+            now: 5_000_000_002)
+        XCTAssertEqual(two.status.state, .connecting)
+        XCTAssertTrue(two.timer(now: 5_600_000_000).contains(.send(two.subscribeMessage)))
+        XCTAssertEqual(two.status.gaps, 1)
+        _ = frame2(
+            #"[{"event_type":"book","asset_id":"9","bids":[{"price":"0.42","size":"1"}],"asks":[{"price":"0.45","size":"1"}],"timestamp":"7"},{"event_type":"book","asset_id":"10","bids":[],"asks":[{"price":"0.58","size":"1"}],"timestamp":"7"}]"#,
+            now: 5_700_000_000)
+        XCTAssertEqual(two.status.resyncs, 1, "counted although the source had not been live yet")
+        XCTAssertEqual(two.status.state, .live)
     }
 }

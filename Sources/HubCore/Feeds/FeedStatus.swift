@@ -22,6 +22,8 @@ public struct FeedStatus: Sendable, Equatable {
     /// Monotonic nanoseconds of the last frame received (0: never).
     public var lastMessageAt: UInt64 = 0
     public var lastError: String?
+    /// Instruments not yet synchronised (a book waiting for its snapshot), by channel name.
+    public var waiting: [String] = []
 
     public init() {}
 

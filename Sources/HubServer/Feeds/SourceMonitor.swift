@@ -52,7 +52,14 @@ final class SourceMonitor {
                 HubSchema.field(.decodeErrors, .integer(Int64(r.decodeErrors))),
             ]
             if let age = r.lastMessageAgeMs { fields.append(HubSchema.field(.lastMessageAgeMs, .number(age.rounded()))) }
-            pipeline.process(RawEvent(source: "hub", instrument: s.name, stream: .sources, exchangeTime: wall / 1000, receiveTime: wall, fields: fields))
+            var event = RawEvent(source: "hub", instrument: s.name, stream: .sources, exchangeTime: wall / 1000, receiveTime: wall, fields: fields)
+            // The instruments still waiting, comma-separated; withdrawn once none waits.
+            if r.waiting.isEmpty {
+                event.removed = [UInt16(HubSchema.Field.waiting.rawValue)]
+            } else {
+                event.fields.append(HubSchema.field(.waiting, .string(r.waiting.joined(separator: ","))))
+            }
+            pipeline.process(event)
         }
     }
 
@@ -67,7 +74,8 @@ final class SourceMonitor {
         Report(
             name: s.name, state: st.state.rawValue, url: s.url, msgsPerSecond: rate[s.name]?.perSecond ?? 0, messages: st.messages, events: st.events,
             gaps: st.gaps, resyncs: st.resyncs, reconnects: s.reconnects(), decodeErrors: st.decodeErrors + s.oversizedFrames(), heartbeats: st.heartbeats,
-            lastMessageAgeMs: st.lastMessageAt == 0 ? nil : Double(now &- st.lastMessageAt) / 1e6, lastError: st.lastError, channels: channels)
+            lastMessageAgeMs: st.lastMessageAt == 0 ? nil : Double(now &- st.lastMessageAt) / 1e6, lastError: st.lastError, channels: channels,
+            waiting: st.waiting)
     }
 }
 
@@ -89,4 +97,6 @@ public struct SourceReport: Encodable, Sendable {
     public let lastError: String?
     /// Channels this source publishes on.
     public let channels: Int
+    /// Instruments not yet synchronised (a book waiting for its snapshot).
+    public let waiting: [String]
 }

@@ -21,8 +21,10 @@ public final class BinanceFeed: FeedAdapter {
     /// Bumped on every connection, so answers to an earlier connection's requests are dropped.
     private var epoch = 0
     private var connectedAt: UInt64 = 0
-    /// Every book of this connection has been synchronised once (before that: connecting).
-    private var initialSyncDone = false
+    /// Since when each symbol not yet synchronised has waited (from the connection, or its gap).
+    private var waitingSince: [String: UInt64] = [:]
+    /// A frame arrived on this connection: the stream flows.
+    private var flowing = false
 
     public init(config: BinanceFeedConfig) {
         self.config = config
@@ -38,18 +40,20 @@ public final class BinanceFeed: FeedAdapter {
         return "/stream?streams=" + names.joined(separator: "/")
     }
 
-    /// Books whose snapshot is still awaited.
-    public var resyncing: [String] { books.filter { $0.value.state != .synced }.map(\.key).sorted() }
+    /// Symbols (venue form) not synchronised yet: their snapshot is awaited.
+    public var resyncing: [String] { waitingSince.keys.sorted() }
     public func book(_ venueSymbol: String) -> OrderBook? { books[venueSymbol]?.book }
 
     public func connected(now: UInt64) -> [FeedAction] {
         epoch += 1
         connectedAt = now
-        initialSyncDone = false
+        flowing = false
         status.state = .connecting
         status.lastMessageAt = now
         books.removeAll()
         snapshots.removeAll()
+        waitingSince = Dictionary(uniqueKeysWithValues: config.symbols.map { (BinanceSymbols.venue($0), now) })
+        status.waiting = config.symbols
         // The streams in the URL are the subscription; snapshots are fetched while the first
         // events buffer.
         return config.symbols.map { requestSnapshot(BinanceSymbols.venue($0), now: now) }
@@ -61,6 +65,8 @@ public final class BinanceFeed: FeedAdapter {
         status.lastError = reason
         books.removeAll()
         snapshots.removeAll()
+        waitingSince.removeAll()
+        status.waiting = []
     }
 
     public func timer(now: UInt64) -> [FeedAction] {
@@ -72,11 +78,12 @@ public final class BinanceFeed: FeedAdapter {
         for (symbol, s) in snapshots where !s.inFlight && Double(now &- s.askedAt) / 1e9 >= 5 {
             out.append(requestSnapshot(symbol, now: now))
         }
-        refreshState()
+        refreshState(now: now)
         return out
     }
 
     public func received(_ frame: UnsafeRawBufferPointer, now: UInt64, wallMicros: Int64, emit: (RawEvent) -> Void) -> [FeedAction] {
+        flowing = true
         guard let message = status.decode(frameAt: now, { try codec.decode(frame) }) else { return [] }
         var actions: [FeedAction] = []
         switch message {
@@ -107,6 +114,7 @@ public final class BinanceFeed: FeedAdapter {
             case .gap(let expected, let got):
                 status.gaps += 1
                 status.lastError = "\(u.symbol): depth gap (expected U \(expected), got \(got)); resynchronising"
+                waitingSince[u.symbol] = waitingSince[u.symbol] ?? now
                 actions.append(requestSnapshot(u.symbol, now: now))
             case .buffered, .stale, .refetch, .synchronised: break
             }
@@ -120,7 +128,7 @@ public final class BinanceFeed: FeedAdapter {
         case .ignored:
             break
         }
-        refreshState()
+        refreshState(now: now)
         return actions
     }
 
@@ -152,9 +160,10 @@ public final class BinanceFeed: FeedAdapter {
             switch outcome {
             case .synchronised:
                 snapshots[symbol] = nil
+                waitingSince[symbol] = nil
                 status.resyncs += 1
                 emitBook(symbol, sync, time: wallMicros / 1000, wallMicros: wallMicros, emit: emit)
-                refreshState()
+                refreshState(now: now)
                 return []
             case .refetch(let why):
                 status.lastError = "\(symbol): \(why)"
@@ -162,6 +171,7 @@ public final class BinanceFeed: FeedAdapter {
             case .gap(let expected, let got):
                 status.gaps += 1
                 status.lastError = "\(symbol): gap replaying the buffer (expected U \(expected), got \(got))"
+                waitingSince[symbol] = waitingSince[symbol] ?? now
                 return [requestSnapshot(symbol, now: now)]
             default:
                 return []
@@ -191,11 +201,14 @@ public final class BinanceFeed: FeedAdapter {
                 ]))
     }
 
-    /// live: data flowing and every book synchronised; degraded: a book is being rebuilt.
-    private func refreshState() {
+    /// Readiness is per symbol: the source is `live` once its stream flows, `degraded` only while
+    /// a symbol stays unsynchronised past `syncDeadlineSeconds` — one quiet symbol (no depth
+    /// events, no snapshot yet) does not hold the others back. The symbols still waiting are
+    /// listed in `status.waiting` (`/api/streams`, `sources.hub.binance`).
+    private func refreshState(now: UInt64) {
         guard status.state != .down else { return }
-        let settled = !books.isEmpty && !books.values.contains { $0.state != .synced } && snapshots.isEmpty
-        if settled { initialSyncDone = true }
-        status.state = settled ? .live : initialSyncDone ? .degraded : .connecting
+        status.waiting = waitingSince.keys.map { symbols.unified($0) }.sorted()
+        let overdue = waitingSince.values.contains { Double(now &- $0) / 1e9 > config.syncDeadlineSeconds }
+        status.state = !flowing ? .connecting : overdue ? .degraded : .live
     }
 }

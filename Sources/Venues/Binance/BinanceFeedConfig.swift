@@ -14,6 +14,10 @@ public struct BinanceFeedConfig: Sendable, Equatable {
     public var snapshotLimit = 1000
     /// No frame for this long means the connection is stale (Binance streams can be quiet).
     public var staleAfterSeconds = 60.0
+    /// A symbol still unsynchronised this long after the connection (or its gap) makes the
+    /// source `degraded`; before that it only waits (a quiet symbol has no depth events to
+    /// synchronise with).
+    public var syncDeadlineSeconds = 30.0
 
     public init() {}
 }

@@ -12,7 +12,7 @@ public struct BinanceSettings: VenueSettings {
     public init() {}
 
     enum Keys: String, CodingKey, CaseIterable {
-        case enabled, simulate, url, restUrl, symbols, trades, bookDepth, snapshotLimit, staleAfterSeconds, simulatorStepMilliseconds
+        case enabled, simulate, url, restUrl, symbols, trades, bookDepth, snapshotLimit, staleAfterSeconds, syncDeadlineSeconds, simulatorStepMilliseconds
     }
 
     public init(from decoder: Decoder) throws {
@@ -27,6 +27,7 @@ public struct BinanceSettings: VenueSettings {
         feed.bookDepth = try c.value(.bookDepth, feed.bookDepth)
         feed.snapshotLimit = try c.value(.snapshotLimit, feed.snapshotLimit)
         feed.staleAfterSeconds = try c.value(.staleAfterSeconds, feed.staleAfterSeconds)
+        feed.syncDeadlineSeconds = try c.value(.syncDeadlineSeconds, feed.syncDeadlineSeconds)
     }
 
     public func validate(_ check: ConfigCheck) throws(ConfigError) {
@@ -40,6 +41,7 @@ public struct BinanceSettings: VenueSettings {
         try check.require(
             [5, 10, 20, 50, 100, 500, 1000, 5000].contains(feed.snapshotLimit), "snapshotLimit", "must be one of 5, 10, 20, 50, 100, 500, 1000, 5000")
         try check.require(feed.staleAfterSeconds >= 5, "staleAfterSeconds", "must be at least 5")
+        try check.require(feed.syncDeadlineSeconds >= 1 && feed.syncDeadlineSeconds <= 3600, "syncDeadlineSeconds", "must be from 1 to 3600")
         try check.simulatorStep(simulatorStepMilliseconds)
     }
 }

@@ -17,6 +17,9 @@ public final class DeribitFeed: FeedAdapter {
     private var books: [String: BookState] = [:]
     private var subscribed: Set<String> = []
     private var connectedAt: UInt64 = 0
+    /// Replay: a channel that delivers data counts as subscribed (the recorded acknowledgements
+    /// answer another client's request ids). Live connections match acknowledgements by id.
+    private let subscribedByData: Bool
 
     private enum Request {
         case auth, heartbeat, test
@@ -31,8 +34,9 @@ public final class DeribitFeed: FeedAdapter {
         var synced = false
     }
 
-    public init(config: DeribitFeedConfig) {
+    public init(config: DeribitFeedConfig, subscribedByData: Bool = false) {
         self.config = config
+        self.subscribedByData = subscribedByData
     }
 
     /// Instruments whose book is being resynchronised after a gap.
@@ -99,8 +103,10 @@ public final class DeribitFeed: FeedAdapter {
         switch message {
         case .event(let e):
             status.events += 1
+            if subscribedByData { delivered("\(e.stream.rawValue).\(e.instrument)") }
             emit(e)
         case .book(let update):
+            if subscribedByData { delivered("book.\(update.instrument)") }
             applyBook(update, emit: emit, actions: &actions)
         case .heartbeat(let testRequest):
             status.heartbeats += 1
@@ -170,6 +176,12 @@ public final class DeribitFeed: FeedAdapter {
             RawEvent(
                 source: source, instrument: u.instrument, stream: .book, exchangeTime: u.timestamp, receiveTime: u.receiveTime,
                 sequence: UInt64(max(0, u.changeID)), fields: fields))
+    }
+
+    /// Replay: data on `channel` (`<stream>.<instrument>`) shows it subscribed.
+    private func delivered(_ channel: String) {
+        guard subscribed.insert(channel).inserted else { return }
+        refreshState()
     }
 
     private func refreshState() {

@@ -12,6 +12,12 @@ public struct DeribitVenue: SimulatedVenue {
 
     public func adapter(_ settings: DeribitSettings) -> FeedAdapter { DeribitFeed(config: settings.feed) }
 
+    /// A recording's acknowledgements answer the recording client's own request ids: a replay
+    /// judges the session by the data it carries.
+    public func replayAdapter(_ settings: DeribitSettings, recordedURL: String?) -> FeedAdapter {
+        DeribitFeed(config: settings.feed, subscribedByData: true)
+    }
+
     public var simulatorCommand: any ParsableCommand.Type { DeribitSimulatorCommand.self }
 
     public func simulator(for settings: DeribitSettings, _ context: SimulationContext) throws -> (DeribitSimulator, DeribitSettings) {

@@ -53,14 +53,14 @@ public final class KalshiCodec {
         }
         if type.stringEquals("ticker") {
             return .ticker(
-                market: market, price: dollars(m["price_dollars"]) ?? cents(m["price"]), yesBid: dollars(m["yes_bid_dollars"]) ?? cents(m["yes_bid"]),
-                yesAsk: dollars(m["yes_ask_dollars"]) ?? cents(m["yes_ask"]), volume: decimal(m["volume_fp"]) ?? m["volume"]?.double,
-                openInterest: decimal(m["open_interest_fp"]) ?? m["open_interest"]?.double,
+                market: market, price: price(m["price_dollars"], m["price"]), yesBid: price(m["yes_bid_dollars"], m["yes_bid"]),
+                yesAsk: price(m["yes_ask_dollars"], m["yes_ask"]), volume: quantity(m["volume_fp"], m["volume"]),
+                openInterest: quantity(m["open_interest_fp"], m["open_interest"]),
                 time: m["ts_ms"]?.int64 ?? (m["ts"]?.int64).map { $0 * 1000 } ?? 0)
         }
         if type.stringEquals("trade") {
-            guard let tid = m["trade_id"]?.string, let yesPrice = dollars(m["yes_price_dollars"]) ?? cents(m["yes_price"]),
-                let count = decimal(m["count_fp"]) ?? m["count"]?.double, let taker = m["taker_side"]
+            guard let tid = m["trade_id"]?.string, let yesPrice = price(m["yes_price_dollars"], m["yes_price"]),
+                let count = quantity(m["count_fp"], m["count"]), let taker = m["taker_side"]
             else { throw VenueDecodeError("trade without trade_id, yes price, count, taker_side") }
             return .trade(
                 sid: sid, seq: seq, id: tid, market: market, yesPrice: yesPrice, count: count, takerYes: taker.stringEquals("yes"),
@@ -97,6 +97,21 @@ public final class KalshiCodec {
 
     @inline(__always)
     static func dollars(_ e: JSONElement?) -> Double? { decimal(e) }
+
+    /// A price given as a fixed-point dollar string and as integer cents: the string when the
+    /// message has the key — an empty string is *no* price, never the cents beside it — else the
+    /// cents. Kalshi prices are 1–99 ¢, so 0 either way is no price (a market without a trade
+    /// sends `"price":0,"price_dollars":""`).
+    @inline(__always)
+    static func price(_ fixed: JSONElement?, _ cents: JSONElement?) -> Double? {
+        guard let p = fixed != nil ? dollars(fixed) : Self.cents(cents), p > 0 else { return nil }
+        return p
+    }
+
+    /// A quantity given as a fixed-point string and as a number: the string when present (empty:
+    /// unknown), else the number.
+    @inline(__always)
+    static func quantity(_ fixed: JSONElement?, _ number: JSONElement?) -> Double? { fixed != nil ? decimal(fixed) : number?.double }
 
     @inline(__always)
     static func cents(_ e: JSONElement?) -> Double? { e?.isNumber == true ? e!.double.map { $0 / 100 } : nil }

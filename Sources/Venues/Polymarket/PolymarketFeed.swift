@@ -4,9 +4,13 @@ import HubCore
 /// each token's book from `book` (replace) and `price_change` (absolute sizes), publishes
 /// trades and best prices, and sends the text `PING` the venue expects. The channel has no
 /// sequence numbers, so consistency is checked instead: a book that crosses, or whose top
-/// disagrees with the `best_bid`/`best_ask` the venue reports with each change, has missed a
-/// message — it is counted as a gap, dropped, and the tokens are subscribed again so fresh
-/// `book` events rebuild it.
+/// disagrees with the `best_bid`/`best_ask` the venue reports, has missed a message — it is
+/// counted as a gap, dropped, and the tokens are subscribed again so fresh `book` events rebuild
+/// it. A trade that sweeps several levels arrives as a burst of `price_change` frames of one
+/// `timestamp` — the first carries the new level and the best prices as they stand after the
+/// whole sweep, the next ones remove the consumed levels — so a book is judged when its burst is
+/// complete (a frame of a later time, or half a second of quiet), and a book crossed inside a
+/// burst is not published.
 ///
 /// Threading: loop-confined; time comes in as arguments (monotonic nanoseconds).
 public final class PolymarketFeed: FeedAdapter {
@@ -21,6 +25,18 @@ public final class PolymarketFeed: FeedAdapter {
     private var lastResubscribe: UInt64 = 0
     private var connectedAt: UInt64 = 0
     private var resyncDeadline = ResyncDeadline()
+    /// Per token, the `price_change` burst not judged yet.
+    private var bursts: [String: Burst] = [:]
+    /// Tokens whose book was dropped for an inconsistency: their next `book` is a resync.
+    private var droppedForGap: Set<String> = []
+
+    /// Frames of one `timestamp` for one token, with the best prices the venue reported last.
+    private struct Burst {
+        var time: Int64
+        var bestBid: Double?
+        var bestAsk: Double?
+        var lastFrameAt: UInt64
+    }
 
     public init(config: PolymarketFeedConfig) {
         self.config = config
@@ -40,6 +56,7 @@ public final class PolymarketFeed: FeedAdapter {
         status.state = .connecting
         status.lastMessageAt = now
         books.removeAll()
+        bursts.removeAll()
         return [.send(subscribeMessage)]
     }
 
@@ -47,6 +64,7 @@ public final class PolymarketFeed: FeedAdapter {
         status.state = .down
         status.lastError = reason
         books.removeAll()
+        bursts.removeAll()
     }
 
     public func timer(now: UInt64) -> [FeedAction] {
@@ -56,6 +74,10 @@ public final class PolymarketFeed: FeedAdapter {
         if status.state == .connecting && Double(now &- connectedAt) / 1e9 > 15 { return [.reconnect(reason: "no books within 15 s")] }
         if let give = resyncDeadline.check(status.state, now: now) { return [give] }
         var out: [FeedAction] = []
+        // A burst followed by half a second of quiet is complete.
+        for (asset, burst) in bursts.sorted(by: { $0.key < $1.key }) where now &- burst.lastFrameAt >= 500_000_000 {
+            out += judge(asset, now: now)
+        }
         if Double(now &- lastPing) / 1e9 >= config.pingSeconds {
             lastPing = now
             out.append(.send("PING"))
@@ -79,29 +101,28 @@ public final class PolymarketFeed: FeedAdapter {
                 var b = OrderBook()
                 for l in bids { b.set(.bid, price: l.price, amount: l.amount) }
                 for l in asks { b.set(.ask, price: l.price, amount: l.amount) }
-                if books[asset] == nil && status.state != .connecting { status.resyncs += 1 }
+                // A book lost to an inconsistency is rebuilt: a resync, whatever the state.
+                if droppedForGap.remove(asset) != nil { status.resyncs += 1 }
+                bursts[asset] = nil
                 books[asset] = b
                 publish(asset, b, time, wallMicros, emit)
             case .priceChanges(let changes, let time):
                 var touched: Set<String> = []
                 for c in changes {
+                    // A frame of a later time completes the token's previous burst.
+                    if let burst = bursts[c.asset], burst.time != time { actions += judge(c.asset, now: now) }
                     guard var b = books[c.asset] else { continue }  // waiting for its book
                     b.set(c.buy ? .bid : .ask, price: c.price, amount: c.size)
-                    if b.isCrossed || disagrees(b, c) {
-                        status.gaps += 1
-                        status.lastError = "\(c.asset.prefix(12))…: book inconsistent with the venue's best prices; resubscribing"
-                        books[c.asset] = nil
-                        touched.remove(c.asset)
-                        if now &- lastResubscribe > 2_000_000_000 {
-                            lastResubscribe = now
-                            actions.append(.send(subscribeMessage))
-                        }
-                        continue
-                    }
                     books[c.asset] = b
+                    let previous = bursts[c.asset]
+                    bursts[c.asset] = Burst(
+                        time: time, bestBid: c.bestBid ?? previous?.bestBid, bestAsk: c.bestAsk ?? previous?.bestAsk, lastFrameAt: now)
                     touched.insert(c.asset)
                 }
-                for asset in touched.sorted() { if let b = books[asset] { publish(asset, b, time, wallMicros, emit) } }
+                // Inside a burst a book may cross for a moment: published once it no longer does.
+                for asset in touched.sorted() {
+                    if let b = books[asset], !b.isCrossed { publish(asset, b, time, wallMicros, emit) }
+                }
             case .lastTrade(let asset, let price, let size, let side, let time):
                 let instrument = assets[asset]?.instrument ?? asset
                 emitEvent(
@@ -134,11 +155,25 @@ public final class PolymarketFeed: FeedAdapter {
         return actions
     }
 
+    /// Judges a complete burst: a book that crosses or disagrees with the venue's last reported
+    /// best prices has missed a message — a gap: dropped and asked for again.
+    private func judge(_ asset: String, now: UInt64) -> [FeedAction] {
+        guard let burst = bursts.removeValue(forKey: asset), let b = books[asset], b.isCrossed || disagrees(b, burst) else { return [] }
+        status.gaps += 1
+        status.lastError = "\(asset.prefix(12))…: book inconsistent with the venue's best prices; resubscribing"
+        books[asset] = nil
+        droppedForGap.insert(asset)
+        status.state = status.state == .connecting ? .connecting : .degraded
+        guard now &- lastResubscribe > 2_000_000_000 else { return [] }
+        lastResubscribe = now
+        return [.send(subscribeMessage)]
+    }
+
     /// The venue's reported best prices differ from the book's top (no bid reads as 0, no ask as 1).
-    private func disagrees(_ b: OrderBook, _ c: PolymarketMessage.PriceChange) -> Bool {
+    private func disagrees(_ b: OrderBook, _ burst: Burst) -> Bool {
         let bid = b.bids.first?.price ?? 0, ask = b.asks.first?.price ?? 1
-        if let vb = c.bestBid, abs(vb - bid) > 1e-9 { return true }
-        if let va = c.bestAsk, abs(va - ask) > 1e-9 { return true }
+        if let vb = burst.bestBid, abs(vb - bid) > 1e-9 { return true }
+        if let va = burst.bestAsk, abs(va - ask) > 1e-9 { return true }
         return false
     }
 

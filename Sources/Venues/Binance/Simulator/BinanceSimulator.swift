@@ -16,6 +16,9 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, VenueSimulat
     private var books: [String: Book] = [:]
     private var rng: SplitMix64
     private var pendingGaps: Set<String> = []
+    /// Symbols with no depth traffic whose snapshots are refused (429): a thin market met while
+    /// the REST limit is spent.
+    private var quietSymbols: Set<String> = []
     private var silence = SilenceWindow()
     private var aggregateID: UInt64 = 1_000_000
     private let clients = SimulatorConnections<Client, Stats>()
@@ -80,6 +83,11 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, VenueSimulat
         loop.execute { [self] in books[symbol]?.levels.mid = price }
     }
 
+    /// Makes `symbol` (venue form) quiet from the next step: no depth events, snapshots refused.
+    public func quiet(_ symbol: String) {
+        loop.execute { [self] in quietSymbols.insert(symbol) }
+    }
+
     public func inject(_ fault: SimulatorFault) {
         loop.execute { [self] in apply(fault) }
     }
@@ -111,7 +119,7 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, VenueSimulat
             let first = b.updateId + 1
             b.updateId += UInt64(bidChanges.count + askChanges.count)
             books[symbol] = b
-            guard !silence.isOn(clock), !clients.isEmpty else { continue }
+            guard !silence.isOn(clock), !clients.isEmpty, !quietSymbols.contains(symbol) else { continue }
             if pendingGaps.remove(symbol) != nil || pendingGaps.remove(BinanceSymbols(unified: []).unified(symbol)) != nil {
                 clients.stats.withLock { $0.gapsInjected += 1 }
                 continue  // lost: the next update's U will not follow on
@@ -173,6 +181,10 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, VenueSimulat
         }
         guard let symbol = request.queryItems["symbol"], let b = books[symbol] else {
             return respond(HTTPResponse(status: 400, body: Array(#"{"code":-1121,"msg":"Invalid symbol."}"#.utf8)))
+        }
+        if quietSymbols.contains(symbol) {
+            return respond(
+                HTTPResponse(status: 429, body: Array(#"{"code":-1003,"msg":"Too many requests; current limit is 6000 request weight per 1 MINUTE."}"#.utf8)))
         }
         let limit = min(5000, max(1, Int(request.queryItems["limit"] ?? "100") ?? 100))
         func levels(_ l: [(Double, Double)]) -> String { "[" + l.map { #"["\#(Self.text($0.0))","\#(Self.text($0.1))"]"# }.joined(separator: ",") + "]" }
