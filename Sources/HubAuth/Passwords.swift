@@ -9,6 +9,9 @@ import Foundation
 public enum Passwords {
     /// OWASP's 2023 guidance for PBKDF2-HMAC-SHA256 is 600,000; 210,000 is swift-crypto's floor.
     public static let defaultRounds = 210_000
+    /// The most rounds a stored hash may ask for: beyond, a login would tie up a hashing thread
+    /// for minutes (and past UInt32 trap in the KDF) — an imported hash is refused instead.
+    public static let maxRounds = 10_000_000
 
     public static func hash(_ password: String, rounds: Int = defaultRounds) throws -> String {
         var salt = [UInt8](repeating: 0, count: 16)
@@ -21,7 +24,7 @@ public enum Passwords {
     /// True when `password` matches `stored`; false for any malformed stored value.
     public static func verify(_ password: String, against stored: String) -> Bool {
         let parts = stored.split(separator: "$")
-        guard parts.count == 4, parts[0] == "pbkdf2-sha256", let rounds = Int(parts[1]), rounds >= 1,
+        guard parts.count == 4, parts[0] == "pbkdf2-sha256", let rounds = Int(parts[1]), (1...maxRounds).contains(rounds),
             let salt = Data(base64Encoded: String(parts[2])), let expected = Data(base64Encoded: String(parts[3])),
             let key = try? derive(password, salt: Array(salt), rounds: rounds)
         else { return false }

@@ -193,6 +193,7 @@ extension HubStore {
                 if fields.contains("passwordHash") || (r.disabled && fields.contains("disabled")) {
                     try db.execute(sql: "UPDATE refresh_token SET revokedAt = ? WHERE userId = ? AND revokedAt IS NULL", arguments: [now, id])
                     try db.execute(sql: "UPDATE api_key SET revokedAt = ? WHERE userId = ? AND revokedAt IS NULL", arguments: [now, id])
+                    try PasswordSetupRow.deleteOne(db, key: id)  // a password set, or the account shut: the code is void
                 }
                 try audit(
                     db, actor: actor, action: "user.import", target: "\(id)", detail: ["username": r.username, "fields": fields.joined(separator: ",")], at: now
@@ -218,12 +219,12 @@ extension HubStore {
     }
 
     /// Sets the first password with the setup code whose digest is `digest` (the code is used
-    /// up); `.refused` when it is gone or expired meanwhile.
-    public func completePasswordSetup(userID: Int64, digest: String, passwordHash: String, now: Date = Date()) throws(StoreError) -> UserAccount {
+    /// up); nil when the code is gone, used, expired, or the user has a password meanwhile.
+    public func completePasswordSetup(userID: Int64, digest: String, passwordHash: String, now: Date = Date()) throws(StoreError) -> UserAccount? {
         try writing { db in
             guard let setup = try PasswordSetupRow.fetchOne(db, key: userID), setup.digest == digest, setup.expiresAt > now,
-                var row = try UserRow.fetchOne(db, key: userID)
-            else { throw StoreError.refused("unknown or expired setup code") }
+                var row = try UserRow.fetchOne(db, key: userID), row.passwordHash == nil
+            else { return nil }
             try PasswordSetupRow.deleteOne(db, key: userID)
             row.passwordHash = passwordHash
             row.updatedAt = now

@@ -21,7 +21,7 @@ struct Import: ParsableCommand {
     @Option(help: "json or csv (users, roles); json (properties); client or admin (flags, Unleash's formats). Default: the first.")
     var format: TransferFormat?
     @Flag(name: .customLong("dry-run"), help: "Check everything and print what would change; write nothing.") var dryRun = false
-    @Option(help: "The Unleash environment to read from an admin export (default: flags.environment of the configuration).")
+    @Option(help: "The Unleash environment to read from an admin export (default: the export's only environment).")
     var environment: String?
     @OptionGroup var options: ConfigOptions
 
@@ -42,7 +42,7 @@ struct Import: ParsableCommand {
         let report: Transfer.Report
         do {
             report = try Transfer.run(
-                kind, format ?? kind.formats[0], data, store: store, actor: "cli", dryRun: dryRun, environment: environment ?? config.flags.environment,
+                kind, format ?? kind.formats[0], data, store: store, actor: "cli", dryRun: dryRun, environment: environment,
                 setupDays: config.auth.passwordSetupDays)
         } catch let e as TransferInputError {
             throw CLIError(message: "\(file): \(e.description)")
@@ -84,10 +84,10 @@ struct Export: ParsableCommand {
             if data.last != 0x0A { FileHandle.standardOutput.write(Data("\n".utf8)) }
             return
         }
-        do {
-            try data.write(to: URL(fileURLWithPath: output), options: .atomic)
-        } catch {
-            throw CLIError(message: "cannot write \(output): \(error.localizedDescription)", code: 1)
+        // Owner-only: a users export carries password hashes.
+        guard FileManager.default.createFile(atPath: output, contents: data, attributes: [.posixPermissions: 0o600]) else {
+            throw CLIError(message: "cannot write \(output)", code: 1)
         }
+        try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: output)
     }
 }

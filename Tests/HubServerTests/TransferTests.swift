@@ -93,6 +93,10 @@ final class TransferTests: XCTestCase {
         let bad = try hub.request("POST", "/api/users/import?format=csv", csv)
         XCTAssertEqual(bad.status, 422, bad.text)
         XCTAssertEqual(problems(bad), ["line 3 disabled"])
+        let spanning = "username,displayName,disabled\nivy,\"two\nlines\",false\njack,,maybe\n"
+        XCTAssertEqual(problems(try hub.request("POST", "/api/users/import?format=csv", spanning)), ["line 4 disabled"], "a quoted cell spans two lines")
+        let huge = #"[{"username":"huge","passwordHash":"pbkdf2-sha256$4294967296$c2FsdHNhbHQ=$aGFzaGhhc2hoYXNoaGFzaA=="}]"#
+        XCTAssertEqual(problems(try hub.request("POST", "/api/users/import", huge)), ["users[0] passwordHash"], "rounds a login could not afford")
         let lastAdmin = try hub.request("POST", "/api/users/import", #"[{"username":"admin","displayName":"Administrator","roles":["viewer"]}]"#)
         XCTAssertEqual(lastAdmin.status, 422, lastAdmin.text)
         XCTAssertEqual(problems(lastAdmin), ["users[0] roles"], "the last enabled admin keeps the role")
@@ -130,6 +134,15 @@ final class TransferTests: XCTestCase {
         // A user that has a password gets no code; a record cannot ask for both.
         let again = try hub.request("POST", "/api/users/import", body)
         XCTAssertEqual((report(again)["setupCodes"] as? [Any])?.count, 0, again.text)
+        // A password set by an administrator voids a pending code.
+        let omar = try hub.request("POST", "/api/users/import", #"[{"username":"omar","setPasswordOnFirstLogin":true}]"#)
+        let omarCode = try XCTUnwrap((report(omar)["setupCodes"] as? [[String: Any]])?.first?["code"] as? String)
+        let omarID = try XCTUnwrap(
+            (try hub.request("GET", "/api/users?limit=500").object["users"] as? [[String: Any]])?.first { $0["username"] as? String == "omar" }?["id"] as? Int)
+        XCTAssertEqual(try hub.request("PUT", "/api/users/\(omarID)", #"{"password":"set by the admin, long"}"#).status, 200)
+        let late = String(
+            decoding: try JSONSerialization.data(withJSONObject: ["username": "omar", "code": omarCode, "password": "omar's own password"]), as: UTF8.self)
+        XCTAssertEqual(try hub.request("POST", "/api/auth/setup", late, token: nil).status, 401)
         let both = try hub.request("POST", "/api/users/import", #"[{"username":"olga","passwordHash":"x","setPasswordOnFirstLogin":true}]"#)
         XCTAssertTrue(problems(both).contains("users[0] setPasswordOnFirstLogin"), "\(problems(both))")
     }
@@ -143,6 +156,16 @@ final class TransferTests: XCTestCase {
         XCTAssertEqual((r.object["error"] as? [String: Any])?["field"] as? String, "users[0]")
         XCTAssertFalse(try usernames().contains("mallory"))
         XCTAssertEqual(try hub.request("POST", "/api/roles/import", "[]", token: manager.token).status, 403, "roles:write is needed")
+        // `ADMIN` is `admin` (usernames ignore case): the same checks as for the account itself.
+        let shout = try hub.request("POST", "/api/users/import", #"[{"username":"ADMIN","roles":[],"disabled":true}]"#, token: manager.token)
+        XCTAssertEqual(shout.status, 403, shout.text)
+        XCTAssertEqual(
+            (try hub.request("GET", "/api/users?limit=500").object["users"] as? [[String: Any]])?.first { $0["username"] as? String == "admin" }?["roles"]
+                as? [String], ["admin"])
+        // Password hashes leave only with every right.
+        let partial = try hub.request("GET", "/api/users/export", token: manager.token)
+        XCTAssertEqual(partial.status, 200)
+        XCTAssertFalse(partial.text.contains("passwordHash"), partial.text)
     }
 
     func testRolesAsCSVRoundTripAndAnUpdateShowsItsFields() throws {
@@ -166,8 +189,9 @@ final class TransferTests: XCTestCase {
             "POST", "/api/roles/import", #"{"roles":[{"id":"desk","description":"Desk traders","grants":{"scopes":["state:read","streams:read"]}}]}"#)
         XCTAssertEqual(changed.status, 200, changed.text)
         XCTAssertEqual(changes(changed), ["update desk grants.channels,grants.properties,grants.scopes,grants.tiers"])
-        let bad = try hub.request("POST", "/api/roles/import", #"[{"id":"Bad Id"},{"id":"ok","grants":{"scopes":["nope"]}}]"#)
-        XCTAssertEqual(problems(bad), ["roles[0] id", "roles[1] grants.scopes[0]"])
+        let bad = try hub.request("POST", "/api/roles/import", #"[{"id":"Bad Id"},{"id":"ok","grants":{"scopes":["nope"]}},{"id":"export"}]"#)
+        XCTAssertEqual(problems(bad), ["roles[0] id", "roles[1] grants.scopes[0]", "roles[2] id"], "export is a route, not a role")
+        XCTAssertEqual(try hub.request("POST", "/api/roles", #"{"id":"import"}"#).status, 400)
     }
 
     func testPropertiesUpsertIntoTheLiveRegistryWithADiff() throws {
@@ -190,6 +214,11 @@ final class TransferTests: XCTestCase {
         XCTAssertEqual(try hub.request("GET", "/api/properties/deskNote").status, 200, "in the live registry at once")
         let bid = try hub.request("GET", "/api/properties/bid").object["property"] as? [String: Any]
         XCTAssertEqual(bid?["description"] as? String, "Best bid, as imported")
+        // A reader exports what the catalogue shows it.
+        let viewer = try hub.createUser("pv", roles: ["viewer"])
+        let seen = try XCTUnwrap(try hub.request("GET", "/api/properties/export", token: viewer.token).object["properties"] as? [[String: Any]])
+        XCTAssertFalse(seen.isEmpty)
+        XCTAssertTrue(seen.allSatisfy { $0["tier"] as? String == "public" }, "no premium or internal definition for a viewer")
         let bad = try hub.request(
             "POST", "/api/properties/import",
             #"[{"name":"x1","type":"nope","description":"","tier":"public"},{"name":"x2","type":"decimal","description":"","tier":"public","derivedFrom":["ghost"]}]"#
@@ -216,12 +245,21 @@ final class TransferTests: XCTestCase {
         XCTAssertEqual(back.status, 200, back.text)
         XCTAssertTrue(changes(back).contains("create new-ui"), "\(changes(back))")
         XCTAssertEqual(try hub.request("GET", "/api/features/export").object as NSDictionary, client.object as NSDictionary)
-        // Unleash's import body, for another environment: a flag enabled only there is off here.
+        // An export of another environment, in Unleash's import body (whose `environment` is its
+        // target there): the export's only environment is read.
         var other = doc
         other["featureEnvironments"] = environments.map { e in e.merging(["environment": "staging", "enabled": true]) { _, b in b } }
-        let wrapped = String(decoding: try JSONSerialization.data(withJSONObject: ["environment": "staging", "data": other]), as: UTF8.self)
-        let staged = try hub.request("POST", "/api/features/import?format=admin&dryRun=true", wrapped)
+        let wrapped = String(decoding: try JSONSerialization.data(withJSONObject: ["environment": "production", "data": other]), as: UTF8.self)
+        let staged = try hub.request("POST", "/api/features/import?format=admin", wrapped)
         XCTAssertEqual(staged.status, 200, staged.text)
+        XCTAssertEqual((try hub.request("GET", "/api/features/new-ui").object["feature"] as? [String: Any])?["enabled"] as? Bool, true)
+        // Several environments: the import must be told which.
+        var both = doc
+        both["featureEnvironments"] = (other["featureEnvironments"] as? [[String: Any]] ?? []) + environments
+        let two = String(decoding: try JSONSerialization.data(withJSONObject: both), as: UTF8.self)
+        let ambiguous = try hub.request("POST", "/api/features/import?format=admin", two)
+        XCTAssertEqual(ambiguous.status, 400, ambiguous.text)
+        XCTAssertEqual(try hub.request("POST", "/api/features/import?format=admin&environment=production&dryRun=true", two).status, 200)
         XCTAssertEqual(try hub.request("POST", "/api/features/import", #"{"feature":[]}"#).status, 400, "client-features has a features list")
         let bad = try hub.request(
             "POST", "/api/features/import",

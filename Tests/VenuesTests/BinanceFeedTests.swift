@@ -130,6 +130,9 @@ final class BinanceFeedTests: XCTestCase {
         for case .fetch(let url, let tag) in feed.connected(now: 1) { tags[String(url.split(separator: "=")[1].split(separator: "&")[0])] = tag }
         XCTAssertEqual(feed.status.state, .connecting)
         XCTAssertEqual(feed.status.waiting, ["NKN/USDT", "QUIET/USDT"])
+        var reply = Array(#"{"result":null,"id":1}"#.utf8)
+        _ = reply.withUnsafeMutableBytes { feed.received(UnsafeRawBufferPointer($0), now: 1_000_000_000, wallMicros: 0) { _ in } }
+        XCTAssertEqual(feed.status.state, .connecting, "a reply is not market data")
         var bytes = Array(
             #"{"stream":"nknusdt@depth@100ms","data":{"e":"depthUpdate","E":1633998512068,"s":"NKNUSDT","U":499869750,"u":499869752,"b":[["0.35130000","6195.00000000"]],"a":[["0.35200000","100.00000000"]]}}"#
                 .utf8)

@@ -61,12 +61,32 @@ final class KalshiCodecTests: XCTestCase {
             try decode(
                 #"{"type": "ticker", "sid": 11, "msg": {"market_id": "5c0a7d2e-0000-4000-8000-000000000001", "market_ticker": "KXNEW-26DEC31-T1", "price": 0, "yes_bid": 0, "yes_ask": 0, "price_dollars": "", "yes_bid_dollars": "", "yes_ask_dollars": "0.0400", "volume": 0, "volume_fp": "0.00", "open_interest": 0, "open_interest_fp": "", "dollar_volume": 0, "dollar_open_interest": 0, "ts": 1764979200, "ts_ms": 1764979200000}}"#
             ),
-            .ticker(market: "KXNEW-26DEC31-T1", price: nil, yesBid: nil, yesAsk: 0.04, volume: 0, openInterest: nil, time: 1_764_979_200_000))
+            .ticker(
+                market: "KXNEW-26DEC31-T1", price: nil, yesBid: nil, yesAsk: 0.04, volume: 0, openInterest: nil, time: 1_764_979_200_000,
+                withdrawn: [.yesBid]),
+            "a quote side named empty is withdrawn (removed from the channel), a price that never was is simply absent")
         // The legacy cent-only form: 0 ¢ is no price either.
         XCTAssertEqual(
             try decode(
                 #"{"type": "ticker", "sid": 11, "msg": {"market_ticker": "KXNEW-26DEC31-T1", "price": 0, "yes_bid": 3, "yes_ask": 0, "volume": 0, "ts": 1}}"#),
-            .ticker(market: "KXNEW-26DEC31-T1", price: nil, yesBid: 0.03, yesAsk: nil, volume: 0, openInterest: nil, time: 1000))
+            .ticker(market: "KXNEW-26DEC31-T1", price: nil, yesBid: 0.03, yesAsk: nil, volume: 0, openInterest: nil, time: 1000, withdrawn: [.yesAsk]))
+        // `null` in a fixed-point key is absent: the cents are read.
+        XCTAssertEqual(
+            try decode(#"{"type": "ticker", "sid": 11, "msg": {"market_ticker": "M", "price_dollars": null, "price": 41, "ts": 1}}"#),
+            .ticker(market: "M", price: 0.41, yesBid: nil, yesAsk: nil, volume: nil, openInterest: nil, time: 1000))
+        // Through the adapter: no lastPrice field, the withdrawn bid removed from the channel.
+        var config = KalshiFeedConfig()
+        config.markets = ["KXNEW-26DEC31-T1"]
+        let adapter = KalshiFeed(config: config)
+        _ = adapter.connected(now: 1)
+        let ticker = feed(
+            [
+                #"{"type": "ticker", "sid": 11, "msg": {"market_ticker": "KXNEW-26DEC31-T1", "price": 0, "price_dollars": "", "yes_bid": 0, "yes_bid_dollars": "", "yes_ask_dollars": "0.0400", "ts": 1}}"#
+            ], into: adapter
+        ).events.last
+        XCTAssertNil(field(ticker, .lastPrice), "no trade yet: no last price, never 0")
+        XCTAssertEqual(field(ticker, .yesAsk), .number(0.04))
+        XCTAssertEqual(ticker?.removed, [KalshiField.yesBid.rawValue])
         XCTAssertThrowsError(
             try decode(
                 #"{"type": "trade", "sid": 11, "seq": 2, "msg": {"trade_id": "t", "market_ticker": "M", "yes_price": 36, "yes_price_dollars": "", "count_fp": "1.00", "taker_side": "no", "ts": 1}}"#

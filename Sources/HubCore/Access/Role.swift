@@ -26,8 +26,8 @@ public struct Role: Equatable, Sendable, Codable {
         try c.encode(grants, forKey: .grants)
     }
 
-    /// Role ids are `[a-z0-9_-]{1,32}`.
-    public static func isValidID(_ s: String) -> Bool { PropertyDefinition.isValidSource(s) }
+    /// Role ids are `[a-z0-9_-]{1,32}`, but not `export` or `import` (`/api/roles/export` is a route).
+    public static func isValidID(_ s: String) -> Bool { PropertyDefinition.isValidSource(s) && !["export", "import"].contains(s) }
 }
 
 /// What a role allows: channels (allow/deny patterns, deny wins), property tiers and explicit

@@ -13,14 +13,17 @@ public enum FlagCheck {
         "DATE_AFTER", "DATE_BEFORE", "SEMVER_EQ", "SEMVER_GT", "SEMVER_GTE", "SEMVER_LT", "SEMVER_LTE", "REGEX", "IN_CIDR",
     ]
 
-    /// Names: 1 to 100 characters, no `/`, no control characters (Unicode is fine).
+    /// Names: 1 to 100 characters, no `/`, no control characters (Unicode is fine); not `export`
+    /// or `import`, which are routes beside `/api/features/:id`.
     public static func isValidName(_ s: String) -> Bool {
         (1...100).contains(s.unicodeScalars.count) && !s.contains("/") && !s.unicodeScalars.contains { $0.properties.generalCategory == .control }
-            && s.trimmingCharacters(in: .whitespaces) == s
+            && s.trimmingCharacters(in: .whitespaces) == s && !["export", "import"].contains(s)
     }
 
     public static func check(_ f: FeatureFlag) throws(DefinitionError) {
-        guard isValidName(f.name) else { throw DefinitionError(field: "name", "'\(f.name.prefix(100))' is not a flag name (1-100 characters, no '/')") }
+        guard isValidName(f.name) else {
+            throw DefinitionError(field: "name", "'\(f.name.prefix(100))' is not a flag name (1-100 characters, no '/', not export or import)")
+        }
         // `/api/features/export` and `/import` are routes, not flags.
         guard !["export", "import"].contains(f.name) else { throw DefinitionError(field: "name", "'\(f.name)' is reserved") }
         for (i, s) in f.strategies.enumerated() {

@@ -4,7 +4,7 @@ extension PropertyDefinition {
     public func check(known: Set<String>) throws(DefinitionError) {
         func fail(_ field: String, _ message: String) -> DefinitionError { DefinitionError(field: field, message) }
         guard Self.isValidName(name) else {
-            throw fail("name", "must start with a letter and have 1–64 letters, digits or _")
+            throw fail("name", "must start with a letter and have 1–64 letters, digits or _ (not export, import, matrix or quarantine)")
         }
         guard description.utf8.count <= 1024 else { throw fail("description", "longer than 1024 bytes") }
         if let unit, unit.utf8.count > 128 { throw fail("unit", "longer than 128 bytes") }
@@ -50,7 +50,11 @@ extension PropertyDefinition {
         }
     }
 
+    /// Names the routes beside `/api/properties/:name` take.
+    static let reservedNames: Set<String> = ["export", "import", "matrix", "quarantine"]
+
     static func isValidName(_ s: String) -> Bool {
+        guard !reservedNames.contains(s) else { return false }
         let u = Array(s.utf8)
         guard (1...64).contains(u.count), let first = u.first, isLetter(first) else { return false }
         return u.allSatisfy { isLetter($0) || ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "_") }

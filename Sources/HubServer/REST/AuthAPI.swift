@@ -228,6 +228,7 @@ final class AuthAPI: @unchecked Sendable {
                 gateway.run(respond) { store in
                     try store.completePasswordSetup(userID: pending.user.id, digest: pending.digest, passwordHash: hash, now: now)
                 } then: { [self] user in
+                    guard let user else { return .error(401, code: "invalid_credentials", message: "unknown, used or expired setup code") }
                     throttle.succeeded(key: "user:\(body.username)", address: address)
                     guard !user.disabled else { return .error(403, code: "forbidden", message: "account disabled") }
                     issue(user, refresh: true, respond)

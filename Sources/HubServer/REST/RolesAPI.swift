@@ -54,7 +54,7 @@ final class RolesAPI: @unchecked Sendable {
         } catch {
             throw HTTPError(400, "invalid_body", error.message, field: error.field)
         }
-        guard Role.isValidID(r.id) else { throw HTTPError(400, "invalid_body", "id must be 1 to 32 of a-z 0-9 _ -", field: "id") }
+        guard Role.isValidID(r.id) else { throw HTTPError(400, "invalid_body", "id must be 1 to 32 of a-z 0-9 _ - (not export or import)", field: "id") }
         if let id, r.id != id { throw HTTPError(400, "invalid_body", "id cannot change (\(id) → \(r.id))", field: "id") }
         guard r.description.unicodeScalars.count <= 256 else {
             throw HTTPError(400, "invalid_body", "description is longer than 256 characters", field: "description")

@@ -31,8 +31,8 @@ final class TransferAPI: @unchecked Sendable {
 
     func routes(_ router: HTTPRouter) {
         for r in Self.routes {
-            router.add("GET", "/api/\(r.path)/export", .scope(r.read), doc: .export(r.kind)) { [unowned self] req, _, respond in
-                export(r.kind, req, respond)
+            router.add("GET", "/api/\(r.path)/export", .scope(r.read), doc: .export(r.kind)) { [unowned self] req, p, respond in
+                export(r.kind, req, p.caller!, respond)
             }
             router.add("POST", "/api/\(r.path)/import", .scope(r.write), doc: .import(r.kind)) { [unowned self] req, p, respond in
                 importRecords(r.kind, req, p.caller!, respond)
@@ -45,15 +45,20 @@ final class TransferAPI: @unchecked Sendable {
         return TransferFormat.named(named, for: kind).mapError { HTTPError(400, "invalid_query", $0.description, field: "format") }
     }
 
-    private func export(_ kind: TransferKind, _ req: HTTPRequest, _ respond: HTTPResponder) {
+    private func export(_ kind: TransferKind, _ req: HTTPRequest, _ caller: Caller, _ respond: HTTPResponder) {
         let format: TransferFormat
         switch self.format(kind, req) {
         case .success(let f): format = f
         case .failure(let e): return respond(e.response)
         }
         let environment = req.queryItems["environment"] ?? identity.flagEnvironment.environment
+        // Password hashes only for callers holding every right (hashes can be cracked offline);
+        // properties as the catalogue shows them to the caller.
+        let policy = caller.policy
+        let hashes = policy.has(scope: Scope.all), writer = policy.has(scope: "properties:write")
+        let visible: @Sendable (PropertyDefinition) -> Bool = { writer || policy.allows($0) }
         gateway.run(respond) { store in
-            try Transfer.export(kind, format, store: store, environment: environment)
+            try Transfer.export(kind, format, store: store, environment: environment, passwordHashes: hashes, visible: visible)
         } then: {
             HTTPResponse(status: 200, contentType: format.contentType, body: Array($0))
         }
@@ -73,30 +78,31 @@ final class TransferAPI: @unchecked Sendable {
         }
         let parsed: TransferRecords.Parsed
         do {
-            parsed = try TransferRecords.parse(
-                kind, format, Data(req.body), environment: req.queryItems["environment"] ?? identity.flagEnvironment.environment)
+            parsed = try TransferRecords.parse(kind, format, Data(req.body), environment: req.queryItems["environment"])
         } catch {
-            return respond(.error(400, code: "invalid_body", message: error.description))
+            return respond(.error(400, code: "invalid_body", message: error.description, field: error.field))
         }
         // Users: who is who, then the same rights checks as a hand-made change.
         guard case .users(let users) = parsed.records else {
-            if let e = authorize(parsed.records, caller) { return respond(e.response) }
+            if let e = authorize(parsed, caller) { return respond(e.response) }
             return write(kind, format, parsed, caller, dryRun, respond)
         }
         gateway.run(respond) { store in
-            try store.users(limit: Int(Int32.max), offset: 0).users.reduce(into: [String: Int64]()) { $0[$1.username] = $1.id }
+            // Usernames compare ignoring case (the store's collation): `ADMIN` is `admin`.
+            try store.users(limit: Int(Int32.max), offset: 0).users.reduce(into: [String: Int64]()) { $0[$1.username.lowercased()] = $1.id }
         } then: { [self] ids in
-            if let e = authorize(users, ids: ids, caller) { return e.response }
+            if let e = authorize(users, ids: ids, caller, at: { parsed.place(parsed.origin[$0]) }) { return e.response }
             write(kind, format, parsed, caller, dryRun, respond)
             return nil
         }
     }
 
     /// Roles granted by an import of roles (and the widening of their holders).
-    private func authorize(_ records: TransferRecords, _ caller: Caller) -> HTTPError? {
-        guard case .roles(let roles) = records else { return nil }
-        for r in roles {
-            if let e = identity.escalation(by: caller, granting: [r] + (identity.role(r.id).map { [$0] } ?? [])) ?? identity.widening(by: caller, changing: r) {
+    private func authorize(_ parsed: TransferRecords.Parsed, _ caller: Caller) -> HTTPError? {
+        guard case .roles(let roles) = parsed.records else { return nil }
+        for (i, r) in roles.enumerated() {
+            if var e = identity.escalation(by: caller, granting: [r] + (identity.role(r.id).map { [$0] } ?? [])) ?? identity.widening(by: caller, changing: r) {
+                e.field = parsed.place(parsed.origin[i])
                 return e
             }
         }
@@ -105,18 +111,18 @@ final class TransferAPI: @unchecked Sendable {
 
     /// Users an import changes must be users the caller may manage, given roles it may grant;
     /// nobody disables their own account.
-    private func authorize(_ users: [UserRecord], ids: [String: Int64], _ caller: Caller) -> HTTPError? {
+    private func authorize(_ users: [UserRecord], ids: [String: Int64], _ caller: Caller, at place: (Int) -> String) -> HTTPError? {
         for (i, u) in users.enumerated() {
             let roles = u.roles.compactMap { identity.role($0) }
             var e = identity.escalation(by: caller, granting: roles)
-            if let id = ids[u.username] {
+            if let id = ids[u.username.lowercased()] {
                 e = e ?? identity.management(by: caller, of: id) ?? identity.widening(by: caller, of: id, to: roles)
                 if e == nil, u.disabled, id == caller.userID {
                     e = HTTPError(422, "unprocessable", "you cannot disable your own account")
                 }
             }
             if var e {
-                e.field = "users[\(i)]"
+                e.field = place(i)
                 return e
             }
         }

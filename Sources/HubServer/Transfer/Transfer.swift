@@ -68,7 +68,7 @@ public enum Transfer {
 
     /// Reads, checks and (unless `dryRun` or a problem) writes a file: `streamhub import`.
     public static func run(
-        _ kind: TransferKind, _ format: TransferFormat, _ data: Data, store: HubStore, actor: String, dryRun: Bool, environment: String,
+        _ kind: TransferKind, _ format: TransferFormat, _ data: Data, store: HubStore, actor: String, dryRun: Bool, environment: String?,
         setupDays: Double
     ) throws -> Report {
         try write(
@@ -77,7 +77,8 @@ public enum Transfer {
     }
 
     /// Reads and checks `data` (the problems of records that cannot be used, in file order).
-    static func read(_ kind: TransferKind, _ format: TransferFormat, _ data: Data, store: HubStore, environment: String) throws -> TransferRecords.Parsed {
+    /// `environment`: the one to read from an Unleash admin export (nil: the export's only one).
+    static func read(_ kind: TransferKind, _ format: TransferFormat, _ data: Data, store: HubStore, environment: String?) throws -> TransferRecords.Parsed {
         var parsed = try TransferRecords.parse(kind, format, data, environment: environment)
         parsed.problems += try check(parsed.records, store: store).map(parsed.fromRecord)
         parsed.problems.sort { ($0.index, $0.field) < ($1.index, $1.field) }
@@ -134,13 +135,15 @@ public enum Transfer {
         }
         switch records {
         case .users(let users):
-            once(users.map(\.username), field: "username")
+            once(users.map { $0.username.lowercased() }, field: "username")
             let roles = Set(try store.roles().map(\.id))
             for (i, u) in users.enumerated() {
                 for (j, r) in u.roles.enumerated() where !roles.contains(r) { problem(i, "roles[\(j)]", "no role '\(r.prefix(64))'") }
                 if !UsersAPI.isValidUsername(u.username) { problem(i, "username", "must be 1 to 64 of A-Z a-z 0-9 . _ @ -") }
                 if let d = u.displayName, d.unicodeScalars.count > 128 { problem(i, "displayName", "is longer than 128 characters") }
-                if let h = u.passwordHash, !isPasswordHash(h) { problem(i, "passwordHash", "not a hash this hub made (pbkdf2-sha256$rounds$salt$hash)") }
+                if let h = u.passwordHash, !isPasswordHash(h) {
+                    problem(i, "passwordHash", "not a hash this hub made (pbkdf2-sha256$rounds$salt$hash, 1000 to \(Passwords.maxRounds) rounds)")
+                }
                 if u.passwordHash != nil && u.setPasswordOnFirstLogin {
                     problem(i, "setPasswordOnFirstLogin", "give a passwordHash or setPasswordOnFirstLogin, not both")
                 }
@@ -148,7 +151,7 @@ public enum Transfer {
         case .roles(let roles):
             once(roles.map(\.id), field: "id")
             for (i, r) in roles.enumerated() {
-                if !Role.isValidID(r.id) { problem(i, "id", "must be 1 to 32 of a-z 0-9 _ -") }
+                if !Role.isValidID(r.id) { problem(i, "id", "must be 1 to 32 of a-z 0-9 _ - (not export or import)") }
                 if r.description.unicodeScalars.count > 256 { problem(i, "description", "is longer than 256 characters") }
                 do { try r.grants.check() } catch { problem(i, error.field, error.message) }
             }
@@ -180,20 +183,32 @@ public enum Transfer {
     /// `pbkdf2-sha256$rounds$salt$hash` with base64 salt and hash, as `Passwords.hash` writes.
     static func isPasswordHash(_ s: String) -> Bool {
         let parts = s.split(separator: "$", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts[0] == "pbkdf2-sha256" && Int(parts[1]).map { $0 >= 1000 } == true
+        return parts.count == 4 && parts[0] == "pbkdf2-sha256" && Int(parts[1]).map { (1000...Passwords.maxRounds).contains($0) } == true
             && Data(base64Encoded: String(parts[2])).map { $0.count >= 8 } == true && Data(base64Encoded: String(parts[3])).map { $0.count >= 16 } == true
     }
 
     // MARK: Export
 
-    /// The stored records of `kind` in `format`: `streamhub export`.
-    public static func export(_ kind: TransferKind, _ format: TransferFormat, store: HubStore, environment: String) throws -> Data {
+    /// The stored records of `kind` in `format`: `streamhub export`. `passwordHashes`: users
+    /// carry their hashes (the command line, and over REST only callers holding every right);
+    /// `visible`: the properties the caller may see.
+    public static func export(
+        _ kind: TransferKind, _ format: TransferFormat, store: HubStore, environment: String, passwordHashes: Bool = true,
+        visible: (PropertyDefinition) -> Bool = { _ in true }
+    ) throws -> Data {
+        func users() throws -> [UserRecord] {
+            try store.exportUsers().map { u in
+                var u = u
+                if !passwordHashes { u.passwordHash = nil }
+                return u
+            }
+        }
         switch (kind, format) {
-        case (.users, .csv): return try csv(UserCSV.rows(try store.exportUsers()))
+        case (.users, .csv): return try csv(UserCSV.rows(try users()))
         case (.roles, .csv): return try csv(RoleCSV.rows(try store.roles()))
-        case (.users, _): return try json(["users": try store.exportUsers()])
+        case (.users, _): return try json(["users": try users()])
         case (.roles, _): return try json(["roles": try store.roles()])
-        case (.properties, _): return try json(["properties": try store.properties()])
+        case (.properties, _): return try json(["properties": try store.properties().filter(visible)])
         case (.flags, .admin):
             return try JSONSerialization.data(
                 withJSONObject: UnleashAdminExport.document(try store.flagSet(), environment: environment),

@@ -36,5 +36,10 @@ public enum TransferFormat: String, CaseIterable, Sendable {
 /// A file or body that cannot be read at all (not JSON, no header row, an unknown format).
 public struct TransferInputError: Error, CustomStringConvertible {
     public let description: String
-    public init(_ description: String) { self.description = description }
+    /// The part of the file at fault, when one is (`features`).
+    public let field: String?
+    public init(_ description: String, field: String? = nil) {
+        self.description = description
+        self.field = field
+    }
 }

@@ -26,16 +26,17 @@ enum TransferRecords {
         func fromRecord(_ p: TransferProblem) -> TransferProblem { TransferProblem(index: origin[p.index], field: p.field, message: p.message) }
     }
 
-    static func parse(_ kind: TransferKind, _ format: TransferFormat, _ data: Data, environment: String) throws(TransferInputError) -> Parsed {
+    /// `environment`: the one to read from an Unleash admin export (nil: the export's only one).
+    static func parse(_ kind: TransferKind, _ format: TransferFormat, _ data: Data, environment: String? = nil) throws(TransferInputError) -> Parsed {
         switch (kind, format) {
         case (.users, .csv):
-            let (rows, header) = try csvRows(data, columns: UserCSV.columns, required: ["username"])
+            let (rows, header, lines) = try csvRows(data, columns: UserCSV.columns, required: ["username"])
             let (users, origin, problems) = eachRow(rows) { i, row throws(TransferProblem) in try UserCSV.record(row, header, index: i) }
-            return Parsed(records: .users(users), problems: problems, origin: origin, place: csvLine)
+            return Parsed(records: .users(users), problems: problems, origin: origin) { "line \(lines[$0])" }
         case (.roles, .csv):
-            let (rows, header) = try csvRows(data, columns: RoleCSV.columns, required: ["id"])
+            let (rows, header, lines) = try csvRows(data, columns: RoleCSV.columns, required: ["id"])
             let (roles, origin, problems) = eachRow(rows) { i, row throws(TransferProblem) in try RoleCSV.record(row, header, index: i) }
-            return Parsed(records: .roles(roles), problems: problems, origin: origin, place: csvLine)
+            return Parsed(records: .roles(roles), problems: problems, origin: origin) { "line \(lines[$0])" }
         case (.users, _):
             let (records, origin, problems) = try decodeEach(UserRecord.self, data, listKey: "users") { element in
                 element["password"] != nil
@@ -54,7 +55,9 @@ enum TransferRecords {
             return try UnleashAdminExport.parse(data, environment: environment)
         case (.flags, _):
             let object = try jsonObject(data)
-            guard let features = object["features"] as? [Any] else { throw TransferInputError("a client-features document has a features list") }
+            guard let features = object["features"] as? [Any] else {
+                throw TransferInputError("a client-features document has a features list", field: "features")
+            }
             let segmentList = object["segments"] as? [Any] ?? []
             let (flags, flagOrigin, problems) = decodeEach(FeatureFlag.self, list: features)
             let (segments, segmentOrigin, segmentProblems) = decodeEach(FlagSegment.self, list: segmentList)
@@ -116,8 +119,6 @@ enum TransferRecords {
 
     // MARK: CSV
 
-    static func csvLine(_ index: Int) -> String { "line \(index + 2)" }
-
     /// Each row made into a record, with the rows it came from and the problems of the others.
     static func eachRow<T>(_ rows: [[String]], _ make: (Int, [String]) throws(TransferProblem) -> T) -> ([T], [Int], [TransferProblem]) {
         var records: [T] = [], origin: [Int] = [], problems: [TransferProblem] = []
@@ -132,8 +133,9 @@ enum TransferRecords {
         return (records, origin, problems)
     }
 
-    /// The data rows and the header's column positions; unknown or missing columns are refused.
-    static func csvRows(_ data: Data, columns: [String], required: [String]) throws(TransferInputError) -> ([[String]], [String: Int]) {
+    /// The data rows, the header's column positions and the line each row starts on (a quoted
+    /// cell may span lines); unknown or missing columns are refused.
+    static func csvRows(_ data: Data, columns: [String], required: [String]) throws(TransferInputError) -> ([[String]], [String: Int], [Int]) {
         guard let text = String(data: data, encoding: .utf8) else { throw TransferInputError("the file is not UTF-8 text") }
         let reader: CSVReader
         do {
@@ -151,10 +153,16 @@ enum TransferRecords {
             header[name] = i
         }
         for name in required where header[name] == nil { throw TransferInputError("the CSV file needs a \(name) column") }
-        var rows: [[String]] = []
-        while let row = reader.next() { rows.append(row) }
-        if let error = reader.error { throw TransferInputError("the CSV file is malformed after line \(rows.count + 1): \(error)") }
-        return (rows, header)
+        func newlines(_ row: [String]) -> Int { row.reduce(0) { $0 + $1.utf8.count { $0 == 0x0A } } }
+        var rows: [[String]] = [], lines: [Int] = []
+        var line = 2 + newlines(names)
+        while let row = reader.next() {
+            rows.append(row)
+            lines.append(line)
+            line += 1 + newlines(row)
+        }
+        if let error = reader.error { throw TransferInputError("the CSV file is malformed after line \(line - 1): \(error)") }
+        return (rows, header, lines)
     }
 
     /// A CSV list cell: `a;b;c` (spaces around items ignored, empty cell: none).

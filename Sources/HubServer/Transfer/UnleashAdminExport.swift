@@ -5,8 +5,9 @@ import HubStore
 /// Flags as Unleash's admin export (`POST /api/admin/features-batch/export`, also the body of
 /// its import): `features` without their rules, `featureStrategies` by `featureName`,
 /// `featureEnvironments` with each flag's `enabled` and variants in one environment,
-/// `segments`, `dependencies`. The hub keeps one environment: exports are written for it and
-/// imports read it (strategies or environments of another environment are left out).
+/// `segments`, `dependencies`. The hub keeps one environment: exports are written for it; an
+/// import reads the environment asked for, or the export's only one (an export of several
+/// environments needs the choice), leaving out strategies and entries of any other.
 enum UnleashAdminExport {
     static func document(_ set: FlagSet, environment: String) -> [String: Any] {
         var strategies: [[String: Any]] = []
@@ -38,23 +39,27 @@ enum UnleashAdminExport {
         ]
     }
 
-    /// The flags of an admin export (or of `{"environment", "data": export}`, Unleash's
-    /// import body) in `environment`; a flag without an entry there is disabled.
-    static func parse(_ data: Data, environment: String) throws(TransferInputError) -> TransferRecords.Parsed {
+    /// The flags of an admin export (or of `{"environment", "data": export}`, Unleash's import
+    /// body, whose `environment` is the target there, not what the export holds) in
+    /// `environment`; a flag without an entry there is disabled.
+    static func parse(_ data: Data, environment asked: String?) throws(TransferInputError) -> TransferRecords.Parsed {
         var root = try TransferRecords.jsonObject(data)
-        var environment = environment
-        if let inner = root["data"] as? [String: Any] {
-            if let e = root["environment"] as? String { environment = e }
-            root = inner
-        }
+        if let inner = root["data"] as? [String: Any] { root = inner }
         guard let features = root["features"] as? [[String: Any]], root["featureStrategies"] is [Any] else {
             throw TransferInputError("an Unleash admin export has features and featureStrategies lists")
         }
+        let held = Set(
+            ((root["featureEnvironments"] as? [[String: Any]] ?? []) + (root["featureStrategies"] as? [[String: Any]] ?? [])).compactMap {
+                $0["environment"] as? String
+            })
+        guard let environment = asked ?? (held.count <= 1 ? held.first ?? "" : nil) else {
+            throw TransferInputError("the export holds the environments \(held.sorted().joined(separator: ", ")): choose one (--environment, ?environment=)")
+        }
         let strategies = (root["featureStrategies"] as? [[String: Any]] ?? []).filter {
-            ($0["environment"] as? String).map { $0 == environment } ?? true && $0["disabled"] as? Bool != true
+            ($0["environment"] as? String).map { environment.isEmpty || $0 == environment } ?? true && $0["disabled"] as? Bool != true
         }
         let environments = (root["featureEnvironments"] as? [[String: Any]] ?? []).filter {
-            ($0["environment"] as? String).map { $0 == environment } ?? true
+            ($0["environment"] as? String).map { environment.isEmpty || $0 == environment } ?? true
         }
         let dependencies = root["dependencies"] as? [[String: Any]] ?? []
         var flags: [[String: Any]] = []
@@ -72,7 +77,7 @@ enum UnleashAdminExport {
         }
         let client: [String: Any] = ["version": 1, "features": flags, "segments": root["segments"] ?? []]
         let bytes = (try? JSONSerialization.data(withJSONObject: client)) ?? Data()
-        return try TransferRecords.parse(.flags, .client, bytes, environment: environment)
+        return try TransferRecords.parse(.flags, .client, bytes)
     }
 
     /// A Codable value as JSON objects and arrays.

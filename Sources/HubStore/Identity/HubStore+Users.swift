@@ -67,6 +67,8 @@ extension HubStore {
             if passwordHash != nil || disabled == true {
                 try db.execute(sql: "UPDATE refresh_token SET revokedAt = ? WHERE userId = ? AND revokedAt IS NULL", arguments: [now, id])
                 try db.execute(sql: "UPDATE api_key SET revokedAt = ? WHERE userId = ? AND revokedAt IS NULL", arguments: [now, id])
+                // A pending first-login code (an imported user's) dies with them.
+                try db.execute(sql: "DELETE FROM password_setup WHERE userId = ?", arguments: [id])
             }
             try audit(
                 db, actor: actor, action: "user.update", target: "\(id)",

@@ -83,9 +83,12 @@ public final class BinanceFeed: FeedAdapter {
     }
 
     public func received(_ frame: UnsafeRawBufferPointer, now: UInt64, wallMicros: Int64, emit: (RawEvent) -> Void) -> [FeedAction] {
-        flowing = true
         guard let message = status.decode(frameAt: now, { try codec.decode(frame) }) else { return [] }
         var actions: [FeedAction] = []
+        switch message {
+        case .bookTicker, .trade, .depth: flowing = true  // market data, not a reply or a bad frame
+        default: break
+        }
         switch message {
         case .bookTicker(let s, let bid, let bq, let ask, let aq, _):
             emitEvent(

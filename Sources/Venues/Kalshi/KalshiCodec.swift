@@ -52,11 +52,14 @@ public final class KalshiCodec {
             return .delta(sid: sid, seq: seq, market: market, price: price, delta: delta, yes: yes)
         }
         if type.stringEquals("ticker") {
+            let yesBid = price(m["yes_bid_dollars"], m["yes_bid"]), yesAsk = price(m["yes_ask_dollars"], m["yes_ask"])
+            var withdrawn: [KalshiField] = []
+            if yesBid == nil && named(m["yes_bid_dollars"], m["yes_bid"]) { withdrawn.append(.yesBid) }
+            if yesAsk == nil && named(m["yes_ask_dollars"], m["yes_ask"]) { withdrawn.append(.yesAsk) }
             return .ticker(
-                market: market, price: price(m["price_dollars"], m["price"]), yesBid: price(m["yes_bid_dollars"], m["yes_bid"]),
-                yesAsk: price(m["yes_ask_dollars"], m["yes_ask"]), volume: quantity(m["volume_fp"], m["volume"]),
-                openInterest: quantity(m["open_interest_fp"], m["open_interest"]),
-                time: m["ts_ms"]?.int64 ?? (m["ts"]?.int64).map { $0 * 1000 } ?? 0)
+                market: market, price: price(m["price_dollars"], m["price"]), yesBid: yesBid, yesAsk: yesAsk,
+                volume: quantity(m["volume_fp"], m["volume"]), openInterest: quantity(m["open_interest_fp"], m["open_interest"]),
+                time: m["ts_ms"]?.int64 ?? (m["ts"]?.int64).map { $0 * 1000 } ?? 0, withdrawn: withdrawn)
         }
         if type.stringEquals("trade") {
             guard let tid = m["trade_id"]?.string, let yesPrice = price(m["yes_price_dollars"], m["yes_price"]),
@@ -104,14 +107,22 @@ public final class KalshiCodec {
     /// sends `"price":0,"price_dollars":""`).
     @inline(__always)
     static func price(_ fixed: JSONElement?, _ cents: JSONElement?) -> Double? {
-        guard let p = fixed != nil ? dollars(fixed) : Self.cents(cents), p > 0 else { return nil }
+        guard let p = present(fixed) ? dollars(fixed) : Self.cents(cents), p > 0 else { return nil }
         return p
     }
 
     /// A quantity given as a fixed-point string and as a number: the string when present (empty:
     /// unknown), else the number.
     @inline(__always)
-    static func quantity(_ fixed: JSONElement?, _ number: JSONElement?) -> Double? { fixed != nil ? decimal(fixed) : number?.double }
+    static func quantity(_ fixed: JSONElement?, _ number: JSONElement?) -> Double? { present(fixed) ? decimal(fixed) : number?.double }
+
+    /// The key is there with a value (`null` counts as absent).
+    @inline(__always)
+    static func present(_ e: JSONElement?) -> Bool { e.map { !$0.isNull } ?? false }
+
+    /// The message names this value at all (a quote side set to nothing is a withdrawal).
+    @inline(__always)
+    static func named(_ fixed: JSONElement?, _ cents: JSONElement?) -> Bool { present(fixed) || present(cents) }
 
     @inline(__always)
     static func cents(_ e: JSONElement?) -> Double? { e?.isNumber == true ? e!.double.map { $0 / 100 } : nil }

@@ -165,14 +165,16 @@ public final class KalshiFeed: FeedAdapter {
             }
             books[market] = b
             publish(market, wallMicros, emit)
-        case .ticker(let market, let price, let yesBid, let yesAsk, let volume, let openInterest, let time):
+        case .ticker(let market, let price, let yesBid, let yesAsk, let volume, let openInterest, let time, let withdrawn):
             var fields: [RawField] = []
             if let price { fields.append(RawField(kalshi: .lastPrice, .number(price))) }
             if let yesBid { fields.append(RawField(kalshi: .yesBid, .number(yesBid))) }
             if let yesAsk { fields.append(RawField(kalshi: .yesAsk, .number(yesAsk))) }
             if let volume { fields.append(RawField(kalshi: .volume, .number(volume))) }
             if let openInterest { fields.append(RawField(kalshi: .openInterest, .number(openInterest))) }
-            event(emit, RawEvent(source: source, instrument: market, stream: .outcomes, exchangeTime: time, receiveTime: wallMicros, fields: fields))
+            var e = RawEvent(source: source, instrument: market, stream: .outcomes, exchangeTime: time, receiveTime: wallMicros, fields: fields)
+            e.removed = withdrawn.map(\.rawValue)
+            event(emit, e)
         case .trade(let sid, let seq, let id, let market, let yesPrice, let count, let takerYes, let time):
             if let seq {
                 if let last = lastSeq[sid], seq != last + 1 {

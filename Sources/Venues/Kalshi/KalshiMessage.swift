@@ -9,7 +9,11 @@ public enum KalshiMessage: Equatable, Sendable {
     case snapshot(sid: Int64, seq: Int64, market: String, yes: [PriceLevel], no: [PriceLevel])
     /// `delta` contracts at `price` on `yes`/no (negative removes).
     case delta(sid: Int64, seq: Int64, market: String, price: Double, delta: Double, yes: Bool)
-    case ticker(market: String, price: Double?, yesBid: Double?, yesAsk: Double?, volume: Double?, openInterest: Double?, time: Int64)
+    /// `withdrawn`: quote sides the message names empty (`yesBid`, `yesAsk`) — withdrawn, not
+    /// left at their last value.
+    case ticker(
+        market: String, price: Double?, yesBid: Double?, yesAsk: Double?, volume: Double?, openInterest: Double?, time: Int64,
+        withdrawn: [KalshiField] = [])
     case trade(sid: Int64, seq: Int64?, id: String, market: String, yesPrice: Double, count: Double, takerYes: Bool, time: Int64)
     case ignored
 }
