@@ -110,17 +110,13 @@ extension HubStore {
     /// is not a dry run: an import is written whole or not at all.
     func transfer(dryRun: Bool, _ body: (Database, inout TransferOutcome) throws -> Void) throws(StoreError) -> TransferOutcome {
         var outcome = TransferOutcome()
-        do {
+        try timedWrite {
             try pool.writeWithoutTransaction { db in
                 try db.inTransaction {
                     try body(db, &outcome)
                     return outcome.problems.isEmpty && !dryRun ? .commit : .rollback
                 }
             }
-        } catch let e as StoreError {
-            throw e
-        } catch {
-            throw StoreError.io("\(error)")
         }
         return outcome
     }

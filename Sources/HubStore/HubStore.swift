@@ -39,10 +39,15 @@ public final class HubStore: @unchecked Sendable {
 
     /// Runs `body` in a write transaction; GRDB and SQLite errors become `StoreError`.
     func writing<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        try timedWrite { try pool.write(body) }
+    }
+
+    /// Times a write and maps its failures as `writing` does (the transaction is the caller's).
+    func timedWrite<T>(_ work: () throws -> T) throws(StoreError) -> T {
         let start = MonotonicClock.nanoseconds()
         defer { timings.record("sqlite", "write", nanoseconds: MonotonicClock.nanoseconds() &- start) }
         do {
-            return try pool.write(body)
+            return try work()
         } catch let e as StoreError {
             throw e
         } catch let e as DatabaseError where e.resultCode == .SQLITE_CONSTRAINT {

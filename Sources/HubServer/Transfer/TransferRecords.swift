@@ -54,23 +54,27 @@ enum TransferRecords {
         case (.flags, .admin):
             return try UnleashAdminExport.parse(data, environment: environment)
         case (.flags, _):
-            let object = try jsonObject(data)
-            guard let features = object["features"] as? [Any] else {
-                throw TransferInputError("a client-features document has a features list", field: "features")
-            }
-            let segmentList = object["segments"] as? [Any] ?? []
-            let (flags, flagOrigin, problems) = decodeEach(FeatureFlag.self, list: features)
-            let (segments, segmentOrigin, segmentProblems) = decodeEach(FlagSegment.self, list: segmentList)
-            var set = FlagSet(features: flags, segments: segments)
-            set.version = object["version"] as? Int ?? 1
-            // Places: features first, then segments after every feature of the file.
-            let count = features.count
-            return Parsed(
-                records: .flags(set),
-                problems: problems + segmentProblems.map { TransferProblem(index: $0.index + count, field: $0.field, message: $0.message) },
-                origin: flagOrigin + segmentOrigin.map { $0 + count }
-            ) { $0 < count ? "features[\($0)]" : "segments[\($0 - count)]" }
+            return try clientFeatures(try jsonObject(data))
         }
+    }
+
+    /// A client-features document (parsed JSON), its flags and segments read one by one.
+    static func clientFeatures(_ object: [String: Any]) throws(TransferInputError) -> Parsed {
+        guard let features = object["features"] as? [Any] else {
+            throw TransferInputError("a client-features document has a features list", field: "features")
+        }
+        let segmentList = object["segments"] as? [Any] ?? []
+        let (flags, flagOrigin, problems) = decodeEach(FeatureFlag.self, list: features)
+        let (segments, segmentOrigin, segmentProblems) = decodeEach(FlagSegment.self, list: segmentList)
+        var set = FlagSet(features: flags, segments: segments)
+        set.version = object["version"] as? Int ?? 1
+        // Places: features first, then segments after every feature of the file.
+        let count = features.count
+        return Parsed(
+            records: .flags(set),
+            problems: problems + segmentProblems.map { TransferProblem(index: $0.index + count, field: $0.field, message: $0.message) },
+            origin: flagOrigin + segmentOrigin.map { $0 + count }
+        ) { $0 < count ? "features[\($0)]" : "segments[\($0 - count)]" }
     }
 
     // MARK: JSON

@@ -75,9 +75,7 @@ enum UnleashAdminExport {
             flag["dependencies"] = dependencies.first { $0["feature"] as? String == name }?["dependencies"] ?? []
             flags.append(flag)
         }
-        let client: [String: Any] = ["version": 1, "features": flags, "segments": root["segments"] ?? []]
-        let bytes = (try? JSONSerialization.data(withJSONObject: client)) ?? Data()
-        return try TransferRecords.parse(.flags, .client, bytes)
+        return try TransferRecords.clientFeatures(["version": 1, "features": flags, "segments": root["segments"] ?? []])
     }
 
     /// A Codable value as JSON objects and arrays.
