@@ -7,6 +7,7 @@ public enum VenueRegistry {
     public static let all: [any SimulatedVenue] = [
         DeribitVenue(),
         BinanceVenue(),
+        BinanceFuturesVenue(),
         CoinbaseVenue(),
         PolymarketVenue(),
         KalshiVenue(),

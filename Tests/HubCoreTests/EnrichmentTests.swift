@@ -141,20 +141,17 @@ final class EnrichmentTests: XCTestCase {
         return t
     }
 
+    /// A fresh enrichment with `config` and one crypto mapping, BTC-USD: Binance, Coinbase and `third`.
+    func btcUSD(_ config: EnrichmentConfig, third: InstrumentMapping.Member, now: Int64) {
+        enrich = Enrich(properties: props, config: config)
+        let members: [InstrumentMapping.Member] = [.init(venue: "binance", instrument: "BTC/USDT"), .init(venue: "coinbase", instrument: "BTC/USD"), third]
+        enrich.load(mappings: [InstrumentMapping(id: "BTC-USD", kind: .crypto, members: members)], now: now) { _ in }
+    }
+
     func testCompositeBestBidOfferAndCryptoArbitrageAfterFees() throws {
         var config = EnrichmentConfig()
         config.fees = ["binance": 0.001, "coinbase": 0.006]
-        enrich = Enrich(properties: props, config: config)
-        enrich.load(
-            mappings: [
-                InstrumentMapping(
-                    id: "BTC-USD", kind: .crypto,
-                    members: [
-                        .init(venue: "binance", instrument: "BTC/USDT"), .init(venue: "coinbase", instrument: "BTC/USD"),
-                        .init(venue: "deribit", instrument: "BTC-PERPETUAL", role: "reference"),
-                    ])
-            ], now: WallClock.milliseconds()
-        ) { _ in }
+        btcUSD(config, third: .init(venue: "deribit", instrument: "BTC-PERPETUAL", role: "reference"), now: WallClock.milliseconds())
         // The reference member (Deribit's index) is shown, never traded: its 80 000 bid is ignored.
         var deribit = ticker("deribit", "BTC-PERPETUAL", bid: 80_000, ask: 80_010)
         deribit.set(id("indexPrice"), .number(65_003.5))
@@ -187,6 +184,75 @@ final class EnrichmentTests: XCTestCase {
         XCTAssertTrue(emptied.fields.isEmpty)
         XCTAssertTrue(emptied.removed.contains(id("bid")) && emptied.removed.contains(id("mid")))
         XCTAssertTrue(enrich.cryptoArbitrage.open.isEmpty)
+    }
+
+    /// A `perp` member: its basis against the spot composite mid and its funding ride on the
+    /// composite quote (docs/guides/enrichment.md#basis-and-funding); it never makes the best bid
+    /// or offer, nor a leg of arbitrage.
+    func testPerpBasisAndFundingOnTheCompositeQuote() throws {
+        var config = EnrichmentConfig()
+        config.fees = [:]
+        btcUSD(config, third: .init(venue: "binance-futures", instrument: "BTC/USDT:USDT", role: "perp"), now: 1000)
+        // The perp bids far above spot: no arbitrage, no best bid — it is not spot.
+        var (_, out) = feed(ticker("binance-futures", "BTC/USDT:USDT", bid: 65_100, ask: 65_110))
+        XCTAssertFalse(out.contains { $0.channelName == "ticker.composite.BTC-USD" }, "no spot quote yet: no composite")
+        (_, out) = feed(ticker("binance", "BTC/USDT", bid: 65_000, ask: 65_010))
+        (_, out) = feed(ticker("coinbase", "BTC/USD", bid: 65_004, ask: 65_020))
+        var composite = try XCTUnwrap(out.first { $0.channelName == "ticker.composite.BTC-USD" })
+        XCTAssertEqual(number(composite, "bid"), 65_004)
+        XCTAssertEqual(number(composite, "ask"), 65_010)
+        XCTAssertEqual(composite.value(id("bidVenue")), .string("coinbase"))
+        XCTAssertFalse(out.contains { $0.stream == .arb }, "the perp's 65 100 bid is no leg")
+        // basis = 65 105 − 65 007 = 98; annualised over 8-hour periods: 98 / 65 007 × 1095.
+        XCTAssertEqual(number(composite, "basis"), 98)
+        XCTAssertEqual(number(composite, "annualisedBasis")!, 98 / 65_007 * 1095, accuracy: 1e-12)
+        XCTAssertNil(composite.value(id("fundingRate")), "no mark price update yet")
+        // The mark price stream brings funding: 0.01 % per 8 hours is 10.95 % a year.
+        var mark = Tick(source: "binance-futures", instrument: "BTC/USDT:USDT", stream: .ticker, exchangeTime: 1001, receiveTime: 1_001_000)
+        mark.set(id("markPrice"), .number(65_104))
+        mark.set(id("fundingRate"), .number(0.0001))
+        mark.set(id("nextFundingTime"), .integer(1_795_795_200_000))
+        (_, out) = feed(mark)
+        composite = try XCTUnwrap(out.first { $0.channelName == "ticker.composite.BTC-USD" })
+        XCTAssertEqual(number(composite, "fundingRate"), 0.0001)
+        XCTAssertEqual(number(composite, "annualisedFunding")!, 0.1095, accuracy: 1e-12)
+        XCTAssertEqual(composite.value(id("nextFundingTime")), .integer(1_795_795_200_000))
+        XCTAssertEqual(number(composite, "basis"), 98, "the perp's quote is kept between its ticks")
+        // A perp whose book emptied: the basis leaves the composite, funding stays.
+        (_, out) = feed(ticker("binance-futures", "BTC/USDT:USDT", bid: 0, ask: 65_110))
+        composite = try XCTUnwrap(out.first { $0.channelName == "ticker.composite.BTC-USD" })
+        XCTAssertNil(composite.value(id("basis")))
+        XCTAssertTrue(composite.removed.contains(id("basis")) && composite.removed.contains(id("annualisedBasis")))
+        XCTAssertEqual(number(composite, "fundingRate"), 0.0001)
+        // A 4-hour funding interval doubles the periods a year.
+        config.fundingIntervalHours = 4
+        enrich = Enrich(properties: props, config: config)
+        enrich.load(
+            mappings: [
+                InstrumentMapping(
+                    id: "E", kind: .crypto, members: [.init(venue: "x", instrument: "E"), .init(venue: "p", instrument: "E", role: "perp")])
+            ], now: 1000
+        ) { _ in }
+        _ = feed(ticker("p", "E", bid: 101, ask: 103))
+        (_, out) = feed(ticker("x", "E", bid: 99, ask: 101))
+        composite = try XCTUnwrap(out.first { $0.channelName == "ticker.composite.E" })
+        XCTAssertEqual(number(composite, "annualisedBasis")!, 2.0 / 100 * 2190, accuracy: 1e-12)
+    }
+
+    func testAMappingHasAtMostOnePerpAndOnlyCryptoHasRoles() {
+        let spot = InstrumentMapping.Member(venue: "binance", instrument: "BTC/USDT")
+        let perp = InstrumentMapping.Member(venue: "binance-futures", instrument: "BTC/USDT:USDT", role: "perp")
+        XCTAssertNoThrow(try InstrumentMapping(id: "B", kind: .crypto, members: [spot, perp]).check())
+        let second = InstrumentMapping.Member(venue: "deribit", instrument: "BTC-PERPETUAL", role: "perp")
+        XCTAssertThrowsError(try InstrumentMapping(id: "B", kind: .crypto, members: [spot, perp, second]).check()) {
+            XCTAssertEqual("\($0)", "members[2].role: a mapping has at most one perp (its basis is the composite's)")
+        }
+        XCTAssertThrowsError(try InstrumentMapping(id: "B", kind: .prediction, members: [spot, perp]).check()) {
+            XCTAssertEqual("\($0)", "members[1].role: only crypto mappings have roles (reference, perp)")
+        }
+        XCTAssertThrowsError(try InstrumentMapping(id: "B", kind: .crypto, members: [spot, .init(venue: "x", instrument: "Y", role: "swap")]).check()) {
+            XCTAssertEqual("\($0)", "members[1].role: must be reference or perp")
+        }
     }
 
     func testPredictionArbitrageAcrossVenues() throws {

@@ -40,7 +40,7 @@ final class PropertiesAPITests: XCTestCase {
         let bid = try XCTUnwrap(try request("GET", "/api/properties/bid").json as? [String: Any])
         XCTAssertEqual(
             (bid["lineage"] as? [String: Any])?["downstream"] as? [String],
-            ["bidVenue", "edge", "legs", "microprice", "mid", "spread", "active", "firstSeen", "lastSeen", "spreadBps"])
+            ["basis", "bidVenue", "edge", "legs", "microprice", "mid", "spread", "annualisedBasis", "active", "firstSeen", "lastSeen", "spreadBps"])
         XCTAssertEqual((bid["property"] as? [String: Any])?["type"] as? String, "decimal")
 
         let missing = try request("GET", "/api/properties/nope")
@@ -79,7 +79,7 @@ final class PropertiesAPITests: XCTestCase {
         let downstream = (try request("GET", "/api/properties/mid").json as? [String: Any]).flatMap {
             ($0["lineage"] as? [String: Any])?["downstream"] as? [String]
         }
-        XCTAssertEqual(downstream, ["fairValue", "spreadBps"])
+        XCTAssertEqual(downstream, ["annualisedBasis", "fairValue", "spreadBps"])
     }
 
     func testBadBodiesNameTheField() throws {

@@ -15,7 +15,7 @@ final class RecordReplayCommandTests: XCTestCase {
 
     func run(_ args: [String]) throws -> (code: Int32, out: String, err: String) { try HubProcess.run(args) }
 
-    func config() throws -> String {
+    func config(venue: String = "binance", symbols: String = "[BTC/USDT, ETH/USDT]") throws -> String {
         let path = tmp.appendingPathComponent("c.yaml").path
         try """
         auth:
@@ -25,10 +25,10 @@ final class RecordReplayCommandTests: XCTestCase {
         properties:
           seedDirectory: \(TestHub.propertiesDirectory)
         feeds:
-          binance:
+          \(venue):
             enabled: true
             simulate: true
-            symbols: [BTC/USDT, ETH/USDT]
+            symbols: \(symbols)
             simulatorStepMilliseconds: 20
         server:
           publicDir: null
@@ -65,6 +65,30 @@ final class RecordReplayCommandTests: XCTestCase {
         let text = try run(["replay", "--config", try config(), "--data-dir", tmp.appendingPathComponent("d3").path, "--venue", "binance", "--quiet", file])
         XCTAssertEqual(text.code, 0, text.err)
         XCTAssertTrue(text.out.contains("quarantined    0 values"), text.out)
+    }
+
+    /// A futures session from the futures simulator (ids that skip, `pu` chains, snapshots whose id
+    /// lies inside the next event) replays with the futures rule: no decode error, no false gap.
+    func testRecordedBinanceFuturesSessionReplaysWithoutFalseGaps() throws {
+        let file = tmp.appendingPathComponent("futures.jsonl").path
+        let config = try config(venue: "binance-futures", symbols: #"["BTC/USDT:USDT", "ETH/USDT:USDT"]"#)
+        let rec = try run([
+            "record", "--config", config, "--data-dir", tmp.appendingPathComponent("d1").path, "--venue", "binance-futures", "--seconds", "2",
+            "--out", file, "--log-level", "error",
+        ])
+        XCTAssertEqual(rec.code, 0, rec.err)
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
+        XCTAssertTrue(lines.contains { $0.contains(#""type":"http""#) && $0.contains("/fapi/v1/depth") }, "futures snapshots are recorded")
+        XCTAssertTrue(lines.contains { $0.contains("markPriceUpdate") }, "the mark price stream is recorded")
+        let rep = try run(["replay", "--config", config, "--data-dir", tmp.appendingPathComponent("d2").path, "--venue", "binance-futures", "--json", file])
+        XCTAssertEqual(rep.code, 0, rep.err)
+        let s = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(rep.out.utf8)) as? [String: Any], rep.out)
+        XCTAssertGreaterThan(s["frames"] as? Int ?? 0, 20)
+        XCTAssertEqual(s["httpResponses"] as? Int, 2)
+        XCTAssertEqual(s["decodeErrors"] as? Int, 0)
+        XCTAssertEqual(s["gaps"] as? Int, 0)
+        XCTAssertEqual(s["resyncs"] as? Int, 2, "one synchronisation per symbol")
+        XCTAssertEqual(s["quarantined"] as? Int, 0)
     }
 
     /// The disk fills under `record`: recording stops with the error logged at once, the hub

@@ -25,7 +25,7 @@ final class BinanceCodecTests: XCTestCase {
             .trade(symbol: "BNBBTC", price: 0.001, quantity: 100, buyerIsMaker: true, id: 12345, time: 1_672_515_782_136))
         XCTAssertEqual(
             try decode(#"{"u": 400900217, "s": "BNBUSDT", "b": "25.35190000", "B": "31.21000000", "a": "25.36520000", "A": "40.66000000"}"#),
-            .bookTicker(symbol: "BNBUSDT", bid: 25.3519, bidQty: 31.21, ask: 25.3652, askQty: 40.66, updateId: 400_900_217))
+            .bookTicker(symbol: "BNBUSDT", bid: 25.3519, bidQty: 31.21, ask: 25.3652, askQty: 40.66, updateId: 400_900_217, time: 0))
         XCTAssertEqual(
             try decode(#"{"e": "depthUpdate", "E": 1672515782136, "s": "BNBBTC", "U": 157, "u": 160, "b": [["0.0024", "10"]], "a": [["0.0026", "100"]]}"#),
             .depth(
@@ -46,7 +46,7 @@ final class BinanceCodecTests: XCTestCase {
             try decode(
                 #"{"stream":"nknusdt@bookTicker","data":{"u":499869768,"s":"NKNUSDT","b":"0.35210000","B":"672.00000000","a":"0.35260000","A":"3199.00000000"}}"#
             ),
-            .bookTicker(symbol: "NKNUSDT", bid: 0.3521, bidQty: 672, ask: 0.3526, askQty: 3199, updateId: 499_869_768))
+            .bookTicker(symbol: "NKNUSDT", bid: 0.3521, bidQty: 672, ask: 0.3526, askQty: 3199, updateId: 499_869_768, time: 0))
         XCTAssertEqual(
             try decode(
                 #"{"stream":"nknusdt@aggTrade","data":{"e":"aggTrade","E":1633998523963,"s":"NKNUSDT","a":15683430,"p":"0.35280000","q":"58.00000000","f":19862790,"l":19862790,"T":1633998523963,"m":false,"M":true}}"#

@@ -22,7 +22,9 @@ public struct InstrumentMapping: Codable, Equatable, Sendable {
         public var side: String?
         /// Crypto: `reference` — the member's `indexPrice` (Deribit's BTC index, carried by its
         /// perpetual's ticker) is shown on the composite quote, and its quotes take no part in the
-        /// best bid/offer or arbitrage. Absent: a tradable quote.
+        /// best bid/offer or arbitrage; `perp` — a perpetual swap of the asset: the composite quote
+        /// carries its basis against the spot members and its funding, and its quotes take no
+        /// part in the best bid/offer or arbitrage either. Absent: a tradable spot quote.
         public var role: String?
 
         public init(venue: String, instrument: String, side: String? = nil, role: String? = nil) {
@@ -43,6 +45,9 @@ public struct InstrumentMapping: Codable, Equatable, Sendable {
         }
 
         public var isReference: Bool { role == "reference" }
+        public var isPerp: Bool { role == "perp" }
+        /// A spot quote: it makes the composite best bid/offer and trades in arbitrage.
+        public var isSpot: Bool { role == nil }
     }
 
     public var id: String
@@ -97,8 +102,11 @@ extension InstrumentMapping {
                 guard side == "yes" || side == "no" else { throw fail("members[\(i)].side", "must be yes or no") }
             }
             if let role = m.role {
-                guard kind == .crypto else { throw fail("members[\(i)].role", "only crypto mappings have reference members") }
-                guard role == "reference" else { throw fail("members[\(i)].role", "must be reference") }
+                guard kind == .crypto else { throw fail("members[\(i)].role", "only crypto mappings have roles (reference, perp)") }
+                guard role == "reference" || role == "perp" else { throw fail("members[\(i)].role", "must be reference or perp") }
+                guard role != "perp" || !members[..<i].contains(where: \.isPerp) else {
+                    throw fail("members[\(i)].role", "a mapping has at most one perp (its basis is the composite's)")
+                }
             }
             guard seen.insert("\(m.venue).\(m.instrument)").inserted else {
                 throw fail("members[\(i)]", "\(m.venue) \(m.instrument) is listed twice")

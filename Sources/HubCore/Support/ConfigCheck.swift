@@ -20,14 +20,21 @@ public struct ConfigCheck: Sendable {
         try require(url.hasPrefix("wss://") || url.hasPrefix("ws://"), key, "must be a ws:// or wss:// URL")
     }
 
-    /// A ccxt unified symbol (`BTC/USDT`) at each index of `symbols`.
-    public func unifiedSymbols(_ symbols: [String], _ key: String = "symbols", example: String) throws(ConfigError) {
+    /// A ccxt unified symbol (`BTC/USDT`) at each index of `symbols`; with `settled`, a linear
+    /// derivative's (`BTC/USDT:USDT`, a delivery contract `BTC/USDT:USDT-250328`), settled in its
+    /// quote currency.
+    public func unifiedSymbols(_ symbols: [String], _ key: String = "symbols", example: String, settled: Bool = false) throws(ConfigError) {
         try require(!symbols.isEmpty, key, "list at least one symbol")
+        func word(_ s: Substring) -> Bool { !s.isEmpty && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
         for (i, s) in symbols.enumerated() {
-            let parts = s.split(separator: "/", omittingEmptySubsequences: false)
-            try require(
-                parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber } }, "\(key)[\(i)]",
-                "'\(s)' is not a unified symbol like \(example)")
+            let halves = s.split(separator: ":", omittingEmptySubsequences: false)
+            let parts = halves[0].split(separator: "/", omittingEmptySubsequences: false)
+            var ok = parts.count == 2 && parts.allSatisfy(word) && halves.count == (settled ? 2 : 1)
+            if ok && settled {
+                let settle = halves[1].split(separator: "-", omittingEmptySubsequences: false)
+                ok = settle[0] == parts[1] && (settle.count == 1 || settle.count == 2 && settle[1].count == 6 && settle[1].allSatisfy(\.isWholeNumber))
+            }
+            try require(ok, "\(key)[\(i)]", "'\(s)' is not a unified symbol like \(example)")
         }
     }
 

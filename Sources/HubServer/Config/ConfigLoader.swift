@@ -209,6 +209,7 @@ public enum ConfigLoader {
         try check(e.consensusHalfLifeSeconds > 0, "enrichment.consensusHalfLifeSeconds", "must be positive")
         try check((0...0.5).contains(e.minEdge), "enrichment.minEdge", "must be between 0 and 0.5")
         try check(e.maxQuoteAgeSeconds > 0, "enrichment.maxQuoteAgeSeconds", "must be positive")
+        try check(e.fundingIntervalHours > 0 && e.fundingIntervalHours <= 24, "enrichment.fundingIntervalHours", "must be above 0 and at most 24")
         for (venue, fee) in e.fees.sorted(by: { $0.key < $1.key }) {
             try check((0...0.1).contains(fee), "enrichment.fees.\(venue)", "must be between 0 and 0.1 (a fraction of the price)")
         }

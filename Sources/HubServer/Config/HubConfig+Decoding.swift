@@ -29,7 +29,9 @@ extension HubConfig: Decodable {
 /// `enrichment:` — sharp books of consensus v1, sharpness weights and half-life of v2, fees.
 struct EnrichmentSection: Decodable {
     var config = EnrichmentConfig()
-    enum Keys: String, CodingKey, CaseIterable { case sharpBooks, sharpness, defaultSharpness, consensusHalfLifeSeconds, fees, minEdge, maxQuoteAgeSeconds }
+    enum Keys: String, CodingKey, CaseIterable {
+        case sharpBooks, sharpness, defaultSharpness, consensusHalfLifeSeconds, fees, minEdge, maxQuoteAgeSeconds, fundingIntervalHours
+    }
     init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
         config.sharpBooks = try c.value(.sharpBooks, config.sharpBooks)
@@ -40,6 +42,7 @@ struct EnrichmentSection: Decodable {
         config.fees.merge(try c.value(.fees, [String: Double]())) { $1 }
         config.minEdge = try c.value(.minEdge, config.minEdge)
         config.maxQuoteAgeSeconds = try c.value(.maxQuoteAgeSeconds, config.maxQuoteAgeSeconds)
+        config.fundingIntervalHours = try c.value(.fundingIntervalHours, config.fundingIntervalHours)
     }
 }
 

@@ -99,7 +99,7 @@ enum Components {
         "id": .string(minLength: 1, maxLength: 128), "kind": .oneOf(["crypto", "prediction", "event"]), "description": .string(maxLength: 1024),
         "members": .array(
             .object(
-                ["venue": .string, "instrument": .string, "side": .oneOf(["yes", "no"]), "role": .oneOf(["reference"])], required: ["venue", "instrument"],
-                closed: true)),
+                ["venue": .string, "instrument": .string, "side": .oneOf(["yes", "no"]), "role": .oneOf(["reference", "perp"])],
+                required: ["venue", "instrument"], closed: true)),
     ]
 }

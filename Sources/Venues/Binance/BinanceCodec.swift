@@ -1,8 +1,10 @@
 import HubCore
 import SimdJSON
 
-/// Decodes Binance spot WebSocket frames and REST depth snapshots (shapes in
+/// Decodes Binance spot and USDⓈ-M futures WebSocket frames and REST depth snapshots (shapes in
 /// Binance's stream docs and the recorded session in Tests/Fixtures/captures) with simdjson.
+/// The markets share their shapes; futures add `pu` and `T` to depth events, an event type to
+/// bookTicker, and the markPriceUpdate stream.
 ///
 /// Threading: one codec per connection, used on the loop thread.
 public final class BinanceCodec {
@@ -57,15 +59,28 @@ public final class BinanceCodec {
             guard let s = d["s"]?.string, let b = decimal(d["b"]), let bq = decimal(d["B"]), let a = decimal(d["a"]), let aq = decimal(d["A"]) else {
                 throw VenueDecodeError("bookTicker without s, b, B, a, A")
             }
-            return .bookTicker(symbol: s, bid: b, bidQty: bq, ask: a, askQty: aq, updateId: d["u"]?.uint64 ?? 0)
+            return .bookTicker(symbol: s, bid: b, bidQty: bq, ask: a, askQty: aq, updateId: d["u"]?.uint64 ?? 0, time: d["T"]?.int64 ?? 0)
         }
         guard let type = d["e"] else { return .ignored }
+        if type.stringEquals("bookTicker") { return try event(d, bookTicker: true) }
         if type.stringEquals("depthUpdate") {
             guard let s = d["s"]?.string, let first = d["U"]?.uint64, let last = d["u"]?.uint64, let b = d["b"], let a = d["a"] else {
                 throw VenueDecodeError("depthUpdate without s, U, u, b, a")
             }
             guard first <= last else { throw VenueDecodeError("depthUpdate with U \(first) > u \(last)") }
-            return .depth(.init(symbol: s, first: first, last: last, bids: try levels(b), asks: try levels(a), time: d["E"]?.int64 ?? 0))
+            let previous = d["pu"]
+            guard previous == nil || previous?.uint64 != nil else { throw VenueDecodeError("depthUpdate with a pu that is not an id") }
+            return .depth(
+                .init(symbol: s, first: first, last: last, bids: try levels(b), asks: try levels(a), time: d["E"]?.int64 ?? 0, previous: previous?.uint64))
+        }
+        if type.stringEquals("markPriceUpdate") {
+            guard let s = d["s"]?.string, let mark = decimal(d["p"]) else { throw VenueDecodeError("markPriceUpdate without s and p") }
+            // Delivery contracts have no funding: an empty rate and a 0 time are no value.
+            let next = d["T"]?.int64
+            return .markPrice(
+                .init(
+                    symbol: s, mark: mark, index: decimal(d["i"]), fundingRate: decimal(d["r"]), nextFundingTime: next == 0 ? nil : next,
+                    time: d["E"]?.int64 ?? 0))
         }
         if type.stringEquals("aggTrade") || type.stringEquals("trade") {
             let idKey: JSONElement? = type.stringEquals("aggTrade") ? d["a"] : d["t"]

@@ -8,6 +8,11 @@ import HubCore
 /// dropped and rebuilt from a new snapshot (events keep buffering meanwhile). Quantities are
 /// absolute, so re-applying an overlapping part is harmless.
 ///
+/// USDⓈ-M futures (`chainsByPrevious`) number differently: ids need not follow on, each event
+/// names the previous one's last id (`pu`). Buffered events with `u` < `lastUpdateId` are
+/// dropped, the first applied must cover `lastUpdateId` (`U` ≤ `lastUpdateId` ≤ `u`), and each
+/// next one must have `pu` = the previous `u`; anything else is a gap.
+///
 /// Pure: no I/O, no clock.
 public struct BinanceDepthSync: Sendable {
     public enum State: Sendable, Equatable {
@@ -35,11 +40,17 @@ public struct BinanceDepthSync: Sendable {
     public private(set) var state: State = .awaitingSnapshot
     public private(set) var book = OrderBook()
     public private(set) var lastUpdateId: UInt64 = 0
+    /// Futures: no event applied since the snapshot, so the next must cover `lastUpdateId`.
+    private var awaitingFirst = false
     private var buffer: [BinanceMessage.DepthUpdate] = []
+    /// The futures rule (`pu`) rather than spot's (`U` = last `u` + 1).
+    public let chainsByPrevious: Bool
     /// Events held while waiting; beyond this the oldest go (a snapshot that never comes).
     public var maxBuffered = 10_000
 
-    public init() {}
+    public init(chainsByPrevious: Bool = false) {
+        self.chainsByPrevious = chainsByPrevious
+    }
 
     public var buffered: Int { buffer.count }
 
@@ -50,40 +61,55 @@ public struct BinanceDepthSync: Sendable {
             buffer.append(u)
             return .buffered
         case .synced:
-            if u.last <= lastUpdateId { return .stale }
-            guard u.first <= lastUpdateId + 1 else {
-                let expected = lastUpdateId + 1
-                lose()
-                buffer.append(u)
-                return .gap(expected: expected, got: u.first)
+            if chainsByPrevious && !awaitingFirst {
+                if u.previous == lastUpdateId {
+                    change(u)
+                    return .applied
+                }
+                if u.last <= lastUpdateId { return .stale }
+                return broken(u, expected: lastUpdateId, got: u.previous ?? u.first)
             }
+            // Spot, or the first futures event after a snapshot: it must reach back to the book.
+            let reach = chainsByPrevious ? lastUpdateId : lastUpdateId + 1
+            if u.last < reach { return .stale }
+            guard u.first <= reach else { return broken(u, expected: reach, got: u.first) }
             change(u)
             return .applied
         }
     }
 
+    private mutating func broken(_ u: BinanceMessage.DepthUpdate, expected: UInt64, got: UInt64) -> Outcome {
+        lose()
+        buffer.append(u)
+        return .gap(expected: expected, got: got)
+    }
+
     public mutating func snapshot(_ s: BinanceDepthSnapshot) -> Outcome {
         guard state == .awaitingSnapshot else { return .stale }
+        // The id the first event must cover: the snapshot's own on futures, the next one on spot.
+        let reach = chainsByPrevious ? s.lastUpdateId : s.lastUpdateId + 1
         // Events the snapshot cannot reach: it is too old.
-        if let first = buffer.first, s.lastUpdateId + 1 < first.first {
+        if let first = buffer.first, reach < first.first {
             return .refetch("snapshot \(s.lastUpdateId) is older than the first buffered event (U \(first.first))")
         }
         book.clear()
         for l in s.bids { book.set(.bid, price: l.price, amount: l.amount) }
         for l in s.asks { book.set(.ask, price: l.price, amount: l.amount) }
         lastUpdateId = s.lastUpdateId
-        let pending = buffer.filter { $0.last > s.lastUpdateId }
+        let pending = buffer.filter { $0.last >= reach }
         buffer.removeAll()
         state = .synced
+        awaitingFirst = chainsByPrevious
         var replayed = 0
         for (i, u) in pending.enumerated() {
-            // The first must straddle lastUpdateId + 1; the rest must follow on.
-            let ok = i == 0 ? u.first <= lastUpdateId + 1 && u.last >= lastUpdateId + 1 : u.first == lastUpdateId + 1
+            // The first must straddle the reach; the rest must follow on.
+            let follows = chainsByPrevious ? u.previous == lastUpdateId : u.first == lastUpdateId + 1
+            let ok = i == 0 ? u.first <= reach && u.last >= reach : follows
             guard ok else {
-                let expected = lastUpdateId + 1
+                let (expected, got) = i > 0 && chainsByPrevious ? (lastUpdateId, u.previous ?? u.first) : (i == 0 ? reach : lastUpdateId + 1, u.first)
                 lose()
                 buffer = Array(pending[i...])
-                return .gap(expected: expected, got: u.first)
+                return .gap(expected: expected, got: got)
             }
             change(u)
             replayed += 1
@@ -103,6 +129,7 @@ public struct BinanceDepthSync: Sendable {
     }
 
     private mutating func change(_ u: BinanceMessage.DepthUpdate) {
+        awaitingFirst = false
         for l in u.bids { book.set(.bid, price: l.price, amount: l.amount) }
         for l in u.asks { book.set(.ask, price: l.price, amount: l.amount) }
         lastUpdateId = u.last

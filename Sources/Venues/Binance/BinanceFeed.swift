@@ -1,15 +1,17 @@
 import Foundation
 import HubCore
 
-/// The Binance spot adapter: one combined-stream connection (`/stream?streams=…`) carrying
-/// each symbol's bookTicker, trades and 100 ms diff depth; each book is synchronised with a REST
-/// snapshot (`GET /api/v3/depth`) as Binance documents it, and rebuilt the same way after a gap.
-/// Binance's pings are answered by the WebSocket layer; silence beyond `staleAfterSeconds`
-/// reconnects. Symbols appear in ccxt's unified form (`BTC/USDT`).
+/// The Binance adapter, spot or USDⓈ-M futures (`config.market`): one combined-stream
+/// connection (`/stream?streams=…`) carrying each symbol's bookTicker, trades and 100 ms diff
+/// depth (futures add the mark price, index and funding each second); each book is synchronised
+/// with a REST snapshot (`GET /api/v3/depth`, `/fapi/v1/depth`) as Binance documents it for the
+/// market, and rebuilt the same way after a gap. Binance's pings are answered by the WebSocket
+/// layer; silence beyond `staleAfterSeconds` reconnects. Symbols appear in ccxt's unified form
+/// (`BTC/USDT`, `BTC/USDT:USDT`).
 ///
 /// Threading: loop-confined; time comes in as arguments (monotonic nanoseconds).
 public final class BinanceFeed: FeedAdapter {
-    public let source = "binance"
+    public let source: String
     public let config: BinanceFeedConfig
     public private(set) var status = FeedStatus()
 
@@ -28,14 +30,15 @@ public final class BinanceFeed: FeedAdapter {
 
     public init(config: BinanceFeedConfig) {
         self.config = config
-        symbols = BinanceSymbols(unified: config.symbols)
+        source = config.market.id
+        symbols = BinanceSymbols(unified: config.symbols, settles: config.market.settles)
     }
 
     /// The combined-stream path and query for `config` (appended to the WebSocket base URL).
     public static func streamPath(_ config: BinanceFeedConfig) -> String {
         let names = config.symbols.flatMap { u -> [String] in
             let s = BinanceSymbols.stream(u)
-            return ["\(s)@\(config.trades)", "\(s)@bookTicker", "\(s)@depth@100ms"]
+            return ["\(s)@\(config.trades)", "\(s)@bookTicker", "\(s)@depth@100ms"] + config.market.extraStreams.map { "\(s)@\($0)" }
         }
         return "/stream?streams=" + names.joined(separator: "/")
     }
@@ -86,15 +89,15 @@ public final class BinanceFeed: FeedAdapter {
         guard let message = status.decode(frameAt: now, { try codec.decode(frame) }) else { return [] }
         var actions: [FeedAction] = []
         switch message {
-        case .bookTicker, .trade, .depth: flowing = true  // market data, not a reply or a bad frame
+        case .bookTicker, .trade, .depth, .markPrice: flowing = true  // market data, not a reply or a bad frame
         default: break
         }
         switch message {
-        case .bookTicker(let s, let bid, let bq, let ask, let aq, _):
+        case .bookTicker(let s, let bid, let bq, let ask, let aq, _, let time):
             emitEvent(
                 emit,
                 RawEvent(
-                    source: source, instrument: symbols.unified(s), stream: .ticker, exchangeTime: wallMicros / 1000, receiveTime: wallMicros,
+                    source: source, instrument: symbols.unified(s), stream: .ticker, exchangeTime: time > 0 ? time : wallMicros / 1000, receiveTime: wallMicros,
                     fields: [
                         RawField(binance: .bidPrice, .number(bid)), RawField(binance: .bidQty, .number(bq)), RawField(binance: .askPrice, .number(ask)),
                         RawField(binance: .askQty, .number(aq)),
@@ -108,15 +111,31 @@ public final class BinanceFeed: FeedAdapter {
                         RawField(binance: .price, .number(p)), RawField(binance: .quantity, .number(q)),
                         RawField(binance: .side, .string(maker ? "sell" : "buy")), RawField(binance: .tradeId, .string(String(id))),
                     ]))
+        case .markPrice(let m) where !config.market.extraStreams.isEmpty:
+            var fields = [RawField(binance: .markPrice, .number(m.mark))]
+            if let i = m.index { fields.append(RawField(binance: .indexPrice, .number(i))) }
+            if let r = m.fundingRate { fields.append(RawField(binance: .fundingRate, .number(r))) }
+            if let t = m.nextFundingTime { fields.append(RawField(binance: .nextFundingTime, .integer(t))) }
+            emitEvent(
+                emit,
+                RawEvent(source: source, instrument: symbols.unified(m.symbol), stream: .ticker, exchangeTime: m.time, receiveTime: wallMicros, fields: fields))
+        case .depth(let u) where (u.previous != nil) != config.market.chainsByPrevious:
+            // Another market's depth (futures events carry `pu`, spot's do not): its sequencing
+            // would read as endless gaps. Counted as undecodable, never applied.
+            status.decodeErrors += 1
+            status.lastError =
+                u.previous != nil
+                ? "futures depth events (pu) on \(source): point feeds.binance-futures at this endpoint"
+                : "spot depth events (no pu) on \(source): point feeds.binance at this endpoint"
         case .depth(let u):
-            var sync = books[u.symbol] ?? BinanceDepthSync()
+            var sync = books[u.symbol] ?? BinanceDepthSync(chainsByPrevious: config.market.chainsByPrevious)
             let outcome = sync.apply(u)
             books[u.symbol] = sync
             switch outcome {
             case .applied: emitBook(u.symbol, sync, time: u.time, wallMicros: wallMicros, emit: emit)
             case .gap(let expected, let got):
                 status.gaps += 1
-                status.lastError = "\(u.symbol): depth gap (expected U \(expected), got \(got)); resynchronising"
+                status.lastError = "\(u.symbol): depth gap (expected \(idName) \(expected), got \(got)); resynchronising"
                 waitingSince[u.symbol] = waitingSince[u.symbol] ?? now
                 actions.append(requestSnapshot(u.symbol, now: now))
             case .buffered, .stale, .refetch, .synchronised: break
@@ -128,7 +147,7 @@ public final class BinanceFeed: FeedAdapter {
             if let error { status.lastError = "subscription: \(error)" }
         case .serverShutdown:
             actions.append(.reconnect(reason: "server announced shutdown"))
-        case .ignored:
+        case .ignored, .markPrice:
             break
         }
         refreshState(now: now)
@@ -157,7 +176,7 @@ public final class BinanceFeed: FeedAdapter {
                 status.lastError = "\(symbol): snapshot: \(error)"
                 return []
             }
-            var sync = books[symbol] ?? BinanceDepthSync()
+            var sync = books[symbol] ?? BinanceDepthSync(chainsByPrevious: config.market.chainsByPrevious)
             let outcome = sync.snapshot(snapshot)
             books[symbol] = sync
             switch outcome {
@@ -173,7 +192,7 @@ public final class BinanceFeed: FeedAdapter {
                 return [requestSnapshot(symbol, now: now)]
             case .gap(let expected, let got):
                 status.gaps += 1
-                status.lastError = "\(symbol): gap replaying the buffer (expected U \(expected), got \(got))"
+                status.lastError = "\(symbol): gap replaying the buffer (expected \(idName) \(expected), got \(got))"
                 waitingSince[symbol] = waitingSince[symbol] ?? now
                 return [requestSnapshot(symbol, now: now)]
             default:
@@ -182,9 +201,13 @@ public final class BinanceFeed: FeedAdapter {
         }
     }
 
+    /// What a gap's numbers are: spot compares `U` with the book's id + 1, futures mostly `pu`
+    /// with the book's id.
+    private var idName: String { config.market.chainsByPrevious ? "pu/U" : "U" }
+
     private func requestSnapshot(_ symbol: String, now: UInt64) -> FeedAction {
         snapshots[symbol] = (now, true)
-        return .fetch(url: "\(config.restURL)/api/v3/depth?symbol=\(symbol)&limit=\(config.snapshotLimit)", tag: "depth:\(epoch):\(symbol)")
+        return .fetch(url: "\(config.restURL)\(config.market.depthPath)?symbol=\(symbol)&limit=\(config.snapshotLimit)", tag: "depth:\(epoch):\(symbol)")
     }
 
     private func emitEvent(_ emit: (RawEvent) -> Void, _ e: RawEvent) {
@@ -207,7 +230,7 @@ public final class BinanceFeed: FeedAdapter {
     /// Readiness is per symbol: the source is `live` once its stream flows, `degraded` only while
     /// a symbol stays unsynchronised past `syncDeadlineSeconds` — one quiet symbol (no depth
     /// events, no snapshot yet) does not hold the others back. The symbols still waiting are
-    /// listed in `status.waiting` (`/api/streams`, `sources.hub.binance`).
+    /// listed in `status.waiting` (`/api/streams`, `sources.hub.<venue>`).
     private func refreshState(now: UInt64) {
         guard status.state != .down else { return }
         status.waiting = waitingSince.keys.map { symbols.unified($0) }.sorted()

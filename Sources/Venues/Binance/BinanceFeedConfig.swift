@@ -1,16 +1,17 @@
 import HubCore
 
-/// What the Binance adapter subscribes to.
+/// What the Binance adapter subscribes to, on which market.
 public struct BinanceFeedConfig: Sendable, Equatable {
-    /// Unified symbols (`BTC/USDT`).
-    public var symbols: [String] = ["BTC/USDT", "ETH/USDT"]
-    /// `aggTrade` (Binance's aggregated trades) or `trade` (every fill).
+    public var market: BinanceMarket
+    /// Unified symbols (`BTC/USDT`; `BTC/USDT:USDT` on futures).
+    public var symbols: [String]
+    /// `aggTrade` (Binance's aggregated trades) or, on spot, `trade` (every fill).
     public var trades = "aggTrade"
-    /// Levels per side published on `book.binance.<symbol>`.
+    /// Levels per side published on `book.<venue>.<symbol>`.
     public var bookDepth = 10
-    /// REST base for depth snapshots (`GET /api/v3/depth`).
-    public var restURL = "https://api.binance.com"
-    /// Levels per side in the snapshot (Binance allows up to 5000).
+    /// REST base for depth snapshots (`GET /api/v3/depth`, `/fapi/v1/depth`).
+    public var restURL: String
+    /// Levels per side in the snapshot (spot allows up to 5000, futures 1000).
     public var snapshotLimit = 1000
     /// No frame for this long means the connection is stale (Binance streams can be quiet).
     public var staleAfterSeconds = 60.0
@@ -19,5 +20,9 @@ public struct BinanceFeedConfig: Sendable, Equatable {
     /// synchronise with).
     public var syncDeadlineSeconds = 30.0
 
-    public init() {}
+    public init(market: BinanceMarket = .spot) {
+        self.market = market
+        restURL = market.defaultRestURL
+        symbols = market.settles ? ["BTC/USDT:USDT", "ETH/USDT:USDT"] : ["BTC/USDT", "ETH/USDT"]
+    }
 }

@@ -1,6 +1,7 @@
 import HubCore
 
-/// Binance spot stream fields and the registered properties they become.
+/// Binance stream fields and the registered properties they become. Futures fields come last,
+/// so spot's schema is the prefix without them.
 public enum BinanceField: UInt16, CaseIterable, Sendable {
     // bookTicker
     case bidPrice, bidQty, askPrice, askQty
@@ -8,6 +9,8 @@ public enum BinanceField: UInt16, CaseIterable, Sendable {
     case price, quantity, side, tradeId
     // depth (top levels of the synchronised book)
     case bids, asks
+    // markPriceUpdate (futures)
+    case markPrice, indexPrice, fundingRate, nextFundingTime
 
     public var mapping: VenueSchema.FieldMapping {
         switch self {
@@ -21,10 +24,18 @@ public enum BinanceField: UInt16, CaseIterable, Sendable {
         case .tradeId: return .init("a / t", "tradeId")
         case .bids: return .init("bids (book)", "bids")
         case .asks: return .init("asks (book)", "asks")
+        case .markPrice: return .init("p (markPriceUpdate)", "markPrice")
+        case .indexPrice: return .init("i", "indexPrice")
+        case .fundingRate: return .init("r", "fundingRate")
+        case .nextFundingTime: return .init("T (markPriceUpdate)", "nextFundingTime")
         }
     }
 
-    public static let schema = VenueSchema(source: "binance", fields: allCases.map(\.mapping))
+    /// The fields `market` publishes.
+    public static func schema(_ market: BinanceMarket) -> VenueSchema {
+        let fields = market.extraStreams.isEmpty ? allCases.filter { $0.rawValue < markPrice.rawValue } : allCases
+        return VenueSchema(source: market.id, fields: fields.map(\.mapping))
+    }
 }
 
 extension RawField {

@@ -1,12 +1,13 @@
 import HubCore
 
-/// `feeds.binance`: Binance spot combined streams plus REST depth snapshots.
-public struct BinanceSettings: VenueSettings {
+/// `feeds.binance` (and `feeds.binance-futures`): Binance combined streams plus REST depth
+/// snapshots, for the market `Kind` names.
+public struct BinanceSettingsOf<Kind: BinanceMarketKind>: VenueSettings {
     public var enabled = false
     public var simulate = false
     /// The WebSocket base; the adapter appends `/stream?streams=…`.
-    public var url = "wss://stream.binance.com:9443"
-    public var feed = BinanceFeedConfig()
+    public var url = Kind.market.defaultURL
+    public var feed = BinanceFeedConfig(market: Kind.market)
     /// Simulator market step in milliseconds (when `simulate`).
     public var simulatorStepMilliseconds = 100
     public init() {}
@@ -31,17 +32,25 @@ public struct BinanceSettings: VenueSettings {
     }
 
     public func validate(_ check: ConfigCheck) throws(ConfigError) {
+        let market = Kind.market
         if !simulate {
             try check.webSocketURL(url)
             try check.require(feed.restURL.hasPrefix("https://") || feed.restURL.hasPrefix("http://"), "restUrl", "must be an http(s):// URL")
+            // Another market's endpoints speak the same shapes with other sequencing rules.
+            try check.require(market.foreign(url) == nil, "url", market.foreign(url) ?? "")
+            try check.require(market.foreign(feed.restURL) == nil, "restUrl", market.foreign(feed.restURL) ?? "")
         }
-        try check.unifiedSymbols(feed.symbols, example: "BTC/USDT")
-        try check.require(["aggTrade", "trade"].contains(feed.trades), "trades", "must be aggTrade or trade")
+        try check.unifiedSymbols(feed.symbols, example: market.symbolExample, settled: market.settles)
+        let trades = market.tradeStreams
+        try check.require(trades.contains(feed.trades), "trades", "must be \(trades.joined(separator: " or "))")
         try check.require((1...1000).contains(feed.bookDepth), "bookDepth", "must be between 1 and 1000")
-        try check.require(
-            [5, 10, 20, 50, 100, 500, 1000, 5000].contains(feed.snapshotLimit), "snapshotLimit", "must be one of 5, 10, 20, 50, 100, 500, 1000, 5000")
+        let limits = market.snapshotLimits.map { "\($0)" }.joined(separator: ", ")
+        try check.require(market.snapshotLimits.contains(feed.snapshotLimit), "snapshotLimit", "must be one of \(limits)")
         try check.require(feed.staleAfterSeconds >= 5, "staleAfterSeconds", "must be at least 5")
         try check.require(feed.syncDeadlineSeconds >= 1 && feed.syncDeadlineSeconds <= 3600, "syncDeadlineSeconds", "must be from 1 to 3600")
         try check.simulatorStep(simulatorStepMilliseconds)
     }
 }
+
+/// `feeds.binance`.
+public typealias BinanceSettings = BinanceSettingsOf<BinanceSpot>

@@ -6,7 +6,7 @@ public struct DeribitVenue: SimulatedVenue {
     public init() {}
     public let id = "deribit"
     public var schema: VenueSchema { DeribitField.schema }
-    public let propertiesFiles = ["exchange.yaml", "deribit.yaml"]
+    public let propertiesFiles = ["exchange.yaml", "deribit.yaml", "derivatives.yaml"]
     /// `public/auth` sends the client secret and is answered with tokens.
     public let secretFields = ["client_secret", "access_token", "refresh_token"]
 

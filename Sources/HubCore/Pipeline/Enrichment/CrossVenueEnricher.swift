@@ -1,10 +1,13 @@
 /// Cross-venue results of the mappings, incremental per mapping: a tick on a mapped channel
 /// updates its member's quote and recomputes that one mapping.
-/// - crypto (`ticker.<venue>.<instrument>` members): the composite best bid and offer on
-///   `ticker.composite.<id>` (`bid`, `ask`, their sizes and venues, and the `indexPrice` of a
-///   reference member such as Deribit's index), and `arb.crypto.<id>` while selling on one venue
-///   beats buying on another after both taker fees (venues compared after fees):
-///   edge = (bid × (1 − fee_sell) − ask × (1 + fee_buy)) / (ask × (1 + fee_buy)).
+/// - crypto (`ticker.<venue>.<instrument>` members): the composite best bid and offer of the spot
+///   members on `ticker.composite.<id>` (`bid`, `ask`, their sizes and venues, and the
+///   `indexPrice` of a reference member such as Deribit's index), and `arb.crypto.<id>` while
+///   selling on one venue beats buying on another after both taker fees (venues compared after
+///   fees): edge = (bid × (1 − fee_sell) − ask × (1 + fee_buy)) / (ask × (1 + fee_buy)).
+///   With a `perp` member the composite also carries its basis against the spot mid and its
+///   funding: basis = perp mid − spot mid, annualisedBasis = basis / spot mid × periods a year,
+///   annualisedFunding = fundingRate × periods a year (periods of `fundingIntervalHours`).
 /// - prediction (`outcomes.<venue>.<instrument>` members): `arb.prediction.<id>` while YES on one
 ///   venue and NO on another cost less than the $1 one of them pays:
 ///   edge = (1 − cost) / cost, cost = yes × (1 + fee) + no × (1 + fee).
@@ -20,6 +23,9 @@ final class CrossVenueEnricher {
         var askSize: Double?
         /// A reference member's index price.
         var index: Double?
+        /// A perp member's funding rate and next funding time.
+        var fundingRate: Double?
+        var nextFundingTime: Int64?
         /// When the venue's data arrived (µs): old quotes do not count.
         var receivedAt: Int64 = 0
     }
@@ -37,6 +43,9 @@ final class CrossVenueEnricher {
 
     private let config: EnrichmentConfig
     private let bid, ask, bidVolume, askVolume, bidVenue, askVenue, indexPrice: PropertyID
+    private let fundingRate, nextFundingTime, basis, annualisedBasis, annualisedFunding: PropertyID
+    /// Composite properties a tick may lack (removed from the channel's state when it does).
+    private let optionalIDs: [PropertyID]
     private let bestAsk, yesBid, yesAsk, noBid, noAsk, bestBid: PropertyID
     private let compositeIDs: [PropertyID]
     private let bookPriceIDs: Set<PropertyID>
@@ -55,6 +64,12 @@ final class CrossVenueEnricher {
         bidVenue = p.intern("bidVenue")
         askVenue = p.intern("askVenue")
         indexPrice = p.intern("indexPrice")
+        fundingRate = p.intern("fundingRate")
+        nextFundingTime = p.intern("nextFundingTime")
+        basis = p.intern("basis")
+        annualisedBasis = p.intern("annualisedBasis")
+        annualisedFunding = p.intern("annualisedFunding")
+        optionalIDs = [bidVolume, askVolume, indexPrice, basis, annualisedBasis, fundingRate, nextFundingTime, annualisedFunding]
         bestBid = p.intern("bestBid")
         bestAsk = p.intern("bestAsk")
         yesBid = p.intern("yesBid")
@@ -62,7 +77,7 @@ final class CrossVenueEnricher {
         noBid = p.intern("noBid")
         noAsk = p.intern("noAsk")
         bookPriceIDs = [bestBid, bestAsk, yesBid, yesAsk, noBid, noAsk]
-        compositeIDs = [bid, ask, bidVolume, askVolume, bidVenue, askVenue, indexPrice] + ["mid", "spread", "spreadBps", "microprice"].map { p.intern($0) }
+        compositeIDs = [bid, ask, bidVenue, askVenue] + optionalIDs + ["mid", "spread", "spreadBps", "microprice"].map { p.intern($0) }
         crypto = ArbitrageTracker(kind: "crypto", properties: p, minEdge: config.minEdge)
         prediction = ArbitrageTracker(kind: "prediction", properties: p, minEdge: config.minEdge)
     }
@@ -126,6 +141,8 @@ final class CrossVenueEnricher {
                 for f in tick.fields {
                     switch f.id {
                     case indexPrice where member.isReference: q.index = f.value.number
+                    case fundingRate where member.isPerp: q.fundingRate = f.value.number
+                    case nextFundingTime where member.isPerp: q.nextFundingTime = f.value.number.map { Int64($0) }
                     case bid: q.bid = f.value.number
                     case ask: q.ask = f.value.number
                     case bidVolume: q.bidSize = f.value.number
@@ -177,9 +194,14 @@ final class CrossVenueEnricher {
     private func composite(_ s: State, _ time: Int64, _ receiveTime: Int64, _ emit: (Tick) -> Void) {
         var bidAt = -1, askAt = -1
         var index: Double?
+        var perp: Quote?
         for (i, q) in s.quotes.enumerated() where fresh(q, receiveTime) {
             if s.mapping.members[i].isReference {
                 index = q.index ?? index
+                continue
+            }
+            if s.mapping.members[i].isPerp {
+                perp = q
                 continue
             }
             guard let b = q.bid, let a = q.ask, b > 0, a > 0 else { continue }
@@ -196,16 +218,17 @@ final class CrossVenueEnricher {
         if let v = bq.bidSize { fields.append(Field(bidVolume, .number(v))) }
         if let v = aq.askSize { fields.append(Field(askVolume, .number(v))) }
         if let index { fields.append(Field(indexPrice, .number(index))) }
+        if let perp { carry(perp, spotMid: (bq.bid! + aq.ask!) / 2, into: &fields) }
         if fields != s.published {
             s.published = fields
             var t = Tick(source: "composite", instrument: s.mapping.id, stream: .ticker, exchangeTime: time, receiveTime: receiveTime, fields: fields)
-            t.removed = [bidVolume, askVolume, indexPrice].filter { id in !fields.contains { $0.id == id } }
+            t.removed = optionalIDs.filter { id in !fields.contains { $0.id == id } }
             emit(t)
         }
         // Arbitrage compares prices after fees: the cheapest venue to buy from and the best to sell
         // to once fees are paid, which need not be the raw best bid and ask shown above.
         var sellAt = -1, buyAt = -1, proceeds = 0.0, cost = 0.0
-        for (i, q) in s.quotes.enumerated() where fresh(q, receiveTime) && !s.mapping.members[i].isReference {
+        for (i, q) in s.quotes.enumerated() where fresh(q, receiveTime) && s.mapping.members[i].isSpot {
             guard let b = q.bid, let a = q.ask, b > 0, a > 0 else { continue }
             let venue = s.mapping.members[i].venue
             let p = b * (1 - fee(venue)), c = a * (1 + fee(venue))
@@ -220,6 +243,22 @@ final class CrossVenueEnricher {
         crypto.update(
             id: s.mapping.id, edge: edge, legs: { "buy \(buyer.venue) \(bq2.ask!), sell \(seller.venue) \(sq.bid!)" }, size: size, time: time,
             receiveTime: receiveTime, emit: emit)
+    }
+
+    /// The perp's basis against the spot mid, and its funding, annualised over funding periods
+    /// of `fundingIntervalHours` (a perp has no expiry: its premium is paid away each period).
+    private func carry(_ perp: Quote, spotMid: Double, into fields: inout [Field]) {
+        let periodsPerYear = 365 * 24 / config.fundingIntervalHours
+        if let b = perp.bid, let a = perp.ask, b > 0, a > 0, spotMid > 0 {
+            let difference = (b + a) / 2 - spotMid
+            fields.append(Field(basis, .number(difference)))
+            fields.append(Field(annualisedBasis, .number(difference / spotMid * periodsPerYear)))
+        }
+        if let r = perp.fundingRate {
+            fields.append(Field(fundingRate, .number(r)))
+            fields.append(Field(annualisedFunding, .number(r * periodsPerYear)))
+        }
+        if let t = perp.nextFundingTime { fields.append(Field(nextFundingTime, .integer(t))) }
     }
 
     private func predictionArbitrage(_ s: State, _ time: Int64, _ receiveTime: Int64, _ emit: (Tick) -> Void) {

@@ -12,6 +12,9 @@ public struct EnrichmentConfig: Sendable, Equatable {
     /// Crypto and prediction quotes older than this (receive time) take no part in composite
     /// quotes or arbitrage: a venue that went quiet or down does not keep a phantom price.
     public var maxQuoteAgeSeconds = 30.0
+    /// How often perpetuals settle funding, in hours (Binance and Deribit: 8): annualised basis
+    /// and funding count 365 × 24 / this periods a year.
+    public var fundingIntervalHours = 8.0
     /// Taker fee per venue as a fraction of the price, charged on each arbitrage leg.
     public var fees: [String: Double] = ["binance": 0.001, "coinbase": 0.006, "deribit": 0.0005, "polymarket": 0, "kalshi": 0.01]
     public init() {}

@@ -4,10 +4,13 @@ import HubCore
 import Synchronization
 import WebSocketLoop
 
-/// A Binance spot simulator on loopback: combined streams at `/stream?streams=…` (bookTicker,
-/// aggTrade/trade, depth@100ms) with frames shaped exactly like the venue's, and the REST depth
-/// snapshot `GET /api/v3/depth?symbol=…&limit=…` on the same port, consistent with the stream's
-/// update ids — so the adapter's snapshot synchronisation is exercised for real.
+/// A Binance simulator on loopback, spot or USDⓈ-M futures (`config.market`): combined streams at
+/// `/stream?streams=…` (bookTicker, aggTrade/trade, depth@100ms; futures add markPrice@1s) with
+/// frames shaped exactly like the venue's, and the REST depth snapshot (`GET /api/v3/depth`,
+/// `/fapi/v1/depth`) on the same port, consistent with the stream's update ids — so the adapter's
+/// snapshot synchronisation is exercised for real. Futures ids do not follow on from one event to
+/// the next (each names the previous one's last id in `pu`), and a snapshot's `lastUpdateId` lies
+/// inside the next event's range, as on the venue.
 ///
 /// Threading: runs its own event loop thread; `inject`, `stop` and the stats are thread-safe.
 public final class BinanceSimulator: WebSocketHandler, HTTPHandler, VenueSimulator, @unchecked Sendable {
@@ -31,11 +34,15 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, VenueSimulat
         public var gapsInjected = 0
     }
 
-    /// One symbol's book and the last update id.
+    /// One symbol's book, the last update id sent and the first id of the next event.
     struct Book {
         var levels: SimulatedBook
         var updateId: UInt64
+        var nextFirst: UInt64
     }
+    /// When mark prices were last sent (futures send them every second).
+    private var lastMarkAt: Int64 = 0
+    private var futures: Bool { config.market.chainsByPrevious }
 
     final class Client: SimulatorClient {
         /// venue symbol → streams (`bookTicker`, `aggTrade`, `trade`, `depth@100ms`).
@@ -57,7 +64,8 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, VenueSimulat
         lc.clientTLS = false
         loop = try EventLoop(configuration: lc, webSocketHandler: self, httpHandler: self)
         for (symbol, mid) in config.symbols {
-            books[symbol] = Book(levels: SimulatedBook(mid: mid, levels: config.levels, rng: &rng), updateId: UInt64(1_000_000 + rng.next() % 1_000_000))
+            let id = UInt64(1_000_000 + rng.next() % 1_000_000)
+            books[symbol] = Book(levels: SimulatedBook(mid: mid, levels: config.levels, rng: &rng), updateId: id, nextFirst: id + 1)
         }
     }
 
@@ -69,7 +77,7 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, VenueSimulat
     public var currentStats: Stats { clients.stats.withLock { $0 } }
 
     public func start() {
-        loop.start(name: "binance-sim")
+        loop.start(name: "\(config.market.id)-sim")
         loop.execute { [self] in
             loop.every(Double(config.stepMilliseconds) / 1000) { [weak self] in self?.step() }
         }
@@ -113,23 +121,30 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, VenueSimulat
 
     private func step() {
         let now = clock.wallMilliseconds()
+        let marks = futures && now - lastMarkAt >= 1000
+        if marks { lastMarkAt = now }
         for symbol in books.keys.sorted() {
             guard var b = books[symbol] else { continue }
             let (bidChanges, askChanges) = b.levels.step(&rng)
-            let first = b.updateId + 1
-            b.updateId += UInt64(bidChanges.count + askChanges.count)
+            let first = b.nextFirst, previous = b.updateId
+            // Futures events also cover updates that netted out, and ids skip between events.
+            b.updateId = first + UInt64(bidChanges.count + askChanges.count) - 1 + (futures ? rng.next() % 3 : 0)
+            b.nextFirst = b.updateId + 1 + (futures ? rng.next() % 4 : 0)
             books[symbol] = b
+            if marks && !silence.isOn(clock) { sendMarkPrice(symbol, b, now: now) }
             guard !silence.isOn(clock), !clients.isEmpty, !quietSymbols.contains(symbol) else { continue }
             if pendingGaps.remove(symbol) != nil || pendingGaps.remove(BinanceSymbols(unified: []).unified(symbol)) != nil {
                 clients.stats.withLock { $0.gapsInjected += 1 }
                 continue  // lost: the next update's U will not follow on
             }
-            send(symbol, "depth@100ms", Self.depthUpdate(symbol, first: first, last: b.updateId, bids: bidChanges, asks: askChanges, time: now))
+            send(
+                symbol, "depth@100ms",
+                Self.depthUpdate(
+                    symbol, first: first, last: b.updateId, previous: futures ? previous : nil, bids: bidChanges, asks: askChanges, time: now))
             if let tb = b.levels.top(bids: 1).first, let ta = b.levels.top(asks: 1).first {
-                send(
-                    symbol, "bookTicker",
-                    #"{"u":\#(b.updateId),"s":"\#(symbol)","b":"\#(Self.text(tb.0))","B":"\#(Self.text(tb.1))","a":"\#(Self.text(ta.0))","A":"\#(Self.text(ta.1))"}"#
-                )
+                let quote =
+                    #""u":\#(b.updateId),"s":"\#(symbol)","b":"\#(Self.text(tb.0))","B":"\#(Self.text(tb.1))","a":"\#(Self.text(ta.0))","A":"\#(Self.text(ta.1))""#
+                send(symbol, "bookTicker", futures ? #"{"e":"bookTicker",\#(quote),"T":\#(now),"E":\#(now)}"# : "{\(quote)}")
             }
             if rng.next() % 4 == 0 {
                 aggregateID += 1
@@ -138,7 +153,7 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, VenueSimulat
                 let q = Self.text(Double(1 + rng.next() % 30) / 100)
                 send(
                     symbol, "aggTrade",
-                    #"{"e":"aggTrade","E":\#(now),"s":"\#(symbol)","a":\#(aggregateID),"p":"\#(Self.text(price))","q":"\#(q)","f":\#(aggregateID * 3),"l":\#(aggregateID * 3),"T":\#(now),"m":\#(buyerMaker),"M":true}"#
+                    #"{"e":"aggTrade","E":\#(now),"s":"\#(symbol)","a":\#(aggregateID),"p":"\#(Self.text(price))","q":"\#(q)","f":\#(aggregateID * 3),"l":\#(aggregateID * 3),"T":\#(now),"m":\#(buyerMaker)\#(futures ? "" : #","M":true"#)}"#
                 )
                 send(
                     symbol, "trade",
@@ -148,11 +163,30 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, VenueSimulat
         }
     }
 
+    /// `markPriceUpdate`: the mark at the mid, the index a little below, funding near 0.01 % per
+    /// 8 hours, the next funding at the next 8-hour boundary. Delivery contracts (`BTCUSDT_250328`)
+    /// have no funding: `"r":""`, `"T":0`, as the venue sends them.
+    private func sendMarkPrice(_ symbol: String, _ b: Book, now: Int64) {
+        let mark = b.levels.mid, premium = 0.0002 + Double(rng.next() % 100) / 1_000_000
+        let index = mark * (1 - premium)
+        let rate = symbol.contains("_") ? "" : Self.text(0.0001 + Double(Int(rng.next() % 21) - 10) / 1_000_000)
+        let period: Int64 = 8 * 3_600_000
+        let next = symbol.contains("_") ? 0 : (now / period + 1) * period
+        send(
+            symbol, "markPrice@1s",
+            #"{"e":"markPriceUpdate","E":\#(now),"s":"\#(symbol)","p":"\#(Self.text(mark))","i":"\#(Self.text(index))","P":"\#(Self.text(index))","r":"\#(rate)","T":\#(next)}"#
+        )
+    }
+
     static func text(_ v: Double) -> String { String(format: "%.8f", v) }
 
-    static func depthUpdate(_ symbol: String, first: UInt64, last: UInt64, bids: [(Double, Double)], asks: [(Double, Double)], time: Int64) -> String {
+    static func depthUpdate(
+        _ symbol: String, first: UInt64, last: UInt64, previous: UInt64? = nil, bids: [(Double, Double)], asks: [(Double, Double)], time: Int64
+    ) -> String {
         func levels(_ l: [(Double, Double)]) -> String { "[" + l.map { #"["\#(text($0.0))","\#(text($0.1))"]"# }.joined(separator: ",") + "]" }
-        return #"{"e":"depthUpdate","E":\#(time),"s":"\#(symbol)","U":\#(first),"u":\#(last),"b":\#(levels(bids)),"a":\#(levels(asks))}"#
+        // Futures add the transaction time and the previous event's last id.
+        let futures = previous.map { #","T":\#(time),"pu":\#($0)"# } ?? ""
+        return #"{"e":"depthUpdate","E":\#(time)\#(futures),"s":"\#(symbol)","U":\#(first),"u":\#(last),"b":\#(levels(bids)),"a":\#(levels(asks))}"#
     }
 
     /// Sends `data` as a combined-stream frame to every client subscribed to `symbol@stream`.
@@ -176,7 +210,7 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, VenueSimulat
     // MARK: REST
 
     public func handle(_ request: HTTPRequest, respond: HTTPResponder) {
-        guard request.path == "/api/v3/depth" else {
+        guard request.path == config.market.depthPath else {
             return respond(HTTPResponse(status: 404, body: Array(#"{"code":-1,"msg":"not found"}"#.utf8)))
         }
         guard let symbol = request.queryItems["symbol"], let b = books[symbol] else {
@@ -186,9 +220,13 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, VenueSimulat
             return respond(
                 HTTPResponse(status: 429, body: Array(#"{"code":-1003,"msg":"Too many requests; current limit is 6000 request weight per 1 MINUTE."}"#.utf8)))
         }
-        let limit = min(5000, max(1, Int(request.queryItems["limit"] ?? "100") ?? 100))
+        let limit = min(config.market.snapshotLimits.last ?? 1000, max(1, Int(request.queryItems["limit"] ?? "100") ?? 100))
         func levels(_ l: [(Double, Double)]) -> String { "[" + l.map { #"["\#(Self.text($0.0))","\#(Self.text($0.1))"]"# }.joined(separator: ",") + "]" }
-        let body = #"{"lastUpdateId":\#(b.updateId),"bids":\#(levels(b.levels.top(bids: limit))),"asks":\#(levels(b.levels.top(asks: limit)))}"#
+        // Futures: the snapshot's id lies in the next event's range (that event covers it); the
+        // message and transaction times come with it.
+        let now = clock.wallMilliseconds()
+        let head = futures ? #""lastUpdateId":\#(b.nextFirst),"E":\#(now),"T":\#(now)"# : #""lastUpdateId":\#(b.updateId)"#
+        let body = #"{\#(head),"bids":\#(levels(b.levels.top(bids: limit))),"asks":\#(levels(b.levels.top(asks: limit)))}"#
         clients.stats.withLock { $0.snapshots += 1 }
         respond(HTTPResponse(status: 200, body: Array(body.utf8)))
     }
@@ -197,7 +235,7 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, VenueSimulat
 
     public func webSocketOpened(_ connection: WebSocketConnection) {
         let c = Client(connection)
-        // `streams=btcusdt@aggTrade/btcusdt@bookTicker/btcusdt@depth@100ms`
+        // `streams=btcusdt@aggTrade/btcusdt@bookTicker/btcusdt@depth@100ms/btcusdt@markPrice@1s`
         for arg in connection.query.split(separator: "&") where arg.hasPrefix("streams=") {
             for name in arg.dropFirst(8).split(separator: "/") {
                 guard let at = name.firstIndex(of: "@") else { continue }

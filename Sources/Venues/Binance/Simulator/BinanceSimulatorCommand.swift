@@ -2,12 +2,16 @@ import ArgumentParser
 import Foundation
 import HubCore
 
-/// `venue-sim binance`: the Binance simulator on loopback until SIGINT/SIGTERM.
-public struct BinanceSimulatorCommand: ParsableCommand {
+/// `venue-sim binance` (`binance-futures`): the Binance simulator of a market on loopback until
+/// SIGINT/SIGTERM.
+public struct BinanceSimulatorCommand<Kind: BinanceMarketKind>: ParsableCommand {
     public init() {}
 
-    public static let configuration = CommandConfiguration(
-        commandName: "binance", abstract: "Binance spot combined streams (/stream?streams=…) and REST depth snapshots (/api/v3/depth).")
+    public static var configuration: CommandConfiguration {
+        let m = Kind.market
+        let name = m.settles ? "Binance USDⓈ-M futures" : "Binance spot"
+        return CommandConfiguration(commandName: m.id, abstract: "\(name) combined streams (/stream?streams=…) and REST depth snapshots (\(m.depthPath)).")
+    }
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port (0: any free port).") var port = 9102
@@ -24,7 +28,7 @@ public struct BinanceSimulatorCommand: ParsableCommand {
     }
 
     public func run() throws {
-        var c = BinanceSimulatorConfig()
+        var c = BinanceSimulatorConfig(market: Kind.market)
         c.host = host
         c.port = port
         c.stepMilliseconds = stepMilliseconds
@@ -35,7 +39,7 @@ public struct BinanceSimulatorCommand: ParsableCommand {
                 return (String(kv[0]).uppercased(), Double(kv[1])!)
             }, uniquingKeysWith: { a, _ in a })
         try serveUntilSignalled({ try BinanceSimulator(config: c) }) { sim in
-            "binance simulator on \(sim.url)/stream?streams=… and \(sim.restURL)/api/v3/depth (symbols: \(c.symbols.keys.sorted().joined(separator: ", ")))"
+            "\(c.market.id) simulator on \(sim.url)/stream?streams=… and \(sim.restURL)\(c.market.depthPath) (symbols: \(c.symbols.keys.sorted().joined(separator: ", ")))"
         }
     }
 }

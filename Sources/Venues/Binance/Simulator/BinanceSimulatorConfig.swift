@@ -2,6 +2,8 @@ import HubCore
 
 /// How the Binance simulator listens and behaves.
 public struct BinanceSimulatorConfig: Sendable, Equatable {
+    /// Spot or USDⓈ-M futures: paths, frame shapes and update-id numbering follow the market.
+    public var market: BinanceMarket
     public var host = "127.0.0.1"
     /// 0 lets the OS choose a free port (`BinanceSimulator.port`).
     public var port = 0
@@ -15,5 +17,7 @@ public struct BinanceSimulatorConfig: Sendable, Equatable {
     /// Frames queued for a client that does not read before the simulator drops it.
     public var maxQueuedFrames = 50_000
 
-    public init() {}
+    public init(market: BinanceMarket = .spot) {
+        self.market = market
+    }
 }
