@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 // StreamHub: a real-time market-data hub on libwebsockets (see docs/architecture.md).
 import Foundation
 import PackageDescription
@@ -31,6 +31,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
+        // Micro-benchmarks (Benchmarks/, `scripts/bench --micro`); heap allocations are counted
+        // through its malloc interposer, linked into the benchmark executable only.
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         // C libraries from Debian packages, imported through a module map and a tiny shim header.
@@ -118,10 +121,20 @@ let package = Package(
         .executableTarget(
             name: "streamhub-bench",
             dependencies: [
-                "HubServer", "HubCore", "Venues", "WebSocketLoop",
+                "HubServer", "HubCore", "Venues", "WebSocketLoop", "Workloads",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
+        ),
+
+        // Workloads shared by streamhub-bench and the micro-benchmarks (ticks, flags, views).
+        .target(name: "Workloads", dependencies: ["HubCore", "Venues"], path: "Benchmarks/Workloads"),
+        // ordo-one/benchmark suites: `swift package benchmark` (scripts/bench --micro, --compare).
+        .executableTarget(
+            name: "HubBenchmarks",
+            dependencies: ["HubCore", "HubServer", "Venues", "Workloads", "Fixtures", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/HubBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
 
         // Test support: a real WebSocket client (libwebsockets) with blocking, time-bounded waits.

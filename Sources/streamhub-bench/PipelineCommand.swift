@@ -3,6 +3,7 @@ import Foundation
 import HubCore
 import HubServer
 import Venues
+import Workloads
 
 /// Decode → transform → enrich → serve on one thread over a recorded Deribit session
 /// (cryptofeed's capture in Tests/Fixtures/captures/), replayed in a loop. Serving includes
@@ -15,11 +16,6 @@ struct PipelineCommand: ParsableCommand {
     @Option(help: "Subscribers, each with its own view (distinct field projection); 0 for none.") var views = 1
     @Flag(help: "Skip the decode-only measurement.") var skipDecode = false
     @Option(help: "Property definitions (the registry transformation validates against).") var properties = "config/properties"
-
-    final class Sink: SessionTransport {
-        func requestWritable() {}
-        func requestClose(_ reason: CloseReason) {}
-    }
 
     func run() throws {
         guard let text = try? String(contentsOfFile: capture, encoding: .utf8) else {
@@ -53,19 +49,8 @@ struct PipelineCommand: ParsableCommand {
         let hub = Hub(properties: props, projectable: { registry.id($0) })
         let pipeline = Pipeline(transform: Transform(registry: registry, schemas: [DeribitField.schema]), enrich: Enrich(properties: props), hub: hub)
         let feed = DeribitFeed(config: DeribitFeedConfig())
-        let fieldSets = Self.projections(props, count: views)
-        var sessions: [Session] = []
-        for fields in fieldSets {
-            let s = hub.open(transport: Sink(), remoteAddress: "bench")
-            let list = fields.map { "\"\($0)\"" }.joined(separator: ",")
-            let request =
-                fields.isEmpty
-                ? #"{"id":1,"op":"subscribe","channel":"*.deribit.*"}"#
-                : #"{"id":1,"op":"subscribe","channel":"*.deribit.*","fields":[\#(list)]}"#
-            var r = Array(request.utf8)
-            r.withUnsafeMutableBytes { hub.receive(s, message: UnsafeRawBufferPointer($0)) }
-            sessions.append(s)
-        }
+        let fieldSets = ViewWorkload.projections(props, count: views)
+        let sessions = ViewWorkload.subscribers(hub, views: fieldSets)
         var frame: [UInt8] = []
         frame.reserveCapacity(1 << 20)
         var ticks = 0
@@ -100,21 +85,5 @@ struct PipelineCommand: ParsableCommand {
         var units = 0
         while Double(MonotonicClock.nanoseconds() - start) / 1e9 < seconds { units += body() }
         return Double(units) / (Double(MonotonicClock.nanoseconds() - start) / 1e9)
-    }
-
-    /// `count` distinct field projections (the first is the full view).
-    static func projections(_ props: PropertyTable, count: Int) -> [[String]] {
-        guard count > 0 else { return [] }
-        let names = DeribitField.allCases.map(\.mapping.property) + ["mid", "spread", "spreadBps", "microprice"]
-        _ = names.map { props.intern($0) }
-        var out: [[String]] = [[]]
-        var i = 0
-        while out.count < count {
-            // Drop a different pair of fields for each view.
-            let a = i % names.count, b = (i * 7 + 3) % names.count
-            out.append(names.enumerated().filter { $0.offset != a && $0.offset != b }.map(\.element))
-            i += 1
-        }
-        return out
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import HubCore
 import HubServer
 import Venues
+import Workloads
 
 /// Property validation speed and the cost of serialising one publication for 1 vs N views.
 struct PropertiesCommand: ParsableCommand {
@@ -54,7 +55,7 @@ struct PropertiesCommand: ParsableCommand {
                 return hub.allChannels[0]
             }()
         let encoder = PublicationEncoder(properties: registry.table)
-        let projections = PipelineCommand.projections(registry.table, count: views.max() ?? 1)
+        let projections = ViewWorkload.projections(registry.table, count: views.max() ?? 1)
         let masks = projections.map { names in names.isEmpty ? PropertyMask.all : PropertyMask(names.compactMap { registry.table.id($0) }) }
         // What serving does: the full view once, every other view spliced from it.
         for n in views {
