@@ -31,9 +31,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
-        // Micro-benchmarks (Benchmarks/, `scripts/bench --micro`); heap allocations are counted
-        // through its malloc interposer, linked into the benchmark executable only.
-        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         // C libraries from Debian packages, imported through a module map and a tiny shim header.
@@ -129,13 +126,6 @@ let package = Package(
 
         // Workloads shared by streamhub-bench and the micro-benchmarks (ticks, flags, views).
         .target(name: "Workloads", dependencies: ["HubCore", "Venues"], path: "Benchmarks/Workloads"),
-        // ordo-one/benchmark suites: `swift package benchmark` (scripts/bench --micro, --compare).
-        .executableTarget(
-            name: "HubBenchmarks",
-            dependencies: ["HubCore", "HubServer", "Venues", "Workloads", "Fixtures", .product(name: "Benchmark", package: "benchmark")],
-            path: "Benchmarks/HubBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
 
         // Test support: a real WebSocket client (libwebsockets) with blocking, time-bounded waits.
         .target(name: "HubTesting", dependencies: ["WebSocketLoop", "HubServer", "HubCache", "HubAuth", "Venues"], path: "Tests/HubTesting"),
@@ -170,7 +160,8 @@ let package = Package(
 // only when `STREAMHUB_FUZZ` is set: `scripts/fuzz` builds them with
 // `--sanitize=fuzzer --sanitize=address` (every module of this package instrumented); each is a
 // libFuzzer binary with no `main` of its own, so ordinary builds leave them out.
-if ProcessInfo.processInfo.environment["STREAMHUB_FUZZ"] != nil {
+let fuzzing = ProcessInfo.processInfo.environment["STREAMHUB_FUZZ"] != nil
+if fuzzing {
     func fuzzTarget(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
         .executableTarget(name: name, dependencies: ["FuzzSupport"] + dependencies, path: "Fuzz/Sources/\(name)")
     }
@@ -183,4 +174,19 @@ if ProcessInfo.processInfo.environment["STREAMHUB_FUZZ"] != nil {
         fuzzTarget("FuzzRedisReplies", ["HubCache", "HubCore", "HubServer"]),
         fuzzTarget("FuzzRESTBodies", ["HubCore"]),
     ]
+}
+
+// Micro-benchmarks (Benchmarks/HubBenchmarks; `scripts/bench --micro`, `--store`, `--compare`) on
+// ordo-one/benchmark; heap allocations are counted through its malloc interposer, linked into the
+// benchmark executable only. Left out of fuzz builds: its build-tool plugin does not link under
+// -sanitize=fuzzer (libFuzzer brings a `main` of its own), which slowed every fuzz build.
+if !fuzzing {
+    package.dependencies.append(.package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]))
+    package.targets.append(
+        .executableTarget(
+            name: "HubBenchmarks",
+            dependencies: ["HubCore", "HubServer", "Venues", "Workloads", "Fixtures", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/HubBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ))
 }

@@ -44,7 +44,13 @@ final class BenchmarkCorpus: @unchecked Sendable {
         }
         let p = registry.table
         enrichmentTicks = EnrichmentWorkload.samples(p).map { ($0.name, $0.ticks) }
-        filterTicks = enrichmentTicks[0].ticks
+        // Enriched tickers: the filter's spreadBps is there, so every clause is evaluated.
+        let quotes = Enrich(properties: p)
+        filterTicks = enrichmentTicks[0].ticks.map { t in
+            var t = t
+            quotes.enrich(&t)
+            return t
+        }
         // A filter a dashboard would send: a tight spread on a quote that has sizes.
         let rule = SubscriptionFilter.and([
             .compare(property: "bid", op: .greater, value: .number(0)), .compare(property: "spreadBps", op: .less, value: .number(5)),
@@ -124,13 +130,15 @@ final class ServingBench {
     private let events: [RawEvent]
     private var ticks: [Tick] = []
 
-    init(corpus: BenchmarkCorpus, views: Int, publishOnly: Bool = false) {
+    /// `subscribers` sessions on every Deribit channel, taking `views` distinct projections in turn.
+    init(corpus: BenchmarkCorpus, subscribers: Int, views: Int, publishOnly: Bool = false) {
         let p = corpus.registry.table
         hub = Hub(properties: p, projectable: { corpus.registry.id($0) })
         pipeline = Pipeline(transform: Transform(registry: corpus.registry, schemas: [DeribitField.schema]), enrich: Enrich(properties: p), hub: hub)
         events = corpus.deribitEvents
         frame.reserveCapacity(1 << 20)
-        sessions = ViewWorkload.subscribers(hub, views: ViewWorkload.projections(p, count: views))
+        let projections = ViewWorkload.projections(p, count: views)
+        sessions = ViewWorkload.subscribers(hub, views: (0..<subscribers).map { projections[$0 % projections.count] })
         for i in events.indices { serve(i) }  // channels exist before measuring
         if publishOnly {
             ticks = events.compactMap { e in

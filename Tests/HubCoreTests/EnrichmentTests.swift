@@ -202,7 +202,7 @@ final class EnrichmentTests: XCTestCase {
         XCTAssertEqual(number(composite, "bid"), 65_004)
         XCTAssertEqual(number(composite, "ask"), 65_010)
         XCTAssertEqual(composite.value(id("bidVenue")), .string("coinbase"))
-        XCTAssertFalse(out.contains { $0.stream == .arb }, "the perp's 65 100 bid is no leg")
+        XCTAssertTrue(enrich.cryptoArbitrage.open.isEmpty, "the perp's 65 100 bid is no leg")
         // basis = 65 105 − 65 007 = 98; annualised over 8-hour periods: 98 / 65 007 × 1095.
         XCTAssertEqual(number(composite, "basis"), 98)
         XCTAssertEqual(number(composite, "annualisedBasis")!, 98 / 65_007 * 1095, accuracy: 1e-12)
@@ -218,6 +218,20 @@ final class EnrichmentTests: XCTestCase {
         XCTAssertEqual(number(composite, "annualisedFunding")!, 0.1095, accuracy: 1e-12)
         XCTAssertEqual(composite.value(id("nextFundingTime")), .integer(1_795_795_200_000))
         XCTAssertEqual(number(composite, "basis"), 98, "the perp's quote is kept between its ticks")
+        XCTAssertTrue(enrich.cryptoArbitrage.open.isEmpty)
+        // The perp's book goes quiet while its mark prices keep coming: past maxQuoteAgeSeconds
+        // (30 s) the basis leaves, funding stays.
+        var later = mark
+        later.receiveTime += 31_000_000
+        later.exchangeTime += 31_000
+        _ = feed(ticker("binance", "BTC/USDT", bid: 65_000, ask: 65_010, at: 32_000))  // Coinbase's quote is stale by now
+        (_, out) = feed(later)
+        composite = try XCTUnwrap(out.first { $0.channelName == "ticker.composite.BTC-USD" })
+        XCTAssertNil(composite.value(id("basis")), "a 31-second-old perp book makes no basis")
+        XCTAssertEqual(number(composite, "fundingRate"), 0.0001)
+        (_, out) = feed(ticker("binance-futures", "BTC/USDT:USDT", bid: 65_100, ask: 65_110, at: 32_002))
+        composite = try XCTUnwrap(out.first { $0.channelName == "ticker.composite.BTC-USD" })
+        XCTAssertEqual(number(composite, "basis"), 100, "a fresh perp book: 65 105 − the composite mid of Binance alone (65 005)")
         // A perp whose book emptied: the basis leaves the composite, funding stays.
         (_, out) = feed(ticker("binance-futures", "BTC/USDT:USDT", bid: 0, ask: 65_110))
         composite = try XCTUnwrap(out.first { $0.channelName == "ticker.composite.BTC-USD" })
@@ -249,6 +263,10 @@ final class EnrichmentTests: XCTestCase {
         }
         XCTAssertThrowsError(try InstrumentMapping(id: "B", kind: .prediction, members: [spot, perp]).check()) {
             XCTAssertEqual("\($0)", "members[1].role: only crypto mappings have roles (reference, perp)")
+        }
+        let reference = InstrumentMapping.Member(venue: "deribit", instrument: "BTC-PERPETUAL", role: "reference")
+        XCTAssertThrowsError(try InstrumentMapping(id: "B", kind: .crypto, members: [perp, reference]).check()) {
+            XCTAssertEqual("\($0)", "members: a crypto mapping needs a spot member (one without a role)")
         }
         XCTAssertThrowsError(try InstrumentMapping(id: "B", kind: .crypto, members: [spot, .init(venue: "x", instrument: "Y", role: "swap")]).check()) {
             XCTAssertEqual("\($0)", "members[1].role: must be reference or perp")

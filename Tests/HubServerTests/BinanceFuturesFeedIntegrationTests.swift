@@ -84,7 +84,19 @@ final class BinanceFuturesFeedIntegrationTests: XCTestCase {
             "feeds.binance.restUrl: fapi.binance.com is Binance USDⓈ-M futures: configure it under feeds.binance-futures")
         XCTAssertEqual(
             error("  binance-futures: {enabled: true, url: \"wss://stream.binance.com:9443\"}\n"),
-            "feeds.binance-futures.url: stream.binance.com:9443 is Binance spot: configure it under feeds.binance")
+            "feeds.binance-futures.url: stream.binance.com is Binance spot: configure it under feeds.binance")
+        XCTAssertEqual(
+            error("  binance-futures: {enabled: true, restUrl: \"https://api3.binance.com\"}\n"),
+            "feeds.binance-futures.restUrl: api3.binance.com is Binance spot: configure it under feeds.binance")
+        XCTAssertEqual(
+            error("  binance: {enabled: true, url: \"wss://fstream-mm.binance.com\"}\n"),
+            "feeds.binance.url: fstream-mm.binance.com is Binance USDⓈ-M futures: configure it under feeds.binance-futures")
+        XCTAssertEqual(
+            error("  binance: {enabled: true, restUrl: \"https://user@testnet.binancefuture.com:443\"}\n"),
+            "feeds.binance.restUrl: testnet.binancefuture.com is Binance's futures testnet: configure it under feeds.binance-futures")
+        XCTAssertEqual(
+            error("  binance-futures: {enabled: true, url: \"wss://stream.binancefuture.com\", restUrl: \"https://testnet.binancefuture.com\"}\n"),
+            "accepted", "the futures testnet is futures")
         XCTAssertEqual(
             error("  binance-futures: {enabled: true, restUrl: \"https://dapi.binance.com\"}\n"),
             "feeds.binance-futures.restUrl: dapi.binance.com is Binance COIN-M futures, which StreamHub does not speak")

@@ -84,10 +84,14 @@ final class RecordReplayCommandTests: XCTestCase {
         XCTAssertEqual(rep.code, 0, rep.err)
         let s = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(rep.out.utf8)) as? [String: Any], rep.out)
         XCTAssertGreaterThan(s["frames"] as? Int ?? 0, 20)
-        XCTAssertEqual(s["httpResponses"] as? Int, 2)
+        // A snapshot the stream's first event starts past is fetched again (no gap): at least one
+        // answered snapshot and one synchronisation per symbol.
+        let http = s["httpResponses"] as? Int ?? 0, resyncs = s["resyncs"] as? Int ?? 0
+        XCTAssertGreaterThanOrEqual(http, 2)
+        XCTAssertGreaterThanOrEqual(resyncs, 2)
+        XCTAssertLessThanOrEqual(resyncs, http, "each synchronisation from an answered snapshot")
         XCTAssertEqual(s["decodeErrors"] as? Int, 0)
         XCTAssertEqual(s["gaps"] as? Int, 0)
-        XCTAssertEqual(s["resyncs"] as? Int, 2, "one synchronisation per symbol")
         XCTAssertEqual(s["quarantined"] as? Int, 0)
     }
 

@@ -46,6 +46,17 @@ final class BinanceFeedTests: XCTestCase {
         XCTAssertEqual(s.apply(update(506, 507)), .gap(expected: 505, got: 506))
     }
 
+    /// The snapshot came back before the stream's first event, and that event starts past it:
+    /// the snapshot is too old for this stream — fetched again, no gap counted.
+    func testAFirstLiveEventPastTheSnapshotRefetchesRatherThanCountsAGap() {
+        var s = BinanceDepthSync()
+        XCTAssertEqual(s.snapshot(BinanceDepthSnapshot(lastUpdateId: 500, bids: [], asks: [])), .synchronised(replayed: 0))
+        guard case .refetch = s.apply(update(503, 504)) else { return XCTFail("must refetch") }
+        XCTAssertEqual(s.buffered, 1)
+        XCTAssertEqual(s.snapshot(BinanceDepthSnapshot(lastUpdateId: 502, bids: [], asks: [])), .synchronised(replayed: 1))
+        XCTAssertEqual(s.apply(update(506, 507)), .gap(expected: 505, got: 506), "after an event is applied, a hole is a gap")
+    }
+
     func testASnapshotOlderThanTheBufferIsRefetched() {
         var s = BinanceDepthSync()
         _ = s.apply(update(200, 201))

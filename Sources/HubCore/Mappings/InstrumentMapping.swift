@@ -112,5 +112,9 @@ extension InstrumentMapping {
                 throw fail("members[\(i)]", "\(m.venue) \(m.instrument) is listed twice")
             }
         }
+        // Reference and perp members ride on the spot members' composite quote.
+        if kind == .crypto && !members.contains(where: \.isSpot) {
+            throw fail("members", "a crypto mapping needs a spot member (one without a role)")
+        }
     }
 }

@@ -32,7 +32,9 @@ public struct ConfigCheck: Sendable {
             var ok = parts.count == 2 && parts.allSatisfy(word) && halves.count == (settled ? 2 : 1)
             if ok && settled {
                 let settle = halves[1].split(separator: "-", omittingEmptySubsequences: false)
-                ok = settle[0] == parts[1] && (settle.count == 1 || settle.count == 2 && settle[1].count == 6 && settle[1].allSatisfy(\.isWholeNumber))
+                ok =
+                    settle[0] == parts[1]
+                    && (settle.count == 1 || settle.count == 2 && settle[1].count == 6 && settle[1].allSatisfy { $0.isASCII && $0.isNumber })
             }
             try require(ok, "\(key)[\(i)]", "'\(s)' is not a unified symbol like \(example)")
         }

@@ -31,7 +31,8 @@ public struct BinanceDepthSync: Sendable {
         case stale
         /// Continuity broke: the book is dropped; fetch a new snapshot.
         case gap(expected: UInt64, got: UInt64)
-        /// The snapshot is older than the buffered events reach back: fetch another.
+        /// The snapshot is older than the buffered events reach back (or than the first event
+        /// after it): fetch another.
         case refetch(String)
         /// The snapshot was taken and the buffer replayed onto it.
         case synchronised(replayed: Int)
@@ -40,7 +41,8 @@ public struct BinanceDepthSync: Sendable {
     public private(set) var state: State = .awaitingSnapshot
     public private(set) var book = OrderBook()
     public private(set) var lastUpdateId: UInt64 = 0
-    /// Futures: no event applied since the snapshot, so the next must cover `lastUpdateId`.
+    /// No event applied since the snapshot: the next must cover `lastUpdateId` (futures) or
+    /// `lastUpdateId` + 1 (spot); one that starts later means another snapshot, not a gap.
     private var awaitingFirst = false
     private var buffer: [BinanceMessage.DepthUpdate] = []
     /// The futures rule (`pu`) rather than spot's (`U` = last `u` + 1).
@@ -72,7 +74,16 @@ public struct BinanceDepthSync: Sendable {
             // Spot, or the first futures event after a snapshot: it must reach back to the book.
             let reach = chainsByPrevious ? lastUpdateId : lastUpdateId + 1
             if u.last < reach { return .stale }
-            guard u.first <= reach else { return broken(u, expected: reach, got: u.first) }
+            guard u.first <= reach else {
+                // Nothing applied since the snapshot: the stream never delivered what it covers
+                // (it came back before the connection's first event). Not a gap — a new snapshot.
+                if awaitingFirst {
+                    lose()
+                    buffer.append(u)
+                    return .refetch("the first event after snapshot \(lastUpdateId) starts at \(u.first)")
+                }
+                return broken(u, expected: reach, got: u.first)
+            }
             change(u)
             return .applied
         }
@@ -99,7 +110,7 @@ public struct BinanceDepthSync: Sendable {
         let pending = buffer.filter { $0.last >= reach }
         buffer.removeAll()
         state = .synced
-        awaitingFirst = chainsByPrevious
+        awaitingFirst = true
         var replayed = 0
         for (i, u) in pending.enumerated() {
             // The first must straddle the reach; the rest must follow on.

@@ -138,7 +138,10 @@ public final class BinanceFeed: FeedAdapter {
                 status.lastError = "\(u.symbol): depth gap (expected \(idName) \(expected), got \(got)); resynchronising"
                 waitingSince[u.symbol] = waitingSince[u.symbol] ?? now
                 actions.append(requestSnapshot(u.symbol, now: now))
-            case .buffered, .stale, .refetch, .synchronised: break
+            case .refetch(let why):
+                status.lastError = "\(u.symbol): \(why); fetching another snapshot"
+                waitingSince[u.symbol] = waitingSince[u.symbol] ?? now
+            case .buffered, .stale, .synchronised: break
             }
             if books[u.symbol]?.state == .awaitingSnapshot && snapshots[u.symbol] == nil {
                 actions.append(requestSnapshot(u.symbol, now: now))  // a symbol first seen on the stream

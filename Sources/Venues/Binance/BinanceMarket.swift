@@ -23,9 +23,10 @@ public struct BinanceMarket: Sendable, Equatable {
     public let chainsByPrevious: Bool
     /// Symbols carry their settlement currency (`BTC/USDT:USDT`, ccxt's form for linear swaps).
     public let settles: Bool
-    /// Host name fragments of the other markets' endpoints, with what to say when a section points
-    /// at one (a spot venue on futures endpoints would see nothing but false gaps).
-    public let foreignHosts: [(fragment: String, advice: String)]
+    /// The other markets' endpoints — a host whose first label starts with `label` under one of
+    /// `domains` (any domain when empty) — with what to say when a section points at one (a spot
+    /// venue on futures endpoints would see nothing but false gaps).
+    public let foreignHosts: [(label: String, domains: [String], advice: String)]
 
     public static func == (a: BinanceMarket, b: BinanceMarket) -> Bool { a.id == b.id }
 
@@ -35,10 +36,11 @@ public struct BinanceMarket: Sendable, Equatable {
         snapshotLimits: [5, 10, 20, 50, 100, 500, 1000, 5000], tradeStreams: ["aggTrade", "trade"], extraStreams: [], chainsByPrevious: false,
         settles: false,
         foreignHosts: [
-            ("fstream.", "is Binance USDⓈ-M futures: configure it under feeds.binance-futures"),
-            ("fapi.", "is Binance USDⓈ-M futures: configure it under feeds.binance-futures"),
-            ("dstream.", "is Binance COIN-M futures, which StreamHub does not speak"),
-            ("dapi.", "is Binance COIN-M futures, which StreamHub does not speak"),
+            ("fstream", [], "is Binance USDⓈ-M futures: configure it under feeds.binance-futures"),
+            ("fapi", [], "is Binance USDⓈ-M futures: configure it under feeds.binance-futures"),
+            ("", ["binancefuture.com"], "is Binance's futures testnet: configure it under feeds.binance-futures"),
+            ("dstream", [], "is Binance COIN-M futures, which StreamHub does not speak"),
+            ("dapi", [], "is Binance COIN-M futures, which StreamHub does not speak"),
         ])
 
     /// The example a symbol error shows.
@@ -46,8 +48,13 @@ public struct BinanceMarket: Sendable, Equatable {
 
     /// The advice for `url` when it points at another market's endpoint.
     func foreign(_ url: String) -> String? {
-        let host = url.split(separator: "/").dropFirst(1).first { !$0.isEmpty }.map { $0.lowercased() } ?? ""
-        return foreignHosts.first { host.hasPrefix($0.fragment) || host.contains("." + $0.fragment) }.map { "\(host) \($0.advice)" }
+        // scheme://user@host:port/path → host
+        let authority = url.split(separator: "/", omittingEmptySubsequences: false).dropFirst(2).first ?? ""
+        let host = authority.split(separator: "@").last?.split(separator: ":").first.map { $0.lowercased() } ?? ""
+        let labels = host.split(separator: ".", maxSplits: 1)
+        guard labels.count == 2 else { return nil }
+        let first = labels[0], domain = String(labels[1])
+        return foreignHosts.first { first.hasPrefix($0.label) && ($0.domains.isEmpty || $0.domains.contains(domain)) }.map { "\(host) \($0.advice)" }
     }
 }
 

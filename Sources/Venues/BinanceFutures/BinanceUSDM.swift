@@ -9,10 +9,12 @@ extension BinanceMarket {
         snapshotLimits: [5, 10, 20, 50, 100, 500, 1000], tradeStreams: ["aggTrade"], extraStreams: ["markPrice@1s"], chainsByPrevious: true,
         settles: true,
         foreignHosts: [
-            ("stream.binance.", "is Binance spot: configure it under feeds.binance"),
-            ("api.binance.", "is Binance spot: configure it under feeds.binance"),
-            ("dstream.", "is Binance COIN-M futures, which StreamHub does not speak"),
-            ("dapi.", "is Binance COIN-M futures, which StreamHub does not speak"),
+            ("stream", ["binance.com"], "is Binance spot: configure it under feeds.binance"),
+            ("api", ["binance.com"], "is Binance spot: configure it under feeds.binance"),
+            ("data-", ["binance.vision"], "is Binance spot market data: configure it under feeds.binance"),
+            ("testnet", ["binance.vision"], "is Binance's spot testnet: configure it under feeds.binance"),
+            ("dstream", [], "is Binance COIN-M futures, which StreamHub does not speak"),
+            ("dapi", [], "is Binance COIN-M futures, which StreamHub does not speak"),
         ])
 }
 

@@ -28,6 +28,9 @@ final class CrossVenueEnricher {
         var nextFundingTime: Int64?
         /// When the venue's data arrived (µs): old quotes do not count.
         var receivedAt: Int64 = 0
+        /// When its best prices last arrived (µs): a perp's mark prices keep coming while its
+        /// book may have gone quiet, and an old book makes no basis.
+        var bookAt: Int64 = 0
     }
 
     final class State {
@@ -143,8 +146,12 @@ final class CrossVenueEnricher {
                     case indexPrice where member.isReference: q.index = f.value.number
                     case fundingRate where member.isPerp: q.fundingRate = f.value.number
                     case nextFundingTime where member.isPerp: q.nextFundingTime = f.value.number.map { Int64($0) }
-                    case bid: q.bid = f.value.number
-                    case ask: q.ask = f.value.number
+                    case bid:
+                        q.bid = f.value.number
+                        q.bookAt = tick.receiveTime
+                    case ask:
+                        q.ask = f.value.number
+                        q.bookAt = tick.receiveTime
                     case bidVolume: q.bidSize = f.value.number
                     case askVolume: q.askSize = f.value.number
                     default: break
@@ -218,7 +225,7 @@ final class CrossVenueEnricher {
         if let v = bq.bidSize { fields.append(Field(bidVolume, .number(v))) }
         if let v = aq.askSize { fields.append(Field(askVolume, .number(v))) }
         if let index { fields.append(Field(indexPrice, .number(index))) }
-        if let perp { carry(perp, spotMid: (bq.bid! + aq.ask!) / 2, into: &fields) }
+        if let perp { carry(perp, spotMid: (bq.bid! + aq.ask!) / 2, receiveTime: receiveTime, into: &fields) }
         if fields != s.published {
             s.published = fields
             var t = Tick(source: "composite", instrument: s.mapping.id, stream: .ticker, exchangeTime: time, receiveTime: receiveTime, fields: fields)
@@ -247,9 +254,10 @@ final class CrossVenueEnricher {
 
     /// The perp's basis against the spot mid, and its funding, annualised over funding periods
     /// of `fundingIntervalHours` (a perp has no expiry: its premium is paid away each period).
-    private func carry(_ perp: Quote, spotMid: Double, into fields: inout [Field]) {
+    private func carry(_ perp: Quote, spotMid: Double, receiveTime: Int64, into fields: inout [Field]) {
         let periodsPerYear = 365 * 24 / config.fundingIntervalHours
-        if let b = perp.bid, let a = perp.ask, b > 0, a > 0, spotMid > 0 {
+        let bookFresh = Double(receiveTime - perp.bookAt) <= config.maxQuoteAgeSeconds * 1e6
+        if bookFresh, let b = perp.bid, let a = perp.ask, b > 0, a > 0, spotMid > 0 {
             let difference = (b + a) / 2 - spotMid
             fields.append(Field(basis, .number(difference)))
             fields.append(Field(annualisedBasis, .number(difference / spotMid * periodsPerYear)))

@@ -133,7 +133,7 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, VenueSimulat
             books[symbol] = b
             if marks && !silence.isOn(clock) { sendMarkPrice(symbol, b, now: now) }
             guard !silence.isOn(clock), !clients.isEmpty, !quietSymbols.contains(symbol) else { continue }
-            if pendingGaps.remove(symbol) != nil || pendingGaps.remove(BinanceSymbols(unified: []).unified(symbol)) != nil {
+            if pendingGaps.remove(symbol) != nil || pendingGaps.remove(BinanceSymbols(settles: config.market.settles).unified(symbol)) != nil {
                 clients.stats.withLock { $0.gapsInjected += 1 }
                 continue  // lost: the next update's U will not follow on
             }
@@ -155,10 +155,12 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, VenueSimulat
                     symbol, "aggTrade",
                     #"{"e":"aggTrade","E":\#(now),"s":"\#(symbol)","a":\#(aggregateID),"p":"\#(Self.text(price))","q":"\#(q)","f":\#(aggregateID * 3),"l":\#(aggregateID * 3),"T":\#(now),"m":\#(buyerMaker)\#(futures ? "" : #","M":true"#)}"#
                 )
-                send(
-                    symbol, "trade",
-                    #"{"e":"trade","E":\#(now),"s":"\#(symbol)","t":\#(aggregateID * 3),"p":"\#(Self.text(price))","q":"\#(q)","T":\#(now),"m":\#(buyerMaker),"M":true}"#
-                )
+                if !futures {  // futures have no trade stream
+                    send(
+                        symbol, "trade",
+                        #"{"e":"trade","E":\#(now),"s":"\#(symbol)","t":\#(aggregateID * 3),"p":"\#(Self.text(price))","q":"\#(q)","T":\#(now),"m":\#(buyerMaker),"M":true}"#
+                    )
+                }
             }
         }
     }
@@ -222,10 +224,13 @@ public final class BinanceSimulator: WebSocketHandler, HTTPHandler, VenueSimulat
         }
         let limit = min(config.market.snapshotLimits.last ?? 1000, max(1, Int(request.queryItems["limit"] ?? "100") ?? 100))
         func levels(_ l: [(Double, Double)]) -> String { "[" + l.map { #"["\#(Self.text($0.0))","\#(Self.text($0.1))"]"# }.joined(separator: ",") + "]" }
-        // Futures: the snapshot's id lies in the next event's range (that event covers it); the
+        // Futures: the snapshot's id is the last event's `u`, the next event's `U`, or inside the
+        // next event's range (its first six ids are always in it: a step changes at least three
+        // levels a side) — whichever event covers it is applied whole, as on the venue. The
         // message and transaction times come with it.
         let now = clock.wallMilliseconds()
-        let head = futures ? #""lastUpdateId":\#(b.nextFirst),"E":\#(now),"T":\#(now)"# : #""lastUpdateId":\#(b.updateId)"#
+        let id = !futures ? b.updateId : [b.updateId, b.nextFirst, b.nextFirst + 1 + rng.next() % 5][Int(rng.next() % 3)]
+        let head = futures ? #""lastUpdateId":\#(id),"E":\#(now),"T":\#(now)"# : #""lastUpdateId":\#(id)"#
         let body = #"{\#(head),"bids":\#(levels(b.levels.top(bids: limit))),"asks":\#(levels(b.levels.top(asks: limit)))}"#
         clients.stats.withLock { $0.snapshots += 1 }
         respond(HTTPResponse(status: 200, body: Array(body.utf8)))

@@ -14,7 +14,7 @@ public struct BinanceSimulatorCommand<Kind: BinanceMarketKind>: ParsableCommand 
     }
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
-    @Option(help: "Port (0: any free port).") var port = 9102
+    @Option(help: "Port (0: any free port; binance 9102, binance-futures 9107).") var port = Kind.market.settles ? 9107 : 9102
     @Option(name: .customLong("step-ms"), help: "Market step in milliseconds.") var stepMilliseconds = 100
     @Option(help: "Random seed.") var seed: UInt64 = 7
     @Option(help: "Venue symbols with a starting price, e.g. BTCUSDT=65000 (repeatable).") var symbol: [String] = ["BTCUSDT=65000", "ETHUSDT=3200"]
