@@ -111,7 +111,7 @@ public final class BinanceFeed: FeedAdapter {
                         RawField(binance: .price, .number(p)), RawField(binance: .quantity, .number(q)),
                         RawField(binance: .side, .string(maker ? "sell" : "buy")), RawField(binance: .tradeId, .string(String(id))),
                     ]))
-        case .markPrice(let m) where !config.market.extraStreams.isEmpty:
+        case .markPrice(let m) where config.market.hasMarkPrice:
             var fields = [RawField(binance: .markPrice, .number(m.mark))]
             if let i = m.index { fields.append(RawField(binance: .indexPrice, .number(i))) }
             if let r = m.fundingRate { fields.append(RawField(binance: .fundingRate, .number(r))) }

@@ -43,6 +43,10 @@ public struct BinanceMarket: Sendable, Equatable {
             ("dapi", [], "is Binance COIN-M futures, which StreamHub does not speak"),
         ])
 
+    /// It streams mark price, index and funding (`markPrice@1s`): its schema and properties
+    /// include them.
+    public var hasMarkPrice: Bool { extraStreams.contains { $0.hasPrefix("markPrice") } }
+
     /// The example a symbol error shows.
     public var symbolExample: String { settles ? "BTC/USDT:USDT" : "BTC/USDT" }
 

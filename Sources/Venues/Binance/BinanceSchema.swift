@@ -33,7 +33,7 @@ public enum BinanceField: UInt16, CaseIterable, Sendable {
 
     /// The fields `market` publishes.
     public static func schema(_ market: BinanceMarket) -> VenueSchema {
-        let fields = market.extraStreams.isEmpty ? allCases.filter { $0.rawValue < markPrice.rawValue } : allCases
+        let fields = market.hasMarkPrice ? allCases : allCases.filter { $0.rawValue < markPrice.rawValue }
         return VenueSchema(source: market.id, fields: fields.map(\.mapping))
     }
 }

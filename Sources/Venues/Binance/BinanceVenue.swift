@@ -10,7 +10,7 @@ public struct BinanceVenueOf<Kind: BinanceMarketKind>: SimulatedVenue {
     public var id: String { Kind.market.id }
     public var schema: VenueSchema { BinanceField.schema(Kind.market) }
     /// Spot's fields are the shared exchange vocabulary; futures add `derivatives.yaml`.
-    public var propertiesFiles: [String] { Kind.market.extraStreams.isEmpty ? ["exchange.yaml"] : ["exchange.yaml", "derivatives.yaml"] }
+    public var propertiesFiles: [String] { Kind.market.hasMarkPrice ? ["exchange.yaml", "derivatives.yaml"] : ["exchange.yaml"] }
 
     public func endpoint(_ settings: BinanceSettingsOf<Kind>) -> String { settings.url + BinanceFeed.streamPath(settings.feed) }
 
