@@ -64,10 +64,20 @@ class DashboardTests(unittest.TestCase):
         self.browser.save_screenshot(os.path.join(SHOTS, f"{name}.png"))
 
     def text(self, css):
-        return self.browser.find_element(By.CSS_SELECTOR, css).text
+        """The visible text of the first match, read in one script (see `texts`)."""
+        found = self.texts(css)
+        if not found:
+            raise AssertionError(f"no element matches {css}")
+        return found[0]
+
+    def texts(self, css):
+        """The visible texts of every match, read in one script: the page may re-render between
+        a find and a read (the nav is rebuilt when the role arrives), so no element is held."""
+        return self.browser.execute_script(
+            "return Array.from(document.querySelectorAll(arguments[0]), e => e.innerText.trim())", css)
 
     def nav(self):
-        return [a.text for a in self.browser.find_elements(By.CSS_SELECTOR, "#nav a")]
+        return self.texts("#nav a")
 
     def test_1_anonymous_live_ticks_update(self):
         self.browser.get(self.base)
@@ -79,7 +89,7 @@ class DashboardTests(unittest.TestCase):
         wait_for("the offset moves", lambda: int(self.text(row)) > first)
         # The channel browser lists what the anonymous role may see (tickers, odds; no books).
         wait_for("the channel browser", lambda: len(self.browser.find_elements(By.CSS_SELECTOR, "#live-channels a")) > 3)
-        listed = [a.text for a in self.browser.find_elements(By.CSS_SELECTOR, "#live-channels a")]
+        listed = self.texts("#live-channels a")
         self.assertIn("ticker.deribit.BTC-PERPETUAL", listed)
         self.assertFalse([c for c in listed if c.startswith("book.")], "books are not granted to anonymous")
         self.shot("live")
