@@ -39,6 +39,8 @@ public final class HubServer: @unchecked Sendable {
     let feeds: FeedSupervisor
     private let venues: [any Venue]
     private let loop: EventLoop
+    /// The event library the loop runs on (`server.eventLoop`, or poll when libuv is unavailable).
+    public var eventLibrary: LoopConfiguration.EventLibrary { loop.eventLibrary }
     private let sockets: ClientSockets
     private let router = HTTPRouter()
     private var routes: HubRoutes?
@@ -94,6 +96,9 @@ public final class HubServer: @unchecked Sendable {
         sockets = ClientSockets(hub: plane.hub)
         loop = try EventLoop(configuration: .hub(config, logger: logger), webSocketHandler: sockets, httpHandler: router)
         loopRef.loop = loop
+        if let reason = loop.eventLibraryFallback, config.server.eventLoop != loop.eventLibrary.rawValue {
+            logger.warning("event loop: poll instead of \(config.server.eventLoop)", metadata: ["reason": "\(reason)"])
+        }
         // A credential the hub cannot read is refused, not taken for no credential (anonymous);
         // one address holds a bounded number of connections.
         let perAddress = config.server.maxConnectionsPerAddress

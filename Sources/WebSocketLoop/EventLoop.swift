@@ -16,6 +16,10 @@ public final class EventLoop: @unchecked Sendable {
     var context: OpaquePointer?
     /// The listening port (the OS-chosen one when configured with port 0).
     public private(set) var port: Int = 0
+    /// The event library that runs the loop: the configured one, or poll when libuv was asked
+    /// for and its plugin could not be loaded (`eventLibraryFallback` says why).
+    public private(set) var eventLibrary = LoopConfiguration.EventLibrary.poll
+    public private(set) var eventLibraryFallback: String?
 
     weak var webSocketHandler: WebSocketHandler?
     weak var httpHandler: HTTPHandler?
@@ -45,6 +49,16 @@ public final class EventLoop: @unchecked Sendable {
     /// The one frame buffer every connection writes from (lws copies what the socket does not take).
     var frame: FrameBuffer
     var loopThread: pthread_t?
+    /// With libuv: the loop this object owns (lws runs on it as a foreign loop) and the async
+    /// handle that stops it from any thread (nil once closed at shutdown).
+    private var uvLoop: UnsafeMutablePointer<uv_loop_t>?
+    private let stopper = Mutex<AsyncHandle?>(nil)
+    /// False once the context is being destroyed: no wakeup reaches it after that.
+    private let wakeable = Mutex<Bool>(true)
+    /// Services input lws has buffered (see `shim_uv_pending` for the library bug it covers).
+    private var pendingService: UnsafeMutablePointer<shim_uv_pending>?
+    /// lws clears this when it has freed the context (`info.pcontext`).
+    private let contextSlot = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: 1)
 
     /// Creates the context (and listening socket). Handlers are held weakly: their owner keeps
     /// them alive for the loop's lifetime.
@@ -55,12 +69,25 @@ public final class EventLoop: @unchecked Sendable {
         self.webSocketHandler = webSocketHandler
         self.httpHandler = httpHandler
         frame = FrameBuffer(headroom: Int(shim_lws_pre), capacity: 256 * 1024)
+        contextSlot.initialize(to: nil)
         EventLoop.quietLibraryLogs
         try createContext()
     }
 
     deinit {
-        if let context { lws_context_destroy(context) }
+        if let context {
+            wakeable.withLock { $0 = false }
+            lws_context_destroy(context)
+            if let uv = uvLoop {
+                // A libuv loop that never ran: let lws close its handles on it, then free it.
+                closeLibuvHandles()
+                drain(uv)
+                if contextSlot.pointee != nil { lws_context_destroy(context) }
+                drain(uv)
+                _ = shim_uv_loop_free(uv)
+            }
+        }
+        contextSlot.deallocate()
         protocols?.deallocate()
         mounts?.deallocate()
         extensions?.deallocate()
@@ -128,14 +155,76 @@ public final class EventLoop: @unchecked Sendable {
         info.max_http_header_data = 16 * 1024
         info.timeout_secs = 20
 
-        guard let ctx = lws_create_context(&info) else {
+        // The vhost (listener, protocols) is created apart from the context: a listener that
+        // cannot bind then fails on its own, with a context that is whole and destroyed the
+        // usual way (lws 4.1.6 crashes tearing down a half-made context on a foreign loop).
+        info.options |= UInt64(LWS_SERVER_OPTION_EXPLICIT_VHOSTS)
+        if c.eventLibrary == .libuv {
+            context = createLibuvContext(info)
+        }
+        if context == nil {
+            info.pcontext = nil
+            context = lws_create_context(&info)
+        }
+        guard let ctx = context, let vhost = lws_create_vhost(ctx, &info) else {
             let tls = c.serverTLS.map { " with TLS (certificate \($0.certFile), key \($0.keyFile))" } ?? ""
             throw LoopError.contextFailed(c.listen.map { "cannot listen on \($0.host):\($0.port)\(tls)" } ?? "cannot create client context")
         }
-        context = ctx
-        if c.listen != nil, let vh = lws_get_vhost_by_name(ctx, "default") {
-            port = Int(lws_get_vhost_listen_port(vh))
+        if c.listen != nil { port = Int(lws_get_vhost_listen_port(vhost)) }
+    }
+
+    /// The context on a libuv loop of our own (lws' foreign-loop mode): lws registers its
+    /// sockets and timers on it, the waker shares it. Nil, with the reason kept, when the
+    /// libwebsockets-evlib-uv plugin (or libuv) cannot be used: the caller falls back to poll.
+    private func createLibuvContext(_ base: lws_context_creation_info) -> OpaquePointer? {
+        guard let uv = shim_uv_loop_new() else {
+            eventLibraryFallback = "libuv could not create a loop"
+            return nil
         }
+        guard let async = shim_uv_async_new(uv, libuvStopRequested, Unmanaged.passUnretained(self).toOpaque()) else {
+            _ = shim_uv_loop_free(uv)
+            eventLibraryFallback = "libuv could not create an async handle"
+            return nil
+        }
+        var info = base
+        info.options |= UInt64(LWS_SERVER_OPTION_LIBUV)
+        info.pcontext = contextSlot
+        var loops: [UnsafeMutableRawPointer?] = [UnsafeMutableRawPointer(uv)]
+        let ctx = loops.withUnsafeMutableBufferPointer { buffer -> OpaquePointer? in
+            info.foreign_loops = buffer.baseAddress
+            return lws_create_context(&info)
+        }
+        guard let ctx, let pending = shim_uv_pending_new(uv) else {
+            // The loop is left as it is (a few hundred bytes): a context that failed half-way
+            // leaves close callbacks on it that point into memory lws has already freed.
+            if let ctx { lws_context_destroy(ctx) }
+            eventLibraryFallback = "libwebsockets could not start on libuv (is libwebsockets-evlib-uv installed?)"
+            return nil
+        }
+        pending.pointee.context = ctx
+        pendingService = pending
+        uvLoop = uv
+        let handle = AsyncHandle(pointer: async)
+        stopper.withLock { $0 = handle }
+        eventLibrary = .libuv
+        return ctx
+    }
+
+    /// Runs a libuv loop until nothing is pending (close callbacks included), at most a bounded
+    /// number of passes: used where lws must finish closing before the loop is freed.
+    private func drain(_ uv: UnsafeMutablePointer<uv_loop_t>) {
+        var passes = 0
+        while uv_run(uv, UV_RUN_NOWAIT) != 0, passes < 10_000 { passes += 1 }
+    }
+
+    /// Closes the libuv handles of our own: the stopper and the pending service.
+    private func closeLibuvHandles() {
+        stopper.withLock { async in
+            if let a = async { shim_uv_async_close(a.pointer) }
+            async = nil
+        }
+        if let p = pendingService { shim_uv_pending_close(p) }
+        pendingService = nil
     }
 
     private func makeMounts() -> UnsafeMutablePointer<lws_http_mount>? {
@@ -191,19 +280,44 @@ public final class EventLoop: @unchecked Sendable {
         }
         loopThread = pthread_self()
         running.store(true, ordering: .sequentiallyConsistent)
-        while !stopRequested.load(ordering: .relaxed) {
-            if lws_service(ctx, 0) < 0 { break }
+        if let uv = uvLoop {
+            // Returns once `shutDownLibuv` has closed the waker and lws every handle of its own.
+            uv_run(uv, UV_RUN_DEFAULT)
+            running.store(false, ordering: .sequentiallyConsistent)
+            if contextSlot.pointee != nil { lws_context_destroy(ctx) }
+            drain(uv)
+            if shim_uv_loop_free(uv) == 0 { uvLoop = nil }
+        } else {
+            while !stopRequested.load(ordering: .relaxed) {
+                if lws_service(ctx, 0) < 0 { break }
+            }
+            running.store(false, ordering: .sequentiallyConsistent)
+            cancelTimers()
+            wakeable.withLock { $0 = false }
+            lws_context_destroy(ctx)
         }
-        running.store(false, ordering: .sequentiallyConsistent)
-        // Timers are cancelled while their lists still exist; destroying the context then
-        // closes every connection (their closed callbacks run here).
-        for t in timerRefs.values { t.cancel() }
-        timerRefs.removeAll()
-        lws_context_destroy(ctx)
         context = nil
         clients.removeAll()
         finished.withLock { $0 = true }
         finishedSignal.signal()
+    }
+
+    /// Timers are cancelled while their lists still exist; destroying the context then closes
+    /// every connection (their closed callbacks run on the loop thread).
+    private func cancelTimers() {
+        for t in timerRefs.values { t.cancel() }
+        timerRefs.removeAll()
+    }
+
+    /// The libuv loop's shutdown, on its thread outside any lws callback: work queued before
+    /// the stop runs, no more wakeups, then lws closes every connection and its handles;
+    /// `uv_run` returns when they are closed.
+    fileprivate func shutDownLibuv() {
+        drainQueue()
+        cancelTimers()
+        wakeable.withLock { $0 = false }
+        closeLibuvHandles()
+        if let ctx = context { lws_context_destroy(ctx) }
     }
 
     /// Runs the loop on a new thread. Returns once it has started.
@@ -218,7 +332,11 @@ public final class EventLoop: @unchecked Sendable {
     /// Asks the loop to finish (thread-safe). `run()` returns after the current iteration.
     public func stop() {
         stopRequested.store(true, ordering: .sequentiallyConsistent)
-        wake()
+        if eventLibrary == .libuv {
+            stopper.withLock { async in if let a = async { uv_async_send(a.pointer) } }
+        } else {
+            wake()
+        }
     }
 
     /// True once `run()` has returned and the context is destroyed.
@@ -237,9 +355,12 @@ public final class EventLoop: @unchecked Sendable {
         wake()
     }
 
+    /// Wakes the loop through lws' own pipe (with libuv too: its WAIT_CANCELLED callback is an
+    /// lws callback, after which lws arms the timers the queued work scheduled).
     private func wake() {
-        // The context pointer is written once before the loop starts and cleared on its thread.
-        if let ctx = context { lws_cancel_service(ctx) }
+        wakeable.withLock { open in
+            if open, let ctx = context { lws_cancel_service(ctx) }
+        }
     }
 
     func drainQueue() {
@@ -274,6 +395,17 @@ public final class EventLoop: @unchecked Sendable {
         t.schedule(after: seconds)
         return t
     }
+}
+
+/// A libuv async handle: `uv_async_send` is the one call made on it from other threads.
+private struct AsyncHandle: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<uv_async_t>
+}
+
+/// The libuv stopper's callback (loop thread).
+private func libuvStopRequested(_ handle: UnsafeMutablePointer<uv_async_t>?) {
+    guard let data = handle?.pointee.data else { return }
+    Unmanaged<EventLoop>.fromOpaque(data).takeUnretainedValue().shutDownLibuv()
 }
 
 /// Why a loop could not be created or a connection not opened.

@@ -34,6 +34,13 @@ public struct LoopConfiguration: Sendable {
     public var clientCAFile: String?
     /// Serve TLS on the listening socket (`https://`, `wss://`); nil: plain.
     public var serverTLS: ServerTLS?
+    /// The event library under the context: lws' own poll() loop, or libuv (epoll, through the
+    /// Debian package's libwebsockets-evlib-uv plugin), which falls back to poll when the plugin
+    /// cannot be loaded (`EventLoop.eventLibrary` says which one runs). poll by default: with
+    /// lws 4.1.6 libuv costs two or three epoll_ctl calls per written message (lws turns write
+    /// interest on and off for every writable request), more than poll's scan until the
+    /// connections are many and mostly idle (docs/performance.md#epoll).
+    public var eventLibrary = EventLibrary.poll
     /// Non-standard handshake headers (lower case, e.g. `kalshi-access-key`) kept in
     /// `WebSocketConnection.headers` for the handler (a venue simulator checking a login).
     public var captureHeaders: [String] = []
@@ -49,6 +56,14 @@ public struct LoopConfiguration: Sendable {
             self.keyFile = keyFile
             self.clientCAFile = clientCAFile
         }
+    }
+
+    /// How the loop waits for its sockets.
+    public enum EventLibrary: String, Sendable, CaseIterable {
+        /// epoll through libuv: each iteration costs what is ready, not every descriptor.
+        case libuv
+        /// poll(): a pass over every descriptor on each iteration.
+        case poll
     }
 
     public struct Listen: Sendable {

@@ -4,6 +4,7 @@ import HubAuth
 import HubCore
 import HubServer
 import Logging
+import WebSocketLoop
 
 /// A hub with a synthetic ticker source at a fixed rate: the server side of the fan-out
 /// benchmarks (run as its own process, so its memory and CPU are its own).
@@ -24,6 +25,13 @@ struct HubCommand: ParsableCommand {
     @Option(help: "Create --users users of one premium role and roll premium-data out to this percentage of them (flag-dependent views).") var flagSplit: Int?
     @Option(help: "Users for --flag-split.") var users = 1000
     @Flag(help: "Usage analytics off (compare fan-out with and without usage counting).") var noUsage = false
+    @Option(help: "The event loop (server.eventLoop): libuv (epoll) or poll.") var eventLoop = HubConfig.Server().eventLoop
+
+    func validate() throws {
+        guard LoopConfiguration.EventLibrary(rawValue: eventLoop) != nil else {
+            throw ValidationError("--event-loop must be one of \(LoopConfiguration.EventLibrary.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
 
     func run() throws {
         var config = HubConfig()
@@ -33,6 +41,7 @@ struct HubCommand: ParsableCommand {
         config.server.deflateWindowBits = deflateWindowBits
         config.server.deflateMemoryLevel = deflateMemoryLevel
         config.server.maxConnections = 70_000
+        config.server.eventLoop = eventLoop
         // Every load connection comes from loopback: the per-address caps would cut the run short.
         config.server.maxConnectionsPerAddress = 0
         config.serve.maxSubscriptionsPerAddress = 0

@@ -102,6 +102,8 @@ final class ConfigLoaderTests: XCTestCase {
     func testErrorsNameTheKeyPath() {
         XCTAssertEqual(error("server:\n  port: 70000\n"), "server.port: must be between 0 and 65535")
         XCTAssertEqual(error("server:\n  port: x\n"), "server.port: expected an integer")
+        XCTAssertEqual(error("server:\n  eventLoop: epoll\n"), "server.eventLoop: must be one of libuv, poll, got 'epoll'")
+        XCTAssertEqual(try parse("server:\n  eventLoop: poll\n").server.eventLoop, "poll")
         XCTAssertEqual(error("serve:\n  frameBytes: [1]\n"), "serve.frameBytes: expected a single value")
         XCTAssertTrue(error("feeds:\n  deribit:\n    nope: 1\n")?.hasPrefix("feeds.deribit.nope: unknown key") ?? false)
         XCTAssertTrue(error("top: 1\n")?.hasPrefix("top: unknown key") ?? false)

@@ -3,12 +3,23 @@ import XCTest
 
 final class SyntheticFeedTests: XCTestCase {
     func testPublishesAtItsRateThroughThePipelineAcrossChannels() throws {
+        try publishesInOrderAcrossChannels(eventLoop: nil)
+    }
+
+    /// The same hub on libuv (`server.eventLoop: libuv`, epoll).
+    func testTheHubServesOnLibuvToo() throws {
+        try publishesInOrderAcrossChannels(eventLoop: "libuv")
+    }
+
+    private func publishesInOrderAcrossChannels(eventLoop: String?) throws {
         let hub = try TestHub {
             $0.feeds.synthetic.enabled = true
             $0.feeds.synthetic.rate = 2000
             $0.feeds.synthetic.channels = 2
+            if let eventLoop { $0.server.eventLoop = eventLoop }
         }
         defer { hub.stop() }
+        XCTAssertEqual(hub.server.eventLibrary.rawValue, eventLoop ?? "poll")
         let c = try TestClient.connect(hub.wsURL)
         c.send(#"{"id":1,"op":"subscribe","channel":"ticker.synthetic.*"}"#)
         _ = try c.waitFor { $0["id"] as? Int == 1 }

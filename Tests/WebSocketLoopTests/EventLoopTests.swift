@@ -72,6 +72,47 @@ final class EventLoopTests: XCTestCase {
         loop.waitUntilFinished()
     }
 
+    /// Both event libraries run the same loop: poll (the default) and libuv (epoll). On each: a message larger than lws' receive buffer echoed, a server close code,
+    /// a timer scheduled from another thread (libuv arms lws' timers only after lws callbacks),
+    /// a stop that finishes.
+    func testEveryEventLibraryEchoesClosesTimesAndStops() throws {
+        XCTAssertEqual(loop.eventLibrary, .poll, "the default")
+        XCTAssertNil(loop.eventLibraryFallback)
+        for library in LoopConfiguration.EventLibrary.allCases {
+            var c = LoopConfiguration(listen: .init(host: "127.0.0.1", port: 0))
+            c.eventLibrary = library
+            let server = EchoServer()
+            let other = try EventLoop(configuration: c, webSocketHandler: server)
+            server.loop = other
+            other.start()
+            XCTAssertEqual(other.eventLibrary, library)
+            let client = try TestClient.connect("ws://127.0.0.1:\(other.port)/ws")
+            let big = String(repeating: "\(library.rawValue) ", count: 3000)
+            client.send(big)
+            XCTAssertEqual(try client.next(), big, "\(library)")
+            let fired = DispatchSemaphore(value: 0)
+            other.execute { other.schedule(after: 0.01) { fired.signal() } }
+            XCTAssertEqual(fired.wait(timeout: .now() + 5), .success, "\(library): a timer scheduled through execute fires")
+            client.send("close-me")
+            XCTAssertEqual(try client.waitClosed().code, 4321, "\(library)")
+            other.stop()
+            other.waitUntilFinished()
+            XCTAssertTrue(other.isFinished)
+        }
+    }
+
+    /// A loop that is created and never run is torn down by its deinit on either library.
+    func testALoopThatNeverRanIsReleasedCleanly() throws {
+        for library in LoopConfiguration.EventLibrary.allCases {
+            var c = LoopConfiguration(listen: .init(host: "127.0.0.1", port: 0))
+            c.eventLibrary = library
+            var unused: EventLoop? = try EventLoop(configuration: c)
+            XCTAssertGreaterThan(unused?.port ?? 0, 0)
+            unused = nil
+            XCTAssertNil(unused)
+        }
+    }
+
     func testBindsAnOSChosenPortAndRejectsABusyOne() throws {
         XCTAssertGreaterThan(loop.port, 1024)
         XCTAssertThrowsError(try EventLoop(configuration: LoopConfiguration(listen: .init(host: "127.0.0.1", port: loop.port))))

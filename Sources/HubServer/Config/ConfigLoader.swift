@@ -1,6 +1,7 @@
 import Foundation
 import HubAuth
 import HubCore
+import WebSocketLoop
 import Yams
 
 /// Reads, expands, decodes and validates a YAML configuration file.
@@ -131,6 +132,9 @@ public enum ConfigLoader {
         try check(c.server.maxConnectionsPerAddress >= 0, "server.maxConnectionsPerAddress", "must not be negative (0: no limit)")
         try check((9...15).contains(c.server.deflateWindowBits), "server.deflateWindowBits", "must be between 9 and 15")
         try check((1...9).contains(c.server.deflateMemoryLevel), "server.deflateMemoryLevel", "must be between 1 and 9")
+        try check(
+            LoopConfiguration.EventLibrary(rawValue: c.server.eventLoop) != nil, "server.eventLoop",
+            "must be one of \(LoopConfiguration.EventLibrary.allCases.map(\.rawValue).joined(separator: ", ")), got '\(c.server.eventLoop)'")
         if let tls = c.server.tls {
             for (key, path) in [("certFile", tls.certFile), ("keyFile", tls.keyFile), ("clientCAFile", tls.clientCAFile)] {
                 guard let path else { continue }

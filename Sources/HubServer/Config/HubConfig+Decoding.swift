@@ -141,7 +141,7 @@ extension HubConfig.Properties: Decodable {
 extension HubConfig.Server: Decodable {
     enum Keys: String, CodingKey, CaseIterable {
         case host, port, dataDir, publicDir, chartJsDir, permessageDeflate, maxConnections, shutdownGraceSeconds, maxConnectionsPerAddress
-        case deflateWindowBits, deflateMemoryLevel, tls
+        case deflateWindowBits, deflateMemoryLevel, tls, eventLoop
     }
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
@@ -157,6 +157,7 @@ extension HubConfig.Server: Decodable {
         deflateWindowBits = try c.value(.deflateWindowBits, deflateWindowBits)
         deflateMemoryLevel = try c.value(.deflateMemoryLevel, deflateMemoryLevel)
         shutdownGraceSeconds = try c.value(.shutdownGraceSeconds, shutdownGraceSeconds)
+        eventLoop = try c.value(.eventLoop, eventLoop)
         tls = try c.decodeIfPresent(TLS.self, forKey: .tls)
     }
 }

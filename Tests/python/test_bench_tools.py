@@ -1,0 +1,107 @@
+"""The benchmark's C tools (Benchmarks/C): the neutral load client ws-load against the C reference
+ws-broadcast (on poll and on libuv) and against a live hub of this build, and ws-load's refusal
+of bad arguments. What scripts/bench measures with them must first be right. Run by scripts/test:
+    STREAMHUB_BIN=.build/debug/streamhub /usr/bin/python3 -m unittest discover -s Tests/python
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
+from hubprocess import REPO, Hub, rest  # noqa: E402
+
+ADMIN_KEY = "shk_benchtools_0123456789abcdefghijkl"
+
+
+def build(tmp):
+    tools = {}
+    for name, flags in (("ws-load", ["-pthread", "-lm"]), ("ws-broadcast", ["-lwebsockets"])):
+        out = os.path.join(tmp, name)
+        subprocess.run(["cc", "-O2", "-Wall", "-Werror", "-o", out, os.path.join(REPO, "Benchmarks", "C", f"{name}.c")] + flags, check=True)
+        tools[name] = out
+    return tools
+
+
+def load(tool, *args):
+    """One ws-load run: its exit code and its JSON line."""
+    done = subprocess.run([tool, *args], capture_output=True, text=True, timeout=120)
+    line = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "{}"
+    return done.returncode, json.loads(line), done.stderr
+
+
+class BenchToolsTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.tools = build(cls.tmp.name)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def broadcast(self, *args):
+        process = subprocess.Popen([self.tools["ws-broadcast"], "--port", "0", *args], stdout=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: (process.kill(), process.wait(), process.stdout.close()))
+        ready = process.stdout.readline().split()
+        self.assertEqual(ready[0], "ready", "ws-broadcast prints its port")
+        return process, int(ready[1])
+
+    def test_the_client_measures_the_c_reference_on_poll_and_libuv(self):
+        for loop in ([], ["--uv"]):
+            process, port = self.broadcast("--rate", "200", "--batch", *loop)
+            code, result, err = load(self.tools["ws-load"], "--port", str(port), "--conns", "40", "--threads", "2", "--duration", "1",
+                                     "--warmup", "0.2", "--split", "--ts-key", "ts", "--server-pid", str(process.pid))
+            self.assertEqual(code, 0, err)
+            self.assertEqual((result["connected"], result["failed"], result["open_at_end"]), (40, 0, 40), loop)
+            # 200 messages a second to each of 40 connections for about a second.
+            self.assertGreater(result["msgs"], 40 * 100, result)
+            self.assertEqual(result["untimed"], 0, "every message carries ts")
+            self.assertLessEqual(result["p50_ms"], result["p99_ms"])
+            self.assertIn("server_cpu_us_per_msg", result)
+            self.assertGreater(result["server_bytes_per_conn"], 0)
+
+    def test_the_client_subscribes_each_connection_to_its_channel_on_a_hub(self):
+        hub = Hub(ADMIN_KEY, feeds="{synthetic: {enabled: true, rate: 400, channels: 4}}", ready=lambda h: rest_total(h.port) >= 4)
+        self.addCleanup(hub.stop)
+        code, result, err = load(self.tools["ws-load"], "--port", str(hub.port), "--path", "/ws", "--conns", "8", "--channels", "4",
+                                 "--subscribe", '{"id":1,"op":"subscribe","channel":"ticker.synthetic.S{n}"}', "--duration", "1",
+                                 "--warmup", "0.5", "--split", "--ts-key", "rt")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(result["connected"], 8)
+        # Each connection gets its one channel: 2 of 8 per channel, 100 ticks/s a channel.
+        self.assertGreater(result["timed"], 8 * 40, result)
+        self.assertLess(result["msgs"], 8 * 400, "no connection gets every channel")
+
+    def test_bad_arguments_are_refused_with_exit_2(self):
+        for args, message in ((["--conns", "x", "--port", "1"], "--conns wants a whole number"),
+                              (["--port", "70000"], "--port wants a whole number from 1 to 65535"),
+                              (["--port", "1", "--duration", "-1"], "--duration wants seconds"),
+                              (["--port", "1", "--host", "localhost"], "--host wants an IPv4 address"),
+                              (["--port"], "usage: ws-load")):
+            done = subprocess.run([self.tools["ws-load"], *args], capture_output=True, text=True, timeout=10)
+            self.assertEqual(done.returncode, 2, args)
+            self.assertIn(message, done.stderr)
+
+    def test_a_refused_upgrade_counts_as_a_failed_connection(self):
+        hub = Hub(ADMIN_KEY)
+        self.addCleanup(hub.stop)
+        code, result, err = load(self.tools["ws-load"], "--port", str(hub.port), "--path", "/nowhere", "--conns", "3", "--duration", "0",
+                                 "--warmup", "0")
+        self.assertEqual(code, 1)
+        self.assertEqual((result["connected"], result["failed"]), (0, 3))
+        self.assertIn("refused", err)
+
+
+def rest_total(port):
+    try:
+        return rest(port, "GET", "/api/channels?pattern=ticker.synthetic.*")["total"]
+    except Exception:
+        return 0
+
+
+if __name__ == "__main__":
+    unittest.main()
