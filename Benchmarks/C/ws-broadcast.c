@@ -143,8 +143,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--batch"))
 			batch = 1;
-		else if (!strcmp(argv[i], "--uv"))
-			info.options |= LWS_SERVER_OPTION_LIBUV;
+		else if (!strcmp(argv[i], "--uv")) /* and a crash ends the process, not a spin */
+			info.options |= LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN;
 		else if (!strcmp(argv[i], "--port") && i + 1 < argc)
 			info.port = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--rate") && i + 1 < argc)

@@ -53,6 +53,7 @@ struct conn {
 	enum state state;
 	unsigned char *carry; /* bytes of an incomplete frame (or handshake) */
 	size_t carry_len;
+	int open_message; /* a fragmented message (or --split piece) continues in the next frame */
 };
 
 struct options {
@@ -73,7 +74,7 @@ struct worker {
 	int count;        /* connections of this worker */
 	int next;         /* next one to open */
 	int pending;      /* connects + handshakes in flight */
-	int open, failed, closed;
+	int open, failed, closed, dropped;
 	uint64_t messages, bytes, timed, no_ts;
 	uint32_t *histogram;
 	unsigned char *buffer;
@@ -192,23 +193,31 @@ static void record(struct worker *w, const unsigned char *message, size_t len)
 	w->timed++;
 }
 
-static void on_payload(struct worker *w, const unsigned char *p, size_t len)
+/* One data frame's payload. A message is counted when it ends: at the frame's FIN, or with
+ * --split at each '\n'. A message begun in an earlier fragment is counted without a latency
+ * (its timestamp may sit in the fragment before). */
+static void on_payload(struct worker *w, struct conn *c, const unsigned char *p, size_t len, int fin)
 {
 	int measuring = atomic_load_explicit(&phase, memory_order_relaxed) == 2;
-	if (!measuring)
-		return;
-	w->bytes += len;
-	if (!opt.split) {
-		record(w, p, len);
-		return;
-	}
-	while (len) {
-		const unsigned char *nl = memchr(p, '\n', len);
+	if (measuring)
+		w->bytes += len;
+	for (;;) {
+		const unsigned char *nl = opt.split ? memchr(p, '\n', len) : NULL;
 		size_t piece = nl ? (size_t)(nl - p) : len;
-		if (piece)
-			record(w, p, piece);
+		int ends = nl || fin;
+		if (ends && measuring && (piece || c->open_message)) {
+			if (c->open_message)
+				w->messages++, w->no_ts++;
+			else
+				record(w, p, piece);
+		}
+		if (!ends) {
+			c->open_message = piece || c->open_message;
+			return;
+		}
+		c->open_message = 0;
 		if (!nl)
-			break;
+			return;
 		p += piece + 1;
 		len -= piece + 1;
 	}
@@ -270,7 +279,7 @@ static size_t parse_frames(struct worker *w, struct conn *c, unsigned char *data
 				payload[i] ^= f[head - 4 + (i & 3)];
 		switch (opcode) {
 		case 0x0: case 0x1: case 0x2: /* continuation, text, binary */
-			on_payload(w, payload, plen);
+			on_payload(w, c, payload, plen, f[0] & 0x80);
 			break;
 		case 0x8: /* close: answer and drop */
 			send_frame(w, c, 0x8, (const char *)payload, plen > 125 ? 0 : plen);
@@ -346,8 +355,10 @@ static void on_readable(struct worker *w, struct conn *c)
 			return;
 		size_t rest = len - used;
 		if (rest == READ_BUFFER) {
-			tell_failure(c, "closed", "a frame larger than the read buffer");
+			tell_failure(c, "dropped", "a frame larger than the read buffer");
+			w->dropped++;
 			close_conn(w, c, 0);
+			w->closed--;
 			return;
 		}
 		if (rest) {
@@ -590,8 +601,8 @@ int main(int argc, char **argv)
 
 	/* Connect phase: until every connection is open or has failed, or nothing has settled for
 	 * 10 s (a server at its descriptor limit leaves connections in its backlog, unanswered). */
-	double connect_seconds = 0, progress_at = connect_start;
-	int last_settled = 0;
+	double progress_at = connect_start;
+	int last_settled = 0, stalled = 0;
 	for (;;) {
 		int settled = atomic_load(&handshakes_done) + atomic_load(&connects_failed);
 		if (settled >= opt.conns)
@@ -601,11 +612,13 @@ int main(int argc, char **argv)
 		if (now_mono() - progress_at > 10) {
 			fprintf(stderr, "ws-load: connect phase stalled (%d of %d open, %d failed)\n", atomic_load(&handshakes_done),
 				opt.conns, atomic_load(&connects_failed));
+			stalled = 1;
 			break;
 		}
 		usleep(2000);
 	}
-	connect_seconds = now_mono() - connect_start;
+	/* The accept rate counts up to the last connection that settled, not the stall's wait. */
+	double connect_seconds = (stalled ? progress_at : now_mono()) - connect_start;
 	int connected = atomic_load(&handshakes_done);
 
 	/* Warm-up (subscriptions settle), then the measured window. */
@@ -623,19 +636,19 @@ int main(int argc, char **argv)
 		pthread_join(workers[t].thread, NULL);
 
 	uint64_t messages = 0, bytes = 0, timed = 0, no_ts = 0;
-	int open = 0, failed = 0, closed = 0;
+	int open = 0, failed = 0, closed = 0, dropped = 0;
 	uint64_t *merged = calloc(BUCKETS, sizeof *merged);
 	for (int t = 0; t < opt.threads; t++) {
 		struct worker *w = &workers[t];
 		messages += w->messages, bytes += w->bytes, timed += w->timed, no_ts += w->no_ts;
-		open += w->open, failed += w->failed, closed += w->closed;
+		open += w->open, failed += w->failed, closed += w->closed, dropped += w->dropped;
 		for (int b = 0; b < BUCKETS; b++)
 			merged[b] += w->histogram[b];
 	}
-	printf("{\"conns\":%d,\"connected\":%d,\"failed\":%d,\"closed_by_server\":%d,\"open_at_end\":%d,"
+	printf("{\"conns\":%d,\"connected\":%d,\"failed\":%d,\"closed_by_server\":%d,\"dropped_oversize\":%d,\"open_at_end\":%d,"
 	       "\"connect_s\":%.3f,\"accepts_per_s\":%.0f,\"threads\":%d,\"window_s\":%.3f,"
 	       "\"msgs\":%llu,\"msgs_per_s\":%.0f,\"mb_per_s\":%.2f,\"timed\":%llu,\"untimed\":%llu",
-	       opt.conns, connected, failed, closed, open, connect_seconds,
+	       opt.conns, connected, failed, closed, dropped, open, connect_seconds,
 	       connect_seconds > 0 ? connected / connect_seconds : 0, opt.threads, window,
 	       (unsigned long long)messages, messages / window, bytes / window / 1e6,
 	       (unsigned long long)timed, (unsigned long long)no_ts);

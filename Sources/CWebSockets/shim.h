@@ -80,8 +80,12 @@ static inline void shim_uv_pending_idle(uv_idle_t *idle) { (void)idle; }
 
 static inline void shim_uv_pending_prepare(uv_prepare_t *prepare) {
     shim_uv_pending *p = (shim_uv_pending *)prepare->data;
-    if (p->context && lws_service_adjust_timeout(p->context, 1, 0) == 0)
+    if (p->context && lws_service_adjust_timeout(p->context, 1, 0) == 0) {
         _lws_plat_service_forced_tsi(p->context, 0);
+        /* Timers the serviced callbacks scheduled are armed by lws' own idle pass, which only
+         * an lws event starts: its pipe is one. */
+        lws_cancel_service(p->context);
+    }
     if (p->context && lws_service_adjust_timeout(p->context, 1, 0) == 0)
         uv_idle_start(&p->idle, shim_uv_pending_idle);
     else

@@ -186,6 +186,13 @@ public final class EventLoop: @unchecked Sendable {
             eventLibraryFallback = "libuv could not create an async handle"
             return nil
         }
+        guard let pending = shim_uv_pending_new(uv) else {
+            shim_uv_async_close(async)
+            drain(uv)
+            _ = shim_uv_loop_free(uv)
+            eventLibraryFallback = "libuv could not create the pending-input service"
+            return nil
+        }
         var info = base
         info.options |= UInt64(LWS_SERVER_OPTION_LIBUV)
         info.pcontext = contextSlot
@@ -194,13 +201,18 @@ public final class EventLoop: @unchecked Sendable {
             info.foreign_loops = buffer.baseAddress
             return lws_create_context(&info)
         }
-        guard let ctx, let pending = shim_uv_pending_new(uv) else {
-            // The loop is left as it is (a few hundred bytes): a context that failed half-way
-            // leaves close callbacks on it that point into memory lws has already freed.
-            if let ctx { lws_context_destroy(ctx) }
+        guard let ctx else {
+            // The plugin is loaded before lws touches the loop: only our handles are on it.
+            shim_uv_async_close(async)
+            shim_uv_pending_close(pending)
+            drain(uv)
+            _ = shim_uv_loop_free(uv)
             eventLibraryFallback = "libwebsockets could not start on libuv (is libwebsockets-evlib-uv installed?)"
             return nil
         }
+        // On a foreign loop lws stops short of freeing the context after the first
+        // `lws_context_destroy`; it clears this slot when a later call has freed it.
+        contextSlot.pointee = ctx
         pending.pointee.context = ctx
         pendingService = pending
         uvLoop = uv

@@ -270,14 +270,20 @@ extension EventLoop {
         return header.split(separator: ",").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("permessage-deflate") }.map(String.init)
     }
 
-    /// Writes the close frame (code, reason) now; the caller then returns -1 and lws drops the
-    /// socket once the frame is out. Written here rather than left to lws (`lws_close_reason`
-    /// and a later writable pass): on libuv, lws 4.1.6 kills a connection that receives data
-    /// while it waits for that pass, and the peer never sees the code.
+    /// The close frame (code, reason); the caller then returns -1. On poll lws sends it and
+    /// waits for the peer's close (`lws_close_reason`, then a writable pass of its own). On
+    /// libuv it is written here at once and lws drops the socket after it: lws 4.1.6 on libuv
+    /// kills a connection that receives data while it waits for that pass, and the peer would
+    /// never see the code.
     private func sendClose(_ wsi: OpaquePointer, _ code: UInt16, _ reason: String) {
+        var bytes = Array(reason.utf8.prefix(120))
+        guard eventLibrary == .libuv else {
+            lws_close_reason(wsi, lws_close_status(rawValue: UInt32(code)), &bytes, bytes.count)
+            return
+        }
         frame.reset()
         frame.append([UInt8(code >> 8), UInt8(code & 0xff)])
-        frame.append(reason.utf8.prefix(120))
+        frame.append(bytes)
         _ = Self.write(wsi, &frame, shim_write_close)
     }
 

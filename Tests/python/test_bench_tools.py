@@ -60,21 +60,25 @@ class BenchToolsTests(unittest.TestCase):
             # 200 messages a second to each of 40 connections for about a second.
             self.assertGreater(result["msgs"], 40 * 100, result)
             self.assertEqual(result["untimed"], 0, "every message carries ts")
-            self.assertLessEqual(result["p50_ms"], result["p99_ms"])
-            self.assertIn("server_cpu_us_per_msg", result)
-            self.assertGreater(result["server_bytes_per_conn"], 0)
+            # Loopback latency of a broadcast to 40 connections: well under a second.
+            self.assertTrue(0 < result["p50_ms"] < 1000, result)
+            self.assertGreater(result["server_cpu_us_per_msg"], 0)
+            self.assertGreater(result["server_rss_mib"], 1)
 
-    def test_the_client_subscribes_each_connection_to_its_channel_on_a_hub(self):
-        hub = Hub(ADMIN_KEY, feeds="{synthetic: {enabled: true, rate: 400, channels: 4}}", ready=lambda h: rest_total(h.port) >= 4)
-        self.addCleanup(hub.stop)
-        code, result, err = load(self.tools["ws-load"], "--port", str(hub.port), "--path", "/ws", "--conns", "8", "--channels", "4",
-                                 "--subscribe", '{"id":1,"op":"subscribe","channel":"ticker.synthetic.S{n}"}', "--duration", "1",
-                                 "--warmup", "0.5", "--split", "--ts-key", "rt")
-        self.assertEqual(code, 0, err)
-        self.assertEqual(result["connected"], 8)
-        # Each connection gets its one channel: 2 of 8 per channel, 100 ticks/s a channel.
-        self.assertGreater(result["timed"], 8 * 40, result)
-        self.assertLess(result["msgs"], 8 * 400, "no connection gets every channel")
+    def test_the_client_subscribes_each_connection_to_its_channel_on_a_hub_on_either_loop(self):
+        for loop in ("poll", "libuv"):
+            hub = Hub(ADMIN_KEY, feeds="{synthetic: {enabled: true, rate: 400, channels: 4}}", ready=lambda h: rest_total(h.port) >= 4,
+                      server_extra=f", eventLoop: {loop}")
+            self.addCleanup(hub.stop)
+            code, result, err = load(self.tools["ws-load"], "--port", str(hub.port), "--path", "/ws", "--conns", "8", "--channels", "4",
+                                     "--subscribe", '{"id":1,"op":"subscribe","channel":"ticker.synthetic.S{n}"}', "--duration", "1",
+                                     "--warmup", "0.5", "--split", "--ts-key", "rt")
+            self.assertEqual(code, 0, err)
+            self.assertEqual(result["connected"], 8, loop)
+            # Each connection gets its one channel: 2 of 8 per channel, 100 ticks/s a channel.
+            self.assertGreater(result["timed"], 8 * 40, (loop, result))
+            self.assertLess(result["msgs"], 8 * 400, "no connection gets every channel")
+            hub.stop()
 
     def test_bad_arguments_are_refused_with_exit_2(self):
         for args, message in ((["--conns", "x", "--port", "1"], "--conns wants a whole number"),

@@ -29,7 +29,7 @@ extension LoopConfiguration {
         lc.deflateWindowBits = config.server.deflateWindowBits
         lc.deflateMemoryLevel = config.server.deflateMemoryLevel
         lc.maxConnections = UInt32(config.server.maxConnections)
-        lc.eventLibrary = LoopConfiguration.EventLibrary(rawValue: config.server.eventLoop) ?? .libuv
+        lc.eventLibrary = LoopConfiguration.EventLibrary(rawValue: config.server.eventLoop) ?? .poll
         lc.serverTLS = config.server.tls.map { .init(certFile: $0.certFile, keyFile: $0.keyFile, clientCAFile: $0.clientCAFile) }
         return lc
     }
