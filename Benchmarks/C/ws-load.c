@@ -69,7 +69,7 @@ struct options {
 
 struct worker {
 	pthread_t thread;
-	int id, epfd;
+	int epfd;
 	struct conn *conns;
 	int count;        /* connections of this worker */
 	int next;         /* next one to open */
@@ -459,11 +459,17 @@ static void *run_worker(void *arg)
 
 /* ---- the server's resources (Linux /proc) ---- */
 
+static FILE *open_server_proc(const char *name)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/%s", opt.server_pid, name);
+	return fopen(path, "r");
+}
+
 static double server_cpu_seconds(void)
 {
-	char path[64], text[1024];
-	snprintf(path, sizeof path, "/proc/%d/stat", opt.server_pid);
-	FILE *f = fopen(path, "r");
+	char text[1024];
+	FILE *f = open_server_proc("stat");
 	if (!f)
 		return -1;
 	size_t n = fread(text, 1, sizeof text - 1, f);
@@ -481,9 +487,8 @@ static double server_cpu_seconds(void)
 
 static long server_rss_kib(void)
 {
-	char path[64], line[256];
-	snprintf(path, sizeof path, "/proc/%d/status", opt.server_pid);
-	FILE *f = fopen(path, "r");
+	char line[256];
+	FILE *f = open_server_proc("status");
 	if (!f)
 		return -1;
 	long kib = -1;
@@ -517,23 +522,14 @@ static void usage(void)
 	exit(2);
 }
 
-static long number(const char *flag, const char *value, long low, long high)
-{
-	char *end;
-	long v = strtol(value, &end, 10);
-	if (*value == 0 || *end != 0 || v < low || v > high) {
-		fprintf(stderr, "ws-load: %s wants a whole number from %ld to %ld, got '%s'\n", flag, low, high, value);
-		exit(2);
-	}
-	return v;
-}
-
-static double seconds(const char *flag, const char *value)
+/* A flag's numeric value within [low, high] (whole numbers only when `whole`), or exit 2. */
+static double number(const char *flag, const char *value, double low, double high, int whole)
 {
 	char *end;
 	double v = strtod(value, &end);
-	if (*value == 0 || *end != 0 || !(v >= 0) || v > 86400) {
-		fprintf(stderr, "ws-load: %s wants seconds (0–86400), got '%s'\n", flag, value);
+	if (*value == 0 || *end != 0 || !(v >= low && v <= high) || (whole && v != (long)v)) {
+		fprintf(stderr, "ws-load: %s wants %s from %.0f to %.0f, got '%s'\n", flag, whole ? "a whole number" : "seconds", low,
+			high, value);
 		exit(2);
 	}
 	return v;
@@ -548,19 +544,19 @@ int main(int argc, char **argv)
 		if (!v) usage();
 		i++;
 		if (!strcmp(a, "--host")) opt.host = v;
-		else if (!strcmp(a, "--port")) opt.port = number(a, v, 1, 65535);
+		else if (!strcmp(a, "--port")) opt.port = number(a, v, 1, 65535, 1);
 		else if (!strcmp(a, "--path")) opt.path = v;
-		else if (!strcmp(a, "--conns")) opt.conns = number(a, v, 1, 1000000);
-		else if (!strcmp(a, "--threads")) opt.threads = number(a, v, 1, 64);
-		else if (!strcmp(a, "--duration")) opt.duration = seconds(a, v);
-		else if (!strcmp(a, "--warmup")) opt.warmup = seconds(a, v);
+		else if (!strcmp(a, "--conns")) opt.conns = number(a, v, 1, 1000000, 1);
+		else if (!strcmp(a, "--threads")) opt.threads = number(a, v, 1, 64, 1);
+		else if (!strcmp(a, "--duration")) opt.duration = number(a, v, 0, 86400, 0);
+		else if (!strcmp(a, "--warmup")) opt.warmup = number(a, v, 0, 86400, 0);
 		else if (!strcmp(a, "--subscribe")) opt.subscribe = v;
-		else if (!strcmp(a, "--channels")) opt.channels = number(a, v, 1, 1000000);
+		else if (!strcmp(a, "--channels")) opt.channels = number(a, v, 1, 1000000, 1);
 		else if (!strcmp(a, "--ts-key")) opt.ts_key = v;
 		else if (!strcmp(a, "--header")) opt.header = v;
-		else if (!strcmp(a, "--sources")) opt.sources = number(a, v, 1, 254);
-		else if (!strcmp(a, "--inflight")) opt.inflight = number(a, v, 1, 100000);
-		else if (!strcmp(a, "--server-pid")) opt.server_pid = number(a, v, 1, 1 << 30);
+		else if (!strcmp(a, "--sources")) opt.sources = number(a, v, 1, 254, 1);
+		else if (!strcmp(a, "--inflight")) opt.inflight = number(a, v, 1, 100000, 1);
+		else if (!strcmp(a, "--server-pid")) opt.server_pid = number(a, v, 1, 1 << 30, 1);
 		else usage();
 	}
 	if (!opt.port)
@@ -583,7 +579,6 @@ int main(int argc, char **argv)
 	workers = calloc(opt.threads, sizeof *workers);
 	for (int t = 0; t < opt.threads; t++) {
 		struct worker *w = &workers[t];
-		w->id = t;
 		w->seed = 0x5eed + t;
 		w->count = opt.conns / opt.threads + (t < opt.conns % opt.threads);
 		w->conns = calloc(w->count, sizeof *w->conns);

@@ -96,7 +96,7 @@ public final class HubServer: @unchecked Sendable {
         sockets = ClientSockets(hub: plane.hub)
         loop = try EventLoop(configuration: .hub(config, logger: logger), webSocketHandler: sockets, httpHandler: router)
         loopRef.loop = loop
-        if let reason = loop.eventLibraryFallback, config.server.eventLoop != loop.eventLibrary.rawValue {
+        if let reason = loop.eventLibraryFallback {
             logger.warning("event loop: poll instead of \(config.server.eventLoop)", metadata: ["reason": "\(reason)"])
         }
         // A credential the hub cannot read is refused, not taken for no credential (anonymous);

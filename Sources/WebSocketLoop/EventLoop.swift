@@ -76,8 +76,7 @@ public final class EventLoop: @unchecked Sendable {
 
     deinit {
         if let context {
-            wakeable.withLock { $0 = false }
-            lws_context_destroy(context)
+            destroyContext()
             if let uv = uvLoop {
                 // A libuv loop that never ran: let lws close its handles on it, then free it.
                 closeLibuvHandles()
@@ -304,9 +303,7 @@ public final class EventLoop: @unchecked Sendable {
                 if lws_service(ctx, 0) < 0 { break }
             }
             running.store(false, ordering: .sequentiallyConsistent)
-            cancelTimers()
-            wakeable.withLock { $0 = false }
-            lws_context_destroy(ctx)
+            destroyContext()
         }
         context = nil
         clients.removeAll()
@@ -314,11 +311,14 @@ public final class EventLoop: @unchecked Sendable {
         finishedSignal.signal()
     }
 
-    /// Timers are cancelled while their lists still exist; destroying the context then closes
-    /// every connection (their closed callbacks run on the loop thread).
-    private func cancelTimers() {
+    /// Starts destroying the context: timers are cancelled while their lists still exist, no
+    /// wakeup reaches the context after this, and lws closes every connection (their closed
+    /// callbacks run on this thread).
+    private func destroyContext() {
         for t in timerRefs.values { t.cancel() }
         timerRefs.removeAll()
+        wakeable.withLock { $0 = false }
+        if let ctx = context { lws_context_destroy(ctx) }
     }
 
     /// The libuv loop's shutdown, on its thread outside any lws callback: work queued before
@@ -326,10 +326,8 @@ public final class EventLoop: @unchecked Sendable {
     /// `uv_run` returns when they are closed.
     fileprivate func shutDownLibuv() {
         drainQueue()
-        cancelTimers()
-        wakeable.withLock { $0 = false }
         closeLibuvHandles()
-        if let ctx = context { lws_context_destroy(ctx) }
+        destroyContext()
     }
 
     /// Runs the loop on a new thread. Returns once it has started.
