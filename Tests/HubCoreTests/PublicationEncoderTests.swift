@@ -28,3 +28,117 @@ final class PublicationEncoderTests: XCTestCase {
             String(decoding: encoder.project(full, mask: PropertyMask([])), as: UTF8.self), #"{"ch":"ticker.v.I","off":9,"ts":11,"rt":22,"data":{}}"#)
     }
 }
+
+final class IncrementalEncodingTests: XCTestCase {
+    /// Copying unchanged properties from the channel's previous publication gives exactly the
+    /// bytes a fresh encoding gives, whatever changed: values, properties added, removed,
+    /// reordered; and through the hub, with the ring recycling evicted buffers.
+    func testReusingThePreviousPublicationMatchesAFreshEncoding() {
+        let props = PropertyTable(["a", "b", "c", "levels", "s", "flag"])
+        let hub = Hub(properties: props)
+        let encoder = PublicationEncoder(properties: props)
+        var rng = SystemRandomNumberGenerator()
+        func value(_ i: Int) -> PropertyValue {
+            switch i % 5 {
+            case 0: return .number([1.5, 0.0015, 36442.5, -2][Int.random(in: 0..<4, using: &rng)])
+            case 1: return .integer(Int64.random(in: -3...3, using: &rng))
+            case 2: return .levels(Bool.random(using: &rng) ? [] : [PriceLevel(price: 2, amount: Double(Int.random(in: 1...2, using: &rng)))])
+            case 3: return .string(Bool.random(using: &rng) ? "x" : "q\"uote")
+            default: return .bool(Bool.random(using: &rng))
+            }
+        }
+        var previous: PublishedTick?
+        let channelTick = Tick(source: "v", instrument: "I", stream: .trades, exchangeTime: 1, receiveTime: 2)
+        hub.publish(channelTick)
+        let channel = hub.allChannels[0]
+        for round in 0..<500 {
+            var tick = channelTick
+            for i in (0..<props.count).shuffled(using: &rng) where Bool.random(using: &rng) || round % 7 == 0 {
+                tick.set(PropertyID(UInt16(i)), value(i))
+            }
+            let fresh = encoder.encodeFull(channel: channel, offset: UInt64(round), tick: tick)
+            var storage = EncodedPublication.Storage()
+            let reused = encoder.encodeFull(channel: channel, offset: UInt64(round), tick: tick, previous: previous, storage: &storage)
+            XCTAssertEqual(String(decoding: reused.bytes, as: UTF8.self), String(decoding: fresh.bytes, as: UTF8.self), "round \(round)")
+            XCTAssertEqual(reused.spans.map(\.start), fresh.spans.map(\.start))
+            XCTAssertEqual(reused.dataStart, fresh.dataStart)
+            previous = PublishedTick(fields: tick.fields, encoding: reused)
+        }
+    }
+
+    /// Through the hub: a state channel whose ring has wrapped publishes from reclaimed buffers,
+    /// and every publication a subscriber receives is the fresh encoding of the merged state.
+    func testAWrappedStateRingServesExactEncodings() {
+        let props = PropertyTable(["bid", "ask", "last"])
+        var config = ServeConfig()
+        config.stateRingSize = 2
+        let hub = Hub(properties: props, config: config)
+        let pool = FieldArrayPool()
+        hub.fieldPool = pool
+        let session = hub.open(transport: FakeTransport(), remoteAddress: "x")
+        var subscribe = Array(#"{"id":1,"op":"subscribe","channel":"ticker.v.I"}"#.utf8)
+        let encoder = PublicationEncoder(properties: props)
+        for n in 1...20 {
+            var tick = Tick(source: "v", instrument: "I", stream: .ticker, exchangeTime: Int64(n), receiveTime: 0)
+            tick.set(props.id("bid")!, .number(n % 3 == 0 ? Double(n) : 1.25))
+            tick.set(props.id("ask")!, .number(2.5))
+            if n % 4 == 0 { tick.set(props.id("last")!, .integer(Int64(n))) }
+            hub.publish(tick)
+            if n == 1 { subscribe.withUnsafeMutableBytes { hub.receive(session, message: UnsafeRawBufferPointer($0)) } }
+            let channel = hub.allChannels[0]
+            let expected = encoder.encode(channel: channel, offset: UInt64(n), tick: channel.state!, mask: .all)
+            var out: [UInt8] = []
+            _ = hub.fillFrame(session, into: &out)
+            let last = out.split(separator: UInt8(ascii: "\n")).last.map { String(decoding: $0, as: UTF8.self) }
+            XCTAssertEqual(
+                last,
+                n == 1
+                    ? String(decoding: expected, as: UTF8.self).replacingOccurrences(of: #""off":1,"#, with: #""off":1,"snap":true,"#)
+                    : String(decoding: expected, as: UTF8.self), "publication \(n)")
+        }
+        XCTAssertGreaterThan(pool.count, 0, "evicted ticks' field arrays are kept for reuse")
+        XCTAssertGreaterThan(pool.take(capacity: 1).capacity, 0)
+    }
+}
+
+final class RecyclingTests: XCTestCase {
+    func testFieldArrayPoolKeepsStorageUpToItsLimit() {
+        let pool = FieldArrayPool(limit: 2)
+        XCTAssertEqual(pool.take(capacity: 4).count, 0)
+        for i in 0..<3 {
+            var fields = [Field(PropertyID(1), .integer(1))]
+            fields.reserveCapacity(16)
+            pool.put(&fields)
+            XCTAssertEqual(fields.isEmpty, i < 2, "moved out of the caller's variable, until the pool is full")
+        }
+        XCTAssertEqual(pool.count, 2)
+        let reused = pool.take(capacity: 8)
+        XCTAssertTrue(reused.isEmpty)
+        XCTAssertGreaterThanOrEqual(reused.capacity, 16)
+        var none: [Field] = []
+        pool.put(&none)
+        XCTAssertEqual(pool.count, 1, "no storage, nothing kept")
+    }
+
+    func testTheRingReclaimsOnlyThePublicationItIsAboutToEvict() {
+        let ring = PublicationRing(capacity: 2)
+        func full(_ n: Int) -> EncodedPublication {
+            var bytes = [UInt8](repeating: UInt8(n), count: n)
+            bytes.reserveCapacity(64)
+            return EncodedPublication(bytes: bytes, dataStart: 0, spans: [.init(id: PropertyID(0), start: 0, end: UInt32(n))])
+        }
+        var tick = Tick(source: "s", instrument: "i", stream: .ticker, exchangeTime: 0, receiveTime: 0)
+        tick.set(PropertyID(0), .integer(1))
+        XCTAssertEqual(ring.reclaim().bytes.capacity, 0, "nothing to evict yet")
+        ring.append(tick, full: full(3))
+        XCTAssertEqual(ring.reclaim().bytes.capacity, 0)
+        ring.append(tick, full: full(4))
+        XCTAssertNotNil(ring.latestPublished)
+        let storage = ring.reclaim()  // offset 1 goes next
+        XCTAssertTrue(storage.bytes.isEmpty && storage.spans.isEmpty)
+        XCTAssertEqual(storage.fields, tick.fields, "the evicted tick's fields, for the pool")
+        XCTAssertGreaterThanOrEqual(storage.bytes.capacity, 64)
+        XCTAssertEqual(ring.latestPublished?.encoding.bytes, [UInt8](repeating: 4, count: 4), "the newest is untouched")
+        XCTAssertEqual(ring.full(at: 2)?.bytes.count, 4)
+    }
+}

@@ -78,6 +78,30 @@ public final class PublicationRing: @unchecked Sendable {
         contains(offset) ? slots[index(offset)]?.full : nil
     }
 
+    /// The buffers of the publication the next `append` evicts (the ring is full): its encoding's,
+    /// for the next encoding to be written into, and its tick's fields, for the next tick — a
+    /// ring in its steady state publishes without allocating. `append` replaces the slot.
+    public func reclaim() -> EncodedPublication.Storage {
+        let i = index(lastOffset + 1)
+        guard lastOffset >= UInt64(capacity), slots[i] != nil else { return .init() }
+        var storage = EncodedPublication.Storage()
+        swap(&storage.fields, &slots[i]!.tick.fields)
+        if slots[i]!.full != nil {
+            storage.bytes = slots[i]!.full!.bytes
+            storage.spans = slots[i]!.full!.spans
+            slots[i]!.full = nil  // the buffers are uniquely held now, unless a reader still has them
+        }
+        storage.bytes.removeAll(keepingCapacity: true)
+        storage.spans.removeAll(keepingCapacity: true)
+        return storage
+    }
+
+    /// The newest publication with its full-view encoding, when it has one.
+    public var latestPublished: PublishedTick? {
+        guard lastOffset > resumedAfter, let slot = slots[index(lastOffset)], slot.offset == lastOffset, let full = slot.full else { return nil }
+        return PublishedTick(fields: slot.tick.fields, encoding: full)
+    }
+
     /// The publication's bytes for `view`: the full encoding for the all-view, else made by
     /// `make` (from the slot's full encoding when there is one) on first use and cached.
     public func encoding(at offset: UInt64, view: ViewID, make: (Tick, EncodedPublication?, UInt64) -> [UInt8]) -> [UInt8]? {

@@ -80,7 +80,14 @@ public enum JSONWriter {
             out.append(0x30)  // -0.0 reads back as 0 in every JSON consumer
             return
         }
-        if appendDecimal(d, to: &out) { return }
+        // Formatted into 32 bytes on the stack and appended once: one capacity check per number
+        // instead of one per byte.
+        var scratch: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        let written = withUnsafeMutableBytes(of: &scratch) { formatDecimal(d, into: $0) }
+        if written > 0 {
+            withUnsafeBytes(of: &scratch) { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[(32 - written)...])) }
+            return
+        }
         var s = d.description  // very small or large: Swift's shortest round-trip form (e-notation)
         s.withUTF8 { out.append(contentsOf: $0) }
     }
@@ -91,67 +98,70 @@ public enum JSONWriter {
     /// does. When more than 15 significant digits would be needed — computed values such as
     /// (0.0175 + 0.0185) / 2 = 0.018000000000000002 carry binary noise — print 15, the precision
     /// a double holds exactly in decimal. Several times faster than `description`.
+    ///
+    /// Writes the text right-aligned at the end of `buf` (32 bytes) and returns its length; 0 when
+    /// the value is outside [1e-4, 1e15), where e-notation is shorter.
     @inline(__always)
-    private static func appendDecimal(_ d: Double, to out: inout [UInt8]) -> Bool {
+    private static func formatDecimal(_ d: Double, into buf: UnsafeMutableRawBufferPointer) -> Int {
         let a = abs(d)
-        guard a >= 1e-4, a < 1e15 else { return false }  // smaller ones print shorter in e-notation
+        guard a >= 1e-4, a < 1e15 else { return 0 }
         var k = 0
-        while k < powersOfTen.count {
+        var n: UInt64 = 0
+        while true {
             let scale = powersOfTen[k]
             let product = a * scale
-            let m = product.rounded(.toNearestOrEven)
-            if m >= 1e15 { break }  // a 16th significant digit would be needed
+            let m = roundedToEven(product)
+            if m >= 1e15 {  // a 16th significant digit would be needed: 15 it is
+                k -= 1
+                guard k >= 0 else { return 0 }
+                n = UInt64(roundedToEven(a * powersOfTen[k]))
+                break
+            }
             // The compare skips the division for most k; a k it misses because the product
-            // rounded off an integer ends in the 15-digit path below, which prints the same text.
+            // rounded off an integer ends in the 15-digit path above, which prints the same text.
             if product == m && m / scale == a {
-                if d < 0 { out.append(UInt8(ascii: "-")) }
-                appendScaled(UInt64(m), decimals: k, to: &out)
-                return true
+                n = UInt64(m)
+                break
             }
             k += 1
         }
-        k -= 1
-        guard k >= 0 else { return false }
-        if d < 0 { out.append(UInt8(ascii: "-")) }
-        appendScaled(UInt64((a * powersOfTen[k]).rounded(.toNearestOrEven)), decimals: k, to: &out)
-        return true
-    }
-
-    private static let powersOfTen: [Double] = (0...22).map { k in (0..<k).reduce(1.0) { x, _ in x * 10 } }
-
-    /// n / 10^decimals in plain decimal notation without trailing zeros (0.0015, 36442.5, 7).
-    private static func appendScaled(_ n: UInt64, decimals: Int, to out: inout [UInt8]) {
-        var n = n, k = decimals
         while k > 0 && n % 10 == 0 {
             n /= 10
             k -= 1
         }
-        if k == 0 {
-            appendUInt(n, to: &out)
-            return
-        }
-        var digits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &digits) { buf in
-            var x = n
-            var len = 0
-            repeat {
-                buf[31 - len] = UInt8(truncatingIfNeeded: x % 10) &+ 0x30
+        // Digits from the right: the fraction's k digits (zero-padded), the point, the integer part.
+        var at = 32
+        var x = n
+        if k > 0 {
+            for _ in 0..<k {
+                at -= 1
+                buf[at] = UInt8(truncatingIfNeeded: x % 10) &+ 0x30
                 x /= 10
-                len += 1
-            } while x > 0
-            let digitsStart = 32 - len
-            if len <= k {
-                out.append(0x30)
-                out.append(UInt8(ascii: "."))
-                for _ in 0..<(k - len) { out.append(0x30) }
-                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[digitsStart...]))
-            } else {
-                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[digitsStart..<(32 - k)]))
-                out.append(UInt8(ascii: "."))
-                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[(32 - k)...]))
             }
+            at -= 1
+            buf[at] = UInt8(ascii: ".")
         }
+        repeat {
+            at -= 1
+            buf[at] = UInt8(truncatingIfNeeded: x % 10) &+ 0x30
+            x /= 10
+        } while x > 0
+        if d < 0 {
+            at -= 1
+            buf[at] = UInt8(ascii: "-")
+        }
+        return 32 - at
     }
+
+    /// Round half to even for 0 ≤ x: adding and taking away 2^52 leaves no fraction bits, so the
+    /// FPU's default rounding does it (no libm call). Exact below 2^52; above, still ≥ 1e15,
+    /// which is all `formatDecimal` asks of it there.
+    @inline(__always)
+    private static func roundedToEven(_ x: Double) -> Double {
+        x < 0x1p52 ? (x + 0x1p52) - 0x1p52 : x
+    }
+
+    private static let powersOfTen: [Double] = (0...22).map { k in (0..<k).reduce(1.0) { x, _ in x * 10 } }
 
     @inline(__always)
     public static func appendBool(_ b: Bool, to out: inout [UInt8]) {

@@ -11,25 +11,52 @@ public struct PublicationEncoder: Sendable {
 
     /// The full-view bytes and where each property sits in them, so any projection is spliced
     /// from them (a memcpy per field) instead of formatting every number again per view.
-    public func encodeFull(channel: Channel, offset: UInt64, tick: Tick) -> EncodedPublication {
-        var out: [UInt8] = []
+    ///
+    /// `previous` is the channel's last publication: a property whose value it had too is copied
+    /// from its bytes rather than formatted again (a state channel republishes its whole state,
+    /// most of it unchanged; formatting numbers is most of the cost).
+    ///
+    /// `storage` is buffers to write into (an evicted publication's, from `PublicationRing.reclaim`):
+    /// on the steady path encoding allocates nothing.
+    public func encodeFull(
+        channel: Channel, offset: UInt64, tick: Tick, previous: PublishedTick? = nil, storage: inout EncodedPublication.Storage
+    ) -> EncodedPublication {
+        // Moved out, not copied: a second reference would make the buffers copy on write.
+        var out: [UInt8] = [], spans: [EncodedPublication.Span] = []
+        swap(&out, &storage.bytes)
+        swap(&spans, &storage.spans)
+        out.removeAll(keepingCapacity: true)
+        spans.removeAll(keepingCapacity: true)
         out.reserveCapacity(channel.publicationHead.count + 48 + tick.fields.count * 24)
-        var spans: [EncodedPublication.Span] = []
         spans.reserveCapacity(tick.fields.count)
         appendHead(channel: channel, offset: offset, tick: tick, snapshot: false, to: &out)
         let dataStart = out.count
         let ranges = properties.keyRanges
+        let earlier = previous?.fields ?? [], earlierSpans = previous?.encoding.spans ?? []
+        let reusable = min(earlier.count, earlierSpans.count)
         properties.keyBlob.withUnsafeBufferPointer { keys in
-            for (i, f) in tick.fields.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                let start = out.count
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: keys[ranges[f.id.index]]))
-                JSONWriter.appendValue(f.value, to: &out)
-                spans.append(.init(id: f.id, start: UInt32(start), end: UInt32(out.count)))
+            (previous?.encoding.bytes ?? []).withUnsafeBufferPointer { earlierBytes in
+                for (i, f) in tick.fields.enumerated() {
+                    if i > 0 { out.append(UInt8(ascii: ",")) }
+                    let start = out.count
+                    if i < reusable, earlier[i].id == f.id, earlierSpans[i].id == f.id, earlier[i].value == f.value {
+                        let span = earlierSpans[i]
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: earlierBytes[Int(span.start)..<Int(span.end)]))
+                    } else {
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: keys[ranges[f.id.index]]))
+                        JSONWriter.appendValue(f.value, to: &out)
+                    }
+                    spans.append(.init(id: f.id, start: UInt32(start), end: UInt32(out.count)))
+                }
             }
         }
         JSONWriter.appendLiteral("}}", to: &out)
         return EncodedPublication(bytes: out, dataStart: dataStart, spans: spans)
+    }
+
+    public func encodeFull(channel: Channel, offset: UInt64, tick: Tick, previous: PublishedTick? = nil) -> EncodedPublication {
+        var storage = EncodedPublication.Storage()
+        return encodeFull(channel: channel, offset: offset, tick: tick, previous: previous, storage: &storage)
     }
 
     /// A projection of a full encoding: the head, then the spans the mask keeps.
@@ -40,15 +67,29 @@ public struct PublicationEncoder: Sendable {
         return out
     }
 
-    /// Appends the projection to `out`.
+    /// Appends the projection to `out`. Neighbouring spans the mask keeps are one run of bytes
+    /// (with their commas) and are copied as one.
     public func project(_ full: EncodedPublication, mask: PropertyMask, into out: inout [UInt8]) {
         full.bytes.withUnsafeBufferPointer { b in
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[..<full.dataStart]))
             var first = true
-            for span in full.spans where mask.contains(span.id) {
+            var runStart = -1, runEnd = 0
+            for span in full.spans {
+                guard mask.contains(span.id) else {
+                    if runStart >= 0 {
+                        if !first { out.append(UInt8(ascii: ",")) }
+                        first = false
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: b[runStart..<runEnd]))
+                        runStart = -1
+                    }
+                    continue
+                }
+                if runStart < 0 { runStart = Int(span.start) }
+                runEnd = Int(span.end)
+            }
+            if runStart >= 0 {
                 if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[Int(span.start)..<Int(span.end)]))
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[runStart..<runEnd]))
             }
         }
         JSONWriter.appendLiteral("}}", to: &out)
@@ -105,12 +146,37 @@ public struct PublicationEncoder: Sendable {
     }
 }
 
+/// A channel's latest publication: its fields and their full-view encoding (what `encodeFull`
+/// reuses).
+public struct PublishedTick {
+    public let fields: [Field]
+    public let encoding: EncodedPublication
+    public init(fields: [Field], encoding: EncodedPublication) {
+        self.fields = fields
+        self.encoding = encoding
+    }
+}
+
 /// A publication serialised for the full view, with each property's `"key":value` span.
 public struct EncodedPublication: Sendable {
     public struct Span: Sendable {
         public let id: PropertyID
         public let start: UInt32
         public let end: UInt32
+        public init(id: PropertyID, start: UInt32, end: UInt32) {
+            self.id = id
+            self.start = start
+            self.end = end
+        }
+    }
+
+    /// Buffers an encoding is written into (empty, with capacity when reclaimed).
+    public struct Storage {
+        public internal(set) var bytes: [UInt8] = []
+        public internal(set) var spans: [Span] = []
+        /// The evicted tick's fields (`PublicationRing.reclaim`), for the hub's field pool.
+        public internal(set) var fields: [Field] = []
+        public init() {}
     }
 
     public let bytes: [UInt8]

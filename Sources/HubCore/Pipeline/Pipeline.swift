@@ -14,6 +14,10 @@ public final class Pipeline: @unchecked Sendable {
         self.transform = transform
         self.enrich = enrich
         self.hub = hub
+        // Evicted ticks' field arrays go back to transformation (no allocation per tick).
+        let pool = FieldArrayPool()
+        transform.fieldPool = pool
+        hub.fieldPool = pool
     }
 
     /// Records how long a feed adapter took to decode one frame (the ingest stage).

@@ -22,6 +22,8 @@ public final class Transform: @unchecked Sendable {
     }
 
     public let registry: PropertyRegistry
+    /// Where tick field arrays come from when the hub recycles evicted ones (set by `Pipeline`).
+    public var fieldPool: FieldArrayPool?
     private var maps: [String: SourceMap] = [:]
     private var generation = -1
     public private(set) var ticks: UInt64 = 0
@@ -70,7 +72,7 @@ public final class Transform: @unchecked Sendable {
             return nil
         }
         // Room for the derived properties enrichment appends (up to eight), so it never reallocates.
-        var fields: [Field] = []
+        var fields = fieldPool?.take(capacity: event.fields.count + 8) ?? []
         fields.reserveCapacity(event.fields.count + 8)
         // Registered properties whose new value was refused: on a state stream the last valid
         // value must not pass for the current one, so the tick withdraws them.

@@ -42,6 +42,8 @@ public final class Hub: @unchecked Sendable {
     public var tracksUsage = true
     /// Usage since the last roll-up (`collectUsage`).
     var usage = UsageLedger()
+    /// Receives evicted ticks' field arrays for reuse (set by `Pipeline`).
+    public var fieldPool: FieldArrayPool?
 
     /// - Parameters:
     ///   - projectable: resolves a `fields` name to a property (default: any interned name).
@@ -119,9 +121,12 @@ public final class Hub: @unchecked Sendable {
         let ring = channel.ring
         // Serialised once, at publish, only when someone listens (or it persists); projections
         // splice from it.
+        var storage = ring.reclaim()
         let full =
             channel.cursors.isEmpty && history == nil
-            ? nil : encoder.encodeFull(channel: channel, offset: ring.lastOffset + 1, tick: stored)
+            ? nil
+            : encoder.encodeFull(channel: channel, offset: ring.lastOffset + 1, tick: stored, previous: ring.latestPublished, storage: &storage)
+        fieldPool?.put(&storage.fields)
         let offset = ring.append(stored, full: full)
         if let history, let full {
             history.record(

@@ -29,6 +29,19 @@ public struct OrderBook: Sendable, Equatable {
         return Array(levels.prefix(depth))
     }
 
+    /// Makes `published` the best `depth` levels of `side`, replacing the array only when they
+    /// changed (so unchanged levels cost no allocation and compare equal by identity downstream).
+    public func updateTop(_ side: Side, _ depth: Int, _ published: inout [PriceLevel]) {
+        let levels = (side == .bid ? bids : asks).prefix(depth)
+        guard !levels.elementsEqual(published) else { return }
+        // A copy in storage of its own: `Array(levels)` may share the side's buffer, which the
+        // next update would then have to copy.
+        published = [PriceLevel](unsafeUninitializedCapacity: levels.count) { buffer, count in
+            for (i, level) in levels.enumerated() { buffer[i] = level }
+            count = levels.count
+        }
+    }
+
     /// Best bid ≥ best ask: the book cannot be right (missed update, venue glitch).
     public var isCrossed: Bool {
         guard let b = bids.first, let a = asks.first else { return false }

@@ -7,7 +7,26 @@ import SimdJSON
 /// Threading: one codec per connection, used on the loop thread.
 public final class DeribitCodec {
     private let parser = JSONParser(maxDocumentBytes: 32 << 20)
-    private var instruments: [String: DeribitInstrument?] = [:]
+    /// Instrument names as read (interned: no String made per message) and what they parse to.
+    private var instruments = InternTable<DeribitInstrument?>()
+    /// A ticker's members, found in one pass (`TickerKey` order); reused for every ticker.
+    private var tickerMembers: [JSONElement?] = []
+    private var tickerFields: [RawField] = []
+    private var bookBids: [DeribitBookUpdate.Level] = [], bookAsks: [DeribitBookUpdate.Level] = []
+    private static let tickerKeys = JSONKeySet([
+        "instrument_name", "timestamp", "best_bid_price", "best_ask_price", "best_bid_amount", "best_ask_amount",
+        "last_price", "mark_price", "index_price", "open_interest", "settlement_price", "estimated_delivery_price",
+        "current_funding", "funding_8h", "stats", "state", "underlying_price", "underlying_index", "mark_iv", "bid_iv",
+        "ask_iv", "interest_rate", "greeks",
+    ])
+
+    /// The members of a ticker notification's data that are read, in `tickerKeys` order.
+    private enum TickerKey: Int {
+        case instrumentName, timestamp, bestBidPrice, bestAskPrice, bestBidAmount, bestAskAmount
+        case lastPrice, markPrice, indexPrice, openInterest, settlementPrice, estimatedDeliveryPrice
+        case currentFunding, funding8h, stats, state, underlyingPrice, underlyingIndex, markIv, bidIv
+        case askIv, interestRate, greeks
+    }
 
     public init() {}
 
@@ -97,55 +116,64 @@ public final class DeribitCodec {
         }
     }
 
-    private func instrument(_ name: String) -> DeribitInstrument? {
-        if let cached = instruments[name] { return cached }
-        let parsed = DeribitInstrument(name: name)
-        if instruments.count > 100_000 { instruments.removeAll() }  // bound the cache against junk names
-        instruments[name] = parsed
-        return parsed
+    /// The instrument named by a string member, interned, and what its name says.
+    private func instrument(_ v: JSONElement?) -> (name: String, info: DeribitInstrument?)? {
+        guard let v else { return nil }
+        return v.withStringBytes { b -> (name: String, info: DeribitInstrument?)? in
+            guard !b.isEmpty else { return nil }
+            let (name, info) = instruments.lookup(b) { DeribitInstrument(name: $0) }
+            return (name, info)
+        } ?? nil
     }
 
     private func ticker(_ d: JSONElement, _ receiveTime: Int64) throws -> RawEvent {
-        guard let name = d["instrument_name"]?.string, !name.isEmpty else {
+        Self.tickerKeys.collect(d, into: &tickerMembers)
+        let m = tickerMembers
+        guard let (name, info) = instrument(m[TickerKey.instrumentName.rawValue]) else {
             throw VenueDecodeError("ticker without instrument_name")
         }
-        guard let ts = d["timestamp"]?.int64 else { throw VenueDecodeError("ticker without timestamp") }
-        let info = instrument(name)
-        var fields: [RawField] = []
+        guard let ts = m[TickerKey.timestamp.rawValue]?.int64 else { throw VenueDecodeError("ticker without timestamp") }
+        // The codec's own array, emptied: the event is handled before the next ticker decodes,
+        // so its storage is free again by then (no allocation per ticker).
+        var fields = tickerFields
+        tickerFields = []
+        fields.removeAll(keepingCapacity: true)
         fields.reserveCapacity(32)
+        defer { tickerFields = fields }
         func num(_ f: DeribitField, _ v: JSONElement?) {
             if let v, let x = v.double { fields.append(RawField(f, .number(x))) }
         }
-        num(.bestBidPrice, d["best_bid_price"])
-        num(.bestAskPrice, d["best_ask_price"])
-        num(.bestBidAmount, d["best_bid_amount"])
-        num(.bestAskAmount, d["best_ask_amount"])
-        num(.lastPrice, d["last_price"])
-        num(.markPrice, d["mark_price"])
-        num(.indexPrice, d["index_price"])
-        num(.openInterest, d["open_interest"])
-        num(.settlementPrice, d["settlement_price"])
-        num(.estimatedDeliveryPrice, d["estimated_delivery_price"])
-        num(.currentFunding, d["current_funding"])
-        num(.funding8h, d["funding_8h"])
-        if let stats = d["stats"] {
+        func num(_ f: DeribitField, _ k: TickerKey) { num(f, m[k.rawValue]) }
+        num(.bestBidPrice, .bestBidPrice)
+        num(.bestAskPrice, .bestAskPrice)
+        num(.bestBidAmount, .bestBidAmount)
+        num(.bestAskAmount, .bestAskAmount)
+        num(.lastPrice, .lastPrice)
+        num(.markPrice, .markPrice)
+        num(.indexPrice, .indexPrice)
+        num(.openInterest, .openInterest)
+        num(.settlementPrice, .settlementPrice)
+        num(.estimatedDeliveryPrice, .estimatedDeliveryPrice)
+        num(.currentFunding, .currentFunding)
+        num(.funding8h, .funding8h)
+        if let stats = m[TickerKey.stats.rawValue] {
             num(.statsVolume, stats["volume"])
             num(.statsVolumeUsd, stats["volume_usd"])
             num(.statsHigh, stats["high"])
             num(.statsLow, stats["low"])
             num(.statsPriceChange, stats["price_change"])
         }
-        if let s = d["state"]?.string { fields.append(RawField(.state, .string(s))) }
+        if let s = m[TickerKey.state.rawValue]?.string { fields.append(RawField(.state, .string(s))) }
         var stream = StreamKind.ticker
         if let info, info.kind == .option {
             stream = .options
-            num(.underlyingPrice, d["underlying_price"])
-            if let u = d["underlying_index"]?.string { fields.append(RawField(.underlyingIndex, .string(u))) }
-            num(.markIv, d["mark_iv"])
-            num(.bidIv, d["bid_iv"])
-            num(.askIv, d["ask_iv"])
-            num(.interestRate, d["interest_rate"])
-            if let g = d["greeks"] {
+            num(.underlyingPrice, .underlyingPrice)
+            if let u = m[TickerKey.underlyingIndex.rawValue]?.string { fields.append(RawField(.underlyingIndex, .string(u))) }
+            num(.markIv, .markIv)
+            num(.bidIv, .bidIv)
+            num(.askIv, .askIv)
+            num(.interestRate, .interestRate)
+            if let g = m[TickerKey.greeks.rawValue] {
                 num(.delta, g["delta"])
                 num(.gamma, g["gamma"])
                 num(.vega, g["vega"])
@@ -162,7 +190,7 @@ public final class DeribitCodec {
     }
 
     private func trade(_ t: JSONElement, _ receiveTime: Int64) throws -> RawEvent {
-        guard let name = t["instrument_name"]?.string, !name.isEmpty else {
+        guard let (name, _) = instrument(t["instrument_name"]) else {
             throw VenueDecodeError("trade without instrument_name")
         }
         guard let price = t["price"]?.double, let amount = t["amount"]?.double else {
@@ -185,24 +213,29 @@ public final class DeribitCodec {
     }
 
     private func book(_ d: JSONElement, _ receiveTime: Int64) throws -> DeribitBookUpdate {
-        guard let name = d["instrument_name"]?.string, !name.isEmpty else {
+        guard let (name, _) = instrument(d["instrument_name"]) else {
             throw VenueDecodeError("book without instrument_name")
         }
         guard let changeID = d["change_id"]?.int64 else { throw VenueDecodeError("book without change_id") }
         let prev = d["prev_change_id"]?.int64
         // The snapshot is the notification without prev_change_id (`type` is not always sent).
         let isSnapshot = d["type"].map { $0.stringEquals("snapshot") } ?? (prev == nil)
+        // The codec's own arrays, emptied: the update is applied before the next one decodes.
+        var bids = bookBids, asks = bookAsks
+        (bookBids, bookAsks) = ([], [])
+        defer { (bookBids, bookAsks) = (bids, asks) }
+        try levels(d["bids"], "bids", into: &bids)
+        try levels(d["asks"], "asks", into: &asks)
         return DeribitBookUpdate(
             instrument: name, timestamp: d["timestamp"]?.int64 ?? 0, isSnapshot: isSnapshot, changeID: changeID,
-            prevChangeID: prev, bids: try levels(d["bids"], "bids"), asks: try levels(d["asks"], "asks"),
-            receiveTime: receiveTime)
+            prevChangeID: prev, bids: bids, asks: asks, receiveTime: receiveTime)
     }
 
     /// `[["new", 5042.34, 30], ["delete", 5041.94, 0]]` (the 3-element form of book.*.{interval}).
-    private func levels(_ v: JSONElement?, _ side: String) throws -> [DeribitBookUpdate.Level] {
-        guard let v else { return [] }
+    private func levels(_ v: JSONElement?, _ side: String, into out: inout [DeribitBookUpdate.Level]) throws {
+        out.removeAll(keepingCapacity: true)
+        guard let v else { return }
         guard let arr = v.array else { throw VenueDecodeError("\(side) is not an array") }
-        var out: [DeribitBookUpdate.Level] = []
         out.reserveCapacity(arr.count)
         for entry in arr {
             guard var it = entry.array else { throw VenueDecodeError("\(side) entry is not an array") }
@@ -221,6 +254,5 @@ public final class DeribitCodec {
             }
             out.append(.init(action: action, price: p, amount: action == .delete ? 0 : q))
         }
-        return out
     }
 }

@@ -28,10 +28,14 @@ public final class DeribitFeed: FeedAdapter {
         case unsubscribe([String])
     }
 
+    private var bookFields: [RawField] = []
+
     private struct BookState {
         var book = OrderBook()
         var lastChangeID: Int64 = 0
         var synced = false
+        /// The levels last published: republished as they are (no new array) while unchanged.
+        var bids: [PriceLevel] = [], asks: [PriceLevel] = []
     }
 
     public init(config: DeribitFeedConfig, subscribedByData: Bool = false) {
@@ -136,12 +140,16 @@ public final class DeribitFeed: FeedAdapter {
     }
 
     private func applyBook(_ u: DeribitBookUpdate, emit: (RawEvent) -> Void, actions: inout [FeedAction]) {
-        var st = books[u.instrument] ?? BookState()
+        // Taken out of the dictionary while it changes, so its arrays are not copied on write.
+        var st = books.removeValue(forKey: u.instrument) ?? BookState()
         if u.isSnapshot {
             st.book.clear()
             st.synced = true
         } else {
-            guard st.synced else { return }  // waiting for the snapshot of a resubscription
+            guard st.synced else {  // waiting for the snapshot of a resubscription
+                books[u.instrument] = st
+                return
+            }
             if u.prevChangeID != st.lastChangeID {
                 status.gaps += 1
                 status.resyncs += 1
@@ -158,11 +166,19 @@ public final class DeribitFeed: FeedAdapter {
         for l in u.bids { st.book.set(.bid, price: l.price, amount: l.amount) }
         for l in u.asks { st.book.set(.ask, price: l.price, amount: l.amount) }
         st.lastChangeID = u.changeID
+        st.book.updateTop(.bid, config.bookDepth, &st.bids)
+        st.book.updateTop(.ask, config.bookDepth, &st.asks)
+        let bids = st.bids, asks = st.asks
         books[u.instrument] = st
         if u.isSnapshot { refreshState() }
 
-        let bids = st.book.top(.bid, config.bookDepth), asks = st.book.top(.ask, config.bookDepth)
-        var fields: [RawField] = [RawField(.bids, .levels(bids)), RawField(.asks, .levels(asks))]
+        // The feed's own array, emptied: the event is handled before the next book update.
+        var fields = bookFields
+        bookFields = []
+        fields.removeAll(keepingCapacity: true)
+        defer { bookFields = fields }
+        fields.append(RawField(.bids, .levels(bids)))
+        fields.append(RawField(.asks, .levels(asks)))
         if let b = bids.first {
             fields.append(RawField(.bestBidPrice, .number(b.price)))
             fields.append(RawField(.bestBidAmount, .number(b.amount)))

@@ -1,0 +1,39 @@
+import SimdJSON
+import XCTest
+
+final class JSONKeySetTests: XCTestCase {
+    let parser = JSONParser(maxDocumentBytes: 4096)
+
+    /// One pass finds what `subscript` finds for every key: present, absent, the first of a
+    /// duplicated name, the empty name; an array is not an object.
+    func testCollectFindsWhatSubscriptFinds() throws {
+        let names = (0..<40).map { "key_\($0)" } + ["", "dup", "a"]
+        let keys = JSONKeySet(names)
+        XCTAssertEqual(keys.count, names.count)
+        var members: [JSONElement?] = []
+        let document = #"{"key_3":3,"dup":1,"zzz":0,"":7,"dup":2,"key_39":{"x":1},"a":"s"}"#
+        try parser.parse(document) { root in
+            XCTAssertTrue(keys.collect(root, into: &members))
+            XCTAssertEqual(members.count, names.count)
+            for (i, name) in names.enumerated() {
+                XCTAssertEqual(members[i]?.kind, root.member(name)?.kind, name)
+            }
+            XCTAssertEqual(members[3]?.int64, 3)
+            XCTAssertEqual(members[names.firstIndex(of: "dup")!]?.int64, 1, "the first occurrence, as subscript")
+            XCTAssertEqual(members[names.firstIndex(of: "")!]?.int64, 7)
+            XCTAssertEqual(members[39]?["x"]?.int64, 1)
+            XCTAssertNil(members[0])
+        }
+        try parser.parse(#"{"key_0":1}"#) { root in
+            XCTAssertTrue(keys.collect(root, into: &members))
+            XCTAssertEqual(members[0]?.int64, 1)
+            XCTAssertNil(members[3], "slots from the previous object are cleared")
+        }
+        try parser.parse("[1,2]") { root in
+            XCTAssertFalse(keys.collect(root, into: &members))
+            XCTAssertTrue(members.allSatisfy { $0 == nil })
+        }
+        "key_7".utf8.withContiguousStorageIfAvailable { XCTAssertEqual(keys.index(of: UnsafeRawBufferPointer($0)), 7) }
+        "key_".utf8.withContiguousStorageIfAvailable { XCTAssertNil(keys.index(of: UnsafeRawBufferPointer($0))) }
+    }
+}
