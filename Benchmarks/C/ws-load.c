@@ -16,6 +16,10 @@
  * pending messages into one frame). Without --subscribe the connections are held idle: the
  * accept rate and, with --server-pid, the server's memory per connection are what it measures. --server-pid also reports the server's CPU time per delivered message.
  * More than ~28k connections need several source addresses (--sources 4: 127.0.0.1 … .4).
+ * --deflate offers permessage-deflate (RFC 7692) as browsers do, with
+ * --deflate-no-context-takeover asking the server to compress each message alone; messages are
+ * inflated and counted as usual, "mb_per_s" is then the compressed payload on the wire and
+ * "message_mb_per_s" what it inflates to.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -35,6 +39,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 /* Latency histogram: 10 µs buckets up to 10 s, the last bucket holds everything slower. */
 #define BUCKET_US 10
@@ -54,6 +59,11 @@ struct conn {
 	unsigned char *carry; /* bytes of an incomplete frame (or handshake) */
 	size_t carry_len;
 	int open_message; /* a fragmented message (or --split piece) continues in the next frame */
+	z_stream *z;      /* the inflater, when the server accepted permessage-deflate */
+	int reset_each;   /* server_no_context_takeover: every message starts a new stream */
+	int compressed;   /* the message being received is compressed (RSV1 on its first frame) */
+	unsigned char *zin; /* its compressed bytes so far */
+	size_t zin_len, zin_cap;
 };
 
 struct options {
@@ -62,6 +72,7 @@ struct options {
 	double duration, warmup;
 	int split;
 	int server_pid;
+	int deflate, no_takeover;
 } opt = {
 	.host = "127.0.0.1", .path = "/", .port = 0, .conns = 100, .threads = 2, .channels = 1,
 	.sources = 1, .inflight = 256, .duration = 10, .warmup = 1, .server_pid = 0,
@@ -75,7 +86,10 @@ struct worker {
 	int next;         /* next one to open */
 	int pending;      /* connects + handshakes in flight */
 	int open, failed, closed, dropped;
-	uint64_t messages, bytes, timed, no_ts;
+	uint64_t messages, bytes, message_bytes, timed, no_ts;
+	int deflated;            /* connections that negotiated permessage-deflate */
+	unsigned char *inflated; /* one inflated message */
+	size_t inflated_cap;
 	uint32_t *histogram;
 	unsigned char *buffer;
 	unsigned int seed;
@@ -200,7 +214,7 @@ static void on_payload(struct worker *w, struct conn *c, const unsigned char *p,
 {
 	int measuring = atomic_load_explicit(&phase, memory_order_relaxed) == 2;
 	if (measuring)
-		w->bytes += len;
+		w->message_bytes += len;
 	for (;;) {
 		const unsigned char *nl = opt.split ? memchr(p, '\n', len) : NULL;
 		size_t piece = nl ? (size_t)(nl - p) : len;
@@ -244,6 +258,66 @@ static void close_conn(struct worker *w, struct conn *c, int failed)
 	free(c->carry);
 	c->carry = NULL;
 	c->carry_len = 0;
+	if (c->z) {
+		inflateEnd(c->z);
+		free(c->z);
+		c->z = NULL;
+	}
+	free(c->zin);
+	c->zin = NULL;
+	c->zin_len = c->zin_cap = 0;
+}
+
+/* ---- permessage-deflate (RFC 7692) ---- */
+
+static int append_compressed(struct conn *c, const unsigned char *p, size_t len)
+{
+	if (c->zin_len + len > c->zin_cap) {
+		size_t cap = c->zin_cap ? c->zin_cap : 1024;
+		while (cap < c->zin_len + len)
+			cap *= 2;
+		unsigned char *grown = realloc(c->zin, cap);
+		if (!grown)
+			return -1;
+		c->zin = grown, c->zin_cap = cap;
+	}
+	memcpy(c->zin + c->zin_len, p, len);
+	c->zin_len += len;
+	return 0;
+}
+
+/* Inflates the message's compressed bytes (with the 00 00 ff ff tail the sender took off) into
+ * the worker's buffer; returns its length, or -1 when the stream is not valid deflate. */
+static ssize_t inflate_message(struct worker *w, struct conn *c)
+{
+	static const unsigned char tail[4] = {0x00, 0x00, 0xff, 0xff};
+	if (append_compressed(c, tail, 4) < 0)
+		return -1;
+	z_stream *z = c->z;
+	z->next_in = c->zin;
+	z->avail_in = (uInt)c->zin_len;
+	size_t have = 0;
+	for (;;) {
+		if (w->inflated_cap - have < 4096) {
+			size_t cap = w->inflated_cap ? w->inflated_cap * 2 : 65536;
+			unsigned char *grown = realloc(w->inflated, cap);
+			if (!grown)
+				return -1;
+			w->inflated = grown, w->inflated_cap = cap;
+		}
+		z->next_out = w->inflated + have;
+		z->avail_out = (uInt)(w->inflated_cap - have);
+		int r = inflate(z, Z_SYNC_FLUSH);
+		have = (size_t)(z->next_out - w->inflated);
+		if (r != Z_OK && r != Z_BUF_ERROR)
+			return -1;
+		if (z->avail_in == 0 && z->avail_out > 0)
+			break;
+	}
+	c->zin_len = 0;
+	if (c->reset_each)
+		inflateReset(z);
+	return (ssize_t)have;
 }
 
 /* Parses whole frames from data; returns the bytes consumed (the rest is an incomplete frame). */
@@ -279,7 +353,25 @@ static size_t parse_frames(struct worker *w, struct conn *c, unsigned char *data
 				payload[i] ^= f[head - 4 + (i & 3)];
 		switch (opcode) {
 		case 0x0: case 0x1: case 0x2: /* continuation, text, binary */
-			on_payload(w, c, payload, plen, f[0] & 0x80);
+			if (atomic_load_explicit(&phase, memory_order_relaxed) == 2)
+				w->bytes += plen; /* on the wire */
+			if (opcode != 0x0)
+				c->compressed = c->z && (f[0] & 0x40);
+			if (!c->compressed) {
+				on_payload(w, c, payload, plen, f[0] & 0x80);
+				break;
+			}
+			if (append_compressed(c, payload, plen) < 0)
+				die("out of memory");
+			if (f[0] & 0x80) {
+				ssize_t n = inflate_message(w, c);
+				if (n < 0) {
+					tell_failure(c, "dropped", "a message that does not inflate");
+					close_conn(w, c, 1);
+					return len;
+				}
+				on_payload(w, c, w->inflated, (size_t)n, 1);
+			}
 			break;
 		case 0x8: /* close: answer and drop */
 			send_frame(w, c, 0x8, (const char *)payload, plen > 125 ? 0 : plen);
@@ -314,6 +406,12 @@ static ssize_t parse_handshake(struct conn *c, unsigned char *data, size_t len)
 		tell_failure(c, "refused", "wrong Sec-WebSocket-Accept");
 		return -1;
 	}
+	if (opt.deflate && memmem(data, head, "permessage-deflate", 18)) {
+		c->z = calloc(1, sizeof *c->z);
+		if (!c->z || inflateInit2(c->z, -15) != Z_OK) /* raw deflate; 15 bits read any window */
+			die("cannot set up an inflater");
+		c->reset_each = memmem(data, head, "server_no_context_takeover", 26) != NULL;
+	}
 	return head;
 }
 
@@ -346,6 +444,8 @@ static void on_readable(struct worker *w, struct conn *c)
 				w->pending--;
 				w->open++;
 				atomic_fetch_add(&handshakes_done, 1);
+				if (c->z)
+					w->deflated++;
 				send_subscribe(w, c);
 			}
 		}
@@ -421,10 +521,13 @@ static void on_connected(struct worker *w, struct conn *c)
 		return;
 	}
 	char request[2048];
+	const char *offer = !opt.deflate ? ""
+			    : opt.no_takeover ? "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits; server_no_context_takeover\r\n"
+					      : "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n";
 	int n = snprintf(request, sizeof request,
 			 "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-			 "Sec-WebSocket-Key: " WS_KEY "\r\nSec-WebSocket-Version: 13\r\n%s%s\r\n",
-			 opt.path, opt.host, opt.port, opt.header ? opt.header : "", opt.header ? "\r\n" : "");
+			 "Sec-WebSocket-Key: " WS_KEY "\r\nSec-WebSocket-Version: 13\r\n%s%s%s\r\n",
+			 opt.path, opt.host, opt.port, offer, opt.header ? opt.header : "", opt.header ? "\r\n" : "");
 	if (send(c->fd, request, n, MSG_NOSIGNAL) != n) {
 		close_conn(w, c, 1);
 		return;
@@ -518,7 +621,7 @@ static void usage(void)
 		"usage: ws-load --port P [--host 127.0.0.1] [--path /] [--conns N] [--threads T]\n"
 		"               [--duration S] [--warmup S] [--subscribe MSG] [--channels K] [--split]\n"
 		"               [--ts-key KEY] [--header 'Name: value'] [--sources K]\n"
-		"               [--inflight N] [--server-pid PID]\n");
+		"               [--inflight N] [--server-pid PID] [--deflate [--deflate-no-context-takeover]]\n");
 	exit(2);
 }
 
@@ -541,6 +644,8 @@ int main(int argc, char **argv)
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "--split")) { opt.split = 1; continue; }
+		if (!strcmp(a, "--deflate")) { opt.deflate = 1; continue; }
+		if (!strcmp(a, "--deflate-no-context-takeover")) { opt.deflate = opt.no_takeover = 1; continue; }
 		if (!v) usage();
 		i++;
 		if (!strcmp(a, "--host")) opt.host = v;
@@ -630,12 +735,13 @@ int main(int argc, char **argv)
 	for (int t = 0; t < opt.threads; t++)
 		pthread_join(workers[t].thread, NULL);
 
-	uint64_t messages = 0, bytes = 0, timed = 0, no_ts = 0;
-	int open = 0, failed = 0, closed = 0, dropped = 0;
+	uint64_t messages = 0, bytes = 0, message_bytes = 0, timed = 0, no_ts = 0;
+	int open = 0, failed = 0, closed = 0, dropped = 0, deflated = 0;
 	uint64_t *merged = calloc(BUCKETS, sizeof *merged);
 	for (int t = 0; t < opt.threads; t++) {
 		struct worker *w = &workers[t];
 		messages += w->messages, bytes += w->bytes, timed += w->timed, no_ts += w->no_ts;
+		message_bytes += w->message_bytes, deflated += w->deflated;
 		open += w->open, failed += w->failed, closed += w->closed, dropped += w->dropped;
 		for (int b = 0; b < BUCKETS; b++)
 			merged[b] += w->histogram[b];
@@ -647,6 +753,7 @@ int main(int argc, char **argv)
 	       connect_seconds > 0 ? connected / connect_seconds : 0, opt.threads, window,
 	       (unsigned long long)messages, messages / window, bytes / window / 1e6,
 	       (unsigned long long)timed, (unsigned long long)no_ts);
+	printf(",\"deflate_conns\":%d,\"message_mb_per_s\":%.2f", deflated, message_bytes / window / 1e6);
 	if (timed)
 		printf(",\"p50_ms\":%.2f,\"p90_ms\":%.2f,\"p99_ms\":%.2f,\"p999_ms\":%.2f,\"max_ms\":%.2f",
 		       percentile(merged, timed, 0.5), percentile(merged, timed, 0.9), percentile(merged, timed, 0.99),

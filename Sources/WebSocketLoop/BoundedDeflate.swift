@@ -48,3 +48,18 @@ func offeredServerWindowBits(_ offer: String) -> Int? {
     }
     return nil
 }
+
+/// Whether a permessage-deflate offer asks the server to compress every message alone.
+func offersServerNoContextTakeover(_ offer: String) -> Bool {
+    offer.split(separator: ";").contains { $0.trimmingCharacters(in: .whitespaces) == "server_no_context_takeover" }
+}
+
+/// lws 4.1.6 agrees to `server_no_context_takeover` but applies it to the wrong side: it resets
+/// its *inflater* after each client message (breaking a client that keeps its context, as the
+/// agreement allows) and keeps its *deflater's* context (so a client that resets per message,
+/// as agreed, cannot inflate the second message). The one option lws resets its deflater on is
+/// `client_no_context_takeover`; set that, and clear the other, so the agreement holds both ways.
+func honourServerNoContextTakeover(_ wsi: OpaquePointer) {
+    _ = lws_set_extension_option(wsi, "permessage-deflate", "client_no_context_takeover", "1")
+    _ = lws_set_extension_option(wsi, "permessage-deflate", "server_no_context_takeover", "0")
+}

@@ -30,6 +30,7 @@ func lwsCallback(
         let offer = loop.deflateOffer(wsi)
         c.usesDeflate = loop.configuration.permessageDeflate && offer != nil
         c.offeredServerWindowBits = offer.flatMap(offeredServerWindowBits)
+        if c.usesDeflate, let offer, offersServerNoContextTakeover(offer) { honourServerNoContextTakeover(wsi) }
         slot.pointee = Unmanaged.passRetained(c as AnyObject).toOpaque()
         handler.webSocketOpened(c)
     case LWS_CALLBACK_RECEIVE:

@@ -16,6 +16,11 @@ struct PipelineCommand: ParsableCommand {
     @Option(help: "Subscribers, each with its own view (distinct field projection); 0 for none.") var views = 1
     @Flag(help: "Skip the decode-only measurement.") var skipDecode = false
     @Option(help: "Property definitions (the registry transformation validates against).") var properties = "config/properties"
+    @Option(
+        help:
+            "Write the first subscriber's publications of one pass over the capture here, one per line (what it would receive; input for Benchmarks/deflate-ratio.py)."
+    )
+    var publications: String?
 
     func run() throws {
         guard let text = try? String(contentsOfFile: capture, encoding: .utf8) else {
@@ -55,6 +60,26 @@ struct PipelineCommand: ParsableCommand {
         frame.reserveCapacity(1 << 20)
         var ticks = 0
         var messagesOut: UInt64 = 0
+        if let publications {
+            guard let first = sessions.first else { throw ValidationError("--publications needs --views 1 or more") }
+            var written: [UInt8] = []
+            _ = feed.connected(now: 0)
+            for f in frames {
+                _ = f.withUnsafeBytes { b in feed.received(b, now: 1, wallMicros: 0) { pipeline.process($0) } }
+                for s in sessions {
+                    frame.removeAll(keepingCapacity: true)
+                    while case .frame(let more) = hub.fillFrame(s, into: &frame), more {
+                        if s === first { written += frame + [0x0A] }
+                        frame.removeAll(keepingCapacity: true)
+                    }
+                    if s === first && !frame.isEmpty { written += frame + [0x0A] }
+                }
+            }
+            guard FileManager.default.createFile(atPath: publications, contents: Data(written)) else {
+                throw ValidationError("cannot write --publications \(publications)")
+            }
+            print("publications: \(written.split(separator: 0x0A).count) written to \(publications)")
+        }
         let rate = Self.loop(seconds) {
             _ = feed.connected(now: 0)  // each pass replays the session from its snapshots
             let before = pipeline.transform.ticks

@@ -19,7 +19,7 @@ ADMIN_KEY = "shk_benchtools_0123456789abcdefghijkl"
 
 def build(tmp):
     tools = {}
-    for name, flags in (("ws-load", ["-pthread", "-lm"]), ("ws-broadcast", ["-lwebsockets"])):
+    for name, flags in (("ws-load", ["-pthread", "-lm", "-lz"]), ("ws-broadcast", ["-lwebsockets"])):
         out = os.path.join(tmp, name)
         subprocess.run(["cc", "-O2", "-Wall", "-Werror", "-o", out, os.path.join(REPO, "Benchmarks", "C", f"{name}.c")] + flags, check=True)
         tools[name] = out
@@ -79,6 +79,45 @@ class BenchToolsTests(unittest.TestCase):
             self.assertGreater(result["timed"], 8 * 40, (loop, result))
             self.assertLess(result["msgs"], 8 * 400, "no connection gets every channel")
             hub.stop()
+
+    def test_the_client_inflates_permessage_deflate_with_and_without_context_takeover(self):
+        hub = Hub(ADMIN_KEY, feeds="{synthetic: {enabled: true, rate: 200, channels: 1, wide: true}}", ready=lambda h: rest_total(h.port) >= 1)
+        self.addCleanup(hub.stop)
+        ratios = {}
+        for mode in ("--deflate", "--deflate-no-context-takeover"):
+            code, result, err = load(self.tools["ws-load"], "--port", str(hub.port), "--path", "/ws", "--conns", "6", "--duration", "1",
+                                     "--warmup", "0.5", "--split", "--ts-key", "rt", mode,
+                                     "--subscribe", '{"id":1,"op":"subscribe","channel":"ticker.synthetic.S0"}')
+            self.assertEqual(code, 0, err)
+            self.assertEqual((result["connected"], result["deflate_conns"], result["failed"]), (6, 6, 0), (mode, result))
+            self.assertGreater(result["timed"], 6 * 50, "messages inflate and carry their timestamps")
+            self.assertEqual(result["untimed"], 0)
+            ratios[mode] = result["message_mb_per_s"] / result["mb_per_s"]
+        # Each message alone compresses less than a stream that refers back to earlier ones.
+        self.assertGreater(ratios["--deflate"], ratios["--deflate-no-context-takeover"], ratios)
+        self.assertGreater(ratios["--deflate-no-context-takeover"], 1, ratios)
+
+    def test_the_deflate_ratio_script_compresses_publications_per_setting(self):
+        script = os.path.join(REPO, "Benchmarks", "deflate-ratio.py")
+        path = os.path.join(self.tmp.name, "publications.txt")
+        with open(path, "w") as f:
+            f.write('{"id":1,"result":{}}\n')  # not a publication: skipped
+            for n in range(60):
+                f.write(json.dumps({"ch": f"ticker.v.I{n % 3}", "off": n, "ts": 1700000000000 + n, "data": {"bid": 100 + n % 7, "ask": 101}},
+                                   separators=(",", ":")) + "\n")
+        done = subprocess.run([sys.executable, script, path, "--passes", "2"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        rows = [json.loads(line) for line in done.stdout.splitlines()]
+        self.assertEqual({(r["subscriber"], r["window_bits"], r["context_takeover"]) for r in rows if r["mem_level"] == 4 and r["window_bits"] == 12},
+                         {("every channel", 12, True), ("every channel", 12, False), ("one channel", 12, True), ("one channel", 12, False)})
+        for r in rows:
+            self.assertEqual(r["messages"], 60)
+            self.assertGreater(r["ratio"], 1, r)
+        by = {(r["subscriber"], r["window_bits"], r["context_takeover"]): r["ratio"] for r in rows}
+        self.assertGreater(by[("every channel", 15, True)], by[("every channel", 15, False)], "context takeover compresses more")
+        for args in (["/nonexistent/file"], [path, "--passes", "0"]):
+            bad = subprocess.run([sys.executable, script, *args], capture_output=True, text=True, timeout=60)
+            self.assertEqual(bad.returncode, 2, args)
 
     def test_bad_arguments_are_refused_with_exit_2(self):
         for args, message in ((["--conns", "x", "--port", "1"], "--conns wants a whole number"),

@@ -119,7 +119,7 @@ public struct HubConfig: Sendable, Equatable {
         public var permessageDeflate = true
         /// The compressor of each deflate connection: window 2^bits (8–15), zlib memory level
         /// (1–9); about 2^(bits+2) + 2^(level+9) bytes per connection once it has written.
-        public var deflateWindowBits = 11
+        public var deflateWindowBits = 12
         public var deflateMemoryLevel = 4
         /// The event loop under every socket: `poll` (a pass over every descriptor per
         /// iteration; the cheapest per message) or `libuv` (epoll, through the Debian package
