@@ -5,7 +5,9 @@ Reads publications one per line (`streamhub-bench pipeline --publications FILE`:
 subscriber receives from the recorded Deribit session) and compresses them message by message as
 libwebsockets does for a connection: raw deflate at level 1, a sync flush per message with its
 00 00 ff ff tail taken off, the stream kept across messages (context takeover) or reset after
-each (server_no_context_takeover). Two subscribers: one of every channel (the file as it is,
+each (server_no_context_takeover). Each publication is one message, as at low rates; when
+several are pending for a connection the hub joins them with a newline into one message, which
+compresses a little better than this says. Two subscribers: one of every channel (the file as it is,
 publications of many instruments interleaved) and one of a single channel (each channel's
 publications compressed as a stream of their own, summed). Prints one JSON line per subscriber
 and setting: bytes in and out, the ratio, and zlib's CPU time per message (the loop's own cost,

@@ -44,6 +44,8 @@
 /* Latency histogram: 10 µs buckets up to 10 s, the last bucket holds everything slower. */
 #define BUCKET_US 10
 #define BUCKETS 1000000
+/* A compressed message, or what it inflates to, beyond this is dropped like an oversize frame. */
+#define MAX_MESSAGE (64u << 20)
 /* Each thread reads into one buffer; a partial frame is carried per connection. */
 #define READ_BUFFER (256 * 1024)
 /* The RFC 6455 sample key and the accept value the server must answer with. */
@@ -272,6 +274,8 @@ static void close_conn(struct worker *w, struct conn *c, int failed)
 
 static int append_compressed(struct conn *c, const unsigned char *p, size_t len)
 {
+	if (c->zin_len + len > MAX_MESSAGE)
+		return -1;
 	if (c->zin_len + len > c->zin_cap) {
 		size_t cap = c->zin_cap ? c->zin_cap : 1024;
 		while (cap < c->zin_len + len)
@@ -309,10 +313,16 @@ static ssize_t inflate_message(struct worker *w, struct conn *c)
 		z->avail_out = (uInt)(w->inflated_cap - have);
 		int r = inflate(z, Z_SYNC_FLUSH);
 		have = (size_t)(z->next_out - w->inflated);
+		if (r == Z_STREAM_END) { /* a final block (RFC 7692 §7.2.3.3): the next message starts anew */
+			inflateReset(z);
+			break;
+		}
 		if (r != Z_OK && r != Z_BUF_ERROR)
 			return -1;
 		if (z->avail_in == 0 && z->avail_out > 0)
 			break;
+		if (have > MAX_MESSAGE)
+			return -1;
 	}
 	c->zin_len = 0;
 	if (c->reset_each)
@@ -361,15 +371,17 @@ static size_t parse_frames(struct worker *w, struct conn *c, unsigned char *data
 				on_payload(w, c, payload, plen, f[0] & 0x80);
 				break;
 			}
-			if (append_compressed(c, payload, plen) < 0)
-				die("out of memory");
+			ssize_t n = append_compressed(c, payload, plen) < 0 ? -1 : 0;
+			if (n == 0 && (f[0] & 0x80))
+				n = inflate_message(w, c);
+			if (n < 0) { /* counted with the oversize drops: the server's frame, not a failure to connect */
+				tell_failure(c, "dropped", "a compressed message too large or that does not inflate");
+				w->dropped++;
+				close_conn(w, c, 0);
+				w->closed--;
+				return len;
+			}
 			if (f[0] & 0x80) {
-				ssize_t n = inflate_message(w, c);
-				if (n < 0) {
-					tell_failure(c, "dropped", "a message that does not inflate");
-					close_conn(w, c, 1);
-					return len;
-				}
 				on_payload(w, c, w->inflated, (size_t)n, 1);
 			}
 			break;

@@ -30,7 +30,10 @@ func lwsCallback(
         let offer = loop.deflateOffer(wsi)
         c.usesDeflate = loop.configuration.permessageDeflate && offer != nil
         c.offeredServerWindowBits = offer.flatMap(offeredServerWindowBits)
-        if c.usesDeflate, let offer, offersServerNoContextTakeover(offer) { honourServerNoContextTakeover(wsi) }
+        if c.usesDeflate, let offer {
+            c.deflateResetsEachMessage = offersServerNoContextTakeover(offer)
+            applyContextTakeover(wsi, serverResets: c.deflateResetsEachMessage)
+        }
         slot.pointee = Unmanaged.passRetained(c as AnyObject).toOpaque()
         handler.webSocketOpened(c)
     case LWS_CALLBACK_RECEIVE:
@@ -264,9 +267,14 @@ extension EventLoop {
     }
 
     /// The client's permessage-deflate offer, if it made one (we accept whenever offered and enabled).
+    /// The header is read whole, however long: an offer missed here would leave a compressed
+    /// connection writing from the shared frame buffer, which zlib reads after the callback.
     func deflateOffer(_ wsi: OpaquePointer) -> String? {
-        var buf = [CChar](repeating: 0, count: 512)
-        guard lws_hdr_copy(wsi, &buf, Int32(buf.count), WSI_TOKEN_EXTENSIONS) > 0 else { return nil }
+        let length = Int(lws_hdr_total_length(wsi, WSI_TOKEN_EXTENSIONS))
+        guard length > 0 else { return nil }
+        var buf = [CChar](repeating: 0, count: length + 1)
+        // Unreadable after all: assume an offer (its own buffer is the safe side).
+        guard lws_hdr_copy(wsi, &buf, Int32(buf.count), WSI_TOKEN_EXTENSIONS) > 0 else { return "permessage-deflate" }
         let header = string(fromC: buf)
         return header.split(separator: ",").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("permessage-deflate") }.map(String.init)
     }

@@ -28,6 +28,8 @@ public final class WebSocketConnection: @unchecked Sendable {
     var usesDeflate = false
     /// The compressor's bound was applied (before its first write).
     var deflateBounded = false
+    /// The client asked for `server_no_context_takeover`: a new compressor per message, each bounded.
+    var deflateResetsEachMessage = false
     /// `server_max_window_bits` the client's offer asked for.
     var offeredServerWindowBits: Int?
     var ownFrame: FrameBuffer?

@@ -39,7 +39,7 @@ public struct PublicationEncoder: Sendable {
                 for (i, f) in tick.fields.enumerated() {
                     if i > 0 { out.append(UInt8(ascii: ",")) }
                     let start = out.count
-                    if i < reusable, earlier[i].id == f.id, earlierSpans[i].id == f.id, earlier[i].value == f.value {
+                    if i < reusable, earlier[i].id == f.id, earlierSpans[i].id == f.id, Self.sameText(earlier[i].value, f.value) {
                         let span = earlierSpans[i]
                         out.append(contentsOf: UnsafeBufferPointer(rebasing: earlierBytes[Int(span.start)..<Int(span.end)]))
                     } else {
@@ -57,6 +57,13 @@ public struct PublicationEncoder: Sendable {
     public func encodeFull(channel: Channel, offset: UInt64, tick: Tick, previous: PublishedTick? = nil) -> EncodedPublication {
         var storage = EncodedPublication.Storage()
         return encodeFull(channel: channel, offset: offset, tick: tick, previous: previous, storage: &storage)
+    }
+
+    /// Values that encode to the same bytes: strings compared byte for byte (`String ==` calls
+    /// canonically equivalent spellings equal, which print differently).
+    private static func sameText(_ a: PropertyValue, _ b: PropertyValue) -> Bool {
+        if case .string(let x) = a, case .string(let y) = b { return x.utf8.elementsEqual(y.utf8) }
+        return a == b
     }
 
     /// A projection of a full encoding: the head, then the spans the mask keeps.
@@ -182,6 +189,8 @@ public struct EncodedPublication: Sendable {
     public let bytes: [UInt8]
     /// Index just past `"data":{`.
     public let dataStart: Int
+    /// One per property, in byte order, each `"key":value`, neighbours one comma apart (what
+    /// `project` relies on to copy runs of them at once).
     public let spans: [Span]
 
     public init(bytes: [UInt8], dataStart: Int, spans: [Span]) {

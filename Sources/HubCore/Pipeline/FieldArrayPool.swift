@@ -21,8 +21,8 @@ public final class FieldArrayPool: @unchecked Sendable {
     }
 
     /// Keeps `fields`' storage for reuse (moved out of the caller's variable, which is left
-    /// empty). Storage something else still holds is copied on emptying — rare: an evicted tick
-    /// is 64 publications old or more.
+    /// empty). When something else still holds that storage, emptying it makes a fresh buffer
+    /// instead — rare: an evicted tick is a ring's length old (`serve.stateRingSize`, 64).
     public func put(_ fields: inout [Field]) {
         guard arrays.count < limit, fields.capacity > 0 else { return }
         var kept: [Field] = []

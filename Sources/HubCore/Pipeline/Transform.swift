@@ -73,7 +73,7 @@ public final class Transform: @unchecked Sendable {
         }
         // Room for the derived properties enrichment appends (up to eight), so it never reallocates.
         var fields = fieldPool?.take(capacity: event.fields.count + 8) ?? []
-        fields.reserveCapacity(event.fields.count + 8)
+        if fieldPool == nil { fields.reserveCapacity(event.fields.count + 8) }
         // Registered properties whose new value was refused: on a state stream the last valid
         // value must not pass for the current one, so the tick withdraws them.
         var refused: [PropertyID] = []

@@ -18,6 +18,7 @@ public struct InternTable<Value> {
     public let limit: Int
 
     public init(limit: Int = 100_000) {
+        precondition(limit > 0, "an intern table holds at least one name")
         self.limit = limit
     }
 

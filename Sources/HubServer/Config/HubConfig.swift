@@ -117,7 +117,7 @@ public struct HubConfig: Sendable, Equatable {
         public var chartJsDir: String? = "/usr/share/javascript/chart.js"
         /// Offer permessage-deflate to clients that ask for it.
         public var permessageDeflate = true
-        /// The compressor of each deflate connection: window 2^bits (8–15), zlib memory level
+        /// The compressor of each deflate connection: window 2^bits (9–15), zlib memory level
         /// (1–9); about 2^(bits+2) + 2^(level+9) bytes per connection once it has written.
         public var deflateWindowBits = 12
         public var deflateMemoryLevel = 4

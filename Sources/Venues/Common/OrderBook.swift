@@ -37,8 +37,7 @@ public struct OrderBook: Sendable, Equatable {
         // A copy in storage of its own: `Array(levels)` may share the side's buffer, which the
         // next update would then have to copy.
         published = [PriceLevel](unsafeUninitializedCapacity: levels.count) { buffer, count in
-            for (i, level) in levels.enumerated() { buffer[i] = level }
-            count = levels.count
+            count = buffer.initialize(from: levels).1
         }
     }
 
