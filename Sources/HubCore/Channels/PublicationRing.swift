@@ -68,8 +68,10 @@ public final class PublicationRing: @unchecked Sendable {
 
     /// Bytes still to deliver to a cursor whose next offset is `next` (full-view sizes).
     public func backlogBytes(from next: UInt64) -> UInt64 {
-        guard next <= lastOffset, contains(next), let slot = slots[index(next)] else { return 0 }
-        return totalBytes - slot.bytesBefore
+        // One field read through the optional (binding the slot would copy it: a retain and a
+        // release of its tick's strings and arrays, per cursor, per publication).
+        guard next <= lastOffset, contains(next), let before = slots[index(next)]?.bytesBefore else { return 0 }
+        return totalBytes - before
     }
 
     /// The full-view encoding of a publication, when it was made at publish.
@@ -98,8 +100,11 @@ public final class PublicationRing: @unchecked Sendable {
 
     /// The newest publication with its full-view encoding, when it has one.
     public var latestPublished: PublishedTick? {
-        guard lastOffset > resumedAfter, let slot = slots[index(lastOffset)], slot.offset == lastOffset, let full = slot.full else { return nil }
-        return PublishedTick(fields: slot.tick.fields, encoding: full)
+        let i = index(lastOffset)
+        guard lastOffset > resumedAfter, slots[i]?.offset == lastOffset, let full = slots[i]?.full, let fields = slots[i]?.tick.fields else {
+            return nil
+        }
+        return PublishedTick(fields: fields, encoding: full)
     }
 
     /// The publication's bytes for `view`: the full encoding for the all-view, else made by
