@@ -58,43 +58,37 @@ struct PipelineCommand: ParsableCommand {
         let sessions = ViewWorkload.subscribers(hub, views: fieldSets)
         var frame: [UInt8] = []
         frame.reserveCapacity(1 << 20)
-        var ticks = 0
-        var messagesOut: UInt64 = 0
-        if let publications {
-            guard let first = sessions.first else { throw ValidationError("--publications needs --views 1 or more") }
-            var written: [UInt8] = []
+        /// One pass over the capture as a new connection (the session replays from its
+        /// snapshots), every subscriber's frames drained; `record` sees each frame filled.
+        func replay(record: ((Session, [UInt8]) -> Void)? = nil) {
             _ = feed.connected(now: 0)
             for f in frames {
                 _ = f.withUnsafeBytes { b in feed.received(b, now: 1, wallMicros: 0) { pipeline.process($0) } }
                 for s in sessions {
                     frame.removeAll(keepingCapacity: true)
-                    while case .frame(let more) = hub.fillFrame(s, into: &frame), more {
-                        if s === first { written += frame + [0x0A] }
+                    while case .frame(let more) = hub.fillFrame(s, into: &frame) {
+                        record?(s, frame)
                         frame.removeAll(keepingCapacity: true)
+                        if !more { break }
                     }
-                    if s === first && !frame.isEmpty { written += frame + [0x0A] }
                 }
             }
+        }
+        if let publications {
+            guard let first = sessions.first else { throw ValidationError("--publications needs --views 1 or more") }
+            var written: [UInt8] = []
+            replay { s, frame in if s === first { written += frame + [0x0A] } }
             guard FileManager.default.createFile(atPath: publications, contents: Data(written)) else {
                 throw ValidationError("cannot write --publications \(publications)")
             }
             print("publications: \(written.split(separator: 0x0A).count) written to \(publications)")
         }
         let rate = Self.loop(seconds) {
-            _ = feed.connected(now: 0)  // each pass replays the session from its snapshots
             let before = pipeline.transform.ticks
-            for f in frames {
-                _ = f.withUnsafeBytes { b in feed.received(b, now: 1, wallMicros: 0) { pipeline.process($0) } }
-                for s in sessions {
-                    frame.removeAll(keepingCapacity: true)
-                    while case .frame(let more) = hub.fillFrame(s, into: &frame), more { frame.removeAll(keepingCapacity: true) }
-                }
-            }
-            let n = Int(pipeline.transform.ticks - before)
-            ticks += n
-            return n
+            replay()
+            return Int(pipeline.transform.ticks - before)
         }
-        messagesOut = hub.counters.messagesOut
+        let messagesOut = hub.counters.messagesOut
         print(String(format: "pipeline: %10.0f ticks/s on one core, %d view(s), %llu messages serialised and framed", rate, sessions.count, messagesOut))
         for stage in StageLatency.Stage.allCases {
             let s = pipeline.latency.summary(stage)
