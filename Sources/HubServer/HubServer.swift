@@ -48,6 +48,8 @@ public final class HubServer: @unchecked Sendable {
     let observability: Observability
     /// The publish API's checks, limits and counters (REST and the `publish` op).
     let publisher: Publisher
+    /// This hub as a cluster node (`cluster.enabled`), else nil.
+    let cluster: ClusterNode?
     /// External issuers' keys fetched from their JWKS URLs.
     let jwks: JWKSRefresher
     /// Would-be RBAC denials while `rollout.enforceRBAC` is `audit-only` (nil: enforced).
@@ -89,9 +91,10 @@ public final class HubServer: @unchecked Sendable {
         identity = try IdentityService(
             tokens: tokens, config: config.auth, flags: config.flags, registry: registry, store: store, storeQueue: storeQueue, runOnLoop: runOnLoop,
             audit: rbacAudit)
+        cluster = config.cluster.enabled ? try ClusterNode(config: config, logger: logger) : nil
         plane = try DataPlane(
             config: config, store: store, registry: registry, schemas: venues.map(\.schema) + FeedSupervisor.schemas, clock: clock, access: identity,
-            runOnLoop: runOnLoop, logger: logger)
+            runOnLoop: runOnLoop, cluster: cluster, logger: logger)
         identity.hub = plane.hub
         sockets = ClientSockets(hub: plane.hub)
         loop = try EventLoop(configuration: .hub(config, logger: logger), webSocketHandler: sockets, httpHandler: router)
@@ -128,7 +131,7 @@ public final class HubServer: @unchecked Sendable {
         routes = HubRoutes(
             router: router, identity: identity, store: store, storeQueue: storeQueue, loop: loop, plane: plane, feeds: feeds,
             observability: observability, publisher: publisher, publishMaxBytes: config.publish.maxBytes, clock: clock, logger: logger,
-            health: { [unowned self] in health() })
+            health: { [unowned self] in health() }, cluster: { [unowned self] in cluster?.report(hub: hub, history: history) ?? ClusterNode.off })
     }
 
     /// The instrument mappings in force (simulators of mapped markets start alike).
@@ -185,8 +188,19 @@ public final class HubServer: @unchecked Sendable {
                 feeds.tick()
                 observability.tick()
             })
-        timers.append(loop.every(observability.evaluateSeconds) { [unowned self] in observability.alerts.evaluate() })
-        feeds.start(planned, synthetic: config.feeds.synthetic)
+        // In a cluster the coordinator alone evaluates alerts (one webhook per transition).
+        timers.append(
+            loop.every(observability.evaluateSeconds) { [unowned self] in
+                if hub.holds(Pipeline.coordinatorLease) { observability.alerts.evaluate() }
+            })
+        feeds.start(planned, synthetic: config.feeds.synthetic, waitForLeases: cluster != nil)
+        if let cluster {
+            feeds.monitor.node = cluster.id
+            let feedLeases = planned.map(\.adapter.source) + (config.feeds.synthetic.enabled ? [SyntheticFeed.source] : [])
+            publisher.leases = Set(feedLeases)
+            cluster.onLeaseChange = { [unowned self] lease, held in feeds.setRunning(lease, held) }
+            cluster.start(leases: feedLeases + [Pipeline.coordinatorLease], loop: loop, hub: hub)
+        }
     }
 
     /// Graceful shutdown (thread-safe): feeds stop, every subscriber gets a 1001 close frame,
@@ -227,6 +241,8 @@ public final class HubServer: @unchecked Sendable {
         jwks.stop()
         observability.usage.flushNow()
         plane.stopHistory()
+        // After the last writes: the leases go now, and another node continues from them.
+        cluster?.stop()
         feeds.recorder?.close()
         stoppedCondition.lock()
         stopped.withLock { $0 = true }

@@ -18,6 +18,7 @@ struct HubCommand: ParsableCommand {
     @Option(help: "The deflate compressor's window bits (server.deflateWindowBits).") var deflateWindowBits = HubConfig.Server().deflateWindowBits
     @Option(help: "The deflate compressor's zlib memory level (server.deflateMemoryLevel).") var deflateMemoryLevel = HubConfig.Server().deflateMemoryLevel
     @Option(help: "Redis URL for state and history (write-behind); none by default.") var redis: String?
+    @Option(help: "Run as this node of a cluster over --redis (cluster.enabled, cluster.nodeId).") var clusterNode: String?
     @Flag(help: "Wide ticks: sizes and a last price too (nine properties).") var wide = false
     @Option(help: "Create this many roles with distinct property grants, a user for each, and write their tokens to --tokens-file (JSON list).") var roleViews =
         0
@@ -58,6 +59,10 @@ struct HubCommand: ParsableCommand {
         config.server.dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("bench-hub-\(getpid())").path
         config.properties.seedDirectory = "config/properties"
         if let redis { config.redis.url = redis }
+        if let clusterNode {
+            config.cluster.enabled = true
+            config.cluster.nodeId = clusterNode
+        }
         try FileManager.default.createDirectory(atPath: config.server.dataDir, withIntermediateDirectories: true)
         var logger = Logger(label: "bench-hub")
         logger.logLevel = .warning

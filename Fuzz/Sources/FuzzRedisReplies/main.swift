@@ -1,6 +1,7 @@
 // Redis replies as the hub reads them back: any RESP becomes history messages or nil, and any
 // stored state restores channels (bad values skipped, impossible epochs and offsets a new
-// epoch), never a crash or an arithmetic trap.
+// epoch); any cluster announcement or newest stream entry is applied as another node's
+// publication or refused — never a crash or an arithmetic trap.
 import FuzzSupport
 import HubCache
 import HubCore
@@ -18,5 +19,11 @@ public func fuzzRedisReplies(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
     }
     let hub = Hub(properties: registry.table, projectable: { registry.id($0) })
     hub.restore(restored, decoder: StoredValueDecoder(registry: registry))
+    let bytes = Array(UnsafeRawBufferPointer(start: data, count: size))
+    if let (_, p) = ClusterMessage.decode(bytes) { hub.applyRemote(p) }
+    for (i, reply) in replies.enumerated() {
+        if case .string(let b) = reply, let (_, p) = ClusterMessage.decode(b) { hub.applyRemote(p) }
+        if let p = ClusterLatest.entry("ticker.deribit.X\(i % 3)", reply) { hub.adopt(p) }
+    }
     return 0
 }

@@ -55,6 +55,45 @@ public final class RedisConnection {
 
     deinit { redisFree(context) }
 
+    /// Read timeout from now on; 0 waits for ever (a subscription, woken by `interrupt`). TCP
+    /// keepalive is turned on with it, so a peer that vanished still ends the wait.
+    public func setReadTimeout(seconds: Double) {
+        let tv = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1e6))
+        redisSetTimeout(context, tv)
+        _ = redisEnableKeepAlive(context)
+    }
+
+    /// The next reply the server sends (a subscription's messages), blocking up to the timeout.
+    public func nextReply() throws(RedisError) -> RedisReply {
+        guard !isBroken else { throw .io("connection is broken") }
+        var raw: UnsafeMutableRawPointer?
+        if redisGetReply(context, &raw) != REDIS_OK || raw == nil {
+            isBroken = true
+            throw .io(Self.errorString(context))
+        }
+        defer { freeReplyObject(raw) }
+        return Self.convert(raw!.assumingMemoryBound(to: redisReply.self))
+    }
+
+    /// A reply already read off the socket and buffered, without waiting (nil: none complete).
+    public func bufferedReply() throws(RedisError) -> RedisReply? {
+        guard !isBroken else { throw .io("connection is broken") }
+        var raw: UnsafeMutableRawPointer?
+        if redisReaderGetReply(context.pointee.reader, &raw) != REDIS_OK {
+            isBroken = true
+            throw .io(Self.errorString(context))
+        }
+        guard let raw else { return nil }
+        defer { freeReplyObject(raw) }
+        return Self.convert(raw.assumingMemoryBound(to: redisReply.self))
+    }
+
+    /// Ends a wait in `nextReply` from another thread: the socket is shut down, so the read
+    /// fails and the connection is broken. The only call allowed from a second thread.
+    public func interrupt() {
+        _ = shutdown(context.pointee.fd, Int32(SHUT_RDWR))
+    }
+
     public func command(_ args: [String]) throws(RedisError) -> RedisReply {
         try pipeline([args.map { Array($0.utf8) }])[0]
     }

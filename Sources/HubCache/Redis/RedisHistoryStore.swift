@@ -59,6 +59,8 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
     private var backoff = Backoff(base: 0.1, cap: 5)
     private var nextAttempt = Date.distantPast
     private var lastEpoch: [String: String] = [:]
+    /// The cluster scripts' SHA1s on the current connection (loaded after connecting).
+    private var scripts: (publish: [UInt8], state: [UInt8])?
 
     public init(url: String, config: RedisHistoryStoreConfig = RedisHistoryStoreConfig()) throws(RedisError) {
         self.url = try RedisURL(parsing: url)
@@ -252,6 +254,7 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
 
     private func markDown(_ why: String) {
         connection = nil
+        scripts = nil
         nextAttempt = Date().addingTimeInterval(backoff.next())
         stats.withLock {
             $0.state = .down
@@ -259,60 +262,117 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
         }
     }
 
+    /// The entry's fields after its id: `_ep`, `_ts`, `_rt`, then the properties.
+    private static func entryFields(_ p: StoredPublication) -> [[UInt8]] {
+        var out: [[UInt8]] = [
+            Array("_ep".utf8), Array(p.epoch.utf8), Array("_ts".utf8), Array(String(p.exchangeTime).utf8), Array("_rt".utf8),
+            Array(String(p.receiveTime).utf8),
+        ]
+        for f in p.fields {
+            out.append(Array(f.name.utf8))
+            out.append(Array(f.json))
+        }
+        return out
+    }
+
+    /// The state hash's fields: `_epoch`, `_off`, `_ts`, `_rt`, then the properties.
+    private static func stateFields(_ p: StoredPublication) -> [[UInt8]] {
+        var out: [[UInt8]] = [
+            Array("_epoch".utf8), Array(p.epoch.utf8), Array("_off".utf8), Array(String(p.offset).utf8), Array("_ts".utf8),
+            Array(String(p.exchangeTime).utf8), Array("_rt".utf8), Array(String(p.receiveTime).utf8),
+        ]
+        for f in p.fields {
+            out.append(Array(f.name.utf8))
+            out.append(Array(f.json))
+        }
+        return out
+    }
+
     private func write(states: [String: StoredPublication], history: Deque<StoredPublication>) {
         guard let c = connection, !(states.isEmpty && history.isEmpty) else { return }
+        if config.cluster != nil, scripts == nil, !loadScripts(c) { return requeue(states, count: states.count + history.count) }
         var commands: [[[UInt8]]] = []
         commands.reserveCapacity(history.count * 2 + states.count * 2)
         for p in history {
             let stream = Array(key("history:\(p.channel)").utf8)
+            var newEpoch = false
             if lastEpoch[p.channel] != p.epoch {
                 // A new epoch starts its history afresh (a restored channel continues its own).
-                if p.offset == 1 || lastEpoch[p.channel] != nil { commands.append([Array("DEL".utf8), stream]) }
+                newEpoch = p.offset == 1 || lastEpoch[p.channel] != nil
                 lastEpoch[p.channel] = p.epoch
             }
-            var cmd: [[UInt8]] = [
-                Array("XADD".utf8), stream, Array("MAXLEN".utf8), Array("~".utf8), Array(String(config.historyLength).utf8),
-                Array("\(p.offset)-0".utf8), Array("_ep".utf8), Array(p.epoch.utf8), Array("_ts".utf8),
-                Array(String(p.exchangeTime).utf8), Array("_rt".utf8), Array(String(p.receiveTime).utf8),
-            ]
-            for f in p.fields {
-                cmd.append(Array(f.name.utf8))
-                cmd.append(Array(f.json))
+            if let cluster = config.cluster, let fence = p.fence, let scripts {
+                // Fenced by the lease, written and announced in one step.
+                commands.append(
+                    [
+                        Array("EVALSHA".utf8), scripts.publish, Array("4".utf8), Array(cluster.keys.lease(fence.lease).utf8), stream,
+                        Array(key("channels").utf8), Array(cluster.keys.leaseChannels(fence.lease).utf8), Array(fence.token.utf8),
+                        Array(cluster.keys.shard(of: p.channel).utf8), ClusterMessage.encode(node: cluster.node, p), Array("\(p.offset)-0".utf8),
+                        Array(String(config.historyLength).utf8), Array((newEpoch ? "1" : "0").utf8), Array(p.channel.utf8),
+                    ] + Self.entryFields(p))
+                continue
             }
-            commands.append(cmd)
+            if newEpoch { commands.append([Array("DEL".utf8), stream]) }
+            commands.append(
+                [
+                    Array("XADD".utf8), stream, Array("MAXLEN".utf8), Array("~".utf8), Array(String(config.historyLength).utf8),
+                    Array("\(p.offset)-0".utf8),
+                ] + Self.entryFields(p))
         }
-        let stateChannels = Array(states.keys)
-        for name in stateChannels {
-            let p = states[name]!
-            // The hash is the whole merged state: replaced, so withdrawn properties go too.
-            commands.append([Array("DEL".utf8), Array(key("state:\(name)").utf8)])
-            var cmd: [[UInt8]] = [
-                Array("HSET".utf8), Array(key("state:\(name)").utf8), Array("_epoch".utf8), Array(p.epoch.utf8),
-                Array("_off".utf8), Array(String(p.offset).utf8), Array("_ts".utf8), Array(String(p.exchangeTime).utf8),
-                Array("_rt".utf8), Array(String(p.receiveTime).utf8),
-            ]
-            for f in p.fields {
-                cmd.append(Array(f.name.utf8))
-                cmd.append(Array(f.json))
+        for (name, p) in states {
+            let hash = Array(key("state:\(name)").utf8)
+            if let cluster = config.cluster, let fence = p.fence, let scripts {
+                commands.append(
+                    [
+                        Array("EVALSHA".utf8), scripts.state, Array("2".utf8), Array(cluster.keys.lease(fence.lease).utf8), hash,
+                        Array(fence.token.utf8),
+                    ] + Self.stateFields(p))
+                continue
             }
-            commands.append(cmd)
+            // The hash is the whole merged state: replaced, so withdrawn properties go too.
+            commands.append([Array("DEL".utf8), hash])
+            commands.append([Array("HSET".utf8), hash] + Self.stateFields(p))
             commands.append([Array("SADD".utf8), Array(key("channels").utf8), Array(name.utf8)])
         }
         do {
             let replies = try timings.time("redis", "pipeline") { () throws(RedisError) in try c.pipeline(commands) }
             let errors = replies.filter { if case .error = $0 { return true } else { return false } }
+            // A script answering 0: the lease was no longer this node's (fenced out).
+            let fenced = config.cluster == nil ? 0 : replies.filter { $0 == .integer(0) }.count
+            if errors.contains(where: { if case .error(let e) = $0 { return e.hasPrefix("NOSCRIPT") } else { return false } }) { scripts = nil }
             stats.withLock {
-                $0.writes += UInt64(commands.count - errors.count)
+                $0.writes += UInt64(commands.count - errors.count - fenced)
                 $0.failedWrites += UInt64(errors.count)
+                $0.fencedWrites += UInt64(fenced)
                 if case .error(let e)? = errors.first { $0.lastError = "write: \(e)" }
             }
         } catch {
-            // State is re-queued unless a newer one arrived meanwhile; history is lost (counted).
-            queue.withLock { q in
-                for (name, p) in states where q.states[name] == nil { q.states[name] = p }
-            }
-            stats.withLock { $0.failedWrites += UInt64(commands.count) }
+            requeue(states, count: commands.count)
             markDown("\(error)")
+        }
+    }
+
+    /// State is re-queued unless a newer one arrived meanwhile; history is lost (counted).
+    private func requeue(_ states: [String: StoredPublication], count: Int) {
+        queue.withLock { q in
+            for (name, p) in states where q.states[name] == nil { q.states[name] = p }
+        }
+        stats.withLock { $0.failedWrites += UInt64(count) }
+    }
+
+    /// Loads the cluster scripts on a new connection (their SHA1s name them from then on).
+    private func loadScripts(_ c: RedisConnection) -> Bool {
+        do {
+            let replies = try c.pipeline([ClusterScripts.publish, ClusterScripts.state].map { [Array("SCRIPT".utf8), Array("LOAD".utf8), Array($0.utf8)] })
+            guard case .string(let publish) = replies[0], case .string(let state) = replies[1] else {
+                stats.withLock { $0.lastError = "SCRIPT LOAD: \(replies)" }
+                return false
+            }
+            scripts = (publish, state)
+            return true
+        } catch {
+            markDown("\(error)")
+            return false
         }
     }
 
@@ -346,24 +406,31 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
         out.reserveCapacity(entries.count)
         var expected = after + 1
         for e in entries {
-            guard case .array(let parts) = e, parts.count == 2, let id = parts[0].text, case .array(let kv) = parts[1],
-                let offset = UInt64(id.prefix { $0 != "-" }), offset == expected
-            else { return nil }
-            var ep: String?, ts: Int64 = 0, rt: Int64 = 0
-            var fields: [StoredField] = []
-            for i in stride(from: 0, to: kv.count - 1, by: 2) {
-                guard case .string(let k) = kv[i], case .string(let v) = kv[i + 1] else { continue }
-                switch String(decoding: k, as: UTF8.self) {
-                case "_ep": ep = String(decoding: v, as: UTF8.self)
-                case "_ts": ts = Int64(String(decoding: v, as: UTF8.self)) ?? 0
-                case "_rt": rt = Int64(String(decoding: v, as: UTF8.self)) ?? 0
-                case let name: fields.append(StoredField(name: name, json: v))
-                }
-            }
+            guard let (offset, ep, message) = Self.entry(e), offset == expected else { return nil }
             guard ep == epoch else { return nil }
-            out.append(StoredMessage(offset: offset, exchangeTime: ts, receiveTime: rt, fields: fields))
+            out.append(message)
             expected += 1
         }
         return out
+    }
+
+    /// One stream entry (`[id, [field, value, …]]`) → its offset, epoch (`_ep`) and message; nil
+    /// when it is not shaped so.
+    static func entry(_ e: RedisReply) -> (offset: UInt64, epoch: String?, message: StoredMessage)? {
+        guard case .array(let parts) = e, parts.count == 2, let id = parts[0].text, case .array(let kv) = parts[1],
+            let offset = UInt64(id.prefix { $0 != "-" })
+        else { return nil }
+        var ep: String?, ts: Int64 = 0, rt: Int64 = 0
+        var fields: [StoredField] = []
+        for i in stride(from: 0, to: kv.count - 1, by: 2) {
+            guard case .string(let k) = kv[i], case .string(let v) = kv[i + 1] else { continue }
+            switch String(decoding: k, as: UTF8.self) {
+            case "_ep": ep = String(decoding: v, as: UTF8.self)
+            case "_ts": ts = Int64(String(decoding: v, as: UTF8.self)) ?? 0
+            case "_rt": rt = Int64(String(decoding: v, as: UTF8.self)) ?? 0
+            case let name: fields.append(StoredField(name: name, json: v))
+            }
+        }
+        return (offset, ep, StoredMessage(offset: offset, exchangeTime: ts, receiveTime: rt, fields: fields))
     }
 }

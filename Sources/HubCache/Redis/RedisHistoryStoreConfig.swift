@@ -11,5 +11,19 @@ public struct RedisHistoryStoreConfig: Sendable, Equatable {
     /// Longest the writer waits to gather a batch.
     public var flushIntervalSeconds = 0.005
 
+    /// Set on a cluster node: every write is fenced by its lease and announced to the other nodes.
+    public var cluster: ClusterWriting?
+
     public init() {}
+}
+
+/// How a cluster node writes: its id (in every announcement) and the cluster's keys.
+public struct ClusterWriting: Sendable, Equatable {
+    public var node: String
+    public var keys: ClusterKeys
+
+    public init(node: String, keys: ClusterKeys) {
+        self.node = node
+        self.keys = keys
+    }
 }

@@ -7,7 +7,7 @@ public final class Channel: @unchecked Sendable {
     public let delivery: StreamKind.Delivery
     /// Changes whenever continuity is lost (a new channel instance); offsets are only comparable
     /// within one epoch.
-    public let epoch: String
+    public internal(set) var epoch: String
     public let ring: PublicationRing
     /// For state channels: the latest value of every property seen, merged tick by tick.
     public internal(set) var state: Tick?

@@ -57,6 +57,16 @@ public final class PublicationRing: @unchecked Sendable {
         resumedAfter = offset
     }
 
+    /// Moves past offsets this ring will never hold — a stretch a cluster node could not get
+    /// (neither live nor from history), or a new epoch (`discarding` every slot; offsets may then
+    /// restart lower). Cursors behind it are treated as fallen off the ring.
+    public func skip(after offset: UInt64, discarding: Bool = false) {
+        precondition(discarding || offset >= lastOffset, "skip only forwards within an epoch")
+        if discarding { slots = Array(repeating: nil, count: capacity) }
+        lastOffset = offset
+        resumedAfter = offset
+    }
+
     @inline(__always)
     private func index(_ offset: UInt64) -> Int { Int(offset % UInt64(capacity)) }
 

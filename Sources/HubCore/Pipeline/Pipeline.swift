@@ -18,24 +18,42 @@ public final class Pipeline: @unchecked Sendable {
         let pool = FieldArrayPool()
         transform.fieldPool = pool
         hub.fieldPool = pool
+        // In a cluster, other nodes' ticks take part in composites and arbitrage here too.
+        hub.remoteObserver = { [unowned self] tick in
+            enrich.observeCrossVenue(tick) { d in hub.producing(Self.coordinatorLease) { _ = hub.publish(d) } }
+        }
     }
+
+    /// The cluster lease of everything not made by one feed: cross-venue enrichment (composites,
+    /// crypto and prediction arbitrage), alerts, the publish API.
+    public static let coordinatorLease = "coordinator"
 
     /// Records how long a feed adapter took to decode one frame (the ingest stage).
     public func recordIngest(nanoseconds: UInt64) {
         latency.record(.ingest, nanoseconds: nanoseconds)
     }
 
-    /// Runs transform → enrich → serve for one decoded event.
-    public func process(_ event: RawEvent) {
+    /// Runs transform → enrich → serve for one decoded event. In a cluster its publications are
+    /// made under `lease` (default: the event's source, the feed that decoded it), the
+    /// cross-venue ones under the coordinator's.
+    public func process(_ event: RawEvent, lease: String? = nil) {
         let t0 = MonotonicClock.nanoseconds()
         guard var tick = transform.transform(event) else { return }
         let t1 = MonotonicClock.nanoseconds()
         var derived: [Tick] = []
-        enrich.enrich(&tick) { derived.append($0) }
+        var crossVenue: [Tick] = []
+        enrich.enrich(&tick, emit: { derived.append($0) }, crossVenue: { crossVenue.append($0) })
         let t2 = MonotonicClock.nanoseconds()
-        hub.publish(tick)
         // Derived ticks (best lines, consensus, arbitrage) follow the tick that caused them.
-        for d in derived { hub.publish(d) }
+        hub.producing(lease ?? event.source) {
+            hub.publish(tick)
+            for d in derived { hub.publish(d) }
+        }
+        if !crossVenue.isEmpty {
+            hub.producing(Self.coordinatorLease) {
+                for d in crossVenue { hub.publish(d) }
+            }
+        }
         let t3 = MonotonicClock.nanoseconds()
         latency.record(.transform, nanoseconds: t1 - t0)
         latency.record(.enrich, nanoseconds: t2 - t1)
@@ -45,25 +63,36 @@ public final class Pipeline: @unchecked Sendable {
     /// A source went down: its quotes leave composite quotes and arbitrage, and what changes
     /// (composites, retracted opportunities) is published.
     public func sourceDown(_ source: String, nowMillis: Int64) {
-        enrich.sourceDown(source, now: nowMillis) { hub.publish($0) }
+        var own: [Tick] = []
+        var crossVenue: [Tick] = []
+        enrich.sourceDown(source, now: nowMillis, emit: { own.append($0) }, crossVenue: { crossVenue.append($0) })
+        hub.producing(source) {
+            for t in own { hub.publish(t) }
+        }
+        hub.producing(Self.coordinatorLease) {
+            for t in crossVenue { hub.publish(t) }
+        }
     }
 
     /// The instrument mappings changed: cross-venue state is rebuilt, and composites or
     /// opportunities of removed or changed mappings are retracted.
     public func load(mappings: [InstrumentMapping], nowMillis: Int64) {
-        enrich.load(mappings: mappings, now: nowMillis) { hub.publish($0) }
+        hub.producing(Self.coordinatorLease) {
+            enrich.load(mappings: mappings, now: nowMillis) { hub.publish($0) }
+        }
     }
 
     /// Opportunities restored from history were open when the last run stopped, and nothing
     /// tracks them now: each is retracted (`active: false`), so subscribers never see a phantom.
+    /// Not in a cluster: there, opportunities restored may be tracked by another node.
     public func retractRestoredOpportunities(nowMillis: Int64) {
-        guard let active = transform.registry.id("active") else { return }
+        guard hub.leases == nil, let active = transform.registry.id("active") else { return }
         for c in hub.allChannels where c.key.stream == .arb {
             guard var t = c.state, t.value(active) == .bool(true) else { continue }
             t.set(active, .bool(false))
             t.exchangeTime = nowMillis
             t.receiveTime = nowMillis * 1000
-            hub.publish(t)
+            hub.producing(Self.coordinatorLease) { _ = hub.publish(t) }
         }
     }
 

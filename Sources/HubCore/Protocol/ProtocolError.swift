@@ -25,6 +25,8 @@ public struct ProtocolError: Error, Equatable, Sendable {
         case forbidden = 1011
         /// Publishing faster than `publish.ratePerSecond` allows.
         case rateLimited = 1012
+        /// Cluster: `publish` to a channel another node produces (its feed's, or the coordinator's).
+        case notOwner = 1013
         case `internal` = 1500
     }
 }

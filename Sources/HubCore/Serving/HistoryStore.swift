@@ -28,14 +28,19 @@ public struct StoredPublication: Sendable {
     public let exchangeTime: Int64
     public let receiveTime: Int64
     public let encoded: EncodedPublication
+    /// In a cluster: the lease it was made under, whose token the store checks before writing.
+    public let fence: Fence?
 
-    public init(channel: String, epoch: String, offset: UInt64, exchangeTime: Int64, receiveTime: Int64, encoded: EncodedPublication) {
+    public init(
+        channel: String, epoch: String, offset: UInt64, exchangeTime: Int64, receiveTime: Int64, encoded: EncodedPublication, fence: Fence? = nil
+    ) {
         self.channel = channel
         self.epoch = epoch
         self.offset = offset
         self.exchangeTime = exchangeTime
         self.receiveTime = receiveTime
         self.encoded = encoded
+        self.fence = fence
     }
 
     /// `(property name, JSON value text)` of every property, from the encoding's spans.
@@ -104,6 +109,8 @@ public struct HistoryStoreHealth: Sendable, Equatable, Encodable {
     public var writes: UInt64 = 0
     /// Writes that failed (Redis down or erroring); state is retried, history is not.
     public var failedWrites: UInt64 = 0
+    /// Cluster: writes Redis refused because the lease they were made under had moved on.
+    public var fencedWrites: UInt64 = 0
     /// History entries dropped before reaching Redis (queue over its bound while down).
     public var droppedHistory: UInt64 = 0
     /// Publications waiting for the writer.

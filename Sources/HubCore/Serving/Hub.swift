@@ -44,6 +44,15 @@ public final class Hub: @unchecked Sendable {
     var usage = UsageLedger()
     /// Receives evicted ticks' field arrays for reuse (set by `Pipeline`).
     public var fieldPool: FieldArrayPool?
+    /// In a cluster: the leases this node holds. A publication is made only under a held lease
+    /// (`producing`), and carries its fencing token to the store. Nil: a single node.
+    public var leases: LeaseHolder?
+    /// The lease the publications being made now belong to (set by `producing`).
+    public internal(set) var currentLease = ""
+    /// Sees every publication applied from another node (cross-venue enrichment; set by `Pipeline`).
+    public var remoteObserver: ((Tick) -> Void)?
+    /// Remote publications waiting for a gap before them to be fetched, per channel.
+    var catchingUp: [ObjectIdentifier: RemoteCatchUp] = [:]
 
     /// - Parameters:
     ///   - projectable: resolves a `fields` name to a property (default: any interned name).
@@ -91,7 +100,14 @@ public final class Hub: @unchecked Sendable {
 
     func channel(for key: ChannelKey) -> Channel {
         if let c = registry.channel(key) { return c }
-        let c = registry.create(key)
+        return createChannel(key)
+    }
+
+    /// A new channel (a fresh epoch, or `epoch` continuing after `offset`), joined by the
+    /// subscriptions waiting for it.
+    func createChannel(_ key: ChannelKey, epoch: String? = nil, after offset: UInt64 = 0) -> Channel {
+        let c = registry.create(key, epoch: epoch)
+        if offset > 0 { c.ring.resume(after: offset) }
         counters.channels = registry.count
         for sub in registry.watchers(of: key) where sub.session.cursors[ObjectIdentifier(c)] == nil && sub.session.may(key) {
             enqueue(ServerMessage.channelJoined(c, subscription: sub.key), to: sub.session)
@@ -114,25 +130,51 @@ public final class Hub: @unchecked Sendable {
 
     /// Publishes a tick on its channel and wakes the subscribers. O(subscribers) with no
     /// per-subscriber copies: bytes are made once per view when first written.
+    /// Returns the offset, or 0 when this cluster node does not hold the current lease (the
+    /// publication is not made; counted as `unownedPublications`).
     @discardableResult
     public func publish(_ tick: Tick) -> UInt64 {
+        var fence: Fence?
+        if let leases {
+            guard let token = leases.token(for: currentLease) else {
+                counters.unownedPublications += 1
+                return 0
+            }
+            fence = Fence(lease: currentLease, token: token)
+        }
         let channel = channel(for: ChannelKey(stream: tick.stream, source: tick.source, instrument: tick.instrument))
-        let stored = channel.absorb(tick)
+        return append(channel.absorb(tick), to: channel, fence: fence, record: true)
+    }
+
+    /// Runs `body` with its publications made under `lease` (the feed or role that makes them).
+    public func producing<R>(_ lease: String, _ body: () throws -> R) rethrows -> R {
+        let outer = currentLease
+        currentLease = lease
+        defer { currentLease = outer }
+        return try body()
+    }
+
+    /// Whether this node may publish under `lease` now (always, on a single node).
+    public func holds(_ lease: String) -> Bool { leases.map { $0.token(for: lease) != nil } ?? true }
+
+    /// Appends `stored` (the tick as published: merged state or event) to `channel`, persists it
+    /// when `record` (a publication made here), and wakes the subscribers.
+    func append(_ stored: Tick, to channel: Channel, fence: Fence?, record: Bool) -> UInt64 {
         let ring = channel.ring
         // Serialised once, at publish, only when someone listens (or it persists); projections
         // splice from it.
         var storage = ring.reclaim()
         let full =
-            channel.cursors.isEmpty && history == nil
+            channel.cursors.isEmpty && (history == nil || !record)
             ? nil
             : encoder.encodeFull(channel: channel, offset: ring.lastOffset + 1, tick: stored, previous: ring.latestPublished, storage: &storage)
         fieldPool?.put(&storage.fields)
         let offset = ring.append(stored, full: full)
-        if let history, let full {
+        if record, let history, let full {
             history.record(
                 StoredPublication(
                     channel: channel.name, epoch: channel.epoch, offset: offset, exchangeTime: stored.exchangeTime,
-                    receiveTime: stored.receiveTime, encoded: full))
+                    receiveTime: stored.receiveTime, encoded: full, fence: fence))
         }
         counters.publications += 1
         let event = channel.delivery == .event

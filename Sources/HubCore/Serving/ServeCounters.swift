@@ -16,5 +16,18 @@ public struct ServeCounters: Sendable, Equatable {
     public var rejectedStoredValues: UInt64 = 0
     /// `since` requests answered `recovered: false` because too many recoveries were in flight.
     public var recoveriesRefused: UInt64 = 0
+    /// Cluster: publications not made because this node does not hold their lease.
+    public var unownedPublications: UInt64 = 0
+    /// Cluster: publications of other nodes applied, already held (duplicates), fetched from
+    /// history to fill a gap, skipped (a gap history could not fill), and refused (unreadable).
+    public var remoteApplied: UInt64 = 0
+    public var remoteDuplicates: UInt64 = 0
+    public var remoteFilled: UInt64 = 0
+    public var remoteSkipped: UInt64 = 0
+    public var remoteRejected: UInt64 = 0
+    /// Cluster: channels whose epoch another node changed, and channels rewound to the
+    /// cluster's newest publication when taken over (this node had published beyond it).
+    public var remoteEpochChanges: UInt64 = 0
+    public var remoteRewinds: UInt64 = 0
     public init() {}
 }

@@ -19,15 +19,18 @@ public final class DataPlane {
     ///   - schemas: the field mappings of every source that publishes (venues and the hub's own).
     ///   - access: authorisation of sessions (nil: everyone may do everything — replay, tools).
     ///   - runOnLoop: where history replies are handed back to the pipeline's thread.
-    public init(
+    ///   - cluster: on a cluster node, how it writes (fenced, announced) and the leases it holds.
+    init(
         config: HubConfig, store: HubStore, registry: PropertyRegistry, schemas: [VenueSchema], clock: HubClock, access: AccessControl? = nil,
-        runOnLoop: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void = { $0() }, logger: Logger
+        runOnLoop: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void = { $0() }, cluster: ClusterNode?, logger: Logger
     ) throws {
         self.registry = registry
-        history = try Self.history(config.redis, memoryLength: config.serve.memoryHistoryLength)
+        history = try Self.history(config.redis, memoryLength: config.serve.memoryHistoryLength, cluster: cluster?.writing)
         let hub = Hub(
             properties: registry.table, config: config.serve, projectable: { [registry] in registry.id($0) }, now: clock.wallMicroseconds,
             history: history, access: access, runOnLoop: runOnLoop)
+        // On a cluster node every publication is made under a lease it holds (none yet).
+        hub.leases = cluster
         // Channels persisted by an earlier run continue their epochs and offsets.
         let restored = hub.restore(history.restore(), decoder: StoredValueDecoder(registry: registry))
         if restored.channels > 0 || history is RedisHistoryStore {
@@ -59,13 +62,14 @@ public final class DataPlane {
     }
 
     /// Where publications persist beyond the rings: Redis when `redis.url` is set, else memory.
-    static func history(_ redis: HubConfig.Redis, memoryLength: Int) throws -> HistoryStore {
+    static func history(_ redis: HubConfig.Redis, memoryLength: Int, cluster: ClusterWriting? = nil) throws -> HistoryStore {
         guard !redis.url.isEmpty else { return MemoryHistoryStore(historyLength: memoryLength) }
         var rc = RedisHistoryStoreConfig()
         rc.keyPrefix = redis.keyPrefix
         rc.historyLength = redis.historyLength
         rc.maxPendingHistory = redis.maxPendingHistory
         rc.timeoutSeconds = redis.timeoutSeconds
+        rc.cluster = cluster
         return try RedisHistoryStore(url: redis.url, config: rc)
     }
 }

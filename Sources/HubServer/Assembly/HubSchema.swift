@@ -6,7 +6,7 @@ import HubCore
 enum HubSchema {
     enum Field: Int, CaseIterable {
         case feedState, msgsPerSecond, lastMessageAgeMs, reconnects, gaps, decodeErrors
-        case waiting
+        case waiting, feedNode
         case alertState, alertPreviousState, alertKind, alertSeverity, alertValue, alertThreshold, alertMessage
     }
 
@@ -15,6 +15,7 @@ enum HubSchema {
         fields: [
             .init("state", "feedState"), .init("msgs_per_s", "msgsPerSecond"), .init("last_message_age_ms", "lastMessageAgeMs"),
             .init("reconnects", "reconnects"), .init("gaps", "gaps"), .init("decode_errors", "decodeErrors"), .init("waiting", "waiting"),
+            .init("node", "feedNode"),
             .init("alert_state", "alertState"), .init("alert_previous_state", "alertPreviousState"), .init("alert_kind", "alertKind"),
             .init("alert_severity", "alertSeverity"), .init("alert_value", "alertValue"), .init("alert_threshold", "alertThreshold"),
             .init("alert_message", "alertMessage"),

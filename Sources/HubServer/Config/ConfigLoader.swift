@@ -166,6 +166,14 @@ public enum ConfigLoader {
             try check(r.maxPendingHistory >= 1, "redis.maxPendingHistory", "must be at least 1")
             try check(r.timeoutSeconds > 0 && r.timeoutSeconds <= 60, "redis.timeoutSeconds", "must be between 0 and 60")
         }
+        let k = c.cluster
+        if k.enabled {
+            try check(!r.url.isEmpty, "cluster.enabled", "requires redis.url (the cluster's publications, leases and history live in Redis)")
+            try check(
+                k.nodeId.count <= 64 && k.nodeId.allSatisfy(HubConfig.Cluster.allowed), "cluster.nodeId", "must be up to 64 letters, digits, '.', '_' or '-'")
+            try check((1...300).contains(k.failoverSeconds), "cluster.failoverSeconds", "must be between 1 and 300")
+            try check((1...1024).contains(k.shards), "cluster.shards", "must be between 1 and 1024")
+        }
         let a = c.auth
         try check(a.accessTokenSeconds >= 10 && a.accessTokenSeconds <= 86_400, "auth.accessTokenSeconds", "must be between 10 and 86400")
         try check(a.refreshTokenSeconds >= a.accessTokenSeconds, "auth.refreshTokenSeconds", "must be at least auth.accessTokenSeconds")

@@ -4,7 +4,7 @@ import HubCore
 
 extension HubConfig: Decodable {
     enum Keys: String, CodingKey, CaseIterable {
-        case server, serve, feeds, properties, redis, auth, flags, enrichment, mappings, metrics, usage, alerts, publish, rollout
+        case server, serve, feeds, properties, redis, cluster, auth, flags, enrichment, mappings, metrics, usage, alerts, publish, rollout
     }
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
@@ -14,6 +14,7 @@ extension HubConfig: Decodable {
         feeds = try c.value(.feeds, feeds)
         properties = try c.value(.properties, properties)
         redis = try c.value(.redis, redis)
+        cluster = try c.value(.cluster, cluster)
         auth = try c.value(.auth, auth)
         flags = try c.value(.flags, flags)
         enrichment = try c.decodeIfPresent(EnrichmentSection.self, forKey: .enrichment)?.config ?? enrichment

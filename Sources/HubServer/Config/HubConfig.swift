@@ -9,6 +9,8 @@ public struct HubConfig: Sendable, Equatable {
     public var feeds = Feeds()
     public var properties = Properties()
     public var redis = Redis()
+    /// Several nodes over Redis (docs/guides/cluster.md).
+    public var cluster = Cluster()
     public var auth = Auth()
     public var flags = Flags()
     public var mappings = Mappings()

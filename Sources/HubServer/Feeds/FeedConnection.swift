@@ -54,8 +54,14 @@ final class FeedConnection: WebSocketHandler {
             reconnects: { [unowned self] in reconnects }, oversizedFrames: { [unowned self] in oversizedFrames })
     }
 
+    /// Connects (again, after `stop`: a cluster node that regained the feed's lease).
     func start() {
+        stopped = false
+        reconnectTimer?.cancel()
+        reconnectTimer = nil
+        backoff.reset()
         connect()
+        housekeeping?.cancel()
         housekeeping = loop.every(1) { [weak self] in self?.tick() }
     }
 
@@ -65,12 +71,17 @@ final class FeedConnection: WebSocketHandler {
         recorder.record(adapter.source, kind, JSONRedaction.redact(frame, fields: secretFields))
     }
 
-    func stop() {
+    func stop(reason: String = "hub shutting down") {
         stopped = true
-        if connection != nil { recorder?.record(adapter.source, .close, "hub shutting down".utf8) }
+        if connection != nil { recorder?.record(adapter.source, .close, reason.utf8) }
         housekeeping?.cancel()
         reconnectTimer?.cancel()
-        connection?.close(code: 1001, reason: "hub shutting down")
+        reconnectTimer = nil
+        guard let c = connection else { return }
+        // Done with now: its close callback is not waited for (a restart may come first).
+        connection = nil
+        c.close(code: 1001, reason: reason)
+        adapter.disconnected(now: clock.monotonicNanoseconds(), reason: reason)
     }
 
     private func connect() {

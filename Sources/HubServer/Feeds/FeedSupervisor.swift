@@ -54,8 +54,10 @@ final class FeedSupervisor {
         return planned
     }
 
-    /// Connects every planned feed and starts the synthetic source when configured.
-    func start(_ planned: [Planned], synthetic s: HubConfig.Synthetic) {
+    /// Connects every planned feed and starts the synthetic source when configured. A cluster
+    /// node (`waitForLeases`) connects a feed only while it holds its lease (`setRunning`); the
+    /// synthetic source runs on every node, publishing only on the one holding its lease.
+    func start(_ planned: [Planned], synthetic s: HubConfig.Synthetic, waitForLeases: Bool = false) {
         for p in planned {
             do {
                 let feed = FeedConnection(
@@ -65,7 +67,7 @@ final class FeedSupervisor {
                 feed.onEvent = { [unowned self] in feedEvent() }
                 connections.append(feed)
                 monitor.add(feed.monitored)
-                feed.start()
+                if !waitForLeases { feed.start() }
             } catch {
                 logger.error("feed not started", metadata: ["source": "\(p.adapter.source)", "error": "\(error)"])
             }
@@ -75,6 +77,13 @@ final class FeedSupervisor {
             synthetic = feed
             feed.start()
         }
+    }
+
+    /// Connects (`running`) or disconnects the feed of `source`: this cluster node gained or
+    /// lost its lease.
+    func setRunning(_ source: String, _ running: Bool) {
+        guard let feed = connections.first(where: { $0.adapter.source == source }) else { return }
+        if running { feed.start() } else { feed.stop(reason: "lease moved to another node") }
     }
 
     /// Once a second: every source's status is published.

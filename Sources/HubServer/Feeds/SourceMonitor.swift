@@ -27,6 +27,9 @@ final class SourceMonitor {
     private let pipeline: Pipeline
     private let clock: HubClock
 
+    /// This node's id in a cluster: published as each source's `node`.
+    var node: String?
+
     init(pipeline: Pipeline, clock: HubClock) {
         self.pipeline = pipeline
         self.clock = clock
@@ -37,7 +40,8 @@ final class SourceMonitor {
     /// Updates rates and publishes each source's status (call about once a second).
     func tick() {
         let now = clock.monotonicNanoseconds()
-        for s in sources {
+        // In a cluster, a source's status is published by the node running it.
+        for s in sources where pipeline.hub.holds(s.name) {
             let st = s.status()
             if let last = rate[s.name], now > last.at {
                 rate[s.name] = (st.messages, now, Double(st.messages &- last.messages) / (Double(now - last.at) / 1e9))
@@ -52,6 +56,7 @@ final class SourceMonitor {
                 HubSchema.field(.decodeErrors, .integer(Int64(r.decodeErrors))),
             ]
             if let age = r.lastMessageAgeMs { fields.append(HubSchema.field(.lastMessageAgeMs, .number(age.rounded()))) }
+            if let node { fields.append(HubSchema.field(.feedNode, .string(node))) }
             var event = RawEvent(source: "hub", instrument: s.name, stream: .sources, exchangeTime: wall / 1000, receiveTime: wall, fields: fields)
             // The instruments still waiting, comma-separated; withdrawn once none waits.
             if r.waiting.isEmpty {
@@ -59,7 +64,7 @@ final class SourceMonitor {
             } else {
                 event.fields.append(HubSchema.field(.waiting, .string(r.waiting.joined(separator: ","))))
             }
-            pipeline.process(event)
+            pipeline.process(event, lease: s.name)
         }
     }
 
@@ -70,9 +75,13 @@ final class SourceMonitor {
         return sources.map { report($0, $0.status(), now: now, channels: counts[$0.name] ?? 0) }
     }
 
+    /// A cluster node's state of a feed another node runs.
+    static let standby = "standby"
+
     private func report(_ s: Source, _ st: FeedStatus, now: UInt64, channels: Int) -> Report {
         Report(
-            name: s.name, state: st.state.rawValue, url: s.url, msgsPerSecond: rate[s.name]?.perSecond ?? 0, messages: st.messages, events: st.events,
+            name: s.name, state: pipeline.hub.holds(s.name) ? st.state.rawValue : Self.standby, url: s.url, msgsPerSecond: rate[s.name]?.perSecond ?? 0,
+            messages: st.messages, events: st.events,
             gaps: st.gaps, resyncs: st.resyncs, reconnects: s.reconnects(), decodeErrors: st.decodeErrors + s.oversizedFrames(), heartbeats: st.heartbeats,
             lastMessageAgeMs: st.lastMessageAt == 0 ? nil : Double(now &- st.lastMessageAt) / 1e6, lastError: st.lastError, channels: channels,
             waiting: st.waiting)

@@ -10,8 +10,10 @@ import WebSocketLoop
 ///
 /// Threading: loop-confined.
 final class SyntheticFeed {
+    /// Its source name (and, in a cluster, its lease).
+    static let source = "synthetic"
     static let schema = VenueSchema(
-        source: "synthetic",
+        source: source,
         fields: [.init("bid", "bid"), .init("ask", "ask"), .init("bidVolume", "bidVolume"), .init("askVolume", "askVolume"), .init("last", "last")])
 
     private let rate: Double

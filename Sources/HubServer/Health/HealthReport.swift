@@ -7,7 +7,8 @@ struct HealthReport: Encodable {
         let status: String
     }
 
-    /// `ok` when every source is live and the history store is up; `degraded` otherwise.
+    /// `ok` when every source is live (or, on a cluster node, runs on another node: `standby`)
+    /// and the history store is up; `degraded` otherwise.
     let status: String
     let uptimeSeconds: Double
     let connections: Int
@@ -64,7 +65,8 @@ extension HealthReport {
         let c = hub.counters
         let store = history.health
         self.init(
-            status: sources.allSatisfy { $0.state == FeedStatus.State.live.rawValue } && store.state == .ok ? "ok" : "degraded",
+            status: sources.allSatisfy { $0.state == FeedStatus.State.live.rawValue || $0.state == SourceMonitor.standby } && store.state == .ok
+                ? "ok" : "degraded",
             uptimeSeconds: uptimeSeconds, connections: hub.sessionCount, channels: hub.channelCount,
             sources: sources, pipeline: stages, history: store,
             serve: .init(

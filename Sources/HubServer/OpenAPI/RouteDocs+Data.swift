@@ -46,6 +46,7 @@ extension RouteDoc {
         errors: [
             403: "The caller's roles may not publish to the channel", 413: "The body is over publish.maxBytes",
             422: "A property that is not registered or a value that does not validate", 429: "Over the caller's publish rate; `Retry-After` says when",
+            503: "Cluster: another node produces this channel (`not_owner`; `GET /api/cluster` names it)",
         ])
     static let arbitrage = RouteDoc(
         tag: "data", summary: "Open cross-venue opportunities the caller may see",

@@ -11,6 +11,25 @@ extension RouteDoc {
                         "sources": .array(.anyObject), "pipeline": .map(.anyObject), "history": .anyObject, "serve": .anyObject,
                     ], required: ["status"]))
         ])
+    static let cluster = RouteDoc(
+        tag: "operations", summary: "The cluster: this node, the leases and their holders, the live nodes, the Redis links",
+        description: "With `cluster.enabled` off, `enabled` is false and the lists are empty.",
+        responses: [
+            .ok(
+                .object(
+                    [
+                        "enabled": .boolean, "node": Schema.string.orNull, "failoverSeconds": Schema.number.orNull,
+                        "leases": .array(
+                            .object(
+                                [
+                                    "name": .string, "holder": Schema.string.orNull, "token": Schema.string.orNull, "ttlMs": Schema.integer.orNull,
+                                    "mine": .boolean,
+                                ], required: ["name", "mine"])),
+                        "nodes": .array(.object(["node": .string, "url": .string, "startedAt": .string], required: ["node"])),
+                        "redisConnected": .boolean, "lastError": Schema.string.orNull, "subscriber": Schema.anyObject.orNull,
+                        "counters": Schema.map(.integer).orNull,
+                    ], required: ["enabled", "leases", "nodes"]))
+        ])
     static let metrics = RouteDoc(
         tag: "operations", summary: "Prometheus metrics (text exposition format)",
         description: "Also open to the bearer token `metrics.token`, and with `metrics.loopbackOpen` to loopback callers.",

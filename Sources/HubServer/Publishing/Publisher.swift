@@ -43,6 +43,8 @@ final class Publisher {
     private var buckets: [String: (tokens: Double, at: UInt64)] = [:]
     private(set) var published: UInt64 = 0
     private(set) var refused: UInt64 = 0
+    /// Cluster: the leases of feeds (a channel of one of these sources is that feed's).
+    var leases: Set<String> = []
 
     init(pipeline: Pipeline, config: HubConfig.Publish, clock: HubClock) {
         self.pipeline = pipeline
@@ -90,10 +92,20 @@ final class Publisher {
             }
             fields.append(Field(id, item.value))
         }
+        // In a cluster a channel has one producer: the node running its venue's feed, else the
+        // coordinator.
+        let hub = pipeline.hub
+        let lease = leases.contains(key.source) ? key.source : Pipeline.coordinatorLease
+        guard hub.holds(lease) else {
+            return refuse(
+                503, "not_owner", .notOwner,
+                "this cluster node does not produce '\(name.prefix(200))': publish through the node holding lease '\(lease)' (GET /api/cluster)",
+                field: "channel")
+        }
         let now = clock.wallMicroseconds()
         let tick = Tick(
             source: key.source, instrument: key.instrument, stream: stream, exchangeTime: now / 1000, receiveTime: now, fields: fields)
-        let offset = pipeline.hub.publish(tick)
+        let offset = hub.producing(lease) { hub.publish(tick) }
         let epoch = pipeline.hub.channel(named: name)?.epoch ?? ""
         return .success(Published(channel: name, epoch: epoch, offset: offset))
     }

@@ -59,7 +59,7 @@ public final class Replayer {
         let registry = try PropertySeedLoader.seeded(store: store, seedDirectory: config.properties.seedDirectory, logger: logger)
         plane = try DataPlane(
             config: config, store: store, registry: registry, schemas: venues.map(\.schema) + FeedSupervisor.schemas, clock: SystemClock(),
-            logger: logger)
+            cluster: nil, logger: logger)
     }
 
     /// Waits for the history writer (Redis) to drain and stops it.

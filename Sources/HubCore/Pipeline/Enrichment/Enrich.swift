@@ -49,17 +49,32 @@ public final class Enrich: @unchecked Sendable {
 
     /// A venue's feed went down: its quotes leave composite quotes, best lines and arbitrage
     /// (its sportsbook quotes count as suspended) until fresh data arrives.
-    public func sourceDown(_ source: String, now: Int64, emit: (Tick) -> Void) {
-        let count: (Tick) -> Void = { [self] t in
+    /// Cross-venue updates (composites, crypto and prediction arbitrage) go to `crossVenue`
+    /// when given, else to `emit` with the venue's own (sportsbook best lines and arbitrage).
+    public func sourceDown(_ source: String, now: Int64, emit: (Tick) -> Void, crossVenue emitCross: ((Tick) -> Void)? = nil) {
+        crossVenue.forget(venue: source, time: now, receiveTime: now * 1000) { t in
+            emitted += 1
+            if let emitCross { emitCross(t) } else { emit(t) }
+        }
+        oddsMarkets.suspend(source: source, time: now, receiveTime: now * 1000) { t in
             emitted += 1
             emit(t)
         }
-        crossVenue.forget(venue: source, time: now, receiveTime: now * 1000, emit: count)
-        oddsMarkets.suspend(source: source, time: now, receiveTime: now * 1000, emit: count)
     }
 
-    /// Adds derived properties to `tick`; derived ticks of other channels go to `emit`.
-    public func enrich(_ tick: inout Tick, emit: (Tick) -> Void = { _ in }) {
+    /// A tick another cluster node published: it takes part in composites and arbitrage here.
+    public func observeCrossVenue(_ tick: Tick, emit: (Tick) -> Void) {
+        crossVenue.observe(tick) { t in
+            var t = t
+            if t.stream == .ticker { _ = quote.enrich(&t) }
+            emitted += 1
+            emit(t)
+        }
+    }
+
+    /// Adds derived properties to `tick`; derived ticks of other channels go to `emit`, those
+    /// across venues (composites, crypto and prediction arbitrage) to `crossVenue` when given.
+    public func enrich(_ tick: inout Tick, emit: (Tick) -> Void = { _ in }, crossVenue emitCross: ((Tick) -> Void)? = nil) {
         var added = quote.enrich(&tick)
         switch tick.stream {
         case .odds:
@@ -77,11 +92,6 @@ public final class Enrich: @unchecked Sendable {
         }
         if added { derived += 1 }
         // Composite quotes get the quote-derived properties too (mid, spread of the best prices).
-        crossVenue.observe(tick) { t in
-            var t = t
-            if t.stream == .ticker { _ = quote.enrich(&t) }
-            emitted += 1
-            emit(t)
-        }
+        if let emitCross { observeCrossVenue(tick, emit: emitCross) } else { observeCrossVenue(tick, emit: emit) }
     }
 }

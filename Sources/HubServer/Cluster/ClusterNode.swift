@@ -1,0 +1,181 @@
+import Foundation
+import HubCache
+import HubCore
+import Logging
+import WebSocketLoop
+
+/// This hub as one node of a cluster (`cluster.enabled`, docs/guides/cluster.md): it holds the
+/// leases of the feeds it runs (and perhaps the coordinator's), publishes only under them, and
+/// applies every other node's publications at their offsets.
+///
+/// - `LeaseKeeper` (its own thread) takes and renews leases; each change comes to the loop,
+///   where an acquired lease first adopts the newest stored publication of its channels (this
+///   node continues their offsets) and then starts its feed; a lost one stops it.
+/// - `ClusterSubscriber` (its own thread) hands other nodes' publications to `Hub.applyRemote`.
+/// - The Redis writer fences and announces this node's publications (`ClusterScripts`).
+///
+/// Threading: `start`, `stop` from any thread; the rest on the loop.
+final class ClusterNode: LeaseHolder, @unchecked Sendable {
+    let id: String
+    let config: HubConfig.Cluster
+    let keys: ClusterKeys
+    private let url: RedisURL
+    private let timeoutSeconds: Double
+    private let logger: Logger
+    /// Leases held, with their tokens (loop).
+    private var tokens: [String: String] = [:]
+    private var keeper: LeaseKeeper?
+    private var subscriber: ClusterSubscriber?
+    /// Every lease this node may run (set by `start`).
+    private(set) var leases: [String] = []
+    /// Told on the loop when this node gains (true) or loses (false) a lease.
+    var onLeaseChange: ((String, Bool) -> Void)?
+    private let startedAt = ISO8601DateFormatter().string(from: Date())
+
+    init(config: HubConfig, logger: Logger) throws {
+        id = config.cluster.resolvedNodeId
+        self.config = config.cluster
+        keys = ClusterKeys(prefix: config.redis.keyPrefix, shards: config.cluster.shards)
+        url = try RedisURL(parsing: config.redis.url)
+        timeoutSeconds = config.redis.timeoutSeconds
+        self.logger = logger
+    }
+
+    /// How the Redis writer writes on this node.
+    var writing: ClusterWriting { ClusterWriting(node: id, keys: keys) }
+
+    func token(for lease: String) -> String? { tokens[lease] }
+
+    /// Leases this node holds now, sorted.
+    var held: [String] { tokens.keys.sorted() }
+
+    /// Starts taking `leases` and receiving the other nodes' publications (loop thread).
+    func start(leases: [String], loop: EventLoop, hub: Hub) {
+        self.leases = leases
+        let box = UncheckedHub(hub: hub, node: self)
+        let subscriber = ClusterSubscriber(url: url, keys: keys, node: id, timeoutSeconds: timeoutSeconds) { batch in
+            loop.execute {
+                for p in batch { box.hub.applyRemote(p) }
+            }
+        }
+        let description = Self.describe(id: id, url: config.advertiseURL, startedAt: startedAt)
+        let keeper = LeaseKeeper(
+            url: url, keys: keys, node: id, leases: leases, ttlMillis: Self.leaseMillis(failoverSeconds: config.failoverSeconds),
+            timeoutSeconds: timeoutSeconds,
+            describe: { description }
+        ) { change in
+            loop.execute { box.node.apply(change, hub: box.hub) }
+        }
+        self.subscriber = subscriber
+        self.keeper = keeper
+        subscriber.start()
+        keeper.start()
+        logger.info("cluster node started", metadata: ["node": "\(id)", "leases": "\(leases.joined(separator: ","))"])
+    }
+
+    /// A lease's TTL: half the failover time. A dead node's lease expires at most one TTL after
+    /// its death; the keepers' rounds are a quarter TTL apart, and a node over its fair share
+    /// waits one round: the lease is taken within 0.75 × `failoverSeconds`.
+    static func leaseMillis(failoverSeconds: Double) -> Int64 { Int64(failoverSeconds * 500) }
+
+    /// Gives the leases up (other nodes take them at once) and stops receiving. Off the loop,
+    /// after it ended.
+    func stop() {
+        keeper?.stop()
+        subscriber?.stop()
+    }
+
+    private func apply(_ change: LeaseKeeper.Change, hub: Hub) {
+        for lost in change.lost where tokens.removeValue(forKey: lost) != nil {
+            logger.warning("lease lost", metadata: ["node": "\(id)", "lease": "\(lost)"])
+            onLeaseChange?(lost, false)
+        }
+        for a in change.acquired {
+            // Continue the lease's channels where the cluster left them, then publish.
+            for p in a.latest { hub.adopt(p) }
+            tokens[a.lease] = a.token
+            logger.info("lease acquired", metadata: ["node": "\(id)", "lease": "\(a.lease)", "token": "\(a.token)", "channels": "\(a.latest.count)"])
+            onLeaseChange?(a.lease, true)
+        }
+    }
+
+    // MARK: Report
+
+    struct Report: Encodable {
+        struct Lease: Encodable {
+            let name: String
+            let holder: String?
+            let token: String?
+            let ttlMs: Int64?
+            let mine: Bool
+        }
+        struct Node: Encodable {
+            let node: String
+            let url: String
+            let startedAt: String
+        }
+        struct Counters: Encodable {
+            let remoteApplied, remoteDuplicates, remoteFilled, remoteSkipped, remoteRejected, remoteEpochChanges, remoteRewinds, unownedPublications: UInt64
+            let fencedWrites: UInt64
+            let leaseAcquisitions, leaseLosses: UInt64
+        }
+        let enabled: Bool
+        let node: String?
+        let failoverSeconds: Double?
+        let leases: [Lease]
+        let nodes: [Node]
+        let redisConnected: Bool
+        let lastError: String?
+        let subscriber: ClusterSubscriber.Health?
+        let counters: Counters?
+    }
+
+    /// `GET /api/cluster` (loop thread).
+    func report(hub: Hub, history: HistoryStore) -> Report {
+        let view = keeper?.view ?? LeaseKeeper.View()
+        let c = hub.counters
+        return Report(
+            enabled: true, node: id, failoverSeconds: config.failoverSeconds,
+            leases: view.leases.map { Report.Lease(name: $0.name, holder: $0.holder, token: $0.token, ttlMs: $0.ttlMillis, mine: tokens[$0.name] != nil) },
+            nodes: view.nodes.sorted { $0.key < $1.key }.map { Self.node($0.key, $0.value) }, redisConnected: view.connected, lastError: view.lastError,
+            subscriber: subscriber?.health,
+            counters: Report.Counters(
+                remoteApplied: c.remoteApplied, remoteDuplicates: c.remoteDuplicates, remoteFilled: c.remoteFilled, remoteSkipped: c.remoteSkipped,
+                remoteRejected: c.remoteRejected, remoteEpochChanges: c.remoteEpochChanges, remoteRewinds: c.remoteRewinds,
+                unownedPublications: c.unownedPublications,
+                fencedWrites: history.health.fencedWrites, leaseAcquisitions: view.acquisitions, leaseLosses: view.losses))
+    }
+
+    /// The report of a single node (cluster off).
+    static let off = Report(
+        enabled: false, node: nil, failoverSeconds: nil, leases: [], nodes: [], redisConnected: false, lastError: nil, subscriber: nil, counters: nil)
+
+    /// What a node registers about itself (JSON).
+    static func describe(id: String, url: String, startedAt: String) -> String {
+        var out: [UInt8] = []
+        JSONWriter.appendLiteral("{\"node\":", to: &out)
+        JSONWriter.appendString(id, to: &out)
+        JSONWriter.appendLiteral(",\"url\":", to: &out)
+        JSONWriter.appendString(url, to: &out)
+        JSONWriter.appendLiteral(",\"startedAt\":", to: &out)
+        JSONWriter.appendString(startedAt, to: &out)
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// A registered description read back (another node's: checked, never trusted blindly).
+    static func node(_ id: String, _ json: String) -> Report.Node {
+        struct Described: Decodable {
+            let url: String?
+            let startedAt: String?
+        }
+        let d = try? JSONDecoder().decode(Described.self, from: Data(json.utf8))
+        return Report.Node(node: id, url: d?.url ?? "", startedAt: d?.startedAt ?? "")
+    }
+}
+
+/// The hub and the node, handed to the loop from the cluster's threads (used only there).
+private struct UncheckedHub: @unchecked Sendable {
+    let hub: Hub
+    let node: ClusterNode
+}
