@@ -131,7 +131,8 @@ public final class HubServer: @unchecked Sendable {
         routes = HubRoutes(
             router: router, identity: identity, store: store, storeQueue: storeQueue, loop: loop, plane: plane, feeds: feeds,
             observability: observability, publisher: publisher, publishMaxBytes: config.publish.maxBytes, clock: clock, logger: logger,
-            health: { [unowned self] in health() }, cluster: { [unowned self] in cluster?.report(hub: hub, history: history) ?? ClusterNode.off })
+            health: { [unowned self] in health() }, cluster: { [unowned self] in cluster?.report(hub: hub, history: history) ?? ClusterNode.off },
+            afterStoreWork: cluster.map { node in { node.announceIfChanged($0) } })
     }
 
     /// The instrument mappings in force (simulators of mapped markets start alike).
@@ -199,7 +200,8 @@ public final class HubServer: @unchecked Sendable {
             let feedLeases = planned.map(\.adapter.source) + (config.feeds.synthetic.enabled ? [SyntheticFeed.source] : [])
             publisher.leases = Set(feedLeases)
             cluster.onLeaseChange = { [unowned self] lease, held in feeds.setRunning(lease, held) }
-            cluster.start(leases: feedLeases + [Pipeline.coordinatorLease], loop: loop, hub: hub)
+            // Another node changed the control plane: re-read it now (not at the next poll).
+            cluster.start(leases: feedLeases + [Pipeline.coordinatorLease], loop: loop, hub: hub) { [unowned self] in identity.poll() }
         }
     }
 
@@ -212,6 +214,7 @@ public final class HubServer: @unchecked Sendable {
             timers.removeAll()
             logger.info("shutting down", metadata: ["connections": "\(hub.sessionCount)"])
             feeds.stop()
+            cluster?.handOver(history: history)
             hub.closeAll(.goingAway)
             // Real time: the grace period bounds how long the process waits for its clients.
             let deadline = MonotonicClock.nanoseconds() + UInt64(config.server.shutdownGraceSeconds * 1e9)

@@ -85,7 +85,11 @@ final class ClusterTests: XCTestCase {
         }
         XCTAssertEqual(kb.view.leases.first?.token, "na/1")
         XCTAssertTrue(b.acquired.isEmpty)
-        // Renewed past several TTLs (the view goes on showing it held by na).
+        // Renewed past several TTLs: still na's, with the same token.
+        Thread.sleep(forTimeInterval: 1.5)  // time passing is what is tested here (TTL 0.6 s)
+        XCTAssertEqual(kb.view.leases.first?.token, "na/1")
+        XCTAssertTrue(b.acquired.isEmpty)
+        XCTAssertTrue(a.lost.isEmpty)
         ka.stop()
         XCTAssertEqual(a.lost, ["feed"], "a stopping node gives its leases up")
         b.wait("nb to take the released lease") { b.acquired.count == 1 }
@@ -135,8 +139,8 @@ final class ClusterTests: XCTestCase {
         }
         func waitSubscribed(_ s: ClusterSubscriber) {
             let deadline = Date().addingTimeInterval(10)
-            while !s.health.subscribed && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }  // bounded poll of a flag
-            XCTAssertTrue(s.health.subscribed)
+            while !s.health.caughtUpNow && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }  // bounded poll of a flag
+            XCTAssertTrue(s.health.subscribed && s.health.caughtUpNow)
         }
         waitSubscribed(other)
         waitSubscribed(own)

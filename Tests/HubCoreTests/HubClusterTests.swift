@@ -131,7 +131,12 @@ final class HubClusterTests: XCTestCase {
         XCTAssertEqual(c.epoch, "e2")
         XCTAssertEqual(c.ring.lastOffset, 1)
         XCTAssertEqual(h.counters.remoteEpochChanges, 1)
-        XCTAssertEqual(lines(h, s), [#"{"ch":"ticker.v.A","off":1,"ts":5,"rt":6,"data":{"bid":2}}"#])
+        XCTAssertEqual(
+            lines(h, s),
+            [
+                #"{"type":"channel","ch":"ticker.v.A","epoch":"e2","sub":"ticker.v.A"}"#,
+                #"{"ch":"ticker.v.A","off":1,"ts":5,"rt":6,"data":{"bid":2}}"#,
+            ])
     }
 
     func testUnreadablePublicationsAreRefusedAndBadValuesSkipped() {
@@ -152,7 +157,7 @@ final class HubClusterTests: XCTestCase {
     func testAdoptingContinuesTheStoredOffsetsWithoutFetching() throws {
         let h = hub()
         h.applyRemote(remote(1, bid: 1))
-        h.adopt(remote(30, bid: 30))
+        h.adopt([remote(30, bid: 30)])
         XCTAssertTrue(history.requests.isEmpty)
         let leases = TestLeases()
         leases.tokens["v"] = "n/1"
@@ -166,12 +171,24 @@ final class HubClusterTests: XCTestCase {
         XCTAssertEqual(history.recorded.last?.fence, Fence(lease: "v", token: "n/1"))
     }
 
+    func testAdoptingAppendsTheStoredEntriesThisNodeHadNotReceivedYet() throws {
+        let h = hub()
+        h.applyRemote(remote(3, bid: 3))
+        let s = subscriber(h)
+        _ = lines(h, s)
+        h.adopt((2...6).map { remote(UInt64($0), bid: Double($0)) })
+        XCTAssertEqual(lines(h, s).count, 3, "4, 5 and 6, none skipped")
+        XCTAssertEqual(h.counters.remoteRewinds, 0)
+        XCTAssertEqual(h.counters.remoteSkipped, 0)
+        XCTAssertEqual(h.counters.remoteDuplicates, 2)
+    }
+
     func testAdoptingDropsAWaitingGapFetchAndKeepsWhatCameAfter() throws {
         let h = hub()
         h.applyRemote(remote(1, bid: 1))
         h.applyRemote(remote(5, bid: 5))
         h.applyRemote(remote(6, bid: 6))
-        h.adopt(remote(5, bid: 5))
+        h.adopt([remote(5, bid: 5)])
         XCTAssertEqual(h.channel(named: "ticker.v.A")?.ring.lastOffset, 6)
         history.requests[0].reply([stored(2, bid: 2), stored(3, bid: 3), stored(4, bid: 4)])
         XCTAssertEqual(h.channel(named: "ticker.v.A")?.ring.lastOffset, 6, "the late answer is ignored")
@@ -183,11 +200,38 @@ final class HubClusterTests: XCTestCase {
         for i in 2...4 { h.applyRemote(remote(UInt64(i), bid: Double(i))) }
         let s = subscriber(h)
         _ = lines(h, s)
-        h.adopt(remote(2, bid: 2))  // the cluster stopped at 2: 3 and 4 were refused by Redis
+        h.adopt([remote(1, bid: 1), remote(2, bid: 2)])  // the cluster stopped at 2: 3 and 4 were refused by Redis
         let c = try XCTUnwrap(h.channel(named: "ticker.v.A"))
         XCTAssertEqual(c.ring.lastOffset, 2)
         XCTAssertEqual(h.counters.remoteRewinds, 1)
-        XCTAssertEqual(lines(h, s), [#"{"ch":"ticker.v.A","off":2,"ts":5,"rt":6,"data":{"bid":2}}"#])
+        XCTAssertEqual(
+            lines(h, s),
+            [
+                #"{"type":"channel","ch":"ticker.v.A","epoch":"e1","sub":"ticker.v.A"}"#,
+                #"{"ch":"ticker.v.A","off":2,"ts":5,"rt":6,"data":{"bid":2}}"#,
+            ])
+    }
+
+    func testAfterALeaseIsLostTheNextOwnersPublicationsReplaceWhatThisNodeMade() throws {
+        let h = hub()
+        let leases = TestLeases()
+        leases.tokens["v"] = "n/1"
+        h.leases = leases
+        var t = Tick(source: "v", instrument: "A", stream: .ticker, exchangeTime: 7, receiveTime: 8)
+        for i in 1...3 {
+            t.set(registry.id("bid")!, .number(Double(i)))
+            h.producing("v") { _ = h.publish(t) }
+        }
+        // The lease went to another node; Redis had taken offsets 1 and 2 only.
+        leases.tokens["v"] = nil
+        h.leaseLost("v")
+        h.applyRemote(remote(3, bid: 30, epoch: "local"))
+        h.applyRemote(remote(4, bid: 40, epoch: "local"))
+        let c = try XCTUnwrap(h.channel(named: "ticker.v.A"))
+        XCTAssertEqual(c.ring.lastOffset, 4)
+        XCTAssertEqual(c.ring.tick(at: 3)?.value(registry.id("bid")!), .number(30), "the cluster's offset 3, not this node's")
+        XCTAssertEqual(h.counters.remoteRewinds, 1)
+        XCTAssertEqual(h.counters.remoteDuplicates, 0)
     }
 
     func testPublicationsNeedAHeldLeaseAndCarryItsToken() {

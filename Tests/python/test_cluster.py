@@ -1,15 +1,19 @@
 """Three hub processes of this build as one cluster over one redis-server, fed by a Deribit
-simulator process (venue-sim), all on loopback: a channel has the same epoch and offsets on every
-node, a subscriber on a node that does not run the feed gets it with consecutive offsets, a client
-moving to another node recovers without gap or duplicate, and killing the feed's owner moves the
-feed within the failover time while subscribers elsewhere see no gap. Run by scripts/test:
+simulator process (venue-sim), all on loopback and sharing one control-plane store: a flag
+flipped through one node reaches the sessions on the others at once (announced over Redis), a
+channel has the same epoch and offsets on every node, a subscriber on a node that does not run
+the feed gets it with consecutive offsets, a client moving to another node recovers without gap
+or duplicate, and killing the feed's owner moves the feed within the failover time while
+subscribers elsewhere see no gap. Run by scripts/test:
     STREAMHUB_BIN=.build/debug/streamhub /usr/bin/python3 -m unittest Tests/python/test_cluster.py
 """
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -81,9 +85,10 @@ class ClusterTests(unittest.TestCase):
         feeds = (f'{{deribit: {{enabled: true, url: "ws://127.0.0.1:{sim_port}/ws/api/v2", instruments: [BTC-PERPETUAL], '
                  f'optionCurrencies: [], interval: 100ms}}}}')
         cls.hubs = {}
+        cls.data = tempfile.mkdtemp(prefix="py-cluster-data-")
         for name in ("a", "b", "c"):
             extra = f"cluster: {{enabled: true, nodeId: {name}, failoverSeconds: {FAILOVER}}}"
-            cls.hubs[name] = Hub(ADMIN_KEY, feeds=feeds, extra=extra, redis_url=cls.redis.url)
+            cls.hubs[name] = Hub(ADMIN_KEY, feeds=feeds, extra=extra, redis_url=cls.redis.url, data_dir=cls.data)
         # One node runs the feed; the channel reaches every node.
         cls.owner = wait_for("a feed owner", lambda: holder(cls.hubs["a"], "deribit"), timeout=30)
         for hub in cls.hubs.values():
@@ -96,9 +101,48 @@ class ClusterTests(unittest.TestCase):
         cls.sim.kill()
         cls.sim.wait()
         cls.redis.stop()
+        shutil.rmtree(cls.data, ignore_errors=True)
 
     def others(self):
         return [h for n, h in sorted(self.hubs.items()) if n != self.owner and not h.exited()]
+
+    def test_0_a_flag_flipped_through_one_node_reaches_sessions_on_the_others(self):
+        token = self.hubs["c"].admin_token()
+
+        async def watch(port, ready, pushed):
+            async with websockets.connect(f"ws://127.0.0.1:{port}/ws", open_timeout=10) as ws:
+                await ws.send(json.dumps({"id": 1, "op": "auth", "token": token}))
+                while True:
+                    frame = await asyncio.wait_for(ws.recv(), timeout=10)
+                    for line in frame.split("\n"):
+                        m = json.loads(line)
+                        if m.get("id") == 1:
+                            self.assertIn("premium-data", m["result"]["flags"], m)
+                            ready.set()
+                        elif m.get("type") == "flags" and ready.is_set():  # (auth itself pushes the first)
+                            pushed.append((time.time(), m["flags"]))
+                            return
+
+        async def flip():
+            events = {n: (asyncio.Event(), []) for n in ("a", "b")}
+            watchers = [asyncio.ensure_future(watch(self.hubs[n].port, *events[n])) for n in events]
+            for ready, _ in events.values():
+                await asyncio.wait_for(ready.wait(), timeout=10)
+            flipped = time.time()
+            await asyncio.get_running_loop().run_in_executor(
+                None, lambda: rest(self.hubs["c"].port, "PUT", "/api/features/premium-data", {"enabled": False}, token=token))
+            await asyncio.gather(*watchers)
+            return flipped, {n: pushed[0] for n, (_, pushed) in events.items()}
+
+        try:
+            flipped, pushes = asyncio.run(flip())
+        finally:
+            rest(self.hubs["c"].port, "PUT", "/api/features/premium-data", {"enabled": True, "strategies": [{"name": "default"}]}, token=token)
+        for node, (at, flags) in pushes.items():
+            self.assertNotIn("premium-data", flags, node)
+            self.assertLess(at - flipped, 1.0, f"node {node} re-evaluated its session {at - flipped:.3f} s after the change")
+        print(f"\n  flag flipped through c: sessions on a and b re-evaluated after "
+              f"{', '.join(f'{n} {at - flipped:.3f} s' for n, (at, _) in sorted(pushes.items()))}", file=sys.stderr)
 
     def test_1_every_node_sees_the_cluster_and_the_same_epoch(self):
         report = cluster(self.hubs["b"])
@@ -111,9 +155,15 @@ class ClusterTests(unittest.TestCase):
         self.assertTrue(leases["deribit"]["token"].startswith(self.owner + "/"))
         epochs = {channel(h)[0] for h in self.hubs.values()}
         self.assertEqual(len(epochs), 1, epochs)
-        # The feed's status channel names the node running it.
-        state = rest(self.hubs["b"].port, "GET", "/api/state/sources.hub.deribit", token=self.hubs["b"].admin_token())
-        self.assertEqual(state["data"]["feedNode"], self.owner)
+        # The feed's status channel names the node running it (published once a second).
+        b = self.hubs["b"]
+
+        def status():
+            try:
+                return rest(b.port, "GET", "/api/state/sources.hub.deribit", token=b.admin_token())
+            except Exception:
+                return None
+        self.assertEqual(wait_for("the feed's status on b", status)["data"]["feedNode"], self.owner)
 
     def test_2_a_subscriber_on_another_node_gets_consecutive_offsets(self):
         other = self.others()[0]
@@ -133,7 +183,10 @@ class ClusterTests(unittest.TestCase):
         self.assertTrue(reply["result"]["recovered"], reply)
         self.assertEqual(moved[:10], list(range(last + 1, last + 11)), moved)
 
-    def test_4_killing_the_feed_owner_moves_the_feed_within_the_failover_time(self):
+    def across_owner_change(self, stop_owner):
+        """Follows CHANNEL on a node that does not run the feed while `stop_owner(hub)` ends the
+        owner; returns the offsets seen, the seconds until another node held the lease, the
+        new owner."""
         watcher = self.others()[0]
         owner = self.hubs[self.owner]
         offsets = []
@@ -158,14 +211,14 @@ class ClusterTests(unittest.TestCase):
                     raise AssertionError(f"timed out waiting for {what}")
                 await asyncio.sleep(0.05)  # a bounded poll, as wait_for does
 
-        async def across_failover():
+        async def across():
             stop = asyncio.Event()
             task = asyncio.ensure_future(collect(stop))
             await until("live publications", lambda: len(offsets) >= 5, 10)
-            owner.process.kill()
-            killed = time.time()
+            stopped = time.time()
+            await asyncio.get_running_loop().run_in_executor(None, lambda: stop_owner(owner))
             await until("a new owner", lambda: holder(watcher, "deribit") not in (None, self.owner), FAILOVER * 3)
-            moved_after = time.time() - killed
+            moved_after = time.time() - stopped
             resumed_from = len(offsets)
             await until("publications from the new owner", lambda: len(offsets) >= resumed_from + 10, 20)
             stop.set()
@@ -173,15 +226,27 @@ class ClusterTests(unittest.TestCase):
             return moved_after
 
         epoch_before = channel(watcher)[0]
-        moved_after = asyncio.run(across_failover())
+        moved_after = asyncio.run(across())
         new_owner = holder(watcher, "deribit")
         self.assertNotEqual(new_owner, self.owner)
-        self.assertLessEqual(moved_after, FAILOVER + 1.5, f"the feed moved after {moved_after:.2f} s")
-        # Across the failover the stream went on in the same epoch, without gap or duplicate.
+        # Across the change the stream went on in the same epoch, without gap or duplicate.
         self.assertEqual(offsets, list(range(offsets[0], offsets[0] + len(offsets))), offsets)
         self.assertEqual(channel(watcher)[0], epoch_before)
-        print(f"\n  failover: feed moved from {self.owner} to {new_owner} {moved_after:.2f} s after the kill "
+        previous, self.__class__.owner = self.owner, new_owner
+        return offsets, moved_after, previous, new_owner
+
+    def test_4_killing_the_feed_owner_moves_the_feed_within_the_failover_time(self):
+        offsets, moved_after, old, new = self.across_owner_change(lambda hub: hub.process.kill())
+        self.assertLessEqual(moved_after, FAILOVER, f"the feed moved after {moved_after:.2f} s")
+        print(f"\n  failover: feed moved from {old} to {new} {moved_after:.2f} s after the kill "
               f"(failoverSeconds {FAILOVER}); {len(offsets)} consecutive offsets across it", file=sys.stderr)
+
+    def test_5_a_node_shut_down_hands_its_feed_over_at_once(self):
+        offsets, moved_after, old, new = self.across_owner_change(lambda hub: hub.process.terminate())
+        # Handed over, not left to expire: well inside the lease's life (half the failover time).
+        self.assertLess(moved_after, FAILOVER / 2, f"the feed moved after {moved_after:.2f} s")
+        print(f"\n  shutdown: feed handed from {old} to {new} {moved_after:.2f} s after SIGTERM; "
+              f"{len(offsets)} consecutive offsets across it", file=sys.stderr)
 
 
 if __name__ == "__main__":

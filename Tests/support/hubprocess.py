@@ -67,15 +67,18 @@ class Hub:
     """`streamhub serve` of this build; `feeds` is the YAML of its `feeds:` section (flow style),
     `extra` more top-level YAML. `restart()` keeps the port and the data directory."""
 
-    def __init__(self, admin_key, feeds="{}", extra="", auth_extra="", public_dir=None, redis_url="", ready=None, server_extra="", anonymous=True):
+    def __init__(self, admin_key, feeds="{}", extra="", auth_extra="", public_dir=None, redis_url="", ready=None, server_extra="", anonymous=True,
+                 data_dir=None):
         self.admin_key = admin_key
         self.dir = tempfile.mkdtemp(prefix="py-hub-")
+        # Several hubs may share one data directory (one control-plane store).
+        data = data_dir or os.path.join(self.dir, "data")
         self.port = free_port()
         self.config = os.path.join(self.dir, "hub.yaml")
         r = lambda p: os.path.join(REPO, p)
         public = public_dir or "null"
         with open(self.config, "w") as f:
-            f.write(f"""server: {{host: 127.0.0.1, port: {self.port}, dataDir: {self.dir}/data, publicDir: {public}, shutdownGraceSeconds: 1{server_extra}}}
+            f.write(f"""server: {{host: 127.0.0.1, port: {self.port}, dataDir: {data}, publicDir: {public}, shutdownGraceSeconds: 1{server_extra}}}
 feeds: {feeds}
 properties: {{seedDirectory: {r('config/properties')}}}
 mappings: {{seedFile: {r('config/mappings.yaml')}}}

@@ -23,7 +23,7 @@ public func fuzzRedisReplies(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
     if let (_, p) = ClusterMessage.decode(bytes) { hub.applyRemote(p) }
     for (i, reply) in replies.enumerated() {
         if case .string(let b) = reply, let (_, p) = ClusterMessage.decode(b) { hub.applyRemote(p) }
-        if let p = ClusterLatest.entry("ticker.deribit.X\(i % 3)", reply) { hub.adopt(p) }
+        if let p = ClusterLatest.entry("ticker.deribit.X\(i % 3)", reply) { hub.adopt([p]) }
     }
     return 0
 }

@@ -5,7 +5,8 @@
 /// - `<prefix>:lease-channels:<name>` — the channels published under the lease (a takeover
 ///   reads their latest publications);
 /// - `<prefix>:node:<id>` — a live node's description, with a TTL;
-/// - `<prefix>:pub:<shard>` — the sharded pub/sub channels (`SPUBLISH`) publications travel on.
+/// - `<prefix>:pub:<shard>` — the sharded pub/sub channels (`SPUBLISH`) publications travel on;
+/// - `<prefix>:control` — the pub/sub channel control-plane changes are announced on.
 public struct ClusterKeys: Sendable, Equatable {
     public let prefix: String
     /// Pub/sub shards: a hub channel always travels on the same one (its order is kept).
@@ -21,6 +22,7 @@ public struct ClusterKeys: Sendable, Equatable {
     public func leaseChannels(_ name: String) -> String { "\(prefix):lease-channels:\(name)" }
     public func node(_ id: String) -> String { "\(prefix):node:\(id)" }
     public var nodePattern: String { "\(prefix):node:*" }
+    public var control: String { "\(prefix):control" }
     public var allShards: [String] { (0..<shards).map(shard) }
     public func shard(_ i: Int) -> String { "\(prefix):pub:\(i)" }
 

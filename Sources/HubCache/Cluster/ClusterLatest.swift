@@ -1,19 +1,27 @@
 import HubCore
 
-/// The newest publication of channels as the cluster stored them: the top entry of each
+/// The newest publications of channels as the cluster stored them: the top entries of each
 /// channel's history stream (a state channel's entry is its whole merged state). A node reads
 /// them when it takes a lease over (it continues those offsets) and after (re)subscribing (it
 /// catches up on what it missed while away).
 public enum ClusterLatest {
-    /// One pipelined round trip for every channel; channels without history are left out.
-    static func read(_ c: RedisConnection, prefix: String, channels: [String]) throws(RedisError) -> [RemotePublication] {
+    /// One pipelined round trip for every channel: the newest `count` entries of each, oldest
+    /// first; channels without history are left out.
+    static func read(_ c: RedisConnection, prefix: String, channels: [String], count: Int = 1) throws(RedisError) -> [RemotePublication] {
         guard !channels.isEmpty else { return [] }
         let replies = try c.pipeline(
             channels.map {
-                [Array("XREVRANGE".utf8), Array("\(prefix):history:\($0)".utf8), Array("+".utf8), Array("-".utf8), Array("COUNT".utf8), Array("1".utf8)]
-            }
-        )
-        return zip(channels, replies).compactMap { name, reply in entry(name, reply) }
+                [
+                    Array("XREVRANGE".utf8), Array("\(prefix):history:\($0)".utf8), Array("+".utf8), Array("-".utf8), Array("COUNT".utf8),
+                    Array(String(count).utf8),
+                ]
+            })
+        var out: [RemotePublication] = []
+        for (name, reply) in zip(channels, replies) {
+            guard case .array(let entries) = reply else { continue }
+            out += entries.reversed().compactMap { entry(name, .array([$0])) }
+        }
+        return out
     }
 
     /// The members of a set of channel names (`<prefix>:channels`, a lease's channel set).

@@ -14,6 +14,8 @@ import Synchronization
 public final class ClusterSubscriber: @unchecked Sendable {
     public struct Health: Sendable, Equatable, Encodable {
         public var subscribed = false
+        /// Subscribed and caught up (the newest stored publications handed over).
+        public var caughtUpNow = false
         /// Messages received from other nodes, own messages skipped, unreadable ones.
         public var received: UInt64 = 0
         public var own: UInt64 = 0
@@ -29,6 +31,7 @@ public final class ClusterSubscriber: @unchecked Sendable {
     private let node: String
     private let timeoutSeconds: Double
     private let deliver: @Sendable ([RemotePublication]) -> Void
+    private let control: @Sendable (String) -> Void
     private let stats = Mutex(Health())
     /// The subscribed connection is kept here (alive) so `stop` can interrupt its read.
     private struct Shared: @unchecked Sendable {
@@ -39,14 +42,21 @@ public final class ClusterSubscriber: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private var backoff = Backoff(base: 0.1, cap: 5)
 
-    /// - Parameter deliver: gets each batch of other nodes' publications, in order, on the
-    ///   subscriber thread (hand them to the loop).
-    public init(url: RedisURL, keys: ClusterKeys, node: String, timeoutSeconds: Double, deliver: @escaping @Sendable ([RemotePublication]) -> Void) {
+    /// - Parameters:
+    ///   - deliver: gets each batch of other nodes' publications, in order, on the subscriber
+    ///     thread (hand them to the loop).
+    ///   - control: gets what another node announced on the control channel (a control-plane
+    ///     change), on the subscriber thread.
+    public init(
+        url: RedisURL, keys: ClusterKeys, node: String, timeoutSeconds: Double, deliver: @escaping @Sendable ([RemotePublication]) -> Void,
+        control: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.url = url
         self.keys = keys
         self.node = node
         self.timeoutSeconds = timeoutSeconds
         self.deliver = deliver
+        self.control = control
     }
 
     public var health: Health { stats.withLock { $0 } }
@@ -93,6 +103,7 @@ public final class ClusterSubscriber: @unchecked Sendable {
             } catch {
                 stats.withLock {
                     $0.subscribed = false
+                    $0.caughtUpNow = false
                     $0.lastError = "\(error)"
                 }
             }
@@ -102,7 +113,8 @@ public final class ClusterSubscriber: @unchecked Sendable {
 
     private func subscribe(_ c: RedisConnection) throws(RedisError) {
         // One shard channel per command: on a Redis Cluster each lives in its own slot.
-        let replies = try c.pipeline(keys.allShards.map { [Array("SSUBSCRIBE".utf8), Array($0.utf8)] })
+        let replies = try c.pipeline(
+            keys.allShards.map { [Array("SSUBSCRIBE".utf8), Array($0.utf8)] } + [[Array("SUBSCRIBE".utf8), Array(keys.control.utf8)]])
         if let e = replies.first(where: { if case .error = $0 { return true } else { return false } }) { throw .io("SSUBSCRIBE: \(e)") }
         c.setReadTimeout(seconds: 0)
         stats.withLock {
@@ -116,8 +128,11 @@ public final class ClusterSubscriber: @unchecked Sendable {
     private func catchUp() throws(RedisError) {
         let c = try RedisConnection(url, timeoutSeconds: timeoutSeconds)
         let latest = try ClusterLatest.read(c, prefix: keys.prefix, channels: try ClusterLatest.members(c, "\(keys.prefix):channels"))
-        stats.withLock { $0.caughtUp += UInt64(latest.count) }
         if !latest.isEmpty { deliver(latest) }
+        stats.withLock {
+            $0.caughtUp += UInt64(latest.count)
+            $0.caughtUpNow = true
+        }
     }
 
     private func receive(_ c: RedisConnection) throws(RedisError) {
@@ -136,9 +151,17 @@ public final class ClusterSubscriber: @unchecked Sendable {
         }
     }
 
-    /// `["smessage", shard, message]` → a publication of another node.
+    /// `["smessage", shard, message]` → a publication of another node; `["message", control,
+    /// "<node> <what>"]` → another node's control-plane announcement.
     private func take(_ reply: RedisReply, into batch: inout [RemotePublication]) {
-        guard case .array(let parts) = reply, parts.count == 3, parts[0].text == "smessage", case .string(let bytes) = parts[2] else { return }
+        guard case .array(let parts) = reply, parts.count == 3, case .string(let bytes) = parts[2] else { return }
+        if parts[0].text == "message" {
+            let text = String(decoding: bytes, as: UTF8.self)
+            let sender = text.prefix { $0 != " " }
+            if sender != node { control(text) }
+            return
+        }
+        guard parts[0].text == "smessage" else { return }
         guard let (sender, p) = ClusterMessage.decode(bytes) else {
             stats.withLock { $0.unreadable += 1 }
             return

@@ -18,11 +18,15 @@ import Synchronization
 /// Threading: `start`, `stop`, `view` from any thread; Redis I/O on the keeper thread.
 public final class LeaseKeeper: @unchecked Sendable {
     /// A change of this node's leases: each acquired lease with its token and the newest stored
-    /// publications of its channels (to continue from), and each lease lost.
+    /// publications of its channels (up to `takeoverEntries` each, oldest first: to continue
+    /// from), and each lease lost.
     public struct Change: Sendable {
         public var acquired: [(lease: String, token: String, latest: [RemotePublication])] = []
         public var lost: [String] = []
-        public var isEmpty: Bool { acquired.isEmpty && lost.isEmpty }
+        /// Until when (monotonic ns) each held lease may be used: past it, it may have expired in
+        /// Redis (a safety margin before the TTL ends). Sent every round.
+        public var usableUntil: [String: UInt64] = [:]
+        public var isEmpty: Bool { acquired.isEmpty && lost.isEmpty && usableUntil.isEmpty }
     }
 
     /// What the keeper last saw of the cluster.
@@ -69,7 +73,8 @@ public final class LeaseKeeper: @unchecked Sendable {
 
     /// - Parameters:
     ///   - leases: every lease the node can run (its feeds, and the coordinator's).
-    ///   - ttlMillis: the failover time: a dead holder's lease expires after it.
+    ///   - ttlMillis: a lease's TTL: a dead holder's lease expires after it.
+    ///   - timeoutSeconds: connect and command timeout (at most a round: a quarter TTL).
     ///   - describe: this node's description (JSON), refreshed every round.
     ///   - onChange: this node's lease changes, on the keeper thread (hand them to the loop).
     public init(
@@ -81,13 +86,18 @@ public final class LeaseKeeper: @unchecked Sendable {
         self.node = node
         self.leases = leases
         self.ttlMillis = max(ttlMillis, 300)
-        self.timeoutSeconds = timeoutSeconds
+        // A round that waits on Redis longer than a round would leave a lease unchecked.
+        self.timeoutSeconds = min(timeoutSeconds, Double(max(ttlMillis, 300)) / 4000)
         self.describe = describe
         self.onChange = onChange
         seen.withLock { $0.leases = leases.map { View.Lease(name: $0) } }
     }
 
     public var view: View { seen.withLock { $0 } }
+
+    /// Newest entries read per channel when a lease is taken: what the new holder's loop may not
+    /// have received yet from the last holder is appended from them rather than skipped.
+    static let takeoverEntries = 16
 
     /// A round every quarter of the TTL: a lease is renewed about four times per TTL, and a free
     /// one is taken at most a quarter TTL after it expired.
@@ -105,9 +115,11 @@ public final class LeaseKeeper: @unchecked Sendable {
     /// stops the thread.
     public func stop() {
         wake.lock()
+        let already = stopping
         stopping = true
         wake.signal()
         wake.unlock()
+        if already { return }
         finished.wait()
     }
 
@@ -130,6 +142,7 @@ public final class LeaseKeeper: @unchecked Sendable {
         let started = MonotonicClock.nanoseconds()
         var change = Change()
         defer {
+            for (lease, h) in held { change.usableUntil[lease] = h.validUntil - margin }
             if !change.isEmpty {
                 seen.withLock {
                     $0.acquisitions += UInt64(change.acquired.count)
@@ -166,6 +179,7 @@ public final class LeaseKeeper: @unchecked Sendable {
         var commands: [[[UInt8]]] = [[Array("SET".utf8), Array(keys.node(node).utf8), Array(describe().utf8), Array("PX".utf8), Array(String(ttlMillis).utf8)]]
         commands += names.map { evalsha(scripts!.renew, keys: [keys.lease($0)], args: [held[$0]!.token, String(ttlMillis)]) }
         let replies = try c.pipeline(commands)
+        try reloadIfFlushed(replies)
         for (name, reply) in zip(names, replies.dropFirst()) {
             if reply == .integer(1) {
                 held[name]!.validUntil = started + UInt64(ttlMillis) * 1_000_000
@@ -190,15 +204,18 @@ public final class LeaseKeeper: @unchecked Sendable {
                 continue
             }
             let reply = try c.pipeline([evalsha(scripts!.acquire, keys: [keys.lease(lease), keys.fence(lease)], args: [node, String(ttlMillis)])])[0]
+            try reloadIfFlushed([reply])
             guard case .string(let t) = reply else {
                 freeSince[lease] = nil  // held by another node
                 continue
             }
             let token = String(decoding: t, as: UTF8.self)
             freeSince[lease] = nil
+            // Where the channels of the lease stand: the new holder continues from there. Held
+            // only once that is known (a failed read leaves the lease to expire and be retaken).
+            let latest = try ClusterLatest.read(
+                c, prefix: keys.prefix, channels: try ClusterLatest.members(c, keys.leaseChannels(lease)), count: Self.takeoverEntries)
             held[lease] = (token, started + UInt64(ttlMillis) * 1_000_000)
-            // Where the channels of the lease stand: the new holder continues from there.
-            let latest = try ClusterLatest.read(c, prefix: keys.prefix, channels: try ClusterLatest.members(c, keys.leaseChannels(lease)))
             change.acquired.append((lease, token, latest))
         }
     }
@@ -247,6 +264,14 @@ public final class LeaseKeeper: @unchecked Sendable {
         } catch {
             fail(error)
             return nil
+        }
+    }
+
+    /// Someone ran `SCRIPT FLUSH`: the scripts are loaded again on a new connection (the
+    /// round ends; renewals the flush refused are retried before the lease can expire).
+    private func reloadIfFlushed(_ replies: [RedisReply]) throws(RedisError) {
+        if replies.contains(where: { if case .error(let e) = $0 { return e.hasPrefix("NOSCRIPT") } else { return false } }) {
+            throw .reply("NOSCRIPT: the scripts were flushed")
         }
     }
 

@@ -295,10 +295,12 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
         commands.reserveCapacity(history.count * 2 + states.count * 2)
         for p in history {
             let stream = Array(key("history:\(p.channel)").utf8)
-            var newEpoch = false
+            var newEpoch = p.startsEpoch
             if lastEpoch[p.channel] != p.epoch {
                 // A new epoch starts its history afresh (a restored channel continues its own).
-                newEpoch = p.offset == 1 || lastEpoch[p.channel] != nil
+                // In a cluster only the node that started the epoch replaces the history: another
+                // node's epoch is continued, never deleted.
+                newEpoch = newEpoch || (config.cluster == nil && (p.offset == 1 || lastEpoch[p.channel] != nil))
                 lastEpoch[p.channel] = p.epoch
             }
             if let cluster = config.cluster, let fence = p.fence, let scripts {

@@ -15,6 +15,11 @@ public final class Channel: @unchecked Sendable {
     let publicationHead: [UInt8]
     /// Cursors of the sessions subscribed here (each knows its index for O(1) removal).
     var cursors: [Cursor] = []
+    /// Cluster: the lease its newest local publication was made under, and whether that lease
+    /// has been lost since (what this node published last may have been refused by Redis, and
+    /// the next owner's publications then replace it rather than count as duplicates).
+    var producedUnder: String?
+    var unconfirmed = false
     /// Messages delivered from this channel to sessions (monitoring).
     public internal(set) var deliveredMessages: UInt64 = 0
 

@@ -30,10 +30,15 @@ public struct StoredPublication: Sendable {
     public let encoded: EncodedPublication
     /// In a cluster: the lease it was made under, whose token the store checks before writing.
     public let fence: Fence?
+    /// The first publication of an epoch this node started: the channel's stored history is
+    /// replaced (any other publication only appends, whichever node made the history before).
+    public let startsEpoch: Bool
 
     public init(
-        channel: String, epoch: String, offset: UInt64, exchangeTime: Int64, receiveTime: Int64, encoded: EncodedPublication, fence: Fence? = nil
+        channel: String, epoch: String, offset: UInt64, exchangeTime: Int64, receiveTime: Int64, encoded: EncodedPublication, fence: Fence? = nil,
+        startsEpoch: Bool = false
     ) {
+        self.startsEpoch = startsEpoch
         self.channel = channel
         self.epoch = epoch
         self.offset = offset

@@ -17,20 +17,27 @@ extension Hub {
         apply(p, fillGaps: true)
     }
 
-    /// Takes a channel over at the latest publication the cluster stored (a lease just
-    /// acquired): publications of this node then continue its offsets. Nothing is fetched; a
-    /// stretch missing here is skipped.
-    /// A ring ahead of the stored publication holds what the cluster never accepted (this node
+    /// Takes channels over at the newest publications the cluster stored (a lease just
+    /// acquired; each channel's oldest first): publications of this node then continue their
+    /// offsets. Nothing is fetched; a stretch missing here before them is skipped. A ring ahead
+    /// of a channel's newest stored publication holds what the cluster never accepted (this node
     /// published under a lease it had already lost): it is rewound to the cluster's.
-    public func adopt(_ p: RemotePublication) {
-        guard let key = Self.channelKey(p.channel), let c = registry.channel(key) else { return apply(p, fillGaps: false) }
-        let held = catchingUp.removeValue(forKey: ObjectIdentifier(c))?.buffer ?? []
-        if c.epoch == p.epoch, p.offset > 0, c.ring.lastOffset > p.offset {
-            counters.remoteRewinds += 1
-            rebase(c, epoch: p.epoch, after: p.offset - 1)
+    public func adopt(_ publications: [RemotePublication]) {
+        var newest: [String: Int] = [:]
+        for (i, p) in publications.enumerated() { newest[p.channel] = i }
+        for (i, p) in publications.enumerated() {
+            guard let key = Self.channelKey(p.channel), let c = registry.channel(key) else {
+                apply(p, fillGaps: false)
+                continue
+            }
+            let held = catchingUp.removeValue(forKey: ObjectIdentifier(c))?.buffer ?? []
+            if newest[p.channel] == i, c.epoch == p.epoch, p.offset > 0, c.ring.lastOffset > p.offset {
+                counters.remoteRewinds += 1
+                rebase(c, epoch: p.epoch, after: p.offset - 1)
+            }
+            apply(p, fillGaps: false)  // in order, or past a gap (skipped), or already held
+            for later in held where later.offset > p.offset { apply(later, fillGaps: false) }
         }
-        apply(p, fillGaps: false)
-        for later in held where later.offset > p.offset { apply(later, fillGaps: false) }
     }
 
     private func apply(_ p: RemotePublication, fillGaps: Bool) {
@@ -52,6 +59,16 @@ extension Hub {
             return appendRemote(p, to: channel)
         }
         let last = channel.ring.lastOffset
+        if channel.unconfirmed {
+            // This node lost the lease it published under: the next owner's publications are
+            // the cluster's truth, even at offsets this node has used (Redis refused those).
+            channel.unconfirmed = false
+            if p.offset <= last {
+                counters.remoteRewinds += 1
+                rebase(channel, epoch: p.epoch, after: p.offset - 1)
+                return appendRemote(p, to: channel)
+            }
+        }
         if p.offset <= last {
             counters.remoteDuplicates += 1
             return
@@ -110,13 +127,25 @@ extension Hub {
     }
 
     /// Another node restarted the channel on a new epoch, or the cluster holds less than this
-    /// node did: offsets start again after `offset`; this node's subscribers go on from the
-    /// next publication.
+    /// node did: offsets start again after `offset`. Each subscriber is told with a `channel`
+    /// push (the epoch, perhaps new) and goes on from the next publication.
     private func rebase(_ channel: Channel, epoch: String, after offset: UInt64) {
         channel.epoch = epoch
         channel.state = nil
         channel.ring.skip(after: offset, discarding: true)
-        for cursor in channel.cursors { cursor.next = offset + 1 }
+        for cursor in channel.cursors {
+            cursor.next = offset + 1
+            enqueue(ServerMessage.channelJoined(channel, subscription: cursor.subscription.key), to: cursor.session)
+        }
+    }
+
+    /// This node lost `lease`: the channels it published under it may differ from the
+    /// cluster's at their newest offsets, until the next owner's publications say.
+    public func leaseLost(_ lease: String) {
+        for c in registry.all where c.producedUnder == lease {
+            c.unconfirmed = true
+            c.producedUnder = nil
+        }
     }
 
     static func channelKey(_ name: String) -> ChannelKey? {

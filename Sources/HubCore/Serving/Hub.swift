@@ -143,6 +143,10 @@ public final class Hub: @unchecked Sendable {
             fence = Fence(lease: currentLease, token: token)
         }
         let channel = channel(for: ChannelKey(stream: tick.stream, source: tick.source, instrument: tick.instrument))
+        if fence != nil {
+            channel.producedUnder = currentLease
+            channel.unconfirmed = false
+        }
         return append(channel.absorb(tick), to: channel, fence: fence, record: true)
     }
 
@@ -174,7 +178,7 @@ public final class Hub: @unchecked Sendable {
             history.record(
                 StoredPublication(
                     channel: channel.name, epoch: channel.epoch, offset: offset, exchangeTime: stored.exchangeTime,
-                    receiveTime: stored.receiveTime, encoded: full, fence: fence))
+                    receiveTime: stored.receiveTime, encoded: full, fence: fence, startsEpoch: offset == 1))
         }
         counters.publications += 1
         let event = channel.delivery == .event

@@ -142,7 +142,7 @@ final class AlertEngine {
                     HubSchema.field(.alertKind, .string(rule.kind.rawValue)), HubSchema.field(.alertSeverity, .string(rule.severity)),
                     HubSchema.field(.alertValue, .number(obs.value)), HubSchema.field(.alertThreshold, .number(rule.threshold)),
                     HubSchema.field(.alertMessage, .string(obs.message)),
-                ]))
+                ]), lease: Pipeline.coordinatorLease)
         onTransition(t)
     }
 

@@ -1,7 +1,9 @@
 import Foundation
 import HubCache
 import HubCore
+import HubStore
 import Logging
+import Synchronization
 import WebSocketLoop
 
 /// This hub as one node of a cluster (`cluster.enabled`, docs/guides/cluster.md): it holds the
@@ -22,8 +24,13 @@ final class ClusterNode: LeaseHolder, @unchecked Sendable {
     private let url: RedisURL
     private let timeoutSeconds: Double
     private let logger: Logger
-    /// Leases held, with their tokens (loop).
-    private var tokens: [String: String] = [:]
+    /// Leases held, with their tokens and until when (monotonic ns) they may be used (loop).
+    private var tokens: [String: (token: String, usableUntil: UInt64)] = [:]
+    /// Batches of other nodes' publications handed to the loop and not yet applied: beyond
+    /// `maxQueuedBatches` a batch is dropped (the gap is then fetched from history).
+    let queuedBatches = Atomic<Int>(0)
+    static let maxQueuedBatches = 256
+    let droppedBatches = Atomic<UInt64>(0)
     private var keeper: LeaseKeeper?
     private var subscriber: ClusterSubscriber?
     /// Every lease this node may run (set by `start`).
@@ -44,20 +51,37 @@ final class ClusterNode: LeaseHolder, @unchecked Sendable {
     /// How the Redis writer writes on this node.
     var writing: ClusterWriting { ClusterWriting(node: id, keys: keys) }
 
-    func token(for lease: String) -> String? { tokens[lease] }
+    /// The token while the lease is held and not past the point where it may have expired in
+    /// Redis (the keeper's renewals push that point on every round; a keeper cut off from Redis
+    /// stops doing so, and this node stops publishing before another can take the lease).
+    func token(for lease: String) -> String? {
+        guard let t = tokens[lease] else { return nil }
+        return MonotonicClock.nanoseconds() < t.usableUntil ? t.token : nil
+    }
 
     /// Leases this node holds now, sorted.
     var held: [String] { tokens.keys.sorted() }
 
-    /// Starts taking `leases` and receiving the other nodes' publications (loop thread).
-    func start(leases: [String], loop: EventLoop, hub: Hub) {
+    /// Starts taking `leases` and receiving the other nodes' publications and control-plane
+    /// announcements (`controlChanged` runs on the loop for each) (loop thread).
+    func start(leases: [String], loop: EventLoop, hub: Hub, controlChanged: @escaping () -> Void) {
         self.leases = leases
-        let box = UncheckedHub(hub: hub, node: self)
-        let subscriber = ClusterSubscriber(url: url, keys: keys, node: id, timeoutSeconds: timeoutSeconds) { batch in
-            loop.execute {
-                for p in batch { box.hub.applyRemote(p) }
-            }
-        }
+        let box = UncheckedHub(hub: hub, node: self, controlChanged: controlChanged)
+        let subscriber = ClusterSubscriber(
+            url: url, keys: keys, node: id, timeoutSeconds: timeoutSeconds,
+            deliver: { batch in
+                let node = box.node
+                guard node.queuedBatches.add(1, ordering: .relaxed).newValue <= Self.maxQueuedBatches else {
+                    node.queuedBatches.subtract(1, ordering: .relaxed)
+                    node.droppedBatches.add(1, ordering: .relaxed)
+                    return
+                }
+                loop.execute {
+                    box.node.queuedBatches.subtract(1, ordering: .relaxed)
+                    for p in batch { box.hub.applyRemote(p) }
+                }
+            },
+            control: { _ in loop.execute { box.controlChanged() } })
         let description = Self.describe(id: id, url: config.advertiseURL, startedAt: startedAt)
         let keeper = LeaseKeeper(
             url: url, keys: keys, node: id, leases: leases, ttlMillis: Self.leaseMillis(failoverSeconds: config.failoverSeconds),
@@ -78,8 +102,20 @@ final class ClusterNode: LeaseHolder, @unchecked Sendable {
     /// waits one round: the lease is taken within 0.75 × `failoverSeconds`.
     static func leaseMillis(failoverSeconds: Double) -> Int64 { Int64(failoverSeconds * 500) }
 
-    /// Gives the leases up (other nodes take them at once) and stops receiving. Off the loop,
-    /// after it ended.
+    /// At the start of a shutdown, once the feeds have stopped: on another thread, the last
+    /// writes reach Redis and the leases are given up, so other nodes take the feeds at once
+    /// rather than after the grace period.
+    func handOver(history: HistoryStore) {
+        guard let keeper else { return }
+        let writer = history as? RedisHistoryStore
+        Thread.detachNewThread {
+            _ = writer?.waitUntilFlushed(timeout: 2)
+            keeper.stop()
+        }
+    }
+
+    /// Gives the leases up (if `handOver` has not) and stops receiving. Off the loop, after it
+    /// ended.
     func stop() {
         keeper?.stop()
         subscriber?.stop()
@@ -88,14 +124,41 @@ final class ClusterNode: LeaseHolder, @unchecked Sendable {
     private func apply(_ change: LeaseKeeper.Change, hub: Hub) {
         for lost in change.lost where tokens.removeValue(forKey: lost) != nil {
             logger.warning("lease lost", metadata: ["node": "\(id)", "lease": "\(lost)"])
+            hub.leaseLost(lost)
             onLeaseChange?(lost, false)
         }
         for a in change.acquired {
             // Continue the lease's channels where the cluster left them, then publish.
-            for p in a.latest { hub.adopt(p) }
-            tokens[a.lease] = a.token
+            hub.adopt(a.latest)
+            tokens[a.lease] = (a.token, change.usableUntil[a.lease] ?? 0)
             logger.info("lease acquired", metadata: ["node": "\(id)", "lease": "\(a.lease)", "token": "\(a.token)", "channels": "\(a.latest.count)"])
             onLeaseChange?(a.lease, true)
+        }
+        for (lease, until) in change.usableUntil { tokens[lease]?.usableUntil = until }
+    }
+
+    // MARK: Control-plane announcements
+
+    /// Store queue only: the connection announcements go out on, and the audit head last
+    /// announced.
+    private var announcer: RedisConnection?
+    private var announcedHead: Int64 = 0
+    private(set) var announceFailures: UInt64 = 0
+
+    /// After control-plane work on the store queue: when the store's audit log moved on (a
+    /// change was written), tells the other nodes (`PUBLISH <prefix>:control "<node> <head>"`),
+    /// which re-read it and re-evaluate their sessions at once. Failing that, they still see it
+    /// through their once-a-second audit poll of a shared store.
+    func announceIfChanged(_ store: HubStore) {
+        guard let head = try? store.auditHead(), head > announcedHead else { return }
+        do throws(RedisError) {
+            if announcer == nil || announcer!.isBroken { announcer = try RedisConnection(url, timeoutSeconds: timeoutSeconds) }
+            _ = try announcer!.command(["PUBLISH", keys.control, "\(id) \(head)"])
+            announcedHead = head
+        } catch {
+            announcer = nil
+            announceFailures += 1
+            logger.warning("control-plane change not announced", metadata: ["error": "\(error)"])
         }
     }
 
@@ -118,6 +181,7 @@ final class ClusterNode: LeaseHolder, @unchecked Sendable {
             let remoteApplied, remoteDuplicates, remoteFilled, remoteSkipped, remoteRejected, remoteEpochChanges, remoteRewinds, unownedPublications: UInt64
             let fencedWrites: UInt64
             let leaseAcquisitions, leaseLosses: UInt64
+            let droppedBatches: UInt64
         }
         let enabled: Bool
         let node: String?
@@ -136,14 +200,15 @@ final class ClusterNode: LeaseHolder, @unchecked Sendable {
         let c = hub.counters
         return Report(
             enabled: true, node: id, failoverSeconds: config.failoverSeconds,
-            leases: view.leases.map { Report.Lease(name: $0.name, holder: $0.holder, token: $0.token, ttlMs: $0.ttlMillis, mine: tokens[$0.name] != nil) },
+            leases: view.leases.map { Report.Lease(name: $0.name, holder: $0.holder, token: $0.token, ttlMs: $0.ttlMillis, mine: token(for: $0.name) != nil) },
             nodes: view.nodes.sorted { $0.key < $1.key }.map { Self.node($0.key, $0.value) }, redisConnected: view.connected, lastError: view.lastError,
             subscriber: subscriber?.health,
             counters: Report.Counters(
                 remoteApplied: c.remoteApplied, remoteDuplicates: c.remoteDuplicates, remoteFilled: c.remoteFilled, remoteSkipped: c.remoteSkipped,
                 remoteRejected: c.remoteRejected, remoteEpochChanges: c.remoteEpochChanges, remoteRewinds: c.remoteRewinds,
                 unownedPublications: c.unownedPublications,
-                fencedWrites: history.health.fencedWrites, leaseAcquisitions: view.acquisitions, leaseLosses: view.losses))
+                fencedWrites: history.health.fencedWrites, leaseAcquisitions: view.acquisitions, leaseLosses: view.losses,
+                droppedBatches: droppedBatches.load(ordering: .relaxed)))
     }
 
     /// The report of a single node (cluster off).
@@ -178,4 +243,5 @@ final class ClusterNode: LeaseHolder, @unchecked Sendable {
 private struct UncheckedHub: @unchecked Sendable {
     let hub: Hub
     let node: ClusterNode
+    let controlChanged: () -> Void
 }

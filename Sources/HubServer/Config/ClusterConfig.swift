@@ -8,7 +8,8 @@ extension HubConfig {
         /// This node's name in leases, announcements and `/api/cluster` (letters, digits, `.`,
         /// `_`, `-`); empty: `<host>-<pid>`.
         public var nodeId = ""
-        /// How long a dead node's feeds stay unowned: a lease's TTL (renewed every third of it).
+        /// How soon another node takes a dead node's feeds: leases live half of it and are renewed
+        /// every quarter of their life.
         public var failoverSeconds = 5.0
         /// Pub/sub shards publications travel on (`SPUBLISH`).
         public var shards = 16

@@ -52,6 +52,11 @@ final class SyntheticFeed {
         // the backlog is skipped, never published in one burst.
         let ceiling = UInt64(max(rate, 1))
         if due > published + skipped + ceiling { skipped = due - published - ceiling }
+        // A cluster node generates only while it holds the source's lease.
+        guard pipeline.hub.holds(Self.source) else {
+            skipped = due - published
+            return
+        }
         while published + skipped < due {
             let n = Double(published % 7)
             let now = clock.wallMicroseconds()

@@ -15,7 +15,7 @@ final class HubRoutes {
     init(
         router: HTTPRouter, identity: IdentityService, store: HubStore, storeQueue: DispatchQueue, loop: EventLoop, plane: DataPlane,
         feeds: FeedSupervisor, observability: Observability, publisher: Publisher, publishMaxBytes: Int, clock: HubClock, logger: Logger,
-        health: @escaping () -> HealthReport, cluster: @escaping () -> ClusterNode.Report
+        health: @escaping () -> HealthReport, cluster: @escaping () -> ClusterNode.Report, afterStoreWork: ((HubStore) -> Void)? = nil
     ) {
         let pipeline = plane.pipeline, registry = plane.registry
         let authorizer = BearerAuthorizer(identity: identity, loop: loop)
@@ -27,7 +27,7 @@ final class HubRoutes {
             respond(detailed ? .json(report) : .json(HealthReport.Summary(status: report.status)))
         }
         router.add("GET", "/api/cluster", .scope("monitoring:read"), doc: .cluster) { _, _, respond in respond(.json(cluster())) }
-        let gateway = StoreGateway(store: store, queue: storeQueue, loop: loop, logger: logger)
+        let gateway = StoreGateway(store: store, queue: storeQueue, loop: loop, logger: logger, afterWork: afterStoreWork)
         let properties = PropertiesAPI(
             registry: registry, transform: pipeline.transform, store: store, storeQueue: storeQueue, loop: loop, logger: logger,
             onChange: { [identity] in identity.propertiesChanged() })

@@ -96,6 +96,11 @@ final class Publisher {
         // coordinator.
         let hub = pipeline.hub
         let lease = leases.contains(key.source) ? key.source : Pipeline.coordinatorLease
+        // Channels the hub derives (source status, arbitrage, composites) have their own producer.
+        if hub.leases != nil, key.stream == .sources || key.stream == .arb || key.source == "composite" {
+            return refuse(
+                503, "not_owner", .notOwner, "the hub derives '\(name.prefix(200))' itself: in a cluster it cannot be published to", field: "channel")
+        }
         guard hub.holds(lease) else {
             return refuse(
                 503, "not_owner", .notOwner,

@@ -12,6 +12,9 @@ struct StoreGateway: @unchecked Sendable {
     let queue: DispatchQueue
     unowned let loop: EventLoop
     let logger: Logger
+    /// Runs on the store queue after every piece of work that succeeded (a cluster node
+    /// announces control-plane changes with it).
+    var afterWork: ((HubStore) -> Void)?
 
     func run<T>(_ respond: HTTPResponder, _ work: @escaping (HubStore) throws -> T, then answer: @escaping (T) -> HTTPResponse?) {
         let box = UncheckedBox((work, answer))
@@ -21,6 +24,7 @@ struct StoreGateway: @unchecked Sendable {
             let outcome: Result<T, HTTPError>
             do {
                 outcome = .success(try work(store))
+                afterWork?(store)
             } catch {
                 outcome = .failure(Self.httpError(error, logger: logger))
             }
