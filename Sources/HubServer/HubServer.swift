@@ -201,7 +201,21 @@ public final class HubServer: @unchecked Sendable {
             publisher.leases = Set(feedLeases)
             cluster.onLeaseChange = { [unowned self] lease, held in feeds.setRunning(lease, held) }
             // Another node changed the control plane: re-read it now (not at the next poll).
-            cluster.start(leases: feedLeases + [Pipeline.coordinatorLease], loop: loop, hub: hub) { [unowned self] in identity.poll() }
+            cluster.start(leases: feedLeases + [Pipeline.coordinatorLease], loop: loop, hub: hub) { [unowned self] in controlPlaneChanged() }
+        }
+    }
+
+    /// Another cluster node changed the shared store: identity and flags are re-read (sessions
+    /// re-evaluated), and mappings, property definitions and alert rules that differ applied.
+    private func controlPlaneChanged() {
+        identity.poll()
+        storeQueue.async { [self] in
+            guard let refresh = try? ControlPlaneRefresh.read(store) else { return }
+            loop.execute { [self] in
+                refresh.apply(
+                    pipeline: pipeline, registry: registry, alerts: observability.alerts, nowMillis: clock.wallMilliseconds(),
+                    propertiesChanged: { identity.propertiesChanged() })
+            }
         }
     }
 

@@ -53,7 +53,9 @@ struct HistoryCommand: ParsableCommand {
             let c = n % channels
             let s = samples[c]
             store.record(
-                StoredPublication(channel: s.channel, epoch: epoch, offset: next[c], exchangeTime: 1, receiveTime: 2, encoded: s.encoded, fence: fence))
+                StoredPublication(
+                    channel: s.channel, epoch: epoch, offset: next[c], exchangeTime: 1, receiveTime: 2, encoded: s.encoded, fence: fence,
+                    startsEpoch: next[c] == 1))
             next[c] += 1
         }
         let enqueued = MonotonicClock.nanoseconds()
@@ -64,7 +66,7 @@ struct HistoryCommand: ParsableCommand {
         print(String(format: "record (loop thread): %.0f ns per publication", Double(enqueued - start) / Double(publications)))
         print(
             String(
-                format: "writer%@: %.0f publications/s into Redis (%d commands, %llu failed, %llu fenced, %llu dropped); Redis CPU %.1f µs per publication",
+                format: "writer%@: %.0f publications/s into Redis (%d writes, %llu failed, %llu fenced, %llu dropped); Redis CPU %.1f µs per publication",
                 cluster ? " (cluster: fenced + announced)" : "", Double(publications) / (Double(done - start) / 1e9), h.writes, h.failedWrites,
                 h.fencedWrites, h.droppedHistory, redisCPU * 1e6 / Double(publications)))
     }

@@ -112,14 +112,36 @@ final class ClusterTests: XCTestCase {
         b.wait("nb to notice the loss") { b.lost == ["feed"] }
     }
 
-    func testWritesAreFencedByTheLeaseAndAnnouncedToOtherNodes() throws {
-        let c = try redis.client()
-        XCTAssertEqual(try c.command(["SET", keys.lease("v"), "n1/4", "PX", "60000"]), .status("OK"))
+    /// A cluster node n1's history writer, started.
+    private func clusterWriter() throws -> RedisHistoryStore {
         var config = RedisHistoryStoreConfig()
         config.keyPrefix = prefix
         config.cluster = ClusterWriting(node: "n1", keys: keys)
         let writer = try RedisHistoryStore(url: redis.url, config: config)
         writer.start()
+        return writer
+    }
+
+    func testAnEntryRedisRefusesFailsAloneInItsBatch() throws {
+        let c = try redis.client()
+        XCTAssertEqual(try c.command(["SET", keys.lease("v"), "n1/1"]), .status("OK"))
+        // Another writer already put offset 5 into the stream: 2 can no longer go in after it.
+        _ = try c.command(["XADD", "\(prefix):history:ticker.v.A", "5-0", "_ep", "e1"])
+        let writer = try clusterWriter()
+        defer { writer.stop() }
+        let fence = Fence(lease: "v", token: "n1/1")
+        writer.record(publication(offset: 2, price: 2, fence: fence))
+        writer.record(publication(offset: 6, price: 6, fence: fence))
+        XCTAssertTrue(writer.waitUntilFlushed(timeout: 10))
+        XCTAssertEqual(writer.health.failedWrites, 1)
+        XCTAssertGreaterThanOrEqual(writer.health.writes, 2, "offset 6 and the state (once or twice, as batches fell)")
+        XCTAssertEqual(try c.command(["XLEN", "\(prefix):history:ticker.v.A"]), .integer(2))
+    }
+
+    func testWritesAreFencedByTheLeaseAndAnnouncedToOtherNodes() throws {
+        let c = try redis.client()
+        XCTAssertEqual(try c.command(["SET", keys.lease("v"), "n1/4", "PX", "60000"]), .status("OK"))
+        let writer = try clusterWriter()
         defer { writer.stop() }
         let received = Mutex<[RemotePublication]>([])
         let arrived = NSCondition()

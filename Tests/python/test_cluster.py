@@ -144,6 +144,22 @@ class ClusterTests(unittest.TestCase):
         print(f"\n  flag flipped through c: sessions on a and b re-evaluated after "
               f"{', '.join(f'{n} {at - flipped:.3f} s' for n, (at, _) in sorted(pushes.items()))}", file=sys.stderr)
 
+    def test_0_alert_rules_changed_through_one_node_reach_the_others(self):
+        token = self.hubs["c"].admin_token()
+        before = rest(self.hubs["c"].port, "GET", "/api/monitoring/alert-rules", token=token)["rules"]
+        rule = {"name": "cluster-test", "kind": "sourceNotLive", "threshold": 0, "forSeconds": 30, "severity": "critical"}
+        started = time.time()
+        rest(self.hubs["c"].port, "PUT", "/api/monitoring/alert-rules", {"rules": before + [rule]}, token=token)
+        try:
+            for name in ("a", "b"):
+                hub = self.hubs[name]
+                wait_for(f"the rules on {name}",
+                         lambda: "cluster-test" in [r["name"] for r in rest(hub.port, "GET", "/api/monitoring/alert-rules", token=token)["rules"]],
+                         timeout=5)
+            self.assertLess(time.time() - started, 1.0)
+        finally:
+            rest(self.hubs["c"].port, "PUT", "/api/monitoring/alert-rules", {"rules": before}, token=token)
+
     def test_1_every_node_sees_the_cluster_and_the_same_epoch(self):
         report = cluster(self.hubs["b"])
         self.assertTrue(report["enabled"])

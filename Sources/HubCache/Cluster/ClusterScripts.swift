@@ -2,28 +2,48 @@
 /// lost its lease (paused, partitioned) can no longer write or announce anything: the check and
 /// the writes are one atomic step.
 enum ClusterScripts {
-    /// History entry + announcement. KEYS: lease, history stream, channel set, the lease's
-    /// channel set. ARGV: token, shard channel, message, entry id, MAXLEN, "1" when the channel
-    /// starts a new epoch (its history restarts), channel name, then the entry's field/value
-    /// pairs. Returns 1, or 0 when fenced out.
+    /// History entries + announcements of one lease, in order. KEYS: lease, channel set, the
+    /// lease's channel set, then one history stream per publication. ARGV: token, MAXLEN, then
+    /// per publication: shard channel, message, entry id, "1" when the channel starts a new
+    /// epoch here (its history restarts), channel name, the number of field/value strings, and
+    /// those. Returns `{written, failed}` (an entry Redis refuses — an id not above the
+    /// stream's newest — fails alone), or 0 when fenced out.
     static let publish = """
         if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-        if ARGV[6] == '1' then redis.call('DEL', KEYS[2]) end
-        redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], ARGV[4], unpack(ARGV, 8))
-        redis.call('SADD', KEYS[3], ARGV[7])
-        redis.call('SADD', KEYS[4], ARGV[7])
-        redis.call('SPUBLISH', ARGV[2], ARGV[3])
-        return 1
+        local a, written, failed = 3, 0, 0
+        for k = 4, #KEYS do
+          local shard, message, id, fresh, name, n = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], tonumber(ARGV[a + 5])
+          a = a + 6
+          if fresh == '1' then redis.call('DEL', KEYS[k]) end
+          local r = redis.pcall('XADD', KEYS[k], 'MAXLEN', '~', ARGV[2], id, unpack(ARGV, a, a + n - 1))
+          a = a + n
+          if type(r) == 'table' and r.err then
+            failed = failed + 1
+          else
+            written = written + 1
+            redis.call('SADD', KEYS[2], name)
+            redis.call('SADD', KEYS[3], name)
+            redis.call('SPUBLISH', shard, message)
+          end
+        end
+        return {written, failed}
         """
 
-    /// A channel's state hash, replaced. KEYS: lease, state hash. ARGV: token, then the hash's
-    /// field/value pairs. (Coalesced per channel: when the newest state was made under a lease
-    /// already lost it is refused, and the hash stays at an older one — the stream stays exact.)
+    /// State hashes of one lease, each replaced. KEYS: lease, then one state hash per channel.
+    /// ARGV: token, then per hash the number of field/value strings and those. Returns the
+    /// number written, or 0 when fenced out. (Coalesced per channel: when the newest state was
+    /// made under a lease already lost it is refused, and the hash stays at an older one — the
+    /// stream stays exact.)
     static let state = """
         if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-        redis.call('DEL', KEYS[2])
-        redis.call('HSET', KEYS[2], unpack(ARGV, 2))
-        return 1
+        local a = 2
+        for k = 2, #KEYS do
+          local n = tonumber(ARGV[a])
+          redis.call('DEL', KEYS[k])
+          redis.call('HSET', KEYS[k], unpack(ARGV, a + 1, a + n))
+          a = a + 1 + n
+        end
+        return #KEYS - 1
         """
 
     /// Takes a free lease. KEYS: lease, its counter. ARGV: node id, TTL in ms. Returns the new

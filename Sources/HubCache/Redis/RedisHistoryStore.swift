@@ -263,7 +263,7 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
     }
 
     /// The entry's fields after its id: `_ep`, `_ts`, `_rt`, then the properties.
-    private static func entryFields(_ p: StoredPublication) -> [[UInt8]] {
+    static func entryFields(_ p: StoredPublication) -> [[UInt8]] {
         var out: [[UInt8]] = [
             Array("_ep".utf8), Array(p.epoch.utf8), Array("_ts".utf8), Array(String(p.exchangeTime).utf8), Array("_rt".utf8),
             Array(String(p.receiveTime).utf8),
@@ -276,7 +276,7 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
     }
 
     /// The state hash's fields: `_epoch`, `_off`, `_ts`, `_rt`, then the properties.
-    private static func stateFields(_ p: StoredPublication) -> [[UInt8]] {
+    static func stateFields(_ p: StoredPublication) -> [[UInt8]] {
         var out: [[UInt8]] = [
             Array("_epoch".utf8), Array(p.epoch.utf8), Array("_off".utf8), Array(String(p.offset).utf8), Array("_ts".utf8),
             Array(String(p.exchangeTime).utf8), Array("_rt".utf8), Array(String(p.receiveTime).utf8),
@@ -291,8 +291,10 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
     private func write(states: [String: StoredPublication], history: Deque<StoredPublication>) {
         guard let c = connection, !(states.isEmpty && history.isEmpty) else { return }
         if config.cluster != nil, scripts == nil, !loadScripts(c) { return requeue(states, count: states.count + history.count) }
-        var commands: [[[UInt8]]] = []
+        // Each command with how many writes it carries, and whether it is a fenced script.
+        var commands: [(args: [[UInt8]], count: Int, fenced: Bool)] = []
         commands.reserveCapacity(history.count * 2 + states.count * 2)
+        var clustered: [(StoredPublication, fresh: Bool)] = []
         for p in history {
             let stream = Array(key("history:\(p.channel)").utf8)
             var newEpoch = p.startsEpoch
@@ -303,53 +305,68 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
                 newEpoch = newEpoch || (config.cluster == nil && (p.offset == 1 || lastEpoch[p.channel] != nil))
                 lastEpoch[p.channel] = p.epoch
             }
-            if let cluster = config.cluster, let fence = p.fence, let scripts {
-                // Fenced by the lease, written and announced in one step.
-                commands.append(
-                    [
-                        Array("EVALSHA".utf8), scripts.publish, Array("4".utf8), Array(cluster.keys.lease(fence.lease).utf8), stream,
-                        Array(key("channels").utf8), Array(cluster.keys.leaseChannels(fence.lease).utf8), Array(fence.token.utf8),
-                        Array(cluster.keys.shard(of: p.channel).utf8), ClusterMessage.encode(node: cluster.node, p), Array("\(p.offset)-0".utf8),
-                        Array(String(config.historyLength).utf8), Array((newEpoch ? "1" : "0").utf8), Array(p.channel.utf8),
-                    ] + Self.entryFields(p))
+            if config.cluster != nil, p.fence != nil {
+                clustered.append((p, newEpoch))
                 continue
             }
-            if newEpoch { commands.append([Array("DEL".utf8), stream]) }
+            if newEpoch { commands.append(([Array("DEL".utf8), stream], 0, false)) }
             commands.append(
-                [
-                    Array("XADD".utf8), stream, Array("MAXLEN".utf8), Array("~".utf8), Array(String(config.historyLength).utf8),
-                    Array("\(p.offset)-0".utf8),
-                ] + Self.entryFields(p))
-        }
-        for (name, p) in states {
-            let hash = Array(key("state:\(name)").utf8)
-            if let cluster = config.cluster, let fence = p.fence, let scripts {
-                commands.append(
+                (
                     [
-                        Array("EVALSHA".utf8), scripts.state, Array("2".utf8), Array(cluster.keys.lease(fence.lease).utf8), hash,
-                        Array(fence.token.utf8),
-                    ] + Self.stateFields(p))
+                        Array("XADD".utf8), stream, Array("MAXLEN".utf8), Array("~".utf8), Array(String(config.historyLength).utf8),
+                        Array("\(p.offset)-0".utf8),
+                    ] + Self.entryFields(p), 1, false
+                ))
+        }
+        var clusteredStates: [StoredPublication] = []
+        for (name, p) in states {
+            if config.cluster != nil, p.fence != nil {
+                clusteredStates.append(p)
                 continue
             }
+            let hash = Array(key("state:\(name)").utf8)
             // The hash is the whole merged state: replaced, so withdrawn properties go too.
-            commands.append([Array("DEL".utf8), hash])
-            commands.append([Array("HSET".utf8), hash] + Self.stateFields(p))
-            commands.append([Array("SADD".utf8), Array(key("channels").utf8), Array(name.utf8)])
+            commands.append(([Array("DEL".utf8), hash], 0, false))
+            commands.append(([Array("HSET".utf8), hash] + Self.stateFields(p), 1, false))
+            commands.append(([Array("SADD".utf8), Array(key("channels").utf8), Array(name.utf8)], 0, false))
+        }
+        if let cluster = config.cluster, let scripts {
+            // Fenced by their lease, written and announced in one step per lease and chunk.
+            let batch = ClusterBatch(writing: cluster, prefix: config.keyPrefix, historyLength: config.historyLength, scripts: scripts)
+            commands += batch.history(clustered).map { ($0.args, $0.count, true) }
+            commands += batch.states(clusteredStates).map { ($0.args, $0.count, true) }
         }
         do {
-            let replies = try timings.time("redis", "pipeline") { () throws(RedisError) in try c.pipeline(commands) }
-            let errors = replies.filter { if case .error = $0 { return true } else { return false } }
-            // A script answering 0: the lease was no longer this node's (fenced out).
-            let fenced = config.cluster == nil ? 0 : replies.filter { $0 == .integer(0) }.count
-            if errors.contains(where: { if case .error(let e) = $0 { return e.hasPrefix("NOSCRIPT") } else { return false } }) { scripts = nil }
+            let replies = try timings.time("redis", "pipeline") { () throws(RedisError) in try c.pipeline(commands.map(\.args)) }
+            var written: UInt64 = 0, failed: UInt64 = 0, fenced: UInt64 = 0
+            var firstError: String?
+            for (command, reply) in zip(commands, replies) {
+                let n = UInt64(command.count)
+                switch reply {
+                case .error(let e):
+                    failed += max(n, 1)
+                    firstError = firstError ?? e
+                    if e.hasPrefix("NOSCRIPT") { scripts = nil }
+                case .integer(0) where command.fenced:
+                    // The lease was no longer this node's: nothing of it was written.
+                    fenced += n
+                case .array(let parts) where command.fenced && parts.count == 2:
+                    if case .integer(let w) = parts[0], case .integer(let f) = parts[1] {
+                        written += UInt64(max(w, 0))
+                        failed += UInt64(max(f, 0))
+                    }
+                default:
+                    written += n
+                }
+            }
             stats.withLock {
-                $0.writes += UInt64(commands.count - errors.count - fenced)
-                $0.failedWrites += UInt64(errors.count)
-                $0.fencedWrites += UInt64(fenced)
-                if case .error(let e)? = errors.first { $0.lastError = "write: \(e)" }
+                $0.writes += written
+                $0.failedWrites += failed
+                $0.fencedWrites += fenced
+                if let firstError { $0.lastError = "write: \(firstError)" }
             }
         } catch {
-            requeue(states, count: commands.count)
+            requeue(states, count: history.count + states.count)
             markDown("\(error)")
         }
     }

@@ -110,7 +110,7 @@ public struct HistoryStoreHealth: Sendable, Equatable, Encodable {
     public enum State: String, Sendable, Encodable { case ok, down }
     public var backend: String
     public var state: State
-    /// Commands written (state updates and history entries).
+    /// Writes made: history entries and state updates.
     public var writes: UInt64 = 0
     /// Writes that failed (Redis down or erroring); state is retried, history is not.
     public var failedWrites: UInt64 = 0

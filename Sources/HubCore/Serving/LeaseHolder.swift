@@ -9,7 +9,7 @@ public protocol LeaseHolder: AnyObject {
 }
 
 /// The lease a publication was made under and the token proving it was held.
-public struct Fence: Sendable, Equatable {
+public struct Fence: Sendable, Hashable {
     public let lease: String
     public let token: String
 
