@@ -199,7 +199,11 @@ public final class HubServer: @unchecked Sendable {
             feeds.monitor.node = cluster.id
             let feedLeases = planned.map(\.adapter.source) + (config.feeds.synthetic.enabled ? [SyntheticFeed.source] : [])
             publisher.leases = Set(feedLeases)
-            cluster.onLeaseChange = { [unowned self] lease, held in feeds.setRunning(lease, held) }
+            cluster.onLeaseChange = { [unowned self] lease, held in
+                feeds.setRunning(lease, held)
+                // Alerts are the coordinator's: a node that stops being it forgets their states.
+                if lease == Pipeline.coordinatorLease && !held { observability.alerts.forgetStates() }
+            }
             // Another node changed the control plane: re-read it now (not at the next poll).
             cluster.start(leases: feedLeases + [Pipeline.coordinatorLease], loop: loop, hub: hub) { [unowned self] in controlPlaneChanged() }
         }

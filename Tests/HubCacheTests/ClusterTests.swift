@@ -138,6 +138,35 @@ final class ClusterTests: XCTestCase {
         XCTAssertEqual(try c.command(["XLEN", "\(prefix):history:ticker.v.A"]), .integer(2))
     }
 
+    func testManyPublicationsOfSeveralChannelsGoThroughInChunksAndSurviveAScriptFlush() throws {
+        let c = try redis.client()
+        XCTAssertEqual(try c.command(["SET", keys.lease("v"), "n1/1"]), .status("OK"))
+        XCTAssertEqual(try c.command(["SET", keys.lease("w"), "n1/2"]), .status("OK"))
+        let writer = try clusterWriter()
+        defer { writer.stop() }
+        // 300 publications over two channels and two leases: several script calls per batch.
+        for off in 1...150 {
+            writer.record(publication("ticker.v.A", offset: UInt64(off), price: Double(off), fence: Fence(lease: "v", token: "n1/1")))
+            writer.record(publication("trades.w.B", offset: UInt64(off), price: Double(off), fence: Fence(lease: "w", token: "n1/2")))
+        }
+        XCTAssertTrue(writer.waitUntilFlushed(timeout: 10))
+        // Someone flushes Redis' script cache: the next batch loads the scripts again.
+        XCTAssertEqual(try c.command(["SCRIPT", "FLUSH"]), .status("OK"))
+        writer.record(publication("ticker.v.A", offset: 151, price: 151, fence: Fence(lease: "v", token: "n1/1")))
+        XCTAssertTrue(writer.waitUntilFlushed(timeout: 10))
+        XCTAssertEqual(try c.command(["XLEN", "\(prefix):history:ticker.v.A"]), .integer(151))
+        XCTAssertEqual(try c.command(["XLEN", "\(prefix):history:trades.w.B"]), .integer(150))
+        guard case .array(let last) = try c.command(["XREVRANGE", "\(prefix):history:trades.w.B", "+", "-", "COUNT", "1"]),
+            case .array(let entry)? = last.first, case .array(let fields) = entry[1]
+        else { return XCTFail("no entry") }
+        XCTAssertEqual(entry[0].text, "150-0")
+        XCTAssertEqual(fields.first?.text, "_ep", "the entry's fields in place")
+        XCTAssertEqual(writer.health.failedWrites, 0)
+        XCTAssertEqual(writer.health.fencedWrites, 0)
+        XCTAssertEqual(
+            Set(try ClusterLatestProbe.members(c, keys.leaseChannels("w"))), ["trades.w.B"], "each channel recorded under its own lease")
+    }
+
     func testWritesAreFencedByTheLeaseAndAnnouncedToOtherNodes() throws {
         let c = try redis.client()
         XCTAssertEqual(try c.command(["SET", keys.lease("v"), "n1/4", "PX", "60000"]), .status("OK"))
@@ -195,5 +224,13 @@ final class ClusterTests: XCTestCase {
         while late.withLock({ $0.isEmpty }) && Date() < lateDeadline { Thread.sleep(forTimeInterval: 0.02) }  // bounded poll
         XCTAssertEqual(late.withLock { $0.map(\.offset) }, [1])
         XCTAssertEqual(third.health.caughtUp, 1)
+    }
+}
+
+/// Reads a set of channel names with a real client.
+enum ClusterLatestProbe {
+    static func members(_ c: RedisConnection, _ key: String) throws -> [String] {
+        guard case .array(let items) = try c.command(["SMEMBERS", key]) else { return [] }
+        return items.compactMap(\.text)
     }
 }

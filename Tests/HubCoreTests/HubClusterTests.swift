@@ -183,6 +183,18 @@ final class HubClusterTests: XCTestCase {
         XCTAssertEqual(h.counters.remoteDuplicates, 2)
     }
 
+    func testAdoptingSeveralEntriesPutsPublicationsWaitingForAGapAfterThem() throws {
+        let h = hub()
+        h.applyRemote(remote(1, bid: 1))
+        h.applyRemote(remote(10, bid: 10))  // waits for 2…9 from history
+        h.applyRemote(remote(11, bid: 11))
+        h.adopt((5...12).map { remote(UInt64($0), bid: Double($0)) })
+        let c = try XCTUnwrap(h.channel(named: "ticker.v.A"))
+        XCTAssertEqual(c.ring.lastOffset, 12)
+        XCTAssertEqual((5...12).map { c.ring.tick(at: UInt64($0))?.value(registry.id("bid")!) }, (5...12).map { .number(Double($0)) })
+        XCTAssertEqual(h.counters.remoteSkipped, 1, "only 2…4, before the stored entries")
+    }
+
     func testAdoptingDropsAWaitingGapFetchAndKeepsWhatCameAfter() throws {
         let h = hub()
         h.applyRemote(remote(1, bid: 1))

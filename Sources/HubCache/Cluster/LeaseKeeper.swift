@@ -64,7 +64,8 @@ public final class LeaseKeeper: @unchecked Sendable {
     private let seen = Mutex(View())
     private let wake = NSCondition()
     private var stopping = false  // under `wake`
-    private let finished = DispatchSemaphore(value: 0)
+    private var acquiring = true  // under `wake`
+    private var done = false  // under `wake`
     // Keeper thread only:
     private var connection: RedisConnection?
     private var scripts: (acquire: String, renew: String, release: String)?
@@ -113,14 +114,20 @@ public final class LeaseKeeper: @unchecked Sendable {
 
     /// Gives every held lease up (another node takes it at once instead of after the TTL) and
     /// stops the thread.
+    /// Every caller returns once the leases are given up and the thread has ended.
     public func stop() {
         wake.lock()
-        let already = stopping
         stopping = true
-        wake.signal()
+        wake.broadcast()
+        while !done { wake.wait() }
         wake.unlock()
-        if already { return }
-        finished.wait()
+    }
+
+    /// Takes no more leases (a node shutting down: what it holds is renewed until `stop`).
+    public func stopAcquiring() {
+        wake.lock()
+        acquiring = false
+        wake.unlock()
     }
 
     private func run() {
@@ -135,7 +142,10 @@ public final class LeaseKeeper: @unchecked Sendable {
             wake.unlock()
         }
         releaseAll()
-        finished.signal()
+        wake.lock()
+        done = true
+        wake.broadcast()
+        wake.unlock()
     }
 
     private func round() {
@@ -157,9 +167,16 @@ public final class LeaseKeeper: @unchecked Sendable {
         }
         do throws(RedisError) {
             try renew(c, started: started, into: &change)
+            // The loop learns of the renewals at once (the rest of the round may take a while).
+            if !held.isEmpty {
+                onChange(Change(usableUntil: held.mapValues { $0.validUntil - margin }))
+            }
             // The live nodes first: they set the fair share of what to take.
             try observe(c)
-            try acquire(c, started: started, into: &change)
+            wake.lock()
+            let mayAcquire = acquiring
+            wake.unlock()
+            if mayAcquire { try acquire(c, started: started, into: &change) }
         } catch {
             fail(error)
             expire(now: MonotonicClock.nanoseconds(), into: &change)

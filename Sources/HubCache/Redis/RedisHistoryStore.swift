@@ -290,11 +290,12 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
 
     private func write(states: [String: StoredPublication], history: Deque<StoredPublication>) {
         guard let c = connection, !(states.isEmpty && history.isEmpty) else { return }
-        if config.cluster != nil, scripts == nil, !loadScripts(c) { return requeue(states, count: states.count + history.count) }
+        if config.cluster != nil, scripts == nil, !loadScripts(c) { return requeue(states, lostHistory: history.count) }
         // Each command with how many writes it carries, and whether it is a fenced script.
         var commands: [(args: [[UInt8]], count: Int, fenced: Bool)] = []
         commands.reserveCapacity(history.count * 2 + states.count * 2)
         var clustered: [(StoredPublication, fresh: Bool)] = []
+        var unfenced: UInt64 = 0
         for p in history {
             let stream = Array(key("history:\(p.channel)").utf8)
             var newEpoch = p.startsEpoch
@@ -305,8 +306,9 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
                 newEpoch = newEpoch || (config.cluster == nil && (p.offset == 1 || lastEpoch[p.channel] != nil))
                 lastEpoch[p.channel] = p.epoch
             }
-            if config.cluster != nil, p.fence != nil {
-                clustered.append((p, newEpoch))
+            if config.cluster != nil {
+                // A cluster node writes only what a lease fences (anything else is refused).
+                if p.fence != nil { clustered.append((p, newEpoch)) } else { unfenced += 1 }
                 continue
             }
             if newEpoch { commands.append(([Array("DEL".utf8), stream], 0, false)) }
@@ -320,8 +322,8 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
         }
         var clusteredStates: [StoredPublication] = []
         for (name, p) in states {
-            if config.cluster != nil, p.fence != nil {
-                clusteredStates.append(p)
+            if config.cluster != nil {
+                if p.fence != nil { clusteredStates.append(p) } else { unfenced += 1 }
                 continue
             }
             let hash = Array(key("state:\(name)").utf8)
@@ -330,23 +332,58 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
             commands.append(([Array("HSET".utf8), hash] + Self.stateFields(p), 1, false))
             commands.append(([Array("SADD".utf8), Array(key("channels").utf8), Array(name.utf8)], 0, false))
         }
-        if let cluster = config.cluster, let scripts {
-            // Fenced by their lease, written and announced in one step per lease and chunk.
+        // Fenced by their lease, written and announced in one step per lease and chunk.
+        func fencedCommands() -> [(args: [[UInt8]], count: Int, fenced: Bool)] {
+            guard let cluster = config.cluster, let scripts else { return [] }
             let batch = ClusterBatch(writing: cluster, prefix: config.keyPrefix, historyLength: config.historyLength, scripts: scripts)
-            commands += batch.history(clustered).map { ($0.args, $0.count, true) }
-            commands += batch.states(clusteredStates).map { ($0.args, $0.count, true) }
+            return batch.history(clustered).map { ($0.args, $0.count, true) } + batch.states(clusteredStates).map { ($0.args, $0.count, true) }
         }
+        commands += fencedCommands()
+        var tally = WriteTally(failed: unfenced)
         do {
             let replies = try timings.time("redis", "pipeline") { () throws(RedisError) in try c.pipeline(commands.map(\.args)) }
-            var written: UInt64 = 0, failed: UInt64 = 0, fenced: UInt64 = 0
-            var firstError: String?
+            let flushed = tally.add(commands, replies)
+            // Someone flushed the scripts: those calls did nothing; load them again and resend once.
+            if flushed, loadScripts(c) {
+                let again = fencedCommands()
+                tally.add(again, try timings.time("redis", "pipeline") { () throws(RedisError) in try c.pipeline(again.map(\.args)) })
+            }
+            stats.withLock {
+                $0.writes += tally.written
+                $0.failedWrites += tally.failed
+                $0.fencedWrites += tally.fenced
+                if let e = tally.firstError { $0.lastError = "write: \(e)" }
+            }
+        } catch {
+            requeue(states, lostHistory: history.count)
+            markDown("\(error)")
+        }
+    }
+
+    /// What a write batch's replies say: writes made, failed, fenced out.
+    private struct WriteTally {
+        var written: UInt64 = 0
+        var failed: UInt64 = 0
+        var fenced: UInt64 = 0
+        var firstError: String?
+
+        init(failed: UInt64 = 0) { self.failed = failed }
+
+        /// Counts `replies` of `commands`; true when a fenced script was unknown (NOSCRIPT: it
+        /// did nothing — counted once it is resent).
+        @discardableResult
+        mutating func add(_ commands: [(args: [[UInt8]], count: Int, fenced: Bool)], _ replies: [RedisReply]) -> Bool {
+            var flushed = false
             for (command, reply) in zip(commands, replies) {
                 let n = UInt64(command.count)
                 switch reply {
+                case .error(let e) where command.fenced && e.hasPrefix("NOSCRIPT") && !flushed:
+                    flushed = true
+                case .error(let e) where command.fenced && e.hasPrefix("NOSCRIPT"):
+                    break
                 case .error(let e):
                     failed += max(n, 1)
                     firstError = firstError ?? e
-                    if e.hasPrefix("NOSCRIPT") { scripts = nil }
                 case .integer(0) where command.fenced:
                     // The lease was no longer this node's: nothing of it was written.
                     fenced += n
@@ -359,24 +396,16 @@ public final class RedisHistoryStore: HistoryStore, @unchecked Sendable {
                     written += n
                 }
             }
-            stats.withLock {
-                $0.writes += written
-                $0.failedWrites += failed
-                $0.fencedWrites += fenced
-                if let firstError { $0.lastError = "write: \(firstError)" }
-            }
-        } catch {
-            requeue(states, count: history.count + states.count)
-            markDown("\(error)")
+            return flushed
         }
     }
 
     /// State is re-queued unless a newer one arrived meanwhile; history is lost (counted).
-    private func requeue(_ states: [String: StoredPublication], count: Int) {
+    private func requeue(_ states: [String: StoredPublication], lostHistory: Int) {
         queue.withLock { q in
             for (name, p) in states where q.states[name] == nil { q.states[name] = p }
         }
-        stats.withLock { $0.failedWrites += UInt64(count) }
+        stats.withLock { $0.failedWrites += UInt64(lostHistory) }
     }
 
     /// Loads the cluster scripts on a new connection (their SHA1s name them from then on).

@@ -25,18 +25,23 @@ extension Hub {
     public func adopt(_ publications: [RemotePublication]) {
         var newest: [String: Int] = [:]
         for (i, p) in publications.enumerated() { newest[p.channel] = i }
+        var waiting: [String: [RemotePublication]] = [:]
         for (i, p) in publications.enumerated() {
             guard let key = Self.channelKey(p.channel), let c = registry.channel(key) else {
                 apply(p, fillGaps: false)
                 continue
             }
+            // Publications waiting for a gap fetch go in after the newest stored entry.
             let held = catchingUp.removeValue(forKey: ObjectIdentifier(c))?.buffer ?? []
+            if !held.isEmpty { waiting[p.channel, default: []] += held }
             if newest[p.channel] == i, c.epoch == p.epoch, p.offset > 0, c.ring.lastOffset > p.offset {
                 counters.remoteRewinds += 1
                 rebase(c, epoch: p.epoch, after: p.offset - 1)
             }
             apply(p, fillGaps: false)  // in order, or past a gap (skipped), or already held
-            for later in held where later.offset > p.offset { apply(later, fillGaps: false) }
+            if newest[p.channel] == i, let later = waiting.removeValue(forKey: p.channel) {
+                for q in later where q.offset > p.offset { apply(q, fillGaps: false) }
+            }
         }
     }
 
@@ -55,6 +60,7 @@ extension Hub {
         }
         if channel.epoch != p.epoch {
             counters.remoteEpochChanges += 1
+            channel.unconfirmed = false
             rebase(channel, epoch: p.epoch, after: p.offset - 1)
             return appendRemote(p, to: channel)
         }

@@ -75,11 +75,12 @@ final class AlertEngine {
         self.logger = logger
     }
 
-    /// A new rule set: alerts of rules that are gone (or changed) end — a firing one resolves.
-    func replace(_ new: [AlertRule]) {
+    /// A new rule set: alerts of rules that are gone (or changed) end — a firing one resolves
+    /// (published and notified unless `notify` is false: a cluster node that does not evaluate).
+    func replace(_ new: [AlertRule], notify: Bool = true) {
         let kept = Dictionary(uniqueKeysWithValues: new.map { ($0.name, $0) })
         for old in rules where kept[old.name] != old {
-            if let t = tracked[old.name], t.state == .pending || t.state == .firing {
+            if notify, let t = tracked[old.name], t.state == .pending || t.state == .firing {
                 let obs = AlertObservation(holds: false, value: t.last?.value ?? 0, message: "the rule was changed or removed")
                 move(old, from: t.state, to: t.state == .firing ? .resolved : .inactive, obs)
             }
@@ -87,6 +88,10 @@ final class AlertEngine {
         }
         rules = new
     }
+
+    /// Forgets every rule's state without transitions (a cluster node that stopped evaluating:
+    /// the coordinator's engine owns the alerts now).
+    func forgetStates() { tracked.removeAll() }
 
     /// Evaluates every rule once (the timer calls this every `alerts.evaluateSeconds`).
     func evaluate() {

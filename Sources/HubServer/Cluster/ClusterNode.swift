@@ -56,7 +56,29 @@ final class ClusterNode: LeaseHolder, @unchecked Sendable {
     /// stops doing so, and this node stops publishing before another can take the lease).
     func token(for lease: String) -> String? {
         guard let t = tokens[lease] else { return nil }
-        return MonotonicClock.nanoseconds() < t.usableUntil ? t.token : nil
+        if MonotonicClock.nanoseconds() < t.usableUntil { return t.token }
+        // Past it: the feed stops (on the next loop pass, not inside this publication).
+        if lapsed.insert(lease).inserted { loop?.execute { [weak self] in self?.lapse(lease) } }
+        return nil
+    }
+
+    /// Leases whose usable time ran out before a renewal arrived (loop).
+    private var lapsed: Set<String> = []
+    private weak var loop: EventLoop?
+    private weak var hub: Hub?
+    /// Set when the hub starts shutting down: leases acquired from then on are not used.
+    private var shuttingDown = false
+
+    /// A held lease's usable time ran out (its renewals stopped arriving): treated as lost until
+    /// a renewal says it is still this node's.
+    private func lapse(_ lease: String) {
+        guard lapsed.contains(lease), let t = tokens[lease], MonotonicClock.nanoseconds() >= t.usableUntil else {
+            lapsed.remove(lease)
+            return
+        }
+        logger.warning("lease not renewed in time: its feed stops until it is", metadata: ["node": "\(id)", "lease": "\(lease)"])
+        hub?.leaseLost(lease)
+        onLeaseChange?(lease, false)
     }
 
     /// Leases this node holds now, sorted.
@@ -66,6 +88,8 @@ final class ClusterNode: LeaseHolder, @unchecked Sendable {
     /// announcements (`controlChanged` runs on the loop for each) (loop thread).
     func start(leases: [String], loop: EventLoop, hub: Hub, controlChanged: @escaping () -> Void) {
         self.leases = leases
+        self.loop = loop
+        self.hub = hub
         let box = UncheckedHub(hub: hub, node: self, controlChanged: controlChanged)
         let subscriber = ClusterSubscriber(
             url: url, keys: keys, node: id, timeoutSeconds: timeoutSeconds,
@@ -107,6 +131,8 @@ final class ClusterNode: LeaseHolder, @unchecked Sendable {
     /// rather than after the grace period.
     func handOver(history: HistoryStore) {
         guard let keeper else { return }
+        shuttingDown = true
+        keeper.stopAcquiring()
         let writer = history as? RedisHistoryStore
         Thread.detachNewThread {
             _ = writer?.waitUntilFlushed(timeout: 2)
@@ -128,37 +154,61 @@ final class ClusterNode: LeaseHolder, @unchecked Sendable {
             onLeaseChange?(lost, false)
         }
         for a in change.acquired {
+            if shuttingDown { continue }  // given up with the rest when the keeper stops
             // Continue the lease's channels where the cluster left them, then publish.
             hub.adopt(a.latest)
             tokens[a.lease] = (a.token, change.usableUntil[a.lease] ?? 0)
             logger.info("lease acquired", metadata: ["node": "\(id)", "lease": "\(a.lease)", "token": "\(a.token)", "channels": "\(a.latest.count)"])
             onLeaseChange?(a.lease, true)
         }
-        for (lease, until) in change.usableUntil { tokens[lease]?.usableUntil = until }
+        for (lease, until) in change.usableUntil where tokens[lease] != nil {
+            tokens[lease]!.usableUntil = until
+            // Renewed after all: the lease was this node's throughout; its feed starts again.
+            if lapsed.remove(lease) != nil, !shuttingDown, until > MonotonicClock.nanoseconds() {
+                logger.info("lease renewed again: its feed restarts", metadata: ["node": "\(id)", "lease": "\(lease)"])
+                onLeaseChange?(lease, true)
+            }
+        }
     }
 
     // MARK: Control-plane announcements
 
-    /// Store queue only: the connection announcements go out on, and the audit head last
-    /// announced.
+    /// Store queue: the audit head last seen there. Announce queue: the connection.
+    private var seenHead: Int64 = 0
     private var announcer: RedisConnection?
-    private var announcedHead: Int64 = 0
-    private(set) var announceFailures: UInt64 = 0
+    private let announceQueue = DispatchQueue(label: "streamhub.cluster.announce")
+    /// The newest head waiting to be announced (coalesced: one announcement says "re-read").
+    private let pendingHead = Mutex<Int64?>(nil)
+    private let announceFailures = Atomic<UInt64>(0)
 
     /// After control-plane work on the store queue: when the store's audit log moved on (a
-    /// change was written), tells the other nodes (`PUBLISH <prefix>:control "<node> <head>"`),
-    /// which re-read it and re-evaluate their sessions at once. Failing that, they still see it
-    /// through their once-a-second audit poll of a shared store.
+    /// change was written), tells the other nodes (`PUBLISH <prefix>:control "<node> <head>"`,
+    /// from a queue of its own so Redis never holds the store queue up), which re-read the store
+    /// and re-evaluate their sessions at once. Failing that, they still see identity and flag
+    /// changes through their once-a-second audit poll of a shared store.
     func announceIfChanged(_ store: HubStore) {
-        guard let head = try? store.auditHead(), head > announcedHead else { return }
-        do throws(RedisError) {
-            if announcer == nil || announcer!.isBroken { announcer = try RedisConnection(url, timeoutSeconds: timeoutSeconds) }
-            _ = try announcer!.command(["PUBLISH", keys.control, "\(id) \(head)"])
-            announcedHead = head
-        } catch {
-            announcer = nil
-            announceFailures += 1
-            logger.warning("control-plane change not announced", metadata: ["error": "\(error)"])
+        guard let head = try? store.auditHead(), head > seenHead else { return }
+        seenHead = head
+        let first = pendingHead.withLock { p -> Bool in
+            defer { p = head }
+            return p == nil
+        }
+        guard first else { return }
+        announceQueue.async { [self] in
+            guard
+                let head = pendingHead.withLock({ p -> Int64? in
+                    defer { p = nil }
+                    return p
+                })
+            else { return }
+            do throws(RedisError) {
+                if announcer == nil || announcer!.isBroken { announcer = try RedisConnection(url, timeoutSeconds: timeoutSeconds) }
+                _ = try announcer!.command(["PUBLISH", keys.control, "\(id) \(head)"])
+            } catch {
+                announcer = nil
+                announceFailures.add(1, ordering: .relaxed)
+                logger.warning("control-plane change not announced", metadata: ["error": "\(error)"])
+            }
         }
     }
 
@@ -181,7 +231,7 @@ final class ClusterNode: LeaseHolder, @unchecked Sendable {
             let remoteApplied, remoteDuplicates, remoteFilled, remoteSkipped, remoteRejected, remoteEpochChanges, remoteRewinds, unownedPublications: UInt64
             let fencedWrites: UInt64
             let leaseAcquisitions, leaseLosses: UInt64
-            let droppedBatches: UInt64
+            let droppedBatches, announceFailures: UInt64
         }
         let enabled: Bool
         let node: String?
@@ -208,7 +258,7 @@ final class ClusterNode: LeaseHolder, @unchecked Sendable {
                 remoteRejected: c.remoteRejected, remoteEpochChanges: c.remoteEpochChanges, remoteRewinds: c.remoteRewinds,
                 unownedPublications: c.unownedPublications,
                 fencedWrites: history.health.fencedWrites, leaseAcquisitions: view.acquisitions, leaseLosses: view.losses,
-                droppedBatches: droppedBatches.load(ordering: .relaxed)))
+                droppedBatches: droppedBatches.load(ordering: .relaxed), announceFailures: announceFailures.load(ordering: .relaxed)))
     }
 
     /// The report of a single node (cluster off).

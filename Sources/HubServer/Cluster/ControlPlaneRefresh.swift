@@ -18,16 +18,8 @@ struct ControlPlaneRefresh: @unchecked Sendable {
     /// definitions added or replaced recompile views, rules replace the engine's.
     func apply(pipeline: Pipeline, registry: PropertyRegistry, alerts: AlertEngine, nowMillis: Int64, propertiesChanged: () -> Void) {
         if mappings != pipeline.enrich.mappings { pipeline.load(mappings: mappings, nowMillis: nowMillis) }
-        var changed = false
-        for def in properties where registry.definition(def.name) != def {
-            // A definition the store accepted passes here too; one that does not stays as it was.
-            if registry.definition(def.name) == nil {
-                changed = (try? registry.add(def)) != nil || changed
-            } else {
-                changed = (try? registry.replace(def)) != nil || changed
-            }
-        }
-        if changed { propertiesChanged() }
-        if let alertRules, alertRules != alerts.rules { alerts.replace(alertRules) }
+        if registry.absorb(properties) { propertiesChanged() }
+        // Only the coordinator evaluates (and notifies): elsewhere the rules are replaced quietly.
+        if let alertRules, alertRules != alerts.rules { alerts.replace(alertRules, notify: pipeline.hub.holds(Pipeline.coordinatorLease)) }
     }
 }

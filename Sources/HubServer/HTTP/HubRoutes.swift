@@ -31,6 +31,7 @@ final class HubRoutes {
         let properties = PropertiesAPI(
             registry: registry, transform: pipeline.transform, store: store, storeQueue: storeQueue, loop: loop, logger: logger,
             onChange: { [identity] in identity.propertiesChanged() })
+        properties.afterWork = afterStoreWork
         let state = StateAPI(hub: pipeline.hub, identity: identity)
         let auth = AuthAPI(identity: identity, gateway: gateway, loop: loop, clock: clock)
         let users = UsersAPI(identity: identity, gateway: gateway, clock: clock)

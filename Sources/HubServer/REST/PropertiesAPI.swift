@@ -17,6 +17,8 @@ final class PropertiesAPI: @unchecked Sendable {
     private unowned let loop: EventLoop
     /// Called on the loop after a definition changed (views that depend on tiers are recompiled).
     private let onChange: () -> Void
+    /// Runs on the store queue after a write (a cluster node announces the change with it).
+    var afterWork: ((HubStore) -> Void)?
     private let logger: Logger
 
     init(
@@ -209,6 +211,7 @@ final class PropertiesAPI: @unchecked Sendable {
             do throws(StoreError) {
                 try write(store)
                 outcome = nil
+                afterWork?(store)
             } catch {
                 outcome = error
             }

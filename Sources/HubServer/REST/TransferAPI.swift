@@ -164,21 +164,7 @@ final class TransferAPI: @unchecked Sendable {
 
     /// The stored definitions into the live registry (transformation and projections use them).
     private func apply(_ stored: [PropertyDefinition]) {
-        // New definitions may derive from each other: add what can be added until none is left
-        // (they were checked together before writing, so every pass makes progress).
-        var pending = stored.filter { registry.definition($0.name) != $0 }
-        while !pending.isEmpty {
-            let before = pending.count
-            pending = pending.filter { d in
-                do {
-                    if registry.definition(d.name) != nil { try registry.replace(d) } else { try registry.add(d) }
-                    return false
-                } catch {
-                    return true
-                }
-            }
-            if pending.count == before { break }
-        }
+        registry.absorb(stored)
         onProperties()
     }
 
