@@ -167,6 +167,37 @@ final class ClusterTests: XCTestCase {
             Set(try ClusterLatestProbe.members(c, keys.leaseChannels("w"))), ["trades.w.B"], "each channel recorded under its own lease")
     }
 
+    func testACatchUpAskedForIsServedAfterTheNextMessage() throws {
+        let c = try redis.client()
+        XCTAssertEqual(try c.command(["SET", keys.lease("v"), "n1/1"]), .status("OK"))
+        let writer = try clusterWriter()
+        defer { writer.stop() }
+        let fence = Fence(lease: "v", token: "n1/1")
+        writer.record(publication(offset: 1, price: 1, fence: fence))
+        XCTAssertTrue(writer.waitUntilFlushed(timeout: 10))
+        let catchUps = Mutex<[[UInt64]]>([])
+        let live = Mutex<[UInt64]>([])
+        let subscriber = ClusterSubscriber(
+            url: try RedisURL(parsing: redis.url), keys: keys, node: "n2", timeoutSeconds: 1,
+            deliver: { batch in live.withLock { $0 += batch.map(\.offset) } },
+            caughtUp: { latest in catchUps.withLock { $0.append(latest.map(\.offset)) } })
+        subscriber.start()
+        defer { subscriber.stop() }
+        func waitFor(_ what: String, _ done: () -> Bool) {
+            let deadline = Date().addingTimeInterval(10)
+            while !done() && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }  // bounded poll
+            XCTAssertTrue(done(), what)
+        }
+        waitFor("the first catch-up") { catchUps.withLock { $0 } == [[1]] }
+        // The receiver dropped a batch: it asks for a catch-up, served after the next message.
+        subscriber.requestCatchUp()
+        writer.record(publication(offset: 2, price: 2, fence: fence))
+        waitFor("the second catch-up") { catchUps.withLock { $0.count } == 2 }
+        XCTAssertEqual(catchUps.withLock { $0.last }, [2])
+        XCTAssertEqual(live.withLock { $0 }, [2])
+        XCTAssertEqual(subscriber.health.caughtUp, 2)
+    }
+
     func testWritesAreFencedByTheLeaseAndAnnouncedToOtherNodes() throws {
         let c = try redis.client()
         XCTAssertEqual(try c.command(["SET", keys.lease("v"), "n1/4", "PX", "60000"]), .status("OK"))

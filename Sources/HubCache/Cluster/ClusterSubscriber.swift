@@ -31,6 +31,9 @@ public final class ClusterSubscriber: @unchecked Sendable {
     private let node: String
     private let timeoutSeconds: Double
     private let deliver: @Sendable ([RemotePublication]) -> Void
+    private let deliverCaughtUp: @Sendable ([RemotePublication]) -> Void
+    /// Set by `requestCatchUp`: the next pass re-reads every channel's newest publication.
+    private let catchUpRequested = Atomic<Bool>(false)
     private let control: @Sendable (String) -> Void
     private let stats = Mutex(Health())
     /// The subscribed connection is kept here (alive) so `stop` can interrupt its read.
@@ -47,9 +50,11 @@ public final class ClusterSubscriber: @unchecked Sendable {
     ///     thread (hand them to the loop).
     ///   - control: gets what another node announced on the control channel (a control-plane
     ///     change), on the subscriber thread.
+    ///   - caughtUp: gets the catch-up reads (default: `deliver`) — a receiver that may drop
+    ///     live batches should not drop these.
     public init(
         url: RedisURL, keys: ClusterKeys, node: String, timeoutSeconds: Double, deliver: @escaping @Sendable ([RemotePublication]) -> Void,
-        control: @escaping @Sendable (String) -> Void = { _ in }
+        control: @escaping @Sendable (String) -> Void = { _ in }, caughtUp: (@Sendable ([RemotePublication]) -> Void)? = nil
     ) {
         self.url = url
         self.keys = keys
@@ -57,6 +62,13 @@ public final class ClusterSubscriber: @unchecked Sendable {
         self.timeoutSeconds = timeoutSeconds
         self.deliver = deliver
         self.control = control
+        deliverCaughtUp = caughtUp ?? deliver
+    }
+
+    /// Asks for every channel's newest stored publication again (the receiver dropped a batch:
+    /// channels that then stay quiet would otherwise stay behind). Served after the next message.
+    public func requestCatchUp() {
+        catchUpRequested.store(true, ordering: .releasing)
     }
 
     public var health: Health { stats.withLock { $0 } }
@@ -128,7 +140,7 @@ public final class ClusterSubscriber: @unchecked Sendable {
     private func catchUp() throws(RedisError) {
         let c = try RedisConnection(url, timeoutSeconds: timeoutSeconds)
         let latest = try ClusterLatest.read(c, prefix: keys.prefix, channels: try ClusterLatest.members(c, "\(keys.prefix):channels"))
-        if !latest.isEmpty { deliver(latest) }
+        if !latest.isEmpty { deliverCaughtUp(latest) }
         stats.withLock {
             $0.caughtUp += UInt64(latest.count)
             $0.caughtUpNow = true
@@ -148,6 +160,7 @@ public final class ClusterSubscriber: @unchecked Sendable {
                 deliver(batch)
                 batch.removeAll(keepingCapacity: true)
             }
+            if catchUpRequested.exchange(false, ordering: .acquiringAndReleasing) { try catchUp() }
         }
     }
 

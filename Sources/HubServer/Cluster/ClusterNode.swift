@@ -98,6 +98,8 @@ final class ClusterNode: LeaseHolder, @unchecked Sendable {
                 guard node.queuedBatches.add(1, ordering: .relaxed).newValue <= Self.maxQueuedBatches else {
                     node.queuedBatches.subtract(1, ordering: .relaxed)
                     node.droppedBatches.add(1, ordering: .relaxed)
+                    // What the dropped batch carried is read again from Redis (never dropped).
+                    node.subscriber?.requestCatchUp()
                     return
                 }
                 loop.execute {
@@ -105,7 +107,8 @@ final class ClusterNode: LeaseHolder, @unchecked Sendable {
                     for p in batch { box.hub.applyRemote(p) }
                 }
             },
-            control: { _ in loop.execute { box.controlChanged() } })
+            control: { _ in loop.execute { box.controlChanged() } },
+            caughtUp: { latest in loop.execute { for p in latest { box.hub.applyRemote(p) } } })
         let description = Self.describe(id: id, url: config.advertiseURL, startedAt: startedAt)
         let keeper = LeaseKeeper(
             url: url, keys: keys, node: id, leases: leases, ttlMillis: Self.leaseMillis(failoverSeconds: config.failoverSeconds),
