@@ -1,3 +1,5 @@
+import HubCore
+
 /// Where a cluster keeps its coordination in Redis, under the store's key prefix:
 ///
 /// - `<prefix>:lease:<name>` — a lease: the holder's fencing token `<node>/<n>`, with a TTL;
@@ -28,8 +30,6 @@ public struct ClusterKeys: Sendable, Equatable {
 
     /// The shard a hub channel's publications travel on (FNV-1a of the name).
     public func shard(of channel: String) -> String {
-        var h: UInt32 = 2_166_136_261
-        for b in channel.utf8 { h = (h ^ UInt32(b)) &* 16_777_619 }
-        return shard(Int(h % UInt32(shards)))
+        shard(Int(FNV1a.hash(channel.utf8) % UInt32(shards)))
     }
 }

@@ -97,4 +97,12 @@ public struct ChannelKey: Hashable, Sendable {
     }
 
     public var name: String { "\(stream.rawValue).\(source).\(instrument)" }
+
+    /// The key of a concrete channel name (`stream.source.instrument` of a known stream), or nil.
+    public init?(name: String) {
+        guard let p = try? ChannelPattern(parsing: name, allowWildcards: false), let stream = p.stream.flatMap(StreamKind.init(rawValue:)) else {
+            return nil
+        }
+        self.init(stream: stream, source: p.venue!, instrument: p.instrument!)
+    }
 }

@@ -21,10 +21,7 @@ final class ChannelRegistry {
     func channel(_ key: ChannelKey) -> Channel? { channels[key] }
 
     func channel(named name: String) -> Channel? {
-        guard let p = try? ChannelPattern(parsing: name, allowWildcards: false),
-            let stream = StreamKind(rawValue: p.stream!)
-        else { return nil }
-        return channels[ChannelKey(stream: stream, source: p.venue!, instrument: p.instrument!)]
+        ChannelKey(name: name).flatMap { channels[$0] }
     }
 
     /// A new channel with a fresh epoch (or a restored one) and the ring size of its delivery kind.

@@ -27,7 +27,7 @@ extension Hub {
         for (i, p) in publications.enumerated() { newest[p.channel] = i }
         var waiting: [String: [RemotePublication]] = [:]
         for (i, p) in publications.enumerated() {
-            guard let key = Self.channelKey(p.channel), let c = registry.channel(key) else {
+            guard let key = ChannelKey(name: p.channel), let c = registry.channel(key) else {
                 apply(p, fillGaps: false)
                 continue
             }
@@ -46,7 +46,7 @@ extension Hub {
     }
 
     private func apply(_ p: RemotePublication, fillGaps: Bool) {
-        guard let key = Self.channelKey(p.channel), Self.isEpoch(p.epoch), p.offset > 0, p.offset <= Self.maxOffset, storedValues != nil else {
+        guard let key = ChannelKey(name: p.channel), Self.isEpoch(p.epoch), p.offset > 0, p.offset <= Self.maxOffset, storedValues != nil else {
             counters.remoteRejected += 1
             return
         }
@@ -154,10 +154,4 @@ extension Hub {
         }
     }
 
-    static func channelKey(_ name: String) -> ChannelKey? {
-        guard let p = try? ChannelPattern(parsing: name, allowWildcards: false), let stream = p.stream.flatMap(StreamKind.init(rawValue:)) else {
-            return nil
-        }
-        return ChannelKey(stream: stream, source: p.venue!, instrument: p.instrument!)
-    }
 }

@@ -223,11 +223,10 @@ public final class Hub: @unchecked Sendable {
         storedValues = decoder
         var outcome = RestoreOutcome()
         for r in channels {
-            guard let p = try? ChannelPattern(parsing: r.name, allowWildcards: false), let stream = StreamKind(rawValue: p.stream!) else {
+            guard let key = ChannelKey(name: r.name) else {
                 outcome.skipped += 1
                 continue
             }
-            let key = ChannelKey(stream: stream, source: p.venue!, instrument: p.instrument!)
             guard registry.channel(key) == nil else { continue }
             let trusted = Self.isEpoch(r.epoch) && r.offset <= Self.maxOffset
             let c = registry.create(key, epoch: trusted ? r.epoch : nil)
@@ -235,7 +234,7 @@ public final class Hub: @unchecked Sendable {
             let decoded = decoder.fields(r.fields)
             outcome.skipped += decoded.skipped
             c.state = Tick(
-                source: key.source, instrument: key.instrument, stream: stream, exchangeTime: r.exchangeTime,
+                source: key.source, instrument: key.instrument, stream: key.stream, exchangeTime: r.exchangeTime,
                 receiveTime: r.receiveTime, sequence: 0, fields: decoded.fields)
             outcome.channels += 1
         }

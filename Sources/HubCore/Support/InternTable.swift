@@ -68,11 +68,6 @@ public struct InternTable<Value> {
         a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
     }
 
-    /// FNV-1a.
     @inline(__always)
-    private static func hash(_ key: UnsafeRawBufferPointer) -> Int {
-        var h: UInt32 = 2_166_136_261
-        for b in key { h = (h ^ UInt32(b)) &* 16_777_619 }
-        return Int(h)
-    }
+    private static func hash(_ key: UnsafeRawBufferPointer) -> Int { Int(FNV1a.hash(key)) }
 }

@@ -33,8 +33,6 @@ final class ClusterNode: LeaseHolder, @unchecked Sendable {
     let droppedBatches = Atomic<UInt64>(0)
     private var keeper: LeaseKeeper?
     private var subscriber: ClusterSubscriber?
-    /// Every lease this node may run (set by `start`).
-    private(set) var leases: [String] = []
     /// Told on the loop when this node gains (true) or loses (false) a lease.
     var onLeaseChange: ((String, Bool) -> Void)?
     private let startedAt = ISO8601DateFormatter().string(from: Date())
@@ -81,13 +79,9 @@ final class ClusterNode: LeaseHolder, @unchecked Sendable {
         onLeaseChange?(lease, false)
     }
 
-    /// Leases this node holds now, sorted.
-    var held: [String] { tokens.keys.sorted() }
-
     /// Starts taking `leases` and receiving the other nodes' publications and control-plane
     /// announcements (`controlChanged` runs on the loop for each) (loop thread).
     func start(leases: [String], loop: EventLoop, hub: Hub, controlChanged: @escaping () -> Void) {
-        self.leases = leases
         self.loop = loop
         self.hub = hub
         let box = UncheckedHub(hub: hub, node: self, controlChanged: controlChanged)
