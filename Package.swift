@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
     ],
     targets: [
         // C libraries from Debian packages, imported through a module map and a tiny shim header.
@@ -67,8 +69,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: hotPath),
-        // Control-plane persistence: SQLite through GRDB, versioned migrations with rollback.
-        .target(name: "HubStore", dependencies: ["HubCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Control-plane persistence: SQLite through GRDB (one node) or PostgreSQL through
+        // postgres-nio (a cluster), one set of versioned migrations with rollback.
+        .target(
+            name: "HubStore",
+            dependencies: [
+                "HubCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Latest state and history beyond the rings: in memory by default, Redis (hiredis) when configured.
         .target(
             name: "HubCache",

@@ -1,11 +1,10 @@
 import Foundation
-import GRDB
 
 extension HubStore {
     /// The alert rule set, or nil when none was ever saved (the hub then seeds it from its
     /// configuration). The rules' shape belongs to the hub: the store keeps their JSON.
     public func alertRules<Rules: Decodable>(as type: Rules.Type) throws(StoreError) -> Rules? {
-        let text = try reading { db in try String.fetchOne(db, sql: "SELECT rules FROM alert_rules WHERE id = 1") }
+        let text = try reading { db in try db.row("SELECT rules FROM alert_rules WHERE id = 1").map { try $0.text(0) } }
         guard let text else { return nil }
         do {
             return try JSONDecoder().decode(Rules.self, from: Data(text.utf8))
@@ -26,9 +25,8 @@ extension HubStore {
         }
         try writing { db in
             try db.execute(
-                sql:
-                    "INSERT INTO alert_rules (id, rules, updatedAt) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET rules = excluded.rules, updatedAt = excluded.updatedAt",
-                arguments: [text, now])
+                "INSERT INTO alert_rules (id, rules, updatedAt) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET rules = excluded.rules, updatedAt = excluded.updatedAt",
+                text, now)
             try audit(db, actor: actor, action: "alertRules.update", target: "alert-rules", detail: rules, at: now)
         }
     }

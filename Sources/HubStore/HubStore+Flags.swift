@@ -1,48 +1,68 @@
 import Foundation
-import GRDB
 import HubCore
 
-struct FeatureRow: Codable, FetchableRecord, PersistableRecord {
-    static let databaseTableName = "feature"
-    var name: String
+/// A stored flag: its definition (JSON, Unleash's client-features shape) and when it was made.
+struct FeatureRow {
     var definition: FeatureFlag
     var createdAt: Date
-    var updatedAt: Date
+
+    static func find(_ name: String, _ db: any SQLTransaction) throws -> FeatureRow? {
+        try db.row("SELECT definition, createdAt FROM feature WHERE name = ?", name).map { FeatureRow(definition: try $0.json(0), createdAt: try $0.date(1)) }
+    }
+
+    static func all(_ db: any SQLTransaction) throws -> [FeatureFlag] {
+        try db.rows("SELECT definition FROM feature ORDER BY name\(db.dialect.bytewise)").map { try $0.json(0) }
+    }
+
+    /// Inserts or replaces `flag`, keeping `createdAt` of a stored one.
+    static func save(_ flag: FeatureFlag, createdAt: Date, updatedAt: Date, _ db: any SQLTransaction) throws {
+        try db.execute(
+            """
+            INSERT INTO feature (name, definition, createdAt, updatedAt) VALUES (?, ?, ?, ?)
+            ON CONFLICT (name) DO UPDATE SET definition = excluded.definition, createdAt = excluded.createdAt, updatedAt = excluded.updatedAt
+            """, flag.name, try JSONColumn.text(flag), createdAt, updatedAt)
+    }
 }
 
-struct SegmentRow: Codable, FetchableRecord, PersistableRecord {
-    static let databaseTableName = "segment"
-    var id: Int
-    var definition: FlagSegment
-    var updatedAt: Date
+/// A stored segment (JSON).
+enum SegmentRows {
+    static func find(_ id: Int, _ db: any SQLTransaction) throws -> FlagSegment? {
+        try db.row("SELECT definition FROM segment WHERE id = ?", id).map { try $0.json(0) }
+    }
+
+    static func save(_ s: FlagSegment, updatedAt: Date, _ db: any SQLTransaction) throws {
+        try db.execute(
+            """
+            INSERT INTO segment (id, definition, updatedAt) VALUES (?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, updatedAt = excluded.updatedAt
+            """, s.id, try JSONColumn.text(s), updatedAt)
+    }
 }
 
 extension HubStore {
     /// Every flag and segment.
     public func flagSet() throws(StoreError) -> FlagSet {
         try reading { db in
-            FlagSet(
-                features: try FeatureRow.order(Column("name")).fetchAll(db).map(\.definition),
-                segments: try SegmentRow.order(Column("id")).fetchAll(db).map(\.definition))
+            FlagSet(features: try FeatureRow.all(db), segments: try db.rows("SELECT definition FROM segment ORDER BY id").map { try $0.json(0) })
         }
     }
 
     public func featureCount() throws(StoreError) -> Int {
-        try reading { db in try FeatureRow.fetchCount(db) }
+        try reading { db in Int(try db.integer("SELECT COUNT(*) FROM feature")) }
     }
 
     public func insertFeature(_ f: FeatureFlag, actor: String, now: Date = Date()) throws(StoreError) {
         try writing { db in
-            if try FeatureRow.exists(db, key: f.name) { throw StoreError.duplicate("feature '\(f.name)'") }
-            try FeatureRow(name: f.name, definition: f, createdAt: now, updatedAt: now).insert(db)
+            if try FeatureRow.find(f.name, db) != nil { throw StoreError.duplicate("feature '\(f.name)'") }
+            try FeatureRow.save(f, createdAt: now, updatedAt: now, db)
             try audit(db, actor: actor, action: "feature.create", target: f.name, detail: f, at: now)
         }
     }
 
     public func updateFeature(_ f: FeatureFlag, actor: String, now: Date = Date()) throws(StoreError) {
         try writing { db in
-            guard let old = try FeatureRow.fetchOne(db, key: f.name) else { throw StoreError.notFound("feature '\(f.name)'") }
-            try FeatureRow(name: f.name, definition: f, createdAt: old.createdAt, updatedAt: now).update(db)
+            guard let old = try FeatureRow.find(f.name, db) else { throw StoreError.notFound("feature '\(f.name)'") }
+            try FeatureRow.save(f, createdAt: old.createdAt, updatedAt: now, db)
             try audit(db, actor: actor, action: "feature.update", target: f.name, detail: ["before": old.definition, "after": f], at: now)
         }
     }
@@ -50,10 +70,10 @@ extension HubStore {
     /// Deletes a flag no other flag depends on.
     public func deleteFeature(_ name: String, actor: String, now: Date = Date()) throws(StoreError) {
         try writing { db in
-            guard try FeatureRow.exists(db, key: name) else { throw StoreError.notFound("feature '\(name)'") }
-            let dependents = try FeatureRow.fetchAll(db).filter { $0.definition.dependencies.contains { $0.feature == name } }.map(\.name)
+            guard try FeatureRow.find(name, db) != nil else { throw StoreError.notFound("feature '\(name)'") }
+            let dependents = try FeatureRow.all(db).filter { $0.dependencies.contains { $0.feature == name } }.map(\.name)
             if !dependents.isEmpty { throw StoreError.conflict("feature '\(name)' is a dependency of \(dependents.joined(separator: ", "))") }
-            _ = try FeatureRow.deleteOne(db, key: name)
+            try db.execute("DELETE FROM feature WHERE name = ?", name)
             try audit(db, actor: actor, action: "feature.delete", target: name, detail: [String: String](), at: now)
         }
     }
@@ -64,10 +84,9 @@ extension HubStore {
     public func importFlags(_ set: FlagSet, actor: String, now: Date = Date()) throws(StoreError) -> (features: Int, segments: Int) {
         try writing { db in
             for f in set.features {
-                let created = try FeatureRow.fetchOne(db, key: f.name)?.createdAt ?? now
-                try FeatureRow(name: f.name, definition: f, createdAt: created, updatedAt: now).save(db)
+                try FeatureRow.save(f, createdAt: try FeatureRow.find(f.name, db)?.createdAt ?? now, updatedAt: now, db)
             }
-            for s in set.segments { try SegmentRow(id: s.id, definition: s, updatedAt: now).save(db) }
+            for s in set.segments { try SegmentRows.save(s, updatedAt: now, db) }
             try audit(
                 db, actor: actor, action: actor == "system" ? "feature.seed" : "feature.import", target: "*",
                 detail: ["features": set.features.map(\.name), "segments": set.segments.map { String($0.id) }], at: now)

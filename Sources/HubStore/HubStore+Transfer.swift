@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import HubCore
 
 /// A user as exported and imported: never an API key, a password only as its hash.
@@ -108,22 +107,17 @@ public struct TransferOutcome: Sendable, Equatable {
 extension HubStore {
     /// Runs `body` in one transaction that is committed only when it found no problems and this
     /// is not a dry run: an import is written whole or not at all.
-    func transfer(dryRun: Bool, _ body: (Database, inout TransferOutcome) throws -> Void) throws(StoreError) -> TransferOutcome {
-        var outcome = TransferOutcome()
-        try timedWrite {
-            try pool.writeWithoutTransaction { db in
-                try db.inTransaction {
-                    try body(db, &outcome)
-                    return outcome.problems.isEmpty && !dryRun ? .commit : .rollback
-                }
-            }
+    func transfer(dryRun: Bool, _ body: (any SQLTransaction, inout TransferOutcome) throws -> Void) throws(StoreError) -> TransferOutcome {
+        try writeOrRollBack { db in
+            var outcome = TransferOutcome()
+            try body(db, &outcome)
+            return (outcome, outcome.problems.isEmpty && !dryRun)
         }
-        return outcome
     }
 
     public func exportUsers() throws(StoreError) -> [UserRecord] {
         try reading { db in
-            try UserRow.order(Column("id")).fetchAll(db).map { row in
+            try db.rows("\(UserRow.select) ORDER BY id").map(UserRow.init).map { row in
                 UserRecord(
                     username: row.username, displayName: row.displayName, disabled: row.disabled, roles: try account(row, db).roles,
                     passwordHash: row.passwordHash)
@@ -139,33 +133,35 @@ extension HubStore {
     public func importUsers(
         _ records: [UserRecord], actor: String, dryRun: Bool, setup: [String: String] = [:], setupExpiresAt: Date = Date(), now: Date = Date()
     ) throws(StoreError) -> TransferOutcome {
-        func issueSetup(_ r: UserRecord, _ id: Int64, _ db: Database) throws -> Bool {
+        func issueSetup(_ r: UserRecord, _ id: Int64, _ db: any SQLTransaction) throws -> Bool {
             guard r.setPasswordOnFirstLogin, let digest = setup[r.username] else { return false }
-            try PasswordSetupRow(userId: id, digest: digest, expiresAt: setupExpiresAt, createdAt: now).save(db)
+            try db.execute(
+                """
+                INSERT INTO password_setup (userId, digest, expiresAt, createdAt) VALUES (?, ?, ?, ?)
+                ON CONFLICT (userId) DO UPDATE SET digest = excluded.digest, expiresAt = excluded.expiresAt, createdAt = excluded.createdAt
+                """, id, digest, setupExpiresAt, now)
             return true
         }
         return try transfer(dryRun: dryRun) { db, outcome in
             var adminTakers: [Int] = []
             for (i, r) in records.enumerated() {
                 var missing = false
-                for (j, role) in r.roles.enumerated() where try !RoleRow.exists(db, key: role) {
+                for (j, role) in r.roles.enumerated() where try !RoleRow.exists(role, db) {
                     outcome.problems.append(TransferProblem(index: i, field: "roles[\(j)]", message: "no role '\(role)'"))
                     missing = true
                 }
                 if missing { continue }
                 let roles = Set(r.roles).sorted()
-                guard var row = try UserRow.filter(Column("username") == r.username).fetchOne(db) else {
-                    var row = UserRow(
-                        id: nil, username: r.username, displayName: r.displayName, passwordHash: r.passwordHash, disabled: r.disabled, createdAt: now,
-                        updatedAt: now)
-                    try row.insert(db)
-                    for role in roles { try UserRoleRow(userId: row.id!, roleId: role, assignedAt: now).insert(db) }
-                    let setupIssued = r.passwordHash == nil ? try issueSetup(r, row.id!, db) : false
-                    try audit(db, actor: actor, action: "user.import", target: "\(row.id!)", detail: UserChange(username: r.username, roles: roles), at: now)
+                guard var row = try UserRow.find(named: r.username, db) else {
+                    let row = try UserRow.insert(
+                        username: r.username, displayName: r.displayName, passwordHash: r.passwordHash, disabled: r.disabled, now: now, db)
+                    for role in roles { try UserRoles.insert(userID: row.id, roleID: role, at: now, db) }
+                    let setupIssued = r.passwordHash == nil ? try issueSetup(r, row.id, db) : false
+                    try audit(db, actor: actor, action: "user.import", target: "\(row.id)", detail: UserChange(username: r.username, roles: roles), at: now)
                     outcome.changes.append(TransferChange(index: i, key: r.username, action: .create, fields: setupIssued ? ["passwordSetup"] : []))
                     continue
                 }
-                let id = row.id!
+                let id = row.id
                 let held = try account(row, db).roles
                 var diff: [FieldDiff] = []
                 if row.displayName != r.displayName { diff.append(Self.fieldDiff("displayName", row.displayName, r.displayName)) }
@@ -184,20 +180,16 @@ extension HubStore {
                 if let hash = r.passwordHash { row.passwordHash = hash }
                 row.updatedAt = now
                 try row.update(db)
-                try UserRoleRow.filter(Column("userId") == id).deleteAll(db)
-                for role in roles { try UserRoleRow(userId: id, roleId: role, assignedAt: now).insert(db) }
-                if fields.contains("passwordHash") || (r.disabled && fields.contains("disabled")) {
-                    try db.execute(sql: "UPDATE refresh_token SET revokedAt = ? WHERE userId = ? AND revokedAt IS NULL", arguments: [now, id])
-                    try db.execute(sql: "UPDATE api_key SET revokedAt = ? WHERE userId = ? AND revokedAt IS NULL", arguments: [now, id])
-                    try PasswordSetupRow.deleteOne(db, key: id)  // a password set, or the account shut: the code is void
-                }
+                try db.execute("DELETE FROM user_role WHERE userId = ?", id)
+                for role in roles { try UserRoles.insert(userID: id, roleID: role, at: now, db) }
+                // A password set, or the account shut: sessions, keys and a setup code are void.
+                if fields.contains("passwordHash") || (r.disabled && fields.contains("disabled")) { try Sessions.revokeAll(userID: id, at: now, db) }
                 try audit(
                     db, actor: actor, action: "user.import", target: "\(id)", detail: ["username": r.username, "fields": fields.joined(separator: ",")], at: now
                 )
                 outcome.changes.append(TransferChange(index: i, key: r.username, action: .update, fields: fields, diff: diff))
             }
-            let admins =
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM user_role r JOIN user u ON u.id = r.userId WHERE r.roleId = 'admin' AND u.disabled = 0") ?? 0
+            let admins = try UserRoles.enabledAdmins(db)
             // Only a change can leave no admin (a store that never had one may still get none).
             if admins == 0, let i = adminTakers.first {
                 outcome.problems.append(TransferProblem(index: i, field: "roles", message: "the import would leave no enabled admin"))
@@ -208,8 +200,7 @@ extension HubStore {
     /// A user's pending setup code (its digest) and when it expires.
     public func passwordSetup(username: String) throws(StoreError) -> (user: UserAccount, digest: String, expiresAt: Date)? {
         try reading { db in
-            guard let row = try UserRow.filter(Column("username") == username).fetchOne(db), let setup = try PasswordSetupRow.fetchOne(db, key: row.id)
-            else { return nil }
+            guard let row = try UserRow.find(named: username, db), let setup = try PasswordSetupRow.find(row.id, db) else { return nil }
             return (try account(row, db), setup.digest, setup.expiresAt)
         }
     }
@@ -218,10 +209,10 @@ extension HubStore {
     /// up); nil when the code is gone, used, expired, or the user has a password meanwhile.
     public func completePasswordSetup(userID: Int64, digest: String, passwordHash: String, now: Date = Date()) throws(StoreError) -> UserAccount? {
         try writing { db in
-            guard let setup = try PasswordSetupRow.fetchOne(db, key: userID), setup.digest == digest, setup.expiresAt > now,
-                var row = try UserRow.fetchOne(db, key: userID), row.passwordHash == nil
+            guard let setup = try PasswordSetupRow.find(userID, db), setup.digest == digest, setup.expiresAt > now,
+                var row = try UserRow.find(userID, db), row.passwordHash == nil
             else { return nil }
-            try PasswordSetupRow.deleteOne(db, key: userID)
+            try db.execute("DELETE FROM password_setup WHERE userId = ?", userID)
             row.passwordHash = passwordHash
             row.updatedAt = now
             try row.update(db)
@@ -234,7 +225,7 @@ extension HubStore {
     public func importRoles(_ roles: [Role], actor: String, dryRun: Bool, now: Date = Date()) throws(StoreError) -> TransferOutcome {
         try transfer(dryRun: dryRun) { db, outcome in
             for (i, r) in roles.enumerated() {
-                guard let old = try RoleRow.fetchOne(db, key: r.id) else {
+                guard let old = try RoleRow.find(r.id, db) else {
                     try RoleRow(id: r.id, description: r.description, grants: r.grants, createdAt: now, updatedAt: now).insert(db)
                     try audit(db, actor: actor, action: "role.import", target: r.id, detail: r, at: now)
                     outcome.changes.append(TransferChange(index: i, key: r.id, action: .create))
@@ -258,19 +249,19 @@ extension HubStore {
     public func importProperties(_ defs: [PropertyDefinition], actor: String, dryRun: Bool, now: Date = Date()) throws(StoreError) -> TransferOutcome {
         try transfer(dryRun: dryRun) { db, outcome in
             for (i, d) in defs.enumerated() {
-                guard let old = try PropertyRecord.fetchOne(db, key: d.name) else {
-                    try PropertyRecord(d, createdAt: now, updatedAt: now).insert(db)
+                guard let old = try PropertyRecord.find(d.name, db) else {
+                    try PropertyRecord.save(d, createdAt: now, updatedAt: now, db)
                     try audit(db, actor: actor, action: "property.import", target: d.name, detail: d, at: now)
                     outcome.changes.append(TransferChange(index: i, key: d.name, action: .create))
                     continue
                 }
-                let before = try old.definition()
+                let before = old.definition
                 let diff = Self.changes(before, d)
                 guard !diff.isEmpty else {
                     outcome.changes.append(TransferChange(index: i, key: d.name, action: .unchanged))
                     continue
                 }
-                try PropertyRecord(d, createdAt: old.createdAt, updatedAt: now).update(db)
+                try PropertyRecord.save(d, createdAt: old.createdAt, updatedAt: now, db)
                 try audit(db, actor: actor, action: "property.import", target: d.name, detail: ["before": before, "after": d], at: now)
                 outcome.changes.append(TransferChange(index: i, key: d.name, action: .update, fields: diff.map(\.field), diff: diff))
             }
@@ -281,25 +272,25 @@ extension HubStore {
     public func importFlagSet(_ set: FlagSet, actor: String, dryRun: Bool, now: Date = Date()) throws(StoreError) -> TransferOutcome {
         try transfer(dryRun: dryRun) { db, outcome in
             for (i, f) in set.features.enumerated() {
-                let old = try FeatureRow.fetchOne(db, key: f.name)
+                let old = try FeatureRow.find(f.name, db)
                 let diff = old.map { Self.changes($0.definition, f) }
                 if diff?.isEmpty == true {
                     outcome.changes.append(TransferChange(index: i, key: f.name, action: .unchanged))
                     continue
                 }
-                try FeatureRow(name: f.name, definition: f, createdAt: old?.createdAt ?? now, updatedAt: now).save(db)
+                try FeatureRow.save(f, createdAt: old?.createdAt ?? now, updatedAt: now, db)
                 outcome.changes.append(
                     TransferChange(index: i, key: f.name, action: old == nil ? .create : .update, fields: diff?.map(\.field) ?? [], diff: diff ?? []))
             }
             for (i, s) in set.segments.enumerated() {
-                let old = try SegmentRow.fetchOne(db, key: s.id)
-                let diff = old.map { Self.changes($0.definition, s) }
+                let old = try SegmentRows.find(s.id, db)
+                let diff = old.map { Self.changes($0, s) }
                 let key = "segment:\(s.id)", index = set.features.count + i
                 if diff?.isEmpty == true {
                     outcome.changes.append(TransferChange(index: index, key: key, action: .unchanged))
                     continue
                 }
-                try SegmentRow(id: s.id, definition: s, updatedAt: now).save(db)
+                try SegmentRows.save(s, updatedAt: now, db)
                 outcome.changes.append(
                     TransferChange(index: index, key: key, action: old == nil ? .create : .update, fields: diff?.map(\.field) ?? [], diff: diff ?? []))
             }
@@ -332,10 +323,13 @@ extension HubStore {
 }
 
 /// A one-time code (its digest) with which an imported user sets its first password.
-struct PasswordSetupRow: Codable, FetchableRecord, PersistableRecord {
-    static let databaseTableName = "password_setup"
-    var userId: Int64
+struct PasswordSetupRow {
     var digest: String
     var expiresAt: Date
-    var createdAt: Date
+
+    static func find(_ userID: Int64, _ db: any SQLTransaction) throws -> PasswordSetupRow? {
+        try db.row("SELECT digest, expiresAt FROM password_setup WHERE userId = ?", userID).map {
+            PasswordSetupRow(digest: try $0.text(0), expiresAt: try $0.date(1))
+        }
+    }
 }

@@ -1,4 +1,4 @@
-import GRDB
+import Foundation
 import HubCore
 
 /// How long usage buckets are kept (`usage.retention`): each window reads the finest
@@ -61,98 +61,98 @@ extension HubStore {
     /// buckets in one transaction, then drops buckets older than `retention`.
     public func recordUsage(_ rows: [UsageRow], at: Int64, retention: UsageRetention = UsageRetention()) throws(StoreError) {
         try writing { db in
-            let insert = try db.makeStatement(
-                sql: """
-                    INSERT INTO usage (granularity, bucket, dimension, key, user, roles, messages, bytes, subscriptions, sessions,
-                        connectSeconds, calls2xx, calls3xx, calls4xx, calls5xx, latencySumNs, latencyMaxNs, lastSeen)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (granularity, dimension, key, user, roles, bucket) DO UPDATE SET
-                        messages = messages + excluded.messages, bytes = bytes + excluded.bytes,
-                        subscriptions = subscriptions + excluded.subscriptions, sessions = sessions + excluded.sessions,
-                        connectSeconds = connectSeconds + excluded.connectSeconds,
-                        calls2xx = calls2xx + excluded.calls2xx, calls3xx = calls3xx + excluded.calls3xx,
-                        calls4xx = calls4xx + excluded.calls4xx, calls5xx = calls5xx + excluded.calls5xx,
-                        latencySumNs = latencySumNs + excluded.latencySumNs, latencyMaxNs = max(latencyMaxNs, excluded.latencyMaxNs),
-                        lastSeen = max(lastSeen, excluded.lastSeen)
-                    """)
+            let insert = """
+                INSERT INTO usage (granularity, bucket, dimension, key, "user", roles, messages, bytes, subscriptions, sessions,
+                    connectSeconds, calls2xx, calls3xx, calls4xx, calls5xx, latencySumNs, latencyMaxNs, lastSeen)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (granularity, dimension, key, "user", roles, bucket) DO UPDATE SET
+                    messages = usage.messages + excluded.messages, bytes = usage.bytes + excluded.bytes,
+                    subscriptions = usage.subscriptions + excluded.subscriptions, sessions = usage.sessions + excluded.sessions,
+                    connectSeconds = usage.connectSeconds + excluded.connectSeconds,
+                    calls2xx = usage.calls2xx + excluded.calls2xx, calls3xx = usage.calls3xx + excluded.calls3xx,
+                    calls4xx = usage.calls4xx + excluded.calls4xx, calls5xx = usage.calls5xx + excluded.calls5xx,
+                    latencySumNs = usage.latencySumNs + excluded.latencySumNs,
+                    latencyMaxNs = \(db.dialect.greatest("usage.latencyMaxNs", "excluded.latencyMaxNs")),
+                    lastSeen = \(db.dialect.greatest("usage.lastSeen", "excluded.lastSeen"))
+                """
             for g in UsageGranularity.allCases {
                 let bucket = g.bucket(at)
                 for r in rows {
                     let c = r.counters
-                    try insert.execute(arguments: [
-                        g.rawValue, bucket, r.key.dimension.rawValue, r.key.key, r.key.user, r.key.roles, Int64(clamping: c.messages),
+                    try db.execute(
+                        insert, g.rawValue, bucket, r.key.dimension.rawValue, r.key.key, r.key.user, r.key.roles, Int64(clamping: c.messages),
                         Int64(clamping: c.bytes), Int64(clamping: c.subscriptions), Int64(clamping: c.sessions), c.connectSeconds,
                         Int64(clamping: c.calls2xx), Int64(clamping: c.calls3xx), Int64(clamping: c.calls4xx), Int64(clamping: c.calls5xx),
-                        Int64(clamping: c.latencySumNanoseconds), Int64(clamping: c.latencyMaxNanoseconds), c.lastSeen,
-                    ])
+                        Int64(clamping: c.latencySumNanoseconds), Int64(clamping: c.latencyMaxNanoseconds), c.lastSeen)
                 }
             }
             let keep: [(UsageGranularity, Double)] = [
                 (.minute, retention.minuteHours * 3600), (.hour, retention.hourDays * 86_400), (.day, retention.dayDays * 86_400),
             ]
             for (g, seconds) in keep {
-                try db.execute(sql: "DELETE FROM usage WHERE granularity = ? AND bucket < ?", arguments: [g.rawValue, at - Int64(seconds) - g.seconds])
+                try db.execute("DELETE FROM usage WHERE granularity = ? AND bucket < ?", g.rawValue, at - Int64(seconds) - g.seconds)
             }
         }
     }
 
     /// Totals, top keys and trend for `q`.
     public func usage(_ q: UsageQuery) throws(StoreError) -> UsageAnswer {
-        var filter = "granularity = ? AND dimension = ? AND bucket >= ? AND bucket < ?"
-        var args: [any DatabaseValueConvertible] = [q.granularity.rawValue, q.dimension.rawValue, q.from, q.to]
-        if let role = q.role {
-            // Exact, case-sensitive: `,role,` inside `,a,b,` (LIKE would ignore case).
-            filter += " AND instr(roles, ?) > 0"
-            args.append("," + role + ",")
-        }
-        if let users = q.users {
-            filter += " AND user IN (\(users.map { _ in "?" }.joined(separator: ",")))"
-            args.append(contentsOf: users)
-        }
-        let sums = """
-            SUM(messages), SUM(bytes), SUM(subscriptions), SUM(sessions), SUM(connectSeconds), SUM(calls2xx), SUM(calls3xx),
-            SUM(calls4xx), SUM(calls5xx), SUM(latencySumNs), MAX(latencyMaxNs), MAX(lastSeen)
-            """
-        let rank = q.dimension == .route ? "SUM(calls2xx + calls3xx + calls4xx + calls5xx)" : "SUM(messages)"
-        let secondary = q.dimension == .route ? "SUM(latencySumNs)" : "SUM(bytes)"
-        return try reading { db in
+        try reading { db in
+            var filter = "granularity = ? AND dimension = ? AND bucket >= ? AND bucket < ?"
+            var args: [SQLValue] = [.text(q.granularity.rawValue), .text(q.dimension.rawValue), .integer(q.from), .integer(q.to)]
+            if let role = q.role {
+                // Exact, case-sensitive: `,role,` inside `,a,b,` (LIKE would ignore case).
+                filter += " AND \(db.dialect.position(of: "?", in: "roles")) > 0"
+                args.append(.text("," + role + ","))
+            }
+            if let users = q.users {
+                // No users: no rows (`IN ()` is not SQL).
+                filter += users.isEmpty ? " AND 1 = 0" : #" AND "user" IN (\#(users.map { _ in "?" }.joined(separator: ",")))"#
+                args += users.map { .text($0) }
+            }
+            // Sums as BIGINT: PostgreSQL's SUM over BIGINT is NUMERIC.
+            let sums = """
+                CAST(SUM(messages) AS BIGINT), CAST(SUM(bytes) AS BIGINT), CAST(SUM(subscriptions) AS BIGINT), CAST(SUM(sessions) AS BIGINT),
+                SUM(connectSeconds), CAST(SUM(calls2xx) AS BIGINT), CAST(SUM(calls3xx) AS BIGINT), CAST(SUM(calls4xx) AS BIGINT),
+                CAST(SUM(calls5xx) AS BIGINT), CAST(SUM(latencySumNs) AS BIGINT), MAX(latencyMaxNs), MAX(lastSeen)
+                """
+            let rank = q.dimension == .route ? "SUM(calls2xx + calls3xx + calls4xx + calls5xx)" : "SUM(messages)"
+            let secondary = q.dimension == .route ? "SUM(latencySumNs)" : "SUM(bytes)"
             var answer = UsageAnswer()
-            let arguments = StatementArguments(args.map { $0.databaseValue })
-            if let row = try Row.fetchOne(db, sql: "SELECT COUNT(DISTINCT key), \(sums) FROM usage WHERE \(filter)", arguments: arguments) {
-                answer.keys = row[0]
-                answer.totals = Self.counters(row, from: 1)
+            if let row = try db.query("SELECT COUNT(DISTINCT key), \(sums) FROM usage WHERE \(filter)", args).first {
+                answer.keys = Int(try row.int(0))
+                answer.totals = try Self.counters(row, from: 1)
             }
-            for row in try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT key, COUNT(DISTINCT user), \(sums) FROM usage WHERE \(filter)
-                    GROUP BY key ORDER BY \(rank) DESC, \(secondary) DESC, key LIMIT ?
-                    """, arguments: arguments + [q.top])
+            for row in try db.query(
+                """
+                SELECT key, COUNT(DISTINCT "user"), \(sums) FROM usage WHERE \(filter)
+                GROUP BY key ORDER BY \(rank) DESC, \(secondary) DESC, key\(db.dialect.bytewise) LIMIT ?
+                """, args + [.integer(Int64(q.top))])
             {
-                answer.top.append((row[0], Self.counters(row, from: 2), row[1]))
+                answer.top.append((try row.text(0), try Self.counters(row, from: 2), Int(try row.int(1))))
             }
-            for row in try Row.fetchAll(db, sql: "SELECT bucket, \(sums) FROM usage WHERE \(filter) GROUP BY bucket ORDER BY bucket", arguments: arguments) {
-                answer.trend.append((row[0], Self.counters(row, from: 1)))
+            for row in try db.query("SELECT bucket, \(sums) FROM usage WHERE \(filter) GROUP BY bucket ORDER BY bucket", args) {
+                answer.trend.append((try row.int(0), try Self.counters(row, from: 1)))
             }
             return answer
         }
     }
 
-    private static func counters(_ row: Row, from i: Int) -> UsageCounters {
+    private static func counters(_ row: SQLRow, from i: Int) throws -> UsageCounters {
         var c = UsageCounters()
-        func u(_ k: Int) -> UInt64 { UInt64(max(0, (row[i + k] as Int64?) ?? 0)) }
-        c.messages = u(0)
-        c.bytes = u(1)
-        c.subscriptions = u(2)
-        c.sessions = u(3)
-        c.connectSeconds = (row[i + 4] as Double?) ?? 0
-        c.calls2xx = u(5)
-        c.calls3xx = u(6)
-        c.calls4xx = u(7)
-        c.calls5xx = u(8)
-        c.latencySumNanoseconds = u(9)
-        c.latencyMaxNanoseconds = u(10)
-        c.lastSeen = (row[i + 11] as Int64?) ?? 0
+        func u(_ k: Int) throws -> UInt64 { UInt64(max(0, try row.optionalInt(i + k) ?? 0)) }
+        c.messages = try u(0)
+        c.bytes = try u(1)
+        c.subscriptions = try u(2)
+        c.sessions = try u(3)
+        c.connectSeconds = try row.optionalDouble(i + 4) ?? 0
+        c.calls2xx = try u(5)
+        c.calls3xx = try u(6)
+        c.calls4xx = try u(7)
+        c.calls5xx = try u(8)
+        c.latencySumNanoseconds = try u(9)
+        c.latencyMaxNanoseconds = try u(10)
+        c.lastSeen = try row.optionalInt(i + 11) ?? 0
         return c
     }
 }

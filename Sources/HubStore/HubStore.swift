@@ -1,134 +1,69 @@
 import Foundation
-import GRDB
 import HubCore
 
-/// The control-plane store: one SQLite file (WAL) in the data directory, opened through GRDB.
-/// Later issues add their tables as migrations (`Migrations.all`).
+/// The control-plane store: users, roles, keys, flags, properties, mappings, alert rules and
+/// usage. One SQLite file (WAL) in the data directory by default; a PostgreSQL database when
+/// several nodes share it (`store.postgres`). Both run the same queries and the same
+/// migrations (`Migrations.all`); `Tests/HubStoreTests` runs one contract suite on both.
 ///
-/// Threading: every method may be called from any thread (GRDB serialises writes and runs
-/// reads concurrently); the hub calls it from a worker queue, never from the loop thread.
+/// Threading: every method may be called from any thread; the hub calls it from a worker
+/// queue, never from the loop thread.
 public final class HubStore: @unchecked Sendable {
-    public let path: String
-    let pool: DatabasePool
-    /// How long reads and write transactions take (`/metrics`, `/api/monitoring/performance`).
+    let backend: any StoreBackend
+    /// How long reads and write transactions take (`/metrics`, `/api/monitoring/performance`),
+    /// labelled by backend (`sqlite`, `postgres`).
     public let timings = CallTimings()
+
+    /// Which database this store is (`sqlite` or `postgres`).
+    public var dialect: SQLDialect { backend.dialect }
+    /// The file, or the PostgreSQL server and database (without a password).
+    public var location: String { backend.location }
 
     /// Opens (creating when missing) `streamhub.sqlite` in `dataDirectory`. Does not migrate.
     public convenience init(dataDirectory: String) throws(StoreError) {
         try self.init(path: URL(fileURLWithPath: dataDirectory).appendingPathComponent("streamhub.sqlite").path)
     }
 
-    /// The file (and SQLite's `-wal` and `-shm` beside it, which take its mode) is readable by
-    /// its owner only: it holds password hashes and key digests.
-    public init(path: String) throws(StoreError) {
-        self.path = path
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw StoreError.open("\(path): \(String(cString: strerror(errno)))") }
-        fchmod(fd, 0o600)
-        close(fd)
-        for side in ["-wal", "-shm"] { chmod(path + side, 0o600) }  // files of an earlier run
-        var config = Configuration()
-        config.foreignKeysEnabled = true
-        config.busyMode = .timeout(5)
-        do {
-            pool = try DatabasePool(path: path, configuration: config)
-        } catch {
-            throw StoreError.open("\(path): \(error)")
-        }
+    /// Opens a SQLite file (creating it, readable by its owner only).
+    public convenience init(path: String) throws(StoreError) {
+        self.init(backend: try SQLiteBackend(path: path))
     }
 
-    /// Runs `body` in a write transaction; GRDB and SQLite errors become `StoreError`.
-    func writing<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        try timedWrite { try pool.write(body) }
+    /// Connects to a PostgreSQL database (`postgres://user@host:port/db`). Does not migrate.
+    public convenience init(postgres url: String) throws(StoreError) {
+        self.init(backend: try PostgresBackend(url: try PostgresURL(parsing: url)))
     }
 
-    /// Times a write and maps its failures as `writing` does (the transaction is the caller's).
-    func timedWrite<T>(_ work: () throws -> T) throws(StoreError) -> T {
-        let start = MonotonicClock.nanoseconds()
-        defer { timings.record("sqlite", "write", nanoseconds: MonotonicClock.nanoseconds() &- start) }
-        do {
-            return try work()
-        } catch let e as StoreError {
-            throw e
-        } catch let e as DatabaseError where e.resultCode == .SQLITE_CONSTRAINT {
-            // SQLite's text (`e.message`) names tables and columns: the caller gets the fact, not
-            // the schema.
-            throw StoreError.conflict("the change conflicts with stored data (\(e.resultCode))")
-        } catch {
-            throw StoreError.io("\(error)")
-        }
+    init(backend: any StoreBackend) {
+        self.backend = backend
+    }
+
+    /// Runs `body` in a write transaction (committed when it returns); failures become `StoreError`.
+    func writing<T>(_ body: (any SQLTransaction) throws -> T) throws(StoreError) -> T {
+        try timed("write") { () throws(StoreError) in try backend.write { (try body($0), true) } }
+    }
+
+    /// Runs `body` in a write transaction committed only when it answers `commit`.
+    func writeOrRollBack<T>(_ body: (any SQLTransaction) throws -> (value: T, commit: Bool)) throws(StoreError) -> T {
+        try timed("write") { () throws(StoreError) in try backend.write(body) }
     }
 
     /// Runs `body` on a read snapshot.
-    func reading<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+    func reading<T>(_ body: (any SQLTransaction) throws -> T) throws(StoreError) -> T {
+        try timed("read") { () throws(StoreError) in try backend.read(body) }
+    }
+
+    private func timed<T>(_ operation: String, _ work: () throws(StoreError) -> T) throws(StoreError) -> T {
         let start = MonotonicClock.nanoseconds()
-        defer { timings.record("sqlite", "read", nanoseconds: MonotonicClock.nanoseconds() &- start) }
-        do {
-            return try pool.read(body)
-        } catch let e as StoreError {
-            throw e
-        } catch {
-            throw StoreError.io("\(error)")
-        }
+        defer { timings.record(backend.dialect.rawValue, operation, nanoseconds: MonotonicClock.nanoseconds() &- start) }
+        return try work()
     }
 
-    // MARK: Migrations
-
-    /// Applies every pending migration in order.
-    public func migrate() throws(StoreError) {
-        do {
-            try Migrations.migrator.migrate(pool)
-        } catch {
-            throw StoreError.migration("\(error)")
-        }
-    }
-
-    /// Each known migration and whether it is applied, in order.
-    public func migrationStatus() throws(StoreError) -> [(id: String, applied: Bool)] {
-        do {
-            let applied = try pool.read { try Migrations.migrator.appliedIdentifiers($0) }
-            return Migrations.all.map { ($0.id, applied.contains($0.id)) }
-        } catch {
-            throw StoreError.migration("\(error)")
-        }
-    }
-
-    /// Rolls back the most recent applied migration; returns its id (nil when none is applied).
-    @discardableResult
-    public func rollbackLast() throws(StoreError) -> String? {
-        do {
-            return try pool.write { db -> String? in
-                let applied = try Migrations.migrator.appliedIdentifiers(db)
-                guard let last = Migrations.all.last(where: { applied.contains($0.id) }) else { return nil }
-                try last.down(db)
-                try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = ?", arguments: [last.id])
-                return last.id
-            }
-        } catch {
-            throw StoreError.migration("\(error)")
-        }
-    }
-
-    /// SQLite's `integrity_check` and `foreign_key_check`: what they find wrong (empty: the
-    /// file is sound). For an operator after a crash or a disk fault (`streamhub migrate check`).
+    /// What the database's own checks find wrong (empty: sound). For an operator after a crash
+    /// or a disk fault (`streamhub migrate check`): SQLite's `integrity_check` and
+    /// `foreign_key_check`; PostgreSQL's invalid constraints and indexes.
     public func integrityProblems() throws(StoreError) -> [String] {
-        do {
-            return try pool.read { db in
-                var problems = try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
-                for row in try Row.fetchAll(db, sql: "PRAGMA foreign_key_check") {
-                    problems.append("foreign key: table \(row[0] as String? ?? "?") row \(row[1] as Int64? ?? 0) refers to missing \(row[2] as String? ?? "?")")
-                }
-                return problems
-            }
-        } catch {
-            throw StoreError.io("\(error)")
-        }
-    }
-
-    /// Fails unless every migration is applied (the hub starts only on a current schema).
-    public func requireCurrentSchema() throws(StoreError) {
-        let pending = try migrationStatus().filter { !$0.applied }.map(\.id)
-        if !pending.isEmpty { throw StoreError.migration("pending migrations: \(pending.joined(separator: ", "))") }
+        try backend.integrityProblems()
     }
 }
 

@@ -1,197 +1,274 @@
-import GRDB
-
-/// One schema change and its inverse (`streamhub migrate down` rolls back the last applied).
+/// One schema change and its inverse (`streamhub migrate down` rolls back the last applied),
+/// in each dialect: the same tables, columns and constraints; the types and key syntax differ
+/// (SQLite: DATETIME text, INTEGER PRIMARY KEY AUTOINCREMENT, NOCASE; PostgreSQL: TIMESTAMPTZ,
+/// identity columns, a unique index on `lower(username)`). Every statement stands alone
+/// (PostgreSQL's extended protocol runs one per call).
 struct Migration: Sendable {
+    struct Steps: Sendable {
+        let up: [String]
+        let down: [String]
+    }
+
     let id: String
-    let up: @Sendable (Database) throws -> Void
-    let down: @Sendable (Database) throws -> Void
+    let sqlite: Steps
+    let postgres: Steps
+
+    init(_ id: String, sqlite: Steps, postgres: Steps) {
+        self.id = id
+        self.sqlite = sqlite
+        self.postgres = postgres
+    }
+
+    func steps(_ dialect: SQLDialect) -> Steps { dialect == .sqlite ? sqlite : postgres }
 }
 
 /// Every migration, in order. Never edit an applied one: add a new one.
 enum Migrations {
+    /// Applied migration ids (named after GRDB, whose migrator created it in the first files).
+    static let table = "grdb_migrations"
+
     static let all: [Migration] = [
         Migration(
-            id: "v1-properties",
-            up: { db in
-                try db.execute(
-                    sql: """
-                        CREATE TABLE property (
-                            name TEXT PRIMARY KEY NOT NULL,
-                            type TEXT NOT NULL,
-                            unit TEXT,
-                            description TEXT NOT NULL,
-                            tier TEXT NOT NULL,
-                            sources TEXT NOT NULL,       -- JSON array
-                            rules TEXT NOT NULL,         -- JSON object
-                            flag TEXT,
-                            derivedFrom TEXT,            -- JSON array, derived properties only
-                            formula TEXT,
-                            formulaVersion INTEGER,
-                            createdAt DATETIME NOT NULL,
-                            updatedAt DATETIME NOT NULL
-                        )
-                        """)
-            },
-            down: { db in try db.execute(sql: "DROP TABLE property") }),
+            "v1-properties",
+            sqlite: .init(up: [property(datetime: "DATETIME")], down: ["DROP TABLE property"]),
+            postgres: .init(up: [property(datetime: "TIMESTAMPTZ")], down: ["DROP TABLE property"])),
         Migration(
-            id: "v2-identity",
-            up: { db in
-                try db.execute(
-                    sql: """
-                        CREATE TABLE role (
-                            id TEXT PRIMARY KEY NOT NULL,
-                            description TEXT NOT NULL,
-                            grants TEXT NOT NULL,        -- JSON object (channels, tiers, properties, scopes)
-                            createdAt DATETIME NOT NULL,
-                            updatedAt DATETIME NOT NULL
-                        );
-                        CREATE TABLE user (
-                            id INTEGER PRIMARY KEY AUTOINCREMENT,
-                            username TEXT NOT NULL UNIQUE COLLATE NOCASE,
-                            displayName TEXT,
-                            passwordHash TEXT,           -- NULL: API keys only
-                            disabled BOOLEAN NOT NULL DEFAULT 0,
-                            createdAt DATETIME NOT NULL,
-                            updatedAt DATETIME NOT NULL
-                        );
-                        CREATE TABLE user_role (
-                            userId INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
-                            roleId TEXT NOT NULL REFERENCES role(id) ON DELETE RESTRICT,
-                            assignedAt DATETIME NOT NULL,
-                            PRIMARY KEY (userId, roleId)
-                        );
-                        CREATE TABLE api_key (
-                            id TEXT PRIMARY KEY NOT NULL,
-                            userId INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
-                            name TEXT NOT NULL,
-                            digest TEXT NOT NULL,        -- SHA-256 of the secret; the key itself is never stored
-                            createdAt DATETIME NOT NULL,
-                            lastUsedAt DATETIME,
-                            revokedAt DATETIME
-                        );
-                        CREATE INDEX api_key_user ON api_key(userId);
-                        CREATE TABLE refresh_token (
-                            id TEXT PRIMARY KEY NOT NULL,
-                            userId INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
-                            digest TEXT NOT NULL,
-                            createdAt DATETIME NOT NULL,
-                            expiresAt DATETIME NOT NULL,
-                            revokedAt DATETIME
-                        );
-                        CREATE INDEX refresh_token_user ON refresh_token(userId);
-                        CREATE TABLE audit (
-                            id INTEGER PRIMARY KEY AUTOINCREMENT,
-                            at DATETIME NOT NULL,
-                            actor TEXT NOT NULL,         -- "user:<id>", "cli", "system"
-                            action TEXT NOT NULL,        -- "user.create", "role.update", …
-                            target TEXT NOT NULL,
-                            detail TEXT NOT NULL         -- JSON object
-                        );
-                        """)
-            },
-            down: { db in
-                try db.execute(sql: "DROP TABLE audit; DROP TABLE refresh_token; DROP TABLE api_key; DROP TABLE user_role; DROP TABLE user; DROP TABLE role")
-            }),
+            "v2-identity",
+            sqlite: .init(
+                up: [
+                    role(datetime: "DATETIME"),
+                    """
+                    CREATE TABLE user (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                        displayName TEXT,
+                        passwordHash TEXT,           -- NULL: API keys only
+                        disabled BOOLEAN NOT NULL DEFAULT 0,
+                        createdAt DATETIME NOT NULL,
+                        updatedAt DATETIME NOT NULL
+                    )
+                    """,
+                    userRole(id: "INTEGER", datetime: "DATETIME"),
+                    apiKey(id: "INTEGER", datetime: "DATETIME"), "CREATE INDEX api_key_user ON api_key(userId)",
+                    refreshToken(id: "INTEGER", datetime: "DATETIME"), "CREATE INDEX refresh_token_user ON refresh_token(userId)",
+                    audit(id: "INTEGER PRIMARY KEY AUTOINCREMENT", datetime: "DATETIME"),
+                ], down: identityDown),
+            postgres: .init(
+                up: [
+                    role(datetime: "TIMESTAMPTZ"),
+                    """
+                    CREATE TABLE "user" (
+                        id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+                        username TEXT NOT NULL,
+                        displayName TEXT,
+                        passwordHash TEXT,           -- NULL: API keys only
+                        disabled BOOLEAN NOT NULL DEFAULT FALSE,
+                        createdAt TIMESTAMPTZ NOT NULL,
+                        updatedAt TIMESTAMPTZ NOT NULL
+                    )
+                    """,
+                    #"CREATE UNIQUE INDEX user_username ON "user" (lower(username))"#,
+                    userRole(id: "BIGINT", datetime: "TIMESTAMPTZ"),
+                    apiKey(id: "BIGINT", datetime: "TIMESTAMPTZ"), "CREATE INDEX api_key_user ON api_key(userId)",
+                    refreshToken(id: "BIGINT", datetime: "TIMESTAMPTZ"), "CREATE INDEX refresh_token_user ON refresh_token(userId)",
+                    audit(id: "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", datetime: "TIMESTAMPTZ"),
+                ], down: identityDown)),
         Migration(
-            id: "v3-flags",
-            up: { db in
-                try db.execute(
-                    sql: """
-                        CREATE TABLE feature (
-                            name TEXT PRIMARY KEY NOT NULL,
-                            definition TEXT NOT NULL,    -- JSON, Unleash client-features shape
-                            createdAt DATETIME NOT NULL,
-                            updatedAt DATETIME NOT NULL
-                        );
-                        CREATE TABLE segment (
-                            id INTEGER PRIMARY KEY NOT NULL,
-                            definition TEXT NOT NULL,    -- JSON
-                            updatedAt DATETIME NOT NULL
-                        );
-                        """)
-            },
-            down: { db in try db.execute(sql: "DROP TABLE segment; DROP TABLE feature") }),
+            "v3-flags",
+            sqlite: .init(up: flags(datetime: "DATETIME"), down: ["DROP TABLE segment", "DROP TABLE feature"]),
+            postgres: .init(up: flags(datetime: "TIMESTAMPTZ"), down: ["DROP TABLE segment", "DROP TABLE feature"])),
         Migration(
-            id: "v4-mappings",
-            up: { db in
-                try db.execute(
-                    sql: """
-                        CREATE TABLE mapping (
-                            id TEXT PRIMARY KEY NOT NULL,
-                            definition TEXT NOT NULL,    -- JSON: kind, description, members
-                            createdAt DATETIME NOT NULL,
-                            updatedAt DATETIME NOT NULL
-                        )
-                        """)
-            },
-            down: { db in try db.execute(sql: "DROP TABLE mapping") }),
+            "v4-mappings",
+            sqlite: .init(up: [mapping(datetime: "DATETIME")], down: ["DROP TABLE mapping"]),
+            postgres: .init(up: [mapping(datetime: "TIMESTAMPTZ")], down: ["DROP TABLE mapping"])),
         Migration(
-            id: "v5-usage",
-            up: { db in
-                try db.execute(
-                    sql: """
-                        CREATE TABLE usage (
-                            granularity TEXT NOT NULL,   -- minute, hour, day
-                            bucket INTEGER NOT NULL,     -- start, seconds since the epoch
-                            dimension TEXT NOT NULL,     -- property, channel, route, user
-                            key TEXT NOT NULL,
-                            user TEXT NOT NULL,          -- "" on property rows (counted by role only)
-                            roles TEXT NOT NULL,         -- ",a,b,"
-                            messages INTEGER NOT NULL DEFAULT 0,
-                            bytes INTEGER NOT NULL DEFAULT 0,
-                            subscriptions INTEGER NOT NULL DEFAULT 0,
-                            sessions INTEGER NOT NULL DEFAULT 0,
-                            connectSeconds REAL NOT NULL DEFAULT 0,
-                            calls2xx INTEGER NOT NULL DEFAULT 0,
-                            calls3xx INTEGER NOT NULL DEFAULT 0,
-                            calls4xx INTEGER NOT NULL DEFAULT 0,
-                            calls5xx INTEGER NOT NULL DEFAULT 0,
-                            latencySumNs INTEGER NOT NULL DEFAULT 0,
-                            latencyMaxNs INTEGER NOT NULL DEFAULT 0,
-                            lastSeen INTEGER NOT NULL DEFAULT 0,
-                            PRIMARY KEY (granularity, dimension, key, user, roles, bucket)
-                        ) WITHOUT ROWID;
-                        CREATE INDEX usage_window ON usage(granularity, dimension, bucket);
-                        """)
-            },
-            down: { db in try db.execute(sql: "DROP TABLE usage") }),
+            "v5-usage",
+            sqlite: .init(
+                up: [usage(integer: "INTEGER", real: "REAL", suffix: " WITHOUT ROWID"), "CREATE INDEX usage_window ON usage(granularity, dimension, bucket)"],
+                down: ["DROP TABLE usage"]),
+            postgres: .init(
+                up: [usage(integer: "BIGINT", real: "DOUBLE PRECISION", suffix: ""), "CREATE INDEX usage_window ON usage(granularity, dimension, bucket)"],
+                down: ["DROP TABLE usage"])),
         Migration(
-            id: "v6-alert-rules",
-            up: { db in
-                try db.execute(
-                    sql: """
-                        CREATE TABLE alert_rules (
-                            id INTEGER PRIMARY KEY CHECK (id = 1),  -- one rule set
-                            rules TEXT NOT NULL,                    -- JSON array of rules
-                            updatedAt DATETIME NOT NULL
-                        )
-                        """)
-            },
-            down: { db in try db.execute(sql: "DROP TABLE alert_rules") }),
+            "v6-alert-rules",
+            sqlite: .init(up: [alertRules(datetime: "DATETIME")], down: ["DROP TABLE alert_rules"]),
+            postgres: .init(up: [alertRules(datetime: "TIMESTAMPTZ")], down: ["DROP TABLE alert_rules"])),
         Migration(
-            id: "v7-api-key-expiry",
-            up: { db in
-                // Keys made before expiry existed keep working until revoked (NULL: no expiry).
-                try db.execute(sql: "ALTER TABLE api_key ADD COLUMN expiresAt DATETIME")
-            },
-            down: { db in try db.execute(sql: "ALTER TABLE api_key DROP COLUMN expiresAt") }),
+            "v7-api-key-expiry",
+            // Keys made before expiry existed keep working until revoked (NULL: no expiry).
+            sqlite: .init(up: ["ALTER TABLE api_key ADD COLUMN expiresAt DATETIME"], down: ["ALTER TABLE api_key DROP COLUMN expiresAt"]),
+            postgres: .init(up: ["ALTER TABLE api_key ADD COLUMN expiresAt TIMESTAMPTZ"], down: ["ALTER TABLE api_key DROP COLUMN expiresAt"])),
         Migration(
-            id: "v8-password-setup",
-            up: { db in
-                // One-time codes with which an imported user sets its first password.
-                try db.create(table: "password_setup") { t in
-                    t.primaryKey("userId", .integer).references("user", onDelete: .cascade)
-                    t.column("digest", .text).notNull()
-                    t.column("expiresAt", .datetime).notNull()
-                    t.column("createdAt", .datetime).notNull()
-                }
-            },
-            down: { db in try db.execute(sql: "DROP TABLE password_setup") }),
+            "v8-password-setup",
+            // One-time codes with which an imported user sets its first password.
+            sqlite: .init(up: [passwordSetup(id: "INTEGER", datetime: "DATETIME")], down: ["DROP TABLE password_setup"]),
+            postgres: .init(up: [passwordSetup(id: "BIGINT", datetime: "TIMESTAMPTZ")], down: ["DROP TABLE password_setup"])),
     ]
 
-    static var migrator: DatabaseMigrator {
-        var m = DatabaseMigrator()
-        for migration in all { m.registerMigration(migration.id, migrate: migration.up) }
-        return m
+    // MARK: Tables whose text differs only in type names
+
+    static func property(datetime: String) -> String {
+        """
+        CREATE TABLE property (
+            name TEXT PRIMARY KEY NOT NULL,
+            type TEXT NOT NULL,
+            unit TEXT,
+            description TEXT NOT NULL,
+            tier TEXT NOT NULL,
+            sources TEXT NOT NULL,       -- JSON array
+            rules TEXT NOT NULL,         -- JSON object
+            flag TEXT,
+            derivedFrom TEXT,            -- JSON array, derived properties only
+            formula TEXT,
+            formulaVersion INTEGER,
+            createdAt \(datetime) NOT NULL,
+            updatedAt \(datetime) NOT NULL
+        )
+        """
+    }
+
+    static func role(datetime: String) -> String {
+        """
+        CREATE TABLE role (
+            id TEXT PRIMARY KEY NOT NULL,
+            description TEXT NOT NULL,
+            grants TEXT NOT NULL,        -- JSON object (channels, tiers, properties, scopes)
+            createdAt \(datetime) NOT NULL,
+            updatedAt \(datetime) NOT NULL
+        )
+        """
+    }
+
+    static func userRole(id: String, datetime: String) -> String {
+        """
+        CREATE TABLE user_role (
+            userId \(id) NOT NULL REFERENCES "user"(id) ON DELETE CASCADE,
+            roleId TEXT NOT NULL REFERENCES role(id) ON DELETE RESTRICT,
+            assignedAt \(datetime) NOT NULL,
+            PRIMARY KEY (userId, roleId)
+        )
+        """
+    }
+
+    static func apiKey(id: String, datetime: String) -> String {
+        """
+        CREATE TABLE api_key (
+            id TEXT PRIMARY KEY NOT NULL,
+            userId \(id) NOT NULL REFERENCES "user"(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            digest TEXT NOT NULL,        -- SHA-256 of the secret; the key itself is never stored
+            createdAt \(datetime) NOT NULL,
+            lastUsedAt \(datetime),
+            revokedAt \(datetime)
+        )
+        """
+    }
+
+    static func refreshToken(id: String, datetime: String) -> String {
+        """
+        CREATE TABLE refresh_token (
+            id TEXT PRIMARY KEY NOT NULL,
+            userId \(id) NOT NULL REFERENCES "user"(id) ON DELETE CASCADE,
+            digest TEXT NOT NULL,
+            createdAt \(datetime) NOT NULL,
+            expiresAt \(datetime) NOT NULL,
+            revokedAt \(datetime)
+        )
+        """
+    }
+
+    static func audit(id: String, datetime: String) -> String {
+        """
+        CREATE TABLE audit (
+            id \(id),
+            at \(datetime) NOT NULL,
+            actor TEXT NOT NULL,         -- "user:<id>", "cli", "system"
+            action TEXT NOT NULL,        -- "user.create", "role.update", …
+            target TEXT NOT NULL,
+            detail TEXT NOT NULL         -- JSON object
+        )
+        """
+    }
+
+    static let identityDown = [
+        "DROP TABLE audit", "DROP TABLE refresh_token", "DROP TABLE api_key", "DROP TABLE user_role", #"DROP TABLE "user""#, "DROP TABLE role",
+    ]
+
+    static func flags(datetime: String) -> [String] {
+        [
+            """
+            CREATE TABLE feature (
+                name TEXT PRIMARY KEY NOT NULL,
+                definition TEXT NOT NULL,    -- JSON, Unleash client-features shape
+                createdAt \(datetime) NOT NULL,
+                updatedAt \(datetime) NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE segment (
+                id INTEGER PRIMARY KEY NOT NULL,
+                definition TEXT NOT NULL,    -- JSON
+                updatedAt \(datetime) NOT NULL
+            )
+            """,
+        ]
+    }
+
+    static func mapping(datetime: String) -> String {
+        """
+        CREATE TABLE mapping (
+            id TEXT PRIMARY KEY NOT NULL,
+            definition TEXT NOT NULL,    -- JSON: kind, description, members
+            createdAt \(datetime) NOT NULL,
+            updatedAt \(datetime) NOT NULL
+        )
+        """
+    }
+
+    static func usage(integer: String, real: String, suffix: String) -> String {
+        """
+        CREATE TABLE usage (
+            granularity TEXT NOT NULL,   -- minute, hour, day
+            bucket \(integer) NOT NULL,     -- start, seconds since the epoch
+            dimension TEXT NOT NULL,     -- property, channel, route, user
+            key TEXT NOT NULL,
+            "user" TEXT NOT NULL,        -- "" on property rows (counted by role only)
+            roles TEXT NOT NULL,         -- ",a,b,"
+            messages \(integer) NOT NULL DEFAULT 0,
+            bytes \(integer) NOT NULL DEFAULT 0,
+            subscriptions \(integer) NOT NULL DEFAULT 0,
+            sessions \(integer) NOT NULL DEFAULT 0,
+            connectSeconds \(real) NOT NULL DEFAULT 0,
+            calls2xx \(integer) NOT NULL DEFAULT 0,
+            calls3xx \(integer) NOT NULL DEFAULT 0,
+            calls4xx \(integer) NOT NULL DEFAULT 0,
+            calls5xx \(integer) NOT NULL DEFAULT 0,
+            latencySumNs \(integer) NOT NULL DEFAULT 0,
+            latencyMaxNs \(integer) NOT NULL DEFAULT 0,
+            lastSeen \(integer) NOT NULL DEFAULT 0,
+            PRIMARY KEY (granularity, dimension, key, "user", roles, bucket)
+        )\(suffix)
+        """
+    }
+
+    static func alertRules(datetime: String) -> String {
+        """
+        CREATE TABLE alert_rules (
+            id INTEGER PRIMARY KEY CHECK (id = 1),  -- one rule set
+            rules TEXT NOT NULL,                    -- JSON array of rules
+            updatedAt \(datetime) NOT NULL
+        )
+        """
+    }
+
+    static func passwordSetup(id: String, datetime: String) -> String {
+        """
+        CREATE TABLE password_setup (
+            userId \(id) PRIMARY KEY NOT NULL REFERENCES "user"(id) ON DELETE CASCADE,
+            digest TEXT NOT NULL,
+            expiresAt \(datetime) NOT NULL,
+            createdAt \(datetime) NOT NULL
+        )
+        """
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import HubStore
 
-/// `streamhub migrate up|down|status|check`: the control-plane schema in `--data-dir`.
+/// `streamhub migrate up|down|status|check`: the control-plane schema in `--data-dir` (or `store.postgres`).
 struct Migrate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Apply (up), roll back the last (down) or list (status) control-plane migrations, or check the store's integrity (check).")
@@ -15,16 +15,16 @@ struct Migrate: ParsableCommand {
         let config = try options.resolve()
         let store: HubStore
         do {
-            store = try HubStore(dataDirectory: config.server.dataDir)
+            store = try config.openStore()
         } catch {
-            throw CLIError(message: "server.dataDir (--data-dir): \(error)", code: 1)
+            throw CLIError(message: "\(config.store.postgres.isEmpty ? "server.dataDir (--data-dir)" : "store.postgres"): \(error)", code: 1)
         }
         do {
             switch action {
             case .up:
                 let before = try store.migrationStatus().filter { !$0.applied }.map(\.id)
                 try store.migrate()
-                print(before.isEmpty ? "up to date (\(store.path))" : "applied: \(before.joined(separator: ", "))")
+                print(before.isEmpty ? "up to date (\(store.location))" : "applied: \(before.joined(separator: ", "))")
             case .down:
                 if let id = try store.rollbackLast() {
                     print("rolled back: \(id)")
@@ -36,9 +36,9 @@ struct Migrate: ParsableCommand {
             case .check:
                 let problems = try store.integrityProblems()
                 guard problems.isEmpty else {
-                    throw CLIError(message: "\(store.path): \(problems.count) problem(s):\n" + problems.prefix(20).joined(separator: "\n"), code: 1)
+                    throw CLIError(message: "\(store.location): \(problems.count) problem(s):\n" + problems.prefix(20).joined(separator: "\n"), code: 1)
                 }
-                print("ok (\(store.path))")
+                print("ok (\(store.location))")
             }
         } catch let e as CLIError {
             throw e

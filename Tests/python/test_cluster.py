@@ -1,5 +1,6 @@
 """Three hub processes of this build as one cluster over one redis-server, fed by a Deribit
-simulator process (venue-sim), all on loopback and sharing one control-plane store: a flag
+simulator process (venue-sim), all on loopback and sharing one control-plane store (a
+PostgreSQL server when STREAMHUB_TEST_POSTGRES_URL names one, as scripts/test does): a flag
 flipped through one node reaches the sessions on the others at once (announced over Redis), a
 channel has the same epoch and offsets on every node, a subscriber on a node that does not run
 the feed gets it with consecutive offsets, a client moving to another node recovers without gap
@@ -85,10 +86,19 @@ class ClusterTests(unittest.TestCase):
         feeds = (f'{{deribit: {{enabled: true, url: "ws://127.0.0.1:{sim_port}/ws/api/v2", instruments: [BTC-PERPETUAL], '
                  f'optionCurrencies: [], interval: 100ms}}}}')
         cls.hubs = {}
-        cls.data = tempfile.mkdtemp(prefix="py-cluster-data-")
+        cls.dirs = []
+        # The control plane: PostgreSQL (a schema of the run's server), each node with a data
+        # directory of its own; without a server, one SQLite file the nodes share.
+        postgres = os.environ.get("STREAMHUB_TEST_POSTGRES_URL")
+        shared = None if postgres else tempfile.mkdtemp(prefix="py-cluster-data-")
+        schema = f"cluster_{os.getpid()}_{int(time.time())}"
         for name in ("a", "b", "c"):
             extra = f"cluster: {{enabled: true, nodeId: {name}, failoverSeconds: {FAILOVER}}}"
-            cls.hubs[name] = Hub(ADMIN_KEY, feeds=feeds, extra=extra, redis_url=cls.redis.url, data_dir=cls.data)
+            if postgres:
+                extra += f'\nstore: {{postgres: "{postgres}?schema={schema}"}}'
+            data = shared or tempfile.mkdtemp(prefix=f"py-cluster-{name}-")
+            cls.dirs.append(data)
+            cls.hubs[name] = Hub(ADMIN_KEY, feeds=feeds, extra=extra, redis_url=cls.redis.url, data_dir=data)
         # One node runs the feed; the channel reaches every node.
         cls.owner = wait_for("a feed owner", lambda: holder(cls.hubs["a"], "deribit"), timeout=30)
         for hub in cls.hubs.values():
@@ -101,7 +111,8 @@ class ClusterTests(unittest.TestCase):
         cls.sim.kill()
         cls.sim.wait()
         cls.redis.stop()
-        shutil.rmtree(cls.data, ignore_errors=True)
+        for d in set(cls.dirs):
+            shutil.rmtree(d, ignore_errors=True)
 
     def others(self):
         return [h for n, h in sorted(self.hubs.items()) if n != self.owner and not h.exited()]

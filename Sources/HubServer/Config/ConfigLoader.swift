@@ -1,6 +1,7 @@
 import Foundation
 import HubAuth
 import HubCore
+import HubStore
 import WebSocketLoop
 import Yams
 
@@ -173,6 +174,13 @@ public enum ConfigLoader {
                 k.nodeId.count <= 64 && k.nodeId.allSatisfy(HubConfig.Cluster.allowed), "cluster.nodeId", "must be up to 64 letters, digits, '.', '_' or '-'")
             try check((1...300).contains(k.failoverSeconds), "cluster.failoverSeconds", "must be between 1 and 300")
             try check((1...1024).contains(k.shards), "cluster.shards", "must be between 1 and 1024")
+        }
+        if !c.store.postgres.isEmpty {
+            do {
+                _ = try PostgresURL(parsing: c.store.postgres)
+            } catch {
+                throw ConfigError(key: "store.postgres", "\(error)")
+            }
         }
         let a = c.auth
         try check(a.accessTokenSeconds >= 10 && a.accessTokenSeconds <= 86_400, "auth.accessTokenSeconds", "must be between 10 and 86400")

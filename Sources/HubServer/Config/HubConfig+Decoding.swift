@@ -4,7 +4,7 @@ import HubCore
 
 extension HubConfig: Decodable {
     enum Keys: String, CodingKey, CaseIterable {
-        case server, serve, feeds, properties, redis, cluster, auth, flags, enrichment, mappings, metrics, usage, alerts, publish, rollout
+        case server, serve, feeds, properties, redis, cluster, store, auth, flags, enrichment, mappings, metrics, usage, alerts, publish, rollout
     }
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(Keys.self)
@@ -15,6 +15,7 @@ extension HubConfig: Decodable {
         properties = try c.value(.properties, properties)
         redis = try c.value(.redis, redis)
         cluster = try c.value(.cluster, cluster)
+        store = try c.value(.store, store)
         auth = try c.value(.auth, auth)
         flags = try c.value(.flags, flags)
         enrichment = try c.decodeIfPresent(EnrichmentSection.self, forKey: .enrichment)?.config ?? enrichment

@@ -11,6 +11,8 @@ public struct HubConfig: Sendable, Equatable {
     public var redis = Redis()
     /// Several nodes over Redis (docs/guides/cluster.md).
     public var cluster = Cluster()
+    /// The control-plane store: SQLite in `server.dataDir`, or PostgreSQL for a cluster.
+    public var store = Store()
     public var auth = Auth()
     public var flags = Flags()
     public var mappings = Mappings()
@@ -111,7 +113,7 @@ public struct HubConfig: Sendable, Equatable {
         /// Loopback by default: exposing the hub is a deliberate choice.
         public var host = "127.0.0.1"
         public var port = 8080
-        /// Control-plane files (SQLite, later) live here.
+        /// The control-plane SQLite file (unless `store.postgres`), recordings and other files.
         public var dataDir = "data/"
         /// Static files served at `/` (the dashboard); nil or missing directory serves none.
         public var publicDir: String? = "public"

@@ -35,7 +35,7 @@ public enum IdentitySetup {
 
     /// Opens and migrates the store; on first start (no roles) loads the default roles.
     public static func openStore(_ config: HubConfig, logger: Logger) throws -> HubStore {
-        let store = try HubStore(dataDirectory: config.server.dataDir)
+        let store = try config.openStore()
         try store.migrate()
         if try store.roles().isEmpty {
             let roles: [Role]
@@ -64,7 +64,8 @@ public enum IdentitySetup {
     /// When no enabled user holds the admin role (first start), creates `admin` with it and an
     /// API key: the one in `auth.bootstrapAdminKey` when set, else a new one, returned so it
     /// can be printed once. If the name is taken (users made with the CLI before the first
-    /// start), nothing is created and the log says how to name an admin.
+    /// start), nothing is created and the log says how to name an admin; if another node makes
+    /// it meanwhile, nothing is created either.
     public static func bootstrapAdmin(_ store: HubStore, _ auth: HubConfig.Auth, logger: Logger) throws -> (username: String, generatedKey: String?)? {
         guard try store.enabledAdminCount() == 0 else { return nil }
         if try store.user(named: "admin") != nil {
@@ -73,7 +74,14 @@ public enum IdentitySetup {
         }
         let given = auth.bootstrapAdminKey.isEmpty ? nil : APIKey(parsing: auth.bootstrapAdminKey)
         let key = given ?? APIKey.generate()
-        let user = try store.insertUser(username: "admin", displayName: "Administrator", passwordHash: nil, roles: ["admin"], actor: "system")
+        let user: UserAccount
+        do {
+            user = try store.insertUser(username: "admin", displayName: "Administrator", passwordHash: nil, roles: ["admin"], actor: "system")
+        } catch {
+            // Another node of the cluster, starting at the same time, made it.
+            if try store.user(named: "admin") != nil { return nil }
+            throw error
+        }
         // No expiry: the key is the config's to rotate (auth.bootstrapAdminKey), not the clock's.
         _ = try store.insertAPIKey(id: key.id, userID: user.id, name: "bootstrap", digest: key.digest, expiresAt: nil, actor: "system")
         return ("admin", given == nil ? key.text : nil)

@@ -98,8 +98,7 @@ public enum PropertySeedLoader {
             logger.warning("property seed not read; serving the stored definitions", metadata: ["error": "\(error)"])
         }
         let missing = seed.filter { !stored.contains($0.name) }
-        if !missing.isEmpty {
-            try store.insertProperties(missing)
+        if !missing.isEmpty, try store.seedProperties(missing) > 0 {
             logger.info(
                 stored.isEmpty ? "property registry seeded" : "property registry: new definitions added from the seed",
                 metadata: ["properties": "\(missing.count)", "from": "\(seedDirectory)"])
@@ -108,7 +107,7 @@ public enum PropertySeedLoader {
         do {
             try registry.load(try store.properties())
         } catch let e as DefinitionError {
-            throw DefinitionError(e.kind, field: e.field, e.message, file: store.path)
+            throw DefinitionError(e.kind, field: e.field, e.message, file: store.location)
         }
         return registry
     }

@@ -1,29 +1,32 @@
 import Foundation
-import GRDB
 
 extension HubStore {
     /// The newest entries first; `before` pages back from an entry id.
     public func auditLog(limit: Int = 100, before: Int64? = nil) throws(StoreError) -> [AuditEntry] {
         try reading { db in
-            var q = AuditRow.order(Column("id").desc).limit(max(1, min(limit, 1000)))
-            if let before { q = q.filter(Column("id") < before) }
-            return try q.fetchAll(db).map { AuditEntry(id: $0.id ?? 0, at: $0.at, actor: $0.actor, action: $0.action, target: $0.target, detail: $0.detail) }
+            let page = max(1, min(limit, 1000))
+            let select = "SELECT id, at, actor, action, target, detail FROM audit"
+            let rows =
+                try before.map { try db.rows("\(select) WHERE id < ? ORDER BY id DESC LIMIT ?", $0, page) }
+                ?? db.rows("\(select) ORDER BY id DESC LIMIT ?", page)
+            return try rows.map { r in
+                AuditEntry(id: try r.int(0), at: try r.date(1), actor: try r.text(2), action: try r.text(3), target: try r.text(4), detail: try r.text(5))
+            }
         }
     }
 
     /// The id of the newest audit entry: every identity change writes one, in this process or
     /// another (the CLI), so a change of this number means "reload".
     public func auditHead() throws(StoreError) -> Int64 {
-        try reading { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM audit") ?? 0 }
+        try reading { db in try db.integer("SELECT COALESCE(MAX(id), 0) FROM audit") }
     }
 
     /// Appends an entry inside the caller's transaction (the change and its record commit together).
-    func audit(_ db: Database, actor: String, action: String, target: String, detail: some Encodable, at: Date) throws {
+    func audit(_ db: any SQLTransaction, actor: String, action: String, target: String, detail: some Encodable, at: Date) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
         let json = String(decoding: try encoder.encode(detail), as: UTF8.self)
-        var row = AuditRow(id: nil, at: at, actor: actor, action: action, target: target, detail: json)
-        try row.insert(db)
+        try db.execute("INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)", at, actor, action, target, json)
     }
 }

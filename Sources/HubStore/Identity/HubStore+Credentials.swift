@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A stored API key with what is needed to check one presented to the hub.
 public struct StoredAPIKey: Sendable {
@@ -17,12 +16,11 @@ extension HubStore {
         id: String, userID: Int64, name: String, digest: String, expiresAt: Date?, maxActive: Int = .max, actor: String, now: Date = Date()
     ) throws(StoreError) -> APIKeyInfo {
         try writing { db in
-            guard try UserRow.exists(db, key: userID) else { throw StoreError.notFound("user \(userID)") }
-            if try APIKeyRow.exists(db, key: id) { throw StoreError.duplicate("api key '\(id)'") }
-            let active =
-                try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM api_key WHERE userId = ? AND revokedAt IS NULL AND (expiresAt IS NULL OR expiresAt > ?)",
-                    arguments: [userID, now]) ?? 0
+            guard try UserRow.exists(userID, db) else { throw StoreError.notFound("user \(userID)") }
+            if try APIKeyRow.find(id, db) != nil { throw StoreError.duplicate("api key '\(id)'") }
+            let active = Int(
+                try db.integer(
+                    "SELECT COUNT(*) FROM api_key WHERE userId = ? AND revokedAt IS NULL AND (expiresAt IS NULL OR expiresAt > ?)", userID, now))
             guard active < maxActive else {
                 throw StoreError.refused("user \(userID) holds \(active) API keys, the most allowed; revoke one first")
             }
@@ -34,23 +32,22 @@ extension HubStore {
     }
 
     public func apiKey(id: String) throws(StoreError) -> StoredAPIKey? {
-        try reading { db in try APIKeyRow.fetchOne(db, key: id).map { StoredAPIKey(info: $0.info, digest: $0.digest) } }
+        try reading { db in try APIKeyRow.find(id, db).map { StoredAPIKey(info: $0.info, digest: $0.digest) } }
     }
 
     public func apiKeys(userID: Int64) throws(StoreError) -> [APIKeyInfo] {
-        try reading { db in try APIKeyRow.filter(Column("userId") == userID).order(Column("createdAt")).fetchAll(db).map(\.info) }
+        try reading { db in try db.rows("\(APIKeyRow.select) WHERE userId = ? ORDER BY createdAt, id", userID).map { try APIKeyRow($0).info } }
     }
 
     public func touchAPIKey(id: String, now: Date = Date()) throws(StoreError) {
-        try writing { db in try db.execute(sql: "UPDATE api_key SET lastUsedAt = ? WHERE id = ?", arguments: [now, id]) }
+        try writing { db in try db.execute("UPDATE api_key SET lastUsedAt = ? WHERE id = ?", now, id) }
     }
 
     public func revokeAPIKey(id: String, userID: Int64, actor: String, now: Date = Date()) throws(StoreError) {
         try writing { db in
-            guard var row = try APIKeyRow.fetchOne(db, key: id), row.userId == userID else { throw StoreError.notFound("api key '\(id)' of user \(userID)") }
+            guard let row = try APIKeyRow.find(id, db), row.userId == userID else { throw StoreError.notFound("api key '\(id)' of user \(userID)") }
             guard row.revokedAt == nil else { return }
-            row.revokedAt = now
-            try row.update(db)
+            try db.execute("UPDATE api_key SET revokedAt = ? WHERE id = ?", now, id)
             try audit(db, actor: actor, action: "key.revoke", target: "\(userID)", detail: ["key": id], at: now)
         }
     }
@@ -71,18 +68,17 @@ extension HubStore {
     ) throws(StoreError) -> Int64 {
         // The revocation on replay must survive the refusal, so the outcome leaves the transaction as a value.
         let outcome: Result<Int64, StoreError> = try writing { db in
-            guard var row = try RefreshTokenRow.fetchOne(db, key: id), constantTimeEqual(row.digest, digest) else {
+            guard let row = try RefreshTokenRow.find(id, db), constantTimeEqual(row.digest, digest) else {
                 return .failure(.notFound("refresh token"))
             }
             if row.revokedAt != nil {
-                try db.execute(sql: "UPDATE refresh_token SET revokedAt = ? WHERE userId = ? AND revokedAt IS NULL", arguments: [now, row.userId])
+                try Sessions.revokeRefreshTokens(userID: row.userId, at: now, db)
                 try audit(db, actor: "system", action: "refresh.replay", target: "\(row.userId)", detail: ["token": id], at: now)
                 return .failure(.refused("refresh token was already used; every session of this user must log in again"))
             }
             guard row.expiresAt > now else { return .failure(.refused("refresh token expired")) }
-            guard let user = try UserRow.fetchOne(db, key: row.userId), !user.disabled else { return .failure(.refused("account disabled")) }
-            row.revokedAt = now
-            try row.update(db)
+            guard let user = try UserRow.find(row.userId, db), !user.disabled else { return .failure(.refused("account disabled")) }
+            try db.execute("UPDATE refresh_token SET revokedAt = ? WHERE id = ?", now, id)
             try RefreshTokenRow(id: successor.id, userId: row.userId, digest: successor.digest, createdAt: now, expiresAt: successor.expiresAt, revokedAt: nil)
                 .insert(db)
             return .success(row.userId)

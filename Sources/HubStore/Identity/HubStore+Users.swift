@@ -1,32 +1,31 @@
 import Foundation
-import GRDB
 import HubCore
 
 extension HubStore {
     public func userCount() throws(StoreError) -> Int {
-        try reading { db in try UserRow.fetchCount(db) }
+        try reading { db in Int(try db.integer(#"SELECT COUNT(*) FROM "user""#)) }
     }
 
     /// One page of users by id, and the total.
     public func users(limit: Int, offset: Int) throws(StoreError) -> (users: [UserAccount], total: Int) {
         try reading { db in
-            let rows = try UserRow.order(Column("id")).limit(limit, offset: offset).fetchAll(db)
-            return (try rows.map { try account($0, db) }, try UserRow.fetchCount(db))
+            let rows = try db.rows("\(UserRow.select) ORDER BY id LIMIT ? OFFSET ?", limit, offset).map(UserRow.init)
+            return (try rows.map { try account($0, db) }, Int(try db.integer(#"SELECT COUNT(*) FROM "user""#)))
         }
     }
 
     public func user(id: Int64) throws(StoreError) -> UserAccount? {
-        try reading { db in try UserRow.fetchOne(db, key: id).map { try account($0, db) } }
+        try reading { db in try UserRow.find(id, db).map { try account($0, db) } }
     }
 
     public func user(named username: String) throws(StoreError) -> UserAccount? {
-        try reading { db in try UserRow.filter(Column("username") == username).fetchOne(db).map { try account($0, db) } }
+        try reading { db in try UserRow.find(named: username, db).map { try account($0, db) } }
     }
 
     /// The account and password hash for a login (usernames compare case-insensitively).
     public func credentials(username: String) throws(StoreError) -> UserCredentials? {
         try reading { db in
-            try UserRow.filter(Column("username") == username).fetchOne(db).map { UserCredentials(account: try account($0, db), passwordHash: $0.passwordHash) }
+            try UserRow.find(named: username, db).map { UserCredentials(account: try account($0, db), passwordHash: $0.passwordHash) }
         }
     }
 
@@ -35,16 +34,13 @@ extension HubStore {
         username: String, displayName: String? = nil, passwordHash: String?, roles: [String], actor: String, now: Date = Date()
     ) throws(StoreError) -> UserAccount {
         try writing { db in
-            if try UserRow.filter(Column("username") == username).fetchCount(db) > 0 { throw StoreError.duplicate("user '\(username)'") }
-            var row = UserRow(
-                id: nil, username: username, displayName: displayName, passwordHash: passwordHash, disabled: false, createdAt: now, updatedAt: now)
-            try row.insert(db)
-            let id = row.id!
+            if try UserRow.find(named: username, db) != nil { throw StoreError.duplicate("user '\(username)'") }
+            let row = try UserRow.insert(username: username, displayName: displayName, passwordHash: passwordHash, disabled: false, now: now, db)
             for r in Set(roles).sorted() {
-                guard try RoleRow.exists(db, key: r) else { throw StoreError.notFound("role '\(r)'") }
-                try UserRoleRow(userId: id, roleId: r, assignedAt: now).insert(db)
+                guard try RoleRow.exists(r, db) else { throw StoreError.notFound("role '\(r)'") }
+                try UserRoles.insert(userID: row.id, roleID: r, at: now, db)
             }
-            try audit(db, actor: actor, action: "user.create", target: "\(id)", detail: UserChange(username: username, roles: Set(roles).sorted()), at: now)
+            try audit(db, actor: actor, action: "user.create", target: "\(row.id)", detail: UserChange(username: username, roles: Set(roles).sorted()), at: now)
             return try account(row, db)
         }
     }
@@ -54,7 +50,7 @@ extension HubStore {
         id: Int64, displayName: String?? = nil, passwordHash: String? = nil, disabled: Bool? = nil, actor: String, now: Date = Date()
     ) throws(StoreError) -> UserAccount {
         try writing { db in
-            guard var row = try UserRow.fetchOne(db, key: id) else { throw StoreError.notFound("user \(id)") }
+            guard var row = try UserRow.find(id, db) else { throw StoreError.notFound("user \(id)") }
             if disabled == true && !row.disabled { try requireAnotherAdmin(besides: id, db) }
             if let displayName { row.displayName = displayName }
             if let passwordHash { row.passwordHash = passwordHash }
@@ -63,13 +59,9 @@ extension HubStore {
             try row.update(db)
             // A new password or a disabled account ends every refresh-token session and revokes
             // every API key: a reset locks out whoever held the old credentials, and enabling
-            // the account again does not bring them back.
-            if passwordHash != nil || disabled == true {
-                try db.execute(sql: "UPDATE refresh_token SET revokedAt = ? WHERE userId = ? AND revokedAt IS NULL", arguments: [now, id])
-                try db.execute(sql: "UPDATE api_key SET revokedAt = ? WHERE userId = ? AND revokedAt IS NULL", arguments: [now, id])
-                // A pending first-login code (an imported user's) dies with them.
-                try db.execute(sql: "DELETE FROM password_setup WHERE userId = ?", arguments: [id])
-            }
+            // the account again does not bring them back. A pending first-login code (an
+            // imported user's) dies with them.
+            if passwordHash != nil || disabled == true { try Sessions.revokeAll(userID: id, at: now, db) }
             try audit(
                 db, actor: actor, action: "user.update", target: "\(id)",
                 detail: UserChange(displayName: displayName ?? nil, disabled: disabled, passwordChanged: passwordHash != nil ? true : nil), at: now)
@@ -80,70 +72,60 @@ extension HubStore {
     /// Gives a user a role (no change when it already has it).
     public func assignRole(userID: Int64, role: String, actor: String, now: Date = Date()) throws(StoreError) -> UserAccount {
         try writing { db in
-            guard let row = try UserRow.fetchOne(db, key: userID) else { throw StoreError.notFound("user \(userID)") }
-            guard try RoleRow.exists(db, key: role) else { throw StoreError.notFound("role '\(role)'") }
-            if try !UserRoleRow.exists(db, key: ["userId": userID, "roleId": role]) {
-                try UserRoleRow(userId: userID, roleId: role, assignedAt: now).insert(db)
-                try touch(row, db, now)
+            guard var row = try UserRow.find(userID, db) else { throw StoreError.notFound("user \(userID)") }
+            guard try RoleRow.exists(role, db) else { throw StoreError.notFound("role '\(role)'") }
+            if try !UserRoles.holds(userID: userID, roleID: role, db) {
+                try UserRoles.insert(userID: userID, roleID: role, at: now, db)
+                row.updatedAt = now
+                try row.update(db)
                 try audit(db, actor: actor, action: "user.role.add", target: "\(userID)", detail: ["role": role], at: now)
             }
-            return try account(UserRow.fetchOne(db, key: userID)!, db)
+            return try account(row, db)
         }
     }
 
     /// Takes a role from a user; `.notFound` when the user does not hold it.
     public func removeRole(userID: Int64, role: String, actor: String, now: Date = Date()) throws(StoreError) -> UserAccount {
         try writing { db in
-            guard let row = try UserRow.fetchOne(db, key: userID) else { throw StoreError.notFound("user \(userID)") }
+            guard var row = try UserRow.find(userID, db) else { throw StoreError.notFound("user \(userID)") }
             if role == "admin" && !row.disabled { try requireAnotherAdmin(besides: userID, db) }
-            guard try UserRoleRow.deleteOne(db, key: ["userId": userID, "roleId": role]) else {
+            guard try db.execute("DELETE FROM user_role WHERE userId = ? AND roleId = ?", userID, role) > 0 else {
                 throw StoreError.notFound("role '\(role)' on user \(userID)")
             }
-            try touch(row, db, now)
+            row.updatedAt = now
+            try row.update(db)
             try audit(db, actor: actor, action: "user.role.remove", target: "\(userID)", detail: ["role": role], at: now)
-            return try account(UserRow.fetchOne(db, key: userID)!, db)
+            return try account(row, db)
         }
     }
 
     /// Roles and every user's state, for the live access checks.
     public func identitySnapshot() throws(StoreError) -> IdentitySnapshot {
         try reading { db in
-            let roles = try RoleRow.order(Column("id")).fetchAll(db).map(\.role)
+            let roles = try RoleRow.all(db).map(\.role)
             var users: [Int64: (Bool, [String])] = [:]
-            for row in try UserRow.fetchAll(db) { users[row.id!] = (!row.disabled, []) }
-            for ur in try UserRoleRow.order(Column("roleId")).fetchAll(db) { users[ur.userId]?.1.append(ur.roleId) }
+            for row in try db.rows(#"SELECT id, disabled FROM "user""#) { users[try row.int(0)] = (!(try row.bool(1)), []) }
+            for row in try db.rows("SELECT userId, roleId FROM user_role ORDER BY roleId\(db.dialect.bytewise)") {
+                users[try row.int(0)]?.1.append(try row.text(1))
+            }
             return IdentitySnapshot(roles: roles, users: users.mapValues { (enabled: $0.0, roles: $0.1) })
         }
     }
 
     /// The hub must keep an enabled admin: taking the role from (or disabling) the last one is
     /// refused.
-    private func requireAnotherAdmin(besides id: Int64, _ db: Database) throws {
-        let holds = try UserRoleRow.exists(db, key: ["userId": id, "roleId": "admin"])
-        guard holds else { return }
-        let others =
-            try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM user_role r JOIN user u ON u.id = r.userId WHERE r.roleId = 'admin' AND u.disabled = 0 AND u.id != ?",
-                arguments: [id]) ?? 0
-        if others == 0 { throw StoreError.refused("user \(id) is the last enabled admin") }
+    private func requireAnotherAdmin(besides id: Int64, _ db: any SQLTransaction) throws {
+        guard try UserRoles.holds(userID: id, roleID: "admin", db) else { return }
+        if try UserRoles.enabledAdmins(besides: id, db) == 0 { throw StoreError.refused("user \(id) is the last enabled admin") }
     }
 
     /// Enabled users holding the admin role.
     public func enabledAdminCount() throws(StoreError) -> Int {
-        try reading { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM user_role r JOIN user u ON u.id = r.userId WHERE r.roleId = 'admin' AND u.disabled = 0") ?? 0
-        }
+        try reading { db in Int(try UserRoles.enabledAdmins(db)) }
     }
 
-    private func touch(_ row: UserRow, _ db: Database, _ now: Date) throws {
-        var r = row
-        r.updatedAt = now
-        try r.update(db)
-    }
-
-    func account(_ row: UserRow, _ db: Database) throws -> UserAccount {
-        let roles = try String.fetchAll(db, sql: "SELECT roleId FROM user_role WHERE userId = ? ORDER BY roleId", arguments: [row.id])
-        return row.account(roles: roles)
+    func account(_ row: UserRow, _ db: any SQLTransaction) throws -> UserAccount {
+        row.account(roles: try UserRoles.of(row.id, db))
     }
 }
 

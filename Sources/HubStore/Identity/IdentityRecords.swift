@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import HubCore
 
 /// A user as the REST API and the CLI show it (never the password hash).
@@ -60,8 +59,7 @@ public struct IdentitySnapshot: Sendable, Equatable {
 
 // MARK: Rows
 
-struct RoleRow: Codable, FetchableRecord, PersistableRecord {
-    static let databaseTableName = "role"
+struct RoleRow {
     var id: String
     var description: String
     var grants: Grants
@@ -69,11 +67,48 @@ struct RoleRow: Codable, FetchableRecord, PersistableRecord {
     var updatedAt: Date
 
     var role: Role { Role(id: id, description: description, grants: grants) }
+
+    static let select = "SELECT id, description, grants, createdAt, updatedAt FROM role"
+
+    init(id: String, description: String, grants: Grants, createdAt: Date, updatedAt: Date) {
+        self.id = id
+        self.description = description
+        self.grants = grants
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    init(_ r: SQLRow) throws {
+        self.init(id: try r.text(0), description: try r.text(1), grants: try r.json(2), createdAt: try r.date(3), updatedAt: try r.date(4))
+    }
+
+    static func find(_ id: String, _ db: any SQLTransaction) throws -> RoleRow? {
+        try db.row("\(select) WHERE id = ?", id).map(RoleRow.init)
+    }
+
+    static func exists(_ id: String, _ db: any SQLTransaction) throws -> Bool {
+        try db.exists("SELECT 1 FROM role WHERE id = ?", id)
+    }
+
+    static func all(_ db: any SQLTransaction) throws -> [RoleRow] {
+        try db.rows("\(select) ORDER BY id\(db.dialect.bytewise)").map(RoleRow.init)
+    }
+
+    func insert(_ db: any SQLTransaction) throws {
+        try db.execute(
+            "INSERT INTO role (id, description, grants, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?)", id, description, try JSONColumn.text(grants),
+            createdAt, updatedAt)
+    }
+
+    func update(_ db: any SQLTransaction) throws {
+        try db.execute(
+            "UPDATE role SET description = ?, grants = ?, createdAt = ?, updatedAt = ? WHERE id = ?", description, try JSONColumn.text(grants), createdAt,
+            updatedAt, id)
+    }
 }
 
-struct UserRow: Codable, FetchableRecord, MutablePersistableRecord {
-    static let databaseTableName = "user"
-    var id: Int64?
+struct UserRow {
+    var id: Int64
     var username: String
     var displayName: String?
     var passwordHash: String?
@@ -81,24 +116,78 @@ struct UserRow: Codable, FetchableRecord, MutablePersistableRecord {
     var createdAt: Date
     var updatedAt: Date
 
-    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    static let select = #"SELECT id, username, displayName, passwordHash, disabled, createdAt, updatedAt FROM "user""#
+
+    init(_ r: SQLRow) throws {
+        id = try r.int(0)
+        username = try r.text(1)
+        displayName = try r.optionalText(2)
+        passwordHash = try r.optionalText(3)
+        disabled = try r.bool(4)
+        createdAt = try r.date(5)
+        updatedAt = try r.date(6)
+    }
+
+    static func find(_ id: Int64, _ db: any SQLTransaction) throws -> UserRow? {
+        try db.row("\(select) WHERE id = ?", id).map(UserRow.init)
+    }
+
+    /// Usernames compare case-insensitively (a unique index on each backend keeps them so).
+    static func find(named username: String, _ db: any SQLTransaction) throws -> UserRow? {
+        try db.row("\(select) WHERE lower(username) = lower(?)", username).map(UserRow.init)
+    }
+
+    static func exists(_ id: Int64, _ db: any SQLTransaction) throws -> Bool {
+        try db.exists(#"SELECT 1 FROM "user" WHERE id = ?"#, id)
+    }
+
+    /// Inserts a new user; returns its row with the id the database gave it.
+    static func insert(
+        username: String, displayName: String?, passwordHash: String?, disabled: Bool, now: Date, _ db: any SQLTransaction
+    ) throws -> UserRow {
+        guard
+            let row = try db.row(
+                #"INSERT INTO "user" (username, displayName, passwordHash, disabled, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?) RETURNING id"#,
+                username, displayName, passwordHash, disabled, now, now)
+        else { throw StoreError.io("the new user's id did not come back") }
+        return try find(try row.int(0), db)!
+    }
+
+    func update(_ db: any SQLTransaction) throws {
+        try db.execute(
+            #"UPDATE "user" SET displayName = ?, passwordHash = ?, disabled = ?, updatedAt = ? WHERE id = ?"#, displayName, passwordHash, disabled,
+            updatedAt, id)
+    }
 
     func account(roles: [String]) -> UserAccount {
         UserAccount(
-            id: id ?? 0, username: username, displayName: displayName, disabled: disabled, roles: roles,
-            hasPassword: passwordHash != nil, createdAt: createdAt, updatedAt: updatedAt)
+            id: id, username: username, displayName: displayName, disabled: disabled, roles: roles, hasPassword: passwordHash != nil,
+            createdAt: createdAt, updatedAt: updatedAt)
     }
 }
 
-struct UserRoleRow: Codable, FetchableRecord, PersistableRecord {
-    static let databaseTableName = "user_role"
-    var userId: Int64
-    var roleId: String
-    var assignedAt: Date
+/// A user's roles.
+enum UserRoles {
+    static func insert(userID: Int64, roleID: String, at: Date, _ db: any SQLTransaction) throws {
+        try db.execute("INSERT INTO user_role (userId, roleId, assignedAt) VALUES (?, ?, ?)", userID, roleID, at)
+    }
+
+    static func holds(userID: Int64, roleID: String, _ db: any SQLTransaction) throws -> Bool {
+        try db.exists("SELECT 1 FROM user_role WHERE userId = ? AND roleId = ?", userID, roleID)
+    }
+
+    static func of(_ userID: Int64, _ db: any SQLTransaction) throws -> [String] {
+        try db.rows("SELECT roleId FROM user_role WHERE userId = ? ORDER BY roleId\(db.dialect.bytewise)", userID).map { try $0.text(0) }
+    }
+
+    /// Enabled users holding the admin role.
+    static func enabledAdmins(besides id: Int64? = nil, _ db: any SQLTransaction) throws -> Int64 {
+        let sql = #"SELECT COUNT(*) FROM user_role r JOIN "user" u ON u.id = r.userId WHERE r.roleId = 'admin' AND NOT u.disabled"#
+        return try id.map { try db.integer(sql + " AND u.id != ?", $0) } ?? db.integer(sql)
+    }
 }
 
-struct APIKeyRow: Codable, FetchableRecord, PersistableRecord {
-    static let databaseTableName = "api_key"
+struct APIKeyRow {
     var id: String
     var userId: Int64
     var name: String
@@ -108,29 +197,73 @@ struct APIKeyRow: Codable, FetchableRecord, PersistableRecord {
     var revokedAt: Date?
     var expiresAt: Date?
 
+    static let select = "SELECT id, userId, name, digest, createdAt, lastUsedAt, revokedAt, expiresAt FROM api_key"
+
+    init(id: String, userId: Int64, name: String, digest: String, createdAt: Date, lastUsedAt: Date?, revokedAt: Date?, expiresAt: Date?) {
+        self.id = id
+        self.userId = userId
+        self.name = name
+        self.digest = digest
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+        self.revokedAt = revokedAt
+        self.expiresAt = expiresAt
+    }
+
+    init(_ r: SQLRow) throws {
+        self.init(
+            id: try r.text(0), userId: try r.int(1), name: try r.text(2), digest: try r.text(3), createdAt: try r.date(4),
+            lastUsedAt: try r.optionalDate(5), revokedAt: try r.optionalDate(6), expiresAt: try r.optionalDate(7))
+    }
+
+    static func find(_ id: String, _ db: any SQLTransaction) throws -> APIKeyRow? {
+        try db.row("\(select) WHERE id = ?", id).map(APIKeyRow.init)
+    }
+
+    func insert(_ db: any SQLTransaction) throws {
+        try db.execute(
+            "INSERT INTO api_key (id, userId, name, digest, createdAt, lastUsedAt, revokedAt, expiresAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", id, userId,
+            name, digest, createdAt, lastUsedAt, revokedAt, expiresAt)
+    }
+
     var info: APIKeyInfo {
         APIKeyInfo(id: id, userId: userId, name: name, createdAt: createdAt, lastUsedAt: lastUsedAt, revokedAt: revokedAt, expiresAt: expiresAt)
     }
 }
 
-struct RefreshTokenRow: Codable, FetchableRecord, PersistableRecord {
-    static let databaseTableName = "refresh_token"
+struct RefreshTokenRow {
     var id: String
     var userId: Int64
     var digest: String
     var createdAt: Date
     var expiresAt: Date
     var revokedAt: Date?
+
+    static func find(_ id: String, _ db: any SQLTransaction) throws -> RefreshTokenRow? {
+        try db.row("SELECT id, userId, digest, createdAt, expiresAt, revokedAt FROM refresh_token WHERE id = ?", id).map { r in
+            RefreshTokenRow(
+                id: try r.text(0), userId: try r.int(1), digest: try r.text(2), createdAt: try r.date(3), expiresAt: try r.date(4),
+                revokedAt: try r.optionalDate(5))
+        }
+    }
+
+    func insert(_ db: any SQLTransaction) throws {
+        try db.execute(
+            "INSERT INTO refresh_token (id, userId, digest, createdAt, expiresAt, revokedAt) VALUES (?, ?, ?, ?, ?, ?)", id, userId, digest, createdAt,
+            expiresAt, revokedAt)
+    }
 }
 
-struct AuditRow: Codable, FetchableRecord, MutablePersistableRecord {
-    static let databaseTableName = "audit"
-    var id: Int64?
-    var at: Date
-    var actor: String
-    var action: String
-    var target: String
-    var detail: String
+/// What ends a user's sessions: a new password, a disabled account.
+enum Sessions {
+    /// Revokes every refresh token and API key of the user, and voids a pending setup code.
+    static func revokeAll(userID: Int64, at now: Date, _ db: any SQLTransaction) throws {
+        try revokeRefreshTokens(userID: userID, at: now, db)
+        try db.execute("UPDATE api_key SET revokedAt = ? WHERE userId = ? AND revokedAt IS NULL", now, userID)
+        try db.execute("DELETE FROM password_setup WHERE userId = ?", userID)
+    }
 
-    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    static func revokeRefreshTokens(userID: Int64, at now: Date, _ db: any SQLTransaction) throws {
+        try db.execute("UPDATE refresh_token SET revokedAt = ? WHERE userId = ? AND revokedAt IS NULL", now, userID)
+    }
 }
