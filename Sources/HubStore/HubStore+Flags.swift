@@ -78,6 +78,22 @@ extension HubStore {
         }
     }
 
+    /// The seed of a store without flags: every feature and segment of `set`, in one
+    /// transaction; false (nothing written) when the store has flags — another node starting at
+    /// the same time seeded it, or an operator made some.
+    @discardableResult
+    public func seedFlags(_ set: FlagSet, now: Date = Date()) throws(StoreError) -> Bool {
+        try writing { db in
+            if try db.exists("SELECT 1 FROM feature") { return false }
+            for f in set.features { try FeatureRow.save(f, createdAt: now, updatedAt: now, db) }
+            for s in set.segments { try SegmentRows.save(s, updatedAt: now, db) }
+            try audit(
+                db, actor: "system", action: "feature.seed", target: "*",
+                detail: ["features": set.features.map(\.name), "segments": set.segments.map { String($0.id) }], at: now)
+            return true
+        }
+    }
+
     /// Inserts or replaces every feature and segment of `set` in one transaction (an Unleash
     /// export imported); flags not in `set` stay. Returns (features, segments) written.
     @discardableResult

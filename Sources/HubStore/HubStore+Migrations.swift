@@ -4,7 +4,7 @@ extension HubStore {
         try backend.exclusively { () throws(StoreError) in
             for m in Migrations.all {
                 do {
-                    try backend.write { db in
+                    try backend.write(additive: false) { db in
                         try Self.prepareLedger(db)
                         if try db.exists("SELECT 1 FROM \(Migrations.table) WHERE identifier = ?", m.id) { return ((), false) }
                         for statement in m.steps(db.dialect).up { try db.execute(statement, []) }
@@ -29,7 +29,7 @@ extension HubStore {
     public func rollbackLast() throws(StoreError) -> String? {
         try backend.exclusively { () throws(StoreError) in
             do {
-                return try backend.write { db -> (value: String?, commit: Bool) in
+                return try backend.write(additive: false) { db -> (value: String?, commit: Bool) in
                     try Self.prepareLedger(db)
                     let applied = Set(try db.rows("SELECT identifier FROM \(Migrations.table)").map { try $0.text(0) })
                     guard let last = Migrations.all.last(where: { applied.contains($0.id) }) else { return (nil, false) }
@@ -49,16 +49,15 @@ extension HubStore {
         if !pending.isEmpty { throw StoreError.migration("pending migrations: \(pending.joined(separator: ", "))") }
     }
 
+    /// A read: `migrate status` works on a store it may not write (no ledger: nothing applied).
     private func appliedMigrations() throws(StoreError) -> Set<String> {
-        try backend.exclusively { () throws(StoreError) in
-            do {
-                return try backend.write { db in
-                    try Self.prepareLedger(db)
-                    return (Set(try db.rows("SELECT identifier FROM \(Migrations.table)").map { try $0.text(0) }), true)
-                }
-            } catch {
-                throw StoreError.migration("\(error)")
+        do {
+            return try backend.read { db in
+                guard try db.exists(db.dialect.tableExists, Migrations.table) else { return [] }
+                return Set(try db.rows("SELECT identifier FROM \(Migrations.table)").map { try $0.text(0) })
             }
+        } catch {
+            throw StoreError.migration("\(error)")
         }
     }
 

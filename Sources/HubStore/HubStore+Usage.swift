@@ -59,8 +59,10 @@ public struct UsageAnswer: Sendable {
 extension HubStore {
     /// Adds rows counted up to `at` (seconds since the epoch) to their minute, hour and day
     /// buckets in one transaction, then drops buckets older than `retention`.
+    /// Every node of a cluster adds to the same buckets: the upserts add, so they need no
+    /// serialisable isolation (`adding`).
     public func recordUsage(_ rows: [UsageRow], at: Int64, retention: UsageRetention = UsageRetention()) throws(StoreError) {
-        try writing { db in
+        try adding { db in
             let insert = """
                 INSERT INTO usage (granularity, bucket, dimension, key, "user", roles, messages, bytes, subscriptions, sessions,
                     connectSeconds, calls2xx, calls3xx, calls4xx, calls5xx, latencySumNs, latencyMaxNs, lastSeen)

@@ -40,12 +40,17 @@ public final class HubStore: @unchecked Sendable {
 
     /// Runs `body` in a write transaction (committed when it returns); failures become `StoreError`.
     func writing<T>(_ body: (any SQLTransaction) throws -> T) throws(StoreError) -> T {
-        try timed("write") { () throws(StoreError) in try backend.write { (try body($0), true) } }
+        try timed("write") { () throws(StoreError) in try backend.write(additive: false) { (try body($0), true) } }
+    }
+
+    /// A write that only adds to counters (see `StoreBackend.write(additive:)`).
+    func adding(_ body: (any SQLTransaction) throws -> Void) throws(StoreError) {
+        try timed("write") { () throws(StoreError) in try backend.write(additive: true) { (try body($0), true) } }
     }
 
     /// Runs `body` in a write transaction committed only when it answers `commit`.
     func writeOrRollBack<T>(_ body: (any SQLTransaction) throws -> (value: T, commit: Bool)) throws(StoreError) -> T {
-        try timed("write") { () throws(StoreError) in try backend.write(body) }
+        try timed("write") { () throws(StoreError) in try backend.write(additive: false, body) }
     }
 
     /// Runs `body` on a read snapshot.

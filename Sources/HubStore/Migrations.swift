@@ -30,8 +30,8 @@ enum Migrations {
     static let all: [Migration] = [
         Migration(
             "v1-properties",
-            sqlite: .init(up: [property(datetime: "DATETIME")], down: ["DROP TABLE property"]),
-            postgres: .init(up: [property(datetime: "TIMESTAMPTZ")], down: ["DROP TABLE property"])),
+            sqlite: .init(up: [property(integer: "INTEGER", datetime: "DATETIME")], down: ["DROP TABLE property"]),
+            postgres: .init(up: [property(integer: "BIGINT", datetime: "TIMESTAMPTZ")], down: ["DROP TABLE property"])),
         Migration(
             "v2-identity",
             sqlite: .init(
@@ -75,8 +75,8 @@ enum Migrations {
                 ], down: identityDown)),
         Migration(
             "v3-flags",
-            sqlite: .init(up: flags(datetime: "DATETIME"), down: ["DROP TABLE segment", "DROP TABLE feature"]),
-            postgres: .init(up: flags(datetime: "TIMESTAMPTZ"), down: ["DROP TABLE segment", "DROP TABLE feature"])),
+            sqlite: .init(up: flags(integer: "INTEGER", datetime: "DATETIME"), down: ["DROP TABLE segment", "DROP TABLE feature"]),
+            postgres: .init(up: flags(integer: "BIGINT", datetime: "TIMESTAMPTZ"), down: ["DROP TABLE segment", "DROP TABLE feature"])),
         Migration(
             "v4-mappings",
             sqlite: .init(up: [mapping(datetime: "DATETIME")], down: ["DROP TABLE mapping"]),
@@ -91,8 +91,8 @@ enum Migrations {
                 down: ["DROP TABLE usage"])),
         Migration(
             "v6-alert-rules",
-            sqlite: .init(up: [alertRules(datetime: "DATETIME")], down: ["DROP TABLE alert_rules"]),
-            postgres: .init(up: [alertRules(datetime: "TIMESTAMPTZ")], down: ["DROP TABLE alert_rules"])),
+            sqlite: .init(up: [alertRules(integer: "INTEGER", datetime: "DATETIME")], down: ["DROP TABLE alert_rules"]),
+            postgres: .init(up: [alertRules(integer: "BIGINT", datetime: "TIMESTAMPTZ")], down: ["DROP TABLE alert_rules"])),
         Migration(
             "v7-api-key-expiry",
             // Keys made before expiry existed keep working until revoked (NULL: no expiry).
@@ -107,7 +107,7 @@ enum Migrations {
 
     // MARK: Tables whose text differs only in type names
 
-    static func property(datetime: String) -> String {
+    static func property(integer: String, datetime: String) -> String {
         """
         CREATE TABLE property (
             name TEXT PRIMARY KEY NOT NULL,
@@ -120,7 +120,7 @@ enum Migrations {
             flag TEXT,
             derivedFrom TEXT,            -- JSON array, derived properties only
             formula TEXT,
-            formulaVersion INTEGER,
+            formulaVersion \(integer),
             createdAt \(datetime) NOT NULL,
             updatedAt \(datetime) NOT NULL
         )
@@ -194,7 +194,7 @@ enum Migrations {
         "DROP TABLE audit", "DROP TABLE refresh_token", "DROP TABLE api_key", "DROP TABLE user_role", #"DROP TABLE "user""#, "DROP TABLE role",
     ]
 
-    static func flags(datetime: String) -> [String] {
+    static func flags(integer: String, datetime: String) -> [String] {
         [
             """
             CREATE TABLE feature (
@@ -206,7 +206,7 @@ enum Migrations {
             """,
             """
             CREATE TABLE segment (
-                id INTEGER PRIMARY KEY NOT NULL,
+                id \(integer) PRIMARY KEY NOT NULL,
                 definition TEXT NOT NULL,    -- JSON
                 updatedAt \(datetime) NOT NULL
             )
@@ -251,10 +251,10 @@ enum Migrations {
         """
     }
 
-    static func alertRules(datetime: String) -> String {
+    static func alertRules(integer: String, datetime: String) -> String {
         """
         CREATE TABLE alert_rules (
-            id INTEGER PRIMARY KEY CHECK (id = 1),  -- one rule set
+            id \(integer) PRIMARY KEY CHECK (id = 1),  -- one rule set
             rules TEXT NOT NULL,                    -- JSON array of rules
             updatedAt \(datetime) NOT NULL
         )

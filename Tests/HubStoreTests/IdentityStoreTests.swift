@@ -152,6 +152,27 @@ final class IdentityStoreTests: StoreContractCase {
         }
     }
 
+    /// Seeds write only into a store without them; the first admin comes with its key, once.
+    func testSeedsAndTheFirstAdminAreWrittenOnce() throws {
+        try eachStore { _ in
+            let set = FlagSet(features: [FeatureFlag(name: "a", enabled: true)])
+            XCTAssertTrue(try store.seedFlags(set))
+            XCTAssertFalse(try store.seedFlags(FlagSet(features: [FeatureFlag(name: "b", enabled: true)])))
+            XCTAssertEqual(try store.flagSet().features.map(\.name), ["a"])
+            XCTAssertEqual(try store.seedAlertRules(["first"]), ["first"])
+            XCTAssertEqual(try store.seedAlertRules(["second"]), ["first"], "a stored set wins over the seed")
+            let admin = try XCTUnwrap(try store.insertAdmin(username: "admin", displayName: "Administrator", key: ("k1", "d1"), actor: "system"))
+            XCTAssertEqual(admin.roles, ["admin"])
+            XCTAssertEqual(try store.apiKeys(userID: admin.id).map(\.name), ["bootstrap"])
+            XCTAssertNil(try store.apiKeys(userID: admin.id).first?.expiresAt)
+            XCTAssertNil(try store.insertAdmin(username: "ADMIN", displayName: "Administrator", key: ("k2", "d2"), actor: "system"))
+            XCTAssertNil(try store.apiKey(id: "k2"))
+            XCTAssertEqual(
+                try store.auditLog(limit: 100).filter { $0.action.hasSuffix(".seed") && !$0.action.hasPrefix("role") }.map(\.action),
+                ["alertRules.seed", "feature.seed"])
+        }
+    }
+
     func testEveryChangeIsAudited() throws {
         try eachStore { _ in
             let before = try store.auditHead()

@@ -1,7 +1,8 @@
 import Foundation
 import HubCore
-import HubStore
 import XCTest
+
+@testable import HubStore
 
 /// What only the PostgreSQL backend has to show: its URL, nodes migrating and writing at the
 /// same time, and the same data seen from another connection (another node).
@@ -48,6 +49,53 @@ final class PostgresStoreTests: StoreContractCase {
         for n in nodes { XCTAssertTrue(try n.migrationStatus().allSatisfy(\.applied)) }
     }
 
+    /// Three nodes starting at once on an empty schema: they migrate, seed and make the first
+    /// admin together, and the store ends with one of each seed and one admin with its key.
+    func testNodesStartingTogetherSeedOnce() throws {
+        guard Self.postgresURL != nil else { throw XCTSkip("no PostgreSQL server (STREAMHUB_TEST_POSTGRES_URL)") }
+        let schema = "t_start_" + UUID().uuidString.prefix(8).lowercased()
+        let nodes = try (0..<3).map { _ in try postgresStore(schema: schema) }
+        let flags = FlagSet(features: [FeatureFlag(name: "premium-data", enabled: true)])
+        let mapping = InstrumentMapping(id: "M", kind: .crypto, members: [.init(venue: "a", instrument: "x"), .init(venue: "b", instrument: "y")])
+        let property = PropertyDefinition(name: "bid", type: .decimal, description: "Best bid.", tier: .public)
+        let failures = Failures()
+        DispatchQueue.concurrentPerform(iterations: nodes.count) { i in
+            do {
+                let n = nodes[i]
+                try n.migrate()
+                try n.seedRoles([Role(id: "admin"), Role(id: "viewer")])
+                try n.seedProperties([property])
+                try n.seedFlags(flags)
+                try n.seedMappings([mapping])
+                XCTAssertEqual(try n.seedAlertRules(["rule-a"]), ["rule-a"])
+                _ = try n.insertAdmin(username: "admin", displayName: "Administrator", key: ("k\(i)", "d"), actor: "system")
+            } catch {
+                failures.add("\(error)")
+            }
+        }
+        XCTAssertEqual(failures.all, [])
+        let actions = try nodes[0].auditLog(limit: 1000).map(\.action)
+        for seed in ["feature.seed", "mapping.seed", "alertRules.seed", "user.create", "key.create"] {
+            XCTAssertEqual(actions.filter { $0 == seed }.count, 1, seed)
+        }
+        XCTAssertEqual(actions.filter { $0 == "role.seed" }.count, 2)
+        let admin = try XCTUnwrap(try nodes[1].user(named: "admin"))
+        XCTAssertEqual(admin.roles, ["admin"])
+        XCTAssertEqual(try nodes[2].apiKeys(userID: admin.id).count, 1)
+        XCTAssertEqual(try nodes[2].properties().map(\.name), ["bid"])
+    }
+
+    /// A statement the server does not answer in time closes the connection: the call fails
+    /// with a clear error instead of blocking the store queue, and the next call connects again.
+    func testAStatementWithoutAnAnswerGivesUpTheConnection() throws {
+        guard let base = Self.postgresURL else { throw XCTSkip("no PostgreSQL server (STREAMHUB_TEST_POSTGRES_URL)") }
+        let store = HubStore(backend: try PostgresBackend(url: try PostgresURL(parsing: base), answerSeconds: 1))
+        XCTAssertThrowsError(try store.backend.read { try $0.rows("SELECT pg_sleep(3)") }) {
+            XCTAssertEqual($0 as? StoreError, .io("postgres: no answer within 1 s; the connection was closed"))
+        }
+        XCTAssertEqual(try store.backend.read { try $0.integer("SELECT 1 + 1") }, 2)
+    }
+
     /// Two nodes racing to create the same user: one wins, the other gets `.duplicate` (the
     /// serialisable write saw the winner), and the table holds one row.
     func testConcurrentWritesFromTwoNodesStayConsistent() throws {
@@ -76,6 +124,24 @@ final class PostgresStoreTests: StoreContractCase {
         _ = try a.assignRole(userID: u.id, role: "admin", actor: "node0")
         XCTAssertEqual(try b.user(id: u.id)?.roles, ["admin", "viewer"])
         XCTAssertEqual(try b.auditHead(), try a.auditHead())
+    }
+
+    /// The server ends the store's connection (a restart, an administrator, an idle timeout): the
+    /// next call opens a new one and succeeds, with nothing lost.
+    func testADroppedConnectionIsOpenedAgain() throws {
+        guard Self.postgresURL != nil else { throw XCTSkip("no PostgreSQL server (STREAMHUB_TEST_POSTGRES_URL)") }
+        let a = try postgresStore()
+        try a.migrate()
+        _ = try a.seedRoles([Role(id: "admin")])
+        let b = try reopen(a)
+        let pid = try a.backend.read { try $0.integer("SELECT pg_backend_pid()") }
+        // The two-argument form waits (up to 5 s) until the backend process has ended.
+        let ended = try b.backend.read { try $0.rows("SELECT pg_terminate_backend(CAST(? AS INTEGER), 5000)", pid).first?.bool(0) }
+        XCTAssertEqual(ended, true)
+        XCTAssertEqual(try a.roles().map(\.id), ["admin"])
+        XCTAssertNotEqual(try a.backend.read { try $0.integer("SELECT pg_backend_pid()") }, pid)
+        _ = try a.insertUser(username: "after", passwordHash: nil, roles: ["admin"], actor: "t")
+        XCTAssertEqual(try b.user(named: "after")?.roles, ["admin"])
     }
 
     private final class Failures: @unchecked Sendable {

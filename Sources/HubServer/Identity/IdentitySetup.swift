@@ -54,9 +54,10 @@ public enum IdentitySetup {
             } catch {
                 throw AuthSetupError("flags.seedFile: \(error)")
             }
-            try store.importFlags(flags, actor: "system")
-            logger.info(
-                "feature flags seeded", metadata: ["flags": "\(flags.features.map(\.name).joined(separator: ","))", "from": "\(config.flags.seedFile)"])
+            if try store.seedFlags(flags) {
+                logger.info(
+                    "feature flags seeded", metadata: ["flags": "\(flags.features.map(\.name).joined(separator: ","))", "from": "\(config.flags.seedFile)"])
+            }
         }
         return store
     }
@@ -74,16 +75,9 @@ public enum IdentitySetup {
         }
         let given = auth.bootstrapAdminKey.isEmpty ? nil : APIKey(parsing: auth.bootstrapAdminKey)
         let key = given ?? APIKey.generate()
-        let user: UserAccount
-        do {
-            user = try store.insertUser(username: "admin", displayName: "Administrator", passwordHash: nil, roles: ["admin"], actor: "system")
-        } catch {
-            // Another node of the cluster, starting at the same time, made it.
-            if try store.user(named: "admin") != nil { return nil }
-            throw error
+        guard try store.insertAdmin(username: "admin", displayName: "Administrator", key: (key.id, key.digest), actor: "system") != nil else {
+            return nil  // another node of the cluster, starting at the same time, made it
         }
-        // No expiry: the key is the config's to rotate (auth.bootstrapAdminKey), not the clock's.
-        _ = try store.insertAPIKey(id: key.id, userID: user.id, name: "bootstrap", digest: key.digest, expiresAt: nil, actor: "system")
         return ("admin", given == nil ? key.text : nil)
     }
 }

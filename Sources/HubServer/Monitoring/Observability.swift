@@ -46,8 +46,7 @@ final class Observability {
     /// The stored rule set; on first start the configuration's rules, stored as the seed.
     static func alertRules(store: HubStore, seed: [AlertRule], logger: Logger) -> [AlertRule] {
         do {
-            if let stored = try store.alertRules(as: [AlertRule].self) { return stored }
-            try store.saveAlertRules(seed, actor: "system")
+            return try store.seedAlertRules(seed)
         } catch {
             logger.error("alert rules: the stored set is unusable; using the configuration's", metadata: ["error": "\(error)"])
         }

@@ -16,19 +16,25 @@ extension HubStore {
         id: String, userID: Int64, name: String, digest: String, expiresAt: Date?, maxActive: Int = .max, actor: String, now: Date = Date()
     ) throws(StoreError) -> APIKeyInfo {
         try writing { db in
-            guard try UserRow.exists(userID, db) else { throw StoreError.notFound("user \(userID)") }
-            if try APIKeyRow.find(id, db) != nil { throw StoreError.duplicate("api key '\(id)'") }
-            let active = Int(
-                try db.integer(
-                    "SELECT COUNT(*) FROM api_key WHERE userId = ? AND revokedAt IS NULL AND (expiresAt IS NULL OR expiresAt > ?)", userID, now))
-            guard active < maxActive else {
-                throw StoreError.refused("user \(userID) holds \(active) API keys, the most allowed; revoke one first")
-            }
-            let row = APIKeyRow(id: id, userId: userID, name: name, digest: digest, createdAt: now, lastUsedAt: nil, revokedAt: nil, expiresAt: expiresAt)
-            try row.insert(db)
-            try audit(db, actor: actor, action: "key.create", target: "\(userID)", detail: ["key": id, "name": name], at: now)
-            return row.info
+            try createAPIKey(id: id, userID: userID, name: name, digest: digest, expiresAt: expiresAt, maxActive: maxActive, actor: actor, now: now, db)
         }
+    }
+
+    func createAPIKey(
+        id: String, userID: Int64, name: String, digest: String, expiresAt: Date?, maxActive: Int, actor: String, now: Date, _ db: any SQLTransaction
+    ) throws -> APIKeyInfo {
+        guard try UserRow.exists(userID, db) else { throw StoreError.notFound("user \(userID)") }
+        if try APIKeyRow.find(id, db) != nil { throw StoreError.duplicate("api key '\(id)'") }
+        let active = Int(
+            try db.integer(
+                "SELECT COUNT(*) FROM api_key WHERE userId = ? AND revokedAt IS NULL AND (expiresAt IS NULL OR expiresAt > ?)", userID, now))
+        guard active < maxActive else {
+            throw StoreError.refused("user \(userID) holds \(active) API keys, the most allowed; revoke one first")
+        }
+        let row = APIKeyRow(id: id, userId: userID, name: name, digest: digest, createdAt: now, lastUsedAt: nil, revokedAt: nil, expiresAt: expiresAt)
+        try row.insert(db)
+        try audit(db, actor: actor, action: "key.create", target: "\(userID)", detail: ["key": id, "name": name], at: now)
+        return row.info
     }
 
     public func apiKey(id: String) throws(StoreError) -> StoredAPIKey? {

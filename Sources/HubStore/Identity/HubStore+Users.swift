@@ -45,6 +45,24 @@ extension HubStore {
         }
     }
 
+    /// The first admin and its API key, in one transaction (a node dying between the two leaves
+    /// neither); nil when a user of that name exists (made by another node starting at the same
+    /// time, or by hand).
+    public func insertAdmin(username: String, displayName: String, key: (id: String, digest: String), actor: String, now: Date = Date()) throws(StoreError)
+        -> UserAccount?
+    {
+        try writing { db in
+            guard try UserRow.find(named: username, db) == nil else { return nil }
+            let row = try UserRow.insert(username: username, displayName: displayName, passwordHash: nil, disabled: false, now: now, db)
+            guard try RoleRow.exists("admin", db) else { throw StoreError.notFound("role 'admin'") }
+            try UserRoles.insert(userID: row.id, roleID: "admin", at: now, db)
+            try audit(db, actor: actor, action: "user.create", target: "\(row.id)", detail: UserChange(username: username, roles: ["admin"]), at: now)
+            // No expiry: the key is the configuration's to rotate (auth.bootstrapAdminKey), not the clock's.
+            _ = try createAPIKey(id: key.id, userID: row.id, name: "bootstrap", digest: key.digest, expiresAt: nil, maxActive: .max, actor: actor, now: now, db)
+            return try account(row, db)
+        }
+    }
+
     /// Changes the given fields (nil leaves a field as it is).
     public func updateUser(
         id: Int64, displayName: String?? = nil, passwordHash: String? = nil, disabled: Bool? = nil, actor: String, now: Date = Date()

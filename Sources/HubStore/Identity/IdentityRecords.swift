@@ -134,7 +134,7 @@ struct UserRow {
 
     /// Usernames compare case-insensitively (a unique index on each backend keeps them so).
     static func find(named username: String, _ db: any SQLTransaction) throws -> UserRow? {
-        try db.row("\(select) WHERE lower(username) = lower(?)", username).map(UserRow.init)
+        try db.row("\(select) WHERE \(db.dialect.usernameMatches)", username).map(UserRow.init)
     }
 
     static func exists(_ id: Int64, _ db: any SQLTransaction) throws -> Bool {

@@ -20,9 +20,12 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
     private let logger = Logger(label: "streamhub.store.postgres")
     /// How often a write that lost a serialisation race runs again before it fails.
     static let writeAttempts = 8
+    /// How long a statement may go unanswered before the connection is given up.
+    let answerSeconds: Int64
 
-    init(url: PostgresURL) throws(StoreError) {
+    init(url: PostgresURL, answerSeconds: Int64 = 15) throws(StoreError) {
         self.url = url
+        self.answerSeconds = answerSeconds
         location = url.display
         do {
             try lock.withLock { _ = try connected() }
@@ -37,37 +40,37 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
 
     func read<T>(_ body: (any SQLTransaction) throws -> T) throws(StoreError) -> T {
         try mapped {
-            try lock.withLock {
-                let db = try connected()
-                try db.simple("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            try locked {
+                let db = try begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 do {
                     let value = try body(db)
                     try db.simple("COMMIT")
                     return value
                 } catch {
-                    try? db.simple("ROLLBACK")
+                    if !Self.isConnectionLoss(error) { try? db.simple("ROLLBACK") }
                     throw error
                 }
             }
         }
     }
 
-    func write<T>(_ body: (any SQLTransaction) throws -> (value: T, commit: Bool)) throws(StoreError) -> T {
+    func write<T>(additive: Bool, _ body: (any SQLTransaction) throws -> (value: T, commit: Bool)) throws(StoreError) -> T {
         try mapped {
-            try lock.withLock {
+            try locked {
                 var attempt = 1
                 while true {
-                    let db = try connected()
+                    let db = try begin("BEGIN ISOLATION LEVEL \(additive ? "READ COMMITTED" : "SERIALIZABLE")")
                     do {
-                        try db.simple("BEGIN ISOLATION LEVEL SERIALIZABLE")
                         let outcome = try body(db)
                         try db.simple(outcome.commit ? "COMMIT" : "ROLLBACK")
                         return outcome.value
                     } catch let e as PSQLError where Self.isSerialisationFailure(e) && attempt < Self.writeAttempts {
                         try? db.simple("ROLLBACK")
+                        // Apart, so the nodes that collided do not collide again at once.
+                        usleep(UInt32.random(in: 1_000...5_000) * UInt32(attempt))
                         attempt += 1
                     } catch {
-                        try? db.simple("ROLLBACK")
+                        if !Self.isConnectionLoss(error) { try? db.simple("ROLLBACK") }
                         throw error
                     }
                 }
@@ -78,8 +81,12 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
     /// Holds a session advisory lock (one key per schema) around `body`: nodes starting together
     /// migrate one after the other, and each sees what the one before applied.
     func exclusively<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
-        try mapped { try lock.withLock { try connected().simple("SELECT pg_advisory_lock(hashtext(current_schema()))") } }
-        defer { _ = try? lock.withLock { try connection.map { try Connection(connection: $0, logger: logger).simple("SELECT pg_advisory_unlock_all()") } } }
+        try mapped { try locked { try connected().simple("SELECT pg_advisory_lock(hashtext(current_schema()))") } }
+        defer {
+            _ = try? lock.withLock {
+                try connection.map { try Connection(connection: $0, logger: logger, answerSeconds: answerSeconds).simple("SELECT pg_advisory_unlock_all()") }
+            }
+        }
         return try body()
     }
 
@@ -107,9 +114,53 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
 
     // MARK: Connection
 
+    /// Opens a transaction. A connection the server dropped (a restart, an administrator, an idle
+    /// timeout) fails here, before anything ran: it is replaced and the BEGIN sent again once.
+    private func begin(_ sql: String) throws -> Connection {
+        let db = try connected()
+        do {
+            try db.simple(sql)
+            return db
+        } catch  where Self.isConnectionLoss(error) {
+            drop()
+            let fresh = try connected()
+            try fresh.simple(sql)
+            return fresh
+        }
+    }
+
+    /// Runs `body` holding the connection lock; a lost connection is dropped before the lock is
+    /// released, so the next call opens a new one.
+    private func locked<T>(_ body: () throws -> T) throws -> T {
+        try lock.withLock {
+            do {
+                return try body()
+            } catch  where Self.isConnectionLoss(error) {
+                drop()
+                throw error
+            }
+        }
+    }
+
+    private func drop() {
+        try? connection?.close().wait()
+        connection = nil
+    }
+
+    /// Not an answer to the statement but the end of the connection: no answer in time, a
+    /// client-side failure, or the server's "terminating connection" (57P01–57P03) and
+    /// connection exceptions (08…).
+    static func isConnectionLoss(_ error: any Error) -> Bool {
+        if error is NoAnswer { return true }
+        guard let e = error as? PSQLError else { return false }
+        guard e.code == .server else { return true }
+        let state = e.serverInfo?[.sqlState] ?? ""
+        return state.hasPrefix("57P") || state.hasPrefix("08")
+    }
+
     /// The open connection, or a new one (the first, or after the server dropped the last).
     private func connected() throws -> Connection {
-        if let c = connection, !c.isClosed { return Connection(connection: c, logger: logger) }
+        if let c = connection, !c.isClosed { return Connection(connection: c, logger: logger, answerSeconds: answerSeconds) }
         connection = nil
         var config = PostgresConnection.Configuration(
             host: url.host, port: url.port, username: url.username, password: url.password, database: url.database, tls: .disable)
@@ -119,8 +170,14 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
         let c = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: config, id: connections, logger: logger)
             .wait()
         connection = c
-        let db = Connection(connection: c, logger: logger)
-        if let schema = url.schema { try db.simple("CREATE SCHEMA IF NOT EXISTS \(schema)") }
+        let db = Connection(connection: c, logger: logger, answerSeconds: answerSeconds)
+        // Created only when missing: CREATE SCHEMA needs a right on the database that a user
+        // given a prepared schema may lack; two nodes creating it at once is no failure.
+        if let schema = url.schema, try db.query("SELECT 1 FROM pg_namespace WHERE nspname = ?", [.text(schema)]).isEmpty {
+            do {
+                try db.simple("CREATE SCHEMA IF NOT EXISTS \(schema)")
+            } catch let e as PSQLError where ["42P06", "23505"].contains(e.serverInfo?[.sqlState] ?? "") {}
+        }
         return db
     }
 
@@ -133,11 +190,14 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
             return try work()
         } catch let e as StoreError {
             throw e
+        } catch let e as NoAnswer {
+            throw StoreError.io("postgres: no answer within \(e.seconds) s; the connection was closed")
+        } catch let e as PSQLError where Self.isSerialisationFailure(e) {
+            throw StoreError.conflict("other nodes kept changing the same data (\(Self.writeAttempts) attempts); try again")
         } catch let e as PSQLError where e.code == .server && (e.serverInfo?[.sqlState] ?? "").hasPrefix("23") {
             // The server's text names tables and columns: the caller gets the fact, not the schema.
             throw StoreError.conflict("the change conflicts with stored data (SQLSTATE \(e.serverInfo?[.sqlState] ?? "?"))")
         } catch {
-            if connection?.isClosed == true { connection = nil }
             throw StoreError.io("postgres: \(Self.describe(error))")
         }
     }
@@ -156,10 +216,29 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
     private struct Connection: SQLTransaction {
         let connection: PostgresConnection
         let logger: Logger
+        let answerSeconds: Int64
         var dialect: SQLDialect { .postgres }
 
         func simple(_ sql: String) throws {
-            _ = try connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).wait()
+            _ = try bounded(connection.query(PostgresQuery(unsafeSQL: sql), logger: logger))
+        }
+
+        /// Waits for an answer at most `answerSeconds`, then closes the
+        /// connection: a server gone without a word (a half-open TCP connection after a
+        /// failover) fails the call instead of blocking the store queue, and the next call
+        /// connects again.
+        private func bounded<T: Sendable>(_ future: EventLoopFuture<T>) throws -> T {
+            // The answer or the timer, whichever comes first (a promise ignores the second):
+            // a query on a connection being closed may never be answered at all.
+            let connection = connection, seconds = answerSeconds
+            let outcome = connection.eventLoop.makePromise(of: T.self)
+            future.cascade(to: outcome)
+            let timer = connection.eventLoop.scheduleTask(in: .seconds(seconds)) {
+                outcome.fail(NoAnswer(seconds: seconds))
+                connection.close().whenComplete { _ in }
+            }
+            defer { timer.cancel() }
+            return try outcome.futureResult.wait()
         }
 
         func execute(_ sql: String, _ arguments: [SQLValue]) throws -> Int {
@@ -183,7 +262,7 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
                 case .date(let d): binds.append(Date(timeIntervalSince1970: (d.timeIntervalSince1970 * 1000).rounded() / 1000))
                 }
             }
-            return try connection.query(PostgresQuery(unsafeSQL: Self.numbered(sql), binds: binds), logger: logger).wait()
+            return try bounded(connection.query(PostgresQuery(unsafeSQL: Self.numbered(sql), binds: binds), logger: logger))
         }
 
         /// `?` outside quotes → `$1`, `$2`, …
@@ -227,4 +306,9 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
             }
         }
     }
+}
+
+/// A statement went unanswered for `seconds`: the connection is closed and given up.
+struct NoAnswer: Error {
+    let seconds: Int64
 }

@@ -12,6 +12,17 @@ public enum SQLDialect: String, Sendable {
         self == .sqlite ? "instr(\(haystack), \(needle))" : "strpos(\(haystack), \(needle))"
     }
 
+    /// A WHERE clause matching a username case-insensitively (SQLite: the column's NOCASE
+    /// collation and its unique index; PostgreSQL: the unique index on `lower(username)`).
+    var usernameMatches: String { self == .sqlite ? "username = ?" : "lower(username) = lower(?)" }
+
+    /// A query answering one row when the table exists in the store's schema.
+    var tableExists: String {
+        self == .sqlite
+            ? "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+            : "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?"
+    }
+
     /// Appended to an ORDER BY on text: byte order, as SQLite sorts, whatever the PostgreSQL
     /// database's locale.
     var bytewise: String { self == .sqlite ? "" : " COLLATE \"C\"" }
@@ -61,8 +72,10 @@ public protocol StoreBackend: AnyObject, Sendable {
     /// Runs `body` on a consistent snapshot.
     func read<T>(_ body: (any SQLTransaction) throws -> T) throws(StoreError) -> T
     /// Runs `body` in a write transaction, committed only when it answers `commit`. Writes are
-    /// serialisable: `body` may run again when PostgreSQL reports a conflict with another node.
-    func write<T>(_ body: (any SQLTransaction) throws -> (value: T, commit: Bool)) throws(StoreError) -> T
+    /// serialisable — `body` may run again when PostgreSQL reports a conflict with another
+    /// node — unless `additive`: writes that only add to counters and never read what they
+    /// decide on (usage roll-ups) run at PostgreSQL's READ COMMITTED.
+    func write<T>(additive: Bool, _ body: (any SQLTransaction) throws -> (value: T, commit: Bool)) throws(StoreError) -> T
     /// What the database's own checks find wrong (empty: sound).
     func integrityProblems() throws(StoreError) -> [String]
     /// Runs `body` while no other process migrates the same database (PostgreSQL: an advisory

@@ -30,7 +30,8 @@ final class SQLiteBackend: StoreBackend, @unchecked Sendable {
         try mapped { try pool.read { try body(Transaction(db: $0)) } }
     }
 
-    func write<T>(_ body: (any SQLTransaction) throws -> (value: T, commit: Bool)) throws(StoreError) -> T {
+    /// SQLite has one writer: every write is serialised (`additive` changes nothing).
+    func write<T>(additive: Bool, _ body: (any SQLTransaction) throws -> (value: T, commit: Bool)) throws(StoreError) -> T {
         try mapped {
             try pool.writeWithoutTransaction { db in
                 var value: T?
