@@ -128,7 +128,7 @@ let package = Package(
         .executableTarget(
             name: "streamhub-bench",
             dependencies: [
-                "HubServer", "HubCore", "Venues", "WebSocketLoop", "Workloads",
+                "HubServer", "HubStore", "HubCore", "Venues", "WebSocketLoop", "Workloads",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]

@@ -8,6 +8,6 @@ struct Bench: ParsableCommand {
         abstract: "StreamHub benchmarks: fan-out over real WebSockets, the pipeline on recorded venue data.",
         subcommands: [
             FanoutCommand.self, PipelineCommand.self, PropertiesCommand.self, HistoryCommand.self, IdleCommand.self, HubCommand.self, FlagsCommand.self,
-            EnrichmentCommand.self,
+            EnrichmentCommand.self, StoreCommand.self,
         ])
 }
