@@ -140,10 +140,10 @@ let package = Package(
         // Test support: a real WebSocket client (libwebsockets) with blocking, time-bounded waits.
         .target(name: "HubTesting", dependencies: ["WebSocketLoop", "HubServer", "HubCache", "HubAuth", "Venues"], path: "Tests/HubTesting"),
         // Test data carried by the repository (upstream licences beside each folder) and its locator.
-        .target(name: "Fixtures", path: "Tests/Fixtures", exclude: ["unleash", "wycheproof", "captures"]),
+        .target(name: "Fixtures", path: "Tests/Fixtures", exclude: ["unleash", "wycheproof", "captures", "store"]),
         .testTarget(name: "SimdJSONTests", dependencies: ["SimdJSON"]),
         .testTarget(name: "HubCoreTests", dependencies: ["HubCore", "Fixtures"]),
-        .testTarget(name: "HubStoreTests", dependencies: ["HubStore", "HubCore"]),
+        .testTarget(name: "HubStoreTests", dependencies: ["HubStore", "HubCore", "Fixtures"]),
         .testTarget(name: "HubCacheTests", dependencies: ["HubCache", "HubCore", "HubTesting"]),
         .testTarget(
             name: "HubAuthTests",
