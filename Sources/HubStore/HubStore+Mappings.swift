@@ -46,7 +46,11 @@ extension HubStore {
     public func seedMappings(_ ms: [InstrumentMapping], now: Date = Date()) throws(StoreError) {
         try writing { db in
             if try db.exists("SELECT 1 FROM audit WHERE action = 'mapping.seed'") { return }
-            for m in ms { try insert(m, now, db) }
+            for m in ms {
+                try db.execute(
+                    "INSERT INTO mapping (id, definition, createdAt, updatedAt) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING", m.id,
+                    try JSONColumn.text(m), now, now)
+            }
             try audit(db, actor: "system", action: "mapping.seed", target: "*", detail: ms.map(\.id), at: now)
         }
     }

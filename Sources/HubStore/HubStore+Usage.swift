@@ -77,9 +77,14 @@ extension HubStore {
                     latencyMaxNs = \(db.dialect.greatest("usage.latencyMaxNs", "excluded.latencyMaxNs")),
                     lastSeen = \(db.dialect.greatest("usage.lastSeen", "excluded.lastSeen"))
                 """
+            // One order on every node: nodes adding to the same buckets lock them in the same
+            // order and never deadlock.
+            let sorted = rows.sorted {
+                ($0.key.dimension.rawValue, $0.key.key, $0.key.user, $0.key.roles) < ($1.key.dimension.rawValue, $1.key.key, $1.key.user, $1.key.roles)
+            }
             for g in UsageGranularity.allCases {
                 let bucket = g.bucket(at)
-                for r in rows {
+                for r in sorted {
                     let c = r.counters
                     try db.execute(
                         insert, g.rawValue, bucket, r.key.dimension.rawValue, r.key.key, r.key.user, r.key.roles, Int64(clamping: c.messages),

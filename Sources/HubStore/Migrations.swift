@@ -103,6 +103,14 @@ enum Migrations {
             // One-time codes with which an imported user sets its first password.
             sqlite: .init(up: [passwordSetup(id: "INTEGER", datetime: "DATETIME")], down: ["DROP TABLE password_setup"]),
             postgres: .init(up: [passwordSetup(id: "BIGINT", datetime: "TIMESTAMPTZ")], down: ["DROP TABLE password_setup"])),
+        Migration(
+            "v9-control-version",
+            // A counter every audited change adds one to, in its transaction: the "reload" mark
+            // nodes compare. The newest audit id was that mark, but on PostgreSQL ids follow
+            // insertion, not commit: a change taking an id first and committing last would be
+            // missed. Starts at the newest audit id, so marks never go back.
+            sqlite: .init(up: controlVersion(integer: "INTEGER"), down: ["DROP TABLE control_version"]),
+            postgres: .init(up: controlVersion(integer: "BIGINT"), down: ["DROP TABLE control_version"])),
     ]
 
     // MARK: Tables whose text differs only in type names
@@ -259,6 +267,13 @@ enum Migrations {
             updatedAt \(datetime) NOT NULL
         )
         """
+    }
+
+    static func controlVersion(integer: String) -> [String] {
+        [
+            "CREATE TABLE control_version (id \(integer) PRIMARY KEY CHECK (id = 1), version \(integer) NOT NULL)",
+            "INSERT INTO control_version (id, version) SELECT 1, COALESCE(MAX(id), 0) FROM audit",
+        ]
     }
 
     static func passwordSetup(id: String, datetime: String) -> String {

@@ -25,7 +25,10 @@ final class EarlierStoreFileTests: XCTestCase {
 
     func testAFileOfTheGRDBRecordVersionReadsAndWritesUnchanged() throws {
         let store = try HubStore(dataDirectory: dir)
+        XCTAssertThrowsError(try store.requireCurrentSchema(), "v9 is new")
+        try store.migrate()  // as the hub does on start
         try store.requireCurrentSchema()
+        XCTAssertEqual(try store.auditHead(), 13, "the control version starts at the newest audit entry")
         XCTAssertEqual(try store.integrityProblems(), [])
         XCTAssertEqual(try store.roles().map(\.id), ["admin", "analyst", "anonymous", "premium", "trader", "viewer"])
         XCTAssertFalse(try XCTUnwrap(try store.role("admin")).grants.scopes.isEmpty)
@@ -65,6 +68,7 @@ final class EarlierStoreFileTests: XCTestCase {
         try store.updateFeature(flag, actor: "test")
         XCTAssertEqual(try store.flagSet().features.first?.enabled, flag.enabled)
         XCTAssertEqual(try store.removeRole(userID: carol.account.id, role: "viewer", actor: "test").roles, [])
+        XCTAssertEqual(try store.auditHead(), 16, "three audited changes")
         XCTAssertEqual(try store.integrityProblems(), [])
     }
 }

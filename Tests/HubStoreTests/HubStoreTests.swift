@@ -24,13 +24,16 @@ final class HubStoreTests: StoreContractCase {
     func testMigrationsGoUpAndDown() throws {
         try eachStore(migrated: false) { store in
             if store.dialect == .sqlite { XCTAssertTrue(store.location.hasSuffix("/streamhub.sqlite")) }
-            XCTAssertEqual(try store.migrationStatus().map(\.applied), [false, false, false, false, false, false, false, false])
+            XCTAssertEqual(try store.migrationStatus().map(\.applied), [false, false, false, false, false, false, false, false, false])
             XCTAssertThrowsError(try store.requireCurrentSchema())
             try store.migrate()
             XCTAssertEqual(
                 try store.migrationStatus().map(\.id),
-                ["v1-properties", "v2-identity", "v3-flags", "v4-mappings", "v5-usage", "v6-alert-rules", "v7-api-key-expiry", "v8-password-setup"])
-            XCTAssertEqual(try store.migrationStatus().map(\.applied), [true, true, true, true, true, true, true, true])
+                [
+                    "v1-properties", "v2-identity", "v3-flags", "v4-mappings", "v5-usage", "v6-alert-rules", "v7-api-key-expiry", "v8-password-setup",
+                    "v9-control-version",
+                ])
+            XCTAssertEqual(try store.migrationStatus().map(\.applied), [true, true, true, true, true, true, true, true, true])
             try store.requireCurrentSchema()
             try store.insertProperties([bid])
             XCTAssertEqual(try store.propertyCount(), 1)
@@ -44,11 +47,15 @@ final class HubStoreTests: StoreContractCase {
             XCTAssertEqual(try store.alertRules(as: [String].self), ["a"])
             let user = try store.insertUser(username: "bot", passwordHash: nil, roles: [], actor: "test")
             _ = try store.insertAPIKey(id: "k", userID: user.id, name: "x", digest: "d", expiresAt: Date(), actor: "test")
+            let head = try store.auditHead()
+            XCTAssertEqual(try store.rollbackLast(), "v9-control-version")
             XCTAssertEqual(try store.rollbackLast(), "v8-password-setup")
             XCTAssertEqual(try store.rollbackLast(), "v7-api-key-expiry")
             try store.migrate()  // the column comes back empty; the key stayed
             XCTAssertNotNil(try store.apiKey(id: "k"))
             XCTAssertNil(try store.apiKey(id: "k")?.info.expiresAt)
+            XCTAssertEqual(try store.auditHead(), head, "the version starts again at the newest audit entry")
+            XCTAssertEqual(try store.rollbackLast(), "v9-control-version")
             XCTAssertEqual(try store.rollbackLast(), "v8-password-setup")
             XCTAssertEqual(try store.rollbackLast(), "v7-api-key-expiry")
             XCTAssertEqual(try store.rollbackLast(), "v6-alert-rules")
@@ -63,14 +70,14 @@ final class HubStoreTests: StoreContractCase {
             XCTAssertThrowsError(try store.userCount(), "the identity tables are gone")
             XCTAssertEqual(try store.propertyCount(), 1, "properties stay")
             XCTAssertEqual(try store.rollbackLast(), "v1-properties")
-            XCTAssertEqual(try store.migrationStatus().map(\.applied), [false, false, false, false, false, false, false, false])
+            XCTAssertEqual(try store.migrationStatus().map(\.applied), [false, false, false, false, false, false, false, false, false])
             XCTAssertThrowsError(try store.propertyCount(), "the table is gone")
             XCTAssertNil(try store.rollbackLast())
 
             try store.migrate()  // up again: an empty table
             XCTAssertEqual(try store.propertyCount(), 0)
             let reopened = try reopen(store)
-            XCTAssertEqual(try reopened.migrationStatus().map(\.applied), [true, true, true, true, true, true, true, true])
+            XCTAssertEqual(try reopened.migrationStatus().map(\.applied), [true, true, true, true, true, true, true, true, true])
             XCTAssertEqual(try reopened.integrityProblems(), [])
         }
     }

@@ -14,8 +14,13 @@ final class PostgresStoreTests: StoreContractCase {
         XCTAssertEqual(url.password, "s3cret")
         XCTAssertEqual(url.display, "postgres://hub@db.example:5433/control?schema=blue")
         XCTAssertEqual(try PostgresURL(parsing: "postgresql://hub@h/db").port, 5432)
+        let tls = try PostgresURL(parsing: "postgres://hub:s3cret@db.example/control?sslmode=verify-full&sslrootcert=/etc/ca.pem")
+        XCTAssertEqual(tls.tls, .verifyFull)
+        XCTAssertEqual(tls.rootCertificate, "/etc/ca.pem")
+        XCTAssertEqual(tls.display, "postgres://hub@db.example:5432/control?sslmode=verify-full")
         for bad in [
-            "mysql://hub@h/db", "postgres://h/db", "postgres://hub@h", "postgres://hub@h/db?schema=Bad-Name", "postgres://hub@h/db?sslmode=require",
+            "mysql://hub@h/db", "postgres://h/db", "postgres://hub@h", "postgres://hub@h/db?schema=Bad-Name", "postgres://hub@h/db?sslmode=prefer",
+            "postgres://hub@h/db?sslrootcert=",
             "postgres://hub@h:0/db",
         ] {
             XCTAssertThrowsError(try PostgresURL(parsing: bad), bad) {
@@ -142,6 +147,34 @@ final class PostgresStoreTests: StoreContractCase {
         XCTAssertNotEqual(try a.backend.read { try $0.integer("SELECT pg_backend_pid()") }, pid)
         _ = try a.insertUser(username: "after", passwordHash: nil, roles: ["admin"], actor: "t")
         XCTAssertEqual(try b.user(named: "after")?.roles, ["admin"])
+    }
+
+    /// TLS as libpq's `sslmode`: `require` encrypts; `verify-ca` and `verify-full` check the
+    /// certificate against the given CA (and the host name); a certificate the trusted CAs do
+    /// not know, an address with `verify-full` or a missing CA file is refused at open.
+    func testTLSModesEncryptAndCheckTheServer() throws {
+        guard let base = Self.postgresURL, let ca = ProcessInfo.processInfo.environment["STREAMHUB_TEST_POSTGRES_CA"] else {
+            throw XCTSkip("no PostgreSQL server with TLS (STREAMHUB_TEST_POSTGRES_URL, STREAMHUB_TEST_POSTGRES_CA)")
+        }
+        let url = try PostgresURL(parsing: base)
+        let byName = "postgres://\(url.username)@localhost:\(url.port)/\(url.database)"
+        func encrypted(_ text: String) throws -> Bool {
+            let store = try HubStore(postgres: text)
+            return try store.backend.read { try $0.rows("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").first?.bool(0) } ?? false
+        }
+        XCTAssertFalse(try encrypted(base))
+        XCTAssertTrue(try encrypted(base + "?sslmode=require"))
+        XCTAssertTrue(try encrypted(base + "?sslmode=verify-ca&sslrootcert=\(ca)"))
+        XCTAssertTrue(try encrypted(byName + "?sslmode=verify-full&sslrootcert=\(ca)"))
+        for refused in [
+            byName + "?sslmode=verify-full",  // the system's CAs do not know the test certificate
+            base + "?sslmode=verify-full&sslrootcert=\(ca)",  // 127.0.0.1: no name to check
+            base + "?sslmode=require&sslrootcert=/nonexistent/ca.pem",
+        ] {
+            XCTAssertThrowsError(try HubStore(postgres: refused), refused) {
+                guard case .open = $0 as? StoreError else { return XCTFail("\($0)") }
+            }
+        }
     }
 
     private final class Failures: @unchecked Sendable {

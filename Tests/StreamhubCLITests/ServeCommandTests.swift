@@ -90,21 +90,23 @@ extension ServeCommandTests {
         XCTAssertEqual(
             try run("status").1,
             "pending  v1-properties\npending  v2-identity\npending  v3-flags\npending  v4-mappings\npending  v5-usage\npending  v6-alert-rules\n"
-                + "pending  v7-api-key-expiry\npending  v8-password-setup\n")
+                + "pending  v7-api-key-expiry\npending  v8-password-setup\npending  v9-control-version\n")
         XCTAssertEqual(
-            try run("up").1, "applied: v1-properties, v2-identity, v3-flags, v4-mappings, v5-usage, v6-alert-rules, v7-api-key-expiry, v8-password-setup\n")
+            try run("up").1,
+            "applied: v1-properties, v2-identity, v3-flags, v4-mappings, v5-usage, v6-alert-rules, v7-api-key-expiry, v8-password-setup, v9-control-version\n")
         XCTAssertTrue(try run("up").1.hasPrefix("up to date"))
         XCTAssertEqual(try run("check").1, "ok (\(data)/streamhub.sqlite)\n")
         XCTAssertEqual(
             try run("status").1,
             "applied  v1-properties\napplied  v2-identity\napplied  v3-flags\napplied  v4-mappings\napplied  v5-usage\napplied  v6-alert-rules\n"
-                + "applied  v7-api-key-expiry\napplied  v8-password-setup\n")
+                + "applied  v7-api-key-expiry\napplied  v8-password-setup\napplied  v9-control-version\n")
+        XCTAssertEqual(try run("down").1, "rolled back: v9-control-version\n")
         XCTAssertEqual(try run("down").1, "rolled back: v8-password-setup\n")
         XCTAssertEqual(try run("down").1, "rolled back: v7-api-key-expiry\n")
         XCTAssertEqual(
             try run("status").1,
             "applied  v1-properties\napplied  v2-identity\napplied  v3-flags\napplied  v4-mappings\napplied  v5-usage\napplied  v6-alert-rules\n"
-                + "pending  v7-api-key-expiry\npending  v8-password-setup\n")
+                + "pending  v7-api-key-expiry\npending  v8-password-setup\npending  v9-control-version\n")
         XCTAssertEqual(try run("down").1, "rolled back: v6-alert-rules\n")
         XCTAssertEqual(try run("down").1, "rolled back: v5-usage\n")
         XCTAssertEqual(try run("down").1, "rolled back: v4-mappings\n")

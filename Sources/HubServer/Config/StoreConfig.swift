@@ -4,7 +4,8 @@ extension HubConfig {
     /// Where the control plane lives: the SQLite file in `server.dataDir` (one node), or a
     /// PostgreSQL database the nodes of a cluster share (docs/guides/cluster.md).
     public struct Store: Sendable, Equatable {
-        /// `postgres://user[:password]@host[:port]/database[?schema=name]`; empty: SQLite.
+        /// `postgres://user[:password]@host[:port]/database[?schema=name&sslmode=…&sslrootcert=…]`;
+        /// empty: SQLite.
         /// A password belongs in the environment: `${STREAMHUB_POSTGRES_URL}`.
         public var postgres = ""
         public init() {}

@@ -36,6 +36,7 @@ final class IdentityService: AccessControl, @unchecked Sendable {
     }
     /// The audit entry the in-memory state reflects (every identity change writes one).
     private let appliedHead = Atomic<Int64>(0)
+    private let pollQueued = Atomic<Bool>(false)
 
     /// `environment` and `appName` of every evaluation context.
     let flagEnvironment: HubConfig.Flags
@@ -221,9 +222,12 @@ final class IdentityService: AccessControl, @unchecked Sendable {
         }
     }
 
-    /// Checks for changes made by another process (the CLI) — on the store queue.
+    /// Checks for changes made by another process (the CLI) — on the store queue; one check at
+    /// a time (a slow or unreachable store never piles checks up on the queue).
     func poll() {
+        guard !pollQueued.exchange(true, ordering: .acquiringAndReleasing) else { return }
         storeQueue.async { [self] in
+            defer { pollQueued.store(false, ordering: .releasing) }
             guard let head = try? store.auditHead(), head != appliedHead.load(ordering: .relaxed) else { return }
             reload(reason: "permissions changed")
         }

@@ -15,10 +15,10 @@ extension HubStore {
         }
     }
 
-    /// The id of the newest audit entry: every identity change writes one, in this process or
-    /// another (the CLI), so a change of this number means "reload".
+    /// The control-plane version: every audited change — in this process, another node or the
+    /// CLI — adds one when it commits, so a change of this number means "reload". It only grows.
     public func auditHead() throws(StoreError) -> Int64 {
-        try reading { db in try db.integer("SELECT COALESCE(MAX(id), 0) FROM audit") }
+        try reading { db in try db.integer("SELECT version FROM control_version WHERE id = 1") }
     }
 
     /// Appends an entry inside the caller's transaction (the change and its record commit together).
@@ -28,5 +28,7 @@ extension HubStore {
         encoder.dateEncodingStrategy = .iso8601
         let json = String(decoding: try encoder.encode(detail), as: UTF8.self)
         try db.execute("INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)", at, actor, action, target, json)
+        // Row-locked until commit: versions follow the order changes commit in.
+        try db.execute("UPDATE control_version SET version = version + 1 WHERE id = 1")
     }
 }

@@ -1,7 +1,9 @@
 import Foundation
+import HubCore
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import PostgresNIO
 
 /// The control plane in a PostgreSQL database that several hub nodes share, through
@@ -18,15 +20,31 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
     private var connection: PostgresConnection?
     private var connections = 0
     private let logger = Logger(label: "streamhub.store.postgres")
+    /// TLS as the URL's `sslmode` asks; made once, so a bad CA file fails at open.
+    private let tls: PostgresConnection.Configuration.TLS
     /// How often a write that lost a serialisation race runs again before it fails.
     static let writeAttempts = 8
     /// How long a statement may go unanswered before the connection is given up.
     let answerSeconds: Int64
+    /// The same while migrating (`exclusively`).
+    static let migrationSeconds: Int64 = 600
+    /// The answer limit now (`answerSeconds`, or `migrationSeconds` while migrating).
+    private var limit: Int64
+    /// After a failed connection attempt, calls fail at once for this long (no call waits for
+    /// a server known to be down; the store queue keeps moving).
+    static let reconnectPause: UInt64 = 2_000_000_000
+    private var lastConnectFailure: (at: UInt64, message: String)?
 
     init(url: PostgresURL, answerSeconds: Int64 = 15) throws(StoreError) {
         self.url = url
         self.answerSeconds = answerSeconds
+        limit = answerSeconds
         location = url.display
+        do {
+            tls = try Self.tls(url)
+        } catch {
+            throw StoreError.open("\(url.display): TLS: \(error)")
+        }
         do {
             try lock.withLock { _ = try connected() }
         } catch {
@@ -62,15 +80,23 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
                     let db = try begin("BEGIN ISOLATION LEVEL \(additive ? "READ COMMITTED" : "SERIALIZABLE")")
                     do {
                         let outcome = try body(db)
-                        try db.simple(outcome.commit ? "COMMIT" : "ROLLBACK")
+                        guard outcome.commit else {
+                            try db.simple("ROLLBACK")
+                            return outcome.value
+                        }
+                        do {
+                            try db.simple("COMMIT")
+                        } catch  where Self.isConnectionLoss(error) {
+                            throw StoreError.io("postgres: the connection was lost while committing; the change may or may not be stored")
+                        }
                         return outcome.value
-                    } catch let e as PSQLError where Self.isSerialisationFailure(e) && attempt < Self.writeAttempts {
+                    } catch let e as PSQLError where !additive && Self.isSerialisationFailure(e) && attempt < Self.writeAttempts {
                         try? db.simple("ROLLBACK")
                         // Apart, so the nodes that collided do not collide again at once.
                         usleep(UInt32.random(in: 1_000...5_000) * UInt32(attempt))
                         attempt += 1
                     } catch {
-                        if !Self.isConnectionLoss(error) { try? db.simple("ROLLBACK") }
+                        if !Self.isConnectionLoss(error) && !db.connection.isClosed { try? db.simple("ROLLBACK") }
                         throw error
                     }
                 }
@@ -80,14 +106,30 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
 
     /// Holds a session advisory lock (one key per schema) around `body`: nodes starting together
     /// migrate one after the other, and each sees what the one before applied.
+    /// Waiting for the lock and the migrations' statements (an index on a large table) may take
+    /// long: answers may take `migrationSeconds` meanwhile. If the connection is replaced under
+    /// way (the lock went with the old one), the call fails rather than go on unlocked.
     func exclusively<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
-        try mapped { try locked { try connected().simple("SELECT pg_advisory_lock(hashtext(current_schema()))") } }
-        defer {
-            _ = try? lock.withLock {
-                try connection.map { try Connection(connection: $0, logger: logger, answerSeconds: answerSeconds).simple("SELECT pg_advisory_unlock_all()") }
+        let held = try mapped {
+            try locked { () throws -> Int in
+                limit = Self.migrationSeconds
+                try connected().simple("SELECT pg_advisory_lock(hashtext(current_schema()))")
+                return connections
             }
         }
-        return try body()
+        defer {
+            lock.withLock {
+                limit = answerSeconds
+                if connections == held, let c = connection {
+                    try? Connection(connection: c, logger: logger, answerSeconds: answerSeconds).simple("SELECT pg_advisory_unlock_all()")
+                }
+            }
+        }
+        let value = try body()
+        guard lock.withLock({ connections == held }) else {
+            throw StoreError.migration("the connection to PostgreSQL was lost while migrating, and the migration lock with it; start again")
+        }
+        return value
     }
 
     /// Constraints left NOT VALID and indexes a failed build left invalid, in the store's schema
@@ -160,29 +202,62 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
 
     /// The open connection, or a new one (the first, or after the server dropped the last).
     private func connected() throws -> Connection {
-        if let c = connection, !c.isClosed { return Connection(connection: c, logger: logger, answerSeconds: answerSeconds) }
+        if let c = connection, !c.isClosed { return Connection(connection: c, logger: logger, answerSeconds: limit) }
         connection = nil
+        let now = MonotonicClock.nanoseconds()
+        if let failed = lastConnectFailure, now &- failed.at < Self.reconnectPause {
+            throw StoreError.io("postgres: unreachable (\(failed.message)); trying again \(Self.reconnectPause / 1_000_000_000) s after the last attempt")
+        }
         var config = PostgresConnection.Configuration(
-            host: url.host, port: url.port, username: url.username, password: url.password, database: url.database, tls: .disable)
+            host: url.host, port: url.port, username: url.username, password: url.password, database: url.database, tls: tls)
         config.options.connectTimeout = .seconds(5)
-        if let schema = url.schema { config.options.additionalStartupParameters = [("search_path", schema)] }
+        if let schema = url.schema { config.options.additionalStartupParameters = [("search_path", "\"\(schema)\"")] }
         connections += 1
-        let c = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: config, id: connections, logger: logger)
-            .wait()
+        let c: PostgresConnection
+        do {
+            c = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: config, id: connections, logger: logger)
+                .wait()
+            lastConnectFailure = nil
+        } catch {
+            lastConnectFailure = (MonotonicClock.nanoseconds(), Self.describe(error))
+            throw error
+        }
         connection = c
-        let db = Connection(connection: c, logger: logger, answerSeconds: answerSeconds)
+        let db = Connection(connection: c, logger: logger, answerSeconds: limit)
         // Created only when missing: CREATE SCHEMA needs a right on the database that a user
         // given a prepared schema may lack; two nodes creating it at once is no failure.
         if let schema = url.schema, try db.query("SELECT 1 FROM pg_namespace WHERE nspname = ?", [.text(schema)]).isEmpty {
             do {
-                try db.simple("CREATE SCHEMA IF NOT EXISTS \(schema)")
+                try db.simple("CREATE SCHEMA IF NOT EXISTS \"\(schema)\"")
             } catch let e as PSQLError where ["42P06", "23505"].contains(e.serverInfo?[.sqlState] ?? "") {}
         }
         return db
     }
 
+    /// `sslmode` as libpq means it: `require` encrypts without checking the certificate,
+    /// `verify-ca` checks it against the trusted CAs, `verify-full` also checks the host name.
+    static func tls(_ url: PostgresURL) throws -> PostgresConnection.Configuration.TLS {
+        guard url.tls != .disable else { return .disable }
+        if url.tls == .verifyFull, url.host.range(of: #"^[0-9.]+$|:"#, options: .regularExpression) != nil {
+            throw StoreError.open("sslmode=verify-full checks the certificate against a host name, not an address (\(url.host)); use verify-ca")
+        }
+        var config = TLSConfiguration.makeClientConfiguration()
+        switch url.tls {
+        case .disable, .require: config.certificateVerification = .none
+        case .verifyCA: config.certificateVerification = .noHostnameVerification
+        case .verifyFull: config.certificateVerification = .fullVerification
+        }
+        if let file = url.rootCertificate { config.trustRoots = .file(file) }
+        // Loads and checks the roots now (NIOSSLContext would only read the file on connect).
+        if let file = url.rootCertificate { _ = try NIOSSLCertificate.fromPEMFile(file) }
+        return .require(try NIOSSLContext(configuration: config))
+    }
+
+    /// A write that lost a race with another node's: a serialisation failure, a deadlock, or a
+    /// unique violation from an insert the other transaction made first (PostgreSQL reports
+    /// those as 23505 when this one never read the key; run again, the write sees the row).
     static func isSerialisationFailure(_ e: PSQLError) -> Bool {
-        e.code == .server && ["40001", "40P01"].contains(e.serverInfo?[.sqlState] ?? "")
+        e.code == .server && ["40001", "40P01", "23505"].contains(e.serverInfo?[.sqlState] ?? "")
     }
 
     private func mapped<T>(_ work: () throws -> T) throws(StoreError) -> T {
@@ -192,7 +267,7 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
             throw e
         } catch let e as NoAnswer {
             throw StoreError.io("postgres: no answer within \(e.seconds) s; the connection was closed")
-        } catch let e as PSQLError where Self.isSerialisationFailure(e) {
+        } catch let e as PSQLError where Self.isSerialisationFailure(e) && e.serverInfo?[.sqlState] != "23505" {
             throw StoreError.conflict("other nodes kept changing the same data (\(Self.writeAttempts) attempts); try again")
         } catch let e as PSQLError where e.code == .server && (e.serverInfo?[.sqlState] ?? "").hasPrefix("23") {
             // The server's text names tables and columns: the caller gets the fact, not the schema.
@@ -232,8 +307,12 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
             // a query on a connection being closed may never be answered at all.
             let connection = connection, seconds = answerSeconds
             let outcome = connection.eventLoop.makePromise(of: T.self)
+            let answered = Flag()
+            future.whenComplete { _ in answered.set() }
             future.cascade(to: outcome)
+            // Both run on the connection's event loop: an answer that came first is never cut off.
             let timer = connection.eventLoop.scheduleTask(in: .seconds(seconds)) {
+                guard !answered.isSet else { return }
                 outcome.fail(NoAnswer(seconds: seconds))
                 connection.close().whenComplete { _ in }
             }
@@ -311,4 +390,12 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
 /// A statement went unanswered for `seconds`: the connection is closed and given up.
 struct NoAnswer: Error {
     let seconds: Int64
+}
+
+/// Set once on an event loop, read on it (and elsewhere).
+private final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }
