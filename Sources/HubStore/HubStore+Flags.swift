@@ -104,7 +104,7 @@ extension HubStore {
             }
             for s in set.segments { try SegmentRows.save(s, updatedAt: now, db) }
             try audit(
-                db, actor: actor, action: actor == "system" ? "feature.seed" : "feature.import", target: "*",
+                db, actor: actor, action: "feature.import", target: "*",
                 detail: ["features": set.features.map(\.name), "segments": set.segments.map { String($0.id) }], at: now)
             return (set.features.count, set.segments.count)
         }

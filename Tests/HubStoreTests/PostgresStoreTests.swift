@@ -42,7 +42,7 @@ final class PostgresStoreTests: StoreContractCase {
     /// Three nodes starting at once on an empty database: each applies what is pending under
     /// the migration lock, none fails, every migration is applied once.
     func testNodesMigratingTogetherApplyEachMigrationOnce() throws {
-        guard Self.postgresURL != nil else { throw XCTSkip("no PostgreSQL server (STREAMHUB_TEST_POSTGRES_URL)") }
+        _ = try requirePostgres()
         let first = try postgresStore()
         let schema = try XCTUnwrap(first.location.components(separatedBy: "schema=").last)
         let nodes = [first, try postgresStore(schema: schema), try postgresStore(schema: schema)]
@@ -57,7 +57,7 @@ final class PostgresStoreTests: StoreContractCase {
     /// Three nodes starting at once on an empty schema: they migrate, seed and make the first
     /// admin together, and the store ends with one of each seed and one admin with its key.
     func testNodesStartingTogetherSeedOnce() throws {
-        guard Self.postgresURL != nil else { throw XCTSkip("no PostgreSQL server (STREAMHUB_TEST_POSTGRES_URL)") }
+        _ = try requirePostgres()
         let schema = "t_start_" + UUID().uuidString.prefix(8).lowercased()
         let nodes = try (0..<3).map { _ in try postgresStore(schema: schema) }
         let flags = FlagSet(features: [FeatureFlag(name: "premium-data", enabled: true)])
@@ -93,7 +93,7 @@ final class PostgresStoreTests: StoreContractCase {
     /// A statement the server does not answer in time closes the connection: the call fails
     /// with a clear error instead of blocking the store queue, and the next call connects again.
     func testAStatementWithoutAnAnswerGivesUpTheConnection() throws {
-        guard let base = Self.postgresURL else { throw XCTSkip("no PostgreSQL server (STREAMHUB_TEST_POSTGRES_URL)") }
+        let base = try requirePostgres()
         let store = HubStore(backend: try PostgresBackend(url: try PostgresURL(parsing: base), answerSeconds: 1))
         XCTAssertThrowsError(try store.backend.read { try $0.rows("SELECT pg_sleep(3)") }) {
             XCTAssertEqual($0 as? StoreError, .io("postgres: no answer within 1 s; the connection was closed"))
@@ -104,7 +104,7 @@ final class PostgresStoreTests: StoreContractCase {
     /// Two nodes racing to create the same user: one wins, the other gets `.duplicate` (the
     /// serialisable write saw the winner), and the table holds one row.
     func testConcurrentWritesFromTwoNodesStayConsistent() throws {
-        guard Self.postgresURL != nil else { throw XCTSkip("no PostgreSQL server (STREAMHUB_TEST_POSTGRES_URL)") }
+        _ = try requirePostgres()
         let a = try postgresStore()
         try a.migrate()
         _ = try a.seedRoles([Role(id: "admin"), Role(id: "viewer")])
@@ -134,7 +134,7 @@ final class PostgresStoreTests: StoreContractCase {
     /// The server ends the store's connection (a restart, an administrator, an idle timeout): the
     /// next call opens a new one and succeeds, with nothing lost.
     func testADroppedConnectionIsOpenedAgain() throws {
-        guard Self.postgresURL != nil else { throw XCTSkip("no PostgreSQL server (STREAMHUB_TEST_POSTGRES_URL)") }
+        _ = try requirePostgres()
         let a = try postgresStore()
         try a.migrate()
         _ = try a.seedRoles([Role(id: "admin")])

@@ -18,6 +18,13 @@ class StoreContractCase: XCTestCase {
         return url
     }
 
+    /// The run's PostgreSQL URL; skips the test when the run has no server (`scripts/test`
+    /// always starts one).
+    func requirePostgres() throws -> String {
+        guard let url = Self.postgresURL else { throw XCTSkip("no PostgreSQL server (STREAMHUB_TEST_POSTGRES_URL)") }
+        return url
+    }
+
     /// Called on each new store after migrating (seed what the tests of a class assume).
     func prepare(_ store: HubStore) throws {}
 

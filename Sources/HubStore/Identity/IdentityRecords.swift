@@ -70,18 +70,6 @@ struct RoleRow {
 
     static let select = "SELECT id, description, grants, createdAt, updatedAt FROM role"
 
-    init(id: String, description: String, grants: Grants, createdAt: Date, updatedAt: Date) {
-        self.id = id
-        self.description = description
-        self.grants = grants
-        self.createdAt = createdAt
-        self.updatedAt = updatedAt
-    }
-
-    init(_ r: SQLRow) throws {
-        self.init(id: try r.text(0), description: try r.text(1), grants: try r.json(2), createdAt: try r.date(3), updatedAt: try r.date(4))
-    }
-
     static func find(_ id: String, _ db: any SQLTransaction) throws -> RoleRow? {
         try db.row("\(select) WHERE id = ?", id).map(RoleRow.init)
     }
@@ -104,6 +92,21 @@ struct RoleRow {
         try db.execute(
             "UPDATE role SET description = ?, grants = ?, createdAt = ?, updatedAt = ? WHERE id = ?", description, try JSONColumn.text(grants), createdAt,
             updatedAt, id)
+    }
+}
+
+// In extensions, so the rows keep their memberwise initialisers.
+extension RoleRow {
+    init(_ r: SQLRow) throws {
+        self.init(id: try r.text(0), description: try r.text(1), grants: try r.json(2), createdAt: try r.date(3), updatedAt: try r.date(4))
+    }
+}
+
+extension APIKeyRow {
+    init(_ r: SQLRow) throws {
+        self.init(
+            id: try r.text(0), userId: try r.int(1), name: try r.text(2), digest: try r.text(3), createdAt: try r.date(4),
+            lastUsedAt: try r.optionalDate(5), revokedAt: try r.optionalDate(6), expiresAt: try r.optionalDate(7))
     }
 }
 
@@ -198,23 +201,6 @@ struct APIKeyRow {
     var expiresAt: Date?
 
     static let select = "SELECT id, userId, name, digest, createdAt, lastUsedAt, revokedAt, expiresAt FROM api_key"
-
-    init(id: String, userId: Int64, name: String, digest: String, createdAt: Date, lastUsedAt: Date?, revokedAt: Date?, expiresAt: Date?) {
-        self.id = id
-        self.userId = userId
-        self.name = name
-        self.digest = digest
-        self.createdAt = createdAt
-        self.lastUsedAt = lastUsedAt
-        self.revokedAt = revokedAt
-        self.expiresAt = expiresAt
-    }
-
-    init(_ r: SQLRow) throws {
-        self.init(
-            id: try r.text(0), userId: try r.int(1), name: try r.text(2), digest: try r.text(3), createdAt: try r.date(4),
-            lastUsedAt: try r.optionalDate(5), revokedAt: try r.optionalDate(6), expiresAt: try r.optionalDate(7))
-    }
 
     static func find(_ id: String, _ db: any SQLTransaction) throws -> APIKeyRow? {
         try db.row("\(select) WHERE id = ?", id).map(APIKeyRow.init)

@@ -22,7 +22,6 @@ extension Int: SQLBindable { public var sqlValue: SQLValue { .integer(Int64(self
 extension Double: SQLBindable { public var sqlValue: SQLValue { .real(self) } }
 extension Bool: SQLBindable { public var sqlValue: SQLValue { .bool(self) } }
 extension Date: SQLBindable { public var sqlValue: SQLValue { .date(self) } }
-extension SQLValue: SQLBindable { public var sqlValue: SQLValue { self } }
 extension Optional: SQLBindable where Wrapped: SQLBindable {
     public var sqlValue: SQLValue { self?.sqlValue ?? .null }
 }
