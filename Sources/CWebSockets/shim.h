@@ -118,6 +118,24 @@ static inline void shim_uv_pending_close(shim_uv_pending *p) {
     uv_close((uv_handle_t *)&p->idle, shim_uv_pending_closed);
 }
 
+/* A prepare handle: `callback` runs each time the loop is about to wait for I/O. */
+static inline uv_prepare_t *shim_uv_prepare_new(uv_loop_t *loop, uv_prepare_cb callback, void *data) {
+    uv_prepare_t *prepare = malloc(sizeof *prepare);
+    if (!prepare) return NULL;
+    if (uv_prepare_init(loop, prepare) != 0) {
+        free(prepare);
+        return NULL;
+    }
+    prepare->data = data;
+    uv_prepare_start(prepare, callback);
+    return prepare;
+}
+
+static inline void shim_uv_prepare_close(uv_prepare_t *prepare) {
+    uv_prepare_stop(prepare);
+    uv_close((uv_handle_t *)prepare, shim_uv_free_handle);
+}
+
 /* Closes an async handle; its memory is freed by the loop once the close completes. */
 static inline void shim_uv_async_close(uv_async_t *async) {
     uv_close((uv_handle_t *)async, shim_uv_free_handle);

@@ -48,6 +48,12 @@ public final class EventLoop: @unchecked Sendable {
     var httpClients: [ObjectIdentifier: HTTPClientRequest] = [:]
     /// The one frame buffer every connection writes from (lws copies what the socket does not take).
     var frame: FrameBuffer
+    /// Connections to write before the loop next waits (`flushWrites`), and the round being written.
+    var writeQueue: [WebSocketConnection] = []
+    var writing: [WebSocketConnection] = []
+    /// Frames written before the loop waited, and from lws' writable callbacks (loop thread).
+    public internal(set) var framesWrittenDirectly: UInt64 = 0
+    public internal(set) var framesWrittenOnCallback: UInt64 = 0
     var loopThread: pthread_t?
     /// With libuv: the loop this object owns (lws runs on it as a foreign loop) and the async
     /// handle that stops it from any thread (nil once closed at shutdown).
@@ -57,6 +63,9 @@ public final class EventLoop: @unchecked Sendable {
     private let wakeable = Mutex<Bool>(true)
     /// Services input lws has buffered (see `shim_uv_pending` for the library bug it covers).
     private var pendingService: UnsafeMutablePointer<shim_uv_pending>?
+    /// Runs `flushWrites` before libuv waits (after `pendingService`: prepare handles run in the
+    /// order they started).
+    private var flusher: UnsafeMutablePointer<uv_prepare_t>?
     /// lws clears this when it has freed the context (`info.pcontext`).
     private let contextSlot = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: 1)
     /// The vhost's idle policy: no lws validity pings (see `createContext`). Outlives the vhost.
@@ -204,6 +213,14 @@ public final class EventLoop: @unchecked Sendable {
             eventLibraryFallback = "libuv could not create the pending-input service"
             return nil
         }
+        guard let flush = shim_uv_prepare_new(uv, libuvAboutToWait, Unmanaged.passUnretained(self).toOpaque()) else {
+            shim_uv_async_close(async)
+            shim_uv_pending_close(pending)
+            drain(uv)
+            _ = shim_uv_loop_free(uv)
+            eventLibraryFallback = "libuv could not create a prepare handle"
+            return nil
+        }
         var info = base
         info.options |= UInt64(LWS_SERVER_OPTION_LIBUV)
         info.pcontext = contextSlot
@@ -216,6 +233,7 @@ public final class EventLoop: @unchecked Sendable {
             // The plugin is loaded before lws touches the loop: only our handles are on it.
             shim_uv_async_close(async)
             shim_uv_pending_close(pending)
+            shim_uv_prepare_close(flush)
             drain(uv)
             _ = shim_uv_loop_free(uv)
             eventLibraryFallback = "libwebsockets could not start on libuv (is libwebsockets-evlib-uv installed?)"
@@ -226,6 +244,7 @@ public final class EventLoop: @unchecked Sendable {
         contextSlot.pointee = ctx
         pending.pointee.context = ctx
         pendingService = pending
+        flusher = flush
         uvLoop = uv
         let handle = AsyncHandle(pointer: async)
         stopper.withLock { $0 = handle }
@@ -248,6 +267,8 @@ public final class EventLoop: @unchecked Sendable {
         }
         if let p = pendingService { shim_uv_pending_close(p) }
         pendingService = nil
+        if let f = flusher { shim_uv_prepare_close(f) }
+        flusher = nil
     }
 
     private func makeMounts() -> UnsafeMutablePointer<lws_http_mount>? {
@@ -312,6 +333,7 @@ public final class EventLoop: @unchecked Sendable {
             if shim_uv_loop_free(uv) == 0 { uvLoop = nil }
         } else {
             while !stopRequested.load(ordering: .relaxed) {
+                flushWrites()
                 if lws_service(ctx, 0) < 0 { break }
             }
             running.store(false, ordering: .sequentiallyConsistent)
@@ -329,6 +351,8 @@ public final class EventLoop: @unchecked Sendable {
     private func destroyContext() {
         for t in timerRefs.values { t.cancel() }
         timerRefs.removeAll()
+        for c in writeQueue { c.writeQueued = false }
+        writeQueue.removeAll()
         wakeable.withLock { $0 = false }
         if let ctx = context { lws_context_destroy(ctx) }
     }
@@ -422,6 +446,12 @@ public final class EventLoop: @unchecked Sendable {
 /// A libuv async handle: `uv_async_send` is the one call made on it from other threads.
 private struct AsyncHandle: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<uv_async_t>
+}
+
+/// The libuv prepare handle's callback (loop thread): the loop is about to wait.
+private func libuvAboutToWait(_ handle: UnsafeMutablePointer<uv_prepare_t>?) {
+    guard let data = handle?.pointee.data else { return }
+    Unmanaged<EventLoop>.fromOpaque(data).takeUnretainedValue().flushWrites()
 }
 
 /// The libuv stopper's callback (loop thread).

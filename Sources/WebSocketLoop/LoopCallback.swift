@@ -251,6 +251,7 @@ extension EventLoop {
             let kind = result == .text(more: more) ? LWS_WRITE_TEXT : LWS_WRITE_BINARY
             let n = own != nil ? Self.write(wsi, &own!, kind) : Self.write(wsi, &frame, kind)
             if n < 0 { return -1 }
+            framesWrittenOnCallback &+= 1
             if more { lws_callback_on_writable(wsi) }
             return 0
         case .close(let code, let reason):
@@ -259,7 +260,7 @@ extension EventLoop {
         }
     }
 
-    private static func write(_ wsi: OpaquePointer, _ f: inout FrameBuffer, _ kind: lws_write_protocol) -> Int32 {
+    static func write(_ wsi: OpaquePointer, _ f: inout FrameBuffer, _ kind: lws_write_protocol) -> Int32 {
         let count = f.payloadCount
         let headroom = f.headroom
         let n = f.bytes.withUnsafeMutableBufferPointer { b in lws_write(wsi, b.baseAddress! + headroom, count, kind) }

@@ -33,6 +33,11 @@ public final class WebSocketConnection: @unchecked Sendable {
     /// `server_max_window_bits` the client's offer asked for.
     var offeredServerWindowBits: Int?
     var ownFrame: FrameBuffer?
+    /// Waiting in the loop's write queue (`EventLoop.flushWrites`).
+    var writeQueued = false
+    /// The peer sent a close frame: lws answers it, nothing else is written outside a writable
+    /// callback.
+    var peerClosing = false
     var connectStrings: [UnsafeMutablePointer<CChar>] = []
     /// The close code and reason the peer sent, if it closed first.
     public internal(set) var peerCloseCode: UInt16?
@@ -46,11 +51,26 @@ public final class WebSocketConnection: @unchecked Sendable {
 
     public var isOpen: Bool { wsi != nil && !finished }
 
-    /// Ask for a writable callback.
+    /// Ask to write: the handler's `webSocketWritable` runs before the loop next waits (written
+    /// at once, see `EventLoop.flushWrites`), or from a writable callback where lws must
+    /// sequence the write itself.
     public func requestWritable() {
         guard let wsi, !finished else { return }
-        lws_callback_on_writable(wsi)
+        if writesDirectly {
+            if !writeQueued {
+                writeQueued = true
+                loop.writeQueue.append(self)
+            }
+        } else {
+            lws_callback_on_writable(wsi)
+        }
     }
+
+    /// Whether a frame may go to the socket outside a writable callback. lws 4.1.6 writes (and
+    /// buffers what the socket does not take) the same way from anywhere on the loop thread; it
+    /// needs its writable pass for a compressed frame it is still draining (permessage-deflate),
+    /// a client handshake in progress, and a close in either direction.
+    var writesDirectly: Bool { !isClient && !usesDeflate && pendingClose == nil && !peerClosing }
 
     /// Close with `code` at the next writable callback; drop the socket if the peer does not
     /// take the close frame within the configured timeout.

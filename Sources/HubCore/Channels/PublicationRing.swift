@@ -73,7 +73,8 @@ public final class PublicationRing: @unchecked Sendable {
     public func contains(_ offset: UInt64) -> Bool { offset >= firstOffset && offset <= lastOffset && offset > 0 }
 
     public func tick(at offset: UInt64) -> Tick? {
-        contains(offset) ? slots[index(offset)]?.tick : nil
+        guard contains(offset) else { return nil }
+        return slots.withUnsafeBufferPointer { $0[index(offset)]?.tick }
     }
 
     /// Bytes still to deliver to a cursor whose next offset is `next` (full-view sizes).
@@ -87,7 +88,10 @@ public final class PublicationRing: @unchecked Sendable {
     /// The full-view encoding of a publication, when it was made at publish.
     @inline(__always)
     public func full(at offset: UInt64) -> EncodedPublication? {
-        contains(offset) ? slots[index(offset)]?.full : nil
+        guard contains(offset) else { return nil }
+        // Through the buffer's address: `slots[i]?.full` copied the whole slot first (a retain
+        // and a release of every buffer of its tick), per subscriber, per publication.
+        return slots.withUnsafeBufferPointer { $0[index(offset)]?.full }
     }
 
     /// The buffers of the publication the next `append` evicts (the ring is full): its encoding's,

@@ -182,8 +182,12 @@ public final class Hub: @unchecked Sendable {
         }
         counters.publications += 1
         let event = channel.delivery == .event
-        for cursor in channel.cursors {
-            let s = cursor.session
+        let cursors = channel.cursors
+        for i in cursors.indices {
+            // Borrowed, not retained (per subscriber, per publication): `cursors` holds the
+            // cursors and their sessions outlive them.
+            unowned(unsafe) let cursor = cursors[i]
+            unowned(unsafe) let s = cursor.session
             guard s.closeReason == nil else { continue }
             // A paused cursor waits for a recovery: where the ring is does not say it is slow.
             if cursor.isPaused { continue }
