@@ -117,7 +117,7 @@ extension WebSocketConnection {
 
     /// The peer's close frame: a big-endian code and an optional reason.
     func peerClose(_ input: UnsafeMutableRawPointer?, _ len: Int) {
-        peerClosing = true
+        closing = true
         guard let input, len >= 2 else { return }
         let b = input.assumingMemoryBound(to: UInt8.self)
         peerCloseCode = UInt16(b[0]) << 8 | UInt16(b[1])

@@ -6,11 +6,25 @@ import CWebSockets
 /// in the poller, the next wait reports the socket writable, lws calls back, the frame is written
 /// and the interest goes off again. Per frame that is two changes of the poll set (on libuv each
 /// one `epoll_ctl` pair) and a pass of the poller. A subscriber socket almost always has room, so
-/// connections that asked to write are queued instead and written, each with everything pending
-/// for it, just before the loop would wait: one `send` per connection and wake-up. Only a socket
-/// that did not take a whole frame waits for a writable callback (lws buffered the rest and asked
-/// for it), as do the connections `WebSocketConnection.writesDirectly` leaves to lws.
+/// connections that asked to write are queued instead and each written one frame (as much as the
+/// handler puts in one) just before the loop would wait: one `send` per connection and wake-up.
+/// A connection with more than a frame pending, a socket that did not take a whole frame (lws
+/// buffered the rest and asked for it) and the connections `WebSocketConnection.writesDirectly`
+/// leaves to lws go on from writable callbacks.
 extension EventLoop {
+    /// Queues `c` to be written before the loop waits. On poll lws runs its due timers inside
+    /// `lws_service` just before it polls, and callbacks they make (a loop timer, a connect
+    /// timeout) can queue writes: an lws timer due at once keeps that poll from blocking, so the
+    /// writes go out between this pass and the next.
+    func queueWrite(_ c: WebSocketConnection) {
+        if writeQueue.isEmpty && eventLibrary == .poll && !flushTimerArmed, let ctx = context {
+            flushTimerArmed = true
+            flushTimer.pointee.owner = Unmanaged.passUnretained(self).toOpaque()
+            lws_sul_schedule(ctx, 0, &flushTimer.pointee.sul, flushTimerFired, 0)
+        }
+        writeQueue.append(c)
+    }
+
     /// Writes every queued connection. Called on the loop thread where the loop would wait next:
     /// between `lws_service` passes on poll, from a prepare handle on libuv.
     func flushWrites() {
@@ -50,7 +64,7 @@ extension EventLoop {
         case .text(let more), .binary(let more):
             let kind = result == .text(more: more) ? LWS_WRITE_TEXT : LWS_WRITE_BINARY
             if Self.write(wsi, &frame, kind) < 0 {
-                // The socket failed: lws closes it on its next pass (closed callback as usual).
+                // The socket failed: lws closes it (closed callback as usual).
                 c.kill()
                 return
             }
@@ -62,4 +76,14 @@ extension EventLoop {
             lws_callback_on_writable(wsi)
         }
     }
+}
+
+/// The poll loop's flush timer fired (loop thread, inside `lws_service`).
+private func flushTimerFired(_ sul: UnsafeMutablePointer<lws_sorted_usec_list_t>?) {
+    guard let sul else { return }
+    let timer = UnsafeMutableRawPointer(sul).assumingMemoryBound(to: shim_timer.self)
+    guard let owner = timer.pointee.owner else { return }
+    let loop = Unmanaged<EventLoop>.fromOpaque(owner).takeUnretainedValue()
+    loop.flushTimerArmed = false
+    loop.flushWrites()
 }

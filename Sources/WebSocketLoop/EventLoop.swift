@@ -51,6 +51,9 @@ public final class EventLoop: @unchecked Sendable {
     /// Connections to write before the loop next waits (`flushWrites`), and the round being written.
     var writeQueue: [WebSocketConnection] = []
     var writing: [WebSocketConnection] = []
+    /// On poll: an lws timer due at once while the queue is not empty (see `queueWrite`).
+    let flushTimer = UnsafeMutablePointer<shim_timer>.allocate(capacity: 1)
+    var flushTimerArmed = false
     /// Frames written before the loop waited, and from lws' writable callbacks (loop thread).
     public internal(set) var framesWrittenDirectly: UInt64 = 0
     public internal(set) var framesWrittenOnCallback: UInt64 = 0
@@ -63,8 +66,7 @@ public final class EventLoop: @unchecked Sendable {
     private let wakeable = Mutex<Bool>(true)
     /// Services input lws has buffered (see `shim_uv_pending` for the library bug it covers).
     private var pendingService: UnsafeMutablePointer<shim_uv_pending>?
-    /// Runs `flushWrites` before libuv waits (after `pendingService`: prepare handles run in the
-    /// order they started).
+    /// Runs `flushWrites` before libuv waits (after `pendingService`, see `createLibuvContext`).
     private var flusher: UnsafeMutablePointer<uv_prepare_t>?
     /// lws clears this when it has freed the context (`info.pcontext`).
     private let contextSlot = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: 1)
@@ -82,6 +84,7 @@ public final class EventLoop: @unchecked Sendable {
         frame = FrameBuffer(headroom: Int(shim_lws_pre), capacity: 256 * 1024)
         contextSlot.initialize(to: nil)
         idlePolicy.initialize(to: lws_retry_bo_t())
+        flushTimer.initialize(to: shim_timer())
         EventLoop.quietLibraryLogs
         try createContext()
     }
@@ -100,6 +103,7 @@ public final class EventLoop: @unchecked Sendable {
         }
         contextSlot.deallocate()
         idlePolicy.deallocate()
+        flushTimer.deallocate()
         protocols?.deallocate()
         mounts?.deallocate()
         extensions?.deallocate()
@@ -206,19 +210,21 @@ public final class EventLoop: @unchecked Sendable {
             eventLibraryFallback = "libuv could not create an async handle"
             return nil
         }
-        guard let pending = shim_uv_pending_new(uv) else {
-            shim_uv_async_close(async)
-            drain(uv)
-            _ = shim_uv_loop_free(uv)
-            eventLibraryFallback = "libuv could not create the pending-input service"
-            return nil
-        }
+        // libuv runs the most recently started prepare handle first: the pending-input service
+        // (started second) runs before the flush, so what it makes is written in the same turn.
         guard let flush = shim_uv_prepare_new(uv, libuvAboutToWait, Unmanaged.passUnretained(self).toOpaque()) else {
             shim_uv_async_close(async)
-            shim_uv_pending_close(pending)
             drain(uv)
             _ = shim_uv_loop_free(uv)
             eventLibraryFallback = "libuv could not create a prepare handle"
+            return nil
+        }
+        guard let pending = shim_uv_pending_new(uv) else {
+            shim_uv_async_close(async)
+            shim_uv_prepare_close(flush)
+            drain(uv)
+            _ = shim_uv_loop_free(uv)
+            eventLibraryFallback = "libuv could not create the pending-input service"
             return nil
         }
         var info = base
@@ -353,6 +359,8 @@ public final class EventLoop: @unchecked Sendable {
         timerRefs.removeAll()
         for c in writeQueue { c.writeQueued = false }
         writeQueue.removeAll()
+        if flushTimerArmed { lws_sul_cancel(&flushTimer.pointee.sul) }
+        flushTimerArmed = false
         wakeable.withLock { $0 = false }
         if let ctx = context { lws_context_destroy(ctx) }
     }

@@ -29,6 +29,7 @@ func lwsCallback(
         loop.readHandshake(wsi, into: c)
         let offer = loop.deflateOffer(wsi)
         c.usesDeflate = loop.configuration.permessageDeflate && offer != nil
+        c.isStream = lws_get_network_wsi(wsi) != wsi
         c.offeredServerWindowBits = offer.flatMap(offeredServerWindowBits)
         if c.usesDeflate, let offer {
             c.deflateResetsEachMessage = offersServerNoContextTakeover(offer)
@@ -226,6 +227,7 @@ extension EventLoop {
     /// One frame per writable callback, from the shared frame buffer.
     func writable(_ c: WebSocketConnection, _ wsi: OpaquePointer) -> Int32 {
         if let close = c.pendingClose {
+            c.closing = true
             sendClose(wsi, close.code, close.reason)
             return -1
         }
@@ -255,6 +257,7 @@ extension EventLoop {
             if more { lws_callback_on_writable(wsi) }
             return 0
         case .close(let code, let reason):
+            c.closing = true
             sendClose(wsi, code, reason)
             return -1
         }

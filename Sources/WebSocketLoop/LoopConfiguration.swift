@@ -36,10 +36,11 @@ public struct LoopConfiguration: Sendable {
     public var serverTLS: ServerTLS?
     /// The event library under the context: lws' own poll() loop, or libuv (epoll, through the
     /// Debian package's libwebsockets-evlib-uv plugin), which falls back to poll when the plugin
-    /// cannot be loaded (`EventLoop.eventLibrary` says which one runs). poll by default: with
-    /// lws 4.1.6 libuv costs two or three epoll_ctl calls per written message (lws turns write
-    /// interest on and off for every writable request), more than poll's scan until the
-    /// connections are many and mostly idle (docs/performance.md#epoll).
+    /// cannot be loaded (`EventLoop.eventLibrary` says which one runs). poll by default here,
+    /// for clients and tools; the hub's own default (`server.eventLoop`) is libuv. On libuv every
+    /// write that waits for a writable callback costs two or three `epoll_ctl` calls (lws turns
+    /// write interest on and off), which is why frames are written before the loop waits
+    /// (`flushWrites`) wherever lws allows it (docs/performance.md).
     public var eventLibrary = EventLibrary.poll
     /// Non-standard handshake headers (lower case, e.g. `kalshi-access-key`) kept in
     /// `WebSocketConnection.headers` for the handler (a venue simulator checking a login).

@@ -48,9 +48,6 @@ public final class LoopTimer: @unchecked Sendable {
             loop?.timerRefs[ObjectIdentifier(self)] = nil
         }
         body()
-        // On poll lws runs due timers inside `lws_service`, just before it polls: what the body
-        // asked to write would wait for the poll to return. (libuv prepares after its timers.)
-        if let loop, loop.eventLibrary == .poll { loop.flushWrites() }
     }
 }
 

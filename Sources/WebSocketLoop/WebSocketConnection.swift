@@ -35,9 +35,12 @@ public final class WebSocketConnection: @unchecked Sendable {
     var ownFrame: FrameBuffer?
     /// Waiting in the loop's write queue (`EventLoop.flushWrites`).
     var writeQueued = false
-    /// The peer sent a close frame: lws answers it, nothing else is written outside a writable
-    /// callback.
-    var peerClosing = false
+    /// A close is under way that lws sequences itself (the peer's close frame, ours sent from a
+    /// writable callback, a kill): nothing more is written outside a writable callback.
+    var closing = false
+    /// An HTTP/2 stream: its bytes go through the network connection's buffer and flow control,
+    /// which only lws' own writable pass respects.
+    var isStream = false
     var connectStrings: [UnsafeMutablePointer<CChar>] = []
     /// The close code and reason the peer sent, if it closed first.
     public internal(set) var peerCloseCode: UInt16?
@@ -59,18 +62,19 @@ public final class WebSocketConnection: @unchecked Sendable {
         if writesDirectly {
             if !writeQueued {
                 writeQueued = true
-                loop.writeQueue.append(self)
+                loop.queueWrite(self)
             }
         } else {
             lws_callback_on_writable(wsi)
         }
     }
 
-    /// Whether a frame may go to the socket outside a writable callback. lws 4.1.6 writes (and
-    /// buffers what the socket does not take) the same way from anywhere on the loop thread; it
-    /// needs its writable pass for a compressed frame it is still draining (permessage-deflate),
-    /// a client handshake in progress, and a close in either direction.
-    var writesDirectly: Bool { !isClient && !usesDeflate && pendingClose == nil && !peerClosing }
+    /// Whether a frame may go to the socket outside a writable callback. On an HTTP/1 connection
+    /// lws 4.1.6 writes (and buffers what the socket does not take) the same way from anywhere on
+    /// the loop thread; it needs its writable pass for a compressed frame it is still draining
+    /// (permessage-deflate), a client handshake in progress, HTTP/2 streams and the closes this
+    /// object knows of.
+    var writesDirectly: Bool { !isClient && !usesDeflate && !isStream && pendingClose == nil && !closing }
 
     /// Close with `code` at the next writable callback; drop the socket if the peer does not
     /// take the close frame within the configured timeout.
@@ -91,7 +95,11 @@ public final class WebSocketConnection: @unchecked Sendable {
     /// Drop the connection without a close frame.
     public func kill() {
         guard let wsi, !finished else { return }
+        closing = true
         _ = shim_kill_async(wsi)
+        // lws acts on the kill from its timer list, which libuv re-arms only after an lws event:
+        // this is one (the kill may come from outside any lws callback, e.g. `flushWrites`).
+        if let ctx = loop.context { lws_cancel_service(ctx) }
     }
 
     /// Stop (or resume) reading from the socket: backpressure towards the peer.

@@ -125,11 +125,10 @@ public struct HubConfig: Sendable, Equatable {
         /// (1–9); about 2^(bits+2) + 2^(level+9) bytes per connection once it has written.
         public var deflateWindowBits = 12
         public var deflateMemoryLevel = 4
-        /// The event loop under every socket: `poll` (a pass over every descriptor per
-        /// iteration; the cheapest per message) or `libuv` (epoll, through the Debian package
-        /// libwebsockets-evlib-uv, for many mostly idle connections; the hub falls back to poll,
-        /// with a warning, when it cannot load).
-        public var eventLoop = "poll"
+        /// The event loop under every socket: `libuv` (epoll, through the Debian package
+        /// libwebsockets-evlib-uv; the hub falls back to poll, with a warning, when it cannot
+        /// load) or `poll` (lws' own loop: a pass over every descriptor per iteration).
+        public var eventLoop = "libuv"
         /// File descriptors for connections.
         public var maxConnections = 70_000
         /// WebSocket connections one client address may hold at once (0: no limit); beyond,
