@@ -31,9 +31,12 @@ public final class TestClient: WebSocketHandler, @unchecked Sendable {
     private var connection: WebSocketConnection?
     private var outbox: [(bytes: [UInt8], binary: Bool)] = []
 
-    /// Connects and waits for the handshake.
-    public static func connect(_ url: String, headers: [(String, String)] = [], deflate: Bool = false, timeout: Double = 5) throws -> TestClient {
-        let client = try TestClient(deflate: deflate)
+    /// Connects and waits for the handshake. `wss://` URLs need `caFile`, the CA that signed the
+    /// server's certificate.
+    public static func connect(
+        _ url: String, headers: [(String, String)] = [], deflate: Bool = false, caFile: String? = nil, timeout: Double = 5
+    ) throws -> TestClient {
+        let client = try TestClient(deflate: deflate, caFile: caFile)
         let parsed = try WebSocketURL(parsing: url)
         client.loop.execute { [client] in
             client.connection = client.loop.connect(to: parsed, headers: headers, handler: client)
@@ -42,10 +45,11 @@ public final class TestClient: WebSocketHandler, @unchecked Sendable {
         return client
     }
 
-    private init(deflate: Bool) throws {
+    private init(deflate: Bool, caFile: String?) throws {
         var config = LoopConfiguration()
         config.permessageDeflate = deflate
-        config.clientTLS = false
+        config.clientTLS = caFile != nil
+        config.clientCAFile = caFile
         config.maxConnections = 64
         loop = try EventLoop(configuration: config)
         loop.start(name: "test-client")

@@ -132,59 +132,72 @@ final class EventLoopTests: XCTestCase {
     }
 
     /// Frames go to the socket before the loop waits, without a writable callback, on either
-    /// library; once a socket stops taking them (the peer does not read) lws buffers the rest and
-    /// the connection's frames go out from writable callbacks until it drains — every message
+    /// library, with and without TLS; once a socket stops taking them (the peer does not read)
+    /// lws buffers the rest (with TLS: a record `SSL_write` could not finish) and the
+    /// connection's frames go out from writable callbacks until it drains — every message
     /// arrives, whole and in order.
     func testFramesAreWrittenDirectlyUntilASocketBacksUp() throws {
+        let certificates = try TestCertificates()
+        defer { certificates.remove() }
         for library in LoopConfiguration.EventLibrary.allCases {
-            var c = LoopConfiguration(listen: .init(host: "127.0.0.1", port: 0))
-            c.eventLibrary = library
-            c.maxMessageBytes = 64 * 1024
-            let server = EchoServer()
-            let other = try EventLoop(configuration: c, webSocketHandler: server)
-            server.loop = other
-            other.start()
-            defer {
-                other.stop()
-                other.waitUntilFinished()
+            for tls in [false, true] {
+                try framesAreWrittenDirectlyUntilASocketBacksUp(library: library, tls: tls ? certificates : nil)
             }
-            func counts() -> (direct: UInt64, callback: UInt64) {
-                let result = Mutex<(UInt64, UInt64)>((0, 0))
-                let done = DispatchSemaphore(value: 0)
-                other.execute {
-                    result.withLock { $0 = (other.framesWrittenDirectly, other.framesWrittenOnCallback) }
-                    done.signal()
-                }
-                _ = done.wait(timeout: .now() + 5)
-                return result.withLock { $0 }
-            }
-            let client = try TestClient.connect("ws://127.0.0.1:\(other.port)/ws")
-            for i in 0..<20 {
-                client.send("small \(i)")
-                XCTAssertEqual(try client.next(), "small \(i)", "\(library)")
-            }
-            let before = counts()
-            XCTAssertEqual(before.direct, 20, "\(library): each echo written before the loop waited")
-            XCTAssertEqual(before.callback, 0, "\(library)")
-
-            client.pauseReading()
-            let count = 400
-            func message(_ i: Int) -> String { "\(i):" + String(repeating: Character(UnicodeScalar(UInt8(97 + i % 26))), count: 32 * 1024) }
-            for i in 0..<count { client.send(message(i)) }
-            for _ in 0..<(20 + count) {
-                guard server.received.wait(timeout: .now() + 20) == .success else { return XCTFail("\(library): the server did not read every message") }
-            }
-            client.resumeReading()
-            for i in 0..<count {
-                let got = try client.next(timeout: 10)
-                XCTAssertEqual(got, message(i), "\(library): echo \(i) whole and in order")
-                if got != message(i) { break }
-            }
-            let after = counts()
-            XCTAssertGreaterThan(after.direct, before.direct, "\(library)")
-            XCTAssertGreaterThan(after.callback, 0, "\(library): a backed-up socket waits for its writable callback")
-            XCTAssertEqual(after.direct + after.callback, before.direct + UInt64(count), "\(library): one frame per echo")
         }
+    }
+
+    private func framesAreWrittenDirectlyUntilASocketBacksUp(library: LoopConfiguration.EventLibrary, tls: TestCertificates?) throws {
+        let name = "\(library)\(tls == nil ? "" : " TLS")"
+        var c = LoopConfiguration(listen: .init(host: "127.0.0.1", port: 0))
+        c.eventLibrary = library
+        if let tls { c.serverTLS = .init(certFile: tls.certFile, keyFile: tls.keyFile) }
+        c.maxMessageBytes = 64 * 1024
+        let server = EchoServer()
+        let other = try EventLoop(configuration: c, webSocketHandler: server)
+        server.loop = other
+        other.start()
+        defer {
+            other.stop()
+            other.waitUntilFinished()
+        }
+        func counts() -> (direct: UInt64, callback: UInt64) {
+            let result = Mutex<(UInt64, UInt64)>((0, 0))
+            let done = DispatchSemaphore(value: 0)
+            other.execute {
+                result.withLock { $0 = (other.framesWrittenDirectly, other.framesWrittenOnCallback) }
+                done.signal()
+            }
+            _ = done.wait(timeout: .now() + 5)
+            return result.withLock { $0 }
+        }
+        let client = try TestClient.connect("\(tls == nil ? "ws" : "wss")://127.0.0.1:\(other.port)/ws", caFile: tls?.caFile)
+        for i in 0..<20 {
+            client.send("small \(i)")
+            XCTAssertEqual(try client.next(), "small \(i)", name)
+        }
+        let before = counts()
+        XCTAssertEqual(before.direct, 20, "\(name): each echo written before the loop waited")
+        XCTAssertEqual(before.callback, 0, name)
+
+        client.pauseReading()
+        let count = 400
+        func message(_ i: Int) -> String { "\(i):" + String(repeating: Character(UnicodeScalar(UInt8(97 + i % 26))), count: 32 * 1024) }
+        for i in 0..<count { client.send(message(i)) }
+        for _ in 0..<(20 + count) {
+            guard server.received.wait(timeout: .now() + 20) == .success else {
+                return XCTFail("\(name): the server did not read every message")
+            }
+        }
+        client.resumeReading()
+        for i in 0..<count {
+            let got = try client.next(timeout: 10)
+            XCTAssertEqual(got, message(i), "\(name): echo \(i) whole and in order")
+            if got != message(i) { break }
+        }
+        let after = counts()
+        XCTAssertGreaterThan(after.direct, before.direct, name)
+        XCTAssertGreaterThan(after.callback, 0, "\(name): a backed-up socket waits for its writable callback")
+        XCTAssertEqual(after.direct + after.callback, before.direct + UInt64(count), "\(name): one frame per echo")
     }
 
     func testEchoesMessagesIncludingOnesLargerThanTheReceiveBuffer() throws {
