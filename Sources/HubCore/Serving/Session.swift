@@ -8,7 +8,7 @@ import DequeModule
 public final class Session: @unchecked Sendable {
     public let id: UInt64
     public let remoteAddress: String
-    let transport: SessionTransport
+    public let transport: SessionTransport
 
     var subscriptions: [String: Subscription] = [:]
     var cursors: [ObjectIdentifier: Cursor] = [:]

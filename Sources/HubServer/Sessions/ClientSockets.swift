@@ -54,6 +54,7 @@ final class ClientSockets: WebSocketHandler {
         if let n = connectionsByAddress[address] { connectionsByAddress[address] = n > 1 ? n - 1 : nil }
         guard let session = connection.context as? Session else { return }
         hub.disconnect(session)
+        (session.transport as? SocketTransport)?.connection = nil
         connection.context = nil
     }
 }
