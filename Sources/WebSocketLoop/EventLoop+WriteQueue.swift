@@ -17,11 +17,7 @@ extension EventLoop {
     /// timeout) can queue writes: an lws timer due at once keeps that poll from blocking, so the
     /// writes go out between this pass and the next.
     func queueWrite(_ c: WebSocketConnection) {
-        if writeQueue.isEmpty && eventLibrary == .poll && !flushTimerArmed, let ctx = context {
-            flushTimerArmed = true
-            flushTimer.pointee.owner = Unmanaged.passUnretained(self).toOpaque()
-            lws_sul_schedule(ctx, 0, &flushTimer.pointee.sul, flushTimerFired, 0)
-        }
+        if writeQueue.isEmpty && eventLibrary == .poll && !flushTimer.isScheduled { flushTimer.schedule(after: 0) }
         writeQueue.append(c)
     }
 
@@ -76,14 +72,4 @@ extension EventLoop {
             lws_callback_on_writable(wsi)
         }
     }
-}
-
-/// The poll loop's flush timer fired (loop thread, inside `lws_service`).
-private func flushTimerFired(_ sul: UnsafeMutablePointer<lws_sorted_usec_list_t>?) {
-    guard let sul else { return }
-    let timer = UnsafeMutableRawPointer(sul).assumingMemoryBound(to: shim_timer.self)
-    guard let owner = timer.pointee.owner else { return }
-    let loop = Unmanaged<EventLoop>.fromOpaque(owner).takeUnretainedValue()
-    loop.flushTimerArmed = false
-    loop.flushWrites()
 }

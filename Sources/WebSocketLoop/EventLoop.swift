@@ -51,9 +51,8 @@ public final class EventLoop: @unchecked Sendable {
     /// Connections to write before the loop next waits (`flushWrites`), and the round being written.
     var writeQueue: [WebSocketConnection] = []
     var writing: [WebSocketConnection] = []
-    /// On poll: an lws timer due at once while the queue is not empty (see `queueWrite`).
-    let flushTimer = UnsafeMutablePointer<shim_timer>.allocate(capacity: 1)
-    var flushTimerArmed = false
+    /// On poll: a timer due at once while the queue is not empty (see `queueWrite`).
+    lazy var flushTimer = LoopTimer(loop: self, repeatSeconds: nil) { [unowned self] in flushWrites() }
     /// Frames written before the loop waited, and from lws' writable callbacks (loop thread).
     public internal(set) var framesWrittenDirectly: UInt64 = 0
     public internal(set) var framesWrittenOnCallback: UInt64 = 0
@@ -84,7 +83,6 @@ public final class EventLoop: @unchecked Sendable {
         frame = FrameBuffer(headroom: Int(shim_lws_pre), capacity: 256 * 1024)
         contextSlot.initialize(to: nil)
         idlePolicy.initialize(to: lws_retry_bo_t())
-        flushTimer.initialize(to: shim_timer())
         EventLoop.quietLibraryLogs
         try createContext()
     }
@@ -103,7 +101,6 @@ public final class EventLoop: @unchecked Sendable {
         }
         contextSlot.deallocate()
         idlePolicy.deallocate()
-        flushTimer.deallocate()
         protocols?.deallocate()
         mounts?.deallocate()
         extensions?.deallocate()
@@ -359,8 +356,6 @@ public final class EventLoop: @unchecked Sendable {
         timerRefs.removeAll()
         for c in writeQueue { c.writeQueued = false }
         writeQueue.removeAll()
-        if flushTimerArmed { lws_sul_cancel(&flushTimer.pointee.sul) }
-        flushTimerArmed = false
         wakeable.withLock { $0 = false }
         if let ctx = context { lws_context_destroy(ctx) }
     }

@@ -75,6 +75,22 @@ final class EventLoopTests: XCTestCase {
         loop.waitUntilFinished()
     }
 
+    /// An echo server on a loop of its own, both kept until the test ends (the loop holds its
+    /// handler weakly), then stopped.
+    private func startEcho(_ configuration: LoopConfiguration) throws -> (EchoServer, EventLoop) {
+        let server = EchoServer()
+        let other = try EventLoop(configuration: configuration, webSocketHandler: server)
+        server.loop = other
+        other.start()
+        addTeardownBlock {
+            withExtendedLifetime(server) {
+                other.stop()
+                other.waitUntilFinished()
+            }
+        }
+        return (server, other)
+    }
+
     /// Both event libraries run the same loop: poll (the default) and libuv (epoll). On each: a message larger than lws' receive buffer echoed, a server close code,
     /// a timer scheduled from another thread (libuv arms lws' timers only after lws callbacks),
     /// a stop that finishes.
@@ -152,14 +168,7 @@ final class EventLoopTests: XCTestCase {
         c.eventLibrary = library
         if let tls { c.serverTLS = .init(certFile: tls.certFile, keyFile: tls.keyFile) }
         c.maxMessageBytes = 64 * 1024
-        let server = EchoServer()
-        let other = try EventLoop(configuration: c, webSocketHandler: server)
-        server.loop = other
-        other.start()
-        defer {
-            other.stop()
-            other.waitUntilFinished()
-        }
+        let (server, other) = try startEcho(c)
         func counts() -> (direct: UInt64, callback: UInt64) {
             let result = Mutex<(UInt64, UInt64)>((0, 0))
             let done = DispatchSemaphore(value: 0)
@@ -231,14 +240,7 @@ final class EventLoopTests: XCTestCase {
         var c = LoopConfiguration(listen: .init(host: "127.0.0.1", port: 0))
         c.deflateWindowBits = 9
         c.deflateMemoryLevel = 1
-        let server = EchoServer()
-        let bounded = try EventLoop(configuration: c, webSocketHandler: server)
-        server.loop = bounded
-        bounded.start()
-        defer {
-            bounded.stop()
-            bounded.waitUntilFinished()
-        }
+        let (_, bounded) = try startEcho(c)
         var rng = SystemRandomNumberGenerator()
         // Repeats 4 KiB apart: a 32 KiB window finds them, a 512-byte one must not be asked to.
         let words = (0..<400).map { _ in String((0..<8).map { _ in "abcdefghijklmnopqrstuvwxyz".randomElement(using: &rng)! }) }
