@@ -38,7 +38,9 @@ final class SlowConsumerTests: XCTestCase {
             for expected in first...seq { XCTAssertEqual(try fast.nextJSON()["off"] as? Int, Int(expected)) }
         }
         let published = seq
-        XCTAssertEqual(hub.sync { $0.hub.sessionCount }, 2, "the fast client is still connected")
+        // The slow session may already be gone: on libuv the close frame is written at once and
+        // the socket dropped after it when the kernel still had room for it.
+        XCTAssertFalse(fast.isClosed, "the fast client is still connected")
 
         // The slow one drains what its buffers held, then reads the slow-consumer close frame.
         slow.resumeReading()
