@@ -1,5 +1,6 @@
-import HubCore
 import XCTest
+
+@testable import HubCore
 
 final class PublicationEncoderTests: XCTestCase {
     /// Splicing a projection out of the full encoding gives the same bytes as encoding it.
@@ -43,7 +44,8 @@ final class IncrementalEncodingTests: XCTestCase {
             case 0: return .number([1.5, 0.0015, 36442.5, -2][Int.random(in: 0..<4, using: &rng)])
             case 1: return .integer(Int64.random(in: -3...3, using: &rng))
             case 2: return .levels(Bool.random(using: &rng) ? [] : [PriceLevel(price: 2, amount: Double(Int.random(in: 1...2, using: &rng)))])
-            case 3: return .string(Bool.random(using: &rng) ? "x" : "q\"uote")
+            // Canonically equivalent spellings (equal as Strings) print differently.
+            case 3: return .string(["x", "q\"uote", "caf\u{E9}", "cafe\u{301}"][Int.random(in: 0..<4, using: &rng)])
             default: return .bool(Bool.random(using: &rng))
             }
         }
@@ -60,10 +62,57 @@ final class IncrementalEncodingTests: XCTestCase {
             var storage = EncodedPublication.Storage()
             let reused = encoder.encodeFull(channel: channel, offset: UInt64(round), tick: tick, previous: previous, storage: &storage)
             XCTAssertEqual(String(decoding: reused.bytes, as: UTF8.self), String(decoding: fresh.bytes, as: UTF8.self), "round \(round)")
-            XCTAssertEqual(reused.spans.map(\.start), fresh.spans.map(\.start))
+            XCTAssertEqual(reused.spans.map { [$0.id.index, Int($0.start), Int($0.end)] }, fresh.spans.map { [$0.id.index, Int($0.start), Int($0.end)] })
             XCTAssertEqual(reused.dataStart, fresh.dataStart)
             previous = PublishedTick(fields: tick.fields, encoding: reused)
         }
+    }
+
+    /// Book levels copied from the previous publication (at whatever index they were) give the
+    /// bytes a fresh encoding gives, as levels come, go, change and shift, in both sort orders,
+    /// with numbers of every printed form.
+    func testLevelsReusedFromThePreviousPublicationMatchAFreshEncoding() {
+        let props = PropertyTable(["bids", "asks", "other"])
+        let encoder = PublicationEncoder(properties: props)
+        let hub = Hub(properties: props)
+        hub.publish(Tick(source: "v", instrument: "I", stream: .book, exchangeTime: 1, receiveTime: 2))
+        let channel = hub.allChannels[0]
+        var rng = SystemRandomNumberGenerator()
+        let prices: [Double] = [36442.5, 36443, 0.0015, 1e-7, 2.5e17, 7, 0.1 + 0.2]
+        let amounts: [Double] = [1, 0.5, 1e-9, 123456789.25, 0]
+        var bids: [PriceLevel] = [], asks: [PriceLevel] = []
+        var previous: PublishedTick?
+        for round in 0..<2000 {
+            for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                let level = PriceLevel(price: prices.randomElement(using: &rng)!, amount: amounts.randomElement(using: &rng)!)
+                switch Int.random(in: 0..<4, using: &rng) {
+                case 0: bids.insert(level, at: Int.random(in: 0...bids.count, using: &rng))
+                case 1: if !bids.isEmpty { bids.remove(at: Int.random(in: 0..<bids.count, using: &rng)) }
+                case 2: asks.insert(level, at: Int.random(in: 0...asks.count, using: &rng))
+                default: if !asks.isEmpty { asks[Int.random(in: 0..<asks.count, using: &rng)].amount = level.amount }
+                }
+            }
+            if bids.count > 10 { bids.removeLast() }
+            if asks.count > 12 { asks.removeFirst() }
+            var tick = Tick(source: "v", instrument: "I", stream: .book, exchangeTime: Int64(round), receiveTime: 0)
+            tick.set(props.id("bids")!, .levels(bids.sorted { $0.price > $1.price }))
+            tick.set(props.id("asks")!, .levels(round % 5 == 0 ? asks : asks.sorted { $0.price < $1.price }))
+            if round % 3 == 0 { tick.set(props.id("other")!, .number(Double(round))) }
+            let fresh = encoder.encodeFull(channel: channel, offset: UInt64(round), tick: tick)
+            var storage = EncodedPublication.Storage()
+            let reused = encoder.encodeFull(channel: channel, offset: UInt64(round), tick: tick, previous: previous, storage: &storage)
+            XCTAssertEqual(String(decoding: reused.bytes, as: UTF8.self), String(decoding: fresh.bytes, as: UTF8.self), "round \(round)")
+            XCTAssertEqual(reused.spans.map { [$0.id.index, Int($0.start), Int($0.end)] }, fresh.spans.map { [$0.id.index, Int($0.start), Int($0.end)] })
+            previous = PublishedTick(fields: tick.fields, encoding: reused)
+        }
+    }
+
+    func testStringsAreTheSameTextOnlyByteForByte() {
+        XCTAssertTrue(PublicationEncoder.sameBytes("BTC-24SEP21-8000-P", "BTC-24SEP21-" + "8000-P"))
+        XCTAssertTrue(PublicationEncoder.sameBytes("", ""))
+        XCTAssertFalse(PublicationEncoder.sameBytes("caf\u{E9}", "cafe\u{301}"), "equal as Strings, not as text")
+        XCTAssertFalse(PublicationEncoder.sameBytes("abc", "abd"))
+        XCTAssertFalse(PublicationEncoder.sameBytes("a long string well past fifteen bytes", "a long string well past fifteen bytez"))
     }
 
     /// Through the hub: a state channel whose ring has wrapped publishes from reclaimed buffers,

@@ -134,6 +134,32 @@ final class DeribitFeedRulesTests: XCTestCase {
         XCTAssertTrue(f.resyncing.isEmpty)
     }
 
+    /// After a reconnect, books are rebuilt in the last connection's emptied storage: nothing of
+    /// the old book shows, a change before its snapshot is still ignored, and the new chain holds.
+    func testBooksOfANewConnectionStartEmptyInTheOldStorage() {
+        func book(_ instrument: String, _ data: String) -> String {
+            #"{"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.\#(instrument).100ms","data":{"timestamp":1,"instrument_name":"\#(instrument)",\#(data)}}}"#
+        }
+        func levels(_ e: RawEvent, _ f: DeribitField) -> PropertyValue? { e.fields.first { $0.key == f.rawValue }?.value }
+        let f = DeribitFeed(config: DeribitFeedConfig(), subscribedByData: true)
+        _ = f.connected(now: 0)
+        _ = receive(f, book("A", #""type":"snapshot","change_id":1,"bids":[["new",99,1],["new",98,2],["new",97,3]],"asks":[["new",101,3]]"#))
+        _ = receive(f, book("A", #""type":"change","prev_change_id":1,"change_id":2,"bids":[["new",96,4]],"asks":[]"#))
+
+        _ = f.connected(now: 10)
+        XCTAssertTrue(receive(f, book("B", #""type":"change","prev_change_id":2,"change_id":3,"bids":[],"asks":[]"#)).events.isEmpty, "B has no snapshot yet")
+        let snapshot = receive(f, book("B", #""type":"snapshot","change_id":50,"bids":[["new",10,1]],"asks":[]"#)).events
+        XCTAssertEqual(snapshot.count, 1)
+        XCTAssertEqual(levels(snapshot[0], .bids), .levels([PriceLevel(price: 10, amount: 1)]))
+        XCTAssertEqual(levels(snapshot[0], .asks), .levels([]))
+        let next = receive(f, book("B", #""type":"change","prev_change_id":50,"change_id":51,"bids":[["new",11,2]],"asks":[]"#))
+        XCTAssertEqual(levels(next.events[0], .bids), .levels([PriceLevel(price: 11, amount: 2), PriceLevel(price: 10, amount: 1)]))
+        XCTAssertTrue(next.actions.isEmpty, "the chain of the new snapshot holds")
+        XCTAssertEqual(f.status.gaps, 0)
+        XCTAssertTrue(
+            receive(f, book("A", #""type":"change","prev_change_id":2,"change_id":3,"bids":[],"asks":[]"#)).events.isEmpty, "A waits for its snapshot")
+    }
+
     func testStaleFeedAsksForAReconnect() {
         let f = feed()
         let sub = sent(f.connected(now: 0))[1]

@@ -81,8 +81,8 @@ public final class PublicationRing: @unchecked Sendable {
     public func backlogBytes(from next: UInt64) -> UInt64 {
         // One field read through the optional (binding the slot would copy it: a retain and a
         // release of its tick's strings and arrays, per cursor, per publication).
-        guard next <= lastOffset, contains(next), let before = slots[index(next)]?.bytesBefore else { return 0 }
-        return totalBytes - before
+        guard next <= lastOffset, contains(next) else { return 0 }
+        return slots.withUnsafeBufferPointer { $0[index(next)]?.bytesBefore }.map { totalBytes - $0 } ?? 0
     }
 
     /// The full-view encoding of a publication, when it was made at publish.
@@ -99,7 +99,7 @@ public final class PublicationRing: @unchecked Sendable {
     /// ring in its steady state publishes without allocating. `append` replaces the slot.
     public func reclaim() -> EncodedPublication.Storage {
         let i = index(lastOffset + 1)
-        guard lastOffset >= UInt64(capacity), slots[i] != nil else { return .init() }
+        guard lastOffset >= UInt64(capacity), slots.withUnsafeBufferPointer({ $0[i]?.offset != nil }) else { return .init() }
         var storage = EncodedPublication.Storage()
         swap(&storage.fields, &slots[i]!.tick.fields)
         if slots[i]!.full != nil {
@@ -114,21 +114,39 @@ public final class PublicationRing: @unchecked Sendable {
 
     /// The newest publication with its full-view encoding, when it has one.
     public var latestPublished: PublishedTick? {
-        let i = index(lastOffset)
-        guard lastOffset > resumedAfter, slots[i]?.offset == lastOffset, let full = slots[i]?.full, let fields = slots[i]?.tick.fields else {
-            return nil
+        let i = index(lastOffset), last = lastOffset
+        guard last > resumedAfter else { return nil }
+        // In place, like `full(at:)`: `slots[i]?.…` copied the whole slot three times here.
+        return slots.withUnsafeBufferPointer { b in
+            guard b[i]?.offset == last, let full = b[i]?.full, let fields = b[i]?.tick.fields else { return nil }
+            return PublishedTick(fields: fields, encoding: full)
         }
-        return PublishedTick(fields: fields, encoding: full)
     }
 
     /// The publication's bytes for `view`: the full encoding for the all-view, else made by
     /// `make` (from the slot's full encoding when there is one) on first use and cached.
     public func encoding(at offset: UInt64, view: ViewID, make: (Tick, EncodedPublication?, UInt64) -> [UInt8]) -> [UInt8]? {
         let i = index(offset)
-        guard contains(offset), let slot = slots[i] else { return nil }
-        if view == .all, let full = slot.full { return full.bytes }
-        for (v, bytes) in slot.encodings where v == view { return bytes }
-        let bytes = make(slot.tick, slot.full, offset)
+        guard contains(offset) else { return nil }
+        // Read in place; binding the slot copied it (per subscriber, per publication).
+        enum Lookup {
+            case noSlot
+            case made([UInt8])
+            case toMake
+        }
+        let lookup: Lookup = slots.withUnsafeBufferPointer { b in
+            guard b[i]?.offset != nil else { return .noSlot }
+            if view == .all, let full = b[i]?.full { return .made(full.bytes) }
+            for (v, bytes) in b[i]!.encodings where v == view { return .made(bytes) }
+            return .toMake
+        }
+        switch lookup {
+        case .noSlot: return nil
+        case .made(let bytes): return bytes
+        case .toMake: break
+        }
+        let (tick, full) = slots.withUnsafeBufferPointer { ($0[i]!.tick, $0[i]!.full) }
+        let bytes = make(tick, full, offset)
         slots[i]!.encodings.append((view, bytes))
         return bytes
     }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Serialises publications: `{"ch":…,"off":N,"ts":…,"rt":…,"data":{…}}`, projected through a view.
 ///
 /// Why bytes and not `JSONEncoder`: Foundation's encoder runs at ~38k msgs/s here, a byte writer at
@@ -36,18 +42,52 @@ public struct PublicationEncoder: Sendable {
         let reusable = min(earlier.count, earlierSpans.count)
         properties.keyBlob.withUnsafeBufferPointer { keys in
             (previous?.encoding.bytes ?? []).withUnsafeBufferPointer { earlierBytes in
+                // Unchanged properties that were neighbours before too are copied as one run of
+                // the previous bytes, commas included; `run` is the stretch not yet copied.
+                var run = 0..<0
+                func copyRun() {
+                    guard !run.isEmpty else { return }
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: earlierBytes[run]))
+                    run = 0..<0
+                }
                 for (i, f) in tick.fields.enumerated() {
+                    let key = UnsafeBufferPointer(rebasing: keys[ranges[f.id.index]])
+                    guard i < reusable, earlier[i].id == f.id, earlierSpans[i].id == f.id else {
+                        copyRun()
+                        if i > 0 { out.append(UInt8(ascii: ",")) }
+                        let start = out.count
+                        out.append(contentsOf: key)
+                        JSONWriter.appendValue(f.value, to: &out)
+                        spans.append(.init(id: f.id, start: UInt32(start), end: UInt32(out.count)))
+                        continue
+                    }
+                    let span = earlierSpans[i], from = Int(span.start), to = Int(span.end)
+                    if Self.sameText(earlier[i].value, f.value) {
+                        if !run.isEmpty && from == run.upperBound + 1 {
+                            run = run.lowerBound..<to
+                        } else {
+                            copyRun()
+                            if i > 0 { out.append(UInt8(ascii: ",")) }
+                            run = from..<to
+                        }
+                        // Where the span lands once the run is copied (nothing is written before).
+                        let start = out.count + from - run.lowerBound
+                        spans.append(.init(id: f.id, start: UInt32(start), end: UInt32(start + to - from)))
+                        continue
+                    }
+                    copyRun()
                     if i > 0 { out.append(UInt8(ascii: ",")) }
                     let start = out.count
-                    if i < reusable, earlier[i].id == f.id, earlierSpans[i].id == f.id, Self.sameText(earlier[i].value, f.value) {
-                        let span = earlierSpans[i]
-                        out.append(contentsOf: UnsafeBufferPointer(rebasing: earlierBytes[Int(span.start)..<Int(span.end)]))
+                    out.append(contentsOf: key)
+                    if case .levels(let levels) = f.value, case .levels(let before) = earlier[i].value {
+                        let text = UnsafeBufferPointer(rebasing: earlierBytes[from..<to])
+                        Self.appendLevels(levels, reusing: before, text: text, keyLength: key.count, to: &out)
                     } else {
-                        out.append(contentsOf: UnsafeBufferPointer(rebasing: keys[ranges[f.id.index]]))
                         JSONWriter.appendValue(f.value, to: &out)
                     }
                     spans.append(.init(id: f.id, start: UInt32(start), end: UInt32(out.count)))
                 }
+                copyRun()
             }
         }
         JSONWriter.appendLiteral("}}", to: &out)
@@ -62,8 +102,19 @@ public struct PublicationEncoder: Sendable {
     /// Values that encode to the same bytes: strings compared byte for byte (`String ==` calls
     /// canonically equivalent spellings equal, which print differently).
     private static func sameText(_ a: PropertyValue, _ b: PropertyValue) -> Bool {
-        if case .string(let x) = a, case .string(let y) = b { return x.utf8.elementsEqual(y.utf8) }
+        if case .string(let x) = a, case .string(let y) = b { return sameBytes(x, y) }
         return a == b
+    }
+
+    /// Byte equality: one `memcmp` over both strings' UTF-8 where they are contiguous (native
+    /// and small strings are), element by element otherwise (a bridged string).
+    @inline(__always)
+    static func sameBytes(_ x: String, _ y: String) -> Bool {
+        guard x.utf8.count == y.utf8.count else { return false }
+        let compared = x.utf8.withContiguousStorageIfAvailable { a in
+            y.utf8.withContiguousStorageIfAvailable { b in a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 }
+        }
+        return (compared ?? nil) ?? x.utf8.elementsEqual(y.utf8)
     }
 
     /// A projection of a full encoding: the head, then the spans the mask keeps.

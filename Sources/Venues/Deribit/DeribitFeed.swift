@@ -15,6 +15,9 @@ public final class DeribitFeed: FeedAdapter {
     private var nextID: Int64 = 1
     private var pending: [Int64: Request] = [:]
     private var books: [String: BookState] = [:]
+    /// The books of the last connection, emptied: a new connection rebuilds its books in their
+    /// storage instead of growing new arrays level by level.
+    private var spareBooks: [BookState] = []
     private var subscribed: Set<String> = []
     private var connectedAt: UInt64 = 0
     /// Replay: a channel that delivers data counts as subscribed (the recorded acknowledgements
@@ -36,6 +39,15 @@ public final class DeribitFeed: FeedAdapter {
         var synced = false
         /// The levels last published: republished as they are (no new array) while unchanged.
         var bids: [PriceLevel] = [], asks: [PriceLevel] = []
+
+        /// As new, keeping the book's storage (the published levels may live on in rings).
+        mutating func reset() {
+            book.clear()
+            lastChangeID = 0
+            synced = false
+            bids = []
+            asks = []
+        }
     }
 
     public init(config: DeribitFeedConfig, subscribedByData: Bool = false) {
@@ -52,6 +64,11 @@ public final class DeribitFeed: FeedAdapter {
         status.lastMessageAt = now
         connectedAt = now
         pending.removeAll()
+        // Moved out of the dictionary before they are emptied (a copy would empty new storage).
+        while var st = books.popFirst()?.value, spareBooks.count < 4096 {
+            st.reset()
+            spareBooks.append(st)
+        }
         books.removeAll()
         subscribed.removeAll()
         var out: [FeedAction] = []
@@ -141,7 +158,7 @@ public final class DeribitFeed: FeedAdapter {
 
     private func applyBook(_ u: DeribitBookUpdate, emit: (RawEvent) -> Void, actions: inout [FeedAction]) {
         // Taken out of the dictionary while it changes, so its arrays are not copied on write.
-        var st = books.removeValue(forKey: u.instrument) ?? BookState()
+        var st = books.removeValue(forKey: u.instrument) ?? spareBooks.popLast() ?? BookState()
         if u.isSnapshot {
             st.book.clear()
             st.synced = true

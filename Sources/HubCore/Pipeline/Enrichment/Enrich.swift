@@ -73,8 +73,16 @@ public final class Enrich: @unchecked Sendable {
     }
 
     /// Adds derived properties to `tick`; derived ticks of other channels go to `emit`, those
-    /// across venues (composites, crypto and prediction arbitrage) to `crossVenue` when given.
-    public func enrich(_ tick: inout Tick, emit: (Tick) -> Void = { _ in }, crossVenue emitCross: ((Tick) -> Void)? = nil) {
+    /// across venues included.
+    public func enrich(_ tick: inout Tick, emit: (Tick) -> Void = { _ in }) {
+        enrich(&tick, emit: emit, crossVenue: emit)
+    }
+
+    /// Adds derived properties to `tick`; derived ticks of other channels go to `emit`, those
+    /// across venues (composites, crypto and prediction arbitrage) to `crossVenue`. Neither
+    /// closure escapes, so what they capture stays on the caller's stack (an optional closure
+    /// parameter escapes: its captures were boxed on the heap, once per tick).
+    public func enrich(_ tick: inout Tick, emit: (Tick) -> Void, crossVenue emitCross: (Tick) -> Void) {
         var added = quote.enrich(&tick)
         switch tick.stream {
         case .odds:
@@ -92,6 +100,6 @@ public final class Enrich: @unchecked Sendable {
         }
         if added { derived += 1 }
         // Composite quotes get the quote-derived properties too (mid, spread of the best prices).
-        if let emitCross { observeCrossVenue(tick, emit: emitCross) } else { observeCrossVenue(tick, emit: emit) }
+        observeCrossVenue(tick, emit: emitCross)
     }
 }

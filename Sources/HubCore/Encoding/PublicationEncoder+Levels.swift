@@ -1,0 +1,87 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Book levels reused from the channel's previous publication.
+///
+/// A book update moves one or two levels; the other levels of the published top keep their
+/// price and amount, though usually not their index (a level inserted above shifts the rest
+/// down). Formatting two numbers per level was most of a book publication's cost, so a level
+/// equal to one of the previous publication's is copied from that publication's bytes.
+extension PublicationEncoder {
+    /// Appends `levels` as `[[price,amount],…]`, copying each level that `before` also had from
+    /// `text`, the previous publication's span for the property (`"key":[[p,a],…]`, the key
+    /// `keyLength` bytes long), which encoded `before`.
+    static func appendLevels(_ levels: [PriceLevel], reusing before: [PriceLevel], text: UnsafeBufferPointer<UInt8>, keyLength: Int, to out: inout [UInt8]) {
+        var previous = LevelScanner(text: text, first: keyLength + 1)
+        var hint = 0
+        out.append(UInt8(ascii: "["))
+        for (i, level) in levels.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            if let j = Self.index(of: level, in: before, from: hint), let bytes = previous.level(j) {
+                out.append(contentsOf: bytes)
+                hint = j + 1
+                continue
+            }
+            out.append(UInt8(ascii: "["))
+            JSONWriter.appendDouble(level.price, to: &out)
+            out.append(UInt8(ascii: ","))
+            JSONWriter.appendDouble(level.amount, to: &out)
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
+    /// Where `before` holds a level with `level`'s price and amount, searched from `hint` (just
+    /// past the last match: both sides are sorted the same way), then from the start.
+    @inline(__always)
+    private static func index(of level: PriceLevel, in before: [PriceLevel], from hint: Int) -> Int? {
+        before.withUnsafeBufferPointer { b in
+            var j = hint
+            for _ in 0..<b.count {
+                if j >= b.count { j = 0 }
+                if b[j] == level { return j }
+                j += 1
+            }
+            return nil
+        }
+    }
+}
+
+/// Finds the text of level j in an encoded levels array, `[p,a],[p,a],…` from `first`. Numbers
+/// hold no brackets, so level j + 1 starts two bytes past level j's `]`. Moving forward continues
+/// from the last level found; moving back starts over.
+private struct LevelScanner {
+    let text: UnsafeBufferPointer<UInt8>
+    let first: Int
+    private var level = 0
+    private var start: Int
+
+    init(text: UnsafeBufferPointer<UInt8>, first: Int) {
+        self.text = text
+        self.first = first
+        start = first
+    }
+
+    /// The bytes of level `j`, `[price,amount]`; nil when the text is not shaped as expected.
+    mutating func level(_ j: Int) -> UnsafeBufferPointer<UInt8>? {
+        if j < level {
+            level = 0
+            start = first
+        }
+        while level < j {
+            guard let close = closing(from: start) else { return nil }
+            start = close + 2
+            level += 1
+        }
+        guard start < text.count, text[start] == UInt8(ascii: "["), let close = closing(from: start) else { return nil }
+        return UnsafeBufferPointer(rebasing: text[start...close])
+    }
+
+    private func closing(from i: Int) -> Int? {
+        guard i < text.count, let base = text.baseAddress, let hit = memchr(base + i, Int32(UInt8(ascii: "]")), text.count - i) else { return nil }
+        return UnsafeRawPointer(hit) - UnsafeRawPointer(base)
+    }
+}
