@@ -34,20 +34,25 @@ extension PublicationEncoder {
         out.append(UInt8(ascii: "]"))
     }
 
-    /// Where `before` holds a level with `level`'s price and amount, searched from `hint` (just
-    /// past the last match: both sides are sorted the same way), then from the start.
+    /// Where `before` holds a level with `level`'s price and amount, looked for in the few
+    /// positions from `hint` (just past the last match). Both sides are sorted the same way, so
+    /// an update that inserts or removes a level or two shifts the rest by that much; levels
+    /// further off are formatted. Forward only and bounded: a publication costs at most
+    /// `window` compares per level, and the scanner never goes back, however deep the book.
     @inline(__always)
     private static func index(of level: PriceLevel, in before: [PriceLevel], from hint: Int) -> Int? {
         before.withUnsafeBufferPointer { b in
             var j = hint
-            for _ in 0..<b.count {
-                if j >= b.count { j = 0 }
+            while j < Swift.min(b.count, hint + window) {
                 if b[j] == level { return j }
                 j += 1
             }
             return nil
         }
     }
+
+    /// How far past the last match a level is looked for.
+    private static let window = 4
 }
 
 /// Finds the text of level j in an encoded levels array, `[p,a],[p,a],…` from `first`. Numbers

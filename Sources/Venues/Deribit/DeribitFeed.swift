@@ -16,8 +16,10 @@ public final class DeribitFeed: FeedAdapter {
     private var pending: [Int64: Request] = [:]
     private var books: [String: BookState] = [:]
     /// The books of the last connection, emptied: a new connection rebuilds its books in their
-    /// storage instead of growing new arrays level by level.
+    /// storage instead of growing new arrays level by level. At most `spareBookLimit` are kept
+    /// (each holds its deepest book's capacity until it is used again).
     private var spareBooks: [BookState] = []
+    private static let spareBookLimit = 256
     private var subscribed: Set<String> = []
     private var connectedAt: UInt64 = 0
     /// Replay: a channel that delivers data counts as subscribed (the recorded acknowledgements
@@ -65,7 +67,7 @@ public final class DeribitFeed: FeedAdapter {
         connectedAt = now
         pending.removeAll()
         // Moved out of the dictionary before they are emptied (a copy would empty new storage).
-        while var st = books.popFirst()?.value, spareBooks.count < 4096 {
+        while var st = books.popFirst()?.value, spareBooks.count < Self.spareBookLimit {
             st.reset()
             spareBooks.append(st)
         }
