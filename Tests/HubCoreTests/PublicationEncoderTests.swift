@@ -23,7 +23,6 @@ final class PublicationEncoderTests: XCTestCase {
             let mask = PropertyMask(ids.enumerated().filter { bits & (1 << $0.offset) != 0 }.map(\.element))
             let direct = encoder.encode(channel: channel, offset: 9, tick: tick, mask: mask)
             XCTAssertEqual(encoder.project(full, mask: mask), direct, "mask \(bits)")
-            XCTAssertEqual(encoder.projectedSize(full, mask: mask), direct.count, "mask \(bits)")
         }
         XCTAssertEqual(
             String(decoding: encoder.project(full, mask: PropertyMask([])), as: UTF8.self), #"{"ch":"ticker.v.I","off":9,"ts":11,"rt":22,"data":{}}"#)

@@ -153,17 +153,6 @@ public struct PublicationEncoder: Sendable {
         JSONWriter.appendLiteral("}}", to: &out)
     }
 
-    /// The byte length `project` would produce.
-    public func projectedSize(_ full: EncodedPublication, mask: PropertyMask) -> Int {
-        var size = full.dataStart + 2
-        var kept = 0
-        for span in full.spans where mask.contains(span.id) {
-            size += Int(span.end - span.start)
-            kept += 1
-        }
-        return size + max(0, kept - 1)
-    }
-
     private func appendHead(channel: Channel, offset: UInt64, tick: Tick, snapshot: Bool, epoch: String? = nil, to out: inout [UInt8]) {
         appendHead(channel: channel, offset: offset, exchangeTime: tick.exchangeTime, receiveTime: tick.receiveTime, snapshot: snapshot, epoch: epoch, to: &out)
     }

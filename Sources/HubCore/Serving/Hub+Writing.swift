@@ -92,11 +92,17 @@ extension Hub {
                             break
                         }
                     } else {
-                        guard reserve(encoder.projectedSize(fullEncoding, mask: mask)) else {
+                        // Projected, then measured (one pass over the spans, not two): taken back
+                        // when it does not fit a frame that already has messages (as `reserve`).
+                        let before = out.count
+                        if messages > 0 { out.append(UInt8(ascii: "\n")) }
+                        encoder.project(fullEncoding, mask: mask, into: &out)
+                        if messages > 0 && out.count - start > budget {
+                            out.removeSubrange(before...)
                             full = true
                             break
                         }
-                        encoder.project(fullEncoding, mask: mask, into: &out)
+                        messages += 1
                     }
                 } else {
                     guard
