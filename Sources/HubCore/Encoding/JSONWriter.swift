@@ -187,13 +187,18 @@ public enum JSONWriter {
             out.append(UInt8(ascii: "["))
             for (i, l) in levels.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(UInt8(ascii: "["))
-                appendDouble(l.price, to: &out)
-                out.append(UInt8(ascii: ","))
-                appendDouble(l.amount, to: &out)
-                out.append(UInt8(ascii: "]"))
+                appendLevel(l, to: &out)
             }
             out.append(UInt8(ascii: "]"))
         }
+    }
+
+    /// One book level: `[price,amount]`.
+    public static func appendLevel(_ l: PriceLevel, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "["))
+        appendDouble(l.price, to: &out)
+        out.append(UInt8(ascii: ","))
+        appendDouble(l.amount, to: &out)
+        out.append(UInt8(ascii: "]"))
     }
 }

@@ -23,13 +23,9 @@ extension PublicationEncoder {
             if let j = Self.index(of: level, in: before, from: hint), let bytes = previous.level(j) {
                 out.append(contentsOf: bytes)
                 hint = j + 1
-                continue
+            } else {
+                JSONWriter.appendLevel(level, to: &out)
             }
-            out.append(UInt8(ascii: "["))
-            JSONWriter.appendDouble(level.price, to: &out)
-            out.append(UInt8(ascii: ","))
-            JSONWriter.appendDouble(level.amount, to: &out)
-            out.append(UInt8(ascii: "]"))
         }
         out.append(UInt8(ascii: "]"))
     }
@@ -56,26 +52,21 @@ extension PublicationEncoder {
 }
 
 /// Finds the text of level j in an encoded levels array, `[p,a],[p,a],…` from `first`. Numbers
-/// hold no brackets, so level j + 1 starts two bytes past level j's `]`. Moving forward continues
-/// from the last level found; moving back starts over.
+/// hold no brackets, so level j + 1 starts two bytes past level j's `]`. Levels are asked for in
+/// rising order (`index(of:in:from:)` looks forward only), so each call continues from the last.
 private struct LevelScanner {
     let text: UnsafeBufferPointer<UInt8>
-    let first: Int
     private var level = 0
     private var start: Int
 
     init(text: UnsafeBufferPointer<UInt8>, first: Int) {
         self.text = text
-        self.first = first
         start = first
     }
 
-    /// The bytes of level `j`, `[price,amount]`; nil when the text is not shaped as expected.
+    /// The bytes of level `j` (≥ every level asked for before), `[price,amount]`; nil when the
+    /// text is not shaped as expected.
     mutating func level(_ j: Int) -> UnsafeBufferPointer<UInt8>? {
-        if j < level {
-            level = 0
-            start = first
-        }
         while level < j {
             guard let close = closing(from: start) else { return nil }
             start = close + 2

@@ -51,18 +51,10 @@ public struct PublicationEncoder: Sendable {
                     run = 0..<0
                 }
                 for (i, f) in tick.fields.enumerated() {
-                    let key = UnsafeBufferPointer(rebasing: keys[ranges[f.id.index]])
-                    guard i < reusable, earlier[i].id == f.id, earlierSpans[i].id == f.id else {
-                        copyRun()
-                        if i > 0 { out.append(UInt8(ascii: ",")) }
-                        let start = out.count
-                        out.append(contentsOf: key)
-                        JSONWriter.appendValue(f.value, to: &out)
-                        spans.append(.init(id: f.id, start: UInt32(start), end: UInt32(out.count)))
-                        continue
-                    }
-                    let span = earlierSpans[i], from = Int(span.start), to = Int(span.end)
-                    if Self.sameText(earlier[i].value, f.value) {
+                    // The property's span in the previous publication, when it sat at the same place.
+                    let previousSpan = i < reusable && earlier[i].id == f.id && earlierSpans[i].id == f.id ? earlierSpans[i] : nil
+                    if let span = previousSpan, Self.sameText(earlier[i].value, f.value) {
+                        let from = Int(span.start), to = Int(span.end)
                         if !run.isEmpty && from == run.upperBound + 1 {
                             run = run.lowerBound..<to
                         } else {
@@ -78,9 +70,10 @@ public struct PublicationEncoder: Sendable {
                     copyRun()
                     if i > 0 { out.append(UInt8(ascii: ",")) }
                     let start = out.count
+                    let key = UnsafeBufferPointer(rebasing: keys[ranges[f.id.index]])
                     out.append(contentsOf: key)
-                    if case .levels(let levels) = f.value, case .levels(let before) = earlier[i].value {
-                        let text = UnsafeBufferPointer(rebasing: earlierBytes[from..<to])
+                    if let span = previousSpan, case .levels(let levels) = f.value, case .levels(let before) = earlier[i].value {
+                        let text = UnsafeBufferPointer(rebasing: earlierBytes[Int(span.start)..<Int(span.end)])
                         Self.appendLevels(levels, reusing: before, text: text, keyLength: key.count, to: &out)
                     } else {
                         JSONWriter.appendValue(f.value, to: &out)
