@@ -11,7 +11,11 @@
  *   ws-broadcast --port 9001 --rate 1000 --batch [--uv]
  *
  * --uv runs the context on libuv (epoll) through the Debian package's event-library plugin
- * instead of poll(). Prints "ready PORT" once listening; runs until killed.
+ * instead of poll(). --message-bytes N pads every message with a "pad" member to N bytes (at
+ * most 191), so it can send messages the size of the server it is compared with: when the
+ * machine, not the server, is the limit, bytes decide how many messages get through. Prints
+ * "ready PORT" once listening; runs until killed. --frame-bytes (default 256 KiB) and --ring
+ * (default 4096 slots) set the batch budget and the backlog kept, to match the server compared.
  */
 #include <libwebsockets.h>
 #include <signal.h>
@@ -21,23 +25,25 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-/* The ring: a power of two of fixed-size slots; a connection further behind loses the oldest. */
-#define SLOTS 4096
+/* The ring: a power of two of fixed-size slots (--ring, 4096 by default); a connection further
+ * behind loses the oldest. */
 #define SLOT_BYTES 192
-/* The most one batched frame carries. */
-#define FRAME_BYTES (256 * 1024)
-
-static char ring[SLOTS][SLOT_BYTES];
-static unsigned short ring_len[SLOTS];
+static unsigned long long slots = 4096;
+static char (*ring)[SLOT_BYTES];
+static unsigned short *ring_len;
+/* The most one batched frame carries (--frame-bytes, at most 256 KiB). */
+#define MAX_FRAME_BYTES (256 * 1024)
+static size_t frame_bytes = MAX_FRAME_BYTES;
 static unsigned long long head; /* sequence number of the next message */
 static double rate = 1000;
 static int batch;
+static int message_bytes; /* pad each message to this length (0: unpadded) */
 static unsigned long long produced;
 static struct timeval started;
 static struct lws_context *context;
 static const struct lws_protocols *protocol; /* the one protocol, woken as a whole */
 static lws_sorted_usec_list_t tick;
-static unsigned char frame[LWS_PRE + FRAME_BYTES];
+static unsigned char frame[LWS_PRE + MAX_FRAME_BYTES];
 
 struct session {
 	unsigned long long next; /* sequence number of the next message this connection gets */
@@ -61,11 +67,20 @@ static void produce(lws_sorted_usec_list_t *sul)
 		unsigned long long ts = now_us();
 		while (produced < due) {
 			unsigned long long seq = head++;
-			int slot = seq & (SLOTS - 1);
-			ring_len[slot] = (unsigned short)snprintf(ring[slot], SLOT_BYTES,
+			int slot = seq & (slots - 1);
+			int n = snprintf(ring[slot], SLOT_BYTES,
 				"{\"channel\":\"ticker.ref.BTC-PERPETUAL\",\"seq\":%llu,\"ts\":%llu,"
 				"\"bid\":97012.5,\"ask\":97013.0,\"bidSize\":1.25,\"askSize\":0.8}",
 				seq, ts);
+			/* ,"pad":"xx…"} replaces the closing brace: 10 bytes of syntax around the filler */
+			if (message_bytes >= n + 10) {
+				int fill = message_bytes - n - 9;
+				memcpy(ring[slot] + n - 1, ",\"pad\":\"", 8);
+				memset(ring[slot] + n + 7, 'x', fill);
+				memcpy(ring[slot] + n + 7 + fill, "\"}", 2);
+				n = message_bytes;
+			}
+			ring_len[slot] = (unsigned short)n;
 			produced++;
 		}
 		lws_callback_on_writable_all_protocol(context, protocol);
@@ -75,16 +90,16 @@ static void produce(lws_sorted_usec_list_t *sul)
 
 static int write_pending(struct lws *wsi, struct session *s)
 {
-	if (head - s->next > SLOTS) {
-		s->next = head - SLOTS;
+	if (head - s->next > slots) {
+		s->next = head - slots;
 	}
 	if (s->next == head)
 		return 0;
 	size_t len = 0;
 	unsigned char *out = frame + LWS_PRE;
 	do {
-		int slot = s->next & (SLOTS - 1);
-		if (len && len + 1 + ring_len[slot] > FRAME_BYTES)
+		int slot = s->next & (slots - 1);
+		if (len && len + 1 + ring_len[slot] > frame_bytes)
 			break;
 		if (len)
 			out[len++] = '\n';
@@ -131,7 +146,8 @@ static void on_signal(int signum)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: ws-broadcast --port P [--rate MSGS_PER_S] [--batch] [--uv]\n");
+	fprintf(stderr, "usage: ws-broadcast --port P [--rate MSGS_PER_S] [--batch] [--uv] [--message-bytes N]\n"
+			"       [--frame-bytes N (1024-262144)] [--ring SLOTS (a power of two)]\n");
 	exit(2);
 }
 
@@ -149,11 +165,24 @@ int main(int argc, char **argv)
 			info.port = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--rate") && i + 1 < argc)
 			rate = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--message-bytes") && i + 1 < argc)
+			message_bytes = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--frame-bytes") && i + 1 < argc)
+			frame_bytes = (size_t)atol(argv[++i]);
+		else if (!strcmp(argv[i], "--ring") && i + 1 < argc)
+			slots = strtoull(argv[++i], NULL, 10);
 		else
 			usage();
 	}
-	if (info.port < 0 || info.port > 65535 || !(rate > 0))
+	if (info.port < 0 || info.port > 65535 || !(rate > 0) || message_bytes < 0 || message_bytes >= SLOT_BYTES ||
+	    frame_bytes < 1024 || frame_bytes > MAX_FRAME_BYTES || slots < 2 || slots > (1 << 24) || (slots & (slots - 1)))
 		usage();
+	ring = calloc(slots, SLOT_BYTES);
+	ring_len = calloc(slots, sizeof *ring_len);
+	if (!ring || !ring_len) {
+		fprintf(stderr, "ws-broadcast: cannot allocate a ring of %llu slots\n", slots);
+		return 1;
+	}
 	lws_set_log_level(LLL_ERR | LLL_WARN, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	info.iface = "127.0.0.1";

@@ -27,11 +27,18 @@ struct HubCommand: ParsableCommand {
     @Option(help: "Users for --flag-split.") var users = 1000
     @Flag(help: "Usage analytics off (compare fan-out with and without usage counting).") var noUsage = false
     @Option(help: "The event loop (server.eventLoop): libuv (epoll) or poll.") var eventLoop = HubConfig.Server().eventLoop
+    @Option(help: "Publications kept per state channel (serve.stateRingSize): a subscriber further behind conflates to the newest.")
+    var stateRingSize = ServeConfig().stateRingSize
+    @Option(help: "Backlog bytes past which a state subscriber conflates (serve.conflateBytes).") var conflateBytes = ServeConfig().conflateBytes
+    @Option(help: "Most bytes one frame carries (serve.frameBytes).") var frameBytes = ServeConfig().frameBytes
 
     func validate() throws {
         guard LoopConfiguration.EventLibrary(rawValue: eventLoop) != nil else {
             throw ValidationError("--event-loop must be one of \(LoopConfiguration.EventLibrary.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        guard (1...1_000_000).contains(stateRingSize) else { throw ValidationError("--state-ring-size must be between 1 and 1000000") }
+        guard conflateBytes >= 1024 else { throw ValidationError("--conflate-bytes must be at least 1024") }
+        guard (1024...(16 << 20)).contains(frameBytes) else { throw ValidationError("--frame-bytes must be between 1024 and 16777216") }
     }
 
     func run() throws {
@@ -43,6 +50,10 @@ struct HubCommand: ParsableCommand {
         config.server.deflateMemoryLevel = deflateMemoryLevel
         config.server.maxConnections = 70_000
         config.server.eventLoop = eventLoop
+        config.serve.stateRingSize = stateRingSize
+        config.serve.conflateBytes = conflateBytes
+        config.serve.frameBytes = frameBytes
+        config.serve.maxPendingBytes = max(config.serve.maxPendingBytes, frameBytes)
         // Every load connection comes from loopback: the per-address caps would cut the run short.
         config.server.maxConnectionsPerAddress = 0
         config.serve.maxSubscriptionsPerAddress = 0

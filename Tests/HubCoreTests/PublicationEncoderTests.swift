@@ -26,6 +26,10 @@ final class PublicationEncoderTests: XCTestCase {
         }
         XCTAssertEqual(
             String(decoding: encoder.project(full, mask: PropertyMask([])), as: UTF8.self), #"{"ch":"ticker.v.I","off":9,"ts":11,"rt":22,"data":{}}"#)
+        // A view that keeps every property the tick has ("c" is absent) is the full encoding.
+        let present = ["a", "b", "levels", "s", "flag"].map { props.id($0)! }
+        XCTAssertEqual(encoder.project(full, mask: PropertyMask(present)), full.bytes)
+        XCTAssertNotEqual(encoder.project(full, mask: PropertyMask(present.dropLast())), full.bytes)
     }
 }
 

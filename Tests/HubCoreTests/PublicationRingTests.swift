@@ -45,6 +45,23 @@ final class PublicationRingTests: XCTestCase {
         XCTAssertNil(ring.encoding(at: 9, view: .all) { _, _, _ in [] })
     }
 
+    /// A power-of-two capacity indexes slots with a mask, any other with a division: both hold
+    /// exactly the last `capacity` publications, each where it is read back.
+    func testEveryCapacityHoldsItsWindow() {
+        for capacity in [1, 3, 5, 8, 64, 100] {
+            let ring = PublicationRing(capacity: capacity)
+            for n in 1...(3 * capacity + 2) {
+                ring.append(tick(n), full: full(n))
+                XCTAssertEqual(ring.firstOffset, UInt64(max(1, n - capacity + 1)), "capacity \(capacity)")
+                for offset in ring.firstOffset...ring.lastOffset {
+                    XCTAssertEqual(ring.tick(at: offset)?.exchangeTime, Int64(offset), "capacity \(capacity)")
+                    XCTAssertEqual(ring.full(at: offset)?.bytes.count, Int(offset), "capacity \(capacity)")
+                }
+                XCTAssertNil(ring.tick(at: ring.firstOffset - 1))
+            }
+        }
+    }
+
     func testResumeContinuesNumbering() {
         let ring = PublicationRing(capacity: 2)
         ring.resume(after: 41)

@@ -18,6 +18,9 @@ public final class PublicationRing: @unchecked Sendable {
     }
 
     public let capacity: Int
+    /// `capacity - 1` when the capacity is a power of two (the defaults are): a slot's index is
+    /// then a mask, not a division, on every read of every cursor.
+    private let indexMask: UInt64?
     private var slots: [Slot?]
     /// Offset of the newest publication; 0 when there is none.
     public private(set) var lastOffset: UInt64 = 0
@@ -29,6 +32,7 @@ public final class PublicationRing: @unchecked Sendable {
     public init(capacity: Int) {
         precondition(capacity > 0, "ring capacity must be positive")  // config validation guarantees it
         self.capacity = capacity
+        indexMask = capacity & (capacity - 1) == 0 ? UInt64(capacity - 1) : nil
         slots = Array(repeating: nil, count: capacity)
     }
 
@@ -68,7 +72,10 @@ public final class PublicationRing: @unchecked Sendable {
     }
 
     @inline(__always)
-    private func index(_ offset: UInt64) -> Int { Int(offset % UInt64(capacity)) }
+    private func index(_ offset: UInt64) -> Int {
+        if let indexMask { return Int(offset & indexMask) }
+        return Int(offset % UInt64(capacity))
+    }
 
     public func contains(_ offset: UInt64) -> Bool { offset >= firstOffset && offset <= lastOffset && offset > 0 }
 

@@ -188,7 +188,7 @@ public final class Hub: @unchecked Sendable {
             // cursors and their sessions outlive them.
             unowned(unsafe) let cursor = cursors[i]
             unowned(unsafe) let s = cursor.session
-            guard s.closeReason == nil else { continue }
+            guard !s.isClosing else { continue }
             // A paused cursor waits for a recovery: where the ring is does not say it is slow.
             if cursor.isPaused { continue }
             if event && (cursor.next < ring.firstOffset || ring.backlogBytes(from: cursor.next) > UInt64(config.maxPendingBytes)) {
@@ -199,7 +199,9 @@ public final class Hub: @unchecked Sendable {
                 cursor.isReady = true
                 s.ready.append(cursor)
             }
-            schedule(s)
+            // Checked here, not only in `schedule`: a subscriber that is behind already has a
+            // write coming, and calling `schedule` would retain and release it for nothing.
+            if !s.writeScheduled { schedule(s) }
         }
         return offset
     }

@@ -5,7 +5,8 @@ public struct ServeConfig: Sendable, Equatable {
     /// Publications kept per event channel (trades…): a subscriber further behind is closed.
     public var eventRingSize = 1024
     /// Most bytes one WebSocket frame carries when a client has a backlog (messages joined by \n).
-    /// 64 KiB matches the C reference broadcaster's frame buffer.
+    /// Past saturation a larger budget means fewer sends (docs/performance.md, "fan-out at
+    /// saturation"); 64 KiB bounds what a partly written frame leaves lws to buffer per connection.
     public var frameBytes = 64 * 1024
     /// A subscriber whose backlog on an event channel exceeds this is closed as a slow consumer.
     public var maxPendingBytes = 4 * 1024 * 1024

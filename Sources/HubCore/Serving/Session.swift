@@ -18,7 +18,12 @@ public final class Session: @unchecked Sendable {
     var control: Deque<[UInt8]> = []
     var controlBytes = 0
     var writeScheduled = false
-    public internal(set) var closeReason: CloseReason?
+    public internal(set) var closeReason: CloseReason? {
+        didSet { isClosing = closeReason != nil }
+    }
+    /// `closeReason != nil`, stored: the publish loop asks it of every subscriber of a channel,
+    /// and reading a Bool retains nothing (reading the reason retains its message).
+    private(set) var isClosing = false
     var protocolErrors = 0
     /// Recoveries from the history store in flight.
     var recoveries = 0
