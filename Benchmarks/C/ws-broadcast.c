@@ -38,6 +38,7 @@ static unsigned long long head; /* sequence number of the next message */
 static double rate = 1000;
 static int batch;
 static int message_bytes; /* pad each message to this length (0: unpadded) */
+static int warned_short;  /* told once that --message-bytes is too short to pad to */
 static unsigned long long produced;
 static struct timeval started;
 static struct lws_context *context;
@@ -72,13 +73,17 @@ static void produce(lws_sorted_usec_list_t *sul)
 				"{\"channel\":\"ticker.ref.BTC-PERPETUAL\",\"seq\":%llu,\"ts\":%llu,"
 				"\"bid\":97012.5,\"ask\":97013.0,\"bidSize\":1.25,\"askSize\":0.8}",
 				seq, ts);
-			/* ,"pad":"xx…"} replaces the closing brace: 10 bytes of syntax around the filler */
-			if (message_bytes >= n + 10) {
+			/* ,"pad":"xx…"} replaces the closing brace: 9 more bytes of syntax around the filler */
+			if (message_bytes >= n + 9) {
 				int fill = message_bytes - n - 9;
 				memcpy(ring[slot] + n - 1, ",\"pad\":\"", 8);
 				memset(ring[slot] + n + 7, 'x', fill);
 				memcpy(ring[slot] + n + 7 + fill, "\"}", 2);
 				n = message_bytes;
+			} else if (message_bytes > 0 && !warned_short) {
+				warned_short = 1;
+				fprintf(stderr, "ws-broadcast: --message-bytes %d is below %d, the shortest padded message: sending %d-byte messages\n",
+					message_bytes, n + 9, n);
 			}
 			ring_len[slot] = (unsigned short)n;
 			produced++;

@@ -69,6 +69,9 @@ final class JSONWriterDecimalTests: XCTestCase {
             if digits <= 15 {
                 XCTAssertEqual(back, d, text)
                 XCTAssertLessThanOrEqual(text.count, shortest.count + 4, "\(text) vs \(shortest)")  // plain vs e-notation
+                if abs(d) >= 1e-4 && abs(d) < 1e15 {
+                    XCTAssertEqual(significant(text), significant(shortest), "the shortest digits: \(text) vs \(shortest)")
+                }
             } else {
                 XCTAssertEqual(back, d, accuracy: abs(d) * 1e-14, "15 significant digits: \(text)")
             }
@@ -76,9 +79,71 @@ final class JSONWriterDecimalTests: XCTestCase {
     }
 
     private func pow10(_ k: Int) -> Double { (0..<k).reduce(1.0) { x, _ in x * 10 } }
+
+    /// The significant digits of a positional number: "-0.00120" and "12.0" give "12".
+    private func significant(_ text: String) -> String {
+        let digits = text.filter(\.isNumber).drop { $0 == "0" }
+        return String(digits.reversed().drop { $0 == "0" }.reversed())
+    }
 }
 
 extension JSONWriterDecimalTests {
+    /// The writer rounds to 15 significant digits in one multiplication; the text is the one the
+    /// plain search gives: the fewest decimals k whose round(d × 10^k) divides back to d, else 15
+    /// significant digits. Market decimals, random bit patterns and computed noise, both signs.
+    func testOneMultiplicationPrintsWhatTheSearchPrints() {
+        var rng = SystemRandomNumberGenerator()
+        var samples: [Double] = []
+        for e in -4...14 {
+            let p = e >= 0 ? pow10(e) : 1 / pow10(-e)
+            samples += [p, p.nextUp, p.nextDown, p * 9.5, p * 9.999999999999999, p * 1.0000000000001]
+        }
+        for _ in 0..<20_000 {
+            samples.append(Double(Int.random(in: -100_000_000_000...100_000_000_000, using: &rng)) / pow10(Int.random(in: 0...12, using: &rng)))
+            samples.append(Double(bitPattern: UInt64.random(in: 0x3F1A_36E2_EB1C_432D...0x430C_6BF5_2633_FFFF, using: &rng)))
+            let x = Double.random(in: 0.0001...10_000, using: &rng), y = Double.random(in: 0.0001...10_000, using: &rng)
+            samples += [(x + y) / 2, x - y, x * y, x / y]
+        }
+        for d in samples where abs(d) >= 1e-4 && abs(d) < 1e15 {
+            var out: [UInt8] = []
+            JSONWriter.appendDouble(d, to: &out)
+            // nil: rounds up to 10^15, printed in e-notation (testPowersOfTenAndBoundaries)
+            guard let expected = searched(d) else { continue }
+            XCTAssertEqual(String(decoding: out, as: UTF8.self), expected, "\(d)")
+        }
+    }
+
+    /// The reference: k from 0 up until round(d × 10^k) / 10^k is d, or a 16th digit is needed.
+    private func searched(_ d: Double) -> String? {
+        let a = abs(d)
+        var k = 0
+        var n: UInt64
+        while true {
+            let m = (a * pow10(k)).rounded(.toNearestOrEven)
+            if m >= 1e15 {
+                k -= 1
+                guard k >= 0 else { return nil }
+                n = UInt64((a * pow10(k)).rounded(.toNearestOrEven))
+                break
+            }
+            if m / pow10(k) == a {
+                n = UInt64(m)
+                break
+            }
+            k += 1
+        }
+        while k > 0 && n % 10 == 0 {
+            n /= 10
+            k -= 1
+        }
+        var digits = String(n)
+        if k > 0 {
+            digits = String(repeating: "0", count: max(0, k + 1 - digits.count)) + digits
+            digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -k))
+        }
+        return (d < 0 ? "-" : "") + digits
+    }
+
     func testPowersOfTenAndBoundaries() {
         for (d, text) in [
             (1000.0, "1000"), (0.001, "0.001"), (1e-4, "0.0001"), (9.5e-5, "9.5e-05"), (999999999999999.0, "999999999999999"),

@@ -53,6 +53,19 @@ final class PropertyRegistryTests: XCTestCase {
         XCTAssertTrue(r.required(in: .ticker).isEmpty)
     }
 
+    /// Strings accepted a moment ago are accepted again without the sets, and nothing else is:
+    /// alternating good and bad values, the same verdict every time.
+    func testRecentlyAcceptedStringsDoNotLetOthersThrough() throws {
+        let r = try registry()
+        func problem(_ name: String, _ v: String) -> String? { r.problem(r.id(name)!, .string(v)) }
+        for _ in 0..<3 {
+            for good in ["buy", "sell"] { XCTAssertNil(problem("side", good)) }
+            for bad in ["hold", "", "Buy", "buy "] { XCTAssertNotNil(problem("side", bad), bad) }
+            for good in ["BTC/USDT", "ETH/USD", "SOL/USDC"] { XCTAssertNil(problem("symbol", good)) }
+            for bad in ["btc/usdt", "", "BTC/USDT ", "ABCDEFGHIJ/KLMNOPQ"] { XCTAssertNotNil(problem("symbol", bad), bad) }
+        }
+    }
+
     func testLineageUpstreamDownstreamAndCycles() throws {
         let r = try registry()
         XCTAssertEqual(r.upstream("midBps"), ["mid", "price"])

@@ -36,4 +36,31 @@ final class JSONKeySetTests: XCTestCase {
         "key_7".utf8.withContiguousStorageIfAvailable { XCTAssertEqual(keys.index(of: UnsafeRawBufferPointer($0)), 7) }
         "key_".utf8.withContiguousStorageIfAvailable { XCTAssertNil(keys.index(of: UnsafeRawBufferPointer($0))) }
     }
+
+    /// Names that share a head or a tail, or differ only in the middle, of every length from 0
+    /// to 40: each finds itself, and a name of the same length that is not in the set finds
+    /// nothing.
+    func testNamesThatLookAlikeAreToldApart() {
+        let venue = [
+            "instrument_name", "timestamp", "best_bid_price", "best_ask_price", "best_bid_amount", "best_ask_amount",
+            "underlying_price", "underlying_index", "mark_iv", "bid_iv", "ask_iv", "stats", "state",
+        ]
+        var lengths: [String] = []
+        for n in 0...40 {
+            let half = n / 2
+            lengths.append(String(repeating: "a", count: n))
+            if n > 0 { lengths.append(String(repeating: "a", count: half) + "b" + String(repeating: "a", count: n - half - 1)) }
+        }
+        let names = Array(Set(venue + lengths))
+        let keys = JSONKeySet(names)
+        func index(_ name: String) -> Int? {
+            Array(name.utf8).withUnsafeBytes { keys.index(of: $0) }
+        }
+        for (i, name) in names.enumerated() { XCTAssertEqual(index(name), i, name) }
+        for miss in [
+            "best_bid_prica", "underlying_pricf", "Timestamp", "bid_ix", "statf", "xaaaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        ] {
+            XCTAssertNil(index(miss), miss)
+        }
+    }
 }

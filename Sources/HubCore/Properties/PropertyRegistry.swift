@@ -6,7 +6,9 @@ public final class PropertyRegistry: @unchecked Sendable {
     public let table: PropertyTable
     private var definitions: [PropertyDefinition?] = []
     private var validators: [PropertyValidator?] = []
-    private var requiredByStream: [StreamKind: [PropertyID]] = [:]
+    /// Only streams with required properties, searched in order: a handful at most, and
+    /// comparing an enum is cheaper than hashing it for a dictionary, once per tick.
+    private var requiredByStream: [(stream: StreamKind, ids: [PropertyID])] = []
     /// Bumped on every change, so dependants (transformation maps) know to refresh.
     public private(set) var generation = 0
 
@@ -67,10 +69,11 @@ public final class PropertyRegistry: @unchecked Sendable {
         }
         definitions[id.index] = def
         validators[id.index] = PropertyValidator(def)
-        requiredByStream = [:]
+        var required: [StreamKind: [PropertyID]] = [:]
         for d in definitions.compactMap({ $0 }) {
-            for stream in d.rules.requiredIn ?? [] { requiredByStream[stream, default: []].append(table.intern(d.name)) }
+            for stream in d.rules.requiredIn ?? [] { required[stream, default: []].append(table.intern(d.name)) }
         }
+        requiredByStream = StreamKind.allCases.compactMap { s in required[s].map { (s, $0) } }
         generation += 1
         return id
     }
@@ -102,7 +105,10 @@ public final class PropertyRegistry: @unchecked Sendable {
     }
 
     /// Properties every tick of `stream` must carry.
-    public func required(in stream: StreamKind) -> [PropertyID] { requiredByStream[stream] ?? [] }
+    public func required(in stream: StreamKind) -> [PropertyID] {
+        for entry in requiredByStream where entry.stream == stream { return entry.ids }
+        return []
+    }
 
     // MARK: Lineage
 

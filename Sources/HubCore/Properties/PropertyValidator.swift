@@ -8,6 +8,9 @@ final class PropertyValidator: @unchecked Sendable {
     private let pattern: Regex<AnyRegexOutput>?
     private let maxLength: Int?
     private var accepted: Set<String> = []
+    /// The last two strings accepted. Venue strings repeat tick after tick ("open", "call",
+    /// "BTC"): comparing with them is cheaper than hashing for the sets, every tick.
+    private var recent: (String?, String?) = (nil, nil)
 
     init(_ def: PropertyDefinition) {
         type = def.type
@@ -29,7 +32,12 @@ final class PropertyValidator: @unchecked Sendable {
         case (.bool, .bool): return nil
         case (.string, .string(let s)): return string(s)
         case (.enum, .string(let s)):
-            return values?.contains(s) == true ? nil : "'\(s.prefix(64))' is not one of \(values?.sorted().joined(separator: ", ") ?? "")"
+            if isRecent(s) { return nil }
+            guard values?.contains(s) == true else {
+                return "'\(s.prefix(64))' is not one of \(values?.sorted().joined(separator: ", ") ?? "")"
+            }
+            remember(s)
+            return nil
         case (.array, .levels(let levels)):
             for l in levels where !l.price.isFinite || !l.amount.isFinite || l.amount < 0 || l.price < 0 {
                 return "book level is not a non-negative finite price and amount"
@@ -51,11 +59,19 @@ final class PropertyValidator: @unchecked Sendable {
     private func string(_ s: String) -> String? {
         if let maxLength, s.utf8.count > maxLength { return "longer than \(maxLength) bytes" }
         guard let pattern else { return nil }
-        if accepted.contains(s) { return nil }
-        guard (try? pattern.wholeMatch(in: s)) != nil else { return "'\(s.prefix(64))' does not match the pattern" }
-        if accepted.count < 4096 { accepted.insert(s) }
+        if isRecent(s) { return nil }
+        if !accepted.contains(s) {
+            guard (try? pattern.wholeMatch(in: s)) != nil else { return "'\(s.prefix(64))' does not match the pattern" }
+            if accepted.count < 4096 { accepted.insert(s) }
+        }
+        remember(s)
         return nil
     }
+
+    @inline(__always)
+    private func isRecent(_ s: String) -> Bool { s == recent.0 || s == recent.1 }
+
+    private func remember(_ s: String) { recent = (s, recent.0) }
 }
 
 extension PropertyValue {
