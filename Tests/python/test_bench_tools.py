@@ -119,6 +119,29 @@ class BenchToolsTests(unittest.TestCase):
             bad = subprocess.run([sys.executable, script, *args], capture_output=True, text=True, timeout=60)
             self.assertEqual(bad.returncode, 2, args)
 
+    def test_the_reference_sends_messages_of_the_size_asked(self):
+        """--message-bytes pads each message (still JSON with its ts) to the size of the server it
+        is compared with; message-size.py reads that size off a run for scripts/bench."""
+        process, port = self.broadcast("--rate", "200", "--message-bytes", "180", "--ring", "1024", "--frame-bytes", "4096")
+        code, result, err = load(self.tools["ws-load"], "--port", str(port), "--conns", "40", "--threads", "2", "--duration", "1",
+                                 "--warmup", "0.2", "--ts-key", "ts", "--server-pid", str(process.pid))
+        self.assertEqual(code, 0, err)
+        self.assertGreater(result["msgs"], 40 * 100, result)
+        self.assertEqual(result["untimed"], 0, "a padded message still carries ts")
+        self.assertAlmostEqual(result["message_mb_per_s"] * 1e6 / result["msgs_per_s"], 180, delta=1.5)
+        script = os.path.join(REPO, "Benchmarks", "message-size.py")
+        size = subprocess.run([sys.executable, script, json.dumps({"msgs_per_s": 1000, "message_mb_per_s": 0.181})],
+                              capture_output=True, text=True, timeout=10)
+        self.assertEqual((size.returncode, size.stdout.strip()), (0, "180"), "without the '\\n' between batched messages")
+        for bad in (json.dumps({"msgs_per_s": 0, "message_mb_per_s": 0}), "not json"):
+            done = subprocess.run([sys.executable, script, bad], capture_output=True, text=True, timeout=10)
+            self.assertEqual(done.returncode, 1, bad)
+            self.assertIn("message-size:", done.stderr)
+        for args in (["--ring", "3"], ["--frame-bytes", "100"], ["--message-bytes", "192"]):
+            done = subprocess.run([self.tools["ws-broadcast"], "--port", "0", *args], capture_output=True, text=True, timeout=10)
+            self.assertEqual(done.returncode, 2, args)
+            self.assertIn("usage: ws-broadcast", done.stderr)
+
     def test_bad_arguments_are_refused_with_exit_2(self):
         for args, message in ((["--conns", "x", "--port", "1"], "--conns wants a whole number"),
                               (["--port", "70000"], "--port wants a whole number from 1 to 65535"),
