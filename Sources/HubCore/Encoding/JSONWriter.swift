@@ -115,10 +115,8 @@ public enum JSONWriter {
             k -= 1
             guard k >= 0 else { return 0 }  // rounds up to 10^15: e-notation
             m = roundedToEven(a * powersOfTen[k])
-        } else if m < 1e14 {
-            k += 1  // not reached (the estimate is never too large); kept so a wrong one costs time, not digits
-            m = roundedToEven(a * powersOfTen[k])
         }
+        assert(m >= 1e14, "the exponent estimate is never too large for a in [1e-4, 1e15)")
         var n = UInt64(m)
         while k >= 8 && n % 100_000_000 == 0 {
             n /= 100_000_000
