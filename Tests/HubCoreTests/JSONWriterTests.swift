@@ -155,3 +155,52 @@ extension JSONWriterDecimalTests {
         }
     }
 }
+
+final class JSONCursorTests: XCTestCase {
+    /// The publication encoder reserves `JSONCursor.maxBytes` per value and writes without a
+    /// capacity check: the longest texts of every kind fit, and each token appended on its own
+    /// reads the same as one cursor writing all of them.
+    func testTheLongestTextsFitWhatIsReserved() {
+        let doubles: [Double] = [
+            -2.2250738585072014e-308, -1.7976931348623157e+308, -Double.leastNonzeroMagnitude, -0.00012345678901234567,
+            -999999999999999.9, -123456789012345.6, 1e-4, -9.99999999999999e-5, .nan, -.infinity, -0.0,
+        ]
+        var values: [PropertyValue] = doubles.map { .number($0) }
+        values += [.integer(.min), .integer(.max), .bool(false), .bool(true)]
+        values += [.string(""), .string(String(repeating: "\u{01}", count: 40)), .string("\"\\\n\r\t\u{1F}é€"), .string(String(repeating: "x", count: 300))]
+        values += [.levels([]), .levels(doubles.map { PriceLevel(price: $0, amount: -$0) })]
+        var oneCursor: [UInt8] = []
+        var tokens: [UInt8] = []
+        for v in values {
+            var alone: [UInt8] = []
+            JSONWriter.appendValue(v, to: &alone)
+            XCTAssertLessThanOrEqual(alone.count, JSONCursor.maxBytes(v), "\(v)")
+            tokens += alone
+        }
+        oneCursor.appendJSON(reserving: values.reduce(0) { $0 + JSONCursor.maxBytes($1) }) { w in
+            for v in values { w.value(v) }
+        }
+        XCTAssertEqual(String(decoding: oneCursor, as: UTF8.self), String(decoding: tokens, as: UTF8.self))
+        for d in doubles {
+            var out: [UInt8] = []
+            JSONWriter.appendDouble(d, to: &out)
+            XCTAssertLessThanOrEqual(out.count, JSONCursor.maxNumberBytes, "\(d)")
+        }
+    }
+
+    /// Appending through a cursor keeps what the buffer held and grows it like `append` does.
+    func testAppendingKeepsEarlierBytesAndCountsWhatWasWritten() {
+        var out: [UInt8] = Array("[".utf8)
+        for i in 0..<1000 {
+            out.appendJSON(reserving: JSONCursor.maxIntegerBytes + 1) { w in
+                if i > 0 { w.byte(UInt8(ascii: ",")) }
+                let before = w.count
+                w.uint(UInt64(i) * 1_000_003)
+                XCTAssertEqual(w.count - before, String(UInt64(i) * 1_000_003).count)
+            }
+        }
+        out.append(UInt8(ascii: "]"))
+        XCTAssertEqual(String(decoding: out, as: UTF8.self), "[" + (0..<1000).map { String($0 * 1_000_003) }.joined(separator: ",") + "]")
+        XCTAssertLessThan(out.capacity, 4 * out.count, "grows geometrically, not by each reservation")
+    }
+}

@@ -31,6 +31,26 @@ final class PublicationEncoderTests: XCTestCase {
         XCTAssertEqual(encoder.project(full, mask: PropertyMask(present)), full.bytes)
         XCTAssertNotEqual(encoder.project(full, mask: PropertyMask(present.dropLast())), full.bytes)
     }
+
+    /// A tick without properties (one that only withdraws some) encodes as an empty `data`,
+    /// written into recycled buffers or into none at all.
+    func testATickWithoutPropertiesEncodesAnEmptyData() {
+        let props = PropertyTable(["a"])
+        let hub = Hub(properties: props)
+        let tick = Tick(source: "v", instrument: "I", stream: .trades, exchangeTime: -1, receiveTime: Int64.min)
+        hub.publish(tick)
+        let encoder = PublicationEncoder(properties: props)
+        var recycled = EncodedPublication.Storage()
+        let empty = encoder.encodeFull(channel: hub.allChannels[0], offset: UInt64.max, tick: tick, storage: &recycled)
+        let expected = #"{"ch":"trades.v.I","off":18446744073709551615,"ts":-1,"rt":-9223372036854775808,"data":{}}"#
+        XCTAssertEqual(String(decoding: empty.bytes, as: UTF8.self), expected)
+        XCTAssertTrue(empty.spans.isEmpty)
+        XCTAssertEqual(empty.dataStart, expected.utf8.count - 2)
+        XCTAssertEqual(encoder.encode(channel: hub.allChannels[0], offset: UInt64.max, tick: tick, mask: .all), empty.bytes)
+        var nothing: [UInt8] = []
+        JSONWriter.appendEscaped(UnsafeBufferPointer(start: nil, count: 0), to: &nothing)
+        XCTAssertEqual(nothing, [])
+    }
 }
 
 final class IncrementalEncodingTests: XCTestCase {

@@ -14,20 +14,20 @@ extension PublicationEncoder {
     /// Appends `levels` as `[[price,amount],…]`, copying each level that `before` also had from
     /// `text`, the previous publication's span for the property (`"key":[[p,a],…]`, the key
     /// `keyLength` bytes long), which encoded `before`.
-    static func appendLevels(_ levels: [PriceLevel], reusing before: [PriceLevel], text: UnsafeBufferPointer<UInt8>, keyLength: Int, to out: inout [UInt8]) {
+    static func appendLevels(_ levels: [PriceLevel], reusing before: [PriceLevel], text: UnsafeBufferPointer<UInt8>, keyLength: Int, to w: inout JSONCursor) {
         var previous = LevelScanner(text: text, first: keyLength + 1)
         var hint = 0
-        out.append(UInt8(ascii: "["))
+        w.byte(UInt8(ascii: "["))
         for (i, level) in levels.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
+            if i > 0 { w.byte(UInt8(ascii: ",")) }
             if let j = Self.index(of: level, in: before, from: hint), let bytes = previous.level(j) {
-                out.append(contentsOf: bytes)
+                w.bytes(bytes)
                 hint = j + 1
             } else {
-                JSONWriter.appendLevel(level, to: &out)
+                w.level(level)
             }
         }
-        out.append(UInt8(ascii: "]"))
+        w.byte(UInt8(ascii: "]"))
     }
 
     /// Where `before` holds a level with `level`'s price and amount, looked for in the few

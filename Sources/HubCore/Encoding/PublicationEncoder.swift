@@ -33,58 +33,97 @@ public struct PublicationEncoder: Sendable {
         swap(&spans, &storage.spans)
         out.removeAll(keepingCapacity: true)
         spans.removeAll(keepingCapacity: true)
-        out.reserveCapacity(channel.publicationHead.count + 48 + tick.fields.count * 24)
-        spans.reserveCapacity(tick.fields.count)
-        appendHead(channel: channel, offset: offset, tick: tick, snapshot: false, to: &out)
-        let dataStart = out.count
         let ranges = properties.keyRanges
+        // The worst case is reserved once, then every byte is a plain store (`JSONCursor`).
+        var reserve = Self.headBytes(channel, epoch: nil) + 2
+        for f in tick.fields { reserve += 1 + ranges[f.id.index].count + JSONCursor.maxBytes(f.value) }
+        var dataStart = 0
         let earlier = previous?.fields ?? [], earlierSpans = previous?.encoding.spans ?? []
-        let reusable = min(earlier.count, earlierSpans.count)
-        properties.keyBlob.withUnsafeBufferPointer { keys in
-            (previous?.encoding.bytes ?? []).withUnsafeBufferPointer { earlierBytes in
-                // Unchanged properties that were neighbours before too are copied as one run of
-                // the previous bytes, commas included; `run` is the stretch not yet copied.
-                var run = 0..<0
-                func copyRun() {
-                    guard !run.isEmpty else { return }
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: earlierBytes[run]))
-                    run = 0..<0
-                }
-                for (i, f) in tick.fields.enumerated() {
-                    // The property's span in the previous publication, when it sat at the same place.
-                    let previousSpan = i < reusable && earlier[i].id == f.id && earlierSpans[i].id == f.id ? earlierSpans[i] : nil
-                    if let span = previousSpan, Self.sameText(earlier[i].value, f.value) {
-                        let from = Int(span.start), to = Int(span.end)
-                        if !run.isEmpty && from == run.upperBound + 1 {
-                            run = run.lowerBound..<to
-                        } else {
-                            copyRun()
-                            if i > 0 { out.append(UInt8(ascii: ",")) }
-                            run = from..<to
+        let earlierBytes = previous?.encoding.bytes ?? []
+        spans.append(addingCapacity: tick.fields.count) { spanOutput in
+            spanOutput.withUnsafeMutableBufferPointer { spanBuffer, spanCount in
+                out.appendJSON(reserving: reserve) { w in
+                    appendHead(
+                        channel: channel, offset: offset, exchangeTime: tick.exchangeTime, receiveTime: tick.receiveTime, snapshot: false, epoch: nil, to: &w)
+                    dataStart = w.count
+                    properties.keyBlob.withUnsafeBufferPointer { keys in
+                        tick.fields.withUnsafeBufferPointer { fields in
+                            earlier.withUnsafeBufferPointer { earlier in
+                                earlierSpans.withUnsafeBufferPointer { earlierSpans in
+                                    earlierBytes.withUnsafeBufferPointer { earlierBytes in
+                                        spanCount = Self.writeData(
+                                            fields, keys: keys, ranges: ranges, earlier: earlier, earlierSpans: earlierSpans, earlierBytes: earlierBytes,
+                                            spans: spanBuffer, to: &w)
+                                    }
+                                }
+                            }
                         }
-                        // Where the span lands once the run is copied (nothing is written before).
-                        let start = out.count + from - run.lowerBound
-                        spans.append(.init(id: f.id, start: UInt32(start), end: UInt32(start + to - from)))
-                        continue
                     }
-                    copyRun()
-                    if i > 0 { out.append(UInt8(ascii: ",")) }
-                    let start = out.count
-                    let key = UnsafeBufferPointer(rebasing: keys[ranges[f.id.index]])
-                    out.append(contentsOf: key)
-                    if let span = previousSpan, case .levels(let levels) = f.value, case .levels(let before) = earlier[i].value {
-                        let text = UnsafeBufferPointer(rebasing: earlierBytes[Int(span.start)..<Int(span.end)])
-                        Self.appendLevels(levels, reusing: before, text: text, keyLength: key.count, to: &out)
-                    } else {
-                        JSONWriter.appendValue(f.value, to: &out)
-                    }
-                    spans.append(.init(id: f.id, start: UInt32(start), end: UInt32(out.count)))
+                    w.literal("}}")
                 }
-                copyRun()
             }
         }
-        JSONWriter.appendLiteral("}}", to: &out)
         return EncodedPublication(bytes: out, dataStart: dataStart, spans: spans)
+    }
+
+    /// Writes the `data` members of `fields` and one span per member into `spans`; returns the
+    /// number of spans. `earlier` and `earlierSpans` are the previous publication's fields and
+    /// spans in `earlierBytes`: a property unchanged since then is copied from those bytes.
+    private static func writeData(
+        _ fields: UnsafeBufferPointer<Field>, keys: UnsafeBufferPointer<UInt8>, ranges: [Range<Int>], earlier: UnsafeBufferPointer<Field>,
+        earlierSpans: UnsafeBufferPointer<EncodedPublication.Span>, earlierBytes: UnsafeBufferPointer<UInt8>,
+        spans: UnsafeMutableBufferPointer<EncodedPublication.Span>, to w: inout JSONCursor
+    ) -> Int {
+        let reusable = min(earlier.count, earlierSpans.count)
+        // Unchanged properties that were neighbours before too are copied as one run of the
+        // previous bytes, commas included; `run` is the stretch not yet copied.
+        var run = 0..<0
+        func copyRun(_ w: inout JSONCursor) {
+            guard !run.isEmpty else { return }
+            w.bytes(UnsafeBufferPointer(rebasing: earlierBytes[run]))
+            run = 0..<0
+        }
+        for i in 0..<fields.count {
+            let id = fields[i].id
+            // The property's span in the previous publication, when it sat at the same place.
+            let same = i < reusable && earlier[i].id == id && earlierSpans[i].id == id
+            if same, sameText(earlier[i].value, fields[i].value) {
+                let span = earlierSpans[i]
+                let from = Int(span.start), to = Int(span.end)
+                if !run.isEmpty && from == run.upperBound + 1 {
+                    run = run.lowerBound..<to
+                } else {
+                    copyRun(&w)
+                    if i > 0 { w.byte(UInt8(ascii: ",")) }
+                    run = from..<to
+                }
+                // Where the span lands once the run is copied (nothing is written before).
+                let start = w.count + from - run.lowerBound
+                spans.initializeElement(at: i, to: .init(id: id, start: UInt32(start), end: UInt32(start + to - from)))
+                continue
+            }
+            copyRun(&w)
+            if i > 0 { w.byte(UInt8(ascii: ",")) }
+            let start = w.count
+            let key = UnsafeBufferPointer(rebasing: keys[ranges[id.index]])
+            w.bytes(key)
+            if same, case .levels(let levels) = fields[i].value, case .levels(let before) = earlier[i].value {
+                let span = earlierSpans[i]
+                let text = UnsafeBufferPointer(rebasing: earlierBytes[Int(span.start)..<Int(span.end)])
+                appendLevels(levels, reusing: before, text: text, keyLength: key.count, to: &w)
+            } else {
+                w.value(fields[i].value)
+            }
+            spans.initializeElement(at: i, to: .init(id: id, start: UInt32(start), end: UInt32(w.count)))
+        }
+        copyRun(&w)
+        return fields.count
+    }
+
+    /// The most bytes `appendHead` writes: the channel's head, three integers and the literals.
+    private static func headBytes(_ channel: Channel, epoch: String?) -> Int {
+        let literals = ",\"snap\":true,\"ts\":,\"rt\":,\"data\":{".utf8.count
+        return channel.publicationHead.count + 3 * JSONCursor.maxIntegerBytes + literals + (epoch.map { 9 + JSONCursor.maxBytes(string: $0) } ?? 0)
     }
 
     public func encodeFull(channel: Channel, offset: UInt64, tick: Tick, previous: PublishedTick? = nil) -> EncodedPublication {
@@ -152,42 +191,43 @@ public struct PublicationEncoder: Sendable {
         JSONWriter.appendLiteral("}}", to: &out)
     }
 
-    private func appendHead(channel: Channel, offset: UInt64, tick: Tick, snapshot: Bool, epoch: String? = nil, to out: inout [UInt8]) {
-        appendHead(channel: channel, offset: offset, exchangeTime: tick.exchangeTime, receiveTime: tick.receiveTime, snapshot: snapshot, epoch: epoch, to: &out)
-    }
-
     private func appendHead(
-        channel: Channel, offset: UInt64, exchangeTime: Int64, receiveTime: Int64, snapshot: Bool, epoch: String?, to out: inout [UInt8]
+        channel: Channel, offset: UInt64, exchangeTime: Int64, receiveTime: Int64, snapshot: Bool, epoch: String?, to w: inout JSONCursor
     ) {
-        out.append(contentsOf: channel.publicationHead)
-        JSONWriter.appendUInt(offset, to: &out)
+        channel.publicationHead.withUnsafeBufferPointer { w.bytes($0) }
+        w.uint(offset)
         if let epoch {
-            JSONWriter.appendLiteral(",\"epoch\":", to: &out)
-            JSONWriter.appendString(epoch, to: &out)
+            w.literal(",\"epoch\":")
+            w.string(epoch)
         }
-        if snapshot { JSONWriter.appendLiteral(",\"snap\":true", to: &out) }
-        JSONWriter.appendLiteral(",\"ts\":", to: &out)
-        JSONWriter.appendInt(exchangeTime, to: &out)
-        JSONWriter.appendLiteral(",\"rt\":", to: &out)
-        JSONWriter.appendInt(receiveTime, to: &out)
-        JSONWriter.appendLiteral(",\"data\":{", to: &out)
+        if snapshot { w.literal(",\"snap\":true") }
+        w.literal(",\"ts\":")
+        w.int(exchangeTime)
+        w.literal(",\"rt\":")
+        w.int(receiveTime)
+        w.literal(",\"data\":{")
     }
 
     public func encode(channel: Channel, offset: UInt64, tick: Tick, mask: PropertyMask, snapshot: Bool = false, epoch: String? = nil) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(channel.publicationHead.count + 48 + tick.fields.count * 24)
-        appendHead(channel: channel, offset: offset, tick: tick, snapshot: snapshot, epoch: epoch, to: &out)
-        var first = true
         let ranges = properties.keyRanges
-        properties.keyBlob.withUnsafeBufferPointer { keys in
-            for f in tick.fields where mask.contains(f.id) {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: keys[ranges[f.id.index]]))
-                JSONWriter.appendValue(f.value, to: &out)
+        var reserve = Self.headBytes(channel, epoch: epoch) + 2
+        for f in tick.fields where mask.contains(f.id) { reserve += 1 + ranges[f.id.index].count + JSONCursor.maxBytes(f.value) }
+        var out: [UInt8] = []
+        out.appendJSON(reserving: reserve) { w in
+            appendHead(
+                channel: channel, offset: offset, exchangeTime: tick.exchangeTime, receiveTime: tick.receiveTime, snapshot: snapshot, epoch: epoch,
+                to: &w)
+            var first = true
+            properties.keyBlob.withUnsafeBufferPointer { keys in
+                for f in tick.fields where mask.contains(f.id) {
+                    if !first { w.byte(UInt8(ascii: ",")) }
+                    first = false
+                    w.bytes(UnsafeBufferPointer(rebasing: keys[ranges[f.id.index]]))
+                    w.value(f.value)
+                }
             }
+            w.literal("}}")
         }
-        JSONWriter.appendLiteral("}}", to: &out)
         return out
     }
 }

@@ -25,6 +25,9 @@ public final class Transform: @unchecked Sendable {
     /// Where tick field arrays come from when the hub recycles evicted ones (set by `Pipeline`).
     public var fieldPool: FieldArrayPool?
     private var maps: [String: SourceMap] = [:]
+    /// The map found last: events come a source at a time, and hashing the source's name for
+    /// every tick cost more than the comparison (a small string's is two words).
+    private var recent: (source: String, map: SourceMap)?
     private var generation = -1
     public private(set) var ticks: UInt64 = 0
     public private(set) var quarantinedCount: UInt64 = 0
@@ -62,14 +65,22 @@ public final class Transform: @unchecked Sendable {
             maps[source]!.ids = m.schema.fields.map { registry.id($0.property) }
         }
         generation = registry.generation
+        recent = nil
     }
 
     /// The tick for `event`, or nil when its source has no schema or it was quarantined whole.
     public func transform(_ event: RawEvent) -> Tick? {
         if generation != registry.generation { refresh() }
-        guard let map = maps[event.source] else {
-            unknownSource += 1
-            return nil
+        let map: SourceMap
+        if let recent, recent.source == event.source {
+            map = recent.map
+        } else {
+            guard let found = maps[event.source] else {
+                unknownSource += 1
+                return nil
+            }
+            map = found
+            recent = (event.source, found)
         }
         // Room for the derived properties enrichment appends (up to eight), so it never reallocates.
         var fields = fieldPool?.take(capacity: event.fields.count + 8) ?? []
