@@ -46,21 +46,22 @@ public final class Channel: @unchecked Sendable {
     /// publication is the whole state and skipping older ones loses nothing).
     func absorb(_ tick: Tick) -> Tick {
         guard delivery == .state else { return tick }
-        guard var merged = state else {
+        guard state != nil else {
             state = tick
             return tick
         }
-        merged.exchangeTime = tick.exchangeTime
-        merged.receiveTime = tick.receiveTime
-        merged.sequence = tick.sequence
-        if tick.removed.isEmpty && Self.sameProperties(merged.fields, tick.fields) {
-            merged.fields = tick.fields  // a full update (the usual case): nothing to merge
+        // Merged in place: copying the state out and back in retained and released its strings
+        // and arrays once more per publication.
+        state!.exchangeTime = tick.exchangeTime
+        state!.receiveTime = tick.receiveTime
+        state!.sequence = tick.sequence
+        if tick.removed.isEmpty && Self.sameProperties(state!.fields, tick.fields) {
+            state!.fields = tick.fields  // a full update (the usual case): nothing to merge
         } else {
-            for f in tick.fields { merged.set(f.id, f.value) }
-            if !tick.removed.isEmpty { merged.fields.removeAll { tick.removed.contains($0.id) } }
+            for f in tick.fields { state!.set(f.id, f.value) }
+            if !tick.removed.isEmpty { state!.fields.removeAll { tick.removed.contains($0.id) } }
         }
-        state = merged
-        return merged
+        return state!
     }
 
     private static func sameProperties(_ a: [Field], _ b: [Field]) -> Bool {

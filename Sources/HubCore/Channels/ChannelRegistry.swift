@@ -6,6 +6,7 @@ final class ChannelRegistry {
     private let config: ServeConfig
     private let makeEpoch: () -> String
     private var channels: [ChannelKey: Channel] = [:]
+    private var recent = RecentChannels()
     private(set) var all: [Channel] = []
     /// Every live subscription: a channel created later joins those whose pattern matches.
     private var watchers: [ObjectIdentifier: Subscription] = [:]
@@ -18,7 +19,12 @@ final class ChannelRegistry {
     var count: Int { all.count }
 
     @inline(__always)
-    func channel(_ key: ChannelKey) -> Channel? { channels[key] }
+    func channel(_ key: ChannelKey) -> Channel? {
+        if let c = recent.find(key) { return c }
+        guard let c = channels[key] else { return nil }
+        recent.remember(c)
+        return c
+    }
 
     func channel(named name: String) -> Channel? {
         ChannelKey(name: name).flatMap { channels[$0] }
@@ -28,7 +34,7 @@ final class ChannelRegistry {
     func create(_ key: ChannelKey, epoch: String? = nil) -> Channel {
         let size = key.stream.delivery == .state ? config.stateRingSize : config.eventRingSize
         let c = Channel(key: key, ringCapacity: size, epoch: epoch ?? makeEpoch())
-        channels[key] = c
+        if channels.updateValue(c, forKey: key) != nil { recent.forget() }
         all.append(c)
         return c
     }
