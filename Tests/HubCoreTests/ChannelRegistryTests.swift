@@ -16,6 +16,10 @@ final class ChannelRegistryTests: XCTestCase {
                 keys.append(ChannelKey(stream: stream, source: i % 3 == 0 ? "deribit" : "binance", instrument: instrument))
             }
         }
+        // One symbol on several venues (the cross-venue setup), venue names long and short.
+        for venue in ["binance", "coinbase", "kraken", "binance-futures", "okx"] {
+            keys.append(ChannelKey(stream: .ticker, source: venue, instrument: "BTC/USDT"))
+        }
         var created: [ChannelKey: Channel] = [:]
         for key in keys { created[key] = registry.create(key) }
         for _ in 0..<3 {

@@ -168,7 +168,9 @@ final class JSONCursorTests: XCTestCase {
         var values: [PropertyValue] = doubles.map { .number($0) }
         values += [.integer(.min), .integer(.max), .bool(false), .bool(true)]
         values += [.string(""), .string(String(repeating: "\u{01}", count: 40)), .string("\"\\\n\r\t\u{1F}é€"), .string(String(repeating: "x", count: 300))]
+        let longest = -2.2250738585072014e-308  // 24 bytes
         values += [.levels([]), .levels(doubles.map { PriceLevel(price: $0, amount: -$0) })]
+        values += [.levels(Array(repeating: PriceLevel(price: longest, amount: longest), count: 50))]
         var oneCursor: [UInt8] = []
         var tokens: [UInt8] = []
         for v in values {

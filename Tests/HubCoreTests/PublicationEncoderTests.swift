@@ -32,6 +32,23 @@ final class PublicationEncoderTests: XCTestCase {
         XCTAssertNotEqual(encoder.project(full, mask: PropertyMask(present.dropLast())), full.bytes)
     }
 
+    /// The room reserved for a publication holds the longest values there are: a book of
+    /// levels whose every number takes 24 bytes, with nothing else to spare room for.
+    func testTheLongestBookFitsItsReservation() {
+        let props = PropertyTable(["bids"])
+        let hub = Hub(properties: props)
+        let longest = -2.2250738585072014e-308
+        var tick = Tick(source: "v", instrument: "I", stream: .book, exchangeTime: 0, receiveTime: 0)
+        tick.set(props.id("bids")!, .levels(Array(repeating: PriceLevel(price: longest, amount: longest), count: 400)))
+        hub.publish(tick)
+        let encoder = PublicationEncoder(properties: props)
+        let full = encoder.encodeFull(channel: hub.allChannels[0], offset: 1, tick: tick)
+        XCTAssertEqual(full.bytes, encoder.encode(channel: hub.allChannels[0], offset: 1, tick: tick, mask: .all))
+        let level = "[-2.2250738585072014e-308,-2.2250738585072014e-308]"
+        let expected = #"{"ch":"book.v.I","off":1,"ts":0,"rt":0,"data":{"bids":["# + Array(repeating: level, count: 400).joined(separator: ",") + "]}}"
+        XCTAssertEqual(String(decoding: full.bytes, as: UTF8.self), expected)
+    }
+
     /// A tick without properties (one that only withdraws some) encodes as an empty `data`,
     /// written into recycled buffers or into none at all.
     func testATickWithoutPropertiesEncodesAnEmptyData() {

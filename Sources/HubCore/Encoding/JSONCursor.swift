@@ -58,12 +58,12 @@ public struct JSONCursor {
         case .integer: return maxIntegerBytes
         case .string(let s): return maxBytes(string: s)
         case .bool: return 5
-        case .levels(let levels): return 2 + levels.count * maxLevelBytes
+        case .levels(let levels): return 2 + levels.count * (maxLevelBytes + 1)  // with the commas
         }
     }
 
-    /// A double: sign, 15 digits, point and up to three zeros after it (`-0.000123…`), or Swift's
-    /// e-notation (at most 24, `-2.2250738585072014e-308`).
+    /// A double: at most 21 in decimal (`-0.000123456789012345`: sign, a zero, the point, three
+    /// zeros, 15 digits), at most 24 in Swift's e-notation (`-2.2250738585072014e-308`).
     public static let maxNumberBytes = 24
     /// `-9223372036854775808`, or `18446744073709551615`.
     public static let maxIntegerBytes = 20
@@ -126,8 +126,8 @@ public struct JSONCursor {
             case 0x09: pair(UInt8(ascii: "t"))
             case 0..<0x20:
                 literal("\\u00")
-                byte(Self.hexDigits[Int(b >> 4)])
-                byte(Self.hexDigits[Int(b & 0xF)])
+                byte(Self.hexDigits.utf8Start[Int(b >> 4)])
+                byte(Self.hexDigits.utf8Start[Int(b & 0xF)])
             default: byte(b)
             }
         }
@@ -138,7 +138,7 @@ public struct JSONCursor {
         byte(escape)
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    private static let hexDigits: StaticString = "0123456789abcdef"
 
     // MARK: Numbers
 
@@ -213,8 +213,10 @@ public struct JSONCursor {
             guard k >= 0 else { return false }  // rounds up to 10^15: e-notation
             m = Self.roundedToEven(a * Self.powersOfTen[k])
         }
-        assert(m >= 1e14, "the exponent estimate is never too large for a in [1e-4, 1e15)")
-        // m has 15 digits; each zero dropped from the right drops one.
+        // The estimate is never too large for a in [1e-4, 1e15), so m has 15 digits; should that
+        // ever not hold, the general form prints it rather than a wrong digit count.
+        guard m >= 1e14 else { return false }
+        // Each zero dropped from the right drops one digit.
         var n = UInt64(m)
         var length = 15
         while k >= 8 && n % 100_000_000 == 0 {
