@@ -73,22 +73,10 @@ public struct JSONKeySet: Sendable {
         return true
     }
 
-    /// The name's length, first and last eight bytes (overlapping when shorter than 16), mixed
-    /// by one multiplication; names under eight bytes byte by byte. Member names that share a
-    /// prefix ("best_bid_price", "best_bid_amount") differ in length or tail; a collision costs
-    /// one more probe, never a wrong answer (the bytes are compared). Two loads instead of a
-    /// loop over every byte: this runs for every member of every message.
+    /// `NameHash` mixed by one multiplication; a collision costs one more probe, never a wrong
+    /// answer (the bytes are compared). This runs for every member of every message.
     @inline(__always)
     private static func hash(_ name: UnsafeRawBufferPointer) -> Int {
-        let n = name.count
-        var h = UInt64(n)
-        if n >= 8 {
-            let head = name.loadUnaligned(as: UInt64.self)
-            let tail = name.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
-            h ^= head ^ (tail << 29 | tail >> 35)
-        } else {
-            for b in name { h = h << 8 | UInt64(b) }
-        }
-        return Int(truncatingIfNeeded: (h &* 0x9E37_79B9_7F4A_7C15) >> 32)
+        Int(truncatingIfNeeded: (NameHash.of(name) &* 0x9E37_79B9_7F4A_7C15) >> 32)
     }
 }

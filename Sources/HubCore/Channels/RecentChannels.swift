@@ -1,3 +1,5 @@
+import SimdJSON
+
 /// The channels looked up last, direct-mapped by a cheap hash of the key. A feed publishes the
 /// same channels over and over, and its instrument names are interned: a hit costs two loads of
 /// the name and comparisons that find the same string storage, where the dictionary hashed every
@@ -24,34 +26,13 @@ struct RecentChannels {
         for i in slots.indices { slots[i] = nil }
     }
 
-    /// The instrument name's length, first and last eight bytes (overlapping when shorter than
-    /// 16), the source's length and first eight bytes, and the stream, mixed by one
-    /// multiplication (one symbol on several venues is the usual cross-venue setup). Keys that
-    /// collide only share a slot.
+    /// The instrument's and the source's `NameHash` (one symbol on several venues is the usual
+    /// cross-venue setup) and the stream, mixed by one multiplication. Keys that collide only
+    /// share a slot.
     @inline(__always)
     private static func slot(_ key: ChannelKey) -> Int {
-        var name = key.instrument, source = key.source
         let stream = withUnsafeBytes(of: key.stream) { $0.first ?? 0 }  // the case's tag
-        let venue = source.withUTF8 { b -> UInt64 in
-            var h = UInt64(truncatingIfNeeded: b.count)
-            if b.count >= 8 { return h ^ UnsafeRawBufferPointer(b).loadUnaligned(as: UInt64.self) }
-            for byte in b { h = h << 8 ^ UInt64(byte) }
-            return h
-        }
-        let h = name.withUTF8 { b -> UInt64 in
-            let n = b.count
-            var h = UInt64(truncatingIfNeeded: n)
-            if n >= 8 {
-                let raw = UnsafeRawBufferPointer(b)
-                let head = raw.loadUnaligned(as: UInt64.self)
-                let tail = raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
-                h ^= head ^ (tail << 29 | tail >> 35)
-            } else {
-                for byte in b { h = h << 8 ^ UInt64(byte) }
-            }
-            h ^= venue &* 0xFF51_AFD7_ED55_8CCD ^ UInt64(stream) << 40
-            return h &* 0x9E37_79B9_7F4A_7C15
-        }
-        return Int(truncatingIfNeeded: h >> 56) & (size - 1)
+        let h = NameHash.of(key.instrument) ^ NameHash.of(key.source) &* 0xFF51_AFD7_ED55_8CCD ^ UInt64(stream) << 40
+        return Int(truncatingIfNeeded: (h &* 0x9E37_79B9_7F4A_7C15) >> 56) & (size - 1)
     }
 }

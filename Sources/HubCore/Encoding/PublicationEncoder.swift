@@ -51,7 +51,7 @@ public struct PublicationEncoder: Sendable {
                             earlier.withUnsafeBufferPointer { earlier in
                                 earlierSpans.withUnsafeBufferPointer { earlierSpans in
                                     earlierBytes.withUnsafeBufferPointer { earlierBytes in
-                                        spanCount = Self.writeData(
+                                        Self.writeData(
                                             fields, keys: keys, ranges: ranges, earlier: earlier, earlierSpans: earlierSpans, earlierBytes: earlierBytes,
                                             spans: spanBuffer, to: &w)
                                     }
@@ -61,19 +61,20 @@ public struct PublicationEncoder: Sendable {
                     }
                     w.literal("}}")
                 }
+                spanCount = tick.fields.count  // one per field
             }
         }
         return EncodedPublication(bytes: out, dataStart: dataStart, spans: spans)
     }
 
-    /// Writes the `data` members of `fields` and one span per member into `spans`; returns the
-    /// number of spans. `earlier` and `earlierSpans` are the previous publication's fields and
+    /// Writes the `data` members of `fields` and one span per member into `spans` (initialising
+    /// `fields.count` of them). `earlier` and `earlierSpans` are the previous publication's fields and
     /// spans in `earlierBytes`: a property unchanged since then is copied from those bytes.
     private static func writeData(
         _ fields: UnsafeBufferPointer<Field>, keys: UnsafeBufferPointer<UInt8>, ranges: [Range<Int>], earlier: UnsafeBufferPointer<Field>,
         earlierSpans: UnsafeBufferPointer<EncodedPublication.Span>, earlierBytes: UnsafeBufferPointer<UInt8>,
         spans: UnsafeMutableBufferPointer<EncodedPublication.Span>, to w: inout JSONCursor
-    ) -> Int {
+    ) {
         let reusable = min(earlier.count, earlierSpans.count)
         // Unchanged properties that were neighbours before too are copied as one run of the
         // previous bytes, commas included; `run` is the stretch not yet copied.
@@ -117,7 +118,6 @@ public struct PublicationEncoder: Sendable {
             spans.initializeElement(at: i, to: .init(id: id, start: UInt32(start), end: UInt32(w.count)))
         }
         copyRun(&w)
-        return fields.count
     }
 
     /// The most bytes `appendHead` writes: the channel's head, three integers and the literals.
