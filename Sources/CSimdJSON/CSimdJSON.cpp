@@ -1,5 +1,6 @@
 // simdjson DOM values carried through C as opaque, trivially copyable bytes.
 #include "CSimdJSON.h"
+#include "opaque.hpp"
 
 #include <simdjson.h>
 
@@ -23,12 +24,6 @@ struct sj_parser {
     explicit sj_parser(size_t max_capacity) : parser(max_capacity) {}
 };
 
-template <typename T> static inline void put(void *dst, const T &v) { std::memcpy(dst, &v, sizeof(T)); }
-template <typename T> static inline T take(const void *src) {
-    T v;
-    std::memcpy(static_cast<void *>(&v), src, sizeof(T));
-    return v;
-}
 
 extern "C" {
 

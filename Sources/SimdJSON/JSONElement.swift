@@ -1,11 +1,5 @@
 import CSimdJSON
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A value inside a parsed document. Valid only within `JSONParser.parse`'s body.
 public struct JSONElement {
     let raw: sj_value
@@ -92,11 +86,7 @@ public struct JSONElement {
 
     /// True when this is a string equal to `literal`.
     public func stringEquals(_ literal: StaticString) -> Bool {
-        withStringBytes { bytes in
-            literal.withUTF8Buffer { lit in
-                lit.count == bytes.count && (lit.count == 0 || memcmpEqual(lit.baseAddress!, bytes.baseAddress!, lit.count))
-            }
-        } ?? false
+        withStringBytes { $0.equals(literal) } ?? false
     }
 
     /// The elements of an array, or nil when this is not an array.
@@ -110,11 +100,6 @@ public struct JSONElement {
         var it = sj_iter()
         return sj_object_iter(raw, &it) == 0 ? JSONObject(start: it) : nil
     }
-}
-
-@inline(__always)
-func memcmpEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
-    memcmp(a, b, n) == 0
 }
 
 /// Iterates an array's elements in order.

@@ -63,6 +63,26 @@ size_t sj_array_count(sj_value array);
 int sj_object_iter(sj_value object, sj_iter *iter);
 int sj_object_next(sj_iter *iter, const char **key, size_t *key_len, sj_value *out);
 
+/* ---- Path sets: many members read in one pass ----
+ * Why: sj_object_find scans an object from its first member, so reading 30 members costs
+ * hundreds of key comparisons, and a call per member from Swift; sj_object_collect walks the
+ * object (and the object members named by paths) once, finding each name with a hash probe. */
+
+/* Member paths: "name", or "outer.name" for a member of an object member. Built once, then
+ * read-only (safe to share between threads). */
+typedef struct sj_pathset sj_pathset;
+
+/* count paths, back to back in text, path i lengths[i] bytes long. NULL when a path has an
+ * empty name, is repeated, or is both a value and the parent of another path. */
+sj_pathset *sj_pathset_create(const char *text, const size_t *lengths, size_t count);
+void sj_pathset_destroy(sj_pathset *paths);
+size_t sj_pathset_count(const sj_pathset *paths);
+
+/* Sets out[i] to the value at paths[i] (the first occurrence of a repeated name, as
+ * sj_object_find finds it); an absent path leaves out[i] all zero bytes, which no value is.
+ * 0, or nonzero when value is not an object. */
+int sj_object_collect(sj_value object, const sj_pathset *paths, sj_value *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,23 +9,25 @@ public final class DeribitCodec {
     private let parser = JSONParser(maxDocumentBytes: 32 << 20)
     /// Instrument names as read (interned: no String made per message) and what they parse to.
     private var instruments = InternTable<DeribitInstrument?>()
-    /// A ticker's members, found in one pass (`TickerKey` order); reused for every ticker.
-    private var tickerMembers: [JSONElement?] = []
+    /// A ticker's members (`TickerKey` order), found in one pass; reused for every ticker.
+    private var tickerMembers = JSONMembers()
     private var tickerFields: [RawField] = []
     private var bookBids: [DeribitBookUpdate.Level] = [], bookAsks: [DeribitBookUpdate.Level] = []
-    private static let tickerKeys = JSONKeySet([
+    private static let tickerPaths = JSONPathSet([
         "instrument_name", "timestamp", "best_bid_price", "best_ask_price", "best_bid_amount", "best_ask_amount",
         "last_price", "mark_price", "index_price", "open_interest", "settlement_price", "estimated_delivery_price",
-        "current_funding", "funding_8h", "stats", "state", "underlying_price", "underlying_index", "mark_iv", "bid_iv",
-        "ask_iv", "interest_rate", "greeks",
-    ])
+        "current_funding", "funding_8h", "stats.volume", "stats.volume_usd", "stats.high", "stats.low",
+        "stats.price_change", "state", "underlying_price", "underlying_index", "mark_iv", "bid_iv", "ask_iv",
+        "interest_rate", "greeks.delta", "greeks.gamma", "greeks.vega", "greeks.theta", "greeks.rho",
+    ])!
 
-    /// The members of a ticker notification's data that are read, in `tickerKeys` order.
+    /// The members of a ticker notification's data that are read, in `tickerPaths` order.
     private enum TickerKey: Int {
         case instrumentName, timestamp, bestBidPrice, bestAskPrice, bestBidAmount, bestAskAmount
         case lastPrice, markPrice, indexPrice, openInterest, settlementPrice, estimatedDeliveryPrice
-        case currentFunding, funding8h, stats, state, underlyingPrice, underlyingIndex, markIv, bidIv
-        case askIv, interestRate, greeks
+        case currentFunding, funding8h, statsVolume, statsVolumeUsd, statsHigh, statsLow
+        case statsPriceChange, state, underlyingPrice, underlyingIndex, markIv, bidIv, askIv
+        case interestRate, delta, gamma, vega, theta, rho
     }
 
     public init() {}
@@ -100,9 +102,9 @@ public final class DeribitCodec {
         }
         // Channel names: ticker.{instrument}.{interval}, book.{instrument}.{interval}, trades.{instrument}.{interval}
         let kind: Int? = channelValue.withStringBytes { b -> Int in
-            if b.starts(with: "ticker.".utf8) { return 1 }
-            if b.starts(with: "book.".utf8) { return 2 }
-            if b.starts(with: "trades.".utf8) { return 3 }
+            if b.hasPrefix("ticker.") { return 1 }
+            if b.hasPrefix("book.") { return 2 }
+            if b.hasPrefix("trades.") { return 3 }
             return 0
         }
         guard let kind else { throw VenueDecodeError("channel is not a string") }
@@ -118,16 +120,17 @@ public final class DeribitCodec {
 
     /// The instrument named by a string member, interned, and what its name says.
     private func instrument(_ v: JSONElement?) -> (name: String, info: DeribitInstrument?)? {
-        guard let v else { return nil }
-        return v.withStringBytes { b -> (name: String, info: DeribitInstrument?)? in
-            guard !b.isEmpty else { return nil }
-            let (name, info) = instruments.lookup(b) { DeribitInstrument(name: $0) }
-            return (name, info)
-        } ?? nil
+        v?.withStringBytes(instrument(named:)) ?? nil
+    }
+
+    private func instrument(named b: UnsafeRawBufferPointer) -> (name: String, info: DeribitInstrument?)? {
+        guard !b.isEmpty else { return nil }
+        let (name, info) = instruments.lookup(b) { DeribitInstrument(name: $0) }
+        return (name, info)
     }
 
     private func ticker(_ d: JSONElement, _ receiveTime: Int64) throws -> RawEvent {
-        Self.tickerKeys.collect(d, into: &tickerMembers)
+        guard d.collect(Self.tickerPaths, into: &tickerMembers) else { throw VenueDecodeError("ticker data is not an object") }
         let m = tickerMembers
         guard let (name, info) = instrument(m[TickerKey.instrumentName.rawValue]) else {
             throw VenueDecodeError("ticker without instrument_name")
@@ -140,10 +143,9 @@ public final class DeribitCodec {
         fields.removeAll(keepingCapacity: true)
         fields.reserveCapacity(32)
         defer { tickerFields = fields }
-        func num(_ f: DeribitField, _ v: JSONElement?) {
-            if let v, let x = v.double { fields.append(RawField(f, .number(x))) }
+        func num(_ f: DeribitField, _ k: TickerKey) {
+            if let x = m[k.rawValue]?.double { fields.append(RawField(f, .number(x))) }
         }
-        func num(_ f: DeribitField, _ k: TickerKey) { num(f, m[k.rawValue]) }
         num(.bestBidPrice, .bestBidPrice)
         num(.bestAskPrice, .bestAskPrice)
         num(.bestBidAmount, .bestBidAmount)
@@ -156,13 +158,11 @@ public final class DeribitCodec {
         num(.estimatedDeliveryPrice, .estimatedDeliveryPrice)
         num(.currentFunding, .currentFunding)
         num(.funding8h, .funding8h)
-        if let stats = m[TickerKey.stats.rawValue] {
-            num(.statsVolume, stats["volume"])
-            num(.statsVolumeUsd, stats["volume_usd"])
-            num(.statsHigh, stats["high"])
-            num(.statsLow, stats["low"])
-            num(.statsPriceChange, stats["price_change"])
-        }
+        num(.statsVolume, .statsVolume)
+        num(.statsVolumeUsd, .statsVolumeUsd)
+        num(.statsHigh, .statsHigh)
+        num(.statsLow, .statsLow)
+        num(.statsPriceChange, .statsPriceChange)
         if let s = m[TickerKey.state.rawValue]?.string { fields.append(RawField(.state, .string(s))) }
         var stream = StreamKind.ticker
         if let info, info.kind == .option {
@@ -173,13 +173,11 @@ public final class DeribitCodec {
             num(.bidIv, .bidIv)
             num(.askIv, .askIv)
             num(.interestRate, .interestRate)
-            if let g = m[TickerKey.greeks.rawValue] {
-                num(.delta, g["delta"])
-                num(.gamma, g["gamma"])
-                num(.vega, g["vega"])
-                num(.theta, g["theta"])
-                num(.rho, g["rho"])
-            }
+            num(.delta, .delta)
+            num(.gamma, .gamma)
+            num(.vega, .vega)
+            num(.theta, .theta)
+            num(.rho, .rho)
             if let k = info.strike { fields.append(RawField(.strike, .number(k))) }
             if let e = info.expiry { fields.append(RawField(.expiry, .integer(e))) }
             if let t = info.optionType { fields.append(RawField(.optionType, .string(t))) }
