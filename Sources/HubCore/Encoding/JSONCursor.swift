@@ -234,11 +234,26 @@ public struct JSONCursor {
             digits(n, length)
             return true
         }
-        // The integer part (at least a 0), the point, the fraction's k digits zero-padded.
-        let unit = Self.integerPowersOfTen[k]
-        digits(n / unit, max(length - k, 1))
-        byte(UInt8(ascii: "."))
-        digits(n % unit, k)
+        // The integer part (at least a 0), the point, the fraction's k digits zero-padded:
+        // written from the right in one pass (splitting n at 10^k took a hardware division,
+        // the divisor not being a constant).
+        let whole = max(length - k, 1), total = whole + 1 + k
+        ensure(total)
+        var x = n
+        var at = position + total
+        for _ in 0..<k {
+            at -= 1
+            at.pointee = UInt8(truncatingIfNeeded: x % 10) &+ 0x30
+            x /= 10
+        }
+        at -= 1
+        at.pointee = UInt8(ascii: ".")
+        for _ in 0..<whole {
+            at -= 1
+            at.pointee = UInt8(truncatingIfNeeded: x % 10) &+ 0x30
+            x /= 10
+        }
+        position += total
         return true
     }
 
