@@ -228,6 +228,7 @@ final class RecyclingTests: XCTestCase {
         XCTAssertEqual(storage.fields, tick.fields, "the evicted tick's fields, for the pool")
         XCTAssertGreaterThanOrEqual(storage.bytes.capacity, 64)
         XCTAssertEqual(ring.latestPublished?.encoding.bytes, [UInt8](repeating: 4, count: 4), "the newest is untouched")
-        XCTAssertEqual(ring.full(at: 2)?.bytes.count, 4)
+        XCTAssertEqual(ring.fullView(at: 2)?.bytes.count, 4)
+        XCTAssertNil(ring.fullView(at: 1), "the evicted encoding's buffers are being reused")
     }
 }

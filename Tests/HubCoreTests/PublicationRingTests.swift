@@ -55,11 +55,43 @@ final class PublicationRingTests: XCTestCase {
                 XCTAssertEqual(ring.firstOffset, UInt64(max(1, n - capacity + 1)), "capacity \(capacity)")
                 for offset in ring.firstOffset...ring.lastOffset {
                     XCTAssertEqual(ring.tick(at: offset)?.exchangeTime, Int64(offset), "capacity \(capacity)")
-                    XCTAssertEqual(ring.full(at: offset)?.bytes.count, Int(offset), "capacity \(capacity)")
+                    XCTAssertEqual(ring.fullView(at: offset)?.bytes.count, Int(offset), "capacity \(capacity)")
                 }
                 XCTAssertNil(ring.tick(at: ring.firstOffset - 1))
             }
         }
+    }
+
+    /// The view fan-out reads points at the slot's own encoding, stays right while the ring takes
+    /// more publications, and is gone once the slot's buffers are handed out for reuse.
+    func testFullViewsReadTheSlotsEncodingUntilItIsReclaimed() {
+        let ring = PublicationRing(capacity: 2)
+        func encoding(_ n: UInt8) -> EncodedPublication {
+            EncodedPublication(
+                bytes: [UInt8](repeating: n, count: Int(n) + 3), dataStart: 1,
+                spans: [.init(id: PropertyID(UInt16(n)), start: 1, end: UInt32(n) + 3)])
+        }
+        ring.append(tick(1), full: encoding(1))
+        ring.append(tick(2), full: nil)
+        XCTAssertNil(ring.fullView(at: 2), "nothing was encoded")
+        let kept = encoding(1)
+        for _ in 0..<2 {  // read twice: a view is not used up
+            let view = ring.fullView(at: 1)
+            XCTAssertEqual(view.map { Array($0.bytes) }, kept.bytes)
+            XCTAssertEqual(view?.dataStart, 1)
+            XCTAssertEqual(view?.spans.map(\.id), [PropertyID(1)])
+            XCTAssertEqual(view?.spans.first?.end, 4)
+        }
+        let storage = ring.reclaim()  // offset 1 goes next: its buffers are the next encoding's
+        XCTAssertTrue(storage.bytes.isEmpty)
+        XCTAssertNil(ring.fullView(at: 1), "its buffers are being reused")
+        ring.append(tick(3), full: encoding(3))
+        XCTAssertNil(ring.fullView(at: 1))
+        XCTAssertEqual(ring.fullView(at: 3).map { Array($0.bytes) }, encoding(3).bytes)
+        let encoder = PublicationEncoder(properties: PropertyTable())
+        var projected: [UInt8] = []
+        encoder.project(ring.fullView(at: 3)!, mask: .all, into: &projected)
+        XCTAssertEqual(projected, encoding(3).bytes, "a mask that keeps every property copies the encoding whole")
     }
 
     func testResumeContinuesNumbering() {

@@ -13,6 +13,8 @@ public final class PublicationRing: @unchecked Sendable {
         var size: UInt64
         /// The full-view encoding with property spans (made at publish when anyone listens).
         var full: EncodedPublication?
+        /// `full` through raw pointers, for the fan-out's reads (`fullView(at:)`).
+        var view: EncodingView?
         /// Other views' bytes, made on first use.
         var encodings: [(ViewID, [UInt8])]
     }
@@ -49,7 +51,9 @@ public final class PublicationRing: @unchecked Sendable {
     public func append(_ tick: Tick, full: EncodedPublication?) -> UInt64 {
         lastOffset += 1
         let size = UInt64(full?.bytes.count ?? 0)
-        slots[index(lastOffset)] = Slot(offset: lastOffset, tick: tick, bytesBefore: totalBytes, size: size, full: full, encodings: [])
+        slots[index(lastOffset)] = Slot(
+            offset: lastOffset, tick: tick, bytesBefore: totalBytes, size: size, full: full, view: full.map(EncodingView.init(pinnedIn:)),
+            encodings: [])
         totalBytes += size
         return lastOffset
     }
@@ -92,13 +96,15 @@ public final class PublicationRing: @unchecked Sendable {
         return slots.withUnsafeBufferPointer { $0[index(next)]?.bytesBefore }.map { totalBytes - $0 } ?? 0
     }
 
-    /// The full-view encoding of a publication, when it was made at publish.
+    /// The full-view encoding of a publication through raw pointers, when it was made at
+    /// publish: what fan-out reads per subscriber and publication. Copying `EncodedPublication`
+    /// out retains and releases its two arrays, and passing its bytes on does it again — atomic
+    /// operations that were 40 % of the hub's CPU at saturation. Valid until the ring next
+    /// changes (`append`, `reclaim`, `skip`): use it at once, never keep it.
     @inline(__always)
-    public func full(at offset: UInt64) -> EncodedPublication? {
+    public func fullView(at offset: UInt64) -> EncodingView? {
         guard contains(offset) else { return nil }
-        // Through the buffer's address: `slots[i]?.full` copied the whole slot first (a retain
-        // and a release of every buffer of its tick), per subscriber, per publication.
-        return slots.withUnsafeBufferPointer { $0[index(offset)]?.full }
+        return slots.withUnsafeBufferPointer { $0[index(offset)]?.view }
     }
 
     /// The buffers of the publication the next `append` evicts (the ring is full): its encoding's,
@@ -112,6 +118,7 @@ public final class PublicationRing: @unchecked Sendable {
         if slots[i]!.full != nil {
             storage.bytes = slots[i]!.full!.bytes
             storage.spans = slots[i]!.full!.spans
+            slots[i]!.view = nil  // it points into the buffers the next encoding is written to
             slots[i]!.full = nil  // the buffers are uniquely held now, unless a reader still has them
         }
         storage.bytes.removeAll(keepingCapacity: true)
@@ -123,7 +130,7 @@ public final class PublicationRing: @unchecked Sendable {
     public var latestPublished: PublishedTick? {
         let i = index(lastOffset), last = lastOffset
         guard last > resumedAfter else { return nil }
-        // In place, like `full(at:)`: `slots[i]?.…` copied the whole slot three times here.
+        // In place, like `fullView(at:)`: `slots[i]?.…` copied the whole slot three times here.
         return slots.withUnsafeBufferPointer { b in
             guard b[i]?.offset == last, let full = b[i]?.full, let fields = b[i]?.tick.fields else { return nil }
             return PublishedTick(fields: fields, encoding: full)

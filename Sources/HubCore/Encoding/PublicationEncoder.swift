@@ -160,33 +160,41 @@ public struct PublicationEncoder: Sendable {
     /// Appends the projection to `out`. Neighbouring spans the mask keeps are one run of bytes
     /// (with their commas) and are copied as one.
     public func project(_ full: EncodedPublication, mask: PropertyMask, into out: inout [UInt8]) {
+        full.bytes.withUnsafeBufferPointer { bytes in
+            full.spans.withUnsafeBufferPointer { spans in
+                project(EncodingView(bytes: bytes, dataStart: full.dataStart, spans: spans), mask: mask, into: &out)
+            }
+        }
+    }
+
+    /// `project` reading the encoding through raw pointers (fan-out: no reference counting).
+    public func project(_ full: EncodingView, mask: PropertyMask, into out: inout [UInt8]) {
         // A view that keeps every property this publication has (a role that sees all of a
         // narrow tick) is the full encoding byte for byte: one copy instead of three.
         if full.spans.allSatisfy({ mask.contains($0.id) }) {
             out.append(contentsOf: full.bytes)
             return
         }
-        full.bytes.withUnsafeBufferPointer { b in
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[..<full.dataStart]))
-            var first = true
-            var runStart = -1, runEnd = 0
-            for span in full.spans {
-                guard mask.contains(span.id) else {
-                    if runStart >= 0 {
-                        if !first { out.append(UInt8(ascii: ",")) }
-                        first = false
-                        out.append(contentsOf: UnsafeBufferPointer(rebasing: b[runStart..<runEnd]))
-                        runStart = -1
-                    }
-                    continue
+        let b = full.bytes
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: b[..<full.dataStart]))
+        var first = true
+        var runStart = -1, runEnd = 0
+        for span in full.spans {
+            guard mask.contains(span.id) else {
+                if runStart >= 0 {
+                    if !first { out.append(UInt8(ascii: ",")) }
+                    first = false
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: b[runStart..<runEnd]))
+                    runStart = -1
                 }
-                if runStart < 0 { runStart = Int(span.start) }
-                runEnd = Int(span.end)
+                continue
             }
-            if runStart >= 0 {
-                if !first { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[runStart..<runEnd]))
-            }
+            if runStart < 0 { runStart = Int(span.start) }
+            runEnd = Int(span.end)
+        }
+        if runStart >= 0 {
+            if !first { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[runStart..<runEnd]))
         }
         JSONWriter.appendLiteral("}}", to: &out)
     }

@@ -50,6 +50,12 @@ extension Hub {
             return true
         }
 
+        func add(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard reserve(bytes.count) else { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+
         while let msg = s.control.first, add(msg) {
             s.control.removeFirst()
             s.controlBytes -= msg.count
@@ -84,8 +90,9 @@ extension Hub {
                     continue
                 }
                 // Projections are spliced from the full encoding straight into the frame: no
-                // per-view allocation to make, cache and free (the full bytes are shared).
-                if let fullEncoding = ring.full(at: cursor.next) {
+                // per-view allocation to make, cache and free (the full bytes are shared), and
+                // no reference counted per message (read through pointers).
+                if let fullEncoding = ring.fullView(at: cursor.next) {
                     if view == .all {
                         guard add(fullEncoding.bytes) else {
                             full = true
