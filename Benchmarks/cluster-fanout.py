@@ -11,6 +11,10 @@ message, and Redis' CPU per publication. The Redis hop is the p50 on the other n
 p50 on the feed's node.
 
     python3 Benchmarks/cluster-fanout.py --bench .build/release/streamhub-bench --load .bench/ws-load
+
+With --idle N it instead holds N idle connections over three nodes at once (a third on each:
+one process may have fewer descriptors than N) and prints each node's accept rate, memory per
+connection and CPU, and the most connections established on the three at one moment (`ss`).
 """
 import argparse
 import json
@@ -78,6 +82,17 @@ def load(ws_load, port, pid, conns, channels, seconds):
         stdout=subprocess.PIPE, text=True)
 
 
+def stop(hubs, redis):
+    for _, p, _ in hubs:
+        p.terminate()
+    for _, p, _ in hubs:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    redis.stop()
+
+
 def scenario(args, nodes):
     redis = Redis()
     url = f"redis://127.0.0.1:{redis.port}/0"
@@ -113,14 +128,39 @@ def scenario(args, nodes):
                 out["redis_hop_p50_ms"] = round(sum(n["p50_ms"] for n in others) / len(others) - feed[0]["p50_ms"], 2)
         return out
     finally:
-        for _, p, _ in hubs:
-            p.terminate()
-        for _, p, _ in hubs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        redis.stop()
+        stop(hubs, redis)
+
+
+def established(ports):
+    ports_filter = " or ".join(f"sport = :{p}" for p in ports)
+    out = subprocess.run(["ss", "-Htn", "state", "established", f"( {ports_filter} )"], capture_output=True, text=True).stdout
+    return len(out.splitlines())
+
+
+def idle_scenario(args):
+    redis = Redis()
+    url = f"redis://127.0.0.1:{redis.port}/0"
+    hubs = []
+    try:
+        for name in ["a", "b", "c"]:
+            hubs.append((name,) + start_hub(args.bench, 1, 1, url, name))
+        per = args.idle // 3
+        runs = [(name, subprocess.Popen(
+            [args.load, "--port", str(port), "--path", "/ws", "--conns", str(per), "--sources", "4", "--duration", str(args.seconds),
+             "--server-pid", str(p.pid)], stdout=subprocess.PIPE, text=True)) for name, p, port in hubs]
+        ports = [port for _, _, port in hubs]
+        most = 0
+        while any(r.poll() is None for _, r in runs):  # bounded: each load client ends after its window
+            most = max(most, established(ports))
+            time.sleep(0.5)
+        results = [(name, json.loads(r.communicate()[0])) for name, r in runs]
+        out = {"nodes": 3, "idle_conns": per * 3, "most_established_at_once": most, "per_node": []}
+        for name, r in results:
+            out["per_node"].append({"node": name, "connected": r["connected"], "accepts_per_s": r["accepts_per_s"],
+                                    "bytes_per_conn": r.get("server_bytes_per_conn"), "cpu_pct": r.get("server_cpu_pct")})
+        return out
+    finally:
+        stop(hubs, redis)
 
 
 def main():
@@ -131,7 +171,11 @@ def main():
     ap.add_argument("--channels", type=int, default=10)
     ap.add_argument("--rate", type=float, default=1000)
     ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--idle", type=int, default=0, help="hold this many idle connections over three nodes instead")
     args = ap.parse_args()
+    if args.idle:
+        print(json.dumps(idle_scenario(args)), flush=True)
+        return
     for nodes in (1, 3):
         print(json.dumps(scenario(args, nodes)), flush=True)
 

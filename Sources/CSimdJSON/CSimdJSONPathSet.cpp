@@ -5,7 +5,6 @@
 #include <simdjson.h>
 
 #include <cstring>
-#include <new>
 #include <string>
 #include <vector>
 
@@ -123,9 +122,10 @@ void collect(const sj_pathset &paths, int n, object members, sj_value *out, uint
             continue;
         }
         uint64_t bit = 1ull << en.child;
-        object inner;
-        if ((seen & bit) || member.value.get_object().get(inner)) continue; // not an object: its paths stay absent
+        if (seen & bit) continue; // a later occurrence: the first one decides, object or not
         seen |= bit;
+        object inner;
+        if (member.value.get_object().get(inner)) continue; // not an object: its paths stay absent
         collect(paths, en.child, inner, out, seen);
     }
 }
@@ -145,21 +145,24 @@ int sj_object_collect(sj_value value, const sj_pathset *paths, sj_value *out) {
 
 sj_pathset *sj_pathset_create(const char *text, const size_t *lengths, size_t count) {
     if (count >= UINT16_MAX) return nullptr;
-    auto *set = new (std::nothrow) sj_pathset();
-    if (!set) return nullptr;
-    for (size_t i = 0, start = 0; i < count; start += lengths[i], i++) {
-        if (!set->add(std::string(text + start, lengths[i]), static_cast<int>(i)) || set->nodes.size() > 64) {
-            delete set;
-            return nullptr;
+    sj_pathset *set = nullptr;
+    try { // out of memory must not unwind into the caller: C has no exceptions
+        set = new sj_pathset();
+        for (size_t i = 0, start = 0; i < count; start += lengths[i], i++) {
+            if (!set->add(std::string(text + start, lengths[i]), static_cast<int>(i)) || set->nodes.size() > 64) {
+                delete set;
+                return nullptr;
+            }
         }
+        set->count = count;
+        set->index();
+        return set;
+    } catch (...) {
+        delete set;
+        return nullptr;
     }
-    set->count = count;
-    set->index();
-    return set;
 }
 
 void sj_pathset_destroy(sj_pathset *paths) { delete paths; }
-
-size_t sj_pathset_count(const sj_pathset *paths) { return paths->count; }
 
 } // extern "C"

@@ -10,8 +10,9 @@ public final class JSONPathSet: @unchecked Sendable {  // immutable after init; 
     /// How many paths, and so how many values a collect reports.
     public let count: Int
 
-    /// `paths` in the order their values are reported; nil when a path has an empty name, is
-    /// repeated, or is a value and also the parent of another path.
+    /// `paths` in the order their values are reported; a `.` always separates names. Nil when
+    /// a path has an empty name, is repeated, or is a value and also the parent of another
+    /// path, or when the paths name more than 63 objects or number 65535 or more.
     public init?(_ paths: [String]) {
         let text = paths.flatMap { Array($0.utf8) }, lengths = paths.map { $0.utf8.count }
         let made = text.withUnsafeBufferPointer { t in
@@ -40,8 +41,8 @@ public struct JSONMembers {
 }
 
 extension JSONElement {
-    /// Fills `members` with `paths`' values (the first occurrence of a repeated name, as
-    /// `subscript` finds it). Pass the same `members` every time: its storage is reused.
+    /// Fills `members` with `paths`' values, following the first occurrence of every repeated
+    /// name (as `subscript` does). Pass the same `members` every time: its storage is reused.
     /// False when this is not an object.
     @discardableResult
     public func collect(_ paths: JSONPathSet, into members: inout JSONMembers) -> Bool {

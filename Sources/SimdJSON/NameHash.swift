@@ -1,4 +1,4 @@
-/// A cheap summary of a short name's bytes — member names, instrument and venue names — for
+/// A cheap summary of a short name's bytes — instrument and venue names — for
 /// tables that compare the bytes on a hit anyway: the length, the first and last eight bytes
 /// (overlapping when shorter than 16), names under eight bytes byte by byte. Names that share a
 /// prefix ("best_bid_price", "best_bid_amount") differ in length or tail. Two loads instead of

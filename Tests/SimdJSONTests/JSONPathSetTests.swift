@@ -42,6 +42,12 @@ final class JSONPathSetTests: XCTestCase {
             XCTAssertNil(members[top.count])
             XCTAssertEqual(members[top.count + 1]?.int64, 2)
         }
+        try parser.parse(#"{"obj":5,"obj":{"x":1},"scalar":{"x":2}}"#) { root in
+            XCTAssertTrue(root.collect(paths, into: &members))
+            XCTAssertNil(members[top.count], "the first obj is not an object: the second is not read, as subscript")
+            XCTAssertNil(root["obj"]?["x"])
+            XCTAssertEqual(members[top.count + 3]?.int64, 2, "an object this time")
+        }
         try parser.parse("[1,2]") { root in
             XCTAssertFalse(root.collect(paths, into: &members))
             XCTAssertTrue((0..<paths.count).allSatisfy { members[$0] == nil })
@@ -92,6 +98,7 @@ final class JSONPathSetTests: XCTestCase {
         XCTAssertNotNil(JSONPathSet(["a.b", "a.c", "b", "a.d.e"]))
         XCTAssertNotNil(JSONPathSet((0..<63).map { "o\($0).v" }), "63 objects and the root")
         XCTAssertNil(JSONPathSet((0..<64).map { "o\($0).v" }), "more objects than a collect tracks")
+        XCTAssertNil(JSONPathSet((0..<70_000).map { "k\($0)" }), "more paths than a table indexes")
     }
 
     func testLiteralComparisons() {

@@ -131,6 +131,9 @@ final class DeribitCodecTests: XCTestCase {
         for frame in bad {
             XCTAssertThrowsError(try decode(frame), frame) { XCTAssertFalse("\($0)".isEmpty) }
         }
+        XCTAssertThrowsError(try decode(#"{"method":"subscription","params":{"channel":"ticker.X.raw","data":[1]}}"#)) {
+            XCTAssertTrue("\($0)".contains("ticker data is not an object"), "\($0)")
+        }
     }
 
     /// Every frame the real venue sent in cryptofeed's recorded session decodes.

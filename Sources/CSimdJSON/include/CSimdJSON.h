@@ -72,14 +72,16 @@ int sj_object_next(sj_iter *iter, const char **key, size_t *key_len, sj_value *o
  * read-only (safe to share between threads). */
 typedef struct sj_pathset sj_pathset;
 
-/* count paths, back to back in text, path i lengths[i] bytes long. NULL when a path has an
- * empty name, is repeated, or is both a value and the parent of another path. */
+/* count paths, back to back in text, path i lengths[i] bytes long; a '.' always separates
+ * names (a member whose name has a dot cannot be asked for). NULL when a path has an empty
+ * name, is repeated, or is both a value and the parent of another path; when the paths name
+ * more than 63 objects, or there are 65535 or more; or when memory is exhausted. */
 sj_pathset *sj_pathset_create(const char *text, const size_t *lengths, size_t count);
 void sj_pathset_destroy(sj_pathset *paths);
-size_t sj_pathset_count(const sj_pathset *paths);
 
-/* Sets out[i] to the value at paths[i] (the first occurrence of a repeated name, as
- * sj_object_find finds it); an absent path leaves out[i] all zero bytes, which no value is.
+/* Sets out[i] to the value at paths[i], following the first occurrence of every repeated name
+ * (as sj_object_find does: a later "stats" is not read when the first is not an object); an
+ * absent path leaves out[i] all zero bytes, which no value is.
  * 0, or nonzero when value is not an object. */
 int sj_object_collect(sj_value object, const sj_pathset *paths, sj_value *out);
 
