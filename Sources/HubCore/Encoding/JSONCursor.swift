@@ -162,12 +162,18 @@ public struct JSONCursor {
         ensure(length)
         var x = v
         var at = position + length
-        repeat {
+        Self.writeDigits(&x, length, before: &at)
+        position += length
+    }
+
+    /// The `count` low decimal digits of `x`, written leftwards ending just before `at`; `x`
+    /// keeps the digits above them and `at` ends at the first one written.
+    @inline(__always) private static func writeDigits(_ x: inout UInt64, _ count: Int, before at: inout UnsafeMutablePointer<UInt8>) {
+        for _ in 0..<count {
             at -= 1
             at.pointee = UInt8(truncatingIfNeeded: x % 10) &+ 0x30
             x /= 10
-        } while at > position
-        position += length
+        }
     }
 
     /// Literals, so the table is data in the binary (a computed one is initialised lazily and
@@ -241,18 +247,10 @@ public struct JSONCursor {
         ensure(total)
         var x = n
         var at = position + total
-        for _ in 0..<k {
-            at -= 1
-            at.pointee = UInt8(truncatingIfNeeded: x % 10) &+ 0x30
-            x /= 10
-        }
+        Self.writeDigits(&x, k, before: &at)
         at -= 1
         at.pointee = UInt8(ascii: ".")
-        for _ in 0..<whole {
-            at -= 1
-            at.pointee = UInt8(truncatingIfNeeded: x % 10) &+ 0x30
-            x /= 10
-        }
+        Self.writeDigits(&x, whole, before: &at)
         position += total
         return true
     }

@@ -44,11 +44,7 @@ extension Hub {
             return true
         }
 
-        func add(_ bytes: [UInt8]) -> Bool {
-            guard reserve(bytes.count) else { return false }
-            out.append(contentsOf: bytes)
-            return true
-        }
+        func add(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBufferPointer { add($0) } }
 
         func add(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
             guard reserve(bytes.count) else { return false }
