@@ -203,6 +203,43 @@ final class HubTests: XCTestCase {
         XCTAssertEqual(h.channel(named: "ticker.v.A")?.subscriberCount, 0)
     }
 
+    /// A cursor's projection plan is made again when a publication's properties change and when
+    /// the cursor's view does: every message carries exactly the view's properties it has.
+    func testProjectionsFollowChangingPropertiesAndViews() {
+        let note = props.id("note")!, ask = props.intern("ask")
+        let h = hub()
+        func publish(_ fields: [(PropertyID, PropertyValue)]) {
+            var t = Tick(source: "v", instrument: "A", stream: .trades, exchangeTime: 5, receiveTime: 6)
+            for (id, value) in fields { t.set(id, value) }
+            h.publish(t)
+        }
+        publish([(bid, .number(0))])
+        let s = h.open(transport: FakeTransport(), remoteAddress: "")
+        send(h, s, #"{"id":1,"op":"subscribe","channel":"trades.v.*","fields":["bid","ask"]}"#)
+        send(h, s, #"{"id":2,"op":"subscribe","channel":"trades.v.A","fields":["note"]}"#)
+        _ = frame(h, s)
+        publish([(bid, .number(1)), (note, .string("a")), (ask, .number(2))])
+        publish([(bid, .number(3)), (note, .string("b")), (ask, .number(4))])  // the same layout
+        publish([(note, .string("c")), (bid, .number(5))])  // another
+        publish([(ask, .number(6))])  // nothing but the last property the view keeps
+        publish([(note, .string("d"))])  // nothing the view keeps
+        publish([(bid, .number(7)), (note, .string("e")), (ask, .number(8))])
+        let head = #"{"ch":"trades.v.A","off":"#
+        XCTAssertEqual(
+            frame(h, s).1,
+            [
+                head + #"2,"ts":5,"rt":6,"data":{"bid":1,"ask":2}}"#, head + #"3,"ts":5,"rt":6,"data":{"bid":3,"ask":4}}"#,
+                head + #"4,"ts":5,"rt":6,"data":{"bid":5}}"#, head + #"5,"ts":5,"rt":6,"data":{"ask":6}}"#,
+                head + #"6,"ts":5,"rt":6,"data":{}}"#, head + #"7,"ts":5,"rt":6,"data":{"bid":7,"ask":8}}"#,
+            ])
+        // The channel passes to the exact subscription's view; the next publication has the
+        // layout the plan was made for, and must not be projected through the old view.
+        send(h, s, #"{"id":3,"op":"unsubscribe","channel":"trades.v.*"}"#)
+        _ = frame(h, s)
+        publish([(bid, .number(9)), (note, .string("f")), (ask, .number(10))])
+        XCTAssertEqual(frame(h, s).1, [head + #"8,"ts":5,"rt":6,"data":{"note":"f"}}"#])
+    }
+
     func testDisconnectAndCloseAll() {
         let h = hub()
         let t1 = FakeTransport(), t2 = FakeTransport()

@@ -32,6 +32,55 @@ final class PublicationEncoderTests: XCTestCase {
         XCTAssertNotEqual(encoder.project(full, mask: PropertyMask(present.dropLast())), full.bytes)
     }
 
+    /// A channel numbers its publications' layouts: the previous publication's number when the
+    /// properties are the same and in the same order, a new one otherwise. A projection plan kept
+    /// across publications projects each one as encoding it through the mask does.
+    func testLayoutsNumberPropertySequencesAndAKeptPlanProjectsEachPublication() {
+        let props = PropertyTable(["a", "b", "c"])
+        let (a, b, c) = (props.id("a")!, props.id("b")!, props.id("c")!)
+        let hub = Hub(properties: props)
+        func tick(_ fields: [(PropertyID, Double)]) -> Tick {
+            var t = Tick(source: "v", instrument: "I", stream: .ticker, exchangeTime: 1, receiveTime: 2)
+            for (id, x) in fields { t.set(id, .number(x)) }
+            return t
+        }
+        hub.publish(tick([(a, 0)]))
+        let channel = hub.allChannels[0]
+        let encoder = PublicationEncoder(properties: props)
+        let ticks = [
+            tick([(a, 1), (b, 2), (c, 3)]), tick([(a, 4), (b, 5), (c, 6)]), tick([(a, 7), (c, 8)]), tick([(c, 9), (a, 10)]),
+            tick([(a, 11), (b, 12), (c, 13)]),
+        ]
+        var previous: PublishedTick?
+        var encodings: [EncodedPublication] = []
+        for t in ticks {
+            let e = encoder.encodeFull(channel: channel, offset: 1, tick: t, previous: previous)
+            encodings.append(e)
+            previous = PublishedTick(fields: t.fields, encoding: e)
+        }
+        let layouts = encodings.map(\.layout)
+        XCTAssertEqual(layouts[1], layouts[0], "the same properties in the same order")
+        XCTAssertEqual(Set(layouts).count, 4, "\(layouts)")
+        XCTAssertFalse(layouts.contains(0))
+        XCTAssertNotEqual(encoder.encodeFull(channel: channel, offset: 1, tick: ticks[0]).layout, layouts[4], "without a previous one: a new number")
+
+        let mask = PropertyMask([a, c]), view = ViewID(rawValue: 7)
+        var plan = ProjectionPlan()
+        for (t, e) in zip(ticks, encodings) {
+            var out: [UInt8] = []
+            e.bytes.withUnsafeBufferPointer { bytes in
+                e.spans.withUnsafeBufferPointer { spans in
+                    let full = EncodingView(bytes: bytes, dataStart: e.dataStart, spans: spans, layout: e.layout)
+                    encoder.project(full, mask: mask, view: view, plan: &plan, into: &out)
+                }
+            }
+            XCTAssertEqual(
+                String(decoding: out, as: UTF8.self), String(decoding: encoder.encode(channel: channel, offset: 1, tick: t, mask: mask), as: UTF8.self))
+            XCTAssertTrue(plan.holds(layout: e.layout, view: view))
+            XCTAssertFalse(plan.holds(layout: e.layout, view: .all))
+        }
+    }
+
     /// The room reserved for a publication holds the longest values there are: a book of
     /// levels whose every number takes 24 bytes, with nothing else to spare room for.
     func testTheLongestBookFitsItsReservation() {

@@ -5,11 +5,14 @@ public struct EncodingView {
     public let bytes: UnsafeBufferPointer<UInt8>
     public let dataStart: Int
     public let spans: UnsafeBufferPointer<EncodedPublication.Span>
+    /// `EncodedPublication.layout`.
+    public let layout: UInt64
 
-    public init(bytes: UnsafeBufferPointer<UInt8>, dataStart: Int, spans: UnsafeBufferPointer<EncodedPublication.Span>) {
+    public init(bytes: UnsafeBufferPointer<UInt8>, dataStart: Int, spans: UnsafeBufferPointer<EncodedPublication.Span>, layout: UInt64 = 0) {
         self.bytes = bytes
         self.dataStart = dataStart
         self.spans = spans
+        self.layout = layout
     }
 
     /// Points into `full`'s arrays beyond the closure that lends them. Sound only while
@@ -20,5 +23,6 @@ public struct EncodingView {
         bytes = full.bytes.withUnsafeBufferPointer { $0 }
         dataStart = full.dataStart
         spans = full.spans.withUnsafeBufferPointer { $0 }
+        layout = full.layout
     }
 }

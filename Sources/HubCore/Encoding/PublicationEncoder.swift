@@ -37,7 +37,7 @@ public struct PublicationEncoder: Sendable {
         // The worst case is reserved once, then every byte is a plain store (`JSONCursor`).
         var reserve = Self.headBytes(channel, epoch: nil) + 2
         for f in tick.fields { reserve += 1 + ranges[f.id.index].count + JSONCursor.maxBytes(f.value) }
-        var dataStart = 0
+        var dataStart = 0, samePlaces = 0
         let earlier = previous?.fields ?? [], earlierSpans = previous?.encoding.spans ?? []
         let earlierBytes = previous?.encoding.bytes ?? []
         spans.append(addingCapacity: tick.fields.count) { spanOutput in
@@ -51,7 +51,7 @@ public struct PublicationEncoder: Sendable {
                             earlier.withUnsafeBufferPointer { earlier in
                                 earlierSpans.withUnsafeBufferPointer { earlierSpans in
                                     earlierBytes.withUnsafeBufferPointer { earlierBytes in
-                                        Self.writeData(
+                                        samePlaces = Self.writeData(
                                             fields, keys: keys, ranges: ranges, earlier: earlier, earlierSpans: earlierSpans, earlierBytes: earlierBytes,
                                             spans: spanBuffer, to: &w)
                                     }
@@ -64,18 +64,29 @@ public struct PublicationEncoder: Sendable {
                 spanCount = tick.fields.count  // one per field
             }
         }
-        return EncodedPublication(bytes: out, dataStart: dataStart, spans: spans)
+        // The previous publication's layout number when the properties are the same, in the same
+        // order (each at the place it had, and as many); else the channel's next one.
+        let layout: UInt64
+        if let previous, previous.encoding.layout != 0, samePlaces == tick.fields.count, earlier.count == tick.fields.count {
+            layout = previous.encoding.layout
+        } else {
+            channel.layouts += 1
+            layout = channel.layouts
+        }
+        return EncodedPublication(bytes: out, dataStart: dataStart, spans: spans, layout: layout)
     }
 
     /// Writes the `data` members of `fields` and one span per member into `spans` (initialising
-    /// `fields.count` of them). `earlier` and `earlierSpans` are the previous publication's fields and
+    /// `fields.count` of them); returns how many properties sit where they sat in the previous
+    /// publication. `earlier` and `earlierSpans` are the previous publication's fields and
     /// spans in `earlierBytes`: a property unchanged since then is copied from those bytes.
     private static func writeData(
         _ fields: UnsafeBufferPointer<Field>, keys: UnsafeBufferPointer<UInt8>, ranges: [Range<Int>], earlier: UnsafeBufferPointer<Field>,
         earlierSpans: UnsafeBufferPointer<EncodedPublication.Span>, earlierBytes: UnsafeBufferPointer<UInt8>,
         spans: UnsafeMutableBufferPointer<EncodedPublication.Span>, to w: inout JSONCursor
-    ) {
+    ) -> Int {
         let reusable = min(earlier.count, earlierSpans.count)
+        var samePlaces = 0
         // Unchanged properties that were neighbours before too are copied as one run of the
         // previous bytes, commas included; `run` is the stretch not yet copied.
         var run = 0..<0
@@ -88,6 +99,7 @@ public struct PublicationEncoder: Sendable {
             let id = fields[i].id
             // The property's span in the previous publication, when it sat at the same place.
             let same = i < reusable && earlier[i].id == id && earlierSpans[i].id == id
+            if same { samePlaces += 1 }
             if same, sameText(earlier[i].value, fields[i].value) {
                 let span = earlierSpans[i]
                 let from = Int(span.start), to = Int(span.end)
@@ -118,6 +130,7 @@ public struct PublicationEncoder: Sendable {
             spans.initializeElement(at: i, to: .init(id: id, start: UInt32(start), end: UInt32(w.count)))
         }
         copyRun(&w)
+        return samePlaces
     }
 
     /// The most bytes `appendHead` writes: the channel's head, three integers and the literals.
@@ -167,36 +180,18 @@ public struct PublicationEncoder: Sendable {
         }
     }
 
-    /// `project` reading the encoding through raw pointers (fan-out: no reference counting).
+    /// `project` reading the encoding through raw pointers (no reference counting).
     public func project(_ full: EncodingView, mask: PropertyMask, into out: inout [UInt8]) {
-        // A view that keeps every property this publication has (a role that sees all of a
-        // narrow tick) is the full encoding byte for byte: one copy instead of three.
-        if full.spans.allSatisfy({ mask.contains($0.id) }) {
-            out.append(contentsOf: full.bytes)
-            return
-        }
-        let b = full.bytes
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: b[..<full.dataStart]))
-        var first = true
-        var runStart = -1, runEnd = 0
-        for span in full.spans {
-            guard mask.contains(span.id) else {
-                if runStart >= 0 {
-                    if !first { out.append(UInt8(ascii: ",")) }
-                    first = false
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: b[runStart..<runEnd]))
-                    runStart = -1
-                }
-                continue
-            }
-            if runStart < 0 { runStart = Int(span.start) }
-            runEnd = Int(span.end)
-        }
-        if runStart >= 0 {
-            if !first { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[runStart..<runEnd]))
-        }
-        JSONWriter.appendLiteral("}}", to: &out)
+        var plan = ProjectionPlan()
+        project(full, mask: mask, view: .all, plan: &plan, into: &out)
+    }
+
+    /// The fan-out's projection, per subscriber and publication: `plan` (the cursor's) is made
+    /// again only when the publication's layout or the view differs from the last one's. A mask
+    /// that keeps everything copies the head, one run and `}}`: the full encoding byte for byte.
+    func project(_ full: EncodingView, mask: PropertyMask, view: ViewID, plan: inout ProjectionPlan, into out: inout [UInt8]) {
+        if !plan.holds(layout: full.layout, view: view) { plan.make(full.spans, mask: mask, layout: full.layout, view: view) }
+        plan.copy(full, into: &out)
     }
 
     private func appendHead(
@@ -279,10 +274,15 @@ public struct EncodedPublication: Sendable {
     /// One per property, in byte order, each `"key":value`, neighbours one comma apart (what
     /// `project` relies on to copy runs of them at once).
     public let spans: [Span]
+    /// The channel's number for this publication's properties in their order: two
+    /// publications of one channel have the same number exactly when those are the same
+    /// (`ProjectionPlan`). 0: not numbered.
+    public let layout: UInt64
 
-    public init(bytes: [UInt8], dataStart: Int, spans: [Span]) {
+    public init(bytes: [UInt8], dataStart: Int, spans: [Span], layout: UInt64 = 0) {
         self.bytes = bytes
         self.dataStart = dataStart
         self.spans = spans
+        self.layout = layout
     }
 }

@@ -99,7 +99,7 @@ extension Hub {
                         // when it does not fit a frame that already has messages (as `reserve`).
                         let before = out.count
                         if messages > 0 { out.append(UInt8(ascii: "\n")) }
-                        encoder.project(fullEncoding, mask: mask, into: &out)
+                        encoder.project(fullEncoding, mask: mask, view: view, plan: &cursor.plan, into: &out)
                         if messages > 0 && out.count - start > budget {
                             out.removeSubrange(before...)
                             full = true

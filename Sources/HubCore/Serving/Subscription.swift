@@ -67,6 +67,8 @@ final class Cursor {
     var isPaused = false
     /// The recovery from the history store this cursor waits for (while paused).
     var recovery: PendingRecovery?
+    /// How its view projects this channel's publications (per layout; the fan-out's).
+    var plan = ProjectionPlan()
     /// Delivered since the last usage roll-up.
     var usageMessages: UInt64 = 0
     var usageBytes: UInt64 = 0
