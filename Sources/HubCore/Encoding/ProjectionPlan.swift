@@ -2,10 +2,10 @@
 /// per cursor and publication layout, so that a subscriber's projection copies a few runs
 /// instead of testing every property against its mask for every publication.
 ///
-/// A plan holds for the layout it was made for (`EncodedPublication.layout`: the same number
-/// within a channel exactly when the properties, in order, are the same) and the view it was
-/// made with (a `ViewID` names one mask while it is held). Layout 0 is unnumbered: a plan for
-/// it is made again for every publication.
+/// A plan holds for the layout it was made for (`EncodedPublication.layout`: within a channel,
+/// publications with one number have the same properties in the same order) and the view it
+/// was made with (`ViewTable` never gives a `ViewID` to another mask, short of one slot being
+/// reused 2^32 times). Layout 0 is unnumbered: a plan for it is made again every time.
 struct ProjectionPlan {
     private var layout: UInt64 = 0
     private var view = ViewID.all
@@ -44,7 +44,8 @@ struct ProjectionPlan {
     /// projection is never longer than it; the bound holds for any spans within the bytes.
     func copy(_ full: EncodingView, into out: inout [UInt8]) {
         let b = full.bytes, spans = full.spans
-        // One compare against reading outside the spans, were a plan ever used for another layout.
+        // One compare against reading outside the spans, were a plan ever used for a layout with
+        // fewer properties (one with as many would project the wrong ones: `holds` prevents it).
         precondition(Int(runs.last ?? 0) <= spans.count, "projection plan made for another layout")
         out.appendJSON(reserving: b.count + runs.count / 2 + 2) { w in
             w.bytes(UnsafeBufferPointer(rebasing: b[..<full.dataStart]))

@@ -24,6 +24,9 @@ public struct PublicationEncoder: Sendable {
     ///
     /// `storage` is buffers to write into (an evicted publication's, from `PublicationRing.reclaim`):
     /// on the steady path encoding allocates nothing.
+    ///
+    /// Numbers the publication's layout (`EncodedPublication.layout`), taking the channel's next
+    /// number when it differs from `previous`'s: call it on the channel's thread (the loop).
     public func encodeFull(
         channel: Channel, offset: UInt64, tick: Tick, previous: PublishedTick? = nil, storage: inout EncodedPublication.Storage
     ) -> EncodedPublication {
@@ -165,7 +168,6 @@ public struct PublicationEncoder: Sendable {
     /// A projection of a full encoding: the head, then the spans the mask keeps.
     public func project(_ full: EncodedPublication, mask: PropertyMask) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(full.bytes.count)
         project(full, mask: mask, into: &out)
         return out
     }
@@ -274,9 +276,9 @@ public struct EncodedPublication: Sendable {
     /// One per property, in byte order, each `"key":value`, neighbours one comma apart (what
     /// `project` relies on to copy runs of them at once).
     public let spans: [Span]
-    /// The channel's number for this publication's properties in their order: two
-    /// publications of one channel have the same number exactly when those are the same
-    /// (`ProjectionPlan`). 0: not numbered.
+    /// The channel's number for this publication's properties in their order, for
+    /// `ProjectionPlan`: publications of one channel with the same number have the same ones
+    /// (the converse need not hold: each is compared with the previous only). 0: not numbered.
     public let layout: UInt64
 
     public init(bytes: [UInt8], dataStart: Int, spans: [Span], layout: UInt64 = 0) {
