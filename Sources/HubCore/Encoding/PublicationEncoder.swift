@@ -191,8 +191,11 @@ public struct PublicationEncoder: Sendable {
     /// The fan-out's projection, per subscriber and publication: `plan` (the cursor's) is made
     /// again only when the publication's layout or the view differs from the last one's. A mask
     /// that keeps everything copies the head, one run and `}}`: the full encoding byte for byte.
-    func project(_ full: EncodingView, mask: PropertyMask, view: ViewID, plan: inout ProjectionPlan, into out: inout [UInt8]) {
-        if !plan.holds(layout: full.layout, view: view) { plan.make(full.spans, mask: mask, layout: full.layout, view: view) }
+    /// `mask` is read only when the plan is made.
+    func project(
+        _ full: EncodingView, mask: @autoclosure () -> PropertyMask, view: ViewID, plan: inout ProjectionPlan, into out: inout [UInt8]
+    ) {
+        if !plan.holds(layout: full.layout, view: view) { plan.make(full.spans, mask: mask(), layout: full.layout, view: view) }
         plan.copy(full, into: &out)
     }
 

@@ -75,8 +75,9 @@ extension Hub {
                 s.conflations += 1
                 counters.conflations += 1
             }
+            // The mask is read only where a plan or an encoding is made (reading it retains its
+            // words, per subscriber).
             let view = cursor.view
-            let mask = views.mask(view)
             let cursorStart = out.count, messagesBefore = messages
             let subscription = cursor.subscription
             while cursor.hasPending {
@@ -99,7 +100,7 @@ extension Hub {
                         // when it does not fit a frame that already has messages (as `reserve`).
                         let before = out.count
                         if messages > 0 { out.append(UInt8(ascii: "\n")) }
-                        encoder.project(fullEncoding, mask: mask, view: view, plan: &cursor.plan, into: &out)
+                        encoder.project(fullEncoding, mask: views.mask(view), view: view, plan: &cursor.plan, into: &out)
                         if messages > 0 && out.count - start > budget {
                             out.removeSubrange(before...)
                             full = true
@@ -112,7 +113,7 @@ extension Hub {
                         let bytes = ring.encoding(
                             at: cursor.next, view: view,
                             make: { tick, _, off in
-                                encoder.encode(channel: cursor.channel, offset: off, tick: tick, mask: mask)
+                                encoder.encode(channel: cursor.channel, offset: off, tick: tick, mask: views.mask(view))
                             })
                     else { break }
                     guard add(bytes) else {
