@@ -57,13 +57,19 @@ public final class Channel: @unchecked Sendable {
         state!.exchangeTime = tick.exchangeTime
         state!.receiveTime = tick.receiveTime
         state!.sequence = tick.sequence
-        if tick.removed.isEmpty && state!.fields.hasSameProperties(as: tick.fields) {
+        if tick.removed.isEmpty && Self.sameProperties(state!.fields, tick.fields) {
             state!.fields = tick.fields  // a full update (the usual case): nothing to merge
         } else {
             for f in tick.fields { state!.set(f.id, f.value) }
             if !tick.removed.isEmpty { state!.fields.removeAll { tick.removed.contains($0.id) } }
         }
         return state!
+    }
+
+    private static func sameProperties(_ a: [Field], _ b: [Field]) -> Bool {
+        guard a.count == b.count else { return false }
+        for i in a.indices where a[i].id != b[i].id { return false }
+        return true
     }
 
     func attach(_ cursor: Cursor) {

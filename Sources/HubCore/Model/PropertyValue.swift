@@ -45,12 +45,3 @@ public struct Field: Equatable, Sendable {
         self.value = value
     }
 }
-
-extension Array where Element == Field {
-    /// The same properties in the same order (values aside).
-    func hasSameProperties(as other: [Field]) -> Bool {
-        guard count == other.count else { return false }
-        for i in indices where self[i].id != other[i].id { return false }
-        return true
-    }
-}
