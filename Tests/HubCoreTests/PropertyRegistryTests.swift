@@ -51,6 +51,10 @@ final class PropertyRegistryTests: XCTestCase {
         XCTAssertEqual(r.problem(PropertyID(999), .bool(true)), "unregistered property")
         XCTAssertEqual(r.required(in: .trades), [r.id("side")!])
         XCTAssertTrue(r.required(in: .ticker).isEmpty)
+        let side = Field(r.id("side")!, .string("buy")), price = Field(r.id("price")!, .number(1))
+        XCTAssertEqual(r.missingRequired(in: .trades, from: [price]), r.id("side"))
+        XCTAssertNil(r.missingRequired(in: .trades, from: [price, side]))
+        XCTAssertNil(r.missingRequired(in: .ticker, from: []))
     }
 
     /// Strings accepted a moment ago are accepted again without the sets, and nothing else is:

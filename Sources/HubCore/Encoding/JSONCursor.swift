@@ -168,13 +168,27 @@ public struct JSONCursor {
 
     /// The `count` low decimal digits of `x`, written leftwards ending just before `at`; `x`
     /// keeps the digits above them and `at` ends at the first one written.
+    /// Two digits a step from a table: half the multiply-shift divisions of one at a time.
     @inline(__always) private static func writeDigits(_ x: inout UInt64, _ count: Int, before at: inout UnsafeMutablePointer<UInt8>) {
-        for _ in 0..<count {
+        var left = count
+        while left >= 2 {
+            let pair = Int(truncatingIfNeeded: x % 100) &* 2
+            x /= 100
+            at -= 2
+            at[0] = digitPairs.utf8Start[pair]
+            at[1] = digitPairs.utf8Start[pair &+ 1]
+            left -= 2
+        }
+        if left == 1 {
             at -= 1
             at.pointee = UInt8(truncatingIfNeeded: x % 10) &+ 0x30
             x /= 10
         }
     }
+
+    /// "00", "01" … "99" back to back.
+    private static let digitPairs: StaticString =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
 
     /// Literals, so the table is data in the binary (a computed one is initialised lazily and
     /// checked on every read).

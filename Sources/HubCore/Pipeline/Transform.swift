@@ -88,8 +88,10 @@ public final class Transform: @unchecked Sendable {
         // Registered properties whose new value was refused: on a state stream the last valid
         // value must not pass for the current one, so the tick withdraws them.
         var refused: [PropertyID] = []
-        for raw in event.fields {
-            let k = Int(raw.key)
+        // By index, reading each value in place: binding the element copied its value (a retain
+        // for a string) before validation and again into the tick.
+        for r in event.fields.indices {
+            let k = Int(event.fields[r].key)
             guard k < map.ids.count else {
                 quarantine(event, property: "?", venueField: "#\(k)", reason: "field index outside the venue schema")
                 continue
@@ -99,20 +101,20 @@ public final class Transform: @unchecked Sendable {
                 quarantine(event, property: f.property, venueField: f.venueName, reason: "property '\(f.property)' is not registered")
                 continue
             }
-            if let problem = registry.problem(id, raw.value) {
+            if let problem = registry.problem(id, event.fields[r].value) {
                 let f = map.schema.fields[k]
                 if !enforcesValidation(event.source) {
                     audit(event, property: f.property, venueField: f.venueName, reason: problem)
-                    fields.append(Field(id, raw.value))
+                    fields.append(Field(id, event.fields[r].value))
                     continue
                 }
                 quarantine(event, property: f.property, venueField: f.venueName, reason: problem)
                 refused.append(id)
                 continue
             }
-            fields.append(Field(id, raw.value))
+            fields.append(Field(id, event.fields[r].value))
         }
-        for required in registry.required(in: event.stream) where !fields.contains(where: { $0.id == required }) {
+        if let required = registry.missingRequired(in: event.stream, from: fields) {
             let name = registry.table.name(required)
             quarantine(event, property: name, venueField: "", reason: "missing required property '\(name)' for \(event.stream.rawValue)")
             return nil

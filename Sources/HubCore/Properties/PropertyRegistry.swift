@@ -6,6 +6,8 @@ public final class PropertyRegistry: @unchecked Sendable {
     public let table: PropertyTable
     private var definitions: [PropertyDefinition?] = []
     private var validators: [PropertyValidator?] = []
+    /// Numbers' bounds by property, beside `validators`: most values are cleared here.
+    private var bounds: [NumberBounds] = []
     /// Only streams with required properties, searched in order: a handful at most, and
     /// comparing an enum is cheaper than hashing it for a dictionary, once per tick.
     private var requiredByStream: [(stream: StreamKind, ids: [PropertyID])] = []
@@ -66,9 +68,11 @@ public final class PropertyRegistry: @unchecked Sendable {
         while definitions.count <= id.index {
             definitions.append(nil)
             validators.append(nil)
+            bounds.append(.none)
         }
         definitions[id.index] = def
         validators[id.index] = PropertyValidator(def)
+        bounds[id.index] = NumberBounds(def)
         var required: [StreamKind: [PropertyID]] = [:]
         for d in definitions.compactMap({ $0 }) {
             for stream in d.rules.requiredIn ?? [] { required[stream, default: []].append(table.intern(d.name)) }
@@ -100,7 +104,9 @@ public final class PropertyRegistry: @unchecked Sendable {
     /// Why `value` is not acceptable for property `id`, or nil when it is.
     @inline(__always)
     public func problem(_ id: PropertyID, _ value: PropertyValue) -> String? {
-        guard id.index < validators.count, let v = validators[id.index] else { return "unregistered property" }
+        guard id.index < bounds.count else { return "unregistered property" }
+        if bounds[id.index].clears(value) { return nil }
+        guard let v = validators[id.index] else { return "unregistered property" }
         return v.problem(value)
     }
 
@@ -108,6 +114,15 @@ public final class PropertyRegistry: @unchecked Sendable {
     public func required(in stream: StreamKind) -> [PropertyID] {
         for entry in requiredByStream where entry.stream == stream { return entry.ids }
         return []
+    }
+
+    /// The first property `stream` requires that `fields` lacks, or nil when none is missing.
+    /// Searched where the list is kept (returning it retained and released it for every tick).
+    public func missingRequired(in stream: StreamKind, from fields: [Field]) -> PropertyID? {
+        for entry in requiredByStream where entry.stream == stream {
+            for id in entry.ids where !fields.contains(where: { $0.id == id }) { return id }
+        }
+        return nil
     }
 
     // MARK: Lineage
