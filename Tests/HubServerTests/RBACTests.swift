@@ -124,6 +124,11 @@ final class RBACTests: XCTestCase {
         XCTAssertNotNil(try subscribe(c, "ticker.deribit.X-PERP", id: 1)["result"])
         XCTAssertNotNil(try subscribe(c, "arb.deribit.*", id: 2)["result"])
         _ = c.drain()
+        // A live publication first: the fan-out makes the subscription's projection plan for
+        // this layout and view; the same layout after the change must not reuse it.
+        hub.inject([event(.ticker)])
+        let before = try c.waitFor("ticker before the change") { $0["ch"] as? String == "ticker.deribit.X-PERP" }
+        XCTAssertNotNil((before["data"] as? [String: Any])?["microprice"], "premium sees microprice")
 
         // Premium → viewer: arb goes (with a reason), microprice disappears from the ticker.
         XCTAssertEqual(try hub.request("POST", "/api/users/\(id)/role", #"{"role":"viewer"}"#).status, 200)
