@@ -36,11 +36,25 @@ public struct JSONCursor {
         position += 1
     }
 
+    /// Keys and short values (4 to 16 bytes, most of them) are copied as two overlapping
+    /// words, without a call to `memcpy`: a publication writes a couple of dozen of them.
     @inline(__always) public mutating func bytes(_ b: UnsafeBufferPointer<UInt8>) {
         guard let base = b.baseAddress else { return }
-        ensure(b.count)
-        memcpy(position, base, b.count)
-        position += b.count
+        let n = b.count
+        ensure(n)
+        let from = UnsafeRawPointer(base), to = UnsafeMutableRawPointer(position)
+        if n >= 8 && n <= 16 {
+            let head = from.loadUnaligned(as: UInt64.self), tail = from.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+            to.storeBytes(of: head, as: UInt64.self)
+            to.storeBytes(of: tail, toByteOffset: n &- 8, as: UInt64.self)
+        } else if n >= 4 && n < 8 {
+            let head = from.loadUnaligned(as: UInt32.self), tail = from.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self)
+            to.storeBytes(of: head, as: UInt32.self)
+            to.storeBytes(of: tail, toByteOffset: n &- 4, as: UInt32.self)
+        } else {
+            memcpy(to, from, n)
+        }
+        position += n
     }
 
     @inline(__always) public mutating func literal(_ s: StaticString) {

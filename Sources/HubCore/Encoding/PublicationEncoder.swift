@@ -149,9 +149,13 @@ public struct PublicationEncoder: Sendable {
 
     /// Values that encode to the same bytes: strings compared byte for byte (`String ==` calls
     /// canonically equivalent spellings equal, which print differently).
+    @inline(__always)
     private static func sameText(_ a: PropertyValue, _ b: PropertyValue) -> Bool {
-        if case .string(let x) = a, case .string(let y) = b { return sameBytes(x, y) }
-        return a == b
+        switch (a, b) {
+        case (.number(let x), .number(let y)): return x == y  // most properties: no generic ==
+        case (.string(let x), .string(let y)): return sameBytes(x, y)
+        default: return a == b
+        }
     }
 
     /// Byte equality: one `memcmp` over both strings' UTF-8 where they are contiguous (native
