@@ -206,14 +206,14 @@ final class JSONCursorTests: XCTestCase {
         XCTAssertLessThan(out.capacity, 4 * out.count, "grows geometrically, not by each reservation")
     }
 
-    /// Byte runs of every length (short ones are copied as overlapping words, longer ones by
-    /// `memcpy`) land whole, in order, at the cursor, with nothing written past them.
+    /// `short` copies runs of every length (4 to 16 bytes as overlapping words, others by
+    /// `memcpy`) whole, in order, at the cursor, with nothing written past them.
     func testByteRunsOfEveryLengthAreCopiedExactly() {
         let source = (0..<64).map { UInt8(33 + $0) }
         for length in 0...40 {
             var out: [UInt8] = Array("<".utf8)
             out.appendJSON(reserving: length + 1) { w in
-                source.withUnsafeBufferPointer { w.bytes(UnsafeBufferPointer(rebasing: $0[3..<(3 + length)])) }
+                source.withUnsafeBufferPointer { w.short(UnsafeBufferPointer(rebasing: $0[3..<(3 + length)])) }
                 XCTAssertEqual(w.count, length)
                 w.byte(UInt8(ascii: ">"))
             }

@@ -48,7 +48,7 @@ public final class PublicationRing: @unchecked Sendable {
     /// Appends a publication. `full` (made when subscribers exist) serves the all-view bytes,
     /// is the source of projections and is counted in `totalBytes`.
     @discardableResult
-    public func append(_ tick: Tick, full: EncodedPublication?) -> UInt64 {
+    public func append(_ tick: consuming Tick, full: EncodedPublication?) -> UInt64 {
         lastOffset += 1
         let size = UInt64(full?.bytes.count ?? 0)
         slots[index(lastOffset)] = Slot(

@@ -36,9 +36,18 @@ public struct JSONCursor {
         position += 1
     }
 
-    /// Keys and short values (4 to 16 bytes, most of them) are copied as two overlapping
-    /// words, without a call to `memcpy`: a publication writes a couple of dozen of them.
     @inline(__always) public mutating func bytes(_ b: UnsafeBufferPointer<UInt8>) {
+        guard let base = b.baseAddress else { return }
+        ensure(b.count)
+        memcpy(position, base, b.count)
+        position += b.count
+    }
+
+    /// `bytes` for runs that are usually 4 to 16 bytes long (a property's key): copied as two
+    /// overlapping words, without a call to `memcpy`. A publication writes a couple of dozen.
+    /// Kept apart from `bytes`, whose callers copy long runs: the branch made them too large to
+    /// inline.
+    @inline(__always) public mutating func short(_ b: UnsafeBufferPointer<UInt8>) {
         guard let base = b.baseAddress else { return }
         let n = b.count
         ensure(n)

@@ -37,20 +37,22 @@ public struct PublicationEncoder: Sendable {
         out.removeAll(keepingCapacity: true)
         spans.removeAll(keepingCapacity: true)
         let ranges = properties.keyRanges
+        // What the closures below read, taken out of the tick: capturing the tick copied all of it.
+        let fields = tick.fields, exchangeTime = tick.exchangeTime, receiveTime = tick.receiveTime
         // The worst case is reserved once, then every byte is a plain store (`JSONCursor`).
         var reserve = Self.headBytes(channel, epoch: nil) + 2
-        for f in tick.fields { reserve += 1 + ranges[f.id.index].count + JSONCursor.maxBytes(f.value) }
+        for f in fields { reserve += 1 + ranges[f.id.index].count + JSONCursor.maxBytes(f.value) }
         var dataStart = 0, samePlaces = 0
         let earlier = previous?.fields ?? [], earlierSpans = previous?.encoding.spans ?? []
         let earlierBytes = previous?.encoding.bytes ?? []
-        spans.append(addingCapacity: tick.fields.count) { spanOutput in
+        spans.append(addingCapacity: fields.count) { spanOutput in
             spanOutput.withUnsafeMutableBufferPointer { spanBuffer, spanCount in
                 out.appendJSON(reserving: reserve) { w in
                     appendHead(
-                        channel: channel, offset: offset, exchangeTime: tick.exchangeTime, receiveTime: tick.receiveTime, snapshot: false, epoch: nil, to: &w)
+                        channel: channel, offset: offset, exchangeTime: exchangeTime, receiveTime: receiveTime, snapshot: false, epoch: nil, to: &w)
                     dataStart = w.count
                     properties.keyBlob.withUnsafeBufferPointer { keys in
-                        tick.fields.withUnsafeBufferPointer { fields in
+                        fields.withUnsafeBufferPointer { fields in
                             earlier.withUnsafeBufferPointer { earlier in
                                 earlierSpans.withUnsafeBufferPointer { earlierSpans in
                                     earlierBytes.withUnsafeBufferPointer { earlierBytes in
@@ -64,13 +66,13 @@ public struct PublicationEncoder: Sendable {
                     }
                     w.literal("}}")
                 }
-                spanCount = tick.fields.count  // one per field
+                spanCount = fields.count  // one per field
             }
         }
         // The previous publication's layout number when the properties are the same, in the same
         // order (each at the place it had, and as many); else the channel's next one.
         let layout: UInt64
-        if let previous, previous.encoding.layout != 0, samePlaces == tick.fields.count, earlier.count == tick.fields.count {
+        if let previous, previous.encoding.layout != 0, samePlaces == fields.count, earlier.count == fields.count {
             layout = previous.encoding.layout
         } else {
             channel.layouts += 1
@@ -122,7 +124,7 @@ public struct PublicationEncoder: Sendable {
             if i > 0 { w.byte(UInt8(ascii: ",")) }
             let start = w.count
             let key = UnsafeBufferPointer(rebasing: keys[ranges[id.index]])
-            w.bytes(key)
+            w.short(key)
             if same, case .levels(let levels) = fields[i].value, case .levels(let before) = earlier[i].value {
                 let span = earlierSpans[i]
                 let text = UnsafeBufferPointer(rebasing: earlierBytes[Int(span.start)..<Int(span.end)])

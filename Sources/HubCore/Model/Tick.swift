@@ -14,11 +14,11 @@ public struct Tick: Sendable {
     public var fields: [Field]
     /// Properties this tick withdraws from its state channel's merged state (derived values
     /// that no longer hold: a best line when every quote is suspended). Empty for venue ticks.
-    public var removed: [PropertyID] = []
+    public var removed: [PropertyID]
 
     public init(
         source: String, instrument: String, stream: StreamKind, exchangeTime: Int64, receiveTime: Int64,
-        sequence: UInt64 = 0, fields: [Field] = []
+        sequence: UInt64 = 0, fields: [Field] = [], removed: [PropertyID] = []
     ) {
         self.source = source
         self.instrument = instrument
@@ -27,6 +27,7 @@ public struct Tick: Sendable {
         self.receiveTime = receiveTime
         self.sequence = sequence
         self.fields = fields
+        self.removed = removed
     }
 
     public func value(_ id: PropertyID) -> PropertyValue? {

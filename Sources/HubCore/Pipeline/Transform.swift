@@ -120,12 +120,13 @@ public final class Transform: @unchecked Sendable {
             return nil
         }
         ticks += 1
-        var tick = Tick(
+        var removed: [PropertyID] = []
+        if !event.removed.isEmpty { removed = event.removed.compactMap { Int($0) < map.ids.count ? map.ids[Int($0)] : nil } }
+        if !refused.isEmpty && event.stream.delivery == .state { removed += refused }
+        // Made where it is returned: a tick built in a variable and changed was copied out.
+        return Tick(
             source: event.source, instrument: event.instrument, stream: event.stream,
-            exchangeTime: event.exchangeTime, receiveTime: event.receiveTime, sequence: event.sequence, fields: fields)
-        if !event.removed.isEmpty { tick.removed = event.removed.compactMap { Int($0) < map.ids.count ? map.ids[Int($0)] : nil } }
-        if !refused.isEmpty && event.stream.delivery == .state { tick.removed += refused }
-        return tick
+            exchangeTime: event.exchangeTime, receiveTime: event.receiveTime, sequence: event.sequence, fields: fields, removed: removed)
     }
 
     private func audit(_ event: RawEvent, property: String, venueField: String, reason: String) {

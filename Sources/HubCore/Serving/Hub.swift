@@ -163,7 +163,7 @@ public final class Hub: @unchecked Sendable {
 
     /// Appends `stored` (the tick as published: merged state or event) to `channel`, persists it
     /// when `record` (a publication made here), and wakes the subscribers.
-    func append(_ stored: Tick, to channel: Channel, fence: Fence?, record: Bool) -> UInt64 {
+    func append(_ stored: consuming Tick, to channel: Channel, fence: Fence?, record: Bool) -> UInt64 {
         let ring = channel.ring
         // Serialised once, at publish, only when someone listens (or it persists); projections
         // splice from it.
@@ -173,12 +173,15 @@ public final class Hub: @unchecked Sendable {
             ? nil
             : encoder.encodeFull(channel: channel, offset: ring.lastOffset + 1, tick: stored, previous: ring.latestPublished, storage: &storage)
         fieldPool?.put(&storage.fields)
+        let exchangeTime = stored.exchangeTime, receiveTime = stored.receiveTime
+        // Moved into the ring: the caller's tick (a merged state's copy, or an event) has no
+        // other use, and a copy retained its strings and arrays once more.
         let offset = ring.append(stored, full: full)
         if record, let history, let full {
             history.record(
                 StoredPublication(
-                    channel: channel.name, epoch: channel.epoch, offset: offset, exchangeTime: stored.exchangeTime,
-                    receiveTime: stored.receiveTime, encoded: full, fence: fence, startsEpoch: offset == 1))
+                    channel: channel.name, epoch: channel.epoch, offset: offset, exchangeTime: exchangeTime,
+                    receiveTime: receiveTime, encoded: full, fence: fence, startsEpoch: offset == 1))
         }
         counters.publications += 1
         let event = channel.delivery == .event
