@@ -414,6 +414,10 @@ final class EnrichmentTests: XCTestCase {
         t.set(id("optionType"), .string("call"))
         enrich.enrich(&t)
         XCTAssertEqual(number(t, "intrinsicValue"), 24366.75)
+        for name in ["moneyness", "intrinsicValue", "timeToExpiry"] {
+            XCTAssertEqual(t.fields.filter { $0.id == id(name) }.count, 1, "\(name) replaced in place, not added twice")
+        }
+        XCTAssertEqual(t.fields.count, 7)
     }
 
     func testPredictionImpliedProbability() {

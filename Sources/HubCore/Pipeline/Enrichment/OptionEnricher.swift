@@ -22,26 +22,41 @@ struct OptionEnricher {
 
     func enrich(_ tick: inout Tick) -> Bool {
         var s: Double?, k: Double?, t: Double?, call: Bool?
-        for f in tick.fields {
-            switch f.id {
-            case underlyingPrice: s = f.value.number
-            case strike: k = f.value.number
-            case expiry: t = f.value.number
+        // Where derived values already sit (a tick enriched before), found in the same pass:
+        // `Tick.set` searched every field again for each of the three.
+        var atMoneyness = -1, atIntrinsic = -1, atTime = -1
+        for i in tick.fields.indices {
+            switch tick.fields[i].id {
+            case underlyingPrice: s = tick.fields[i].value.number
+            case strike: k = tick.fields[i].value.number
+            case expiry: t = tick.fields[i].value.number
             case optionType:
-                if case .string(let v) = f.value { call = v == "call" ? true : v == "put" ? false : nil }
+                if case .string(let v) = tick.fields[i].value { call = v == "call" ? true : v == "put" ? false : nil }
+            case moneyness: atMoneyness = i
+            case intrinsicValue: atIntrinsic = i
+            case timeToExpiry: atTime = i
             default: break
             }
         }
         var added = false
         if let s, let k, s > 0, k > 0 {
-            tick.set(moneyness, .number(s / k))
-            if let call { tick.set(intrinsicValue, .number(call ? max(0, s - k) : max(0, k - s))) }
+            Self.put(&tick, at: atMoneyness, moneyness, s / k)
+            if let call { Self.put(&tick, at: atIntrinsic, intrinsicValue, call ? max(0, s - k) : max(0, k - s)) }
             added = true
         }
         if let t, tick.exchangeTime > 0 {
-            tick.set(timeToExpiry, .number(max(0, t - Double(tick.exchangeTime)) / Self.msPerYear))
+            Self.put(&tick, at: atTime, timeToExpiry, max(0, t - Double(tick.exchangeTime)) / Self.msPerYear)
             added = true
         }
         return added
+    }
+
+    /// Replaces the value at `index`, or appends the property when it is not there (-1).
+    private static func put(_ tick: inout Tick, at index: Int, _ id: PropertyID, _ value: Double) {
+        if index >= 0 {
+            tick.fields[index].value = .number(value)
+        } else {
+            tick.fields.append(Field(id, .number(value)))
+        }
     }
 }

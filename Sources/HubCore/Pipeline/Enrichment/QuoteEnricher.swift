@@ -22,12 +22,13 @@ struct QuoteEnricher {
     /// True when it added anything.
     func enrich(_ tick: inout Tick) -> Bool {
         var b = 0.0, a = 0.0, bv = -1.0, av = -1.0
-        for f in tick.fields {
-            switch f.id {
-            case bid: b = f.value.number ?? 0
-            case ask: a = f.value.number ?? 0
-            case bidVolume: bv = f.value.number ?? -1
-            case askVolume: av = f.value.number ?? -1
+        // By index: binding each field copied it (and retained a string value).
+        for i in tick.fields.indices {
+            switch tick.fields[i].id {
+            case bid: b = tick.fields[i].value.number ?? 0
+            case ask: a = tick.fields[i].value.number ?? 0
+            case bidVolume: bv = tick.fields[i].value.number ?? -1
+            case askVolume: av = tick.fields[i].value.number ?? -1
             default: break
             }
         }
