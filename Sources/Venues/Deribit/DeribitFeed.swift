@@ -159,36 +159,25 @@ public final class DeribitFeed: FeedAdapter {
     }
 
     private func applyBook(_ u: DeribitBookUpdate, emit: (RawEvent) -> Void, actions: inout [FeedAction]) {
-        // Taken out of the dictionary while it changes, so its arrays are not copied on write.
-        var st = books.removeValue(forKey: u.instrument) ?? spareBooks.popLast() ?? BookState()
-        if u.isSnapshot {
-            st.book.clear()
-            st.synced = true
-        } else {
-            guard st.synced else {  // waiting for the snapshot of a resubscription
-                books[u.instrument] = st
-                return
-            }
-            if u.prevChangeID != st.lastChangeID {
-                status.gaps += 1
-                status.resyncs += 1
-                status.lastError = "book gap on \(u.instrument): prev_change_id \(u.prevChangeID.map(String.init) ?? "none") after \(st.lastChangeID)"
-                st.synced = false
-                books[u.instrument] = st
-                let channel = "book.\(u.instrument).\(config.interval)"
-                actions.append(.send(DeribitRequest.unsubscribe(id: request(.unsubscribe([channel])), channels: [channel])))
-                actions.append(subscribe([channel]))
-                refreshState()
-                return
-            }
+        // Changed in place: one lookup, and the arrays stay unique (not copied on write). Taking
+        // the state out and putting it back hashed the instrument twice per update.
+        let outcome = Self.apply(u, to: &books[u.instrument, default: spareBooks.popLast() ?? BookState()], depth: config.bookDepth)
+        let bids: [PriceLevel], asks: [PriceLevel]
+        switch outcome {
+        case .waiting:  // for the snapshot of a resubscription
+            return
+        case .gap(let last):
+            status.gaps += 1
+            status.resyncs += 1
+            status.lastError = "book gap on \(u.instrument): prev_change_id \(u.prevChangeID.map(String.init) ?? "none") after \(last)"
+            let channel = "book.\(u.instrument).\(config.interval)"
+            actions.append(.send(DeribitRequest.unsubscribe(id: request(.unsubscribe([channel])), channels: [channel])))
+            actions.append(subscribe([channel]))
+            refreshState()
+            return
+        case .applied(let b, let a):
+            (bids, asks) = (b, a)
         }
-        for l in u.bids { st.book.set(.bid, price: l.price, amount: l.amount) }
-        for l in u.asks { st.book.set(.ask, price: l.price, amount: l.amount) }
-        st.lastChangeID = u.changeID
-        st.book.updateTop(.bid, config.bookDepth, &st.bids)
-        st.book.updateTop(.ask, config.bookDepth, &st.asks)
-        let bids = st.bids, asks = st.asks
-        books[u.instrument] = st
         if u.isSnapshot { refreshState() }
 
         // The feed's own array, emptied: the event is handled before the next book update.
@@ -211,6 +200,36 @@ public final class DeribitFeed: FeedAdapter {
             RawEvent(
                 source: source, instrument: u.instrument, stream: .book, exchangeTime: u.timestamp, receiveTime: u.receiveTime,
                 sequence: UInt64(max(0, u.changeID)), fields: fields))
+    }
+
+    private enum BookOutcome {
+        /// Not in sync: updates wait for the snapshot of a resubscription.
+        case waiting
+        /// `prev_change_id` does not follow the last change applied (`after`).
+        case gap(after: Int64)
+        /// The levels to publish.
+        case applied(bids: [PriceLevel], asks: [PriceLevel])
+    }
+
+    /// Applies `u` to one instrument's book state (touching nothing else of the feed, so it can
+    /// run while the state is borrowed from `books`).
+    private static func apply(_ u: DeribitBookUpdate, to st: inout BookState, depth: Int) -> BookOutcome {
+        if u.isSnapshot {
+            st.book.clear()
+            st.synced = true
+        } else {
+            guard st.synced else { return .waiting }
+            if u.prevChangeID != st.lastChangeID {
+                st.synced = false
+                return .gap(after: st.lastChangeID)
+            }
+        }
+        for l in u.bids { st.book.set(.bid, price: l.price, amount: l.amount) }
+        for l in u.asks { st.book.set(.ask, price: l.price, amount: l.amount) }
+        st.lastChangeID = u.changeID
+        st.book.updateTop(.bid, depth, &st.bids)
+        st.book.updateTop(.ask, depth, &st.asks)
+        return .applied(bids: st.bids, asks: st.asks)
     }
 
     /// Replay: data on `channel` (`<stream>.<instrument>`) shows it subscribed.
