@@ -418,6 +418,11 @@ final class EnrichmentTests: XCTestCase {
             XCTAssertEqual(t.fields.filter { $0.id == id(name) }.count, 1, "\(name) replaced in place, not added twice")
         }
         XCTAssertEqual(t.fields.count, 7)
+        // A property present twice: the first is replaced, as `Tick.set` does.
+        t.fields.append(Field(id("moneyness"), .number(9)))
+        enrich.enrich(&t)
+        XCTAssertEqual(t.fields.filter { $0.id == id("moneyness") }.map(\.value), [.number(4.04584375), .number(9)])
+        XCTAssertEqual(number(t, "moneyness")!, 4.04584375, accuracy: 1e-12)
     }
 
     func testPredictionImpliedProbability() {

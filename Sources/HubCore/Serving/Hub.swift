@@ -174,8 +174,8 @@ public final class Hub: @unchecked Sendable {
             : encoder.encodeFull(channel: channel, offset: ring.lastOffset + 1, tick: stored, previous: ring.latestPublished, storage: &storage)
         fieldPool?.put(&storage.fields)
         let exchangeTime = stored.exchangeTime, receiveTime = stored.receiveTime
-        // Moved into the ring: the caller's tick (a merged state's copy, or an event) has no
-        // other use, and a copy retained its strings and arrays once more.
+        // Moved into the ring where the caller has no other use for it (`publish`: a merged
+        // state's copy, or an event); a copy retained its strings and arrays once more.
         let offset = ring.append(stored, full: full)
         if record, let history, let full {
             history.record(

@@ -32,9 +32,10 @@ struct OptionEnricher {
             case expiry: t = tick.fields[i].value.number
             case optionType:
                 if case .string(let v) = tick.fields[i].value { call = v == "call" ? true : v == "put" ? false : nil }
-            case moneyness: atMoneyness = i
-            case intrinsicValue: atIntrinsic = i
-            case timeToExpiry: atTime = i
+            // The first occurrence, as `Tick.set` would replace.
+            case moneyness: if atMoneyness < 0 { atMoneyness = i }
+            case intrinsicValue: if atIntrinsic < 0 { atIntrinsic = i }
+            case timeToExpiry: if atTime < 0 { atTime = i }
             default: break
             }
         }
