@@ -25,7 +25,7 @@ final class ChannelRegistryTests: XCTestCase {
         for _ in 0..<3 {
             for key in keys.shuffled() {
                 // A copy built from other storage: equal by value, not by identity.
-                let copy = ChannelKey(stream: key.stream, source: String(key.source.utf8) ?? "", instrument: "\(key.instrument)")
+                let copy = ChannelKey(stream: key.stream, source: String(decoding: key.source.utf8, as: UTF8.self), instrument: "\(key.instrument)")
                 XCTAssertTrue(registry.channel(copy) === created[key], "\(key)")
                 XCTAssertTrue(registry.channel(key) === created[key], "\(key)")
             }

@@ -149,7 +149,7 @@ final class RecoveryTests: XCTestCase {
         XCTAssertEqual(snap["snap"] as? Bool, true)
         XCTAssertEqual(snap["off"] as? Int, 20)
         // Redis trimmed of those entries: recovery cannot be complete, so not claimed.
-        try redis.client().command(["DEL", "streamhub:history:trades.deribit.R"])
+        _ = try redis.client().command(["DEL", "streamhub:history:trades.deribit.R"])
         let d = try TestClient.connect(h.wsURL)
         d.send(#"{"id":2,"op":"subscribe","channel":"trades.deribit.R","since":{"epoch":"\#(try epoch(h))","offset":1}}"#)
         XCTAssertEqual(((try d.nextJSON())["result"] as? [String: Any])?["recovered"] as? Bool, false)

@@ -119,7 +119,7 @@ final class BinanceFeedTests: XCTestCase {
                 guard case .levels(let bids) = e.fields[0].value, case .levels(let asks) = e.fields[1].value else { return XCTFail("levels") }
                 XCTAssertEqual(bids.map(\.price), bids.map(\.price).sorted(by: >), symbol)
                 XCTAssertEqual(asks.map(\.price), asks.map(\.price).sorted(), symbol)
-                if let b = bids.first, let a = asks.first { XCTAssertLessThan(b.price, a.price, "\(symbol) crossed at \(e.sequence ?? 0)") }
+                if let b = bids.first, let a = asks.first { XCTAssertLessThan(b.price, a.price, "\(symbol) crossed at \(e.sequence)") }
                 XCTAssertEqual(bids.count, 10, symbol)
             }
         }

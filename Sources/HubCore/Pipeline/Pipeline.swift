@@ -19,7 +19,7 @@ public final class Pipeline: @unchecked Sendable {
         transform.fieldPool = pool
         hub.fieldPool = pool
         // In a cluster, other nodes' ticks take part in composites and arbitrage here too.
-        hub.remoteObserver = { [unowned self] tick in
+        hub.remoteObserver = { tick in
             enrich.observeCrossVenue(tick) { d in hub.producing(Self.coordinatorLease) { _ = hub.publish(d) } }
         }
     }

@@ -46,7 +46,7 @@ extension HubStore {
     }
 
     public func touchAPIKey(id: String, now: Date = Date()) throws(StoreError) {
-        try writing { db in try db.execute("UPDATE api_key SET lastUsedAt = ? WHERE id = ?", now, id) }
+        _ = try writing { db in try db.execute("UPDATE api_key SET lastUsedAt = ? WHERE id = ?", now, id) }
     }
 
     public func revokeAPIKey(id: String, userID: Int64, actor: String, now: Date = Date()) throws(StoreError) {
