@@ -12,8 +12,9 @@ public struct Tick: Sendable {
     /// Venue sequence where one exists (change_id, trade_seq), else 0.
     public var sequence: UInt64
     public var fields: [Field]
-    /// Properties this tick withdraws from its state channel's merged state (derived values
-    /// that no longer hold: a best line when every quote is suspended). Empty for venue ticks.
+    /// Properties this tick withdraws from its state channel's merged state: derived values
+    /// that no longer hold (a best line when every quote is suspended), or a venue's book side
+    /// that emptied. Usually empty.
     public var removed: [PropertyID]
 
     public init(
@@ -37,8 +38,14 @@ public struct Tick: Sendable {
 
     /// Sets `id` to `value`, replacing an earlier value of the same property.
     public mutating func set(_ id: PropertyID, _ value: PropertyValue) {
-        if let i = fields.firstIndex(where: { $0.id == id }) {
-            fields[i].value = value
+        set(id, value, at: fields.firstIndex { $0.id == id })
+    }
+
+    /// `set` for a caller that already knows where `id` sits (its first occurrence), or that
+    /// it is absent (nil): found while reading the fields, without searching them again.
+    public mutating func set(_ id: PropertyID, _ value: PropertyValue, at index: Int?) {
+        if let index {
+            fields[index].value = value
         } else {
             fields.append(Field(id, value))
         }

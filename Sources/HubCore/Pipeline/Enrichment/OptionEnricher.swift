@@ -23,8 +23,8 @@ struct OptionEnricher {
     func enrich(_ tick: inout Tick) -> Bool {
         var s: Double?, k: Double?, t: Double?, call: Bool?
         // Where derived values already sit (a tick enriched before), found in the same pass:
-        // `Tick.set` searched every field again for each of the three.
-        var atMoneyness = -1, atIntrinsic = -1, atTime = -1
+        // `set` without an index searches every field again, once for each of the three.
+        var atMoneyness: Int?, atIntrinsic: Int?, atTime: Int?
         for i in tick.fields.indices {
             switch tick.fields[i].id {
             case underlyingPrice: s = tick.fields[i].value.number
@@ -33,31 +33,22 @@ struct OptionEnricher {
             case optionType:
                 if case .string(let v) = tick.fields[i].value { call = v == "call" ? true : v == "put" ? false : nil }
             // The first occurrence, as `Tick.set` would replace.
-            case moneyness: if atMoneyness < 0 { atMoneyness = i }
-            case intrinsicValue: if atIntrinsic < 0 { atIntrinsic = i }
-            case timeToExpiry: if atTime < 0 { atTime = i }
+            case moneyness: atMoneyness = atMoneyness ?? i
+            case intrinsicValue: atIntrinsic = atIntrinsic ?? i
+            case timeToExpiry: atTime = atTime ?? i
             default: break
             }
         }
         var added = false
         if let s, let k, s > 0, k > 0 {
-            Self.put(&tick, at: atMoneyness, moneyness, s / k)
-            if let call { Self.put(&tick, at: atIntrinsic, intrinsicValue, call ? max(0, s - k) : max(0, k - s)) }
+            tick.set(moneyness, .number(s / k), at: atMoneyness)
+            if let call { tick.set(intrinsicValue, .number(call ? max(0, s - k) : max(0, k - s)), at: atIntrinsic) }
             added = true
         }
         if let t, tick.exchangeTime > 0 {
-            Self.put(&tick, at: atTime, timeToExpiry, max(0, t - Double(tick.exchangeTime)) / Self.msPerYear)
+            tick.set(timeToExpiry, .number(max(0, t - Double(tick.exchangeTime)) / Self.msPerYear), at: atTime)
             added = true
         }
         return added
-    }
-
-    /// Replaces the value at `index`, or appends the property when it is not there (-1).
-    private static func put(_ tick: inout Tick, at index: Int, _ id: PropertyID, _ value: Double) {
-        if index >= 0 {
-            tick.fields[index].value = .number(value)
-        } else {
-            tick.fields.append(Field(id, .number(value)))
-        }
     }
 }
